@@ -1,0 +1,98 @@
+#include "cli/cli_common.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonValue>
+#include <QProcessEnvironment>
+#include <QStandardPaths>
+
+#include <cmath>
+#include <cstdio>
+
+namespace reprise::cli {
+
+void printError(const QString& message, const QString& hint)
+{
+    QByteArray text = QByteArrayLiteral("reprise: ") + message.toUtf8() + '\n';
+    if (!hint.isEmpty())
+        text += QByteArrayLiteral("hint: ") + hint.toUtf8() + '\n';
+    std::fwrite(text.constData(), 1, size_t(text.size()), stderr);
+    std::fflush(stderr);
+}
+
+void printError(const Error& error)
+{
+    printError(error.message, error.hint);
+}
+
+void printOut(const QByteArray& utf8)
+{
+    std::fwrite(utf8.constData(), 1, size_t(utf8.size()), stdout);
+}
+
+void printOut(const QString& text)
+{
+    printOut(text.toUtf8());
+}
+
+QString defaultDatabasePath()
+{
+    const QString fromEnvironment = QProcessEnvironment::systemEnvironment().value(QStringLiteral("REPRISE_DB"));
+    if (!fromEnvironment.isEmpty())
+        return fromEnvironment;
+    return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/reprise/runs.db");
+}
+
+void addDatabaseOption(QCommandLineParser& parser)
+{
+    parser.addOption({ QStringLiteral("db"),
+        QStringLiteral("Run database (default: $REPRISE_DB, else ~/.local/share/reprise/runs.db)."),
+        QStringLiteral("PATH") });
+}
+
+QString databasePath(const QCommandLineParser& parser)
+{
+    return parser.isSet(QStringLiteral("db")) ? parser.value(QStringLiteral("db")) : defaultDatabasePath();
+}
+
+bool parseArguments(QCommandLineParser& parser, const QString& command, const QStringList& args, int& exitCode)
+{
+    parser.addHelpOption();
+    if (!parser.parse(QStringList { QStringLiteral("reprise ") + command } + args)) {
+        printError(command + QStringLiteral(": ") + parser.errorText(),
+            QStringLiteral("see `reprise ") + command + QStringLiteral(" --help`"));
+        exitCode = Usage;
+        return false;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        printOut(parser.helpText());
+        exitCode = Ok;
+        return false;
+    }
+    return true;
+}
+
+Result<RunStore> openForReading(const QString& path)
+{
+    const QFileInfo info(path);
+    if (info.exists() && info.isWritable() && QFileInfo(info.absolutePath()).isWritable()) {
+        auto store = RunStore::open(path, OpenMode::ReadWrite);
+        if (!store)
+            return store;
+        (void)store->recoverAbandonedRuns(localHostName());
+        return store;
+    }
+    return RunStore::open(path, OpenMode::ReadOnly);
+}
+
+QJsonValue jsonNumber(double value)
+{
+    if (std::isnan(value))
+        return QStringLiteral("nan");
+    if (std::isinf(value))
+        return value > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
+    return value;
+}
+
+} // namespace reprise::cli

@@ -1,0 +1,54 @@
+#include "cli/cli_common.h"
+#include "demo/demo_generator.h"
+
+namespace reprise::cli {
+
+int runDemo(const QStringList& args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Writes a deterministic demo database: several projects, learning curves with noise and spikes,\n"
+        "histories up to 100k steps, seeds to group, pipelines with artifacts, drifting datasets, reruns."));
+    parser.addOption({ QStringLiteral("out"), QStringLiteral("Database file to write."), QStringLiteral("PATH") });
+    parser.addOption({ QStringLiteral("runs"), QStringLiteral("Number of runs (default 320)."), QStringLiteral("N"),
+        QStringLiteral("320") });
+    parser.addOption({ QStringLiteral("seed"), QStringLiteral("Random seed (default 42)."), QStringLiteral("S"),
+        QStringLiteral("42") });
+    parser.addOption({ QStringLiteral("force"), QStringLiteral("Replace PATH if it exists.") });
+    int exitCode = Ok;
+    if (!parseArguments(parser, QStringLiteral("demo"), args, exitCode))
+        return exitCode;
+    if (!parser.isSet(QStringLiteral("out"))) {
+        printError(QStringLiteral("demo: --out PATH is required"), QStringLiteral("e.g. reprise demo --out demo.db"));
+        return Usage;
+    }
+    DemoOptions options;
+    options.path = parser.value(QStringLiteral("out"));
+    bool ok = false;
+    options.runs = parser.value(QStringLiteral("runs")).toInt(&ok);
+    if (!ok) {
+        printError(QStringLiteral("demo: --runs '") + parser.value(QStringLiteral("runs")) + QStringLiteral("': not a number"),
+            QStringLiteral("e.g. --runs 300"));
+        return Usage;
+    }
+    options.seed = parser.value(QStringLiteral("seed")).toULongLong(&ok);
+    if (!ok) {
+        printError(QStringLiteral("demo: --seed '") + parser.value(QStringLiteral("seed")) + QStringLiteral("': not a number"),
+            QStringLiteral("e.g. --seed 7"));
+        return Usage;
+    }
+    options.overwrite = parser.isSet(QStringLiteral("force"));
+    auto summary = generateDemo(options);
+    if (!summary) {
+        printError(summary.error());
+        return Failure;
+    }
+    printOut(QStringLiteral("wrote %1: %2 runs in %3 projects, %4 metric points\n")
+                 .arg(options.path)
+                 .arg(summary->runs)
+                 .arg(summary->projects)
+                 .arg(summary->points));
+    return Ok;
+}
+
+} // namespace reprise::cli

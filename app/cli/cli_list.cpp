@@ -1,0 +1,155 @@
+#include "cli/cli_common.h"
+#include "query/query.h"
+#include "store/run_table.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include <fmt/core.h>
+
+#include <cmath>
+
+namespace reprise::cli {
+
+namespace {
+
+    QJsonObject runJson(const RunTable& t, size_t row, double now)
+    {
+        QJsonObject o { { QStringLiteral("id"), t.uuids[row] }, { QStringLiteral("project"), t.projects.at(row) },
+            { QStringLiteral("name"), t.names.at(row) }, { QStringLiteral("status"), t.statuses.at(row) },
+            { QStringLiteral("kind"), t.kinds.at(row) }, { QStringLiteral("user"), t.users.at(row) },
+            { QStringLiteral("host"), t.hosts.at(row) }, { QStringLiteral("commit"), t.commits.at(row) },
+            { QStringLiteral("branch"), t.branches.at(row) }, { QStringLiteral("dirty"), t.dirty[row] != 0 },
+            { QStringLiteral("started"), t.startTimes[row] },
+            { QStringLiteral("ended"), std::isnan(t.endTimes[row]) ? QJsonValue() : QJsonValue(t.endTimes[row]) },
+            { QStringLiteral("duration"), t.duration(row, now) },
+            { QStringLiteral("parent"), t.parents.has(row) ? QJsonValue(t.parents.at(row)) : QJsonValue() } };
+        QJsonObject params, metrics, tags;
+        for (const ValueColumn& c : t.params) {
+            if (c.text.has(row))
+                params.insert(c.key, c.text.at(row));
+        }
+        for (const NumberColumn& c : t.metrics) {
+            if (c.present[row])
+                metrics.insert(c.key, jsonNumber(c.values[row]));
+        }
+        for (const ValueColumn& c : t.tags) {
+            if (c.text.has(row))
+                tags.insert(c.key, c.text.at(row));
+        }
+        o.insert(QStringLiteral("params"), params);
+        o.insert(QStringLiteral("metrics"), metrics);
+        o.insert(QStringLiteral("tags"), tags);
+        return o;
+    }
+
+    std::string cell(const QString& text, int width)
+    {
+        QString t = text;
+        // One line per run whatever the names contain.
+        t.replace(u'\n', u' ').replace(u'\t', u' ').replace(u'\r', u' ');
+        if (t.size() > width)
+            t = t.left(width - 1) + QChar(0x2026);
+        return t.toStdString();
+    }
+
+} // namespace
+
+int runList(const QStringList& args)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Lists runs, newest first. The filter language is described in the README, e.g.\n"
+        "  reprise ls --filter 'lr < 0.01 and status = finished and tag.team = vision'"));
+    addDatabaseOption(parser);
+    parser.addOption({ QStringLiteral("project"), QStringLiteral("Only runs of project P."), QStringLiteral("P") });
+    parser.addOption({ QStringLiteral("filter"), QStringLiteral("Only runs matching EXPR."), QStringLiteral("EXPR") });
+    parser.addOption({ QStringLiteral("limit"), QStringLiteral("At most N runs."), QStringLiteral("N") });
+    parser.addOption({ QStringLiteral("json"), QStringLiteral("One JSON array of runs on stdout.") });
+    int exitCode = Ok;
+    if (!parseArguments(parser, QStringLiteral("ls"), args, exitCode))
+        return exitCode;
+    if (!parser.positionalArguments().isEmpty()) {
+        printError(QStringLiteral("ls: unexpected argument '") + parser.positionalArguments().first() + u'\'',
+            QStringLiteral("quote the filter: reprise ls --filter 'EXPR'"));
+        return Usage;
+    }
+
+    const QString filterText = parser.value(QStringLiteral("filter"));
+    auto query = Query::parse(filterText);
+    if (!query) {
+        printError(QStringLiteral("filter: ") + formatQueryError(filterText, query.error()));
+        return Usage;
+    }
+    qint64 limit = -1;
+    if (parser.isSet(QStringLiteral("limit"))) {
+        bool ok = false;
+        limit = parser.value(QStringLiteral("limit")).toLongLong(&ok);
+        if (!ok || limit < 0) {
+            printError(QStringLiteral("ls: --limit '") + parser.value(QStringLiteral("limit")) + QStringLiteral("': not a count"),
+                QStringLiteral("give a whole number, e.g. --limit 20"));
+            return Usage;
+        }
+    }
+    const bool json = parser.isSet(QStringLiteral("json"));
+
+    auto store = openForReading(databasePath(parser));
+    if (!store) {
+        printError(store.error());
+        return Failure;
+    }
+    // Human output shows only what the filter mentions; JSON carries every param, metric and tag.
+    RunTableColumns columns = json ? RunTableColumns {} : query->columns();
+    auto table = loadRunTable(store->database(), columns);
+    if (!table) {
+        printError(table.error());
+        return Failure;
+    }
+    const double now = nowSeconds();
+    std::vector<std::int32_t> rows = query->filter(*table, now);
+    if (parser.isSet(QStringLiteral("project"))) {
+        const QString project = parser.value(QStringLiteral("project"));
+        std::erase_if(rows, [&](std::int32_t r) { return table->projects.at(size_t(r)) != project; });
+    }
+    const size_t matched = rows.size();
+    if (limit >= 0 && qint64(rows.size()) > limit)
+        rows.resize(size_t(limit));
+
+    if (json) {
+        QJsonArray array;
+        for (auto r : rows)
+            array.append(runJson(*table, size_t(r), now));
+        printOut(QJsonDocument(array).toJson(QJsonDocument::Indented));
+        return Ok;
+    }
+    const RunTableColumns& extra = query->columns();
+    std::string out = fmt::format("{:<10} {:<9} {:<16} {:<28} {:<19} {:>8}", "ID", "STATUS", "PROJECT", "NAME",
+        "STARTED", "DURATION");
+    for (const QString& key : extra.params)
+        out += fmt::format(" {:>12}", cell(key, 12));
+    for (const QString& key : extra.metrics)
+        out += fmt::format(" {:>12}", cell(key, 12));
+    out += '\n';
+    for (auto r : rows) {
+        const auto row = size_t(r);
+        out += fmt::format("{:<10} {:<9} {:<16} {:<28} {:<19} {:>8}", table->uuids[row].left(8).toStdString(),
+            cell(table->statuses.at(row), 9), cell(table->projects.at(row), 16), cell(table->names.at(row), 28),
+            formatTime(table->startTimes[row]).toStdString(), formatDuration(table->duration(row, now)).toStdString());
+        for (const QString& key : extra.params) {
+            const ValueColumn* c = table->param(key);
+            out += fmt::format(" {:>12}", c ? cell(c->text.at(row), 12) : std::string());
+        }
+        for (const QString& key : extra.metrics) {
+            const NumberColumn* c = table->metric(key);
+            out += fmt::format(" {:>12}", c && c->present[row] ? fmt::format("{:.6g}", c->values[row]) : std::string());
+        }
+        out += '\n';
+    }
+    out += rows.size() < matched ? fmt::format("{} shown of {} matching, {} runs\n", rows.size(), matched, table->rowCount())
+                                 : fmt::format("{} of {} runs\n", matched, table->rowCount());
+    printOut(QByteArray::fromStdString(out));
+    return Ok;
+}
+
+} // namespace reprise::cli

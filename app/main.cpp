@@ -1,0 +1,190 @@
+// reprise: the GUI, or a command-line subcommand when the first argument names one.
+
+#include "cli/cli_common.h"
+#include "main_window.h"
+#include "runs/run_browser.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QFileInfo>
+#include <QProcessEnvironment>
+#include <QTimer>
+
+#include <cstdio>
+#include <functional>
+#include <map>
+
+namespace {
+
+using reprise::cli::printError;
+using reprise::cli::printOut;
+
+const char* kUsage = R"(usage: reprise [SOURCES...] [--db PATH] [--screenshot FILE.png [--size WxH] [--select IDS]]
+       reprise COMMAND [OPTIONS]
+
+Reprise is a desktop experiment tracker for reproducible machine learning.
+Without a command it opens the GUI on the run database (--db, $REPRISE_DB, or
+~/.local/share/reprise/runs.db) and any SOURCES given.
+
+Commands:
+  run [--project P] [--name N] [--param k=v]... -- CMD ARGS...
+                         run CMD and record it as a run (exit code is CMD's)
+  ls [--project P] [--filter EXPR] [--limit N] [--json]
+                         list runs, newest first
+  show RUN [--json]      everything recorded about a run
+  metrics RUN [KEY] [--csv|--json]
+                         a run's metrics, or one metric's full history
+  demo --out PATH [--runs N] [--seed S] [--force]
+                         write a deterministic demo database
+
+Run ids are full ids or unique prefixes of at least 6 characters.
+`reprise COMMAND --help` describes each command.
+)";
+
+int runGui(int argc, char** argv)
+{
+    QStringList raw;
+    for (int i = 1; i < argc; ++i)
+        raw << QString::fromLocal8Bit(argv[i]);
+    const bool screenshot = raw.contains(QStringLiteral("--screenshot"));
+    const auto environment = QProcessEnvironment::systemEnvironment();
+    if (screenshot && !environment.contains(QStringLiteral("QT_QPA_PLATFORM")))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    if (!screenshot && environment.value(QStringLiteral("DISPLAY")).isEmpty()
+        && environment.value(QStringLiteral("WAYLAND_DISPLAY")).isEmpty()
+        && !environment.contains(QStringLiteral("QT_QPA_PLATFORM"))) {
+        printError(QStringLiteral("no display: DISPLAY and WAYLAND_DISPLAY are not set, so the window cannot open"),
+            QStringLiteral("render it to a file instead: reprise --screenshot out.png [--db PATH]"));
+        return reprise::cli::Failure;
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("reprise"));
+    QApplication::setOrganizationName(QStringLiteral("reprise"));
+    QApplication::setApplicationVersion(QStringLiteral(REPRISE_VERSION));
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.github.reprise.Reprise"));
+
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    parser.addVersionOption();
+    reprise::cli::addDatabaseOption(parser);
+    parser.addOption({ QStringLiteral("screenshot"), QStringLiteral("Render the window to FILE.png and exit."),
+        QStringLiteral("FILE") });
+    parser.addOption({ QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x900)."),
+        QStringLiteral("WxH"), QStringLiteral("1400x900") });
+    parser.addOption({ QStringLiteral("select"), QStringLiteral("Runs to select (comma-separated ids)."),
+        QStringLiteral("IDS") });
+    parser.addOption({ QStringLiteral("view"), QStringLiteral("View to show (runs)."), QStringLiteral("VIEW"),
+        QStringLiteral("runs") });
+    parser.addPositionalArgument(QStringLiteral("SOURCES"), QStringLiteral("Run databases to open."));
+    if (!parser.parse(QApplication::arguments())) {
+        printError(parser.errorText(), QStringLiteral("see `reprise --help`"));
+        return reprise::cli::Usage;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        printOut(QByteArray(kUsage));
+        return reprise::cli::Ok;
+    }
+    if (parser.isSet(QStringLiteral("version"))) {
+        printOut(QByteArrayLiteral("reprise " REPRISE_VERSION "\n"));
+        return reprise::cli::Ok;
+    }
+    if (parser.value(QStringLiteral("view")) != QLatin1String("runs")) {
+        printError(QStringLiteral("--view '") + parser.value(QStringLiteral("view")) + QStringLiteral("': not available yet"),
+            QStringLiteral("this build has the runs view"));
+        return reprise::cli::Usage;
+    }
+
+    QStringList databases = parser.positionalArguments();
+    if (parser.isSet(QStringLiteral("db")) || databases.isEmpty())
+        databases.prepend(reprise::cli::databasePath(parser));
+
+    reprise::MainWindow window(databases);
+    if (!screenshot) {
+        window.show();
+        return app.exec();
+    }
+
+    const QStringList size = parser.value(QStringLiteral("size")).split(u'x');
+    const int width = size.value(0).toInt();
+    const int height = size.value(1).toInt();
+    if (size.size() != 2 || width < 200 || height < 150 || width > 8000 || height > 8000) {
+        printError(QStringLiteral("--size '") + parser.value(QStringLiteral("size")) + QStringLiteral("': expected WxH"),
+            QStringLiteral("e.g. --size 1400x900"));
+        return reprise::cli::Usage;
+    }
+    window.resize(width, height);
+    window.show();
+    const QString file = parser.value(QStringLiteral("screenshot"));
+    const QStringList select = parser.value(QStringLiteral("select")).split(u',', Qt::SkipEmptyParts);
+    int exitCode = reprise::cli::Ok;
+    auto save = [&] {
+        if (!window.grab().save(file)) {
+            printError(file + QStringLiteral(": cannot write the screenshot"), QStringLiteral("check the folder exists and is writable"));
+            exitCode = reprise::cli::Failure;
+        }
+        app.quit();
+    };
+    QObject::connect(&window, &reprise::MainWindow::runsLoaded, &app, [&] {
+        if (select.isEmpty()) {
+            QTimer::singleShot(50, &app, save);
+            return;
+        }
+        QObject::connect(&window, &reprise::MainWindow::detailsLoaded, &app, [&] { QTimer::singleShot(50, &app, save); });
+        window.selectRuns(select);
+        if (window.runBrowser()->selectedRunIds().isEmpty()) {
+            printError(QStringLiteral("--select: no run matches ") + select.join(u','), QStringLiteral("list the runs with `reprise ls`"));
+            exitCode = reprise::cli::Failure;
+            app.quit();
+        }
+    });
+    // Never hang: a screenshot that cannot be taken in a minute is an error.
+    QTimer::singleShot(60000, &app, [&] {
+        printError(QStringLiteral("--screenshot: the window did not finish loading within 60 s"));
+        exitCode = reprise::cli::Failure;
+        app.quit();
+    });
+    app.exec();
+    return exitCode;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    static const std::map<std::string, std::function<int(const QStringList&)>> commands {
+        { "run", reprise::cli::runRecord },
+        { "ls", reprise::cli::runList },
+        { "show", reprise::cli::runShow },
+        { "metrics", reprise::cli::runMetrics },
+        { "demo", reprise::cli::runDemo },
+    };
+    if (argc > 1) {
+        const std::string first = argv[1];
+        if (first == "--help" || first == "-h" || first == "help") {
+            std::fputs(kUsage, stdout);
+            return reprise::cli::Ok;
+        }
+        if (first == "--version") {
+            std::puts("reprise " REPRISE_VERSION);
+            return reprise::cli::Ok;
+        }
+        if (auto it = commands.find(first); it != commands.end()) {
+            QCoreApplication app(argc, argv);
+            QCoreApplication::setApplicationName(QStringLiteral("reprise"));
+            QStringList args;
+            for (int i = 2; i < argc; ++i)
+                args << QString::fromLocal8Bit(argv[i]);
+            const int code = it->second(args);
+            std::fflush(stdout);
+            return code;
+        }
+        if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))) {
+            printError(QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
+                QStringLiteral("commands: run, ls, show, metrics, demo (see `reprise --help`)"));
+            return reprise::cli::Usage;
+        }
+    }
+    return runGui(argc, argv);
+}

@@ -1,0 +1,627 @@
+#include "query/query.h"
+
+#include <QDateTime>
+#include <QRegularExpression>
+#include <QTimeZone>
+
+#include <cmath>
+#include <functional>
+#include <optional>
+
+namespace reprise {
+
+namespace query_detail {
+
+    enum class Op { Eq, Ne, Lt, Le, Gt, Ge, Match, NotMatch };
+    enum class FieldKind { Attribute, Param, Metric, Tag };
+    enum class Attribute { Id, Name, Project, Status, Kind, User, Host, Commit, Branch, Parent, Started, Ended, Duration,
+        Dirty };
+
+    struct Literal {
+        QString text; ///< as written (unquoted)
+        std::optional<double> number; ///< numbers, dates (epoch s) and durations (s)
+        bool isDate = false;
+        bool isDuration = false;
+    };
+
+    struct Node {
+        enum class Kind { And, Or, Not, Compare } kind = Kind::Compare;
+        std::vector<std::shared_ptr<const Node>> children;
+        FieldKind field = FieldKind::Param;
+        Attribute attribute = Attribute::Name;
+        QString key;
+        Op op = Op::Eq;
+        Literal literal;
+        QRegularExpression regex;
+    };
+
+} // namespace query_detail
+
+using namespace query_detail;
+
+namespace {
+
+    const QString kExamples = QStringLiteral(
+        "e.g. lr < 0.01, metric.val_acc >= 0.9, status = finished, name ~ \"resnet\", started > 2026-01-01, "
+        "duration > 1h, tag.team = vision");
+
+    struct AttributeName {
+        const char* name;
+        Attribute attribute;
+        bool numeric;
+    };
+    constexpr AttributeName kAttributes[] = {
+        { "id", Attribute::Id, false },
+        { "name", Attribute::Name, false },
+        { "project", Attribute::Project, false },
+        { "status", Attribute::Status, false },
+        { "kind", Attribute::Kind, false },
+        { "user", Attribute::User, false },
+        { "host", Attribute::Host, false },
+        { "commit", Attribute::Commit, false },
+        { "branch", Attribute::Branch, false },
+        { "parent", Attribute::Parent, false },
+        { "started", Attribute::Started, true },
+        { "ended", Attribute::Ended, true },
+        { "duration", Attribute::Duration, true },
+        { "dirty", Attribute::Dirty, true },
+    };
+
+    const AttributeName* findAttribute(const QString& word)
+    {
+        for (const auto& a : kAttributes) {
+            if (word.compare(QLatin1String(a.name), Qt::CaseInsensitive) == 0)
+                return &a;
+        }
+        return nullptr;
+    }
+
+    enum class TokenType { Word, String, Op, LParen, RParen, End };
+    struct Token {
+        TokenType type;
+        QString text;
+        qsizetype pos;
+    };
+
+    bool isWordChar(QChar c)
+    {
+        return !c.isSpace() && c != u'(' && c != u')' && c != u'=' && c != u'!' && c != u'<' && c != u'>'
+            && c != u'~' && c != u'"' && c != u'\'';
+    }
+
+    Result<std::vector<Token>> tokenize(const QString& text)
+    {
+        std::vector<Token> tokens;
+        qsizetype i = 0;
+        const qsizetype n = text.size();
+        while (i < n) {
+            const QChar c = text[i];
+            if (c.isSpace()) {
+                ++i;
+            } else if (c == u'(' || c == u')') {
+                tokens.push_back({ c == u'(' ? TokenType::LParen : TokenType::RParen, QString(c), i });
+                ++i;
+            } else if (c == u'"' || c == u'\'') {
+                const qsizetype start = i++;
+                QString value;
+                while (i < n && text[i] != c) {
+                    if (text[i] == u'\\' && i + 1 < n)
+                        ++i;
+                    value += text[i++];
+                }
+                if (i >= n) {
+                    return Error { QStringLiteral("unterminated string starting at column %1").arg(start + 1),
+                        QStringLiteral("close it with %1").arg(c), start };
+                }
+                ++i;
+                tokens.push_back({ TokenType::String, value, start });
+            } else if (c == u'=' || c == u'!' || c == u'<' || c == u'>' || c == u'~') {
+                const qsizetype start = i;
+                QString op(c);
+                ++i;
+                if (i < n && ((c != u'~' && text[i] == u'=') || (c == u'!' && text[i] == u'~')))
+                    op += text[i++];
+                if (op == QLatin1String("!")) {
+                    return Error { QStringLiteral("unknown operator '!' at column %1").arg(start + 1),
+                        QStringLiteral("use != or !~, or 'not' before a condition"), start };
+                }
+                tokens.push_back({ TokenType::Op, op, start });
+            } else {
+                const qsizetype start = i;
+                while (i < n && isWordChar(text[i]))
+                    ++i;
+                tokens.push_back({ TokenType::Word, text.mid(start, i - start), start });
+            }
+        }
+        tokens.push_back({ TokenType::End, QString(), n });
+        return tokens;
+    }
+
+    std::optional<double> parseDuration(const QString& word)
+    {
+        static const QRegularExpression re(QStringLiteral("^(?:(\\d+(?:\\.\\d+)?)(ms|s|m|h|d))+$"));
+        if (!re.match(word).hasMatch())
+            return std::nullopt;
+        static const QRegularExpression part(QStringLiteral("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)"));
+        double total = 0;
+        for (auto it = part.globalMatch(word); it.hasNext();) {
+            const auto m = it.next();
+            const double v = m.captured(1).toDouble();
+            const QString unit = m.captured(2);
+            total += unit == QLatin1String("ms") ? v / 1000
+                : unit == QLatin1String("s")     ? v
+                : unit == QLatin1String("m")     ? v * 60
+                : unit == QLatin1String("h")     ? v * 3600
+                                                 : v * 86400;
+        }
+        return total;
+    }
+
+    class Parser {
+    public:
+        explicit Parser(std::vector<Token> tokens)
+            : m_tokens(std::move(tokens))
+        {
+        }
+
+        Result<std::shared_ptr<const Node>> parseAll()
+        {
+            auto e = parseOr();
+            if (!e)
+                return e;
+            const Token& t = peek();
+            if (t.type == TokenType::RParen)
+                return fail(t, QStringLiteral("unexpected ')'"), QStringLiteral("remove it or add the matching '('"));
+            if (t.type != TokenType::End) {
+                return fail(t, QStringLiteral("unexpected '%1'").arg(t.text),
+                    QStringLiteral("join conditions with 'and' or 'or'; ") + kExamples);
+            }
+            return e;
+        }
+
+        RunTableColumns columns;
+
+    private:
+        const Token& peek() const { return m_tokens[m_pos]; }
+        const Token& next() { return m_tokens[m_pos++]; }
+        bool isKeyword(const Token& t, const char* word) const
+        {
+            return t.type == TokenType::Word && t.text.compare(QLatin1String(word), Qt::CaseInsensitive) == 0;
+        }
+        static Error fail(const Token& t, const QString& what, const QString& hint)
+        {
+            return Error { what + QStringLiteral(" at column %1").arg(t.pos + 1), hint, t.pos };
+        }
+
+        using NodeResult = Result<std::shared_ptr<const Node>>;
+
+        NodeResult parseBinary(Node::Kind kind, const char* keyword, NodeResult (Parser::*operand)())
+        {
+            auto first = (this->*operand)();
+            if (!first || !isKeyword(peek(), keyword))
+                return first;
+            auto node = std::make_shared<Node>();
+            node->kind = kind;
+            node->children.push_back(*first);
+            while (isKeyword(peek(), keyword)) {
+                next();
+                auto rhs = (this->*operand)();
+                if (!rhs)
+                    return rhs;
+                node->children.push_back(*rhs);
+            }
+            return std::shared_ptr<const Node>(node);
+        }
+        NodeResult parseOr() { return parseBinary(Node::Kind::Or, "or", &Parser::parseAnd); }
+        NodeResult parseAnd() { return parseBinary(Node::Kind::And, "and", &Parser::parseFactor); }
+
+        NodeResult parseFactor()
+        {
+            const Token& t = peek();
+            if (isKeyword(t, "not")) {
+                next();
+                auto inner = parseFactor();
+                if (!inner)
+                    return inner;
+                auto node = std::make_shared<Node>();
+                node->kind = Node::Kind::Not;
+                node->children.push_back(*inner);
+                return std::shared_ptr<const Node>(node);
+            }
+            if (t.type == TokenType::LParen) {
+                next();
+                auto inner = parseOr();
+                if (!inner)
+                    return inner;
+                if (peek().type != TokenType::RParen) {
+                    return fail(peek(), QStringLiteral("missing ')'"),
+                        QStringLiteral("close the '(' at column %1").arg(t.pos + 1));
+                }
+                next();
+                return inner;
+            }
+            return parseComparison();
+        }
+
+        NodeResult parseComparison()
+        {
+            const Token field = next();
+            if (field.type == TokenType::End)
+                return fail(field, QStringLiteral("expected a condition"), kExamples);
+            if (field.type != TokenType::Word || isKeyword(field, "and") || isKeyword(field, "or")) {
+                return fail(field, QStringLiteral("expected a field name, found '%1'").arg(field.text),
+                    QStringLiteral("a condition is FIELD OP VALUE; ") + kExamples);
+            }
+            auto node = std::make_shared<Node>();
+            if (auto st = resolveField(field, *node); !st)
+                return st.error();
+
+            const Token op = next();
+            if (op.type != TokenType::Op) {
+                return fail(op, QStringLiteral("expected an operator after '%1'").arg(field.text),
+                    QStringLiteral("operators: = != < <= > >= ~ !~"));
+            }
+            static const QHash<QString, Op> ops { { QStringLiteral("="), Op::Eq }, { QStringLiteral("=="), Op::Eq },
+                { QStringLiteral("!="), Op::Ne }, { QStringLiteral("<"), Op::Lt }, { QStringLiteral("<="), Op::Le },
+                { QStringLiteral(">"), Op::Gt }, { QStringLiteral(">="), Op::Ge }, { QStringLiteral("~"), Op::Match },
+                { QStringLiteral("!~"), Op::NotMatch } };
+            if (!ops.contains(op.text)) {
+                return fail(op, QStringLiteral("unknown operator '%1'").arg(op.text),
+                    QStringLiteral("operators: = != < <= > >= ~ !~"));
+            }
+            node->op = ops.value(op.text);
+
+            const Token value = next();
+            if (value.type != TokenType::Word && value.type != TokenType::String) {
+                return fail(value, QStringLiteral("expected a value after '%1'").arg(op.text), kExamples);
+            }
+            if (value.type == TokenType::Word
+                && (isKeyword(value, "and") || isKeyword(value, "or") || isKeyword(value, "not"))) {
+                return fail(value, QStringLiteral("expected a value after '%1', found '%2'").arg(op.text, value.text),
+                    QStringLiteral("quote it if you mean the word: \"%1\"").arg(value.text));
+            }
+            if (auto st = resolveValue(value, *node); !st)
+                return st.error();
+            return std::shared_ptr<const Node>(node);
+        }
+
+        Status resolveField(const Token& t, Node& node)
+        {
+            const QString& word = t.text;
+            const qsizetype dot = word.indexOf(u'.');
+            const QString prefix = dot > 0 ? word.left(dot).toLower() : QString();
+            const QString rest = dot > 0 ? word.mid(dot + 1) : QString();
+            auto needKey = [&](const QString& kind) -> Status {
+                if (rest.isEmpty()) {
+                    return fail(
+                        t, QStringLiteral("'%1' needs a key").arg(word), QStringLiteral("e.g. %1.NAME").arg(kind));
+                }
+                return success();
+            };
+            if (prefix == QLatin1String("metric") || prefix == QLatin1String("metrics")) {
+                node.field = FieldKind::Metric;
+                node.key = rest;
+                columns.metrics << rest;
+                return needKey(QStringLiteral("metric"));
+            }
+            if (prefix == QLatin1String("tag") || prefix == QLatin1String("tags")) {
+                node.field = FieldKind::Tag;
+                node.key = rest;
+                columns.tags << rest;
+                return needKey(QStringLiteral("tag"));
+            }
+            if (prefix == QLatin1String("param") || prefix == QLatin1String("params")) {
+                node.field = FieldKind::Param;
+                node.key = rest;
+                columns.params << rest;
+                return needKey(QStringLiteral("param"));
+            }
+            if (const AttributeName* a = findAttribute(word)) {
+                node.field = FieldKind::Attribute;
+                node.attribute = a->attribute;
+                return success();
+            }
+            node.field = FieldKind::Param;
+            node.key = word;
+            columns.params << word;
+            return success();
+        }
+
+        bool fieldIsNumeric(const Node& node) const
+        {
+            if (node.field == FieldKind::Metric)
+                return true;
+            if (node.field != FieldKind::Attribute)
+                return false;
+            for (const auto& a : kAttributes) {
+                if (a.attribute == node.attribute)
+                    return a.numeric;
+            }
+            return false;
+        }
+
+        Status resolveValue(const Token& t, Node& node)
+        {
+            Literal& lit = node.literal;
+            lit.text = t.text;
+            if (t.type == TokenType::Word) {
+                static const QRegularExpression date(
+                    QStringLiteral("^\\d{4}-\\d{2}-\\d{2}(?:[T ]\\d{2}:\\d{2}(?::\\d{2})?)?Z?$"));
+                bool ok = false;
+                const double number = t.text.toDouble(&ok);
+                if (ok) {
+                    lit.number = number;
+                } else if (auto seconds = parseDuration(t.text)) {
+                    lit.number = *seconds;
+                    lit.isDuration = true;
+                } else if (date.match(t.text).hasMatch()) {
+                    QString iso = t.text;
+                    if (iso.size() == 10)
+                        iso += QStringLiteral("T00:00:00");
+                    iso.replace(u' ', u'T');
+                    if (iso.endsWith(u'Z'))
+                        iso.chop(1);
+                    QDateTime when = QDateTime::fromString(iso, Qt::ISODate);
+                    if (!when.isValid()) {
+                        return fail(t, QStringLiteral("'%1' is not a valid date").arg(t.text),
+                            QStringLiteral("write dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)"));
+                    }
+                    when.setTimeZone(QTimeZone::utc());
+                    lit.number = double(when.toMSecsSinceEpoch()) / 1000.0;
+                    lit.isDate = true;
+                }
+            }
+            const bool regex = node.op == Op::Match || node.op == Op::NotMatch;
+            if (regex) {
+                if (fieldIsNumeric(node)) {
+                    return fail(t, QStringLiteral("'~' matches text, but this field is a number"),
+                        QStringLiteral("compare numbers with = < <= > >="));
+                }
+                node.regex = QRegularExpression(t.text, QRegularExpression::CaseInsensitiveOption);
+                if (!node.regex.isValid()) {
+                    return fail(t, QStringLiteral("invalid regular expression: ") + node.regex.errorString(),
+                        QStringLiteral("escape special characters with \\, or use a plain word"));
+                }
+                return success();
+            }
+            if (fieldIsNumeric(node) && !lit.number) {
+                const bool isTime
+                    = node.field == FieldKind::Attribute && (node.attribute == Attribute::Started || node.attribute == Attribute::Ended);
+                const bool isDur = node.field == FieldKind::Attribute && node.attribute == Attribute::Duration;
+                return fail(t, QStringLiteral("'%1' is not a %2").arg(t.text, isTime ? QStringLiteral("date") : isDur ? QStringLiteral("duration") : QStringLiteral("number")),
+                    isTime ? QStringLiteral("write dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)")
+                    : isDur ? QStringLiteral("write durations like 90s, 5m, 1h30m or 2d")
+                            : QStringLiteral("metrics compare with numbers, e.g. metric.val_acc >= 0.9"));
+            }
+            if (node.field == FieldKind::Attribute && node.attribute == Attribute::Status && node.op == Op::Eq
+                && !QStringList { QStringLiteral("running"), QStringLiteral("finished"), QStringLiteral("failed"),
+                       QStringLiteral("killed") }
+                        .contains(t.text)) {
+                return fail(t, QStringLiteral("unknown status '%1'").arg(t.text),
+                    QStringLiteral("status is one of running, finished, failed, killed"));
+            }
+            return success();
+        }
+
+        std::vector<Token> m_tokens;
+        size_t m_pos = 0;
+    };
+
+    bool compareNumbers(double a, Op op, double b)
+    {
+        switch (op) {
+        case Op::Eq:
+            return a == b;
+        case Op::Ne:
+            return a != b;
+        case Op::Lt:
+            return a < b;
+        case Op::Le:
+            return a <= b;
+        case Op::Gt:
+            return a > b;
+        case Op::Ge:
+            return a >= b;
+        default:
+            return false;
+        }
+    }
+
+    bool compareText(const QString& a, const Node& node)
+    {
+        switch (node.op) {
+        case Op::Match:
+            return node.regex.match(a).hasMatch();
+        case Op::NotMatch:
+            return !node.regex.match(a).hasMatch();
+        default: {
+            const int c = a.compare(node.literal.text);
+            return compareNumbers(double(c), node.op, 0.0);
+        }
+        }
+    }
+
+    /// Compares a value that may be numeric (params, tags): numbers when both sides are numbers.
+    bool compareValue(const QString& text, double number, const Node& node)
+    {
+        if (node.op != Op::Match && node.op != Op::NotMatch && node.literal.number && !std::isnan(number))
+            return compareNumbers(number, node.op, *node.literal.number);
+        return compareText(text, node);
+    }
+
+    using RowPredicate = std::function<bool(size_t)>;
+
+    /// Precomputes the answer for each dictionary entry, so each row costs one lookup.
+    RowPredicate dictionaryPredicate(const TextColumn& column, std::vector<std::uint8_t> answers)
+    {
+        return [&column, answers = std::move(answers)](size_t row) {
+            const auto code = column.codes[row];
+            return code >= 0 && answers[size_t(code)] != 0;
+        };
+    }
+
+    RowPredicate textPredicate(const TextColumn& column, const Node& node)
+    {
+        std::vector<std::uint8_t> answers;
+        answers.reserve(size_t(column.dict.size()));
+        for (const QString& v : column.dict)
+            answers.push_back(compareText(v, node));
+        return dictionaryPredicate(column, std::move(answers));
+    }
+
+    RowPredicate valuePredicate(const ValueColumn* column, const Node& node)
+    {
+        if (!column)
+            return [](size_t) { return false; };
+        std::vector<std::uint8_t> answers;
+        answers.reserve(size_t(column->text.dict.size()));
+        for (qsizetype i = 0; i < column->text.dict.size(); ++i)
+            answers.push_back(compareValue(column->text.dict[i], column->dictNumbers[size_t(i)], node));
+        return dictionaryPredicate(column->text, std::move(answers));
+    }
+
+    RowPredicate numberPredicate(std::function<double(size_t)> read, const Node& node)
+    {
+        const double literal = *node.literal.number;
+        return [read = std::move(read), literal, op = node.op](size_t row) {
+            const double v = read(row);
+            return !std::isnan(v) && compareNumbers(v, op, literal);
+        };
+    }
+
+    RowPredicate bind(const Node& node, const RunTable& t, double now)
+    {
+        switch (node.kind) {
+        case Node::Kind::And:
+        case Node::Kind::Or: {
+            std::vector<RowPredicate> parts;
+            for (const auto& c : node.children)
+                parts.push_back(bind(*c, t, now));
+            if (node.kind == Node::Kind::And)
+                return [parts](size_t row) { return std::all_of(parts.begin(), parts.end(), [row](const auto& p) { return p(row); }); };
+            return [parts](size_t row) { return std::any_of(parts.begin(), parts.end(), [row](const auto& p) { return p(row); }); };
+        }
+        case Node::Kind::Not:
+            return [inner = bind(*node.children.front(), t, now)](size_t row) { return !inner(row); };
+        case Node::Kind::Compare:
+            break;
+        }
+        switch (node.field) {
+        case FieldKind::Param:
+            return valuePredicate(t.param(node.key), node);
+        case FieldKind::Tag:
+            return valuePredicate(t.tag(node.key), node);
+        case FieldKind::Metric: {
+            const NumberColumn* c = t.metric(node.key);
+            if (!c)
+                return [](size_t) { return false; };
+            return numberPredicate([c](size_t row) { return c->present[row] ? c->values[row] : std::nan(""); }, node);
+        }
+        case FieldKind::Attribute:
+            break;
+        }
+        switch (node.attribute) {
+        case Attribute::Id:
+            return [&t, &node](size_t row) {
+                const QString& id = t.uuids[row];
+                // An id compares by prefix with '=' so short ids work as in the CLI.
+                if (node.op == Op::Eq)
+                    return id.startsWith(node.literal.text, Qt::CaseInsensitive);
+                if (node.op == Op::Ne)
+                    return !id.startsWith(node.literal.text, Qt::CaseInsensitive);
+                return compareText(id, node);
+            };
+        case Attribute::Name:
+            return textPredicate(t.names, node);
+        case Attribute::Project:
+            return textPredicate(t.projects, node);
+        case Attribute::Status:
+            return textPredicate(t.statuses, node);
+        case Attribute::Kind:
+            return textPredicate(t.kinds, node);
+        case Attribute::User:
+            return textPredicate(t.users, node);
+        case Attribute::Host:
+            return textPredicate(t.hosts, node);
+        case Attribute::Commit:
+            return textPredicate(t.commits, node);
+        case Attribute::Branch:
+            return textPredicate(t.branches, node);
+        case Attribute::Parent:
+            return textPredicate(t.parents, node);
+        case Attribute::Started:
+            return numberPredicate([&t](size_t row) { return t.startTimes[row]; }, node);
+        case Attribute::Ended:
+            return numberPredicate([&t](size_t row) { return t.endTimes[row]; }, node);
+        case Attribute::Duration:
+            return numberPredicate([&t, now](size_t row) { return t.duration(row, now); }, node);
+        case Attribute::Dirty:
+            return numberPredicate([&t](size_t row) { return double(t.dirty[row]); }, node);
+        }
+        return [](size_t) { return false; };
+    }
+
+} // namespace
+
+Query::Query()
+{
+    m_columns.allParams = m_columns.allMetrics = m_columns.allTags = false;
+}
+
+Result<Query> Query::parse(const QString& text)
+{
+    Query q;
+    if (text.trimmed().isEmpty())
+        return q;
+    auto tokens = tokenize(text);
+    if (!tokens)
+        return tokens.error();
+    Parser parser(std::move(*tokens));
+    parser.columns.allParams = parser.columns.allMetrics = parser.columns.allTags = false;
+    auto root = parser.parseAll();
+    if (!root)
+        return root.error();
+    q.m_root = *root;
+    q.m_columns = parser.columns;
+    q.m_columns.params.removeDuplicates();
+    q.m_columns.metrics.removeDuplicates();
+    q.m_columns.tags.removeDuplicates();
+    return q;
+}
+
+RunTableColumns Query::columns() const
+{
+    return m_columns;
+}
+
+std::vector<std::int32_t> Query::filter(const RunTable& table, double now) const
+{
+    std::vector<std::int32_t> rows;
+    const size_t n = table.rowCount();
+    if (!m_root) {
+        rows.resize(n);
+        for (size_t i = 0; i < n; ++i)
+            rows[i] = std::int32_t(i);
+        return rows;
+    }
+    const RowPredicate predicate = bind(*m_root, table, now);
+    for (size_t i = 0; i < n; ++i) {
+        if (predicate(i))
+            rows.push_back(std::int32_t(i));
+    }
+    return rows;
+}
+
+QString formatQueryError(const QString& text, const Error& error)
+{
+    QString out = error.message;
+    if (error.position >= 0) {
+        out += QStringLiteral("\n  ") + text + QStringLiteral("\n  ") + QString(error.position, u' ')
+            + QStringLiteral("^");
+    }
+    if (!error.hint.isEmpty())
+        out += QStringLiteral("\nhint: ") + error.hint;
+    return out;
+}
+
+} // namespace reprise

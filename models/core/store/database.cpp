@@ -1,0 +1,247 @@
+#include "store/database.h"
+
+#include "store/schema.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QThread>
+
+#include <sqlite3.h>
+
+#include <chrono>
+
+namespace reprise {
+
+namespace {
+
+    qint64 monotonicNs()
+    {
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(
+            std::chrono::steady_clock::now().time_since_epoch())
+            .count();
+    }
+
+} // namespace
+
+int latestSchemaVersion()
+{
+    return schemaMigrations().empty() ? 0 : schemaMigrations().back().version;
+}
+
+Database::~Database()
+{
+    sqlite3_close_v2(m_db);
+}
+
+Error Database::sqliteError(int rc, const QString& what) const
+{
+    const int primary = rc & 0xff;
+    const QString detail = m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : QString::fromUtf8(sqlite3_errstr(rc));
+    switch (primary) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return { m_path + QStringLiteral(": the database is locked by another process (waited %1 ms)")
+                              .arg(m_options.busyTimeoutMs),
+            QStringLiteral("wait for the other writer to finish or close it, then try again") };
+    case SQLITE_NOTADB:
+        return { m_path + QStringLiteral(": not a SQLite database"),
+            QStringLiteral("check the path: Reprise opens run databases it wrote (see `reprise --help`)") };
+    case SQLITE_CORRUPT:
+        return { m_path + QStringLiteral(": the database is damaged (truncated or corrupt)"),
+            QStringLiteral("restore it from a backup; Reprise will not write to a damaged database") };
+    case SQLITE_READONLY:
+        return { m_path + QStringLiteral(": cannot write: ") + detail,
+            QStringLiteral("check the file's permissions, or open it read-only") };
+    case SQLITE_FULL:
+        return { m_path + QStringLiteral(": the disk is full"), QStringLiteral("free some space and try again") };
+    case SQLITE_CANTOPEN:
+        return { m_path + QStringLiteral(": cannot open: ") + detail,
+            QStringLiteral("check that the path exists and is readable") };
+    default:
+        return { m_path + QStringLiteral(": ") + what + QStringLiteral(" failed: ") + detail, {} };
+    }
+}
+
+int Database::busyHandler(void* self, int attempt)
+{
+    // SQLite's default handler sleeps up to 100 ms between tries, which starves many concurrent
+    // writers; short sleeps hand the lock over quickly while still giving up at the timeout.
+    auto* db = static_cast<Database*>(self);
+    const qint64 now = monotonicNs();
+    if (attempt == 0)
+        db->m_busyStartNs = now;
+    if (now - db->m_busyStartNs > qint64(db->m_options.busyTimeoutMs) * 1000000)
+        return 0;
+    QThread::usleep(attempt < 10 ? 50 : 500);
+    return 1;
+}
+
+Result<std::unique_ptr<Database>> Database::open(const QString& path, OpenMode mode, Options options)
+{
+    std::unique_ptr<Database> db(new Database);
+    db->m_path = path;
+    db->m_options = options;
+    db->m_readOnly = mode == OpenMode::ReadOnly;
+
+    const QFileInfo info(path);
+    if (!info.exists() && mode != OpenMode::Create) {
+        return Error { path + QStringLiteral(": no such database"),
+            QStringLiteral("record a run with `reprise run -- CMD`, or create a demo with `reprise demo --out PATH`") };
+    }
+    if (info.exists() && !info.isFile())
+        return Error { path + QStringLiteral(": not a file"), QStringLiteral("give the path of a run database") };
+
+    int flags = SQLITE_OPEN_NOMUTEX;
+    flags |= db->m_readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
+    if (mode == OpenMode::Create)
+        flags |= SQLITE_OPEN_CREATE;
+    const QByteArray native = path.toUtf8();
+    const int rc = sqlite3_open_v2(native.constData(), &db->m_db, flags, nullptr);
+    if (rc != SQLITE_OK)
+        return db->sqliteError(rc, QStringLiteral("open"));
+    sqlite3_extended_result_codes(db->m_db, 1);
+    sqlite3_busy_handler(db->m_db, &Database::busyHandler, db.get());
+
+    if (auto st = db->configure(mode); !st)
+        return st.error();
+    return db;
+}
+
+Status Database::configure(OpenMode mode)
+{
+    // Reading the header is what makes SQLite notice a file that is not a database.
+    auto header = prepare("PRAGMA application_id");
+    if (!header)
+        return header.error();
+    int rc = header->step();
+    if (rc != SQLITE_ROW)
+        return sqliteError(rc, QStringLiteral("reading the header"));
+    const int applicationId = int(header->int64(0));
+    header = Statement();
+
+    auto version = prepare("PRAGMA user_version");
+    if (!version)
+        return version.error();
+    version->step();
+    m_schemaVersion = int(version->int64(0));
+    version = Statement();
+
+    auto tables = prepare("SELECT count(*) FROM sqlite_master");
+    if (!tables)
+        return tables.error();
+    rc = tables->step();
+    if (rc != SQLITE_ROW)
+        return sqliteError(rc, QStringLiteral("reading the schema"));
+    const bool empty = tables->int64(0) == 0;
+    tables = Statement();
+
+    if (!empty && applicationId != kApplicationId) {
+        return Error { m_path + QStringLiteral(": a SQLite database, but not a Reprise run database"),
+            QStringLiteral("give the path of a database written by Reprise; other trackers' stores are read by their "
+                           "importers") };
+    }
+    if (empty && mode == OpenMode::ReadOnly) {
+        return Error { m_path + QStringLiteral(": an empty file, not a run database yet"),
+            QStringLiteral("record a run into it with `reprise run --db PATH -- CMD`") };
+    }
+
+    // A file shorter than the page count its header announces was truncated: never write to it.
+    auto pages = prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
+    if (pages && pages->step() == SQLITE_ROW && !empty) {
+        const qint64 expected = pages->int64(0);
+        if (QFileInfo(m_path).size() < expected && !QFileInfo::exists(m_path + QStringLiteral("-wal")))
+            return sqliteError(SQLITE_CORRUPT, QStringLiteral("open"));
+    }
+    pages = Statement();
+
+    m_newerSchema = m_schemaVersion > latestSchemaVersion();
+    if (m_readOnly)
+        return success();
+    if (m_newerSchema) {
+        // Opened for reading only: a newer Reprise may have changed what the tables mean.
+        m_readOnly = true;
+        return success();
+    }
+    if (auto st = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !st)
+        return st;
+    return migrate();
+}
+
+Status Database::migrate()
+{
+    if (m_schemaVersion >= latestSchemaVersion())
+        return success();
+    return inWriteTransaction(*this, [this]() -> Status {
+        // Re-read inside the lock: another process may have migrated meanwhile.
+        auto version = prepare("PRAGMA user_version");
+        if (!version)
+            return version.error();
+        version->step();
+        const int current = int(version->int64(0));
+        version = Statement();
+        for (const Migration& migration : schemaMigrations()) {
+            if (migration.version <= current)
+                continue;
+            if (auto st = exec(migration.sql); !st)
+                return st;
+        }
+        const QByteArray pragmas = QByteArrayLiteral("PRAGMA application_id=") + QByteArray::number(kApplicationId)
+            + QByteArrayLiteral("; PRAGMA user_version=") + QByteArray::number(latestSchemaVersion()) + ';';
+        if (auto st = exec(pragmas.constData()); !st)
+            return st;
+        m_schemaVersion = latestSchemaVersion();
+        return success();
+    });
+}
+
+Result<Statement> Database::prepare(const char* sql) const
+{
+    sqlite3_stmt* stmt = nullptr;
+    const int rc = sqlite3_prepare_v2(m_db, sql, -1, &stmt, nullptr);
+    if (rc != SQLITE_OK)
+        return sqliteError(rc, QStringLiteral("preparing a query"));
+    return Statement(stmt);
+}
+
+Status Database::exec(const char* sql) const
+{
+    char* message = nullptr;
+    const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &message);
+    sqlite3_free(message);
+    if (rc != SQLITE_OK)
+        return sqliteError(rc, QStringLiteral("a statement"));
+    return success();
+}
+
+Status Database::checkWritable() const
+{
+    if (m_newerSchema) {
+        return Error { m_path
+                + QStringLiteral(": written by a newer Reprise (schema version %1; this build knows up to %2)")
+                      .arg(m_schemaVersion)
+                      .arg(latestSchemaVersion()),
+            QStringLiteral("upgrade Reprise to write to it; this version only reads it") };
+    }
+    if (m_readOnly)
+        return Error { m_path + QStringLiteral(": opened read-only"), QStringLiteral("open it writable to change it") };
+    return success();
+}
+
+Status Database::beginWrite() const
+{
+    if (auto st = checkWritable(); !st)
+        return st;
+    return exec("BEGIN IMMEDIATE");
+}
+
+Status Database::commit() const
+{
+    return exec("COMMIT");
+}
+
+void Database::rollback() const
+{
+    sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+} // namespace reprise

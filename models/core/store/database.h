@@ -1,0 +1,90 @@
+#pragma once
+
+#include "result.h"
+#include "store/statement.h"
+
+#include <QString>
+
+#include <memory>
+
+struct sqlite3;
+
+namespace reprise {
+
+enum class OpenMode {
+    ReadOnly, ///< never writes (shared databases, inspection commands)
+    ReadWrite, ///< the file must exist and be a Reprise database; migrated if older
+    Create, ///< like ReadWrite, and creates an empty database when the file is missing
+};
+
+/// The schema version this build writes (the number of the newest migration file).
+int latestSchemaVersion();
+
+/// One SQLite connection to a Reprise run database. Not thread-safe: one per thread.
+/// Opening validates the file (SQLite header, application id, schema version, truncation) and, for
+/// writable modes, switches to WAL and applies pending migrations in one transaction.
+class Database {
+public:
+    struct Options {
+        int busyTimeoutMs = 5000; ///< how long a writer waits for a lock held by another connection
+    };
+
+    static Result<std::unique_ptr<Database>> open(const QString& path, OpenMode mode, Options options);
+    static Result<std::unique_ptr<Database>> open(const QString& path, OpenMode mode)
+    {
+        return open(path, mode, Options {});
+    }
+    ~Database();
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
+
+    sqlite3* handle() const { return m_db; }
+    const QString& path() const { return m_path; }
+    bool readOnly() const { return m_readOnly; }
+    int schemaVersion() const { return m_schemaVersion; }
+
+    /// Prepares a statement; on failure the error names the database and SQLite's reason.
+    Result<Statement> prepare(const char* sql) const;
+    /// Runs one or more statements without results.
+    Status exec(const char* sql) const;
+    /// Refuses writes (read-only open or a newer schema) with the reason as the error.
+    Status checkWritable() const;
+
+    /// BEGIN IMMEDIATE: takes the write lock up front so concurrent writers never deadlock.
+    Status beginWrite() const;
+    Status commit() const;
+    void rollback() const;
+
+    /// A user-facing error for the SQLite result code `rc` of an operation on this database.
+    Error sqliteError(int rc, const QString& what) const;
+
+private:
+    Database() = default;
+    Status configure(OpenMode mode);
+    Status migrate();
+    static int busyHandler(void* self, int attempt);
+
+    sqlite3* m_db = nullptr;
+    QString m_path;
+    Options m_options;
+    bool m_readOnly = true;
+    bool m_newerSchema = false;
+    int m_schemaVersion = 0;
+    qint64 m_busyStartNs = 0;
+};
+
+/// Runs `body` inside a write transaction; commits if it returns success, rolls back otherwise.
+template <typename Body>
+Status inWriteTransaction(const Database& db, Body&& body)
+{
+    if (auto st = db.beginWrite(); !st)
+        return st;
+    Status result = body();
+    if (!result) {
+        db.rollback();
+        return result;
+    }
+    return db.commit();
+}
+
+} // namespace reprise

@@ -1,0 +1,84 @@
+#pragma once
+
+#include "result.h"
+#include "store/database.h"
+#include "store/run_types.h"
+
+#include <QHash>
+
+#include <memory>
+#include <span>
+
+namespace reprise {
+
+/// One logged metric point, for batches that mix keys.
+struct MetricPoint {
+    QString key;
+    qint64 step = 0;
+    double value = 0;
+    double time = 0;
+};
+
+/// Reads and writes runs in one database through one connection (one thread).
+/// Every write is its own transaction, so a process killed between calls leaves a valid database
+/// holding everything written before.
+class RunStore {
+public:
+    static Result<RunStore> open(const QString& path, OpenMode mode, Database::Options options = {});
+    explicit RunStore(std::unique_ptr<Database> db);
+    RunStore(RunStore&&) noexcept;
+    RunStore& operator=(RunStore&&) noexcept;
+    ~RunStore();
+
+    Database& database() const { return *m_db; }
+
+    // --- writing ---------------------------------------------------------------------------------
+    Result<RunRef> createRun(const NewRun& run);
+    Status setParams(qint64 runId, const QMap<QString, ParamValue>& params);
+    Status setTags(qint64 runId, const QMap<QString, QString>& tags);
+    Status setNotes(qint64 runId, const QString& notes);
+    Status finishRun(qint64 runId, RunStatus status, std::optional<int> exitCode, double endTime);
+    /// Appends captured output; chunks keep their order.
+    Status appendOutput(qint64 runId, const QList<OutputChunk>& chunks);
+    /// Appends one key's points (arrays of equal length) in one transaction.
+    Status logMetric(qint64 runId, const QString& key, std::span<const qint64> steps, std::span<const double> values,
+        std::span<const double> times);
+    /// Appends points of any keys in one transaction.
+    Status logMetrics(qint64 runId, const QList<MetricPoint>& points);
+    /// Records pipeline steps with their artifacts; steps refer to each other by name in `after`.
+    Status addSteps(qint64 runId, const QList<StepRecord>& steps);
+    Status addDataset(qint64 runId, const DatasetRecord& dataset);
+
+    /// Marks runs of this host whose owning process is gone as killed. Returns how many.
+    Result<int> recoverAbandonedRuns(const QString& localHost);
+
+    // --- reading ---------------------------------------------------------------------------------
+    /// Resolves a full uuid or a unique prefix of at least 6 characters.
+    Result<RunRef> resolveRun(const QString& idOrPrefix) const;
+    Result<RunRecord> loadRun(const RunRef& run) const;
+    Result<MetricHistory> loadMetric(const RunRef& run, const QString& key) const;
+    Result<QList<MetricSummary>> metricSummaries(const RunRef& run) const;
+    Result<QList<OutputChunk>> loadOutput(const RunRef& run) const;
+
+private:
+    Result<qint64> metricKeyId(const QString& key);
+    Status appendPoints(qint64 runId, qint64 keyId, std::span<const qint64> steps, std::span<const double> values,
+        std::span<const double> times);
+    Result<qint64> projectId(const QString& name, double now);
+    Result<qint64> insertArtifact(qint64 runId, const ArtifactRecord& artifact, double now);
+
+    std::unique_ptr<Database> m_db;
+    QHash<QString, qint64> m_keyIds;
+    Statement m_insertPoint;
+    Statement m_readCount;
+    Statement m_upsertLatest;
+};
+
+/// Current time in seconds since the epoch, with sub-millisecond resolution.
+double nowSeconds();
+/// Host name of this machine as recorded in runs.
+QString localHostName();
+/// A new random run id: 32 lowercase hex digits.
+QString newRunUuid();
+
+} // namespace reprise

@@ -1,0 +1,95 @@
+#pragma once
+
+#include "result.h"
+
+#include <QHash>
+#include <QString>
+#include <QStringList>
+
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace reprise {
+
+class Database;
+
+/// A dictionary-encoded text column: one code per row into `dict`, -1 where the row has no value.
+/// Runs repeat the same few values (status, project, lr = 0.01), so this is far smaller than one
+/// string per row.
+struct TextColumn {
+    std::vector<std::int32_t> codes;
+    QStringList dict;
+
+    bool has(size_t row) const { return codes[row] >= 0; }
+    QString at(size_t row) const { return codes[row] >= 0 ? dict[codes[row]] : QString(); }
+    /// Appends a value for the next row, reusing its dictionary entry.
+    void append(const QString& value, QHash<QString, std::int32_t>& index);
+    void appendMissing() { codes.push_back(-1); }
+};
+
+/// A param or tag: text per row plus the numeric reading of each dictionary entry (NaN if none),
+/// so numeric comparison and sorting need no parsing per row.
+struct ValueColumn {
+    QString key;
+    TextColumn text;
+    std::vector<double> dictNumbers; ///< parallel to text.dict
+
+    double number(size_t row) const
+    {
+        const auto c = text.codes[row];
+        return c >= 0 ? dictNumbers[size_t(c)] : std::numeric_limits<double>::quiet_NaN();
+    }
+};
+
+/// Latest value of one metric per row; `present` distinguishes "never logged" from a NaN value.
+struct NumberColumn {
+    QString key;
+    std::vector<double> values;
+    std::vector<std::uint8_t> present;
+};
+
+/// Columnar snapshot of the runs of one database, for the run browser and `reprise ls`.
+/// Immutable once loaded; safe to hand between threads.
+struct RunTable {
+    std::vector<QString> uuids;
+    TextColumn projects;
+    TextColumn names;
+    TextColumn statuses;
+    TextColumn kinds;
+    TextColumn users;
+    TextColumn hosts;
+    TextColumn commits;
+    TextColumn branches;
+    TextColumn parents; ///< parent uuid
+    std::vector<double> startTimes;
+    std::vector<double> endTimes; ///< NaN while running
+    std::vector<std::uint8_t> dirty;
+
+    std::vector<ValueColumn> params; ///< sorted by key
+    std::vector<NumberColumn> metrics; ///< sorted by key
+    std::vector<ValueColumn> tags; ///< sorted by key
+
+    size_t rowCount() const { return uuids.size(); }
+    /// Seconds from start to end, or to `now` for a run still running.
+    double duration(size_t row, double now) const;
+
+    const ValueColumn* param(const QString& key) const;
+    const NumberColumn* metric(const QString& key) const;
+    const ValueColumn* tag(const QString& key) const;
+};
+
+/// Which dynamic columns to load; empty lists with `all*` false load none of that kind.
+struct RunTableColumns {
+    bool allParams = true;
+    bool allMetrics = true;
+    bool allTags = true;
+    QStringList params;
+    QStringList metrics;
+    QStringList tags;
+};
+
+/// Loads the runs of `db` ordered by start time, newest first. Pure I/O; call it off the GUI thread.
+Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns = {});
+
+} // namespace reprise

@@ -1,0 +1,19 @@
+#pragma once
+
+#include <vector>
+
+namespace reprise {
+
+/// One numbered migration file of resources/schema, embedded at build time.
+struct Migration {
+    int version;
+    const char* sql;
+};
+
+/// All migrations, ascending by version. Generated from resources/schema/NNNN_*.sql by CMake.
+const std::vector<Migration>& schemaMigrations();
+
+/// PRAGMA application_id of a Reprise database ("RPRS"), so foreign SQLite files are never migrated.
+constexpr int kApplicationId = 0x52505253;
+
+} // namespace reprise

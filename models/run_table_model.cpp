@@ -1,0 +1,176 @@
+#include "run_table_model.h"
+
+#include "store/run_format.h"
+
+#include <QColor>
+#include <QDateTime>
+
+#include <cmath>
+
+namespace reprise {
+
+namespace {
+
+    QString singleLine(QString text)
+    {
+        // Names and values are shown as one plain line whatever they contain.
+        for (QChar& c : text) {
+            if (c.category() == QChar::Other_Control)
+                c = u' ';
+        }
+        return text;
+    }
+
+} // namespace
+
+RunTableModel::RunTableModel(QObject* parent)
+    : QAbstractTableModel(parent)
+{
+}
+
+void RunTableModel::setRuns(std::shared_ptr<const RunTable> table, double now)
+{
+    beginResetModel();
+    m_table = std::move(table);
+    m_now = now;
+    endResetModel();
+}
+
+int RunTableModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() || !m_table ? 0 : int(m_table->rowCount());
+}
+
+int RunTableModel::columnCount(const QModelIndex& parent) const
+{
+    if (parent.isValid())
+        return 0;
+    if (!m_table)
+        return FixedColumnCount;
+    return FixedColumnCount + int(m_table->params.size() + m_table->metrics.size());
+}
+
+bool RunTableModel::isParamColumn(int column) const
+{
+    return m_table && column >= FixedColumnCount && column < FixedColumnCount + int(m_table->params.size());
+}
+
+bool RunTableModel::isMetricColumn(int column) const
+{
+    return m_table && column >= FixedColumnCount + int(m_table->params.size()) && column < columnCount();
+}
+
+QString RunTableModel::columnKey(int column) const
+{
+    if (isParamColumn(column))
+        return m_table->params[size_t(column - FixedColumnCount)].key;
+    if (isMetricColumn(column))
+        return m_table->metrics[size_t(column - FixedColumnCount - int(m_table->params.size()))].key;
+    return {};
+}
+
+QVariant RunTableModel::data(const QModelIndex& index, int role) const
+{
+    if (!m_table || !index.isValid() || index.row() >= rowCount())
+        return {};
+    const auto row = size_t(index.row());
+    const int column = index.column();
+    const RunTable& t = *m_table;
+    if (role == RunIdRole)
+        return t.uuids[row];
+
+    if (column < FixedColumnCount) {
+        switch (column) {
+        case StatusColumn:
+            if (role == Qt::DisplayRole || role == SortRole)
+                return t.statuses.at(row);
+            if (role == Qt::ForegroundRole) {
+                const QString s = t.statuses.at(row);
+                if (s == QLatin1String("failed"))
+                    return QColor(0xc0, 0x39, 0x2b);
+                if (s == QLatin1String("killed"))
+                    return QColor(0xb9, 0x77, 0x0e);
+                if (s == QLatin1String("running"))
+                    return QColor(0x1f, 0x6f, 0xeb);
+            }
+            return {};
+        case NameColumn:
+            if (role == Qt::DisplayRole || role == SortRole)
+                return singleLine(t.names.at(row));
+            if (role == Qt::ToolTipRole)
+                return t.names.at(row).toHtmlEscaped();
+            return {};
+        case ProjectColumn:
+            if (role == Qt::DisplayRole || role == SortRole)
+                return singleLine(t.projects.at(row));
+            return {};
+        case StartedColumn:
+            if (role == Qt::DisplayRole)
+                return formatTime(t.startTimes[row]);
+            if (role == SortRole)
+                return t.startTimes[row];
+            return {};
+        case DurationColumn:
+            if (role == Qt::DisplayRole)
+                return formatDuration(t.duration(row, m_now));
+            if (role == SortRole)
+                return t.duration(row, m_now);
+            if (role == Qt::TextAlignmentRole)
+                return int(Qt::AlignRight | Qt::AlignVCenter);
+            return {};
+        default:
+            return {};
+        }
+    }
+    if (isParamColumn(column)) {
+        const ValueColumn& c = t.params[size_t(column - FixedColumnCount)];
+        if (role == Qt::DisplayRole)
+            return singleLine(c.text.at(row));
+        if (role == SortRole) {
+            const double n = c.number(row);
+            return std::isnan(n) ? QVariant(c.text.at(row)) : QVariant(n);
+        }
+        if (role == Qt::TextAlignmentRole && !std::isnan(c.number(row)))
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    }
+    if (isMetricColumn(column)) {
+        const NumberColumn& c = t.metrics[size_t(column - FixedColumnCount - int(t.params.size()))];
+        if (!c.present[row])
+            return {};
+        if (role == Qt::DisplayRole)
+            return QString::number(c.values[row], 'g', 5);
+        if (role == SortRole)
+            return c.values[row];
+        if (role == Qt::TextAlignmentRole)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+    }
+    return {};
+}
+
+QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return QAbstractTableModel::headerData(section, orientation, role);
+    switch (section) {
+    case StatusColumn:
+        return tr("Status");
+    case NameColumn:
+        return tr("Name");
+    case ProjectColumn:
+        return tr("Project");
+    case StartedColumn:
+        return tr("Started");
+    case DurationColumn:
+        return tr("Duration");
+    default:
+        break;
+    }
+    if (isParamColumn(section))
+        return columnKey(section);
+    if (isMetricColumn(section))
+        return columnKey(section);
+    return {};
+}
+
+} // namespace reprise

@@ -1,0 +1,44 @@
+#pragma once
+
+#include "store/run_table.h"
+
+#include <QAbstractTableModel>
+
+#include <memory>
+
+namespace reprise {
+
+/// Table model over a columnar RunTable snapshot: fixed columns (status, name, project, started,
+/// duration), then one per param and one per latest metric. Holds no per-run objects, so 100,000
+/// runs cost the snapshot and nothing more. GUI thread only; never does I/O.
+class RunTableModel : public QAbstractTableModel {
+    Q_OBJECT
+public:
+    enum Column { StatusColumn, NameColumn, ProjectColumn, StartedColumn, DurationColumn, FixedColumnCount };
+    enum Role {
+        SortRole = Qt::UserRole + 1, ///< raw number for numeric columns, text otherwise
+        RunIdRole, ///< the run's uuid
+    };
+
+    explicit RunTableModel(QObject* parent = nullptr);
+
+    /// Replaces the snapshot (model reset). `now` is the end time used for running runs' durations.
+    void setRuns(std::shared_ptr<const RunTable> table, double now);
+    const std::shared_ptr<const RunTable>& runs() const { return m_table; }
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+
+    /// Which kind of column `column` is, and its key for params and metrics.
+    bool isParamColumn(int column) const;
+    bool isMetricColumn(int column) const;
+    QString columnKey(int column) const;
+
+private:
+    std::shared_ptr<const RunTable> m_table;
+    double m_now = 0;
+};
+
+} // namespace reprise
