@@ -18,6 +18,7 @@
 #include <QTimer>
 
 #include <csignal>
+#include <pwd.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -92,6 +93,15 @@ namespace {
 
 } // namespace
 
+QString currentUserName()
+{
+    const QString fromEnvironment = qEnvironmentVariable("USER", qEnvironmentVariable("LOGNAME"));
+    if (!fromEnvironment.isEmpty())
+        return fromEnvironment;
+    const passwd* entry = ::getpwuid(::getuid());
+    return entry ? QString::fromLocal8Bit(entry->pw_name) : QString();
+}
+
 int recordRun(const RecordOptions& options, const std::function<void(const QString&, const QString&)>& message)
 {
     auto store = RunStore::open(options.dbPath, OpenMode::Create, options.dbOptions);
@@ -113,7 +123,7 @@ int recordRun(const RecordOptions& options, const std::function<void(const QStri
     run.launch.workingDir = QDir::currentPath();
     run.launch.environment = allowListedEnvironment(environment);
     run.code = captureCodeVersion(run.launch.workingDir);
-    run.user = environment.value(QStringLiteral("USER"), environment.value(QStringLiteral("LOGNAME")));
+    run.user = currentUserName();
     run.host = localHostName();
     run.pid = QCoreApplication::applicationPid();
     run.startTime = nowSeconds();
@@ -135,6 +145,9 @@ int recordRun(const RecordOptions& options, const std::function<void(const QStri
     childEnvironment.insert(QStringLiteral("REPRISE_DB"), QFileInfo(options.dbPath).absoluteFilePath());
     childEnvironment.insert(
         QStringLiteral("REPRISE_PARAMS"), QString::fromUtf8(QJsonDocument(params).toJson(QJsonDocument::Compact)));
+
+    if (!options.name.isEmpty())
+        childEnvironment.insert(QStringLiteral("REPRISE_RUN_NAME"), options.name);
 
     QProcess child;
     child.setProgram(options.command.first());

@@ -18,6 +18,9 @@ struct RecordOptions {
     Database::Options dbOptions;
 };
 
+/// The login name of this process's user ($USER, else the password database).
+QString currentUserName();
+
 /// Runs `command` as a child process and records it as a run: launch spec, code version,
 /// allow-listed environment, params, output (tee'd to this process's stdout/stderr as it arrives
 /// and stored every second), times and final status. The child sees REPRISE_RUN_ID, REPRISE_DB
