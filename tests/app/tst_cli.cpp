@@ -1,0 +1,600 @@
+// The command line end to end: real `reprise` processes, real Python scripts using the client,
+// real git repositories and real signals, all in temporary folders.
+
+
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sqlite3.h>
+
+#include <csignal>
+
+namespace {
+
+struct Outcome {
+    int exitCode = -1;
+    QString out;
+    QString err;
+};
+
+QProcessEnvironment baseEnvironment()
+{
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.remove(QStringLiteral("REPRISE_DB"));
+    env.remove(QStringLiteral("REPRISE_RUN_ID"));
+    env.remove(QStringLiteral("REPRISE_PARAMS"));
+    env.insert(QStringLiteral("PYTHONPATH"), QStringLiteral(REPRISE_CLIENT_DIR));
+    return env;
+}
+
+Outcome runReprise(const QStringList& args, const QString& cwd = {}, QProcessEnvironment env = baseEnvironment())
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    if (!cwd.isEmpty())
+        p.setWorkingDirectory(cwd);
+    p.start(QStringLiteral(REPRISE_BIN), args);
+    if (!p.waitForFinished(120000)) {
+        p.kill();
+        p.waitForFinished();
+        return { -2, {}, QStringLiteral("timed out") };
+    }
+    return { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+        QString::fromUtf8(p.readAllStandardError()) };
+}
+
+void git(const QString& dir, const QStringList& args)
+{
+    QProcess p;
+    p.setWorkingDirectory(dir);
+    p.start(QStringLiteral("git"), args);
+    QVERIFY(p.waitForFinished());
+    QVERIFY2(p.exitCode() == 0, p.readAllStandardError().constData());
+}
+
+QString gitOutput(const QString& dir, const QStringList& args)
+{
+    QProcess p;
+    p.setWorkingDirectory(dir);
+    p.start(QStringLiteral("git"), args);
+    p.waitForFinished();
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed();
+}
+
+void writeFile(const QString& path, const QByteArray& content)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    f.write(content);
+}
+
+/// The run id printed by `reprise run` on stderr.
+QString runIdFrom(const QString& err)
+{
+    static const QRegularExpression re(QStringLiteral("run ([0-9a-f]{32})"));
+    return re.match(err).captured(1);
+}
+
+QJsonObject showJson(const QString& db, const QString& id)
+{
+    const Outcome o = runReprise({ "show", id, "--db", db, "--json" });
+    if (o.exitCode != 0)
+        qWarning() << o.err;
+    return QJsonDocument::fromJson(o.out.toUtf8()).object();
+}
+
+/// Waits until `process` printed `marker` on stdout.
+bool waitForOutput(QProcess& process, const QByteArray& marker, QByteArray& seen)
+{
+    for (int i = 0; i < 600 && !seen.contains(marker); ++i) {
+        process.waitForReadyRead(100);
+        seen += process.readAllStandardOutput();
+        if (process.state() == QProcess::NotRunning)
+            break;
+    }
+    return seen.contains(marker);
+}
+
+const QByteArray kTrainScript = R"(import os, sys, reprise
+with reprise.start_run(project="digits", name="from-code", params={"lr": 0.01, "seed": 1}) as run:
+    print("lr is", run.params["lr"], "args", sys.argv[1:])
+    for i in range(1000):
+        run.log_metric("loss", 1.0 / (i + 1), step=i)
+    run.log_metric("loss", float("nan"), step=1000)
+    run.log_metrics({"acc": 0.9, "f1": 0.8}, step=3)
+    with open("clean.csv", "w") as f:
+        f.write("a,b\n1,2\n")
+    with run.step("prepare", outputs=["clean.csv"]):
+        pass
+    with run.step("train", inputs=["clean.csv"], outputs=["model.pkl"]):
+        open("model.pkl", "w").write("weights")
+    run.log_artifact("model.pkl")
+    run.log_dataset("train", {"age": [31, 45, None, 27], "city": ["Oslo", "Lima", "Oslo", "Pune"]}, role="train")
+    run.set_tag("team", "vision")
+    print("to stderr", file=sys.stderr)
+)";
+
+/// Logs 500 points, flushes, says "ready", then waits to be killed.
+const QByteArray kLongScript = R"(import sys, time, reprise
+run = reprise.start_run(project="long", params={"seed": 3})
+for i in range(500):
+    run.log_metric("loss", 1.0 / (i + 1), step=i)
+run.flush()
+print("ready", flush=True)
+time.sleep(120)
+)";
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void recordsAPythonScriptInAGitRepository();
+    void exitCodePassesThrough_data();
+    void exitCodePassesThrough();
+    void commandThatCannotStart_data();
+    void commandThatCannotStart();
+    void killedRecorderIsMarkedKilledOnNextOpen();
+    void terminatedRecorderForwardsTheSignal();
+    void killedClientIsMarkedKilledOnNextOpen();
+    void badDatabases_data();
+    void badDatabases();
+    void lockedDatabase();
+    void usageErrors_data();
+    void usageErrors();
+    void listsAndFilters();
+    void demoIsDeterministicAndRealistic();
+};
+
+void TestCli::recordsAPythonScriptInAGitRepository()
+{
+    QTemporaryDir dir;
+    const QString repo = dir.filePath(QStringLiteral("repo"));
+    QDir().mkpath(repo);
+    git(repo, { "init", "-q", "-b", "main" });
+    git(repo, { "config", "user.email", "test@example.com" });
+    git(repo, { "config", "user.name", "Test" });
+    writeFile(repo + "/train.py", kTrainScript);
+    git(repo, { "add", "train.py" });
+    git(repo, { "commit", "-q", "-m", "first" });
+    const QString commit = gitOutput(repo, { "rev-parse", "HEAD" });
+    // An uncommitted change: the patch must be recorded.
+    writeFile(repo + "/train.py", kTrainScript + "# tuned by hand\n");
+
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    QProcessEnvironment env = baseEnvironment();
+    env.insert(QStringLiteral("MY_API_TOKEN"), QStringLiteral("s3cr3t"));
+    env.insert(QStringLiteral("AWS_SECRET_ACCESS_KEY"), QStringLiteral("s3cr3t"));
+    env.insert(QStringLiteral("PYTHONHASHSEED"), QStringLiteral("0"));
+    const Outcome o = runReprise({ "run", "--db", db, "--project", "digits", "--param", "lr=0.5", "--", REPRISE_PYTHON,
+                                  "train.py", "--epochs", "3" },
+        repo, env);
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    QVERIFY(o.out.contains(QStringLiteral("lr is 0.5 args ['--epochs', '3']"))); // tee'd to our stdout
+    QVERIFY(o.err.contains(QStringLiteral("to stderr")));
+    const QString id = runIdFrom(o.err);
+    QVERIFY2(!id.isEmpty(), qPrintable(o.err));
+
+    const QJsonObject run = showJson(db, id.left(8));
+    QCOMPARE(run["id"].toString(), id);
+    QCOMPARE(run["status"].toString(), QStringLiteral("finished"));
+    QCOMPARE(run["exit_code"].toInt(), 0);
+    QCOMPARE(run["project"].toString(), QStringLiteral("digits"));
+    QCOMPARE(run["name"].toString(), QStringLiteral("from-code")); // the code's name beats the guessed one
+    const QJsonObject launch = run["launch"].toObject();
+    QCOMPARE(launch["argv"].toArray().size(), 4);
+    QCOMPARE(launch["argv"].toArray()[1].toString(), QStringLiteral("train.py"));
+    QCOMPARE(QDir(launch["cwd"].toString()).canonicalPath(), QDir(repo).canonicalPath());
+    const QJsonObject recordedEnv = launch["env"].toObject();
+    QCOMPARE(recordedEnv["PYTHONHASHSEED"].toString(), QStringLiteral("0"));
+    QVERIFY(!recordedEnv.contains(QStringLiteral("MY_API_TOKEN")));
+    QVERIFY(!recordedEnv.contains(QStringLiteral("AWS_SECRET_ACCESS_KEY")));
+    QVERIFY(!QJsonDocument(run).toJson().contains("s3cr3t"));
+    const QJsonObject gitInfo = run["git"].toObject();
+    QCOMPARE(gitInfo["commit"].toString(), commit);
+    QCOMPARE(gitInfo["branch"].toString(), QStringLiteral("main"));
+    QVERIFY(gitInfo["dirty"].toBool());
+    QVERIFY(gitInfo["patch"].toString().contains(QStringLiteral("+# tuned by hand")));
+    QVERIFY(!run["user"].toString().isEmpty());
+    QVERIFY(!run["host"].toString().isEmpty());
+    QVERIFY(run["ended"].toDouble() >= run["started"].toDouble());
+
+    const QJsonObject params = run["params"].toObject();
+    QCOMPARE(params["lr"].toDouble(), 0.5); // --param overrides the code's default
+    QCOMPARE(params["seed"].toInt(), 1);
+    const QJsonObject metrics = run["metrics"].toObject();
+    QCOMPARE(metrics["loss"].toObject()["count"].toInt(), 1001);
+    QCOMPARE(metrics["loss"].toObject()["value"].toString(), QStringLiteral("nan"));
+    QCOMPARE(metrics["acc"].toObject()["value"].toDouble(), 0.9);
+    QCOMPARE(run["tags"].toObject()["team"].toString(), QStringLiteral("vision"));
+    const QJsonArray steps = run["steps"].toArray();
+    QCOMPARE(steps.size(), 2);
+    QCOMPARE(steps[1].toObject()["status"].toString(), QStringLiteral("finished"));
+    const QString produced = steps[0].toObject()["outputs"].toArray()[0].toObject()["hash"].toString();
+    QVERIFY(produced.startsWith(QStringLiteral("sha256:")));
+    QCOMPARE(steps[1].toObject()["inputs"].toArray()[0].toObject()["hash"].toString(), produced);
+    const QJsonArray datasets = run["datasets"].toArray();
+    QCOMPARE(datasets.size(), 1);
+    QCOMPARE(datasets[0].toObject()["rows"].toInt(), 4);
+    const QJsonArray profiles = datasets[0].toObject()["profiles"].toArray();
+    QCOMPARE(profiles[0].toObject()["type"].toString(), QStringLiteral("numeric"));
+    QCOMPARE(profiles[0].toObject()["missing"].toInt(), 1);
+    QCOMPARE(profiles[1].toObject()["type"].toString(), QStringLiteral("categorical"));
+    QString output;
+    for (const auto& chunk : run["output"].toArray())
+        output += chunk.toObject()["data"].toString();
+    QVERIFY(output.contains(QStringLiteral("lr is 0.5")));
+    QVERIFY(output.contains(QStringLiteral("to stderr")));
+
+    // The full history, exactly, as CSV.
+    const Outcome csv = runReprise({ "metrics", id, "loss", "--db", db, "--csv" });
+    QCOMPARE(csv.exitCode, 0);
+    const QStringList lines = csv.out.trimmed().split(u'\n');
+    QCOMPARE(lines.size(), 1002);
+    QCOMPARE(lines[0], QStringLiteral("step,value,time"));
+    QVERIFY(lines[1].startsWith(QStringLiteral("0,1,")));
+    QVERIFY(lines[1001].startsWith(QStringLiteral("1000,nan,")));
+    const Outcome keys = runReprise({ "metrics", id, "--db", db, "--json" });
+    QCOMPARE(QJsonDocument::fromJson(keys.out.toUtf8()).array().size(), 3);
+}
+
+void TestCli::exitCodePassesThrough_data()
+{
+    QTest::addColumn<QStringList>("command");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("status");
+    QTest::newRow("success") << QStringList { "true" } << 0 << "finished";
+    QTest::newRow("exit 3") << QStringList { "sh", "-c", "exit 3" } << 3 << "failed";
+    QTest::newRow("python exception") << QStringList { REPRISE_PYTHON, "-c", "raise SystemExit('boom')" } << 1 << "failed";
+    QTest::newRow("crash") << QStringList { "sh", "-c", "kill -SEGV $$" } << 128 + SIGSEGV << "failed";
+    QTest::newRow("killed by a signal") << QStringList { "sh", "-c", "kill -KILL $$" } << 128 + SIGKILL << "killed";
+}
+
+void TestCli::exitCodePassesThrough()
+{
+    QFETCH(QStringList, command);
+    QFETCH(int, exitCode);
+    QFETCH(QString, status);
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    const Outcome o = runReprise(QStringList { "run", "--db", db, "--" } + command, dir.path());
+    QCOMPARE(o.exitCode, exitCode);
+    const QJsonObject run = showJson(db, runIdFrom(o.err));
+    QCOMPARE(run["status"].toString(), status);
+    QCOMPARE(run["exit_code"].toInt(), exitCode);
+}
+
+void TestCli::commandThatCannotStart_data()
+{
+    QTest::addColumn<QString>("program");
+    QTest::addColumn<int>("exitCode");
+    QTest::newRow("not found") << "no-such-program-for-reprise" << 127;
+    QTest::newRow("not executable") << "data.txt" << 126;
+}
+
+void TestCli::commandThatCannotStart()
+{
+    QFETCH(QString, program);
+    QFETCH(int, exitCode);
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("data.txt")), "not a program\n");
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    const QString path = program == QLatin1String("data.txt") ? dir.filePath(program) : program;
+    const Outcome o = runReprise({ "run", "--db", db, "--", path, "arg" }, dir.path());
+    QCOMPARE(o.exitCode, exitCode);
+    QVERIFY2(o.err.contains(QStringLiteral("reprise: cannot start '") + path + u'\''), qPrintable(o.err));
+    QVERIFY(o.err.contains(QStringLiteral("hint: ")));
+    // The attempt is on record as a failed run, with the reason in its output.
+    const QJsonObject run = showJson(db, runIdFrom(o.err));
+    QCOMPARE(run["status"].toString(), QStringLiteral("failed"));
+    QVERIFY(run["output"].toArray()[0].toObject()["data"].toString().contains(QStringLiteral("cannot start")));
+}
+
+void TestCli::killedRecorderIsMarkedKilledOnNextOpen()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("long.py")), kLongScript);
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    QProcess recorder;
+    recorder.setProcessEnvironment(baseEnvironment());
+    recorder.setWorkingDirectory(dir.path());
+    recorder.start(QStringLiteral(REPRISE_BIN), { "run", "--db", db, "--", REPRISE_PYTHON, "long.py" });
+    QByteArray seen;
+    QVERIFY2(waitForOutput(recorder, "ready", seen), seen.constData());
+    ::kill(pid_t(recorder.processId()), SIGKILL);
+    QVERIFY(recorder.waitForFinished());
+    const QString id = runIdFrom(QString::fromUtf8(recorder.readAllStandardError()));
+    QVERIFY(!id.isEmpty());
+    // The child got SIGTERM from the kernel (parent death) and must be gone soon.
+    QJsonObject run;
+    for (int i = 0; i < 100; ++i) {
+        run = showJson(db, id);
+        if (run["status"].toString() != QLatin1String("running"))
+            break;
+        QTest::qWait(100);
+    }
+    QCOMPARE(run["status"].toString(), QStringLiteral("killed"));
+    QCOMPARE(run["metrics"].toObject()["loss"].toObject()["count"].toInt(), 500);
+    QVERIFY(!run["ended"].isNull());
+    const Outcome check = runReprise({ "ls", "--db", db, "--filter", "status = killed" });
+    QCOMPARE(check.exitCode, 0);
+    QVERIFY(check.out.contains(id.left(8)));
+}
+
+void TestCli::terminatedRecorderForwardsTheSignal()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("long.py")), kLongScript);
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    QProcess recorder;
+    recorder.setProcessEnvironment(baseEnvironment());
+    recorder.setWorkingDirectory(dir.path());
+    recorder.start(QStringLiteral(REPRISE_BIN), { "run", "--db", db, "--", REPRISE_PYTHON, "long.py" });
+    QByteArray seen;
+    QVERIFY(waitForOutput(recorder, "ready", seen));
+    recorder.terminate();
+    QVERIFY(recorder.waitForFinished(30000));
+    QCOMPARE(recorder.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(recorder.exitCode(), 128 + SIGTERM);
+    const QString id = runIdFrom(QString::fromUtf8(recorder.readAllStandardError()));
+    const QJsonObject run = showJson(db, id);
+    QCOMPARE(run["status"].toString(), QStringLiteral("killed"));
+    QCOMPARE(run["exit_code"].toInt(), 128 + SIGTERM);
+    QCOMPARE(run["metrics"].toObject()["loss"].toObject()["count"].toInt(), 500);
+    QString output;
+    for (const auto& chunk : run["output"].toArray())
+        output += chunk.toObject()["data"].toString();
+    QVERIFY(output.contains(QStringLiteral("ready")));
+}
+
+void TestCli::killedClientIsMarkedKilledOnNextOpen()
+{
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("long.py")), kLongScript);
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    QProcess client;
+    QProcessEnvironment env = baseEnvironment();
+    env.insert(QStringLiteral("REPRISE_DB"), db);
+    client.setProcessEnvironment(env);
+    client.setWorkingDirectory(dir.path());
+    client.start(QStringLiteral(REPRISE_PYTHON), { "long.py" });
+    QByteArray seen;
+    QVERIFY2(waitForOutput(client, "ready", seen), client.readAllStandardError().constData());
+    ::kill(pid_t(client.processId()), SIGKILL);
+    QVERIFY(client.waitForFinished());
+    const Outcome list = runReprise({ "ls", "--db", db, "--json" });
+    QCOMPARE(list.exitCode, 0);
+    const QJsonArray runs = QJsonDocument::fromJson(list.out.toUtf8()).array();
+    QCOMPARE(runs.size(), 1);
+    QCOMPARE(runs[0].toObject()["status"].toString(), QStringLiteral("killed"));
+    QCOMPARE(runs[0].toObject()["params"].toObject()["seed"].toString(), QStringLiteral("3"));
+    const Outcome csv = runReprise({ "metrics", runs[0].toObject()["id"].toString(), "loss", "--db", db, "--csv" });
+    QCOMPARE(csv.out.trimmed().split(u'\n').size(), 501);
+    // The database is intact.
+    sqlite3* raw = nullptr;
+    sqlite3_open(db.toUtf8().constData(), &raw);
+    sqlite3_stmt* stmt = nullptr;
+    sqlite3_prepare_v2(raw, "PRAGMA integrity_check", -1, &stmt, nullptr);
+    QCOMPARE(sqlite3_step(stmt), SQLITE_ROW);
+    QCOMPARE(QByteArray(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0))), QByteArray("ok"));
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+}
+
+void TestCli::badDatabases_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::addColumn<QStringList>("command");
+    QTest::addColumn<QString>("message");
+    const QStringList ls { "ls" };
+    const QStringList run { "run", "--", "true" };
+    QTest::newRow("missing, ls") << "missing" << ls << "no such database";
+    QTest::newRow("text file, ls") << "text" << ls << "not a SQLite database";
+    QTest::newRow("text file, run") << "text" << run << "not a SQLite database";
+    QTest::newRow("truncated, ls") << "truncated" << ls << "damaged";
+    QTest::newRow("truncated, run") << "truncated" << run << "damaged";
+    QTest::newRow("newer schema, run") << "newer" << run << "newer Reprise";
+    QTest::newRow("foreign sqlite, run") << "foreign" << run << "not a Reprise run database";
+    QTest::newRow("a folder, ls") << "folder" << ls << "not a file";
+}
+
+void TestCli::badDatabases()
+{
+    QFETCH(QString, kind);
+    QFETCH(QStringList, command);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    QString db = dir.filePath(QStringLiteral("runs.db"));
+    if (kind == QLatin1String("text")) {
+        writeFile(db, QByteArray("this is not a database\n").repeated(100));
+    } else if (kind == QLatin1String("truncated") || kind == QLatin1String("newer")) {
+        QVERIFY(runReprise({ "demo", "--out", db, "--runs", "8" }).exitCode == 0);
+        if (kind == QLatin1String("truncated")) {
+            QFile f(db);
+            QVERIFY(f.resize(f.size() / 3));
+        } else {
+            sqlite3* raw = nullptr;
+            sqlite3_open(db.toUtf8().constData(), &raw);
+            sqlite3_exec(raw, "PRAGMA user_version = 99", nullptr, nullptr, nullptr);
+            sqlite3_close(raw);
+        }
+    } else if (kind == QLatin1String("foreign")) {
+        sqlite3* raw = nullptr;
+        sqlite3_open(db.toUtf8().constData(), &raw);
+        sqlite3_exec(raw, "CREATE TABLE experiments(id INTEGER)", nullptr, nullptr, nullptr);
+        sqlite3_close(raw);
+    } else if (kind == QLatin1String("folder")) {
+        QDir().mkpath(db);
+    }
+    const QByteArray before = [&] { QFile f(db); return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray(); }();
+    const Outcome o = runReprise(QStringList { command.first(), "--db", db } + command.mid(1), dir.path());
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.err.startsWith(QStringLiteral("reprise: ") + db + QStringLiteral(": ")), qPrintable(o.err));
+    QVERIFY2(o.err.contains(message), qPrintable(o.err));
+    QVERIFY2(o.err.contains(QStringLiteral("\nhint: ")), qPrintable(o.err));
+    QCOMPARE(o.err.count(u'\n'), 2); // one line, one hint: no noise
+    const QByteArray after = [&] { QFile f(db); return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray(); }();
+    QCOMPARE(after, before); // nothing written, nothing created
+    QCOMPARE(QFileInfo::exists(db), kind != QLatin1String("missing"));
+}
+
+void TestCli::lockedDatabase()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    QCOMPARE(runReprise({ "run", "--db", db, "--", "true" }).exitCode, 0);
+    sqlite3* raw = nullptr;
+    sqlite3_open(db.toUtf8().constData(), &raw);
+    QCOMPARE(sqlite3_exec(raw, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    QProcessEnvironment env = baseEnvironment();
+    env.insert(QStringLiteral("REPRISE_BUSY_TIMEOUT_MS"), QStringLiteral("300"));
+    const Outcome o = runReprise({ "run", "--db", db, "--", "true" }, dir.path(), env);
+    sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(raw);
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.err.contains(QStringLiteral("locked by another process")), qPrintable(o.err));
+    QVERIFY(o.err.contains(QStringLiteral("hint: ")));
+    // Readers are not blocked by a writer (WAL), and the database still has exactly one run.
+    const Outcome list = runReprise({ "ls", "--db", db, "--json" });
+    QCOMPARE(list.exitCode, 0);
+    QCOMPARE(QJsonDocument::fromJson(list.out.toUtf8()).array().size(), 1);
+}
+
+void TestCli::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("malformed filter") << QStringList { "ls", "--filter", "lr < and" } << 2 << "expected a value after '<'";
+    QTest::newRow("filter caret") << QStringList { "ls", "--filter", "lr 0.1" } << 2 << "\n     ^";
+    QTest::newRow("unknown run") << QStringList { "show", "abcdef123456" } << 1 << "no such run";
+    QTest::newRow("short id") << QStringList { "show", "abc" } << 1 << "at least 6";
+    QTest::newRow("unknown metric") << QStringList { "metrics", "RUN", "nope" } << 1 << "no metric 'nope'";
+    QTest::newRow("run without command") << QStringList { "run" } << 2 << "no command given";
+    QTest::newRow("bad param") << QStringList { "run", "--param", "lr", "--", "true" } << 2 << "expected k=v";
+    QTest::newRow("unknown option") << QStringList { "ls", "--frobnicate" } << 2 << "frobnicate";
+    QTest::newRow("unknown command") << QStringList { "frobnicate" } << 2 << "no such command";
+    QTest::newRow("demo without out") << QStringList { "demo" } << 2 << "--out PATH is required";
+    QTest::newRow("demo over a file") << QStringList { "demo", "--out", "DB" } << 1 << "already exists";
+}
+
+void TestCli::usageErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, exitCode);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    const Outcome first = runReprise({ "run", "--db", db, "--", "true" }, dir.path());
+    QCOMPARE(first.exitCode, 0);
+    for (QString& a : args) {
+        if (a == QLatin1String("RUN"))
+            a = runIdFrom(first.err);
+        if (a == QLatin1String("DB"))
+            a = db;
+    }
+    if (args.first() != QLatin1String("frobnicate") && args.first() != QLatin1String("demo"))
+        args.insert(1, QStringLiteral("--db=") + db);
+    const Outcome o = runReprise(args, dir.path());
+    QCOMPARE(o.exitCode, exitCode);
+    QVERIFY2(o.err.startsWith(QStringLiteral("reprise: ")), qPrintable(o.err));
+    QVERIFY2(o.err.contains(message), qPrintable(o.err));
+}
+
+void TestCli::listsAndFilters()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    for (const char* lr : { "0.1", "0.01", "0.001" })
+        QCOMPARE(runReprise({ "run", "--db", db, "--project", "sweep", "--param", QStringLiteral("lr=") + QLatin1String(lr), "--", "true" }, dir.path()).exitCode, 0);
+    QCOMPARE(runReprise({ "run", "--db", db, "--project", "other", "--", "false" }, dir.path()).exitCode, 1);
+    const Outcome all = runReprise({ "ls", "--db", db, "--json" });
+    QCOMPARE(QJsonDocument::fromJson(all.out.toUtf8()).array().size(), 4);
+    const Outcome some = runReprise({ "ls", "--db", db, "--json", "--filter", "lr <= 0.01 and status = finished" });
+    const QJsonArray runs = QJsonDocument::fromJson(some.out.toUtf8()).array();
+    QCOMPARE(runs.size(), 2);
+    QCOMPARE(runs[0].toObject()["params"].toObject()["lr"].toString(), QStringLiteral("0.001")); // newest first
+    const Outcome project = runReprise({ "ls", "--db", db, "--project", "other" });
+    QCOMPARE(project.exitCode, 0);
+    QVERIFY(project.out.contains(QStringLiteral("failed")));
+    QVERIFY(project.out.contains(QStringLiteral("1 of 4 runs")));
+    const Outcome limited = runReprise({ "ls", "--db", db, "--limit", "2" });
+    QVERIFY(limited.out.contains(QStringLiteral("2 shown of 4 matching")));
+    // The default database comes from $REPRISE_DB.
+    QProcessEnvironment env = baseEnvironment();
+    env.insert(QStringLiteral("REPRISE_DB"), db);
+    const Outcome fromEnv = runReprise({ "ls", "--json" }, dir.path(), env);
+    QCOMPARE(QJsonDocument::fromJson(fromEnv.out.toUtf8()).array().size(), 4);
+}
+
+void TestCli::demoIsDeterministicAndRealistic()
+{
+    QTemporaryDir dir;
+    const QString a = dir.filePath(QStringLiteral("a.db"));
+    const QString b = dir.filePath(QStringLiteral("b.db"));
+    QCOMPARE(runReprise({ "demo", "--out", a, "--runs", "40", "--seed", "7" }).exitCode, 0);
+    QCOMPARE(runReprise({ "demo", "--out", b, "--runs", "40", "--seed", "7" }).exitCode, 0);
+    // Same seed, same runs: everything but the growing duration of runs still running.
+    auto listing = [&](const QString& db) {
+        QJsonArray runs = QJsonDocument::fromJson(runReprise({ "ls", "--db", db, "--json" }).out.toUtf8()).array();
+        for (auto&& v : runs) {
+            QJsonObject r = v.toObject();
+            r.remove(QStringLiteral("duration"));
+            v = r;
+        }
+        return runs;
+    };
+    const QJsonArray listA = listing(a);
+    QCOMPARE(listing(b), listA);
+    QCOMPARE(listA.size(), 40);
+
+    const QString full = dir.filePath(QStringLiteral("demo.db"));
+    const Outcome made = runReprise({ "demo", "--out", full });
+    QCOMPARE(made.exitCode, 0);
+    QVERIFY(!QFile::exists(full + QStringLiteral(".partial")));
+    const QJsonArray runs = QJsonDocument::fromJson(runReprise({ "ls", "--db", full, "--json" }).out.toUtf8()).array();
+    QVERIFY(runs.size() >= 300);
+    QSet<QString> projects, statuses;
+    int reruns = 0;
+    QString longRun;
+    for (const auto& v : runs) {
+        const QJsonObject r = v.toObject();
+        projects << r["project"].toString();
+        statuses << r["status"].toString();
+        if (r["kind"].toString() == QLatin1String("rerun") && !r["parent"].toString().isEmpty())
+            ++reruns;
+        if (r["project"].toString() == QLatin1String("cifar-resnet") && r["status"].toString() == QLatin1String("finished")
+            && r["metrics"].toObject().contains(QStringLiteral("loss")) && longRun.isEmpty()) {
+            const QJsonObject detail = showJson(full, r["id"].toString());
+            if (detail["metrics"].toObject()["loss"].toObject()["count"].toInt() >= 100000)
+                longRun = r["id"].toString();
+        }
+    }
+    QVERIFY(projects.size() >= 4);
+    QVERIFY(statuses.contains(QStringLiteral("running")));
+    QVERIFY(statuses.contains(QStringLiteral("failed")));
+    QVERIFY(statuses.contains(QStringLiteral("killed")));
+    QVERIFY(reruns >= 3);
+    QVERIFY2(!longRun.isEmpty(), "a 100k-step history");
+    // Pipelines with artifacts and datasets with drifting profiles.
+    const QJsonArray churn = QJsonDocument::fromJson(
+        runReprise({ "ls", "--db", full, "--json", "--project", "churn-forecast" }).out.toUtf8()).array();
+    QVERIFY(!churn.isEmpty());
+    const QJsonObject pipeline = showJson(full, churn.last().toObject()["id"].toString());
+    QCOMPARE(pipeline["steps"].toArray().size(), 6);
+    QVERIFY(pipeline["datasets"].toArray().size() >= 2);
+    const double early = pipeline["datasets"].toArray()[1].toObject()["profiles"].toArray()[2].toObject()["stats"].toObject()["mean"].toDouble();
+    const QJsonObject late = showJson(full, churn.first().toObject()["id"].toString());
+    const double lateMean = late["datasets"].toArray()[1].toObject()["profiles"].toArray()[2].toObject()["stats"].toObject()["mean"].toDouble();
+    QVERIFY2(lateMean > early + 10, "monthly_charges drifts upward over time");
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
