@@ -96,6 +96,7 @@ void TestQuery::matches_data()
     QTest::newRow("numbers not text: 128 > 64") << "batch > 100" << QStringList { "resnet18-b" };
     QTest::newRow("text param") << "optimizer = adam" << QStringList { "resnet50-a" };
     QTest::newRow("text param in quotes") << "optimizer = 'adamw'" << QStringList { "bert-base" };
+    QTest::newRow("text never orders against a number") << "lr > 0" << QStringList { "bert-base", "resnet18-b", "resnet50-a", "sweep-9" };
     QTest::newRow("text compares as text") << "lr = fast" << QStringList { "lgbm \"quoted\"" };
     QTest::newRow("param prefix") << "param.num_leaves >= 31" << QStringList { "lgbm \"quoted\"" };
     QTest::newRow("metric") << "metric.val_acc >= 0.9" << QStringList { "resnet50-a" };

@@ -444,8 +444,14 @@ namespace {
     /// Compares a value that may be numeric (params, tags): numbers when both sides are numbers.
     bool compareValue(const QString& text, double number, const Node& node)
     {
-        if (node.op != Op::Match && node.op != Op::NotMatch && node.literal.number && !std::isnan(number))
-            return compareNumbers(number, node.op, *node.literal.number);
+        const bool ordering = node.op == Op::Lt || node.op == Op::Le || node.op == Op::Gt || node.op == Op::Ge;
+        if (node.op != Op::Match && node.op != Op::NotMatch && node.literal.number) {
+            if (!std::isnan(number))
+                return compareNumbers(number, node.op, *node.literal.number);
+            // "abc" > 16 would be true as text, which nobody means.
+            if (ordering)
+                return false;
+        }
         return compareText(text, node);
     }
 
