@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <map>
 
 namespace reprise {
 
@@ -21,6 +22,22 @@ namespace {
             .count();
     }
 
+    /// One mutex per database file for the writers of this process.
+    std::shared_ptr<std::timed_mutex> writerQueueFor(const QString& path)
+    {
+        static std::mutex registryMutex;
+        static std::map<QString, std::weak_ptr<std::timed_mutex>> registry;
+        const QString key = QFileInfo(path).canonicalFilePath();
+        std::lock_guard guard(registryMutex);
+        auto& slot = registry[key.isEmpty() ? QFileInfo(path).absoluteFilePath() : key];
+        auto queue = slot.lock();
+        if (!queue) {
+            queue = std::make_shared<std::timed_mutex>();
+            slot = queue;
+        }
+        return queue;
+    }
+
 } // namespace
 
 int latestSchemaVersion()
@@ -30,6 +47,8 @@ int latestSchemaVersion()
 
 Database::~Database()
 {
+    if (m_writing)
+        rollback();
     sqlite3_close_v2(m_db);
 }
 
@@ -100,6 +119,7 @@ Result<std::unique_ptr<Database>> Database::open(const QString& path, OpenMode m
     if (rc != SQLITE_OK)
         return db->sqliteError(rc, QStringLiteral("open"));
     sqlite3_extended_result_codes(db->m_db, 1);
+    db->m_writerQueue = writerQueueFor(path);
     sqlite3_busy_handler(db->m_db, &Database::busyHandler, db.get());
 
     if (auto st = db->configure(mode); !st)
@@ -231,17 +251,33 @@ Status Database::beginWrite() const
 {
     if (auto st = checkWritable(); !st)
         return st;
-    return exec("BEGIN IMMEDIATE");
+    if (!m_writerQueue->try_lock_for(std::chrono::milliseconds(m_options.busyTimeoutMs)))
+        return sqliteError(SQLITE_BUSY, QStringLiteral("begin"));
+    if (auto st = exec("BEGIN IMMEDIATE"); !st) {
+        m_writerQueue->unlock();
+        return st;
+    }
+    m_writing = true;
+    return success();
 }
 
 Status Database::commit() const
 {
-    return exec("COMMIT");
+    auto st = exec("COMMIT");
+    if (!st) {
+        rollback();
+        return st;
+    }
+    if (std::exchange(m_writing, false))
+        m_writerQueue->unlock();
+    return st;
 }
 
 void Database::rollback() const
 {
     sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
+    if (std::exchange(m_writing, false))
+        m_writerQueue->unlock();
 }
 
 } // namespace reprise

@@ -6,6 +6,7 @@
 #include <QString>
 
 #include <memory>
+#include <mutex>
 
 struct sqlite3;
 
@@ -51,7 +52,10 @@ public:
     Status checkWritable() const;
 
     /// BEGIN IMMEDIATE: takes the write lock up front so concurrent writers never deadlock.
+    /// Writers in the same process queue on a mutex per database file first, so they hand the
+    /// lock over directly instead of polling SQLite's file lock.
     Status beginWrite() const;
+    /// COMMIT; rolls back if the commit itself fails. Ends the write either way.
     Status commit() const;
     void rollback() const;
 
@@ -71,6 +75,8 @@ private:
     bool m_newerSchema = false;
     int m_schemaVersion = 0;
     qint64 m_busyStartNs = 0;
+    std::shared_ptr<std::timed_mutex> m_writerQueue;
+    mutable bool m_writing = false;
 };
 
 /// Runs `body` inside a write transaction; commits if it returns success, rolls back otherwise.

@@ -333,10 +333,11 @@ Status RunStore::appendPoints(qint64 runId, qint64 keyId, std::span<const qint64
     m_readCount.reset();
 
     size_t last = 0;
+    Statement& s = m_insertPoint;
+    // Bindings survive sqlite3_reset(): the run and key are bound once per batch.
+    s.bind(1, runId);
+    s.bind(2, keyId);
     for (size_t i = 0; i < steps.size(); ++i) {
-        Statement& s = m_insertPoint;
-        s.bind(1, runId);
-        s.bind(2, keyId);
         s.bind(3, steps[i]);
         s.bind(4, seq++);
         bindReal(s, 5, values[i]);
@@ -772,9 +773,11 @@ Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key
 
     MetricHistory h;
     h.key = key;
-    h.steps.reserve(expected);
-    h.values.reserve(expected);
-    h.times.reserve(expected);
+    // Sized from the point count up front: the loop then only stores (the count is a hint; a
+    // writer may have added points since, so the arrays still grow if needed).
+    h.steps.resize(expected);
+    h.values.resize(expected);
+    h.times.resize(expected);
     auto s = m_db->prepare("SELECT step, value, time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, seq");
     if (!s)
         return s.error();
@@ -782,15 +785,27 @@ Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key
     s->bind(2, keyId);
     sqlite3_stmt* stmt = s->handle();
     int rc;
+    size_t n = 0;
     while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        h.steps.push_back(sqlite3_column_int64(stmt, 0));
-        // NULL is how SQLite stores NaN.
-        h.values.push_back(sqlite3_column_type(stmt, 1) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
-                                                                         : sqlite3_column_double(stmt, 1));
-        h.times.push_back(sqlite3_column_double(stmt, 2));
+        if (n == h.steps.size()) {
+            h.steps.resize(n * 2 + 16);
+            h.values.resize(n * 2 + 16);
+            h.times.resize(n * 2 + 16);
+        }
+        h.steps[n] = sqlite3_column_int64(stmt, 0);
+        double v = sqlite3_column_double(stmt, 1);
+        // NULL is how SQLite stores NaN; it reads as 0.0, so only zeros need the type check.
+        if (v == 0.0 && sqlite3_column_type(stmt, 1) == SQLITE_NULL)
+            v = std::numeric_limits<double>::quiet_NaN();
+        h.values[n] = v;
+        h.times[n] = sqlite3_column_double(stmt, 2);
+        ++n;
     }
     if (rc != SQLITE_DONE)
         return m_db->sqliteError(rc, QStringLiteral("reading metric ") + key);
+    h.steps.resize(n);
+    h.values.resize(n);
+    h.times.resize(n);
     return h;
 }
 

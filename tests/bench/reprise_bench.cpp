@@ -1,0 +1,243 @@
+// reprise-bench: the speed targets of the issues, each on data generated here, printed as JSON lines
+// {"bench": ..., "metric": ..., "value": ..., "unit": ...}. Not a test: nothing is asserted.
+
+#include "bench_data.h"
+#include "store/run_store.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QProcess>
+#include <QTemporaryDir>
+
+#include <algorithm>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <thread>
+#include <vector>
+
+using namespace reprise;
+
+namespace {
+
+void report(const char* bench, const char* metric, double value, const char* unit)
+{
+    std::printf("{\"bench\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench, metric, value, unit);
+    std::fflush(stdout);
+}
+
+[[noreturn]] void fail(const QString& what)
+{
+    std::fprintf(stderr, "reprise-bench: %s\n", qPrintable(what));
+    std::exit(1);
+}
+
+template <typename T>
+T check(Result<T> r)
+{
+    if (!r)
+        fail(r.error().message);
+    return std::move(*r);
+}
+
+void check(const Status& st)
+{
+    if (!st)
+        fail(st.error().message);
+}
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+/// Reading one 1,000,000-point history through the store vs a bare sqlite3_step loop.
+void metricRead()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("read.db"));
+    RunStore store = check(RunStore::open(path, OpenMode::Create));
+    const RunRef ref = check(store.createRun(NewRun {}));
+    const size_t n = 1000000;
+    std::vector<qint64> steps(n);
+    std::vector<double> values(n), times(n);
+    for (size_t i = 0; i < n; ++i) {
+        steps[i] = qint64(i);
+        values[i] = 1.0 / double(i + 1);
+        times[i] = 1.7e9 + double(i) * 0.01;
+    }
+    check(store.logMetric(ref.rowId, QStringLiteral("loss"), steps, values, times));
+
+    std::vector<double> bare, viaStore;
+    for (int round = 0; round < 7; ++round) {
+        QElapsedTimer t;
+        t.start();
+        auto s = check(store.database().prepare(
+            "SELECT step, value, time FROM metrics WHERE run_id = ? AND key_id = 1 ORDER BY step, seq"));
+        s.bind(1, ref.rowId);
+        double sum = 0;
+        size_t rows = 0;
+        while (s.step() == SQLITE_ROW) {
+            sum += double(s.int64(0)) + s.real(1) + s.real(2);
+            ++rows;
+        }
+        bare.push_back(double(t.nsecsElapsed()) / 1e6);
+        if (rows != n || sum == 0)
+            fail(QStringLiteral("bare loop read %1 rows").arg(rows));
+        t.restart();
+        const MetricHistory h = check(store.loadMetric(ref, QStringLiteral("loss")));
+        viaStore.push_back(double(t.nsecsElapsed()) / 1e6);
+        if (h.size() != n)
+            fail(QStringLiteral("store read %1 points").arg(h.size()));
+    }
+    const double bareMs = median(bare), storeMs = median(viaStore);
+    report("metric_read_1m", "bare_sqlite_step_loop", bareMs, "ms");
+    report("metric_read_1m", "store_load_metric", storeMs, "ms");
+    report("metric_read_1m", "store_speed_vs_bare", bareMs / storeMs, "ratio");
+}
+
+/// One run logging 1,000,000 points in batches of 10,000.
+void ingestSingle()
+{
+    QTemporaryDir dir;
+    RunStore store = check(RunStore::open(dir.filePath(QStringLiteral("ingest.db")), OpenMode::Create));
+    const RunRef ref = check(store.createRun(NewRun {}));
+    const size_t batch = 10000, batches = 100;
+    std::vector<qint64> steps(batch);
+    std::vector<double> values(batch, 0.5), times(batch, 1.7e9);
+    QElapsedTimer t;
+    t.start();
+    for (size_t b = 0; b < batches; ++b) {
+        for (size_t i = 0; i < batch; ++i)
+            steps[i] = qint64(b * batch + i);
+        check(store.logMetric(ref.rowId, QStringLiteral("loss"), steps, values, times));
+    }
+    report("ingest_one_run", "points_per_s", double(batch * batches) / (double(t.nsecsElapsed()) / 1e9), "points_per_s");
+}
+
+/// 100 runs logging at once, each from its own thread and connection, batches of 1,000 points.
+void ingestConcurrent()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("concurrent.db"));
+    check(RunStore::open(path, OpenMode::Create));
+    const int runs = 100, batches = 20, batch = 1000;
+    QElapsedTimer t;
+    t.start();
+    std::vector<std::thread> threads;
+    std::atomic<int> failures { 0 };
+    for (int r = 0; r < runs; ++r) {
+        threads.emplace_back([&, r] {
+            auto store = RunStore::open(path, OpenMode::ReadWrite, { 60000 });
+            if (!store) {
+                ++failures;
+                return;
+            }
+            auto ref = store->createRun(NewRun {});
+            if (!ref) {
+                ++failures;
+                return;
+            }
+            std::vector<qint64> steps(batch);
+            std::vector<double> values(static_cast<size_t>(batch), double(r));
+            std::vector<double> times(static_cast<size_t>(batch), 1.7e9);
+            for (int b = 0; b < batches; ++b) {
+                for (int i = 0; i < batch; ++i)
+                    steps[size_t(i)] = qint64(b * batch + i);
+                if (!store->logMetric(ref->rowId, QStringLiteral("loss"), steps, values, times))
+                    ++failures;
+            }
+        });
+    }
+    for (auto& th : threads)
+        th.join();
+    if (failures)
+        fail(QStringLiteral("%1 concurrent writes failed").arg(failures.load()));
+    report("ingest_100_runs", "points_per_s", double(runs * batches * batch) / (double(t.nsecsElapsed()) / 1e9),
+        "points_per_s");
+}
+
+/// The Python client: one run, 1,000,000 log_metric calls, flushed.
+void pythonClient()
+{
+    QTemporaryDir dir;
+    QProcess p;
+    p.start(QStringLiteral(REPRISE_PYTHON), { QStringLiteral(REPRISE_BENCH_DIR "/python_ingest.py"),
+                                                QStringLiteral(REPRISE_CLIENT_DIR), dir.filePath(QStringLiteral("py.db")),
+                                                QStringLiteral("1000000") });
+    if (!p.waitForFinished(600000) || p.exitCode() != 0)
+        fail(QStringLiteral("python client bench failed: ") + QString::fromUtf8(p.readAllStandardError()));
+    report("python_client", "points_per_s", p.readAllStandardOutput().trimmed().toDouble(), "points_per_s");
+}
+
+/// `reprise ls --filter` over 100,000 runs × 20 params × 10 metrics, as a user runs it (whole process).
+void listFilter()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("wide.db"));
+    check(bench::writeWideDatabase(path, 100000, 20, 10));
+    const QStringList filters { QStringLiteral("param_0 < 0.01 and status = finished"),
+        QStringLiteral("metric.metric_3 >= 0.5 and param_4 = choice-3 or name ~ \"run-99\"") };
+    const char* names[] = { "ls_filter_100k_params", "ls_filter_100k_metrics_regex" };
+    for (qsizetype f = 0; f < filters.size(); ++f) {
+        std::vector<double> times;
+        for (int round = 0; round < 5; ++round) {
+            QProcess p;
+            p.setStandardOutputFile(QProcess::nullDevice());
+            QElapsedTimer t;
+            t.start();
+            p.start(QStringLiteral(REPRISE_BIN), { QStringLiteral("ls"), QStringLiteral("--db"), path,
+                                                     QStringLiteral("--filter"), filters[f] });
+            if (!p.waitForFinished(120000) || p.exitCode() != 0)
+                fail(QStringLiteral("ls failed: ") + QString::fromUtf8(p.readAllStandardError()));
+            times.push_back(double(t.nsecsElapsed()) / 1e6);
+        }
+        report(names[f], "wall_time", median(times), "ms");
+    }
+}
+
+const std::map<std::string, std::function<void()>>& benchmarks()
+{
+    static const std::map<std::string, std::function<void()>> all {
+        { "metric_read_1m", metricRead },
+        { "ingest_one_run", ingestSingle },
+        { "ingest_100_runs", ingestConcurrent },
+        { "python_client", pythonClient },
+        { "ls_filter_100k", listFilter },
+    };
+    return all;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    std::vector<std::string> names;
+    for (int i = 1; i < argc; ++i)
+        names.emplace_back(argv[i]);
+    if (names.empty() || names.front() == "--help") {
+        std::puts("usage: reprise-bench --list | all | NAME...");
+        return names.empty() ? 2 : 0;
+    }
+    if (names.front() == "--list") {
+        for (const auto& [name, _] : benchmarks())
+            std::puts(name.c_str());
+        return 0;
+    }
+    if (names.front() == "all") {
+        names.clear();
+        for (const auto& [name, _] : benchmarks())
+            names.push_back(name);
+    }
+    for (const std::string& name : names) {
+        auto it = benchmarks().find(name);
+        if (it == benchmarks().end()) {
+            std::fprintf(stderr, "reprise-bench: unknown benchmark '%s' (see --list)\n", name.c_str());
+            return 2;
+        }
+        it->second();
+    }
+    return 0;
+}
