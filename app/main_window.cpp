@@ -19,6 +19,7 @@
 #include <QStackedWidget>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -122,7 +123,9 @@ MainWindow::MainWindow(const QStringList& databases, QWidget* parent)
 
     connect(m_browser, &RunBrowser::selectionChanged, this, &MainWindow::onSelectionChanged);
     resize(1280, 800);
-    reload();
+    // Deferred to the event loop, so whoever constructs the window can connect to runsLoaded first
+    // (a load that finishes at once would otherwise report before anyone listens).
+    QTimer::singleShot(0, this, &MainWindow::reload);
 }
 
 QString MainWindow::bannerText() const
