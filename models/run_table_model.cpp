@@ -5,7 +5,9 @@
 #include <QColor>
 #include <QDateTime>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace reprise {
 
@@ -13,12 +15,30 @@ namespace {
 
     QString singleLine(QString text)
     {
-        // Names and values are shown as one plain line whatever they contain.
+        // Names and values are shown as one plain, bounded line whatever they contain.
+        if (text.size() > RunTableModel::kMaxCellLength)
+            text = text.left(RunTableModel::kMaxCellLength - 1) + QChar(0x2026);
         for (QChar& c : text) {
             if (c.category() == QChar::Other_Control)
                 c = u' ';
         }
         return text;
+    }
+
+    /// Rank of each dictionary entry in case-insensitive order, so rows sort by an integer.
+    std::vector<double> dictionaryRanks(const QStringList& dict)
+    {
+        std::vector<std::int32_t> order(size_t(dict.size()));
+        for (size_t i = 0; i < order.size(); ++i)
+            order[i] = std::int32_t(i);
+        std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+            const int c = dict[a].compare(dict[b], Qt::CaseInsensitive);
+            return c != 0 ? c < 0 : dict[a] < dict[b];
+        });
+        std::vector<double> ranks(order.size());
+        for (size_t r = 0; r < order.size(); ++r)
+            ranks[size_t(order[r])] = double(r);
+        return ranks;
     }
 
 } // namespace
@@ -146,6 +166,76 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
             return int(Qt::AlignRight | Qt::AlignVCenter);
     }
     return {};
+}
+
+std::vector<std::int32_t> RunTableModel::sortedRows(int column, Qt::SortOrder order) const
+{
+    std::vector<std::int32_t> rows;
+    if (!m_table)
+        return rows;
+    const RunTable& t = *m_table;
+    const size_t n = t.rowCount();
+    // Each row gets (group, key): group 0 numbers, 1 text, 2 missing; missing stays last.
+    std::vector<std::uint8_t> group(n, 2);
+    std::vector<double> key(n, 0.0);
+    auto fromText = [&](const TextColumn& c) {
+        const std::vector<double> ranks = dictionaryRanks(c.dict);
+        for (size_t r = 0; r < n; ++r) {
+            if (c.codes[r] >= 0) {
+                group[r] = 1;
+                key[r] = ranks[size_t(c.codes[r])];
+            }
+        }
+    };
+    auto fromNumbers = [&](auto&& value) {
+        for (size_t r = 0; r < n; ++r) {
+            const double v = value(r);
+            if (!std::isnan(v)) {
+                group[r] = 0;
+                key[r] = v;
+            }
+        }
+    };
+    switch (column) {
+    case StatusColumn:
+        fromText(t.statuses);
+        break;
+    case NameColumn:
+        fromText(t.names);
+        break;
+    case ProjectColumn:
+        fromText(t.projects);
+        break;
+    case StartedColumn:
+        fromNumbers([&](size_t r) { return t.startTimes[r]; });
+        break;
+    case DurationColumn:
+        fromNumbers([&](size_t r) { return t.duration(r, m_now); });
+        break;
+    default:
+        if (isParamColumn(column)) {
+            const ValueColumn& c = t.params[size_t(column - FixedColumnCount)];
+            fromText(c.text);
+            fromNumbers([&](size_t r) { return c.number(r); });
+        } else if (isMetricColumn(column)) {
+            const NumberColumn& c = t.metrics[size_t(column - FixedColumnCount - int(t.params.size()))];
+            fromNumbers([&](size_t r) { return c.present[r] ? c.values[r] : std::numeric_limits<double>::quiet_NaN(); });
+        }
+        break;
+    }
+    rows.resize(n);
+    for (size_t r = 0; r < n; ++r)
+        rows[r] = std::int32_t(r);
+    const bool descending = order == Qt::DescendingOrder;
+    std::stable_sort(rows.begin(), rows.end(), [&](std::int32_t a, std::int32_t b) {
+        const auto ga = group[size_t(a)], gb = group[size_t(b)];
+        if (ga == 2 || gb == 2)
+            return ga != 2 && gb == 2;
+        if (ga != gb)
+            return descending ? ga > gb : ga < gb;
+        return descending ? key[size_t(a)] > key[size_t(b)] : key[size_t(a)] < key[size_t(b)];
+    });
+    return rows;
 }
 
 QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int role) const

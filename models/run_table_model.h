@@ -15,6 +15,9 @@ class RunTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
     enum Column { StatusColumn, NameColumn, ProjectColumn, StartedColumn, DurationColumn, FixedColumnCount };
+    /// Longer texts are cut in the table (the details pane shows them whole).
+    static constexpr int kMaxCellLength = 200;
+
     enum Role {
         SortRole = Qt::UserRole + 1, ///< raw number for numeric columns, text otherwise
         RunIdRole, ///< the run's uuid
@@ -25,6 +28,12 @@ public:
     /// Replaces the snapshot (model reset). `now` is the end time used for running runs' durations.
     void setRuns(std::shared_ptr<const RunTable> table, double now);
     const std::shared_ptr<const RunTable>& runs() const { return m_table; }
+    /// The time (epoch seconds) that running runs' durations are measured to.
+    double now() const { return m_now; }
+
+    /// All source rows ordered by `column`: numbers numerically, text case-insensitively, numbers
+    /// before text in mixed param columns, rows without a value last in either order. Stable.
+    std::vector<std::int32_t> sortedRows(int column, Qt::SortOrder order) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

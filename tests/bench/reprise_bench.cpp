@@ -3,9 +3,11 @@
 
 #include "bench_data.h"
 #include "store/run_store.h"
+#include "store/run_table.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
 
@@ -197,6 +199,45 @@ void listFilter()
     }
 }
 
+/// Peak and current resident memory of this process, in MB (Linux /proc).
+std::pair<double, double> memoryMb()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    double peak = 0, current = 0;
+    if (status.open(QIODevice::ReadOnly)) {
+        for (const QByteArray& line : status.readAll().split('\n')) {
+            if (line.startsWith("VmHWM:"))
+                peak = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
+            if (line.startsWith("VmRSS:"))
+                current = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
+        }
+    }
+    return { peak, current };
+}
+
+/// The run browser's snapshot of 100,000 runs × 20 params × 10 metrics: load time and memory.
+void runTableLoad()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("wide.db"));
+    check(bench::writeWideDatabase(path, 100000, 20, 10));
+    std::vector<double> times;
+    double memory = 0;
+    for (int round = 0; round < 3; ++round) {
+        RunStore store = check(RunStore::open(path, OpenMode::ReadOnly));
+        const double before = memoryMb().second;
+        QElapsedTimer t;
+        t.start();
+        RunTable table = check(loadRunTable(store.database()));
+        times.push_back(double(t.nsecsElapsed()) / 1e6);
+        memory = memoryMb().second - before;
+        if (table.rowCount() != 100000 || table.params.size() != 20 || table.metrics.size() != 10)
+            fail(QStringLiteral("wide table has the wrong shape"));
+    }
+    report("run_table_load_100k", "load", median(times), "ms");
+    report("run_table_load_100k", "snapshot_memory", memory, "MB");
+}
+
 const std::map<std::string, std::function<void()>>& benchmarks()
 {
     static const std::map<std::string, std::function<void()>> all {
@@ -205,6 +246,7 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "ingest_100_runs", ingestConcurrent },
         { "python_client", pythonClient },
         { "ls_filter_100k", listFilter },
+        { "run_table_load_100k", runTableLoad },
     };
     return all;
 }

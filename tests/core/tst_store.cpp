@@ -74,6 +74,7 @@ private Q_SLOTS:
     void pipelineStepsAndDatasets();
     void schemaIsVersionedWithWal();
     void migratesAnOlderDatabase();
+    void migratesVersionOneToTheLatest();
     void refusesToWriteANewerSchema();
     void refusesBadFiles_data();
     void refusesBadFiles();
@@ -296,6 +297,35 @@ void TestStore::migratesAnOlderDatabase()
     auto again = RunStore::open(path, OpenMode::ReadWrite);
     QVERIFY(again);
     QCOMPARE(rawCount(path, "SELECT count(*) FROM runs"), 1);
+}
+
+void TestStore::migratesVersionOneToTheLatest()
+{
+    // A database exactly as Reprise 0.1 (schema version 1) left it, with a run in it.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("v1.db"));
+    QVERIFY(schemaMigrations().size() >= 2);
+    rawExec(path, schemaMigrations().front().sql);
+    rawExec(path, "PRAGMA user_version = 1; PRAGMA application_id = 1380995667;"
+                  "INSERT INTO projects(id, name, created_at) VALUES (1, 'old', 0);"
+                  "INSERT INTO runs(uuid, project_id, name, start_time) VALUES ('00112233445566778899aabbccddeeff', 1, 'kept', 5);");
+    QCOMPARE(rawCount(path, "SELECT count(*) FROM sqlite_master WHERE name = 'runs_start'"), 0);
+    {
+        // Reading does not migrate.
+        auto reader = RunStore::open(path, OpenMode::ReadOnly);
+        QVERIFY(reader);
+        QCOMPARE(reader->database().schemaVersion(), 1);
+        QCOMPARE(loadRunTable(reader->database())->rowCount(), size_t(1));
+    }
+    QCOMPARE(rawCount(path, "PRAGMA user_version"), 1);
+    auto store = RunStore::open(path, OpenMode::ReadWrite);
+    QVERIFY2(store, qPrintable(store ? QString() : store.error().message));
+    QCOMPARE(store->database().schemaVersion(), latestSchemaVersion());
+    QCOMPARE(rawCount(path, "PRAGMA user_version"), qint64(latestSchemaVersion()));
+    QCOMPARE(rawCount(path, "SELECT count(*) FROM sqlite_master WHERE name = 'runs_start'"), 1);
+    auto ref = store->resolveRun(QStringLiteral("001122"));
+    QVERIFY(ref);
+    QCOMPARE(store->loadRun(*ref)->name, QStringLiteral("kept"));
 }
 
 void TestStore::refusesToWriteANewerSchema()

@@ -3,6 +3,7 @@
 #include "store/database.h"
 
 #include <algorithm>
+#include <future>
 #include <cmath>
 #include <map>
 #include <string>
@@ -82,6 +83,28 @@ namespace {
         std::unordered_map<std::string, Builder, StringHash, std::equal_to<>> m_byKey;
     };
 
+    /// Appends dictionary codes to a TextColumn, decoding each distinct value from UTF-8 once.
+    class TextColumnBuilder {
+    public:
+        explicit TextColumnBuilder(TextColumn& column)
+            : m_column(column)
+        {
+        }
+        void add(std::string_view value)
+        {
+            auto it = m_codes.find(value);
+            if (it == m_codes.end()) {
+                it = m_codes.emplace(std::string(value), std::int32_t(m_column.dict.size())).first;
+                m_column.dict.append(QString::fromUtf8(value.data(), qsizetype(value.size())));
+            }
+            m_column.codes.push_back(it->second);
+        }
+
+    private:
+        TextColumn& m_column;
+        std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>> m_codes;
+    };
+
     std::string_view view(sqlite3_stmt* s, int column)
     {
         return { reinterpret_cast<const char*>(sqlite3_column_text(s, column)),
@@ -137,41 +160,125 @@ const ValueColumn* RunTable::tag(const QString& key) const
     return findColumn(tags, key);
 }
 
+namespace {
+
+    /// Params or tags as value columns whose codes are indexed by run id (not yet by table row).
+    Result<std::vector<ValueColumn>> loadValuesById(
+        const Database& db, const char* table, bool all, const QStringList& keys, size_t idCount)
+    {
+        if (!all && keys.isEmpty())
+            return std::vector<ValueColumn> {};
+        const QByteArray sql = QByteArrayLiteral("SELECT run_id, key, value FROM ") + table + keyFilter("key", all, keys);
+        auto s = db.prepare(sql.constData());
+        if (!s)
+            return s.error();
+        for (qsizetype i = 0; !all && i < keys.size(); ++i)
+            s->bind(int(i + 1), keys[i]);
+        ValueColumnBuilder builder(idCount);
+        sqlite3_stmt* stmt = s->handle();
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const qint64 id = sqlite3_column_int64(stmt, 0);
+            if (id >= 0 && id < qint64(idCount))
+                builder.add(size_t(id), view(stmt, 1), view(stmt, 2));
+        }
+        if (rc != SQLITE_DONE)
+            return db.sqliteError(rc, QStringLiteral("reading ") + QString::fromLatin1(table));
+        return builder.take();
+    }
+
+    struct ValuesById {
+        Result<std::vector<ValueColumn>> params = std::vector<ValueColumn> {};
+        Result<std::vector<ValueColumn>> tags = std::vector<ValueColumn> {};
+    };
+
+    ValuesById loadParamsAndTags(const Database& db, const RunTableColumns& columns, size_t idCount)
+    {
+        ValuesById out;
+        out.params = loadValuesById(db, "params", columns.allParams, columns.params, idCount);
+        if (out.params)
+            out.tags = loadValuesById(db, "tags", columns.allTags, columns.tags, idCount);
+        return out;
+    }
+
+    /// Re-indexes codes from run id to table row.
+    void remapToRows(std::vector<ValueColumn>& columns, const std::vector<qint64>& idOfRow)
+    {
+        for (ValueColumn& c : columns) {
+            std::vector<std::int32_t> byRow(idOfRow.size(), -1);
+            for (size_t row = 0; row < idOfRow.size(); ++row) {
+                const auto id = size_t(idOfRow[row]);
+                if (id < c.text.codes.size())
+                    byRow[row] = c.text.codes[id];
+            }
+            c.text.codes = std::move(byRow);
+        }
+    }
+
+} // namespace
+
 Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns)
 {
     RunTable t;
+    auto maxId = db.prepare("SELECT coalesce(max(id), 0) FROM runs");
+    if (!maxId)
+        return maxId.error();
+    if (int rc = maxId->step(); rc != SQLITE_ROW)
+        return db.sqliteError(rc, QStringLiteral("reading runs"));
+    const auto idCount = size_t(maxId->int64(0) + 1);
+    maxId = Statement();
+
+    // Params are the biggest table: they load on a second connection while this one reads the
+    // runs and metrics. Runs committed in between are simply not in this snapshot.
+    std::future<ValuesById> values;
+    if (columns.allParams || columns.allTags || !columns.params.isEmpty() || !columns.tags.isEmpty()) {
+        values = std::async(std::launch::async, [path = db.path(), columns, idCount]() -> ValuesById {
+            auto second = Database::open(path, OpenMode::ReadOnly);
+            if (!second) {
+                ValuesById failed;
+                failed.params = second.error();
+                return failed;
+            }
+            return loadParamsAndTags(**second, columns, idCount);
+        });
+    }
+
     auto runs = db.prepare(
         "SELECT r.id, r.uuid, p.name, r.name, r.status, r.kind, r.user_name, r.host, r.git_commit, r.git_branch, "
         "(SELECT uuid FROM runs q WHERE q.id = r.parent_id), r.start_time, r.end_time, r.git_dirty "
         "FROM runs r JOIN projects p ON p.id = r.project_id ORDER BY r.start_time DESC, r.id DESC");
     if (!runs)
         return runs.error();
-    // Row ids are dense in practice; a vector maps them to table rows without hashing.
-    std::vector<std::int32_t> rowOfId;
-    QHash<QString, std::int32_t> projectIdx, nameIdx, statusIdx, kindIdx, userIdx, hostIdx, commitIdx, branchIdx,
-        parentIdx;
+    std::vector<std::int32_t> rowOfId(idCount, -1);
+    std::vector<qint64> idOfRow;
+    idOfRow.reserve(idCount);
+    TextColumnBuilder projects(t.projects), names(t.names), statuses(t.statuses), kinds(t.kinds), users(t.users),
+        hosts(t.hosts), commits(t.commits), branches(t.branches), parents(t.parents);
+    sqlite3_stmt* stmt = runs->handle();
     int rc;
-    while ((rc = runs->step()) == SQLITE_ROW) {
-        const qint64 id = runs->int64(0);
-        if (id >= qint64(rowOfId.size()))
-            rowOfId.resize(size_t(std::max<qint64>(id + 1, qint64(rowOfId.size()) * 2)), -1);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const qint64 id = sqlite3_column_int64(stmt, 0);
+        if (id < 0 || id >= qint64(idCount))
+            continue; // committed after max(id) was read
         rowOfId[size_t(id)] = std::int32_t(t.uuids.size());
+        idOfRow.push_back(id);
         t.uuids.push_back(runs->text(1));
-        t.projects.append(runs->text(2), projectIdx);
-        t.names.append(runs->text(3), nameIdx);
-        t.statuses.append(runs->text(4), statusIdx);
-        t.kinds.append(runs->text(5), kindIdx);
-        t.users.append(runs->text(6), userIdx);
-        t.hosts.append(runs->text(7), hostIdx);
-        t.commits.append(runs->text(8), commitIdx);
-        t.branches.append(runs->text(9), branchIdx);
-        if (runs->isNull(10))
+        projects.add(view(stmt, 2));
+        names.add(view(stmt, 3));
+        statuses.add(view(stmt, 4));
+        kinds.add(view(stmt, 5));
+        users.add(view(stmt, 6));
+        hosts.add(view(stmt, 7));
+        commits.add(view(stmt, 8));
+        branches.add(view(stmt, 9));
+        if (sqlite3_column_type(stmt, 10) == SQLITE_NULL)
             t.parents.appendMissing();
         else
-            t.parents.append(runs->text(10), parentIdx);
-        t.startTimes.push_back(runs->real(11));
-        t.endTimes.push_back(runs->isNull(12) ? std::numeric_limits<double>::quiet_NaN() : runs->real(12));
-        t.dirty.push_back(std::uint8_t(runs->int64(13) != 0));
+            parents.add(view(stmt, 10));
+        t.startTimes.push_back(sqlite3_column_double(stmt, 11));
+        t.endTimes.push_back(sqlite3_column_type(stmt, 12) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
+                                                                          : sqlite3_column_double(stmt, 12));
+        t.dirty.push_back(std::uint8_t(sqlite3_column_int64(stmt, 13) != 0));
     }
     if (rc != SQLITE_DONE)
         return db.sqliteError(rc, QStringLiteral("reading runs"));
@@ -181,38 +288,6 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
         return id >= 0 && id < qint64(rowOfId.size()) ? rowOfId[size_t(id)] : -1;
     };
 
-    auto loadValues = [&](const char* table, bool all, const QStringList& keys) -> Result<std::vector<ValueColumn>> {
-        if (!all && keys.isEmpty())
-            return std::vector<ValueColumn> {};
-        const QByteArray sql
-            = QByteArrayLiteral("SELECT run_id, key, value FROM ") + table + keyFilter("key", all, keys);
-        auto s = db.prepare(sql.constData());
-        if (!s)
-            return s.error();
-        for (qsizetype i = 0; !all && i < keys.size(); ++i)
-            s->bind(int(i + 1), keys[i]);
-        ValueColumnBuilder builder(n);
-        sqlite3_stmt* stmt = s->handle();
-        int rc2;
-        while ((rc2 = sqlite3_step(stmt)) == SQLITE_ROW) {
-            const auto row = rowOf(sqlite3_column_int64(stmt, 0));
-            if (row >= 0)
-                builder.add(size_t(row), view(stmt, 1), view(stmt, 2));
-        }
-        if (rc2 != SQLITE_DONE)
-            return db.sqliteError(rc2, QStringLiteral("reading ") + QString::fromLatin1(table));
-        return builder.take();
-    };
-
-    auto params = loadValues("params", columns.allParams, columns.params);
-    if (!params)
-        return params.error();
-    t.params = std::move(*params);
-    auto tags = loadValues("tags", columns.allTags, columns.tags);
-    if (!tags)
-        return tags.error();
-    t.tags = std::move(*tags);
-
     if (columns.allMetrics || !columns.metrics.isEmpty()) {
         const QByteArray sql = QByteArrayLiteral("SELECT id, name FROM metric_keys")
             + keyFilter("name", columns.allMetrics, columns.metrics) + " ORDER BY name";
@@ -221,9 +296,12 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
             return keys.error();
         for (qsizetype i = 0; !columns.allMetrics && i < columns.metrics.size(); ++i)
             keys->bind(int(i + 1), columns.metrics[i]);
-        std::map<qint64, size_t> columnOfKey;
+        std::vector<std::int32_t> columnOfKey;
         while (keys->step() == SQLITE_ROW) {
-            columnOfKey[keys->int64(0)] = t.metrics.size();
+            const auto keyId = size_t(std::max<qint64>(0, keys->int64(0)));
+            if (keyId >= columnOfKey.size())
+                columnOfKey.resize(keyId + 1, -1);
+            columnOfKey[keyId] = std::int32_t(t.metrics.size());
             NumberColumn c;
             c.key = keys->text(1);
             c.values.assign(n, std::numeric_limits<double>::quiet_NaN());
@@ -234,13 +312,14 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
         auto latest = db.prepare("SELECT run_id, key_id, value FROM metric_latest");
         if (!latest)
             return latest.error();
-        sqlite3_stmt* stmt = latest->handle();
+        stmt = latest->handle();
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
             const auto row = rowOf(sqlite3_column_int64(stmt, 0));
-            auto it = columnOfKey.find(sqlite3_column_int64(stmt, 1));
-            if (row < 0 || it == columnOfKey.end())
+            const qint64 keyId = sqlite3_column_int64(stmt, 1);
+            const std::int32_t column = keyId >= 0 && keyId < qint64(columnOfKey.size()) ? columnOfKey[size_t(keyId)] : -1;
+            if (row < 0 || column < 0)
                 continue;
-            NumberColumn& c = t.metrics[it->second];
+            NumberColumn& c = t.metrics[size_t(column)];
             c.present[size_t(row)] = 1;
             if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
                 c.values[size_t(row)] = sqlite3_column_double(stmt, 2);
@@ -248,6 +327,17 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
         if (rc != SQLITE_DONE)
             return db.sqliteError(rc, QStringLiteral("reading latest metrics"));
         // Metric columns must be sorted by key for lookup; ORDER BY name did that.
+    }
+    if (values.valid()) {
+        ValuesById loaded = values.get();
+        if (!loaded.params)
+            return loaded.params.error();
+        if (!loaded.tags)
+            return loaded.tags.error();
+        t.params = std::move(*loaded.params);
+        t.tags = std::move(*loaded.tags);
+        remapToRows(t.params, idOfRow);
+        remapToRows(t.tags, idOfRow);
     }
     return t;
 }
