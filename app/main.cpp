@@ -100,7 +100,7 @@ int runGui(int argc, char** argv)
     if (parser.isSet(QStringLiteral("db")) || databases.isEmpty())
         databases.prepend(reprise::cli::databasePath(parser));
 
-    reprise::MainWindow window(databases);
+    reprise::MainWindow window(databases, screenshot ? reprise::MainWindow::Session::Fresh : reprise::MainWindow::Session::Restore);
     if (!screenshot) {
         window.show();
         return app.exec();

@@ -5,20 +5,31 @@
 #include "run_table_model.h"
 #include "runs/run_browser.h"
 #include "runs/run_details.h"
+#include "store/database_watcher.h"
 #include "store/run_store.h"
 
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
 #include <QDir>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
 #include <QFileInfo>
-#include <QFutureWatcher>
 #include <QHeaderView>
-#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenuBar>
+#include <QMimeData>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QSettings>
 #include <QSplitter>
 #include <QStackedWidget>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTableView>
+#include <QThread>
 #include <QTimer>
 #include <QTreeWidget>
 #include <QVBoxLayout>
@@ -27,6 +38,10 @@
 namespace reprise {
 
 namespace {
+
+    constexpr int kMaxRecent = 10;
+    constexpr int kPathRole = Qt::UserRole;
+    constexpr int kProjectRole = Qt::UserRole + 1;
 
     struct RunDetailsSnapshot {
         RunRecord run;
@@ -50,87 +65,268 @@ namespace {
         return RunDetailsSnapshot { *run, *output };
     }
 
-    const char* kWelcomeText = "This database has no runs yet. To record some:\n\n"
-                               "  •  wrap any command:     reprise run -- python train.py\n"
-                               "  •  log from Python:      import reprise; with reprise.start_run(...) as run: ...\n"
-                               "  •  or load the demo database to look around.\n";
+    /// Projects and their run counts: the sources panel's summary of a database.
+    Result<QMap<QString, int>> loadProjects(const QString& path)
+    {
+        auto db = Database::open(path, OpenMode::ReadOnly);
+        if (!db)
+            return db.error();
+        auto s = (*db)->prepare("SELECT p.name, count(r.id) FROM projects p LEFT JOIN runs r ON r.project_id = p.id "
+                                "GROUP BY p.id ORDER BY p.name");
+        if (!s)
+            return s.error();
+        QMap<QString, int> projects;
+        while (s->step() == SQLITE_ROW)
+            projects.insert(s->text(0), int(s->int64(1)));
+        return projects;
+    }
+
+    QString errorText(const Error& e)
+    {
+        return e.hint.isEmpty() ? e.message : e.message + u'\n' + e.hint;
+    }
+
+    const char* kRunExample = "reprise run --project my-project -- python train.py";
+    const char* kPythonExample = "import reprise\n"
+                                 "with reprise.start_run(project=\"my-project\", params={\"lr\": 0.01}) as run:\n"
+                                 "    run.log_metric(\"loss\", 0.42, step=1)\n";
 
 } // namespace
 
-MainWindow::MainWindow(const QStringList& databases, QWidget* parent)
+MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* parent)
     : QMainWindow(parent)
-    , m_databases(databases)
     , m_banner(new QLabel(this))
-    , m_sources(new QTreeWidget(this))
+    , m_sourceTree(new QTreeWidget(this))
     , m_center(new QStackedWidget(this))
-    , m_welcome(new QWidget(this))
+    , m_welcome(nullptr)
+    , m_welcomePath(new QLabel(this))
     , m_demoButton(new QPushButton(tr("Load the demo database"), this))
     , m_browser(new RunBrowser(this))
     , m_details(new RunDetails(this))
+    , m_mainSplit(new QSplitter(Qt::Horizontal, this))
+    , m_rightSplit(new QSplitter(Qt::Vertical, this))
     , m_status(new QLabel(this))
+    , m_busy(new QProgressBar(this))
+    , m_recentMenu(nullptr)
+    , m_watchThread(new QThread(this))
 {
     setWindowTitle(QStringLiteral("Reprise"));
+    setAcceptDrops(true);
     m_banner->setTextFormat(Qt::PlainText);
     m_banner->setWordWrap(true);
     m_banner->setStyleSheet(QStringLiteral("background: #fdecea; color: #611a15; padding: 6px; border-radius: 3px;"));
+    m_banner->setAccessibleName(tr("Problem"));
     m_banner->hide();
 
-    m_sources->setHeaderLabel(tr("Sources"));
-    m_sources->setAccessibleName(tr("Sources"));
-    connect(m_sources, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) {
-        const QString project = item->data(0, Qt::UserRole).toString();
+    m_sourceTree->setHeaderLabel(tr("Sources"));
+    m_sourceTree->setAccessibleName(tr("Sources"));
+    m_sourceTree->setContextMenuPolicy(Qt::ActionsContextMenu);
+    connect(m_sourceTree, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* item) {
+        const QString path = item->data(0, kPathRole).toString();
+        const QString project = item->data(0, kProjectRole).toString();
+        if (path != m_current)
+            setCurrentSource(path);
         QString escaped = project;
         escaped.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\""));
         m_browser->filterEdit()->setText(project.isEmpty() ? QString() : QStringLiteral("project = \"%1\"").arg(escaped));
     });
 
-    auto* welcomeLabel = new QLabel(tr(kWelcomeText), m_welcome);
-    welcomeLabel->setTextFormat(Qt::PlainText);
-    auto* welcomeLayout = new QVBoxLayout(m_welcome);
-    auto* title = new QLabel(tr("Welcome to Reprise"), m_welcome);
-    QFont big = title->font();
-    big.setPointSizeF(big.pointSizeF() * 1.6);
-    title->setFont(big);
-    welcomeLayout->addStretch();
-    welcomeLayout->addWidget(title);
-    welcomeLayout->addWidget(welcomeLabel);
-    welcomeLayout->addWidget(m_demoButton, 0, Qt::AlignLeft);
-    welcomeLayout->addStretch();
-    connect(m_demoButton, &QPushButton::clicked, this, &MainWindow::loadDemo);
-
+    m_welcome = buildWelcomePage();
     m_center->addWidget(m_browser);
     m_center->addWidget(m_welcome);
 
-    auto* split = new QSplitter(Qt::Horizontal, this);
-    split->addWidget(m_sources);
-    auto* rightSplit = new QSplitter(Qt::Vertical, split);
-    rightSplit->addWidget(m_center);
-    rightSplit->addWidget(m_details);
-    rightSplit->setStretchFactor(0, 3);
-    rightSplit->setStretchFactor(1, 2);
-    split->addWidget(rightSplit);
-    split->setStretchFactor(0, 0);
-    split->setStretchFactor(1, 1);
-    split->setSizes({ 220, 1000 });
+    m_mainSplit->addWidget(m_sourceTree);
+    m_rightSplit->addWidget(m_center);
+    m_rightSplit->addWidget(m_details);
+    m_rightSplit->setStretchFactor(0, 3);
+    m_rightSplit->setStretchFactor(1, 2);
+    m_mainSplit->addWidget(m_rightSplit);
+    m_mainSplit->setStretchFactor(0, 0);
+    m_mainSplit->setStretchFactor(1, 1);
+    m_mainSplit->setSizes({ 230, 1050 });
 
     auto* central = new QWidget(this);
     auto* layout = new QVBoxLayout(central);
     layout->setContentsMargins(6, 6, 6, 6);
     layout->addWidget(m_banner);
-    layout->addWidget(split, 1);
+    layout->addWidget(m_mainSplit, 1);
     setCentralWidget(central);
+    m_busy->setRange(0, 0);
+    m_busy->setMaximumWidth(120);
+    m_busy->setAccessibleName(tr("Loading"));
+    m_busy->hide();
     statusBar()->addWidget(m_status, 1);
+    statusBar()->addPermanentWidget(m_busy);
 
+    buildMenus();
     connect(m_browser, &RunBrowser::selectionChanged, this, &MainWindow::onSelectionChanged);
+    connect(m_browser, &RunBrowser::columnsChanged, this, &MainWindow::saveSettings);
+    connect(m_browser->proxy(), &QAbstractItemModel::layoutChanged, this, &MainWindow::updateStatus);
     resize(1280, 800);
+
+    m_watchThread->setObjectName(QStringLiteral("reprise-watch"));
+    m_watchThread->start();
+
+    QStringList open = databases;
+    if (session == Session::Restore) {
+        restoreSettings();
+        for (const QString& path : QSettings().value(QStringLiteral("sources/open")).toStringList()) {
+            if (!open.contains(path) && QFileInfo::exists(path))
+                open << path;
+        }
+    }
+    for (const QString& path : open) {
+        if (!m_sources.contains(path)) {
+            m_sources << path;
+            watch(path);
+            refreshSummary(path);
+        }
+    }
+    m_current = m_sources.value(0);
+    fillSources();
     // Deferred to the event loop, so whoever constructs the window can connect to runsLoaded first
     // (a load that finishes at once would otherwise report before anyone listens).
     QTimer::singleShot(0, this, &MainWindow::reload);
 }
 
+MainWindow::~MainWindow()
+{
+    // Watchers live on the watch thread: stop them there, then end the thread.
+    for (auto& state : m_state) {
+        if (state.watcher) {
+            QMetaObject::invokeMethod(state.watcher, [w = state.watcher] { w->stop(); w->deleteLater(); },
+                Qt::BlockingQueuedConnection);
+        }
+    }
+    m_watchThread->quit();
+    m_watchThread->wait();
+}
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::openWithDialog);
+    open->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    QAction* close = file->addAction(tr("&Close Source"), this, [this] { closeSource(m_current); });
+    close->setShortcut(QKeySequence::Close);
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* reloadAction = view->addAction(tr("&Reload"), this, &MainWindow::reload);
+    reloadAction->setShortcut(QKeySequence::Refresh);
+    QAction* find = view->addAction(tr("&Filter Runs"), this, [this] {
+        m_browser->filterEdit()->setFocus();
+        m_browser->filterEdit()->selectAll();
+    });
+    find->setShortcut(QKeySequence::Find);
+
+    auto* closeFromPanel = new QAction(tr("Close Source"), m_sourceTree);
+    connect(closeFromPanel, &QAction::triggered, this, [this] {
+        if (QTreeWidgetItem* item = m_sourceTree->currentItem())
+            closeSource(item->data(0, kPathRole).toString());
+    });
+    m_sourceTree->addAction(closeFromPanel);
+    updateRecentMenu();
+}
+
+QWidget* MainWindow::buildWelcomePage()
+{
+    auto* page = new QWidget(this);
+    auto* layout = new QVBoxLayout(page);
+    auto* title = new QLabel(tr("No runs here yet"), page);
+    QFont big = title->font();
+    big.setPointSizeF(big.pointSizeF() * 1.6);
+    title->setFont(big);
+    m_welcomePath->setTextFormat(Qt::PlainText);
+    m_welcomePath->setParent(page);
+    auto* text = new QLabel(tr("Record a run by wrapping any command:\n    %1\n\n"
+                               "or log from Python code (standard library only):\n%2\n"
+                               "or open another run database, or look around in the demo database.")
+                                .arg(QString::fromLatin1(kRunExample),
+                                    QString::fromLatin1(kPythonExample).replace(u'\n', QStringLiteral("\n    ")).prepend(QStringLiteral("    "))),
+        page);
+    text->setTextFormat(Qt::PlainText);
+    text->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* copyRun = new QPushButton(tr("Copy the reprise run command"), page);
+    auto* copyPython = new QPushButton(tr("Copy the Python example"), page);
+    auto* open = new QPushButton(tr("Open a database…"), page);
+    connect(copyRun, &QPushButton::clicked, this, [this] {
+        QApplication::clipboard()->setText(QString::fromLatin1(kRunExample));
+        m_status->setText(tr("Copied: %1").arg(QString::fromLatin1(kRunExample)));
+    });
+    connect(copyPython, &QPushButton::clicked, this, [this] {
+        QApplication::clipboard()->setText(QString::fromLatin1(kPythonExample));
+        m_status->setText(tr("Copied the Python example"));
+    });
+    connect(open, &QPushButton::clicked, this, &MainWindow::openWithDialog);
+    connect(m_demoButton, &QPushButton::clicked, this, &MainWindow::loadDemo);
+    m_demoButton->setParent(page);
+    auto* buttons = new QHBoxLayout;
+    for (QPushButton* b : { copyRun, copyPython, open, m_demoButton })
+        buttons->addWidget(b);
+    buttons->addStretch();
+    layout->addStretch();
+    layout->addWidget(title);
+    layout->addWidget(m_welcomePath);
+    layout->addSpacing(8);
+    layout->addWidget(text);
+    layout->addLayout(buttons);
+    layout->addStretch(2);
+    return page;
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    m_mainSplit->restoreState(settings.value(QStringLiteral("window/mainSplit")).toByteArray());
+    m_rightSplit->restoreState(settings.value(QStringLiteral("window/rightSplit")).toByteArray());
+    m_browser->setHiddenColumns(settings.value(QStringLiteral("browser/hiddenColumns")).toStringList());
+    m_recent = settings.value(QStringLiteral("sources/recent")).toStringList();
+    updateRecentMenu();
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState());
+    settings.setValue(QStringLiteral("window/mainSplit"), m_mainSplit->saveState());
+    settings.setValue(QStringLiteral("window/rightSplit"), m_rightSplit->saveState());
+    settings.setValue(QStringLiteral("browser/hiddenColumns"), m_browser->hiddenColumns());
+    settings.setValue(QStringLiteral("sources/open"), m_sources);
+    settings.setValue(QStringLiteral("sources/recent"), m_recent);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (std::any_of(urls.begin(), urls.end(), [](const QUrl& u) { return u.isLocalFile(); }))
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (url.isLocalFile())
+            openSource(url.toLocalFile());
+    }
+    event->acceptProposedAction();
+}
+
 QString MainWindow::bannerText() const
 {
-    return m_banner->isVisible() || !m_banner->isHidden() ? m_banner->text() : QString();
+    return m_banner->isHidden() ? QString() : m_banner->text();
 }
 
 bool MainWindow::isShowingWelcome() const
@@ -144,69 +340,245 @@ void MainWindow::showBanner(const QString& text)
     m_banner->setVisible(!text.isEmpty());
 }
 
+void MainWindow::setLoading(bool loading)
+{
+    m_loading = loading;
+    m_busy->setVisible(loading);
+}
+
+void MainWindow::openWithDialog()
+{
+    const QString start = m_current.isEmpty() ? QDir::homePath() : QFileInfo(m_current).absolutePath();
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open a run database"), start,
+        tr("Run databases (*.db *.sqlite *.reprise);;All files (*)"));
+    if (!path.isEmpty())
+        openSource(path);
+}
+
+void MainWindow::openSource(const QString& path)
+{
+    const QString absolute = QFileInfo(path).absoluteFilePath();
+    if (!m_sources.contains(absolute) && !m_sources.contains(path)) {
+        m_sources << absolute;
+        watch(absolute);
+        refreshSummary(absolute);
+    }
+    rememberRecent(absolute);
+    setCurrentSource(m_sources.contains(absolute) ? absolute : path);
+    saveSettings();
+}
+
+void MainWindow::closeSource(const QString& path)
+{
+    if (!m_sources.contains(path))
+        return;
+    m_sources.removeAll(path);
+    if (DatabaseWatcher* w = m_state.value(path).watcher)
+        QMetaObject::invokeMethod(w, [w] { w->stop(); w->deleteLater(); }, Qt::QueuedConnection);
+    m_state.remove(path);
+    if (m_current == path)
+        setCurrentSource(m_sources.value(0));
+    else
+        fillSources();
+    saveSettings();
+}
+
+void MainWindow::setCurrentSource(const QString& path)
+{
+    if (m_current != path) {
+        m_current = path;
+        m_browser->filterEdit()->clear();
+    }
+    fillSources();
+    reload();
+}
+
+void MainWindow::rememberRecent(const QString& path)
+{
+    m_recent.removeAll(path);
+    m_recent.prepend(path);
+    while (m_recent.size() > kMaxRecent)
+        m_recent.removeLast();
+    updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu()
+{
+    if (!m_recentMenu)
+        return;
+    m_recentMenu->clear();
+    for (const QString& path : m_recent) {
+        // Paths are shown as plain text; '&' would otherwise become a mnemonic.
+        QString label = path;
+        label.replace(u'&', QStringLiteral("&&"));
+        m_recentMenu->addAction(label, this, [this, path] { openSource(path); });
+    }
+    m_recentMenu->setEnabled(!m_recent.isEmpty());
+}
+
+void MainWindow::watch(const QString& path)
+{
+    auto* watcher = new DatabaseWatcher(path);
+    watcher->moveToThread(m_watchThread);
+    m_state[path].watcher = watcher;
+    connect(watcher, &DatabaseWatcher::changed, this, [this, path] {
+        refreshSummary(path);
+        if (path == m_current)
+            reload();
+    });
+    connect(watcher, &DatabaseWatcher::lost, this, [this, path](const QString& message) {
+        m_state[path].error = message;
+        if (path == m_current)
+            showBanner(message + u'\n' + tr("The runs shown are the last ones read. Reopen it with File ▸ Open when it is back."));
+        fillSources();
+    });
+    connect(watcher, &DatabaseWatcher::restored, this, [this, path] {
+        m_state[path].error.clear();
+        refreshSummary(path);
+        if (path == m_current)
+            reload();
+    });
+    QMetaObject::invokeMethod(watcher, [watcher] { watcher->start(); }, Qt::QueuedConnection);
+}
+
+void MainWindow::refreshSummary(const QString& path)
+{
+    QtConcurrent::run([path] { return loadProjects(path); }).then(this, [this, path](const Result<QMap<QString, int>>& result) {
+        if (!m_sources.contains(path))
+            return;
+        SourceState& state = m_state[path];
+        if (result) {
+            state.projects = *result;
+            state.runs = 0;
+            for (int n : *result)
+                state.runs += n;
+            state.error.clear();
+        } else {
+            state.projects.clear();
+            state.error = result.error().message;
+        }
+        fillSources();
+    });
+}
+
+void MainWindow::fillSources()
+{
+    m_sourceTree->clear();
+    for (const QString& path : m_sources) {
+        const SourceState& state = m_state.value(path);
+        QString label = QFileInfo(path).fileName();
+        if (!state.error.isEmpty())
+            label += tr("  (unavailable)");
+        else
+            label += QStringLiteral("  (%1)").arg(state.runs);
+        auto* item = new QTreeWidgetItem(m_sourceTree, { label });
+        item->setToolTip(0, QString(path + (state.error.isEmpty() ? QString() : u'\n' + state.error)).toHtmlEscaped());
+        item->setData(0, kPathRole, path);
+        QFont font = item->font(0);
+        font.setBold(path == m_current);
+        item->setFont(0, font);
+        for (auto it = state.projects.begin(); it != state.projects.end(); ++it) {
+            auto* child = new QTreeWidgetItem(item, { QStringLiteral("%1  (%2)").arg(it.key()).arg(it.value()) });
+            child->setData(0, kPathRole, path);
+            child->setData(0, kProjectRole, it.key());
+            child->setToolTip(0, it.key().toHtmlEscaped());
+        }
+        item->setExpanded(true);
+    }
+}
+
 void MainWindow::reload()
 {
-    if (m_databases.isEmpty())
+    if (m_current.isEmpty()) {
+        m_browser->model()->setRuns(nullptr, nowSeconds());
+        m_center->setCurrentWidget(m_welcome);
+        m_welcomePath->setText(tr("No database is open."));
+        m_status->setText(tr("No source open"));
+        Q_EMIT runsLoaded();
         return;
+    }
+    if (m_loading) {
+        // One load at a time; a change during a load triggers one more afterwards.
+        m_reloadPending = true;
+        return;
+    }
     const quint64 ticket = ++m_loadGeneration;
-    const QString path = m_databases.first();
+    const QString path = m_current;
+    setLoading(true);
     m_status->setText(tr("Loading %1…").arg(path));
     QtConcurrent::run([path]() -> Result<RunTable> {
         auto store = RunStore::open(path, OpenMode::ReadOnly);
         if (!store)
             return store.error();
         return loadRunTable(store->database());
-    }).then(this, [this, ticket](const Result<RunTable>& result) {
+    }).then(this, [this, ticket, path](const Result<RunTable>& result) {
+        setLoading(false);
         if (ticket == m_loadGeneration)
-            onRunsLoaded(result);
+            onRunsLoaded(path, result);
+        if (std::exchange(m_reloadPending, false))
+            reload();
     });
 }
 
-void MainWindow::onRunsLoaded(const Result<RunTable>& result)
+void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& result)
 {
+    if (source != m_current) {
+        reload();
+        return;
+    }
     if (!result) {
-        showBanner(result.error().message + (result.error().hint.isEmpty() ? QString() : u'\n' + result.error().hint));
-        m_status->setText(tr("No runs loaded"));
-        m_center->setCurrentWidget(m_welcome);
+        showBanner(errorText(result.error()));
+        m_state[source].error = result.error().message;
+        fillSources();
+        m_status->setText(tr("Could not read %1").arg(source));
         Q_EMIT runsLoaded();
         return;
     }
     showBanner({});
+    const bool sameSource = m_browser->model()->runs() && m_browser->property("source").toString() == source;
+    const QStringList keep = sameSource ? m_browser->selectedRunIds() : QStringList();
+    const QString top = sameSource ? m_browser->topVisibleRunId() : QString();
     auto table = std::make_shared<const RunTable>(result.value());
-    fillSources(*table);
+    m_browser->setProperty("source", source);
     m_browser->model()->setRuns(table, nowSeconds());
-    m_center->setCurrentWidget(table->rowCount() == 0 ? m_welcome : static_cast<QWidget*>(m_browser));
-    m_status->setText(tr("%1 runs in %2").arg(table->rowCount()).arg(m_databases.first()));
+    if (!keep.isEmpty()) {
+        // A live refresh keeps what the user was looking at.
+        const QSignalBlocker block(m_browser);
+        m_browser->selectRunIds(keep);
+    }
+    m_browser->scrollToRunId(top);
+    const bool empty = table->rowCount() == 0;
+    m_center->setCurrentWidget(empty ? m_welcome : static_cast<QWidget*>(m_browser));
+    m_welcomePath->setText(tr("%1 has no runs.").arg(source));
+    updateStatus();
     Q_EMIT runsLoaded();
 }
 
-void MainWindow::fillSources(const RunTable& table)
+void MainWindow::updateStatus()
 {
-    m_sources->clear();
-    for (const QString& path : m_databases) {
-        auto* item = new QTreeWidgetItem(m_sources, { QFileInfo(path).fileName() });
-        item->setToolTip(0, path);
-        if (path != m_databases.first())
-            continue;
-        QMap<QString, int> counts;
-        for (size_t row = 0; row < table.rowCount(); ++row)
-            counts[table.projects.at(row)]++;
-        for (auto it = counts.begin(); it != counts.end(); ++it) {
-            auto* child = new QTreeWidgetItem(item, { QStringLiteral("%1  (%2)").arg(it.key()).arg(it.value()) });
-            child->setData(0, Qt::UserRole, it.key());
-        }
-        item->setExpanded(true);
-    }
+    const auto& table = m_browser->model()->runs();
+    const int total = table ? int(table->rowCount()) : 0;
+    const int shown = m_browser->proxy()->rowCount();
+    const int selected = int(m_browser->view()->selectionModel()->selectedRows().size());
+    const QString runs = total == 1 ? tr("1 run") : tr("%1 runs").arg(total);
+    QString text = shown == total ? runs : tr("%1 of %2 match the filter").arg(shown).arg(runs);
+    if (selected > 0)
+        text += tr(" · %1 selected").arg(selected);
+    text += QStringLiteral(" · ") + m_current;
+    m_status->setText(text);
 }
 
 void MainWindow::onSelectionChanged(const QStringList& ids)
 {
+    Q_EMIT runSelectionChanged(m_current, ids);
     const quint64 ticket = ++m_detailsGeneration;
     if (ids.isEmpty()) {
         m_details->showMessage(tr("Select a run to see its details."));
+        updateStatus();
         return;
     }
-    const QString path = m_databases.first();
+    updateStatus();
+    const QString path = m_current;
     const QString id = ids.first();
     QtConcurrent::run([path, id] { return loadDetails(path, id); })
         .then(this, [this, ticket](const Result<RunDetailsSnapshot>& result) {
@@ -215,35 +587,25 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
             if (result)
                 m_details->showRun(result->run, result->output);
             else
-                m_details->showMessage(result.error().message);
+                m_details->showMessage(errorText(result.error()));
             Q_EMIT detailsLoaded();
         });
 }
 
 void MainWindow::selectRuns(const QStringList& ids)
 {
-    QTableView* view = m_browser->view();
-    auto* proxy = m_browser->proxy();
-    QItemSelection selection;
-    for (int row = 0; row < proxy->rowCount(); ++row) {
-        const QString uuid = proxy->index(row, 0).data(RunTableModel::RunIdRole).toString();
-        for (const QString& id : ids) {
-            if (!id.isEmpty() && uuid.startsWith(id)) {
-                selection.select(proxy->index(row, 0), proxy->index(row, proxy->columnCount() - 1));
-                break;
-            }
-        }
-    }
-    view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
-    if (!selection.isEmpty())
-        view->scrollTo(selection.indexes().first());
+    m_browser->selectRunIds(ids);
+    const QModelIndexList rows = m_browser->view()->selectionModel()->selectedRows();
+    if (!rows.isEmpty())
+        m_browser->view()->scrollTo(rows.first());
 }
 
 void MainWindow::loadDemo()
 {
-    // The demo goes into its own file beside the database, never over the user's runs.
-    const QString path = QFileInfo(m_databases.first()).absolutePath() + QStringLiteral("/demo.db");
+    // The demo goes into its own file in the data folder, never over the user's runs.
+    const QString path = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/reprise/demo.db");
     m_demoButton->setEnabled(false);
+    setLoading(true);
     m_status->setText(tr("Writing the demo database into %1…").arg(path));
     QtConcurrent::run([path] {
         QDir().mkpath(QFileInfo(path).absolutePath());
@@ -253,13 +615,12 @@ void MainWindow::loadDemo()
         return generateDemo(options);
     }).then(this, [this, path](const Result<DemoSummary>& result) {
         m_demoButton->setEnabled(true);
+        setLoading(false);
         if (!result) {
-            showBanner(result.error().message);
+            showBanner(errorText(result.error()));
             return;
         }
-        m_databases.removeAll(path);
-        m_databases.prepend(path);
-        reload();
+        openSource(path);
     });
 }
 

@@ -3,61 +3,125 @@
 #include "store/run_table.h"
 
 #include <QMainWindow>
+#include <QMap>
 
 #include <memory>
 
 class QLabel;
-class QStackedWidget;
-class QTreeWidget;
+class QMenu;
+class QProgressBar;
 class QPushButton;
+class QSplitter;
+class QStackedWidget;
+class QThread;
+class QTreeWidget;
+class QTreeWidgetItem;
 
 namespace reprise {
 
+class DatabaseWatcher;
 class RunBrowser;
 class RunDetails;
 
-/// The main window: sources panel, run browser, run details, an inline banner for errors and a
-/// welcome page for an empty database. Every database read runs on a worker thread and arrives
-/// as a value snapshot; stale results are dropped by a generation counter.
+/// The main window: a sources panel (every open database with its projects), the run browser of
+/// the current source, the run details pane, an inline banner for problems and a welcome page for
+/// an empty database. Every database read runs on a worker thread and arrives as a value
+/// snapshot; stale results are dropped by a generation counter. Each source is watched for
+/// commits (PRAGMA data_version) on a watcher thread, and reloads keep selection and scroll.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
-    explicit MainWindow(const QStringList& databases, QWidget* parent = nullptr);
+    enum class Session {
+        Restore, ///< reopen last session's sources, layout and columns (interactive use)
+        Fresh, ///< only the given sources, default layout (screenshots, tests)
+    };
+
+    explicit MainWindow(const QStringList& databases, Session session = Session::Fresh, QWidget* parent = nullptr);
+    ~MainWindow() override;
 
     RunBrowser* runBrowser() const { return m_browser; }
     RunDetails* runDetails() const { return m_details; }
     QString bannerText() const;
     bool isShowingWelcome() const;
+    bool isLoading() const { return m_loading; }
+    QStringList sources() const { return m_sources; }
+    QString currentSource() const { return m_current; }
+
+    /// Opens `path` as a source (if not open yet) and shows it.
+    void openSource(const QString& path);
+    void closeSource(const QString& path);
+    void setCurrentSource(const QString& path);
     /// Selects the runs with these ids (full or prefix) in the browser.
     void selectRuns(const QStringList& ids);
+    /// Writes window layout, columns, sources and recent files to QSettings.
+    void saveSettings() const;
 
 Q_SIGNALS:
-    /// The run table of the current database has been loaded (or failed to load).
+    /// The current source's runs have been loaded (or failed to load).
     void runsLoaded();
     /// The details pane shows the run it was asked for.
     void detailsLoaded();
+    /// The runs selected in the browser changed: the input of compare, DAG and rerun views.
+    void runSelectionChanged(const QString& source, const QStringList& runIds);
 
 public Q_SLOTS:
     void reload();
 
-private:
-    void showBanner(const QString& text);
-    void onRunsLoaded(const Result<RunTable>& result);
-    void onSelectionChanged(const QStringList& ids);
-    void loadDemo();
-    void fillSources(const RunTable& table);
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
-    QStringList m_databases;
+private:
+    struct SourceState {
+        QMap<QString, int> projects;
+        int runs = 0;
+        QString error;
+        DatabaseWatcher* watcher = nullptr;
+    };
+
+    void buildMenus();
+    QWidget* buildWelcomePage();
+    void restoreSettings();
+    void showBanner(const QString& text);
+    void onRunsLoaded(const QString& source, const Result<RunTable>& result);
+    void onSelectionChanged(const QStringList& ids);
+    void refreshSummary(const QString& path);
+    void fillSources();
+    void watch(const QString& path);
+    void rememberRecent(const QString& path);
+    void updateRecentMenu();
+    void setLoading(bool loading);
+    void updateStatus();
+    void loadDemo();
+    void openWithDialog();
+
+    QStringList m_sources;
+    QString m_current;
+    QMap<QString, SourceState> m_state;
+    QStringList m_recent;
+
     QLabel* m_banner;
-    QTreeWidget* m_sources;
+    QTreeWidget* m_sourceTree;
     QStackedWidget* m_center;
     QWidget* m_welcome;
+    QLabel* m_welcomePath;
     QPushButton* m_demoButton;
     RunBrowser* m_browser;
     RunDetails* m_details;
+    QSplitter* m_mainSplit;
+    QSplitter* m_rightSplit;
     QLabel* m_status;
+    QProgressBar* m_busy;
+    QMenu* m_recentMenu;
+    QThread* m_watchThread;
+
     quint64 m_loadGeneration = 0;
     quint64 m_detailsGeneration = 0;
+    bool m_loading = false;
+    bool m_reloadPending = false;
+    QStringList m_keepSelection;
+    QString m_keepTop;
 };
 
 } // namespace reprise

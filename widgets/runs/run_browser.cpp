@@ -7,8 +7,11 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QTableView>
 #include <QVBoxLayout>
+
+#include <unordered_set>
 
 namespace reprise {
 
@@ -24,9 +27,12 @@ RunBrowser::RunBrowser(QWidget* parent)
     m_filter->setPlaceholderText(tr("Filter runs, e.g.  lr < 0.01 and status = finished and tag.team = vision"));
     m_filter->setClearButtonEnabled(true);
     m_filter->setAccessibleName(tr("Run filter"));
+    m_filter->setToolTip(tr("Compare params (lr < 0.01), metric.KEY, tag.KEY and attributes (status, name ~ \"re\", "
+                            "started > 2026-01-01, duration > 1h) with and, or, not and parentheses."));
     m_filterError->setTextFormat(Qt::PlainText);
     m_filterError->setStyleSheet(QStringLiteral("color: #c0392b;"));
     m_filterError->setWordWrap(true);
+    m_filterError->setAccessibleName(tr("Filter error"));
     m_filterError->hide();
 
     m_view->setModel(m_proxy);
@@ -36,10 +42,15 @@ RunBrowser::RunBrowser(QWidget* parent)
     m_view->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_view->setAlternatingRowColors(true);
     m_view->setWordWrap(false);
+    m_view->setTextElideMode(Qt::ElideRight);
     m_view->verticalHeader()->hide();
+    // Fixed row heights: the view never measures 100,000 rows.
+    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
     m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 6);
     m_view->horizontalHeader()->setDefaultSectionSize(110);
     m_view->horizontalHeader()->setHighlightSections(false);
+    m_view->horizontalHeader()->setSectionsMovable(true);
+    m_view->horizontalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
     m_view->setAccessibleName(tr("Runs"));
 
     auto* layout = new QVBoxLayout(this);
@@ -51,10 +62,12 @@ RunBrowser::RunBrowser(QWidget* parent)
     connect(m_filter, &QLineEdit::textChanged, this, &RunBrowser::applyFilter);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
         [this] { Q_EMIT selectionChanged(selectedRunIds()); });
+    connect(m_view->horizontalHeader(), &QWidget::customContextMenuRequested, this, &RunBrowser::showColumnMenu);
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
-        m_proxy->refilter();
+        m_view->setColumnWidth(RunTableModel::StatusColumn, 80);
         m_view->setColumnWidth(RunTableModel::NameColumn, 220);
         m_view->setColumnWidth(RunTableModel::StartedColumn, 150);
+        applyHiddenColumns();
     });
 }
 
@@ -66,7 +79,58 @@ void RunBrowser::applyFilter()
         m_filterError->show();
         return;
     }
+    m_filterError->clear();
     m_filterError->hide();
+}
+
+QString RunBrowser::filterError() const
+{
+    return m_filterError->text();
+}
+
+QString RunBrowser::columnId(int column) const
+{
+    if (m_model->isParamColumn(column))
+        return QStringLiteral("param:") + m_model->columnKey(column);
+    if (m_model->isMetricColumn(column))
+        return QStringLiteral("metric:") + m_model->columnKey(column);
+    return QStringLiteral("attr:") + m_model->headerData(column, Qt::Horizontal).toString();
+}
+
+void RunBrowser::setHiddenColumns(const QStringList& keys)
+{
+    m_hidden = keys;
+    applyHiddenColumns();
+}
+
+void RunBrowser::applyHiddenColumns()
+{
+    for (int c = 0; c < m_model->columnCount(); ++c)
+        m_view->setColumnHidden(c, m_hidden.contains(columnId(c)));
+}
+
+void RunBrowser::showColumnMenu(const QPoint& position)
+{
+    QMenu menu(this);
+    QMenu* params = menu.addMenu(tr("Params"));
+    QMenu* metrics = menu.addMenu(tr("Metrics"));
+    for (int c = 0; c < m_model->columnCount(); ++c) {
+        QMenu* target = m_model->isParamColumn(c) ? params : m_model->isMetricColumn(c) ? metrics : &menu;
+        QAction* action = target->addAction(m_model->headerData(c, Qt::Horizontal).toString());
+        action->setCheckable(true);
+        action->setChecked(!m_view->isColumnHidden(c));
+        const QString id = columnId(c);
+        connect(action, &QAction::toggled, this, [this, id](bool shown) {
+            m_hidden.removeAll(id);
+            if (!shown)
+                m_hidden << id;
+            applyHiddenColumns();
+            Q_EMIT columnsChanged();
+        });
+    }
+    params->setEnabled(!params->isEmpty());
+    metrics->setEnabled(!metrics->isEmpty());
+    menu.exec(m_view->horizontalHeader()->mapToGlobal(position));
 }
 
 QStringList RunBrowser::selectedRunIds() const
@@ -75,6 +139,47 @@ QStringList RunBrowser::selectedRunIds() const
     for (const QModelIndex& index : m_view->selectionModel()->selectedRows())
         ids << index.data(RunTableModel::RunIdRole).toString();
     return ids;
+}
+
+void RunBrowser::selectRunIds(const QStringList& ids)
+{
+    QItemSelection selection;
+    const auto& table = m_model->runs();
+    if (table && !ids.isEmpty()) {
+        const int lastColumn = m_proxy->columnCount() - 1;
+        for (size_t row = 0; row < table->rowCount(); ++row) {
+            const QString& uuid = table->uuids[row];
+            const bool wanted = std::any_of(ids.begin(), ids.end(), [&](const QString& id) { return !id.isEmpty() && uuid.startsWith(id); });
+            if (!wanted)
+                continue;
+            const QModelIndex proxyIndex = m_proxy->mapFromSource(m_model->index(int(row), 0));
+            if (proxyIndex.isValid())
+                selection.select(proxyIndex, m_proxy->index(proxyIndex.row(), lastColumn));
+        }
+    }
+    m_view->selectionModel()->select(selection, QItemSelectionModel::ClearAndSelect);
+    if (!selection.isEmpty())
+        m_view->selectionModel()->setCurrentIndex(selection.indexes().first(), QItemSelectionModel::NoUpdate);
+}
+
+QString RunBrowser::topVisibleRunId() const
+{
+    return m_view->indexAt(QPoint(1, 1)).data(RunTableModel::RunIdRole).toString();
+}
+
+void RunBrowser::scrollToRunId(const QString& id)
+{
+    const auto& table = m_model->runs();
+    if (!table || id.isEmpty())
+        return;
+    for (size_t row = 0; row < table->rowCount(); ++row) {
+        if (table->uuids[row] == id) {
+            const QModelIndex proxyIndex = m_proxy->mapFromSource(m_model->index(int(row), 0));
+            if (proxyIndex.isValid())
+                m_view->scrollTo(proxyIndex, QAbstractItemView::PositionAtTop);
+            return;
+        }
+    }
 }
 
 } // namespace reprise
