@@ -43,6 +43,11 @@ namespace {
     constexpr int kPathRole = Qt::UserRole;
     constexpr int kProjectRole = Qt::UserRole + 1;
 
+    struct LoadedRuns {
+        Result<RunTable> runs;
+        QString warning; ///< readable, but with a caveat (a newer schema)
+    };
+
     struct RunDetailsSnapshot {
         RunRecord run;
         QList<OutputChunk> output;
@@ -506,21 +511,26 @@ void MainWindow::reload()
     const QString path = m_current;
     setLoading(true);
     m_status->setText(tr("Loading %1…").arg(path));
-    QtConcurrent::run([path]() -> Result<RunTable> {
+    QtConcurrent::run([path]() -> LoadedRuns {
         auto store = RunStore::open(path, OpenMode::ReadOnly);
         if (!store)
-            return store.error();
-        return loadRunTable(store->database());
-    }).then(this, [this, ticket, path](const Result<RunTable>& result) {
+            return { store.error(), {} };
+        QString warning;
+        if (store->database().schemaVersion() > latestSchemaVersion()) {
+            const Error refusal = store->database().checkWritable().error();
+            warning = refusal.message + QStringLiteral("; shown read-only.\n") + refusal.hint;
+        }
+        return { loadRunTable(store->database()), warning };
+    }).then(this, [this, ticket, path](const LoadedRuns& loaded) {
         setLoading(false);
         if (ticket == m_loadGeneration)
-            onRunsLoaded(path, result);
+            onRunsLoaded(path, loaded.runs, loaded.warning);
         if (std::exchange(m_reloadPending, false))
             reload();
     });
 }
 
-void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& result)
+void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& result, const QString& warning)
 {
     if (source != m_current) {
         reload();
@@ -534,7 +544,7 @@ void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& res
         Q_EMIT runsLoaded();
         return;
     }
-    showBanner({});
+    showBanner(warning);
     const bool sameSource = m_browser->model()->runs() && m_browser->property("source").toString() == source;
     const QStringList keep = sameSource ? m_browser->selectedRunIds() : QStringList();
     const QString top = sameSource ? m_browser->topVisibleRunId() : QString();

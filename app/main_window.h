@@ -84,7 +84,7 @@ private:
     QWidget* buildWelcomePage();
     void restoreSettings();
     void showBanner(const QString& text);
-    void onRunsLoaded(const QString& source, const Result<RunTable>& result);
+    void onRunsLoaded(const QString& source, const Result<RunTable>& result, const QString& warning);
     void onSelectionChanged(const QStringList& ids);
     void refreshSummary(const QString& path);
     void fillSources();

@@ -3,7 +3,6 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QProcessEnvironment>
 
 namespace reprise::cli {
 
@@ -45,9 +44,6 @@ int runRecord(const QStringList& args)
     options.dbPath = databasePath(parser);
     options.project = parser.value(QStringLiteral("project"));
     options.name = parser.value(QStringLiteral("name"));
-    const QString timeout = QProcessEnvironment::systemEnvironment().value(QStringLiteral("REPRISE_BUSY_TIMEOUT_MS"));
-    if (!timeout.isEmpty())
-        options.dbOptions.busyTimeoutMs = timeout.toInt();
     // The default database lives in a folder that may not exist yet.
     QDir().mkpath(QFileInfo(options.dbPath).absolutePath());
     return recordRun(options, [](const QString& line, const QString& hint) { printError(line, hint); });

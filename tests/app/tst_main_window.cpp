@@ -6,13 +6,25 @@
 #include "runs/run_browser.h"
 #include "runs/run_details.h"
 
+#include <QApplication>
+#include <QClipboard>
+#include <QFile>
+#include <QHeaderView>
 #include <QImage>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSplitter>
 #include <QLineEdit>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <sqlite3.h>
 
 using namespace reprise;
 
@@ -24,6 +36,13 @@ private Q_SLOTS:
     void emptyDatabaseShowsWelcome();
     void badDatabaseShowsABanner();
     void screenshotIsNotBlank();
+    void settingsPersistAcrossRestarts();
+    void liveRefreshKeepsSelectionAndScroll();
+    void vanishedFileShowsABannerAndKeepsTheRuns();
+    void newerSchemaIsShownReadOnly();
+    void lockedDatabaseShowsABanner();
+    void hostileTextStaysPlainAndBounded();
+    void welcomeButtonsAct();
 
 private:
     QTemporaryDir m_dir;
@@ -32,6 +51,10 @@ private:
 
 void TestMainWindow::initTestCase()
 {
+    // Settings of this test go to a folder of its own.
+    qputenv("XDG_CONFIG_HOME", m_dir.filePath(QStringLiteral("config")).toUtf8());
+    QCoreApplication::setOrganizationName(QStringLiteral("reprise-test"));
+    QCoreApplication::setApplicationName(QStringLiteral("reprise-test"));
     m_demo = m_dir.filePath(QStringLiteral("demo.db"));
     QProcess demo;
     demo.start(QStringLiteral(REPRISE_BIN), { "demo", "--out", m_demo, "--runs", "60" });
@@ -75,7 +98,7 @@ void TestMainWindow::browsesFiltersSortsAndSelects()
     const QStringList ids = selection.last().first().toStringList();
     QCOMPARE(ids.size(), 2);
     QVERIFY(ids.contains(first) && ids.contains(second));
-    QVERIFY(details.wait(10000) || !details.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(!details.isEmpty(), 10000);
     const QString text = window.runDetails()->text();
     QVERIFY2(text.contains(QStringLiteral("command   python train_digits.py")), qPrintable(text));
     QVERIFY(text.contains(QStringLiteral("params")));
@@ -132,6 +155,215 @@ void TestMainWindow::screenshotIsNotBlank()
             colours.insert(image.pixel(x, y));
     }
     QVERIFY2(colours.size() > 20, "the screenshot shows more than a blank window");
+}
+
+namespace {
+
+QString copyOf(const QString& from, const QString& to)
+{
+    QFile::remove(to);
+    QFile::copy(from, to);
+    QFile::setPermissions(to, QFile::ReadOwner | QFile::WriteOwner);
+    return to;
+}
+
+int runReprise(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(REPRISE_BIN), args);
+    p.waitForFinished(60000);
+    return p.exitCode();
+}
+
+} // namespace
+
+void TestMainWindow::settingsPersistAcrossRestarts()
+{
+    const QString second = copyOf(m_demo, m_dir.filePath(QStringLiteral("team.db")));
+    QString hiddenId;
+    QByteArray splitterState;
+    {
+        MainWindow window({ m_demo }, MainWindow::Session::Restore);
+        QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+        QVERIFY(loaded.wait(30000));
+        window.openSource(second);
+        QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 30000);
+        QCOMPARE(window.currentSource(), second);
+        RunBrowser* browser = window.runBrowser();
+        const int column = RunTableModel::FixedColumnCount; // the first param column
+        hiddenId = browser->columnId(column);
+        browser->setHiddenColumns({ hiddenId });
+        QVERIFY(browser->view()->isColumnHidden(column));
+        auto* split = window.findChild<QSplitter*>();
+        split->setSizes({ 333, 900 });
+        splitterState = split->saveState();
+        window.close(); // saves
+    }
+    QSettings settings;
+    QCOMPARE(settings.value(QStringLiteral("sources/open")).toStringList(), (QStringList { m_demo, second }));
+    QVERIFY(settings.value(QStringLiteral("sources/recent")).toStringList().contains(second));
+
+    MainWindow restored({}, MainWindow::Session::Restore);
+    QSignalSpy loaded(&restored, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(restored.sources(), (QStringList { m_demo, second }));
+    RunBrowser* browser = restored.runBrowser();
+    QCOMPARE(browser->hiddenColumns(), QStringList { hiddenId });
+    bool hidden = false;
+    for (int c = 0; c < browser->model()->columnCount(); ++c) {
+        if (browser->columnId(c) == hiddenId)
+            hidden = browser->view()->isColumnHidden(c);
+    }
+    QVERIFY(hidden);
+    QCOMPARE(restored.findChild<QSplitter*>()->saveState(), splitterState);
+}
+
+void TestMainWindow::liveRefreshKeepsSelectionAndScroll()
+{
+    const QString db = copyOf(m_demo, m_dir.filePath(QStringLiteral("live.db")));
+    MainWindow window({ db });
+    window.resize(1200, 700);
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    RunBrowser* browser = window.runBrowser();
+    QCOMPARE(browser->model()->rowCount(), 60);
+    const QString a = browser->proxy()->index(30, 0).data(RunTableModel::RunIdRole).toString();
+    const QString b = browser->proxy()->index(31, 0).data(RunTableModel::RunIdRole).toString();
+    browser->selectRunIds({ a, b });
+    const QString top = browser->proxy()->index(20, 0).data(RunTableModel::RunIdRole).toString();
+    browser->scrollToRunId(top);
+    QVERIFY(browser->view()->verticalScrollBar()->value() > 0);
+    QCOMPARE(browser->topVisibleRunId(), top);
+    QSignalSpy selection(&window, &MainWindow::runSelectionChanged);
+
+    // Another process records a run: the window notices through PRAGMA data_version.
+    QCOMPARE(runReprise({ "run", "--db", db, "--project", "live", "--", "true" }), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(browser->model()->rowCount(), 61, 15000);
+    QCOMPARE(browser->selectedRunIds().size(), 2);
+    QVERIFY(browser->selectedRunIds().contains(a) && browser->selectedRunIds().contains(b));
+    QCOMPARE(browser->topVisibleRunId(), top); // the new run arrived above; the view did not jump
+    QVERIFY(selection.isEmpty()); // the selection did not flicker through other runs
+}
+
+void TestMainWindow::vanishedFileShowsABannerAndKeepsTheRuns()
+{
+    const QString db = copyOf(m_demo, m_dir.filePath(QStringLiteral("moving.db")));
+    MainWindow window({ db });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(QFile::rename(db, db + QStringLiteral(".moved")));
+    QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().contains(QStringLiteral("gone")), 15000);
+    QVERIFY(window.bannerText().contains(db));
+    QVERIFY(window.bannerText().contains(QStringLiteral("File ▸ Open")));
+    QCOMPARE(window.runBrowser()->model()->rowCount(), 60); // the last snapshot stays usable
+    window.runBrowser()->filterEdit()->setText(QStringLiteral("status = finished"));
+    QVERIFY(window.runBrowser()->proxy()->rowCount() > 0);
+    // When it comes back, the banner goes and the runs reload.
+    QVERIFY(QFile::rename(db + QStringLiteral(".moved"), db));
+    QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().isEmpty(), 15000);
+}
+
+void TestMainWindow::newerSchemaIsShownReadOnly()
+{
+    const QString db = copyOf(m_demo, m_dir.filePath(QStringLiteral("future.db")));
+    sqlite3* raw = nullptr;
+    sqlite3_open(db.toUtf8().constData(), &raw);
+    sqlite3_exec(raw, "PRAGMA user_version = 77", nullptr, nullptr, nullptr);
+    sqlite3_close(raw);
+    MainWindow window({ db });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(window.runBrowser()->model()->rowCount(), 60);
+    QVERIFY2(window.bannerText().contains(QStringLiteral("newer Reprise")), qPrintable(window.bannerText()));
+    QVERIFY(window.bannerText().contains(QStringLiteral("upgrade")));
+}
+
+void TestMainWindow::lockedDatabaseShowsABanner()
+{
+    // A rollback-journal database with an exclusive lock blocks readers too.
+    const QString db = copyOf(m_demo, m_dir.filePath(QStringLiteral("locked.db")));
+    sqlite3* raw = nullptr;
+    sqlite3_open(db.toUtf8().constData(), &raw);
+    QCOMPARE(sqlite3_exec(raw, "PRAGMA journal_mode = DELETE; BEGIN EXCLUSIVE;", nullptr, nullptr, nullptr), SQLITE_OK);
+    qputenv("REPRISE_BUSY_TIMEOUT_MS", "200");
+    MainWindow window({ db });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    qunsetenv("REPRISE_BUSY_TIMEOUT_MS");
+    sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(raw);
+    QVERIFY2(window.bannerText().contains(QStringLiteral("locked by another process")), qPrintable(window.bannerText()));
+    QVERIFY(window.bannerText().contains(db));
+    // The window keeps working: reloading once the lock is gone shows the runs.
+    window.reload();
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 30000);
+    QCOMPARE(window.runBrowser()->model()->rowCount(), 60);
+    QVERIFY(window.bannerText().isEmpty());
+}
+
+void TestMainWindow::hostileTextStaysPlainAndBounded()
+{
+    const QString db = m_dir.filePath(QStringLiteral("hostile.db"));
+    const QString longName = QString(10000, u'W');
+    const QStringList names { QStringLiteral("<b>bold</b> <img src=x onerror=alert(1)>"),
+        QStringLiteral("bell") + QChar(7) + QChar(1) + QStringLiteral("tab\tnew\nline"),
+        longName, QStringLiteral("שלום עולם مرحبا") };
+    for (const QString& name : names)
+        QCOMPARE(runReprise({ "run", "--db", db, "--name", name, "--", "true" }), 0);
+    MainWindow window({ db });
+    window.resize(1200, 700);
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    RunBrowser* browser = window.runBrowser();
+    QCOMPARE(browser->model()->rowCount(), 4);
+    const int nameWidth = browser->view()->columnWidth(RunTableModel::NameColumn);
+    for (int r = 0; r < 4; ++r) {
+        const QString shown = browser->proxy()->index(r, RunTableModel::NameColumn).data().toString();
+        QVERIFY(shown.size() <= RunTableModel::kMaxCellLength);
+        for (QChar c : shown)
+            QVERIFY2(c.category() != QChar::Other_Control, "no control characters in a cell");
+    }
+    QCOMPARE(browser->view()->columnWidth(RunTableModel::NameColumn), nameWidth);
+    QCOMPARE(window.size(), QSize(1200, 700));
+
+    // Details show the full text literally.
+    QSignalSpy details(&window, &MainWindow::detailsLoaded);
+    browser->filterEdit()->setText(QStringLiteral("name ~ \"img\""));
+    QCOMPARE(browser->proxy()->rowCount(), 1);
+    browser->view()->selectRow(0);
+    // A load may finish before its continuation is attached and report at once: count, don't wait.
+    QTRY_COMPARE_WITH_TIMEOUT(details.count(), 1, 10000);
+    QVERIFY(window.runDetails()->text().contains(names[0]));
+    browser->filterEdit()->setText(QStringLiteral("name ~ \"^W+$\""));
+    browser->view()->selectRow(0);
+    QTRY_COMPARE_WITH_TIMEOUT(details.count(), 2, 10000);
+    QVERIFY(window.runDetails()->text().contains(longName));
+    QImage shot = window.grab().toImage();
+    QCOMPARE(shot.size(), QSize(1200, 700));
+}
+
+void TestMainWindow::welcomeButtonsAct()
+{
+    const QString empty = m_dir.filePath(QStringLiteral("nothing.db"));
+    QCOMPARE(runReprise({ "run", "--db", empty, "--", "true" }), 0);
+    sqlite3* raw = nullptr;
+    sqlite3_open(empty.toUtf8().constData(), &raw);
+    sqlite3_exec(raw, "DELETE FROM run_output; DELETE FROM runs;", nullptr, nullptr, nullptr);
+    sqlite3_close(raw);
+    MainWindow window({ empty });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    QVERIFY(window.isShowingWelcome());
+    QPushButton* copyRun = nullptr;
+    for (QPushButton* b : window.findChildren<QPushButton*>()) {
+        if (b->text().contains(QStringLiteral("reprise run")))
+            copyRun = b;
+    }
+    QVERIFY(copyRun);
+    copyRun->click();
+    QVERIFY(QApplication::clipboard()->text().startsWith(QStringLiteral("reprise run ")));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -45,6 +45,13 @@ int latestSchemaVersion()
     return schemaMigrations().empty() ? 0 : schemaMigrations().back().version;
 }
 
+int Database::defaultBusyTimeoutMs()
+{
+    bool ok = false;
+    const int fromEnvironment = qEnvironmentVariableIntValue("REPRISE_BUSY_TIMEOUT_MS", &ok);
+    return ok && fromEnvironment >= 0 ? fromEnvironment : 5000;
+}
+
 Database::~Database()
 {
     if (m_writing)

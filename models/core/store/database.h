@@ -27,8 +27,10 @@ int latestSchemaVersion();
 class Database {
 public:
     struct Options {
-        int busyTimeoutMs = 5000; ///< how long a writer waits for a lock held by another connection
+        /// How long to wait for a lock held by another connection: 5 s, or $REPRISE_BUSY_TIMEOUT_MS.
+        int busyTimeoutMs = defaultBusyTimeoutMs();
     };
+    static int defaultBusyTimeoutMs();
 
     static Result<std::unique_ptr<Database>> open(const QString& path, OpenMode mode, Options options);
     static Result<std::unique_ptr<Database>> open(const QString& path, OpenMode mode)
