@@ -25,22 +25,6 @@ namespace {
         return text;
     }
 
-    /// Rank of each dictionary entry in case-insensitive order, so rows sort by an integer.
-    std::vector<double> dictionaryRanks(const QStringList& dict)
-    {
-        std::vector<std::int32_t> order(size_t(dict.size()));
-        for (size_t i = 0; i < order.size(); ++i)
-            order[i] = std::int32_t(i);
-        std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
-            const int c = dict[a].compare(dict[b], Qt::CaseInsensitive);
-            return c != 0 ? c < 0 : dict[a] < dict[b];
-        });
-        std::vector<double> ranks(order.size());
-        for (size_t r = 0; r < order.size(); ++r)
-            ranks[size_t(order[r])] = double(r);
-        return ranks;
-    }
-
 } // namespace
 
 RunTableModel::RunTableModel(QObject* parent)
@@ -179,11 +163,20 @@ std::vector<std::int32_t> RunTableModel::sortedRows(int column, Qt::SortOrder or
     std::vector<std::uint8_t> group(n, 2);
     std::vector<double> key(n, 0.0);
     auto fromText = [&](const TextColumn& c) {
-        const std::vector<double> ranks = dictionaryRanks(c.dict);
+        std::vector<std::int32_t> computed;
+        const std::vector<std::int32_t>* ranks = &c.sortRanks;
+        if (ranks->size() != size_t(c.dict.size())) {
+            // Snapshots from the loader come with ranks; a hand-made one gets them here.
+            TextColumn copy;
+            copy.dict = c.dict;
+            copy.computeSortRanks();
+            computed = std::move(copy.sortRanks);
+            ranks = &computed;
+        }
         for (size_t r = 0; r < n; ++r) {
             if (c.codes[r] >= 0) {
                 group[r] = 1;
-                key[r] = ranks[size_t(c.codes[r])];
+                key[r] = double((*ranks)[size_t(c.codes[r])]);
             }
         }
     };

@@ -2,10 +2,16 @@
 // {"bench": ..., "metric": ..., "value": ..., "unit": ...}. Not a test: nothing is asserted.
 
 #include "bench_data.h"
+#include "main_window.h"
+#include "run_filter_proxy.h"
+#include "run_table_model.h"
+#include "runs/run_browser.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
 
-#include <QCoreApplication>
+#include <QApplication>
+#include <QLineEdit>
+#include <QTableView>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
@@ -238,6 +244,65 @@ void runTableLoad()
     report("run_table_load_100k", "snapshot_memory", memory, "MB");
 }
 
+/// The main window on 100,000 runs × 20 params × 10 metrics: open to painted, a filter keystroke,
+/// sorting by each kind of column, and the process's peak memory.
+void runBrowser()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("wide.db"));
+    check(bench::writeWideDatabase(path, 100000, 20, 10));
+    const double baseline = memoryMb().second;
+
+    QElapsedTimer t;
+    t.start();
+    MainWindow window({ path });
+    window.resize(1400, 900);
+    window.show();
+    bool loaded = false;
+    QObject::connect(&window, &MainWindow::runsLoaded, [&] { loaded = true; });
+    while (!loaded)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+    window.repaint();
+    report("run_browser_100k", "open_to_painted", double(t.nsecsElapsed()) / 1e6, "ms");
+    RunBrowser* browser = window.runBrowser();
+    if (browser->model()->rowCount() != 100000)
+        fail(QStringLiteral("the browser shows %1 runs").arg(browser->model()->rowCount()));
+
+    // Typing a filter, one keystroke at a time (prefixes that do not parse yet included).
+    const QString typed = QStringLiteral("param_0 < 0.01 and status = finished");
+    std::vector<double> keystrokes;
+    for (qsizetype i = 1; i <= typed.size(); ++i) {
+        t.restart();
+        browser->filterEdit()->setText(typed.left(i));
+        browser->view()->viewport()->repaint();
+        keystrokes.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    if (browser->proxy()->rowCount() == 0 || browser->proxy()->rowCount() == 100000)
+        fail(QStringLiteral("the filter matched %1 runs").arg(browser->proxy()->rowCount()));
+    report("run_browser_100k", "filter_keystroke_median", median(keystrokes), "ms");
+    report("run_browser_100k", "filter_keystroke_max", *std::max_element(keystrokes.begin(), keystrokes.end()), "ms");
+
+    browser->filterEdit()->clear();
+    const int firstParam = RunTableModel::FixedColumnCount;
+    const int firstMetric = firstParam + 20;
+    std::vector<double> sorts;
+    for (int column : { int(RunTableModel::NameColumn), int(RunTableModel::StatusColumn), int(RunTableModel::StartedColumn),
+             int(RunTableModel::DurationColumn), firstParam, firstParam + 4, firstMetric }) {
+        for (Qt::SortOrder order : { Qt::AscendingOrder, Qt::DescendingOrder }) {
+            t.restart();
+            browser->view()->sortByColumn(column, order);
+            browser->view()->viewport()->repaint();
+            sorts.push_back(double(t.nsecsElapsed()) / 1e6);
+            if (qEnvironmentVariableIsSet("REPRISE_BENCH_VERBOSE"))
+                std::fprintf(stderr, "sort column %d order %d: %.1f ms\n", column, int(order), sorts.back());
+        }
+    }
+    report("run_browser_100k", "sort_median", median(sorts), "ms");
+    report("run_browser_100k", "sort_max", *std::max_element(sorts.begin(), sorts.end()), "ms");
+    report("run_browser_100k", "peak_memory", memoryMb().first, "MB");
+    report("run_browser_100k", "memory_over_baseline", memoryMb().first - baseline, "MB");
+}
+
 const std::map<std::string, std::function<void()>>& benchmarks()
 {
     static const std::map<std::string, std::function<void()>> all {
@@ -247,6 +312,7 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "python_client", pythonClient },
         { "ls_filter_100k", listFilter },
         { "run_table_load_100k", runTableLoad },
+        { "run_browser_100k", runBrowser },
     };
     return all;
 }
@@ -255,7 +321,10 @@ const std::map<std::string, std::function<void()>>& benchmarks()
 
 int main(int argc, char** argv)
 {
-    QCoreApplication app(argc, argv);
+    // The window benchmark renders off-screen unless told otherwise.
+    if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))
+        qputenv("QT_QPA_PLATFORM", "offscreen");
+    QApplication app(argc, argv);
     std::vector<std::string> names;
     for (int i = 1; i < argc; ++i)
         names.emplace_back(argv[i]);

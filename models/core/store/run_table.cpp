@@ -141,6 +141,24 @@ void TextColumn::append(const QString& value, QHash<QString, std::int32_t>& inde
     codes.push_back(*it);
 }
 
+void TextColumn::computeSortRanks()
+{
+    std::vector<std::int32_t> order(size_t(dict.size()));
+    for (size_t i = 0; i < order.size(); ++i)
+        order[i] = std::int32_t(i);
+    // Folding case once per entry keeps each comparison a plain binary compare.
+    std::vector<QString> folded(order.size());
+    for (size_t i = 0; i < order.size(); ++i)
+        folded[i] = dict[qsizetype(i)].toCaseFolded();
+    std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+        const int c = QString::compare(folded[size_t(a)], folded[size_t(b)], Qt::CaseSensitive);
+        return c != 0 ? c < 0 : dict[a] < dict[b];
+    });
+    sortRanks.assign(order.size(), 0);
+    for (size_t r = 0; r < order.size(); ++r)
+        sortRanks[size_t(order[r])] = std::int32_t(r);
+}
+
 double RunTable::duration(size_t row, double now) const
 {
     const double end = std::isnan(endTimes[row]) ? now : endTimes[row];
@@ -328,6 +346,10 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
             return db.sqliteError(rc, QStringLiteral("reading latest metrics"));
         // Metric columns must be sorted by key for lookup; ORDER BY name did that.
     }
+    // Sort keys for the text columns, while the params are still loading on the other thread.
+    for (TextColumn* c : { &t.projects, &t.names, &t.statuses, &t.kinds, &t.users, &t.hosts, &t.commits, &t.branches,
+             &t.parents })
+        c->computeSortRanks();
     if (values.valid()) {
         ValuesById loaded = values.get();
         if (!loaded.params)
@@ -338,6 +360,10 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
         t.tags = std::move(*loaded.tags);
         remapToRows(t.params, idOfRow);
         remapToRows(t.tags, idOfRow);
+        for (std::vector<ValueColumn>* columns : { &t.params, &t.tags }) {
+            for (ValueColumn& c : *columns)
+                c.text.computeSortRanks();
+        }
     }
     return t;
 }

@@ -20,12 +20,17 @@ class Database;
 struct TextColumn {
     std::vector<std::int32_t> codes;
     QStringList dict;
+    /// Position of each dictionary entry in case-insensitive order (empty until computed), so
+    /// sorting rows by this column compares integers.
+    std::vector<std::int32_t> sortRanks;
 
     bool has(size_t row) const { return codes[row] >= 0; }
     QString at(size_t row) const { return codes[row] >= 0 ? dict[codes[row]] : QString(); }
     /// Appends a value for the next row, reusing its dictionary entry.
     void append(const QString& value, QHash<QString, std::int32_t>& index);
     void appendMissing() { codes.push_back(-1); }
+    /// Fills sortRanks. O(d log d) for d distinct values; the loader does it off the GUI thread.
+    void computeSortRanks();
 };
 
 /// A param or tag: text per row plus the numeric reading of each dictionary entry (NaN if none),
