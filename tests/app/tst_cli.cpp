@@ -297,17 +297,25 @@ void TestCli::commandThatCannotStart()
     QVERIFY(run["output"].toArray()[0].toObject()["data"].toString().contains(QStringLiteral("cannot start")));
 }
 
-void TestCli::killedRecorderIsMarkedKilledOnNextOpen()
+/// Starts `reprise run` on the long script in `dir` and waits until it has logged its points.
+void startLongRecording(QProcess& recorder, const QTemporaryDir& dir, const QString& db)
 {
-    QTemporaryDir dir;
     writeFile(dir.filePath(QStringLiteral("long.py")), kLongScript);
-    const QString db = dir.filePath(QStringLiteral("runs.db"));
-    QProcess recorder;
     recorder.setProcessEnvironment(baseEnvironment());
     recorder.setWorkingDirectory(dir.path());
     recorder.start(QStringLiteral(REPRISE_BIN), { "run", "--db", db, "--", REPRISE_PYTHON, "long.py" });
     QByteArray seen;
     QVERIFY2(waitForOutput(recorder, "ready", seen), seen.constData());
+}
+
+void TestCli::killedRecorderIsMarkedKilledOnNextOpen()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    QProcess recorder;
+    startLongRecording(recorder, dir, db);
+    if (QTest::currentTestFailed())
+        return;
     ::kill(pid_t(recorder.processId()), SIGKILL);
     QVERIFY(recorder.waitForFinished());
     const QString id = runIdFrom(QString::fromUtf8(recorder.readAllStandardError()));
@@ -331,14 +339,11 @@ void TestCli::killedRecorderIsMarkedKilledOnNextOpen()
 void TestCli::terminatedRecorderForwardsTheSignal()
 {
     QTemporaryDir dir;
-    writeFile(dir.filePath(QStringLiteral("long.py")), kLongScript);
     const QString db = dir.filePath(QStringLiteral("runs.db"));
     QProcess recorder;
-    recorder.setProcessEnvironment(baseEnvironment());
-    recorder.setWorkingDirectory(dir.path());
-    recorder.start(QStringLiteral(REPRISE_BIN), { "run", "--db", db, "--", REPRISE_PYTHON, "long.py" });
-    QByteArray seen;
-    QVERIFY(waitForOutput(recorder, "ready", seen));
+    startLongRecording(recorder, dir, db);
+    if (QTest::currentTestFailed())
+        return;
     recorder.terminate();
     QVERIFY(recorder.waitForFinished(30000));
     QCOMPARE(recorder.exitStatus(), QProcess::NormalExit);

@@ -12,6 +12,7 @@
 #include <QHeaderView>
 #include <QImage>
 #include <QLabel>
+#include <QMimeData>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
@@ -43,6 +44,7 @@ private Q_SLOTS:
     void lockedDatabaseShowsABanner();
     void hostileTextStaysPlainAndBounded();
     void welcomeButtonsAct();
+    void droppedFilesOpenAsSources();
 
 private:
     QTemporaryDir m_dir;
@@ -364,6 +366,29 @@ void TestMainWindow::welcomeButtonsAct()
     QVERIFY(copyRun);
     copyRun->click();
     QVERIFY(QApplication::clipboard()->text().startsWith(QStringLiteral("reprise run ")));
+}
+
+void TestMainWindow::droppedFilesOpenAsSources()
+{
+    const QString dropped = copyOf(m_demo, m_dir.filePath(QStringLiteral("dropped.db")));
+    MainWindow window({ m_demo });
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    QMimeData mime;
+    mime.setUrls({ QUrl::fromLocalFile(dropped) });
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&window, &drop);
+    QCOMPARE(window.sources(), (QStringList { m_demo, dropped }));
+    QCOMPARE(window.currentSource(), dropped);
+    QTRY_COMPARE_WITH_TIMEOUT(loaded.count(), 2, 30000);
+    QCOMPARE(window.runBrowser()->model()->rowCount(), 60);
+    window.closeSource(dropped);
+    QCOMPARE(window.sources(), QStringList { m_demo });
+    QCOMPARE(window.currentSource(), m_demo);
 }
 
 QTEST_MAIN(TestMainWindow)
