@@ -559,6 +559,7 @@ void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& res
     m_browser->scrollToRunId(top);
     const bool empty = table->rowCount() == 0;
     m_center->setCurrentWidget(empty ? m_welcome : static_cast<QWidget*>(m_browser));
+    m_details->setVisible(!empty); // nothing to detail on the welcome page
     m_welcomePath->setText(tr("%1 has no runs.").arg(source));
     updateStatus();
     Q_EMIT runsLoaded();
