@@ -35,6 +35,8 @@ Commands:
   show RUN [--json]      everything recorded about a run
   metrics RUN [KEY] [--csv|--json]
                          a run's metrics, or one metric's full history
+  dag RUN [--format dot|json] [--artifacts] [--diff OTHER]
+                         a run's pipeline DAG (or the diff of two runs' DAGs)
   demo --out PATH [--runs N] [--seed S] [--force]
                          write a deterministic demo database
 
@@ -159,6 +161,7 @@ int main(int argc, char** argv)
         { "show", reprise::cli::runShow },
         { "metrics", reprise::cli::runMetrics },
         { "demo", reprise::cli::runDemo },
+        { "dag", reprise::cli::runDag },
     };
     if (argc > 1) {
         const std::string first = argv[1];
@@ -182,7 +185,7 @@ int main(int argc, char** argv)
         }
         if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))) {
             printError(QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
-                QStringLiteral("commands: run, ls, show, metrics, demo (see `reprise --help`)"));
+                QStringLiteral("commands: run, ls, show, metrics, dag, demo (see `reprise --help`)"));
             return reprise::cli::Usage;
         }
     }

@@ -39,5 +39,6 @@ int runList(const QStringList& args);
 int runShow(const QStringList& args);
 int runMetrics(const QStringList& args);
 int runDemo(const QStringList& args);
+int runDag(const QStringList& args);
 
 } // namespace reprise::cli

@@ -695,8 +695,10 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
         r.steps << st;
     }
     steps = Statement();
-    auto io = m_db->prepare("SELECT io.step_id, io.direction, a.id, a.path, a.hash, a.size FROM step_io io JOIN "
-                            "artifacts a ON a.id = io.artifact_id WHERE a.run_id = ? ORDER BY a.id");
+    // LEFT JOIN: a link to an artifact row that is gone still shows up (with an empty path).
+    auto io = m_db->prepare("SELECT io.step_id, io.direction, io.artifact_id, a.path, a.hash, a.size FROM step_io io "
+                            "JOIN steps s ON s.id = io.step_id LEFT JOIN artifacts a ON a.id = io.artifact_id "
+                            "WHERE s.run_id = ? ORDER BY io.artifact_id");
     if (!io)
         return io.error();
     io->bind(1, ref.rowId);
@@ -704,7 +706,8 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
         const auto idx = stepIndex.value(io->int64(0), -1);
         if (idx < 0)
             continue;
-        ArtifactRecord a { io->int64(2), io->text(3), io->text(4), io->isNull(5) ? -1 : io->int64(5) };
+        ArtifactRecord a { io->int64(2), io->isNull(3) ? QString() : io->text(3), io->isNull(4) ? QString() : io->text(4),
+            io->isNull(5) ? -1 : io->int64(5) };
         (io->text(1) == QLatin1String("in") ? r.steps[idx].inputs : r.steps[idx].outputs) << a;
     }
     io = Statement();
