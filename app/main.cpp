@@ -2,6 +2,7 @@
 
 #include "cli/cli_common.h"
 #include "main_window.h"
+#include "dag/dag_view.h"
 #include "runs/run_browser.h"
 
 #include <QApplication>
@@ -77,7 +78,7 @@ int runGui(int argc, char** argv)
         QStringLiteral("WxH"), QStringLiteral("1400x900") });
     parser.addOption({ QStringLiteral("select"), QStringLiteral("Runs to select (comma-separated ids)."),
         QStringLiteral("IDS") });
-    parser.addOption({ QStringLiteral("view"), QStringLiteral("View to show (runs)."), QStringLiteral("VIEW"),
+    parser.addOption({ QStringLiteral("view"), QStringLiteral("View to show: runs or dag."), QStringLiteral("VIEW"),
         QStringLiteral("runs") });
     parser.addPositionalArgument(QStringLiteral("SOURCES"), QStringLiteral("Run databases to open."));
     if (!parser.parse(QApplication::arguments())) {
@@ -92,9 +93,10 @@ int runGui(int argc, char** argv)
         printOut(QByteArrayLiteral("reprise " REPRISE_VERSION "\n"));
         return reprise::cli::Ok;
     }
-    if (parser.value(QStringLiteral("view")) != QLatin1String("runs")) {
-        printError(QStringLiteral("--view '") + parser.value(QStringLiteral("view")) + QStringLiteral("': not available yet"),
-            QStringLiteral("this build has the runs view"));
+    const QString view = parser.value(QStringLiteral("view"));
+    if (view != QLatin1String("runs") && view != QLatin1String("dag")) {
+        printError(QStringLiteral("--view '") + view + QStringLiteral("': not available"),
+            QStringLiteral("views in this build: runs, dag"));
         return reprise::cli::Usage;
     }
 
@@ -117,6 +119,7 @@ int runGui(int argc, char** argv)
         return reprise::cli::Usage;
     }
     window.resize(width, height);
+    window.showView(view);
     window.show();
     const QString file = parser.value(QStringLiteral("screenshot"));
     const QStringList select = parser.value(QStringLiteral("select")).split(u',', Qt::SkipEmptyParts);
@@ -133,7 +136,10 @@ int runGui(int argc, char** argv)
             QTimer::singleShot(50, &app, save);
             return;
         }
-        QObject::connect(&window, &reprise::MainWindow::detailsLoaded, &app, [&] { QTimer::singleShot(50, &app, save); });
+        if (view == QLatin1String("dag"))
+            QObject::connect(window.dagView(), &reprise::DagView::ready, &app, [&] { QTimer::singleShot(50, &app, save); });
+        else
+            QObject::connect(&window, &reprise::MainWindow::detailsLoaded, &app, [&] { QTimer::singleShot(50, &app, save); });
         window.selectRuns(select);
         if (window.runBrowser()->selectedRunIds().isEmpty()) {
             printError(QStringLiteral("--select: no run matches ") + select.join(u','), QStringLiteral("list the runs with `reprise ls`"));

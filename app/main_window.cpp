@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "dag/dag_view.h"
 #include "demo/demo_generator.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
@@ -28,6 +29,7 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabWidget>
 #include <QTableView>
 #include <QThread>
 #include <QTimer>
@@ -51,23 +53,34 @@ namespace {
     struct RunDetailsSnapshot {
         RunRecord run;
         QList<OutputChunk> output;
+        std::optional<RunRecord> second; ///< the second selected run, for the pipeline diff
     };
 
-    Result<RunDetailsSnapshot> loadDetails(const QString& path, const QString& id)
+    Result<RunDetailsSnapshot> loadDetails(const QString& path, const QStringList& ids)
     {
         auto store = RunStore::open(path, OpenMode::ReadOnly);
         if (!store)
             return store.error();
-        auto ref = store->resolveRun(id);
-        if (!ref)
-            return ref.error();
-        auto run = store->loadRun(*ref);
+        auto load = [&](const QString& id) -> Result<RunRecord> {
+            auto ref = store->resolveRun(id);
+            if (!ref)
+                return ref.error();
+            return store->loadRun(*ref);
+        };
+        auto run = load(ids.first());
         if (!run)
             return run.error();
-        auto output = store->loadOutput(*ref);
+        auto output = store->loadOutput(*store->resolveRun(ids.first()));
         if (!output)
             return output.error();
-        return RunDetailsSnapshot { *run, *output };
+        RunDetailsSnapshot snapshot { *run, *output, std::nullopt };
+        if (ids.size() >= 2) {
+            auto second = load(ids[1]);
+            if (!second)
+                return second.error();
+            snapshot.second = *second;
+        }
+        return snapshot;
     }
 
     /// Projects and their run counts: the sources panel's summary of a database.
@@ -108,6 +121,8 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     , m_demoButton(new QPushButton(tr("Load the demo database"), this))
     , m_browser(new RunBrowser(this))
     , m_details(new RunDetails(this))
+    , m_dag(new DagView(this))
+    , m_bottomTabs(new QTabWidget(this))
     , m_mainSplit(new QSplitter(Qt::Horizontal, this))
     , m_rightSplit(new QSplitter(Qt::Vertical, this))
     , m_status(new QLabel(this))
@@ -142,7 +157,9 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
 
     m_mainSplit->addWidget(m_sourceTree);
     m_rightSplit->addWidget(m_center);
-    m_rightSplit->addWidget(m_details);
+    m_bottomTabs->addTab(m_details, tr("Details"));
+    m_bottomTabs->addTab(m_dag, tr("Pipeline"));
+    m_rightSplit->addWidget(m_bottomTabs);
     m_rightSplit->setStretchFactor(0, 3);
     m_rightSplit->setStretchFactor(1, 2);
     m_mainSplit->addWidget(m_rightSplit);
@@ -559,7 +576,7 @@ void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& res
     m_browser->scrollToRunId(top);
     const bool empty = table->rowCount() == 0;
     m_center->setCurrentWidget(empty ? m_welcome : static_cast<QWidget*>(m_browser));
-    m_details->setVisible(!empty); // nothing to detail on the welcome page
+    m_bottomTabs->setVisible(!empty); // nothing to detail on the welcome page
     m_welcomePath->setText(tr("%1 has no runs.").arg(source));
     updateStatus();
     Q_EMIT runsLoaded();
@@ -585,22 +602,47 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
     const quint64 ticket = ++m_detailsGeneration;
     if (ids.isEmpty()) {
         m_details->showMessage(tr("Select a run to see its details."));
+        m_dag->clear(tr("Select a run to see its pipeline, or two runs to compare their pipelines."));
         updateStatus();
         return;
     }
     updateStatus();
     const QString path = m_current;
-    const QString id = ids.first();
-    QtConcurrent::run([path, id] { return loadDetails(path, id); })
+    QtConcurrent::run([path, ids] { return loadDetails(path, ids); })
         .then(this, [this, ticket](const Result<RunDetailsSnapshot>& result) {
             if (ticket != m_detailsGeneration)
                 return;
-            if (result)
-                m_details->showRun(result->run, result->output);
-            else
+            if (!result) {
                 m_details->showMessage(errorText(result.error()));
+                m_dag->clear(errorText(result.error()));
+                Q_EMIT detailsLoaded();
+                return;
+            }
+            m_details->showRun(result->run, result->output);
+            if (result->second) {
+                // The older run is the baseline of the pipeline diff.
+                const bool firstIsOlder = result->run.startTime <= result->second->startTime;
+                m_dag->showDiff(firstIsOlder ? result->run : *result->second, firstIsOlder ? *result->second : result->run);
+            } else {
+                m_dag->showRun(result->run);
+            }
             Q_EMIT detailsLoaded();
         });
+}
+
+bool MainWindow::showView(const QString& name)
+{
+    if (name == QLatin1String("runs"))
+        m_bottomTabs->setCurrentWidget(m_details);
+    else if (name == QLatin1String("dag")) {
+        m_bottomTabs->setCurrentWidget(m_dag);
+        // The pipeline needs room: give it most of the height.
+        const int total = m_rightSplit->height() > 0 ? m_rightSplit->height() : 800;
+        m_rightSplit->setSizes({ total * 35 / 100, total * 65 / 100 });
+    }
+    else
+        return false;
+    return true;
 }
 
 void MainWindow::selectRuns(const QStringList& ids)

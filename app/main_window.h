@@ -16,9 +16,11 @@ class QStackedWidget;
 class QThread;
 class QTreeWidget;
 class QTreeWidgetItem;
+class QTabWidget;
 
 namespace reprise {
 
+class DagView;
 class DatabaseWatcher;
 class RunBrowser;
 class RunDetails;
@@ -41,6 +43,9 @@ public:
 
     RunBrowser* runBrowser() const { return m_browser; }
     RunDetails* runDetails() const { return m_details; }
+    DagView* dagView() const { return m_dag; }
+    /// Brings a view to the front: "runs" (details) or "dag" (pipeline). False for an unknown name.
+    bool showView(const QString& name);
     QString bannerText() const;
     bool isShowingWelcome() const;
     bool isLoading() const { return m_loading; }
@@ -109,6 +114,8 @@ private:
     QPushButton* m_demoButton;
     RunBrowser* m_browser;
     RunDetails* m_details;
+    DagView* m_dag;
+    QTabWidget* m_bottomTabs;
     QSplitter* m_mainSplit;
     QSplitter* m_rightSplit;
     QLabel* m_status;

@@ -19,7 +19,7 @@ struct DagLayoutInput {
 };
 
 struct DagLayoutOptions {
-    double layerGap = 70; ///< horizontal space between layers
+    double layerGap = 110; ///< horizontal space between layers (room for edge labels)
     double nodeGap = 22; ///< vertical space between nodes of a layer
     int maxSweeps = 24; ///< crossing-reduction sweeps (down + up count as two)
 };

@@ -1,0 +1,384 @@
+#include "dag/dag_view.h"
+
+#include "dag/dag_scene.h"
+#include "store/run_format.h"
+
+#include <QCheckBox>
+#include <QFontDatabase>
+#include <QGraphicsRectItem>
+#include <QGraphicsSimpleTextItem>
+#include <QGraphicsView>
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QTabWidget>
+#include <QVBoxLayout>
+#include <QWheelEvent>
+#include <QtConcurrent>
+
+#include <cmath>
+
+namespace reprise {
+
+namespace {
+
+    struct Prepared {
+        PipelineGraph graph;
+        Result<DagLayout> layout = Error { {}, {} };
+    };
+
+    QString artifactLines(const QList<ArtifactRecord>& list)
+    {
+        QString out;
+        for (const ArtifactRecord& a : list) {
+            out += QStringLiteral("    ") + (a.path.isEmpty() ? QStringLiteral("(missing artifact #%1)").arg(a.id) : a.path);
+            if (!a.hash.isEmpty())
+                out += QStringLiteral("  ") + a.hash;
+            if (a.size >= 0)
+                out += QStringLiteral("  (%1 bytes)").arg(a.size);
+            out += u'\n';
+        }
+        return out.isEmpty() ? QStringLiteral("    (none)\n") : out;
+    }
+
+} // namespace
+
+DagView::DagView(QWidget* parent)
+    : QWidget(parent)
+    , m_message(new QLabel(this))
+    , m_artifactNodes(new QCheckBox(tr("Artifacts as nodes"), this))
+    , m_tabs(new QTabWidget(this))
+    , m_scene(new DagScene(this))
+    , m_view(new QGraphicsView(m_scene, this))
+    , m_overview(new QGraphicsView(m_scene, m_view))
+    , m_timelineScene(new QGraphicsScene(this))
+    , m_timeline(new QGraphicsView(m_timelineScene, this))
+    , m_details(new QPlainTextEdit(this))
+{
+    m_message->setTextFormat(Qt::PlainText);
+    m_message->setWordWrap(true);
+    m_view->setRenderHint(QPainter::Antialiasing);
+    m_view->setDragMode(QGraphicsView::ScrollHandDrag);
+    m_view->setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
+    // Only what changed is repainted while panning; full repaints are reserved for zoom.
+    m_view->setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
+    m_view->setAccessibleName(tr("Pipeline graph"));
+    m_view->viewport()->installEventFilter(this);
+    m_view->installEventFilter(this);
+    m_overview->setInteractive(false);
+    m_overview->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_overview->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_overview->setFixedSize(180, 110);
+    m_overview->setStyleSheet(QStringLiteral("background: rgba(255,255,255,220); border: 1px solid #999;"));
+    m_overview->setAccessibleName(tr("Pipeline overview"));
+    m_overview->viewport()->installEventFilter(this);
+    m_timeline->setAccessibleName(tr("Pipeline timeline"));
+    m_timeline->setDragMode(QGraphicsView::ScrollHandDrag);
+    m_details->setReadOnly(true);
+    m_details->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_details->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
+    m_details->setAccessibleName(tr("Step details"));
+    m_details->setPlaceholderText(tr("Select a step (click, or Tab and the arrow keys) to see its command, params, inputs, outputs and log."));
+
+    auto* fitButton = new QPushButton(tr("Fit"), this);
+    fitButton->setToolTip(tr("Fit the whole pipeline into view (F)"));
+    connect(fitButton, &QPushButton::clicked, this, &DagView::fit);
+    connect(m_artifactNodes, &QCheckBox::toggled, this, &DagView::rebuild);
+    auto* toolbar = new QHBoxLayout;
+    toolbar->addWidget(m_message, 1);
+    toolbar->addWidget(m_artifactNodes);
+    toolbar->addWidget(fitButton);
+
+    m_tabs->addTab(m_view, tr("Graph"));
+    m_tabs->addTab(m_timeline, tr("Timeline"));
+    auto* split = new QSplitter(Qt::Horizontal, this);
+    split->addWidget(m_tabs);
+    split->addWidget(m_details);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 1);
+    split->setSizes({ 750, 250 });
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addLayout(toolbar);
+    layout->addWidget(split, 1);
+
+    connect(m_scene, &QGraphicsScene::selectionChanged, this, [this] { showStep(m_scene->selectedNode()); });
+    connect(m_view->horizontalScrollBar(), &QScrollBar::valueChanged, this, &DagView::updateOverview);
+    connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &DagView::updateOverview);
+    clear(tr("Select a run to see its pipeline."));
+}
+
+QString DagView::message() const
+{
+    return m_message->text();
+}
+
+QString DagView::stepDetails() const
+{
+    return m_details->toPlainText();
+}
+
+void DagView::clear(const QString& message)
+{
+    ++m_generation;
+    m_run.reset();
+    m_before.reset();
+    m_scene->setGraph({}, {});
+    m_timelineScene->clear();
+    m_details->clear();
+    m_message->setText(message);
+    m_overview->hide();
+    Q_EMIT ready();
+}
+
+void DagView::showRun(const RunRecord& run)
+{
+    m_before.reset();
+    m_run = run;
+    rebuild();
+}
+
+void DagView::showDiff(const RunRecord& before, const RunRecord& after)
+{
+    m_before = before;
+    m_run = after;
+    rebuild();
+}
+
+void DagView::rebuild()
+{
+    if (!m_run)
+        return;
+    const quint64 ticket = ++m_generation;
+    const bool artifacts = m_artifactNodes->isChecked();
+    QtConcurrent::run([before = m_before, run = *m_run, artifacts] {
+        Prepared p;
+        p.graph = before ? diffPipelines(*before, run) : buildPipelineGraph(run, artifacts);
+        if (p.graph.stepCount() <= kMaxGraphSteps)
+            p.layout = layoutPipeline(p.graph);
+        return p;
+    }).then(this, [this, ticket](const Prepared& p) {
+        if (ticket == m_generation)
+            showGraph(p.graph, p.layout);
+    });
+}
+
+void DagView::showGraph(const PipelineGraph& graph, const Result<DagLayout>& layout)
+{
+    m_details->clear();
+    buildTimeline(graph);
+    const QString who = m_before ? tr("%1 → %2").arg(m_before->name, m_run->name) : m_run->name;
+    if (graph.nodes.empty()) {
+        m_scene->setGraph({}, {});
+        m_overview->hide();
+        m_message->setText(tr("%1 recorded no pipeline steps. Steps come from `with run.step(\"name\", inputs=[…], "
+                              "outputs=[…]):` in the Python client, or from an imported DVC pipeline.")
+                               .arg(m_run->name));
+        Q_EMIT ready();
+        return;
+    }
+    QStringList notes;
+    if (graph.stepCount() > kMaxGraphSteps) {
+        m_scene->setGraph({}, {});
+        m_overview->hide();
+        m_tabs->setCurrentWidget(m_timeline);
+        notes << tr("%1 steps are too many to draw as a graph; showing the timeline.").arg(graph.stepCount());
+    } else if (!layout) {
+        m_scene->setGraph({}, {});
+        m_overview->hide();
+        m_tabs->setCurrentWidget(m_timeline);
+        notes << layout.error().message + u' ' + layout.error().hint;
+    } else {
+        m_scene->setGraph(graph, *layout);
+        m_overview->setVisible(graph.nodes.size() > 12);
+        if (m_tabs->currentWidget() == m_timeline && graph.stepCount() <= 100)
+            m_tabs->setCurrentWidget(m_view);
+        fit();
+    }
+    QString summary = tr("%1: %2 steps").arg(who).arg(graph.stepCount());
+    if (m_before) {
+        int counts[5] = {};
+        for (const PipelineNode& n : graph.nodes)
+            ++counts[int(n.change)];
+        summary += tr(" — %1 unchanged, %2 changed, %3 added, %4 removed")
+                       .arg(counts[int(StepChange::Unchanged)])
+                       .arg(counts[int(StepChange::Changed)])
+                       .arg(counts[int(StepChange::Added)])
+                       .arg(counts[int(StepChange::Removed)]);
+        summary += tr(" (yellow changed, green added, red removed, grey unchanged)");
+        summary += graph.firstDivergence.isEmpty() ? tr("; no step's outputs differ")
+                                                   : tr("; outputs first differ at '%1' (red outline)").arg(graph.firstDivergence);
+    }
+    notes.prepend(summary);
+    notes << graph.warnings;
+    m_message->setText(notes.join(u'\n'));
+    Q_EMIT ready();
+}
+
+void DagView::buildTimeline(const PipelineGraph& graph)
+{
+    m_timelineScene->clear();
+    double t0 = std::numeric_limits<double>::infinity(), t1 = -t0;
+    for (const PipelineNode& n : graph.nodes) {
+        if (n.kind != PipelineNode::Kind::Step || std::isnan(n.step.startTime))
+            continue;
+        t0 = std::min(t0, n.step.startTime);
+        t1 = std::max(t1, std::isnan(n.step.endTime) ? n.step.startTime : n.step.endTime);
+    }
+    if (!std::isfinite(t0)) {
+        m_timelineScene->addSimpleText(tr("No step recorded its start and end times."));
+        return;
+    }
+    const double span = std::max(1e-3, t1 - t0);
+    const double width = 900, labelWidth = 180, rowHeight = 22;
+    const double scale = width / span;
+    int row = 0;
+    for (const PipelineNode& n : graph.nodes) {
+        if (n.kind != PipelineNode::Kind::Step)
+            continue;
+        const double y = row++ * rowHeight;
+        auto* label = m_timelineScene->addSimpleText(QFontMetricsF(font()).elidedText(n.label, Qt::ElideMiddle, labelWidth - 10));
+        label->setPos(0, y + 3);
+        if (std::isnan(n.step.startTime))
+            continue;
+        const double start = (n.step.startTime - t0) * scale;
+        const double end = std::isnan(n.step.endTime) ? start + 2 : (n.step.endTime - t0) * scale;
+        auto* bar = m_timelineScene->addRect(QRectF(labelWidth + start, y + 3, std::max(2.0, end - start), rowHeight - 6),
+            QPen(QColor(0x80, 0x80, 0x80)), nodeColour(n));
+        bar->setToolTip(QString(n.label + u'\n' + formatDuration(n.step.endTime - n.step.startTime)).toHtmlEscaped());
+    }
+    // A time axis with a few labelled ticks.
+    const double axisY = row * rowHeight + 6;
+    m_timelineScene->addLine(labelWidth, axisY, labelWidth + width, axisY, QPen(QColor(0x60, 0x60, 0x60)));
+    for (int k = 0; k <= 4; ++k) {
+        const double x = labelWidth + width * k / 4;
+        m_timelineScene->addLine(x, axisY, x, axisY + 4, QPen(QColor(0x60, 0x60, 0x60)));
+        auto* tick = m_timelineScene->addSimpleText(formatDuration(span * k / 4));
+        tick->setPos(x - tick->boundingRect().width() / 2, axisY + 6);
+    }
+}
+
+void DagView::fit()
+{
+    if (m_scene->items().isEmpty())
+        return;
+    m_view->fitInView(m_scene->sceneRect(), Qt::KeepAspectRatio);
+    // Never blow a small pipeline up beyond its natural size.
+    if (m_view->transform().m11() > 1.0)
+        m_view->setTransform(QTransform());
+    m_overview->fitInView(m_scene->sceneRect(), Qt::KeepAspectRatio);
+    updateOverview();
+}
+
+void DagView::updateOverview()
+{
+    m_overview->move(m_view->viewport()->width() - m_overview->width() - 6, 6);
+    m_overview->viewport()->update();
+}
+
+void DagView::showStep(int node)
+{
+    if (node < 0 || size_t(node) >= m_scene->graph().nodes.size()) {
+        m_details->clear();
+        return;
+    }
+    const PipelineNode& n = m_scene->graph().nodes[size_t(node)];
+    QString text;
+    if (n.kind == PipelineNode::Kind::Artifact) {
+        text = tr("artifact  %1\nhash      %2\nsize      %3\n").arg(n.label, n.artifact.hash, n.artifact.size >= 0 ? QString::number(n.artifact.size) : tr("unknown"));
+    } else {
+        const StepRecord& s = n.step;
+        text = tr("step      %1\nstatus    %2%3\n").arg(n.label, s.status, s.cached ? tr(" (cached)") : QString());
+        if (!std::isnan(s.startTime))
+            text += tr("started   %1\nduration  %2\n").arg(formatTime(s.startTime), formatDuration(s.endTime - s.startTime));
+        text += tr("command   %1\nparams    %2\n").arg(s.command.isEmpty() ? tr("(none recorded)") : s.command, s.paramsJson);
+        if (n.change != StepChange::None) {
+            text += tr("\ncompared  %1%2\n").arg(toString(n.change), n.firstDivergence ? tr(" — outputs differ first here") : n.outputsDiffer ? tr(" — outputs differ") : QString());
+            for (const QString& r : n.reasons)
+                text += QStringLiteral("    ") + r + u'\n';
+        }
+        text += tr("\ninputs\n") + artifactLines(s.inputs) + tr("outputs\n") + artifactLines(s.outputs);
+        if (!s.after.isEmpty())
+            text += tr("after     %1\n").arg(s.after.join(QStringLiteral(", ")));
+        if (!s.log.isEmpty())
+            text += tr("\nlog\n") + s.log;
+    }
+    m_details->setPlainText(text);
+}
+
+void DagView::moveSelection(int key)
+{
+    const PipelineGraph& g = m_scene->graph();
+    const DagLayout& l = m_scene->layout();
+    if (g.nodes.empty())
+        return;
+    const int current = m_scene->selectedNode();
+    if (current < 0) {
+        m_scene->selectNode(0);
+        m_view->ensureVisible(m_scene->nodeItem(0));
+        return;
+    }
+    int best = -1;
+    auto closer = [&](int candidate) {
+        const double dy = std::abs(l.position[size_t(candidate)].y() - l.position[size_t(current)].y());
+        return best < 0 || dy < std::abs(l.position[size_t(best)].y() - l.position[size_t(current)].y());
+    };
+    if (key == Qt::Key_Right || key == Qt::Key_Left) {
+        for (const PipelineEdge& e : g.edges) {
+            const int next = key == Qt::Key_Right ? (e.from == current ? e.to : -1) : (e.to == current ? e.from : -1);
+            if (next >= 0 && closer(next))
+                best = next;
+        }
+    } else {
+        const int wantOrder = l.order[size_t(current)] + (key == Qt::Key_Down ? 1 : -1);
+        for (size_t i = 0; i < g.nodes.size(); ++i) {
+            if (l.layer[i] == l.layer[size_t(current)] && l.order[i] == wantOrder)
+                best = int(i);
+        }
+    }
+    if (best >= 0) {
+        m_scene->selectNode(best);
+        m_view->ensureVisible(m_scene->nodeItem(best), 40, 40);
+    }
+}
+
+bool DagView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_view->viewport() && event->type() == QEvent::Wheel) {
+        auto* wheel = static_cast<QWheelEvent*>(event);
+        const double factor = std::pow(1.0015, wheel->angleDelta().y());
+        const double scale = m_view->transform().m11() * factor;
+        if (scale > 0.05 && scale < 6)
+            m_view->scale(factor, factor);
+        updateOverview();
+        return true;
+    }
+    if (watched == m_view && event->type() == QEvent::KeyPress) {
+        const int key = static_cast<QKeyEvent*>(event)->key();
+        if (key == Qt::Key_Left || key == Qt::Key_Right || key == Qt::Key_Up || key == Qt::Key_Down) {
+            moveSelection(key);
+            return true;
+        }
+        if (key == Qt::Key_F) {
+            fit();
+            return true;
+        }
+        if (key == Qt::Key_Plus || key == Qt::Key_Minus) {
+            const double f = key == Qt::Key_Plus ? 1.25 : 0.8;
+            m_view->scale(f, f);
+            return true;
+        }
+    }
+    if (watched == m_overview->viewport() && event->type() == QEvent::MouseButtonPress) {
+        const QPointF scenePoint = m_overview->mapToScene(static_cast<QMouseEvent*>(event)->position().toPoint());
+        m_view->centerOn(scenePoint);
+        return true;
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+} // namespace reprise

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "analysis/pipeline_graph.h"
+#include "store/run_types.h"
+
+#include <QWidget>
+
+#include <optional>
+
+class QCheckBox;
+class QGraphicsScene;
+class QGraphicsView;
+class QLabel;
+class QPlainTextEdit;
+class QTabWidget;
+
+namespace reprise {
+
+class DagScene;
+
+/// A run's pipeline: the DAG (zoom with the wheel, pan by dragging, F or "Fit" to fit, arrow keys
+/// to move between steps, an overview in the corner), a timeline (Gantt) of the same steps, and
+/// the selected step's details. With two runs it shows their DAG diff. Layout runs on a worker
+/// thread; stale results are dropped. Above kMaxGraphSteps steps only the timeline is drawn.
+class DagView : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr int kMaxGraphSteps = 2000;
+
+    explicit DagView(QWidget* parent = nullptr);
+
+    void showRun(const RunRecord& run);
+    /// `before` and `after` are matched step by step; changes are relative to `before`.
+    void showDiff(const RunRecord& before, const RunRecord& after);
+    void clear(const QString& message);
+
+    DagScene* scene() const { return m_scene; }
+    QGraphicsScene* timelineScene() const { return m_timelineScene; }
+    QGraphicsView* graphView() const { return m_view; }
+    QTabWidget* tabs() const { return m_tabs; }
+    QString message() const;
+    QString stepDetails() const;
+    /// Fits the whole graph into the view.
+    void fit();
+
+Q_SIGNALS:
+    /// The graph (or the message replacing it) for the last request is shown.
+    void ready();
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
+private:
+    void rebuild();
+    void showGraph(const PipelineGraph& graph, const Result<DagLayout>& layout);
+    void buildTimeline(const PipelineGraph& graph);
+    void showStep(int node);
+    void moveSelection(int key);
+    void updateOverview();
+
+    std::optional<RunRecord> m_before;
+    std::optional<RunRecord> m_run;
+    quint64 m_generation = 0;
+    QLabel* m_message;
+    QCheckBox* m_artifactNodes;
+    QTabWidget* m_tabs;
+    DagScene* m_scene;
+    QGraphicsView* m_view;
+    QGraphicsView* m_overview;
+    QGraphicsScene* m_timelineScene;
+    QGraphicsView* m_timeline;
+    QPlainTextEdit* m_details;
+};
+
+} // namespace reprise
