@@ -151,6 +151,7 @@ private Q_SLOTS:
     void usageErrors();
     void listsAndFilters();
     void demoIsDeterministicAndRealistic();
+    void printsPipelineDags();
 };
 
 void TestCli::recordsAPythonScriptInAGitRepository()
@@ -599,6 +600,67 @@ void TestCli::demoIsDeterministicAndRealistic()
     const QJsonObject late = showJson(full, churn.first().toObject()["id"].toString());
     const double lateMean = late["datasets"].toArray()[1].toObject()["profiles"].toArray()[2].toObject()["stats"].toObject()["mean"].toDouble();
     QVERIFY2(lateMean > early + 10, "monthly_charges drifts upward over time");
+}
+
+void TestCli::printsPipelineDags()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("demo.db"));
+    QCOMPARE(runReprise({ "demo", "--out", db, "--runs", "40" }).exitCode, 0);
+    const QJsonArray churn = QJsonDocument::fromJson(
+        runReprise({ "ls", "--db", db, "--json", "--project", "churn-forecast" }).out.toUtf8()).array();
+    QVERIFY(churn.size() >= 2);
+    const QString newer = churn[0].toObject()["id"].toString();
+    const QString older = churn[1].toObject()["id"].toString();
+
+    const Outcome dot = runReprise({ "dag", newer, "--db", db });
+    QCOMPARE(dot.exitCode, 0);
+    QVERIFY(dot.out.startsWith(QStringLiteral("digraph \"churn-forecast/")));
+    QVERIFY(dot.out.contains(QStringLiteral("rankdir=LR;")));
+    QVERIFY(dot.out.contains(QStringLiteral("\"load\" -> \"validate\" [label=\"data/raw.parquet ")));
+    QCOMPARE(dot.out.count(QStringLiteral(" -> ")), 6);
+    QVERIFY(dot.out.trimmed().endsWith(u'}'));
+
+    const Outcome json = runReprise({ "dag", newer.left(8), "--db", db, "--format", "json" });
+    QCOMPARE(json.exitCode, 0);
+    const QJsonObject graph = QJsonDocument::fromJson(json.out.toUtf8()).object();
+    QCOMPARE(graph["run"].toString(), newer);
+    const QJsonArray nodes = graph["nodes"].toArray();
+    QCOMPARE(nodes.size(), 6);
+    QCOMPARE(graph["edges"].toArray().size(), 6);
+    QMap<QString, int> layer;
+    for (const auto& n : nodes) {
+        const QJsonObject o = n.toObject();
+        layer.insert(o["key"].toString(), o["layer"].toInt());
+        QVERIFY(o.contains(QStringLiteral("x")) && o.contains(QStringLiteral("y")));
+        QCOMPARE(o["kind"].toString(), QStringLiteral("step"));
+    }
+    for (const auto& e : graph["edges"].toArray()) {
+        const QJsonObject o = e.toObject();
+        QVERIFY(layer[o["to"].toString()] > layer[o["from"].toString()]);
+        QVERIFY(o["points"].toArray().size() >= 2);
+    }
+    QCOMPARE(graph["crossings"].toInt(), 0);
+
+    const Outcome artifacts = runReprise({ "dag", newer, "--db", db, "--format", "json", "--artifacts" });
+    QVERIFY(QJsonDocument::fromJson(artifacts.out.toUtf8()).object()["nodes"].toArray().size() > 6);
+
+    const Outcome diff = runReprise({ "dag", newer, "--db", db, "--format", "json", "--diff", older });
+    QCOMPARE(diff.exitCode, 0);
+    const QJsonObject diffGraph = QJsonDocument::fromJson(diff.out.toUtf8()).object();
+    // Every demo run reads fresh raw data: the runs part at the first step.
+    QCOMPARE(diffGraph["first_divergence"].toString(), QStringLiteral("load"));
+    for (const auto& n : diffGraph["nodes"].toArray())
+        QVERIFY(!n.toObject()["change"].toString().isEmpty());
+
+    // Bad input: a run without steps, an unknown format.
+    const QJsonArray digits = QJsonDocument::fromJson(
+        runReprise({ "ls", "--db", db, "--json", "--project", "digits", "--limit", "1" }).out.toUtf8()).array();
+    const Outcome none = runReprise({ "dag", digits[0].toObject()["id"].toString(), "--db", db });
+    QCOMPARE(none.exitCode, 1);
+    QVERIFY(none.err.contains(QStringLiteral("no pipeline steps recorded")));
+    QVERIFY(none.err.contains(QStringLiteral("hint: ")));
+    QCOMPARE(runReprise({ "dag", newer, "--db", db, "--format", "svg" }).exitCode, 2);
 }
 
 QTEST_GUILESS_MAIN(TestCli)

@@ -61,6 +61,8 @@ namespace {
         }
         std::vector<int> cycle(walk.begin() + seenAt[size_t(v)], walk.end());
         std::reverse(cycle.begin(), cycle.end());
+        // Start at the smallest node so the same cycle is always named the same way.
+        std::rotate(cycle.begin(), std::min_element(cycle.begin(), cycle.end()), cycle.end());
         return { {}, cycle };
     }
 

@@ -1,0 +1,178 @@
+// The pipeline view off-screen: scene contents, step details, keyboard, diff, empty and huge input.
+
+#include "dag/dag_scene.h"
+#include "dag/dag_view.h"
+
+#include <QCheckBox>
+#include <QGraphicsRectItem>
+#include <QGraphicsView>
+#include <QSignalSpy>
+#include <QTabWidget>
+#include <QTest>
+
+using namespace reprise;
+
+namespace {
+
+ArtifactRecord artifact(qint64 id, const QString& path, const QString& hash)
+{
+    return ArtifactRecord { id, path, hash, 2048 };
+}
+
+RunRecord pipeline()
+{
+    RunRecord run;
+    run.name = QStringLiteral("nightly");
+    auto step = [](const QString& name, QList<ArtifactRecord> in, QList<ArtifactRecord> out, double start) {
+        StepRecord s;
+        s.name = name;
+        s.inputs = std::move(in);
+        s.outputs = std::move(out);
+        s.command = QStringLiteral("python -m pipeline.") + name;
+        s.paramsJson = QStringLiteral("{\"seed\": 1}");
+        s.startTime = start;
+        s.endTime = start + 30;
+        s.log = QStringLiteral("<b>not bold</b> done\n");
+        return s;
+    };
+    run.steps << step("load", {}, { artifact(1, "data/raw.csv", "sha256:1111aaaa2222") }, 0)
+              << step("clean", { artifact(1, "data/raw.csv", "sha256:1111aaaa2222") }, { artifact(2, "data/clean.csv", "sha256:3333bbbb") }, 30)
+              << step("train", { artifact(2, "data/clean.csv", "sha256:3333bbbb") }, { artifact(3, "model.pkl", "sha256:4444cccc") }, 60)
+              << step("report", { artifact(2, "data/clean.csv", "sha256:3333bbbb") }, { artifact(4, "report.html", "sha256:5555dddd") }, 60);
+    run.steps[0].cached = true;
+    return run;
+}
+
+/// Shows a run and waits until the view reports it is drawn.
+bool show(DagView& view, const std::function<void()>& request)
+{
+    QSignalSpy ready(&view, &DagView::ready);
+    request();
+    return ready.count() > 0 || ready.wait(10000);
+}
+
+} // namespace
+
+class TestDagView : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void drawsStepsAndEdges();
+    void selectingAStepShowsItsDetails();
+    void arrowKeysMoveBetweenSteps();
+    void artifactsCanBeNodes();
+    void diffOfTwoRuns();
+    void emptyCyclicAndHugePipelines();
+};
+
+void TestDagView::drawsStepsAndEdges()
+{
+    DagView view;
+    view.resize(1000, 600);
+    view.show();
+    QVERIFY(show(view, [&] { view.showRun(pipeline()); }));
+    QCOMPARE(view.scene()->nodeItemCount(), 4);
+    QCOMPARE(view.scene()->edgeItemCount(), 3);
+    QVERIFY(view.message().contains(QStringLiteral("nightly: 4 steps")));
+    QCOMPARE(view.tabs()->currentWidget(), static_cast<QWidget*>(view.graphView()));
+    // The timeline has a bar per step.
+    int bars = 0;
+    for (QGraphicsItem* item : view.timelineScene()->items())
+        bars += item->type() == QGraphicsRectItem::Type;
+    QCOMPARE(bars, 4);
+    QImage image = view.grab().toImage();
+    QVERIFY(!image.isNull());
+}
+
+void TestDagView::selectingAStepShowsItsDetails()
+{
+    DagView view;
+    view.show();
+    QVERIFY(show(view, [&] { view.showRun(pipeline()); }));
+    view.scene()->selectNode(1);
+    const QString details = view.stepDetails();
+    QVERIFY2(details.contains(QStringLiteral("step      clean")), qPrintable(details));
+    QVERIFY(details.contains(QStringLiteral("command   python -m pipeline.clean")));
+    QVERIFY(details.contains(QStringLiteral("data/raw.csv  sha256:1111aaaa2222  (2048 bytes)")));
+    QVERIFY(details.contains(QStringLiteral("data/clean.csv  sha256:3333bbbb")));
+    QVERIFY(details.contains(QStringLiteral("<b>not bold</b> done"))); // logs are plain text
+    view.scene()->selectNode(0);
+    QVERIFY(view.stepDetails().contains(QStringLiteral("(cached)")));
+}
+
+void TestDagView::arrowKeysMoveBetweenSteps()
+{
+    DagView view;
+    view.show();
+    QVERIFY(show(view, [&] { view.showRun(pipeline()); }));
+    view.graphView()->setFocus();
+    QTest::keyClick(view.graphView(), Qt::Key_Right); // nothing selected: the first step
+    QCOMPARE(view.scene()->selectedNode(), 0);
+    QTest::keyClick(view.graphView(), Qt::Key_Right);
+    QCOMPARE(view.scene()->selectedNode(), 1);
+    QTest::keyClick(view.graphView(), Qt::Key_Right);
+    const int branch = view.scene()->selectedNode();
+    QVERIFY(branch == 2 || branch == 3);
+    QTest::keyClick(view.graphView(), branch == 2 ? Qt::Key_Down : Qt::Key_Up);
+    QCOMPARE(view.scene()->selectedNode(), branch == 2 ? 3 : 2);
+    QTest::keyClick(view.graphView(), Qt::Key_Left);
+    QCOMPARE(view.scene()->selectedNode(), 1);
+}
+
+void TestDagView::artifactsCanBeNodes()
+{
+    DagView view;
+    view.show();
+    QVERIFY(show(view, [&] { view.showRun(pipeline()); }));
+    auto* toggle = view.findChild<QCheckBox*>();
+    QVERIFY(toggle);
+    QVERIFY(show(view, [&] { toggle->setChecked(true); }));
+    QCOMPARE(view.scene()->nodeItemCount(), 8);
+    QCOMPARE(view.scene()->edgeItemCount(), 7);
+}
+
+void TestDagView::diffOfTwoRuns()
+{
+    RunRecord after = pipeline();
+    after.name = QStringLiteral("tonight");
+    after.steps[2].paramsJson = QStringLiteral("{\"seed\": 2}");
+    after.steps[2].outputs = { artifact(9, "model.pkl", "sha256:9999eeee") };
+    DagView view;
+    view.show();
+    QVERIFY(show(view, [&] { view.showDiff(pipeline(), after); }));
+    QVERIFY2(view.message().contains(QStringLiteral("3 unchanged, 1 changed, 0 added, 0 removed")), qPrintable(view.message()));
+    QVERIFY(view.message().contains(QStringLiteral("outputs first differ at 'train'")));
+    view.scene()->selectNode(2);
+    QVERIFY(view.stepDetails().contains(QStringLiteral("param seed: 1 → 2")));
+    QVERIFY(view.stepDetails().contains(QStringLiteral("outputs differ first here")));
+}
+
+void TestDagView::emptyCyclicAndHugePipelines()
+{
+    DagView view;
+    view.show();
+    QVERIFY(show(view, [&] { view.showRun(RunRecord {}); }));
+    QCOMPARE(view.scene()->nodeItemCount(), 0);
+    QVERIFY(view.message().contains(QStringLiteral("recorded no pipeline steps")));
+
+    RunRecord cyclic = pipeline();
+    cyclic.steps[0].inputs = { artifact(3, "model.pkl", "sha256:4444cccc") }; // load reads train's output
+    QVERIFY(show(view, [&] { view.showRun(cyclic); }));
+    QVERIFY2(view.message().contains(QStringLiteral("cycle: load → clean → train → load")), qPrintable(view.message()));
+    QCOMPARE(view.tabs()->currentWidget(), view.tabs()->widget(1)); // the timeline still shows the steps
+
+    RunRecord huge;
+    for (int i = 0; i < DagView::kMaxGraphSteps + 500; ++i) {
+        StepRecord s;
+        s.name = QStringLiteral("shard-%1").arg(i);
+        s.startTime = i;
+        s.endTime = i + 5;
+        huge.steps << s;
+    }
+    QVERIFY(show(view, [&] { view.showRun(huge); }));
+    QVERIFY(view.message().contains(QStringLiteral("too many to draw as a graph; showing the timeline")));
+    QCOMPARE(view.scene()->nodeItemCount(), 0);
+    QCOMPARE(view.tabs()->currentWidget(), view.tabs()->widget(1));
+}
+
+QTEST_MAIN(TestDagView)
+#include "tst_dag_view.moc"
