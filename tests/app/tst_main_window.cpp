@@ -1,5 +1,7 @@
 // The main window driven off-screen on a real demo database.
 
+#include "dag/dag_scene.h"
+#include "dag/dag_view.h"
 #include "main_window.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
@@ -45,6 +47,7 @@ private Q_SLOTS:
     void hostileTextStaysPlainAndBounded();
     void welcomeButtonsAct();
     void droppedFilesOpenAsSources();
+    void pipelineTabFollowsTheSelection();
 
 private:
     QTemporaryDir m_dir;
@@ -389,6 +392,32 @@ void TestMainWindow::droppedFilesOpenAsSources()
     window.closeSource(dropped);
     QCOMPARE(window.sources(), QStringList { m_demo });
     QCOMPARE(window.currentSource(), m_demo);
+}
+
+void TestMainWindow::pipelineTabFollowsTheSelection()
+{
+    MainWindow window({ m_demo });
+    window.show();
+    QVERIFY(window.showView(QStringLiteral("dag")));
+    QVERIFY(!window.showView(QStringLiteral("nonsense")));
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    RunBrowser* browser = window.runBrowser();
+    browser->filterEdit()->setText(QStringLiteral("project = churn-forecast"));
+    QVERIFY(browser->proxy()->rowCount() >= 2);
+    QSignalSpy ready(window.dagView(), &DagView::ready);
+    browser->view()->selectRow(0);
+    QTRY_VERIFY_WITH_TIMEOUT(window.dagView()->scene()->nodeItemCount() == 6, 10000);
+    QVERIFY(window.dagView()->message().contains(QStringLiteral("6 steps")));
+    // Two runs: their diff, older first.
+    QTest::mouseClick(browser->view()->viewport(), Qt::LeftButton, Qt::ControlModifier,
+        browser->view()->visualRect(browser->proxy()->index(1, 1)).center());
+    QTRY_VERIFY_WITH_TIMEOUT(window.dagView()->message().contains(QStringLiteral("unchanged")), 10000);
+    QVERIFY(window.dagView()->message().contains(QStringLiteral("outputs first differ at 'load'")));
+    // A run without steps says how to get some.
+    browser->filterEdit()->setText(QStringLiteral("project = digits"));
+    browser->view()->selectRow(0);
+    QTRY_VERIFY_WITH_TIMEOUT(window.dagView()->message().contains(QStringLiteral("recorded no pipeline steps")), 10000);
 }
 
 QTEST_MAIN(TestMainWindow)

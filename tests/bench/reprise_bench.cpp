@@ -2,6 +2,9 @@
 // {"bench": ..., "metric": ..., "value": ..., "unit": ...}. Not a test: nothing is asserted.
 
 #include "bench_data.h"
+#include "analysis/pipeline_graph.h"
+#include "dag/dag_scene.h"
+#include "dag/dag_view.h"
 #include "main_window.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
@@ -14,6 +17,9 @@
 #include <QTableView>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QTest>
+#include <QGraphicsView>
+#include <QScrollBar>
 #include <QProcess>
 #include <QTemporaryDir>
 
@@ -21,6 +27,7 @@
 #include <cstdio>
 #include <functional>
 #include <map>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -303,6 +310,87 @@ void runBrowser()
     report("run_browser_100k", "memory_over_baseline", memoryMb().first - baseline, "MB");
 }
 
+/// The pipeline view on 500 steps and 1,500 edges: layout, building the scene, pan and zoom repaints.
+void dagPipeline()
+{
+    PipelineGraph graph;
+    quint32 x = 11;
+    auto next = [&x] {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        return x;
+    };
+    const int steps = 500, edges = 1500;
+    for (int i = 0; i < steps; ++i) {
+        PipelineNode node;
+        node.key = node.label = QStringLiteral("step-%1").arg(i);
+        node.step.name = node.key;
+        node.step.status = QStringLiteral("finished");
+        node.step.startTime = i;
+        node.step.endTime = i + 10;
+        graph.nodes.push_back(node);
+    }
+    std::set<std::pair<int, int>> seen;
+    while (int(graph.edges.size()) < edges) {
+        const int from = int(next() % quint32(steps - 1));
+        const int to = std::min(steps - 1, from + 1 + int(next() % 20u));
+        if (seen.insert({ from, to }).second)
+            graph.edges.push_back({ from, to, QStringLiteral("data/part-%1.parquet 1a2b3c4d").arg(from) });
+    }
+    std::vector<double> layouts;
+    Result<DagLayout> layout = Error { {}, {} };
+    for (int round = 0; round < 5; ++round) {
+        QElapsedTimer t;
+        t.start();
+        layout = layoutPipeline(graph);
+        layouts.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    if (!layout)
+        fail(layout.error().message);
+    report("dag_500_steps", "layout", median(layouts), "ms");
+
+    DagView view;
+    view.resize(1400, 900);
+    view.show();
+    // Let the window be exposed first, or repaint() has nothing to paint on.
+    for (int i = 0; i < 10; ++i)
+        QCoreApplication::processEvents();
+    std::vector<double> scenes;
+    for (int round = 0; round < 5; ++round) {
+        QElapsedTimer t;
+        t.start();
+        view.scene()->setGraph(graph, *layout);
+        scenes.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    report("dag_500_steps", "build_scene", median(scenes), "ms");
+
+    QGraphicsView* graphView = view.graphView();
+    graphView->resetTransform();
+    graphView->centerOn(layout->size.width() / 2, layout->size.height() / 2);
+    graphView->viewport()->repaint();
+    QCoreApplication::processEvents();
+    std::vector<double> frames;
+    for (int i = 0; i < 20; ++i) {
+        QElapsedTimer t;
+        t.start();
+        if (i % 2 == 0)
+            graphView->horizontalScrollBar()->setValue(graphView->horizontalScrollBar()->value() + 120);
+        else
+            QTest::keyClick(graphView, i % 4 == 1 ? Qt::Key_Minus : Qt::Key_Plus); // the view's own zoom
+        graphView->viewport()->repaint();
+        frames.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    report("dag_500_steps", "pan_zoom_repaint_median", median(frames), "ms");
+    report("dag_500_steps", "pan_zoom_repaint_max", *std::max_element(frames.begin(), frames.end()), "ms");
+    // Fitting all 500 steps into the window: the worst case, every item painted.
+    QElapsedTimer t;
+    t.start();
+    view.fit();
+    graphView->viewport()->repaint();
+    report("dag_500_steps", "fit_all_repaint", double(t.nsecsElapsed()) / 1e6, "ms");
+}
+
 const std::map<std::string, std::function<void()>>& benchmarks()
 {
     static const std::map<std::string, std::function<void()>> all {
@@ -313,6 +401,7 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "ls_filter_100k", listFilter },
         { "run_table_load_100k", runTableLoad },
         { "run_browser_100k", runBrowser },
+        { "dag_500_steps", dagPipeline },
     };
     return all;
 }

@@ -66,9 +66,17 @@ namespace {
 
         QRectF boundingRect() const override { return QRectF(QPointF(-3, -3), m_size + QSizeF(6, 6)); }
 
-        void paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*) override
+        void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget*) override
         {
             const QRectF r(QPointF(0, 0), m_size);
+            // Zoomed far out, text would be unreadable: a plain card is all that is drawn.
+            const double detail = option->levelOfDetailFromTransform(painter->worldTransform());
+            if (detail < 0.4) {
+                painter->setPen(isSelected() || m_emphasis ? QPen(isSelected() ? QColor(0x1f, 0x6f, 0xeb) : QColor(0xc0, 0x39, 0x2b), 3) : QPen(QColor(0x80, 0x80, 0x80)));
+                painter->setBrush(m_fill);
+                painter->drawRect(r);
+                return;
+            }
             QPen pen(isSelected() ? QColor(0x1f, 0x6f, 0xeb) : m_emphasis ? QColor(0xc0, 0x39, 0x2b) : QColor(0x80, 0x80, 0x80));
             pen.setWidthF(isSelected() || m_emphasis ? 3 : 1);
             if (m_artifact)
@@ -134,6 +142,7 @@ void DagScene::setGraph(const PipelineGraph& graph, const DagLayout& layout)
 {
     clear();
     m_nodeItems.clear();
+    m_labels.clear();
     m_edgeCount = 0;
     m_graph = graph;
     m_layout = layout;
@@ -164,6 +173,7 @@ void DagScene::setGraph(const PipelineGraph& graph, const DagLayout& layout)
             const QRectF bounds = text->boundingRect();
             text->setPos(middle - QPointF(bounds.width() / 2, bounds.height() + 1));
             text->setZValue(-0.5);
+            m_labels << text;
         }
     }
     for (size_t i = 0; i < graph.nodes.size(); ++i) {
@@ -175,6 +185,14 @@ void DagScene::setGraph(const PipelineGraph& graph, const DagLayout& layout)
         m_nodeItems << item;
     }
     setSceneRect(QRectF(QPointF(-20, -20), layout.size + QSizeF(40, 40)));
+}
+
+void DagScene::setZoom(double scale)
+{
+    // Edge labels are hidden when they would be too small to read (and cost most of a repaint).
+    const bool visible = scale >= 0.45;
+    for (QGraphicsItem* label : std::as_const(m_labels))
+        label->setVisible(visible);
 }
 
 int DagScene::selectedNode() const

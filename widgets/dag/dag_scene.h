@@ -28,11 +28,14 @@ public:
     /// Index of the selected node, or -1.
     int selectedNode() const;
     void selectNode(int node);
+    /// Adapts detail to the view's scale (edge labels only where they are readable).
+    void setZoom(double scale);
 
 private:
     PipelineGraph m_graph;
     DagLayout m_layout;
     QList<QGraphicsItem*> m_nodeItems;
+    QList<QGraphicsItem*> m_labels;
     int m_edgeCount = 0;
 };
 

@@ -11,6 +11,8 @@
 #include <QHBoxLayout>
 #include <QKeyEvent>
 #include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
@@ -47,6 +49,73 @@ namespace {
 
 } // namespace
 
+/// The overview in the corner: the whole scene rendered once into a pixmap (so panning never
+/// repaints hundreds of items twice), the visible part outlined; a click centres the view there.
+class DagOverview : public QWidget {
+public:
+    DagOverview(QGraphicsView* view, QWidget* parent)
+        : QWidget(parent)
+        , m_view(view)
+    {
+        setFixedSize(180, 110);
+        setCursor(Qt::PointingHandCursor);
+        setAccessibleName(QObject::tr("Pipeline overview"));
+    }
+
+    void render(QGraphicsScene* scene)
+    {
+        m_pixmap = QPixmap(size() * devicePixelRatioF());
+        m_pixmap.setDevicePixelRatio(devicePixelRatioF());
+        m_pixmap.fill(QColor(255, 255, 255, 230));
+        QPainter painter(&m_pixmap);
+        m_target = QRectF(QPointF(0, 0), QSizeF(size()));
+        const QRectF source = scene->sceneRect();
+        const double scale = std::min(width() / source.width(), height() / source.height());
+        m_target = QRectF(0, 0, source.width() * scale, source.height() * scale);
+        m_target.moveCenter(rect().center());
+        scene->render(&painter, m_target, source);
+        m_source = source;
+        update();
+    }
+
+protected:
+    void paintEvent(QPaintEvent*) override
+    {
+        QPainter painter(this);
+        painter.drawPixmap(0, 0, m_pixmap);
+        painter.setPen(QColor(0x99, 0x99, 0x99));
+        painter.drawRect(rect().adjusted(0, 0, -1, -1));
+        if (m_source.isEmpty())
+            return;
+        const QRectF visible = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
+        painter.setPen(QPen(QColor(0x1f, 0x6f, 0xeb), 1.5));
+        painter.setBrush(QColor(0x1f, 0x6f, 0xeb, 30));
+        painter.drawRect(toOverview(visible).intersected(m_target));
+    }
+
+    void mousePressEvent(QMouseEvent* event) override
+    {
+        if (m_source.isEmpty() || m_target.isEmpty())
+            return;
+        const QPointF p = event->position();
+        m_view->centerOn(m_source.left() + (p.x() - m_target.left()) / m_target.width() * m_source.width(),
+            m_source.top() + (p.y() - m_target.top()) / m_target.height() * m_source.height());
+    }
+
+private:
+    QRectF toOverview(const QRectF& scene) const
+    {
+        const double sx = m_target.width() / m_source.width(), sy = m_target.height() / m_source.height();
+        return QRectF(m_target.left() + (scene.left() - m_source.left()) * sx, m_target.top() + (scene.top() - m_source.top()) * sy,
+            scene.width() * sx, scene.height() * sy);
+    }
+
+    QGraphicsView* m_view;
+    QPixmap m_pixmap;
+    QRectF m_source;
+    QRectF m_target;
+};
+
 DagView::DagView(QWidget* parent)
     : QWidget(parent)
     , m_message(new QLabel(this))
@@ -54,7 +123,7 @@ DagView::DagView(QWidget* parent)
     , m_tabs(new QTabWidget(this))
     , m_scene(new DagScene(this))
     , m_view(new QGraphicsView(m_scene, this))
-    , m_overview(new QGraphicsView(m_scene, m_view))
+    , m_overview(new DagOverview(m_view, m_view))
     , m_timelineScene(new QGraphicsScene(this))
     , m_timeline(new QGraphicsView(m_timelineScene, this))
     , m_details(new QPlainTextEdit(this))
@@ -69,13 +138,6 @@ DagView::DagView(QWidget* parent)
     m_view->setAccessibleName(tr("Pipeline graph"));
     m_view->viewport()->installEventFilter(this);
     m_view->installEventFilter(this);
-    m_overview->setInteractive(false);
-    m_overview->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_overview->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_overview->setFixedSize(180, 110);
-    m_overview->setStyleSheet(QStringLiteral("background: rgba(255,255,255,220); border: 1px solid #999;"));
-    m_overview->setAccessibleName(tr("Pipeline overview"));
-    m_overview->viewport()->installEventFilter(this);
     m_timeline->setAccessibleName(tr("Pipeline timeline"));
     m_timeline->setDragMode(QGraphicsView::ScrollHandDrag);
     m_details->setReadOnly(true);
@@ -195,6 +257,8 @@ void DagView::showGraph(const PipelineGraph& graph, const Result<DagLayout>& lay
     } else {
         m_scene->setGraph(graph, *layout);
         m_overview->setVisible(graph.nodes.size() > 12);
+        if (m_overview->isVisible())
+            m_overview->render(m_scene);
         if (m_tabs->currentWidget() == m_timeline && graph.stepCount() <= 100)
             m_tabs->setCurrentWidget(m_view);
         fit();
@@ -270,14 +334,14 @@ void DagView::fit()
     // Never blow a small pipeline up beyond its natural size.
     if (m_view->transform().m11() > 1.0)
         m_view->setTransform(QTransform());
-    m_overview->fitInView(m_scene->sceneRect(), Qt::KeepAspectRatio);
+    m_scene->setZoom(m_view->transform().m11());
     updateOverview();
 }
 
 void DagView::updateOverview()
 {
-    m_overview->move(m_view->viewport()->width() - m_overview->width() - 6, 6);
-    m_overview->viewport()->update();
+    m_overview->move(m_view->width() - m_overview->width() - 22, 6);
+    m_overview->update();
 }
 
 void DagView::showStep(int node)
@@ -346,15 +410,20 @@ void DagView::moveSelection(int key)
     }
 }
 
+void DagView::zoomBy(double factor)
+{
+    const double scale = m_view->transform().m11() * factor;
+    if (scale < 0.05 || scale > 6)
+        return;
+    m_view->scale(factor, factor);
+    m_scene->setZoom(scale);
+    updateOverview();
+}
+
 bool DagView::eventFilter(QObject* watched, QEvent* event)
 {
     if (watched == m_view->viewport() && event->type() == QEvent::Wheel) {
-        auto* wheel = static_cast<QWheelEvent*>(event);
-        const double factor = std::pow(1.0015, wheel->angleDelta().y());
-        const double scale = m_view->transform().m11() * factor;
-        if (scale > 0.05 && scale < 6)
-            m_view->scale(factor, factor);
-        updateOverview();
+        zoomBy(std::pow(1.0015, static_cast<QWheelEvent*>(event)->angleDelta().y()));
         return true;
     }
     if (watched == m_view && event->type() == QEvent::KeyPress) {
@@ -368,15 +437,9 @@ bool DagView::eventFilter(QObject* watched, QEvent* event)
             return true;
         }
         if (key == Qt::Key_Plus || key == Qt::Key_Minus) {
-            const double f = key == Qt::Key_Plus ? 1.25 : 0.8;
-            m_view->scale(f, f);
+            zoomBy(key == Qt::Key_Plus ? 1.25 : 0.8);
             return true;
         }
-    }
-    if (watched == m_overview->viewport() && event->type() == QEvent::MouseButtonPress) {
-        const QPointF scenePoint = m_overview->mapToScene(static_cast<QMouseEvent*>(event)->position().toPoint());
-        m_view->centerOn(scenePoint);
-        return true;
     }
     return QWidget::eventFilter(watched, event);
 }

@@ -16,6 +16,7 @@ class QTabWidget;
 
 namespace reprise {
 
+class DagOverview;
 class DagScene;
 
 /// A run's pipeline: the DAG (zoom with the wheel, pan by dragging, F or "Fit" to fit, arrow keys
@@ -57,6 +58,7 @@ private:
     void showStep(int node);
     void moveSelection(int key);
     void updateOverview();
+    void zoomBy(double factor);
 
     std::optional<RunRecord> m_before;
     std::optional<RunRecord> m_run;
@@ -66,7 +68,7 @@ private:
     QTabWidget* m_tabs;
     DagScene* m_scene;
     QGraphicsView* m_view;
-    QGraphicsView* m_overview;
+    DagOverview* m_overview;
     QGraphicsScene* m_timelineScene;
     QGraphicsView* m_timeline;
     QPlainTextEdit* m_details;
