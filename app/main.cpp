@@ -1,8 +1,8 @@
 // reprise: the GUI, or a command-line subcommand when the first argument names one.
 
 #include "cli/cli_common.h"
-#include "main_window.h"
 #include "dag/dag_view.h"
+#include "main_window.h"
 #include "runs/run_browser.h"
 
 #include <QApplication>
@@ -11,7 +11,6 @@
 #include <QFileInfo>
 #include <QProcessEnvironment>
 #include <QTimer>
-
 #include <cstdio>
 #include <functional>
 #include <map>
@@ -76,8 +75,8 @@ int runGui(int argc, char** argv)
         QStringLiteral("FILE") });
     parser.addOption({ QStringLiteral("size"), QStringLiteral("Window size for --screenshot (default 1400x900)."),
         QStringLiteral("WxH"), QStringLiteral("1400x900") });
-    parser.addOption({ QStringLiteral("select"), QStringLiteral("Runs to select (comma-separated ids)."),
-        QStringLiteral("IDS") });
+    parser.addOption(
+        { QStringLiteral("select"), QStringLiteral("Runs to select (comma-separated ids)."), QStringLiteral("IDS") });
     parser.addOption({ QStringLiteral("view"), QStringLiteral("View to show: runs or dag."), QStringLiteral("VIEW"),
         QStringLiteral("runs") });
     parser.addPositionalArgument(QStringLiteral("SOURCES"), QStringLiteral("Run databases to open."));
@@ -104,7 +103,8 @@ int runGui(int argc, char** argv)
     if (parser.isSet(QStringLiteral("db")) || databases.isEmpty())
         databases.prepend(reprise::cli::databasePath(parser));
 
-    reprise::MainWindow window(databases, screenshot ? reprise::MainWindow::Session::Fresh : reprise::MainWindow::Session::Restore);
+    reprise::MainWindow window(
+        databases, screenshot ? reprise::MainWindow::Session::Fresh : reprise::MainWindow::Session::Restore);
     if (!screenshot) {
         window.show();
         return app.exec();
@@ -114,7 +114,8 @@ int runGui(int argc, char** argv)
     const int width = size.value(0).toInt();
     const int height = size.value(1).toInt();
     if (size.size() != 2 || width < 200 || height < 150 || width > 8000 || height > 8000) {
-        printError(QStringLiteral("--size '") + parser.value(QStringLiteral("size")) + QStringLiteral("': expected WxH"),
+        printError(
+            QStringLiteral("--size '") + parser.value(QStringLiteral("size")) + QStringLiteral("': expected WxH"),
             QStringLiteral("e.g. --size 1400x900"));
         return reprise::cli::Usage;
     }
@@ -126,7 +127,8 @@ int runGui(int argc, char** argv)
     int exitCode = reprise::cli::Ok;
     auto save = [&] {
         if (!window.grab().save(file)) {
-            printError(file + QStringLiteral(": cannot write the screenshot"), QStringLiteral("check the folder exists and is writable"));
+            printError(file + QStringLiteral(": cannot write the screenshot"),
+                QStringLiteral("check the folder exists and is writable"));
             exitCode = reprise::cli::Failure;
         }
         app.quit();
@@ -137,12 +139,15 @@ int runGui(int argc, char** argv)
             return;
         }
         if (view == QLatin1String("dag"))
-            QObject::connect(window.dagView(), &reprise::DagView::ready, &app, [&] { QTimer::singleShot(50, &app, save); });
+            QObject::connect(
+                window.dagView(), &reprise::DagView::ready, &app, [&] { QTimer::singleShot(50, &app, save); });
         else
-            QObject::connect(&window, &reprise::MainWindow::detailsLoaded, &app, [&] { QTimer::singleShot(50, &app, save); });
+            QObject::connect(
+                &window, &reprise::MainWindow::detailsLoaded, &app, [&] { QTimer::singleShot(50, &app, save); });
         window.selectRuns(select);
         if (window.runBrowser()->selectedRunIds().isEmpty()) {
-            printError(QStringLiteral("--select: no run matches ") + select.join(u','), QStringLiteral("list the runs with `reprise ls`"));
+            printError(QStringLiteral("--select: no run matches ") + select.join(u','),
+                QStringLiteral("list the runs with `reprise ls`"));
             exitCode = reprise::cli::Failure;
             app.quit();
         }
@@ -190,7 +195,8 @@ int main(int argc, char** argv)
             return code;
         }
         if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))) {
-            printError(QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
+            printError(
+                QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
                 QStringLiteral("commands: run, ls, show, metrics, dag, demo (see `reprise --help`)"));
             return reprise::cli::Usage;
         }

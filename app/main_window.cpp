@@ -99,10 +99,7 @@ namespace {
         return projects;
     }
 
-    QString errorText(const Error& e)
-    {
-        return e.hint.isEmpty() ? e.message : e.message + u'\n' + e.hint;
-    }
+    QString errorText(const Error& e) { return e.hint.isEmpty() ? e.message : e.message + u'\n' + e.hint; }
 
     const char* kRunExample = "reprise run --project my-project -- python train.py";
     const char* kPythonExample = "import reprise\n"
@@ -148,7 +145,8 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
             setCurrentSource(path);
         QString escaped = project;
         escaped.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\""));
-        m_browser->filterEdit()->setText(project.isEmpty() ? QString() : QStringLiteral("project = \"%1\"").arg(escaped));
+        m_browser->filterEdit()->setText(
+            project.isEmpty() ? QString() : QStringLiteral("project = \"%1\"").arg(escaped));
     });
 
     m_welcome = buildWelcomePage();
@@ -216,7 +214,12 @@ MainWindow::~MainWindow()
     // Watchers live on the watch thread: stop them there, then end the thread.
     for (auto& state : m_state) {
         if (state.watcher) {
-            QMetaObject::invokeMethod(state.watcher, [w = state.watcher] { w->stop(); w->deleteLater(); },
+            QMetaObject::invokeMethod(
+                state.watcher,
+                [w = state.watcher] {
+                    w->stop();
+                    w->deleteLater();
+                },
                 Qt::BlockingQueuedConnection);
         }
     }
@@ -268,7 +271,9 @@ QWidget* MainWindow::buildWelcomePage()
                                "or log from Python code (standard library only):\n%2\n"
                                "or open another run database, or look around in the demo database.")
                                 .arg(QString::fromLatin1(kRunExample),
-                                    QString::fromLatin1(kPythonExample).replace(u'\n', QStringLiteral("\n    ")).prepend(QStringLiteral("    "))),
+                                    QString::fromLatin1(kPythonExample)
+                                        .replace(u'\n', QStringLiteral("\n    "))
+                                        .prepend(QStringLiteral("    "))),
         page);
     text->setTextFormat(Qt::PlainText);
     text->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -346,15 +351,9 @@ void MainWindow::dropEvent(QDropEvent* event)
     event->acceptProposedAction();
 }
 
-QString MainWindow::bannerText() const
-{
-    return m_banner->isHidden() ? QString() : m_banner->text();
-}
+QString MainWindow::bannerText() const { return m_banner->isHidden() ? QString() : m_banner->text(); }
 
-bool MainWindow::isShowingWelcome() const
-{
-    return m_center->currentWidget() == m_welcome;
-}
+bool MainWindow::isShowingWelcome() const { return m_center->currentWidget() == m_welcome; }
 
 void MainWindow::showBanner(const QString& text)
 {
@@ -371,8 +370,8 @@ void MainWindow::setLoading(bool loading)
 void MainWindow::openWithDialog()
 {
     const QString start = m_current.isEmpty() ? QDir::homePath() : QFileInfo(m_current).absolutePath();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open a run database"), start,
-        tr("Run databases (*.db *.sqlite *.reprise);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(
+        this, tr("Open a run database"), start, tr("Run databases (*.db *.sqlite *.reprise);;All files (*)"));
     if (!path.isEmpty())
         openSource(path);
 }
@@ -396,7 +395,13 @@ void MainWindow::closeSource(const QString& path)
         return;
     m_sources.removeAll(path);
     if (DatabaseWatcher* w = m_state.value(path).watcher)
-        QMetaObject::invokeMethod(w, [w] { w->stop(); w->deleteLater(); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            w,
+            [w] {
+                w->stop();
+                w->deleteLater();
+            },
+            Qt::QueuedConnection);
     m_state.remove(path);
     if (m_current == path)
         setCurrentSource(m_sources.value(0));
@@ -451,7 +456,8 @@ void MainWindow::watch(const QString& path)
     connect(watcher, &DatabaseWatcher::lost, this, [this, path](const QString& message) {
         m_state[path].error = message;
         if (path == m_current)
-            showBanner(message + u'\n' + tr("The runs shown are the last ones read. Reopen it with File ▸ Open when it is back."));
+            showBanner(message + u'\n'
+                + tr("The runs shown are the last ones read. Reopen it with File ▸ Open when it is back."));
         fillSources();
     });
     connect(watcher, &DatabaseWatcher::restored, this, [this, path] {
@@ -460,12 +466,15 @@ void MainWindow::watch(const QString& path)
         if (path == m_current)
             reload();
     });
-    QMetaObject::invokeMethod(watcher, [watcher] { watcher->start(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        watcher, [watcher] { watcher->start(); }, Qt::QueuedConnection);
 }
 
 void MainWindow::refreshSummary(const QString& path)
 {
-    QtConcurrent::run([path] { return loadProjects(path); }).then(this, [this, path](const Result<QMap<QString, int>>& result) {
+    QtConcurrent::run([path] {
+        return loadProjects(path);
+    }).then(this, [this, path](const Result<QMap<QString, int>>& result) {
         if (!m_sources.contains(path))
             return;
         SourceState& state = m_state[path];
@@ -608,26 +617,27 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
     }
     updateStatus();
     const QString path = m_current;
-    QtConcurrent::run([path, ids] { return loadDetails(path, ids); })
-        .then(this, [this, ticket](const Result<RunDetailsSnapshot>& result) {
-            if (ticket != m_detailsGeneration)
-                return;
-            if (!result) {
-                m_details->showMessage(errorText(result.error()));
-                m_dag->clear(errorText(result.error()));
-                Q_EMIT detailsLoaded();
-                return;
-            }
-            m_details->showRun(result->run, result->output);
-            if (result->second) {
-                // The older run is the baseline of the pipeline diff.
-                const bool firstIsOlder = result->run.startTime <= result->second->startTime;
-                m_dag->showDiff(firstIsOlder ? result->run : *result->second, firstIsOlder ? *result->second : result->run);
-            } else {
-                m_dag->showRun(result->run);
-            }
+    QtConcurrent::run([path, ids] {
+        return loadDetails(path, ids);
+    }).then(this, [this, ticket](const Result<RunDetailsSnapshot>& result) {
+        if (ticket != m_detailsGeneration)
+            return;
+        if (!result) {
+            m_details->showMessage(errorText(result.error()));
+            m_dag->clear(errorText(result.error()));
             Q_EMIT detailsLoaded();
-        });
+            return;
+        }
+        m_details->showRun(result->run, result->output);
+        if (result->second) {
+            // The older run is the baseline of the pipeline diff.
+            const bool firstIsOlder = result->run.startTime <= result->second->startTime;
+            m_dag->showDiff(firstIsOlder ? result->run : *result->second, firstIsOlder ? *result->second : result->run);
+        } else {
+            m_dag->showRun(result->run);
+        }
+        Q_EMIT detailsLoaded();
+    });
 }
 
 bool MainWindow::showView(const QString& name)
@@ -639,8 +649,7 @@ bool MainWindow::showView(const QString& name)
         // The pipeline needs room: give it most of the height.
         const int total = m_rightSplit->height() > 0 ? m_rightSplit->height() : 800;
         m_rightSplit->setSizes({ total * 35 / 100, total * 65 / 100 });
-    }
-    else
+    } else
         return false;
     return true;
 }
@@ -656,7 +665,8 @@ void MainWindow::selectRuns(const QStringList& ids)
 void MainWindow::loadDemo()
 {
     // The demo goes into its own file in the data folder, never over the user's runs.
-    const QString path = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/reprise/demo.db");
+    const QString path
+        = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/reprise/demo.db");
     m_demoButton->setEnabled(false);
     setLoading(true);
     m_status->setText(tr("Writing the demo database into %1…").arg(path));

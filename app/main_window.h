@@ -4,7 +4,6 @@
 
 #include <QMainWindow>
 #include <QMap>
-
 #include <memory>
 
 class QLabel;

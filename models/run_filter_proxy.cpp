@@ -55,10 +55,7 @@ Status RunFilterProxy::setFilterText(const QString& text)
     return success();
 }
 
-void RunFilterProxy::refilter()
-{
-    rebuild(true);
-}
+void RunFilterProxy::refilter() { rebuild(true); }
 
 void RunFilterProxy::sort(int column, Qt::SortOrder order)
 {
@@ -74,8 +71,8 @@ void RunFilterProxy::computeRows()
     if (!m_source || !m_source->runs())
         return;
     const size_t n = m_source->runs()->rowCount();
-    std::vector<std::int32_t> order = m_sortColumn >= 0 ? m_source->sortedRows(m_sortColumn, m_sortOrder)
-                                                        : std::vector<std::int32_t>();
+    std::vector<std::int32_t> order
+        = m_sortColumn >= 0 ? m_source->sortedRows(m_sortColumn, m_sortOrder) : std::vector<std::int32_t>();
     if (order.empty() && n > 0) {
         order.resize(n);
         for (size_t i = 0; i < n; ++i)
@@ -118,10 +115,7 @@ void RunFilterProxy::rebuild(bool asLayoutChange)
     Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
 }
 
-int RunFilterProxy::rowCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : int(m_visible.size());
-}
+int RunFilterProxy::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_visible.size()); }
 
 int RunFilterProxy::columnCount(const QModelIndex& parent) const
 {
@@ -135,10 +129,7 @@ QModelIndex RunFilterProxy::index(int row, int column, const QModelIndex& parent
     return createIndex(row, column);
 }
 
-QModelIndex RunFilterProxy::parent(const QModelIndex&) const
-{
-    return {};
-}
+QModelIndex RunFilterProxy::parent(const QModelIndex&) const { return {}; }
 
 QModelIndex RunFilterProxy::mapToSource(const QModelIndex& proxyIndex) const
 {

@@ -3,7 +3,6 @@
 #include "query/query.h"
 
 #include <QAbstractProxyModel>
-
 #include <cstdint>
 #include <vector>
 

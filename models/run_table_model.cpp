@@ -4,7 +4,6 @@
 
 #include <QColor>
 #include <QDateTime>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -212,7 +211,8 @@ std::vector<std::int32_t> RunTableModel::sortedRows(int column, Qt::SortOrder or
             fromNumbers([&](size_t r) { return c.number(r); });
         } else if (isMetricColumn(column)) {
             const NumberColumn& c = t.metrics[size_t(column - FixedColumnCount - int(t.params.size()))];
-            fromNumbers([&](size_t r) { return c.present[r] ? c.values[r] : std::numeric_limits<double>::quiet_NaN(); });
+            fromNumbers(
+                [&](size_t r) { return c.present[r] ? c.values[r] : std::numeric_limits<double>::quiet_NaN(); });
         }
         break;
     }

@@ -3,7 +3,6 @@
 #include "store/run_table.h"
 
 #include <QAbstractTableModel>
-
 #include <memory>
 
 namespace reprise {

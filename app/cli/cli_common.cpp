@@ -3,10 +3,10 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
+#include <QJsonObject>
 #include <QJsonValue>
 #include <QProcessEnvironment>
 #include <QStandardPaths>
-
 #include <cmath>
 #include <cstdio>
 
@@ -21,20 +21,11 @@ void printError(const QString& message, const QString& hint)
     std::fflush(stderr);
 }
 
-void printError(const Error& error)
-{
-    printError(error.message, error.hint);
-}
+void printError(const Error& error) { printError(error.message, error.hint); }
 
-void printOut(const QByteArray& utf8)
-{
-    std::fwrite(utf8.constData(), 1, size_t(utf8.size()), stdout);
-}
+void printOut(const QByteArray& utf8) { std::fwrite(utf8.constData(), 1, size_t(utf8.size()), stdout); }
 
-void printOut(const QString& text)
-{
-    printOut(text.toUtf8());
-}
+void printOut(const QString& text) { printOut(text.toUtf8()); }
 
 QString defaultDatabasePath()
 {
@@ -93,6 +84,16 @@ QJsonValue jsonNumber(double value)
     if (std::isinf(value))
         return value > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
     return value;
+}
+
+QJsonArray artifactsJson(const QList<ArtifactRecord>& artifacts)
+{
+    QJsonArray out;
+    for (const ArtifactRecord& a : artifacts) {
+        out.append(QJsonObject { { QStringLiteral("path"), a.path }, { QStringLiteral("hash"), a.hash },
+            { QStringLiteral("size"), a.size >= 0 ? QJsonValue(a.size) : QJsonValue() } });
+    }
+    return out;
 }
 
 } // namespace reprise::cli

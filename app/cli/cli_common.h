@@ -5,6 +5,7 @@
 #include "store/run_store.h"
 
 #include <QCommandLineParser>
+#include <QJsonArray>
 #include <QStringList>
 
 namespace reprise::cli {
@@ -33,6 +34,8 @@ Result<RunStore> openForReading(const QString& path);
 
 /// A metric value as JSON: a number, or "nan" / "inf" / "-inf" which JSON cannot express.
 QJsonValue jsonNumber(double value);
+/// Artifacts as JSON: path, hash, size (null when unknown).
+QJsonArray artifactsJson(const QList<ArtifactRecord>& artifacts);
 
 int runRecord(const QStringList& args);
 int runList(const QStringList& args);

@@ -1,10 +1,10 @@
 #include "analysis/pipeline_graph.h"
 #include "cli/cli_common.h"
+#include "dag/dag_scene.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <cmath>
 
 namespace reprise::cli {
@@ -13,42 +13,23 @@ namespace {
 
     QString dotString(QString text)
     {
-        text.replace(u'\\', QStringLiteral("\\\\")).replace(u'"', QStringLiteral("\\\"")).replace(u'\n', QStringLiteral("\\n"));
+        text.replace(u'\\', QStringLiteral("\\\\"))
+            .replace(u'"', QStringLiteral("\\\""))
+            .replace(u'\n', QStringLiteral("\\n"));
         return u'"' + text + u'"';
-    }
-
-    QString statusColour(const PipelineNode& node)
-    {
-        switch (node.change) {
-        case StepChange::Changed:
-            return QStringLiteral("#ffe8a3");
-        case StepChange::Added:
-            return QStringLiteral("#c9f2d0");
-        case StepChange::Removed:
-            return QStringLiteral("#f8d0d0");
-        case StepChange::Unchanged:
-            return QStringLiteral("#eeeeee");
-        case StepChange::None:
-            break;
-        }
-        if (node.kind == PipelineNode::Kind::Artifact)
-            return QStringLiteral("#ffffff");
-        const QString& s = node.step.status;
-        return s == QLatin1String("failed") ? QStringLiteral("#f8d0d0")
-            : s == QLatin1String("running") ? QStringLiteral("#cfe2ff")
-            : s == QLatin1String("skipped") ? QStringLiteral("#eeeeee")
-                                            : QStringLiteral("#d4edda");
     }
 
     QString toDot(const PipelineGraph& graph, const QString& title)
     {
-        QString out = QStringLiteral("digraph %1 {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fontname=\"sans\"];\n")
+        QString out = QStringLiteral(
+            "digraph %1 {\n  rankdir=LR;\n  node [shape=box, style=\"rounded,filled\", fontname=\"sans\"];\n")
                           .arg(dotString(title));
         for (const PipelineNode& node : graph.nodes) {
             QString label = node.label;
             if (node.kind == PipelineNode::Kind::Artifact) {
                 label += u'\n' + shortHash(node.artifact.hash);
-                out += QStringLiteral("  %1 [label=%2, shape=note, fillcolor=\"%3\"];\n").arg(dotString(node.key), dotString(label), statusColour(node));
+                out += QStringLiteral("  %1 [label=%2, shape=note, fillcolor=\"%3\"];\n")
+                           .arg(dotString(node.key), dotString(label), nodeColour(node).name());
                 continue;
             }
             label += u'\n' + node.step.status;
@@ -57,7 +38,7 @@ namespace {
             if (node.change != StepChange::None)
                 label += u'\n' + toString(node.change);
             out += QStringLiteral("  %1 [label=%2, fillcolor=\"%3\"%4];\n")
-                       .arg(dotString(node.key), dotString(label), statusColour(node),
+                       .arg(dotString(node.key), dotString(label), nodeColour(node).name(),
                            node.firstDivergence ? QStringLiteral(", penwidth=3, color=\"#c0392b\"") : QString());
         }
         for (const PipelineEdge& e : graph.edges) {
@@ -68,31 +49,24 @@ namespace {
         return out + QStringLiteral("}\n");
     }
 
-    QJsonArray artifactsJson(const QList<ArtifactRecord>& list)
-    {
-        QJsonArray out;
-        for (const ArtifactRecord& a : list) {
-            out.append(QJsonObject { { QStringLiteral("path"), a.path }, { QStringLiteral("hash"), a.hash },
-                { QStringLiteral("size"), a.size >= 0 ? QJsonValue(a.size) : QJsonValue() } });
-        }
-        return out;
-    }
-
     QJsonObject toJson(const PipelineGraph& graph, const DagLayout& layout)
     {
         QJsonArray nodes;
         for (size_t i = 0; i < graph.nodes.size(); ++i) {
             const PipelineNode& n = graph.nodes[i];
             QJsonObject o { { QStringLiteral("key"), n.key }, { QStringLiteral("label"), n.label },
-                { QStringLiteral("kind"), n.kind == PipelineNode::Kind::Step ? QStringLiteral("step") : QStringLiteral("artifact") },
+                { QStringLiteral("kind"),
+                    n.kind == PipelineNode::Kind::Step ? QStringLiteral("step") : QStringLiteral("artifact") },
                 { QStringLiteral("layer"), layout.layer[i] }, { QStringLiteral("order"), layout.order[i] },
                 { QStringLiteral("x"), layout.position[i].x() }, { QStringLiteral("y"), layout.position[i].y() } };
             if (n.kind == PipelineNode::Kind::Step) {
                 o.insert(QStringLiteral("status"), n.step.status);
                 o.insert(QStringLiteral("cached"), n.step.cached);
                 o.insert(QStringLiteral("command"), n.step.command);
-                o.insert(QStringLiteral("started"), std::isnan(n.step.startTime) ? QJsonValue() : QJsonValue(n.step.startTime));
-                o.insert(QStringLiteral("ended"), std::isnan(n.step.endTime) ? QJsonValue() : QJsonValue(n.step.endTime));
+                o.insert(QStringLiteral("started"),
+                    std::isnan(n.step.startTime) ? QJsonValue() : QJsonValue(n.step.startTime));
+                o.insert(
+                    QStringLiteral("ended"), std::isnan(n.step.endTime) ? QJsonValue() : QJsonValue(n.step.endTime));
                 o.insert(QStringLiteral("inputs"), artifactsJson(n.step.inputs));
                 o.insert(QStringLiteral("outputs"), artifactsJson(n.step.outputs));
             } else {
@@ -135,15 +109,17 @@ int runDag(const QStringList& args)
     addDatabaseOption(parser);
     parser.addOption({ QStringLiteral("format"), QStringLiteral("dot (Graphviz) or json (nodes, edges, positions)."),
         QStringLiteral("FORMAT"), QStringLiteral("dot") });
-    parser.addOption({ QStringLiteral("artifacts"), QStringLiteral("Draw artifacts as nodes instead of edge labels.") });
-    parser.addOption({ QStringLiteral("diff"), QStringLiteral("Compare with the steps of run OTHER (RUN is the newer one)."),
-        QStringLiteral("OTHER") });
+    parser.addOption(
+        { QStringLiteral("artifacts"), QStringLiteral("Draw artifacts as nodes instead of edge labels.") });
+    parser.addOption({ QStringLiteral("diff"),
+        QStringLiteral("Compare with the steps of run OTHER (RUN is the newer one)."), QStringLiteral("OTHER") });
     parser.addPositionalArgument(QStringLiteral("RUN"), QStringLiteral("Run id or unique prefix."));
     int exitCode = Ok;
     if (!parseArguments(parser, QStringLiteral("dag"), args, exitCode))
         return exitCode;
     const QString format = parser.value(QStringLiteral("format"));
-    if (parser.positionalArguments().size() != 1 || (format != QLatin1String("dot") && format != QLatin1String("json"))) {
+    if (parser.positionalArguments().size() != 1
+        || (format != QLatin1String("dot") && format != QLatin1String("json"))) {
         printError(QStringLiteral("dag: expected one run id and --format dot or json"),
             QStringLiteral("reprise dag RUN [--format dot|json] [--artifacts] [--diff OTHER]"));
         return Usage;
@@ -177,7 +153,8 @@ int runDag(const QStringList& args)
     }
     if (graph.nodes.empty()) {
         printError(QStringLiteral("run ") + run->uuid + QStringLiteral(": no pipeline steps recorded"),
-            QStringLiteral("record steps with `with run.step(\"name\", inputs=[...], outputs=[...]):` in the Python client"));
+            QStringLiteral(
+                "record steps with `with run.step(\"name\", inputs=[...], outputs=[...]):` in the Python client"));
         return Failure;
     }
     for (const QString& warning : graph.warnings)
@@ -188,7 +165,8 @@ int runDag(const QStringList& args)
     }
     auto layout = layoutPipeline(graph);
     if (!layout) {
-        printError(QStringLiteral("run ") + run->uuid + QStringLiteral(": ") + layout.error().message, layout.error().hint);
+        printError(
+            QStringLiteral("run ") + run->uuid + QStringLiteral(": ") + layout.error().message, layout.error().hint);
         return Failure;
     }
     QJsonObject out = toJson(graph, *layout);

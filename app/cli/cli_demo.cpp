@@ -27,13 +27,15 @@ int runDemo(const QStringList& args)
     bool ok = false;
     options.runs = parser.value(QStringLiteral("runs")).toInt(&ok);
     if (!ok) {
-        printError(QStringLiteral("demo: --runs '") + parser.value(QStringLiteral("runs")) + QStringLiteral("': not a number"),
+        printError(
+            QStringLiteral("demo: --runs '") + parser.value(QStringLiteral("runs")) + QStringLiteral("': not a number"),
             QStringLiteral("e.g. --runs 300"));
         return Usage;
     }
     options.seed = parser.value(QStringLiteral("seed")).toULongLong(&ok);
     if (!ok) {
-        printError(QStringLiteral("demo: --seed '") + parser.value(QStringLiteral("seed")) + QStringLiteral("': not a number"),
+        printError(
+            QStringLiteral("demo: --seed '") + parser.value(QStringLiteral("seed")) + QStringLiteral("': not a number"),
             QStringLiteral("e.g. --seed 7"));
         return Usage;
     }

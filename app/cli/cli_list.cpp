@@ -5,10 +5,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
-#include <fmt/core.h>
-
 #include <cmath>
+#include <fmt/core.h>
 
 namespace reprise::cli {
 
@@ -59,9 +57,9 @@ namespace {
 int runList(const QStringList& args)
 {
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral(
-        "Lists runs, newest first. The filter language is described in the README, e.g.\n"
-        "  reprise ls --filter 'lr < 0.01 and status = finished and tag.team = vision'"));
+    parser.setApplicationDescription(
+        QStringLiteral("Lists runs, newest first. The filter language is described in the README, e.g.\n"
+                       "  reprise ls --filter 'lr < 0.01 and status = finished and tag.team = vision'"));
     addDatabaseOption(parser);
     parser.addOption({ QStringLiteral("project"), QStringLiteral("Only runs of project P."), QStringLiteral("P") });
     parser.addOption({ QStringLiteral("filter"), QStringLiteral("Only runs matching EXPR."), QStringLiteral("EXPR") });
@@ -87,7 +85,8 @@ int runList(const QStringList& args)
         bool ok = false;
         limit = parser.value(QStringLiteral("limit")).toLongLong(&ok);
         if (!ok || limit < 0) {
-            printError(QStringLiteral("ls: --limit '") + parser.value(QStringLiteral("limit")) + QStringLiteral("': not a count"),
+            printError(QStringLiteral("ls: --limit '") + parser.value(QStringLiteral("limit"))
+                    + QStringLiteral("': not a count"),
                 QStringLiteral("give a whole number, e.g. --limit 20"));
             return Usage;
         }
@@ -124,8 +123,8 @@ int runList(const QStringList& args)
         return Ok;
     }
     const RunTableColumns& extra = query->columns();
-    std::string out = fmt::format("{:<10} {:<9} {:<16} {:<28} {:<19} {:>8}", "ID", "STATUS", "PROJECT", "NAME",
-        "STARTED", "DURATION");
+    std::string out = fmt::format(
+        "{:<10} {:<9} {:<16} {:<28} {:<19} {:>8}", "ID", "STATUS", "PROJECT", "NAME", "STARTED", "DURATION");
     for (const QString& key : extra.params)
         out += fmt::format(" {:>12}", cell(key, 12));
     for (const QString& key : extra.metrics)
@@ -146,8 +145,9 @@ int runList(const QStringList& args)
         }
         out += '\n';
     }
-    out += rows.size() < matched ? fmt::format("{} shown of {} matching, {} runs\n", rows.size(), matched, table->rowCount())
-                                 : fmt::format("{} of {} runs\n", matched, table->rowCount());
+    out += rows.size() < matched
+        ? fmt::format("{} shown of {} matching, {} runs\n", rows.size(), matched, table->rowCount())
+        : fmt::format("{} of {} runs\n", matched, table->rowCount());
     printOut(QByteArray::fromStdString(out));
     return Ok;
 }

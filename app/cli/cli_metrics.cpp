@@ -3,10 +3,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
-#include <fmt/core.h>
-
 #include <cmath>
+#include <fmt/core.h>
 
 namespace reprise::cli {
 
@@ -64,16 +62,19 @@ int runMetrics(const QStringList& args)
         if (json) {
             QJsonArray a;
             for (const MetricSummary& m : *summaries) {
-                a.append(QJsonObject { { QStringLiteral("key"), m.key }, { QStringLiteral("value"), jsonNumber(m.value) },
-                    { QStringLiteral("step"), m.step }, { QStringLiteral("count"), m.count } });
+                a.append(
+                    QJsonObject { { QStringLiteral("key"), m.key }, { QStringLiteral("value"), jsonNumber(m.value) },
+                        { QStringLiteral("step"), m.step }, { QStringLiteral("count"), m.count } });
             }
             printOut(QJsonDocument(a).toJson(QJsonDocument::Indented));
             return Ok;
         }
-        std::string out = csv ? "key,value,step,count\n" : fmt::format("{:<32} {:>14} {:>10} {:>10}\n", "KEY", "LATEST", "STEP", "POINTS");
+        std::string out = csv ? "key,value,step,count\n"
+                              : fmt::format("{:<32} {:>14} {:>10} {:>10}\n", "KEY", "LATEST", "STEP", "POINTS");
         for (const MetricSummary& m : *summaries) {
             out += csv ? fmt::format("{},{},{},{}\n", m.key.toStdString(), numberText(m.value), m.step, m.count)
-                       : fmt::format("{:<32} {:>14} {:>10} {:>10}\n", m.key.toStdString(), numberText(m.value), m.step, m.count);
+                       : fmt::format(
+                           "{:<32} {:>14} {:>10} {:>10}\n", m.key.toStdString(), numberText(m.value), m.step, m.count);
         }
         printOut(QByteArray::fromStdString(out));
         return Ok;
@@ -91,9 +92,9 @@ int runMetrics(const QStringList& args)
             values.append(jsonNumber(history->values[i]));
             times.append(history->times[i]);
         }
-        printOut(QJsonDocument(QJsonObject { { QStringLiteral("run"), ref->uuid }, { QStringLiteral("key"), history->key },
-                                   { QStringLiteral("steps"), steps }, { QStringLiteral("values"), values },
-                                   { QStringLiteral("times"), times } })
+        printOut(QJsonDocument(QJsonObject { { QStringLiteral("run"), ref->uuid },
+                                   { QStringLiteral("key"), history->key }, { QStringLiteral("steps"), steps },
+                                   { QStringLiteral("values"), values }, { QStringLiteral("times"), times } })
                      .toJson(QJsonDocument::Compact));
         printOut(QByteArrayLiteral("\n"));
         return Ok;

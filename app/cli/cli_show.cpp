@@ -4,7 +4,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <cmath>
 
 namespace reprise::cli {
@@ -44,20 +43,7 @@ namespace {
         return p.value;
     }
 
-    QJsonArray artifactsJson(const QList<ArtifactRecord>& list)
-    {
-        QJsonArray a;
-        for (const ArtifactRecord& r : list) {
-            a.append(QJsonObject { { QStringLiteral("path"), r.path }, { QStringLiteral("hash"), r.hash },
-                { QStringLiteral("size"), r.size >= 0 ? QJsonValue(r.size) : QJsonValue() } });
-        }
-        return a;
-    }
-
-    QJsonValue timeJson(double t)
-    {
-        return std::isnan(t) ? QJsonValue() : QJsonValue(t);
-    }
+    QJsonValue timeJson(double t) { return std::isnan(t) ? QJsonValue() : QJsonValue(t); }
 
     QJsonObject recordJson(const RunRecord& r, const QList<OutputChunk>& output)
     {
@@ -66,9 +52,9 @@ namespace {
             params.insert(it.key(), paramJson(*it));
         QJsonObject metrics;
         for (const MetricSummary& m : r.metrics) {
-            metrics.insert(m.key, QJsonObject { { QStringLiteral("value"), jsonNumber(m.value) },
-                                      { QStringLiteral("step"), m.step }, { QStringLiteral("time"), m.time },
-                                      { QStringLiteral("count"), m.count } });
+            metrics.insert(m.key,
+                QJsonObject { { QStringLiteral("value"), jsonNumber(m.value) }, { QStringLiteral("step"), m.step },
+                    { QStringLiteral("time"), m.time }, { QStringLiteral("count"), m.count } });
         }
         QJsonArray steps;
         for (const StepRecord& s : r.steps) {
@@ -84,10 +70,10 @@ namespace {
         for (const DatasetRecord& d : r.datasets) {
             QJsonArray profiles;
             for (const FeatureProfile& f : d.profiles) {
-                profiles.append(QJsonObject { { QStringLiteral("feature"), f.feature },
-                    { QStringLiteral("type"), f.type }, { QStringLiteral("count"), f.count },
-                    { QStringLiteral("missing"), f.missing },
-                    { QStringLiteral("stats"), QJsonDocument::fromJson(f.statsJson.toUtf8()).object() } });
+                profiles.append(
+                    QJsonObject { { QStringLiteral("feature"), f.feature }, { QStringLiteral("type"), f.type },
+                        { QStringLiteral("count"), f.count }, { QStringLiteral("missing"), f.missing },
+                        { QStringLiteral("stats"), QJsonDocument::fromJson(f.statsJson.toUtf8()).object() } });
             }
             datasets.append(QJsonObject { { QStringLiteral("name"), d.name }, { QStringLiteral("uri"), d.uri },
                 { QStringLiteral("hash"), d.hash }, { QStringLiteral("rows"), d.rows },

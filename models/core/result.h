@@ -1,7 +1,6 @@
 #pragma once
 
 #include <QString>
-
 #include <utility>
 #include <variant>
 
@@ -15,8 +14,7 @@ struct Error {
 };
 
 /// Value-or-error result. The core never throws across a layer boundary; it returns one of these.
-template <typename T>
-class [[nodiscard]] Result {
+template <typename T> class [[nodiscard]] Result {
 public:
     Result(T value)
         : m_data(std::move(value))
@@ -43,9 +41,6 @@ private:
 
 /// A result without a value.
 using Status = Result<std::monostate>;
-inline Status success()
-{
-    return Status(std::monostate {});
-}
+inline Status success() { return Status(std::monostate {}); }
 
 } // namespace reprise

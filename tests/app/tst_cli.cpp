@@ -1,7 +1,6 @@
 // The command line end to end: real `reprise` processes, real Python scripts using the client,
 // real git repositories and real signals, all in temporary folders.
 
-
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -11,10 +10,8 @@
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <sqlite3.h>
-
 #include <csignal>
+#include <sqlite3.h>
 
 namespace {
 
@@ -175,7 +172,7 @@ void TestCli::recordsAPythonScriptInAGitRepository()
     env.insert(QStringLiteral("AWS_SECRET_ACCESS_KEY"), QStringLiteral("s3cr3t"));
     env.insert(QStringLiteral("PYTHONHASHSEED"), QStringLiteral("0"));
     const Outcome o = runReprise({ "run", "--db", db, "--project", "digits", "--param", "lr=0.5", "--", REPRISE_PYTHON,
-                                  "train.py", "--epochs", "3" },
+                                     "train.py", "--epochs", "3" },
         repo, env);
     QVERIFY2(o.exitCode == 0, qPrintable(o.err));
     QVERIFY(o.out.contains(QStringLiteral("lr is 0.5 args ['--epochs', '3']"))); // tee'd to our stdout
@@ -253,7 +250,8 @@ void TestCli::exitCodePassesThrough_data()
     QTest::addColumn<QString>("status");
     QTest::newRow("success") << QStringList { "true" } << 0 << "finished";
     QTest::newRow("exit 3") << QStringList { "sh", "-c", "exit 3" } << 3 << "failed";
-    QTest::newRow("python exception") << QStringList { REPRISE_PYTHON, "-c", "raise SystemExit('boom')" } << 1 << "failed";
+    QTest::newRow("python exception") << QStringList { REPRISE_PYTHON, "-c", "raise SystemExit('boom')" } << 1
+                                      << "failed";
     QTest::newRow("crash") << QStringList { "sh", "-c", "kill -SEGV $$" } << 128 + SIGSEGV << "failed";
     QTest::newRow("killed by a signal") << QStringList { "sh", "-c", "kill -KILL $$" } << 128 + SIGKILL << "killed";
 }
@@ -439,14 +437,20 @@ void TestCli::badDatabases()
     } else if (kind == QLatin1String("folder")) {
         QDir().mkpath(db);
     }
-    const QByteArray before = [&] { QFile f(db); return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray(); }();
+    const QByteArray before = [&] {
+        QFile f(db);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }();
     const Outcome o = runReprise(QStringList { command.first(), "--db", db } + command.mid(1), dir.path());
     QCOMPARE(o.exitCode, 1);
     QVERIFY2(o.err.startsWith(QStringLiteral("reprise: ") + db + QStringLiteral(": ")), qPrintable(o.err));
     QVERIFY2(o.err.contains(message), qPrintable(o.err));
     QVERIFY2(o.err.contains(QStringLiteral("\nhint: ")), qPrintable(o.err));
     QCOMPARE(o.err.count(u'\n'), 2); // one line, one hint: no noise
-    const QByteArray after = [&] { QFile f(db); return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray(); }();
+    const QByteArray after = [&] {
+        QFile f(db);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }();
     QCOMPARE(after, before); // nothing written, nothing created
     QCOMPARE(QFileInfo::exists(db), kind != QLatin1String("missing"));
 }
@@ -478,7 +482,8 @@ void TestCli::usageErrors_data()
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<int>("exitCode");
     QTest::addColumn<QString>("message");
-    QTest::newRow("malformed filter") << QStringList { "ls", "--filter", "lr < and" } << 2 << "expected a value after '<'";
+    QTest::newRow("malformed filter") << QStringList { "ls", "--filter", "lr < and" } << 2
+                                      << "expected a value after '<'";
     QTest::newRow("filter caret") << QStringList { "ls", "--filter", "lr 0.1" } << 2 << "\n     ^";
     QTest::newRow("unknown run") << QStringList { "show", "abcdef123456" } << 1 << "no such run";
     QTest::newRow("short id") << QStringList { "show", "abc" } << 1 << "at least 6";
@@ -519,7 +524,11 @@ void TestCli::listsAndFilters()
     QTemporaryDir dir;
     const QString db = dir.filePath(QStringLiteral("runs.db"));
     for (const char* lr : { "0.1", "0.01", "0.001" })
-        QCOMPARE(runReprise({ "run", "--db", db, "--project", "sweep", "--param", QStringLiteral("lr=") + QLatin1String(lr), "--", "true" }, dir.path()).exitCode, 0);
+        QCOMPARE(runReprise({ "run", "--db", db, "--project", "sweep", "--param",
+                                QStringLiteral("lr=") + QLatin1String(lr), "--", "true" },
+                     dir.path())
+                     .exitCode,
+            0);
     QCOMPARE(runReprise({ "run", "--db", db, "--project", "other", "--", "false" }, dir.path()).exitCode, 1);
     const Outcome all = runReprise({ "ls", "--db", db, "--json" });
     QCOMPARE(QJsonDocument::fromJson(all.out.toUtf8()).array().size(), 4);
@@ -576,7 +585,8 @@ void TestCli::demoIsDeterministicAndRealistic()
         statuses << r["status"].toString();
         if (r["kind"].toString() == QLatin1String("rerun") && !r["parent"].toString().isEmpty())
             ++reruns;
-        if (r["project"].toString() == QLatin1String("cifar-resnet") && r["status"].toString() == QLatin1String("finished")
+        if (r["project"].toString() == QLatin1String("cifar-resnet")
+            && r["status"].toString() == QLatin1String("finished")
             && r["metrics"].toObject().contains(QStringLiteral("loss")) && longRun.isEmpty()) {
             const QJsonObject detail = showJson(full, r["id"].toString());
             if (detail["metrics"].toObject()["loss"].toObject()["count"].toInt() >= 100000)
@@ -591,14 +601,27 @@ void TestCli::demoIsDeterministicAndRealistic()
     QVERIFY2(!longRun.isEmpty(), "a 100k-step history");
     // Pipelines with artifacts and datasets with drifting profiles.
     const QJsonArray churn = QJsonDocument::fromJson(
-        runReprise({ "ls", "--db", full, "--json", "--project", "churn-forecast" }).out.toUtf8()).array();
+        runReprise({ "ls", "--db", full, "--json", "--project", "churn-forecast" }).out.toUtf8())
+                                 .array();
     QVERIFY(!churn.isEmpty());
     const QJsonObject pipeline = showJson(full, churn.last().toObject()["id"].toString());
     QCOMPARE(pipeline["steps"].toArray().size(), 6);
     QVERIFY(pipeline["datasets"].toArray().size() >= 2);
-    const double early = pipeline["datasets"].toArray()[1].toObject()["profiles"].toArray()[2].toObject()["stats"].toObject()["mean"].toDouble();
+    const double early = pipeline["datasets"]
+                             .toArray()[1]
+                             .toObject()["profiles"]
+                             .toArray()[2]
+                             .toObject()["stats"]
+                             .toObject()["mean"]
+                             .toDouble();
     const QJsonObject late = showJson(full, churn.first().toObject()["id"].toString());
-    const double lateMean = late["datasets"].toArray()[1].toObject()["profiles"].toArray()[2].toObject()["stats"].toObject()["mean"].toDouble();
+    const double lateMean = late["datasets"]
+                                .toArray()[1]
+                                .toObject()["profiles"]
+                                .toArray()[2]
+                                .toObject()["stats"]
+                                .toObject()["mean"]
+                                .toDouble();
     QVERIFY2(lateMean > early + 10, "monthly_charges drifts upward over time");
 }
 
@@ -608,7 +631,8 @@ void TestCli::printsPipelineDags()
     const QString db = dir.filePath(QStringLiteral("demo.db"));
     QCOMPARE(runReprise({ "demo", "--out", db, "--runs", "40" }).exitCode, 0);
     const QJsonArray churn = QJsonDocument::fromJson(
-        runReprise({ "ls", "--db", db, "--json", "--project", "churn-forecast" }).out.toUtf8()).array();
+        runReprise({ "ls", "--db", db, "--json", "--project", "churn-forecast" }).out.toUtf8())
+                                 .array();
     QVERIFY(churn.size() >= 2);
     const QString newer = churn[0].toObject()["id"].toString();
     const QString older = churn[1].toObject()["id"].toString();
@@ -655,7 +679,8 @@ void TestCli::printsPipelineDags()
 
     // Bad input: a run without steps, an unknown format.
     const QJsonArray digits = QJsonDocument::fromJson(
-        runReprise({ "ls", "--db", db, "--json", "--project", "digits", "--limit", "1" }).out.toUtf8()).array();
+        runReprise({ "ls", "--db", db, "--json", "--project", "digits", "--limit", "1" }).out.toUtf8())
+                                  .array();
     const Outcome none = runReprise({ "dag", digits[0].toObject()["id"].toString(), "--db", db });
     QCOMPARE(none.exitCode, 1);
     QVERIFY(none.err.contains(QStringLiteral("no pipeline steps recorded")));

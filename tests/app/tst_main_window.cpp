@@ -14,19 +14,18 @@
 #include <QHeaderView>
 #include <QImage>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QProcess>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
-#include <QSplitter>
-#include <QLineEdit>
-#include <QProcess>
 #include <QSignalSpy>
+#include <QSplitter>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
-
 #include <sqlite3.h>
 
 using namespace reprise;
@@ -87,7 +86,8 @@ void TestMainWindow::browsesFiltersSortsAndSelects()
     browser->view()->sortByColumn(RunTableModel::DurationColumn, Qt::AscendingOrder);
     double previous = -1;
     for (int r = 0; r < filtered; ++r) {
-        const double d = browser->proxy()->index(r, RunTableModel::DurationColumn).data(RunTableModel::SortRole).toDouble();
+        const double d
+            = browser->proxy()->index(r, RunTableModel::DurationColumn).data(RunTableModel::SortRole).toDouble();
         QVERIFY(d >= previous);
         previous = d;
     }
@@ -298,7 +298,8 @@ void TestMainWindow::lockedDatabaseShowsABanner()
     qunsetenv("REPRISE_BUSY_TIMEOUT_MS");
     sqlite3_exec(raw, "ROLLBACK", nullptr, nullptr, nullptr);
     sqlite3_close(raw);
-    QVERIFY2(window.bannerText().contains(QStringLiteral("locked by another process")), qPrintable(window.bannerText()));
+    QVERIFY2(
+        window.bannerText().contains(QStringLiteral("locked by another process")), qPrintable(window.bannerText()));
     QVERIFY(window.bannerText().contains(db));
     // The window keeps working: reloading once the lock is gone shows the runs.
     window.reload();
@@ -312,8 +313,8 @@ void TestMainWindow::hostileTextStaysPlainAndBounded()
     const QString db = m_dir.filePath(QStringLiteral("hostile.db"));
     const QString longName = QString(10000, u'W');
     const QStringList names { QStringLiteral("<b>bold</b> <img src=x onerror=alert(1)>"),
-        QStringLiteral("bell") + QChar(7) + QChar(1) + QStringLiteral("tab\tnew\nline"),
-        longName, QStringLiteral("שלום עולם مرحبا") };
+        QStringLiteral("bell") + QChar(7) + QChar(1) + QStringLiteral("tab\tnew\nline"), longName,
+        QStringLiteral("שלום עולם مرحبا") };
     for (const QString& name : names)
         QCOMPARE(runReprise({ "run", "--db", db, "--name", name, "--", "true" }), 0);
     MainWindow window({ db });

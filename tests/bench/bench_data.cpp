@@ -11,18 +11,22 @@ Status writeWideDatabase(const QString& path, int runs, int params, int metrics)
         return store.error();
     Database& db = store->database();
     return inWriteTransaction(db, [&]() -> Status {
-        if (auto st = db.exec("INSERT INTO projects(name, created_at) VALUES ('p0', 0), ('p1', 0), ('p2', 0), ('p3', 0)"); !st)
+        if (auto st
+            = db.exec("INSERT INTO projects(name, created_at) VALUES ('p0', 0), ('p1', 0), ('p2', 0), ('p3', 0)");
+            !st)
             return st;
         for (int m = 0; m < metrics; ++m) {
-            const QByteArray sql = "INSERT INTO metric_keys(id, name) VALUES (" + QByteArray::number(m + 1) + ", 'metric_"
-                + QByteArray::number(m) + "')";
+            const QByteArray sql = "INSERT INTO metric_keys(id, name) VALUES (" + QByteArray::number(m + 1)
+                + ", 'metric_" + QByteArray::number(m) + "')";
             if (auto st = db.exec(sql.constData()); !st)
                 return st;
         }
-        auto run = db.prepare("INSERT INTO runs(id, uuid, project_id, name, status, start_time, end_time, user_name, host) "
-                              "VALUES (?,?,?,?,?,?,?,'bench','bench-host')");
+        auto run
+            = db.prepare("INSERT INTO runs(id, uuid, project_id, name, status, start_time, end_time, user_name, host) "
+                         "VALUES (?,?,?,?,?,?,?,'bench','bench-host')");
         auto param = db.prepare("INSERT INTO params(run_id, key, value, vtype) VALUES (?,?,?,?)");
-        auto latest = db.prepare("INSERT INTO metric_latest(run_id, key_id, step, value, time, count) VALUES (?,?,100,?,0,1)");
+        auto latest
+            = db.prepare("INSERT INTO metric_latest(run_id, key_id, step, value, time, count) VALUES (?,?,100,?,0,1)");
         if (!run)
             return run.error();
         if (!param)
@@ -42,7 +46,9 @@ Status writeWideDatabase(const QString& path, int runs, int params, int metrics)
         };
         for (int r = 1; r <= runs; ++r) {
             run->bind(1, qint64(r));
-            run->bind(2, QByteArray::number(next(), 16).rightJustified(16, '0') + QByteArray::number(next(), 16).rightJustified(16, '0'));
+            run->bind(2,
+                QByteArray::number(next(), 16).rightJustified(16, '0')
+                    + QByteArray::number(next(), 16).rightJustified(16, '0'));
             run->bind(3, qint64(r % 4 + 1));
             run->bind(4, "run-" + QByteArray::number(r));
             run->bind(5, QByteArray(statuses[r % 6]));

@@ -1,8 +1,8 @@
 // reprise-bench: the speed targets of the issues, each on data generated here, printed as JSON lines
 // {"bench": ..., "metric": ..., "value": ..., "unit": ...}. Not a test: nothing is asserted.
 
-#include "bench_data.h"
 #include "analysis/pipeline_graph.h"
+#include "bench_data.h"
 #include "dag/dag_scene.h"
 #include "dag/dag_view.h"
 #include "main_window.h"
@@ -13,16 +13,15 @@
 #include "store/run_table.h"
 
 #include <QApplication>
-#include <QLineEdit>
-#include <QTableView>
 #include <QElapsedTimer>
 #include <QFile>
-#include <QTest>
 #include <QGraphicsView>
-#include <QScrollBar>
+#include <QLineEdit>
 #include <QProcess>
+#include <QScrollBar>
+#include <QTableView>
 #include <QTemporaryDir>
-
+#include <QTest>
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -37,7 +36,8 @@ namespace {
 
 void report(const char* bench, const char* metric, double value, const char* unit)
 {
-    std::printf("{\"bench\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench, metric, value, unit);
+    std::printf(
+        "{\"bench\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench, metric, value, unit);
     std::fflush(stdout);
 }
 
@@ -47,8 +47,7 @@ void report(const char* bench, const char* metric, double value, const char* uni
     std::exit(1);
 }
 
-template <typename T>
-T check(Result<T> r)
+template <typename T> T check(Result<T> r)
 {
     if (!r)
         fail(r.error().message);
@@ -128,7 +127,8 @@ void ingestSingle()
             steps[i] = qint64(b * batch + i);
         check(store.logMetric(ref.rowId, QStringLiteral("loss"), steps, values, times));
     }
-    report("ingest_one_run", "points_per_s", double(batch * batches) / (double(t.nsecsElapsed()) / 1e9), "points_per_s");
+    report(
+        "ingest_one_run", "points_per_s", double(batch * batches) / (double(t.nsecsElapsed()) / 1e9), "points_per_s");
 }
 
 /// 100 runs logging at once, each from its own thread and connection, batches of 1,000 points.
@@ -178,9 +178,9 @@ void pythonClient()
 {
     QTemporaryDir dir;
     QProcess p;
-    p.start(QStringLiteral(REPRISE_PYTHON), { QStringLiteral(REPRISE_BENCH_DIR "/python_ingest.py"),
-                                                QStringLiteral(REPRISE_CLIENT_DIR), dir.filePath(QStringLiteral("py.db")),
-                                                QStringLiteral("1000000") });
+    p.start(QStringLiteral(REPRISE_PYTHON),
+        { QStringLiteral(REPRISE_BENCH_DIR "/python_ingest.py"), QStringLiteral(REPRISE_CLIENT_DIR),
+            dir.filePath(QStringLiteral("py.db")), QStringLiteral("1000000") });
     if (!p.waitForFinished(600000) || p.exitCode() != 0)
         fail(QStringLiteral("python client bench failed: ") + QString::fromUtf8(p.readAllStandardError()));
     report("python_client", "points_per_s", p.readAllStandardOutput().trimmed().toDouble(), "points_per_s");
@@ -202,8 +202,8 @@ void listFilter()
             p.setStandardOutputFile(QProcess::nullDevice());
             QElapsedTimer t;
             t.start();
-            p.start(QStringLiteral(REPRISE_BIN), { QStringLiteral("ls"), QStringLiteral("--db"), path,
-                                                     QStringLiteral("--filter"), filters[f] });
+            p.start(QStringLiteral(REPRISE_BIN),
+                { QStringLiteral("ls"), QStringLiteral("--db"), path, QStringLiteral("--filter"), filters[f] });
             if (!p.waitForFinished(120000) || p.exitCode() != 0)
                 fail(QStringLiteral("ls failed: ") + QString::fromUtf8(p.readAllStandardError()));
             times.push_back(double(t.nsecsElapsed()) / 1e6);
@@ -293,8 +293,9 @@ void runBrowser()
     const int firstParam = RunTableModel::FixedColumnCount;
     const int firstMetric = firstParam + 20;
     std::vector<double> sorts;
-    for (int column : { int(RunTableModel::NameColumn), int(RunTableModel::StatusColumn), int(RunTableModel::StartedColumn),
-             int(RunTableModel::DurationColumn), firstParam, firstParam + 4, firstMetric }) {
+    for (int column :
+        { int(RunTableModel::NameColumn), int(RunTableModel::StatusColumn), int(RunTableModel::StartedColumn),
+            int(RunTableModel::DurationColumn), firstParam, firstParam + 4, firstMetric }) {
         for (Qt::SortOrder order : { Qt::AscendingOrder, Qt::DescendingOrder }) {
             t.restart();
             browser->view()->sortByColumn(column, order);

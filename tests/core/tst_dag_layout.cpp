@@ -3,7 +3,6 @@
 #include "analysis/dag_layout.h"
 
 #include <QTest>
-
 #include <set>
 
 using namespace reprise;
@@ -82,7 +81,10 @@ void TestDagLayout::invariants_data()
     QTest::newRow("untangle") << 6 << Edges { { 0, 5 }, { 1, 4 }, { 2, 3 } } << 0 << 2;
     QTest::newRow("two crossed chains") << 6 << Edges { { 0, 3 }, { 3, 4 }, { 1, 2 }, { 2, 5 }, { 0, 2 } } << 1 << 3;
     // K3,3 between two layers crosses C(3,2)·C(3,2) = 9 times in any order.
-    QTest::newRow("K3,3") << 6 << Edges { { 0, 3 }, { 0, 4 }, { 0, 5 }, { 1, 3 }, { 1, 4 }, { 1, 5 }, { 2, 3 }, { 2, 4 }, { 2, 5 } } << 9 << 2;
+    QTest::newRow("K3,3") << 6
+                          << Edges { { 0, 3 }, { 0, 4 }, { 0, 5 }, { 1, 3 }, { 1, 4 }, { 1, 5 }, { 2, 3 }, { 2, 4 },
+                                 { 2, 5 } }
+                          << 9 << 2;
     QTest::newRow("pipeline") << 6 << Edges { { 0, 1 }, { 0, 2 }, { 2, 3 }, { 2, 4 }, { 3, 4 }, { 3, 5 } } << 0 << 4;
     // Bounds: about half the crossings of the initial (topological) order, 360 and 13,257.
     QTest::newRow("random 60 x 150") << 60 << randomDag(60, 150, 8, 7) << 200 << -1;
@@ -119,7 +121,8 @@ void TestDagLayout::invariants()
         QVERIFY(ra.left() >= 0 && ra.top() >= 0);
         QVERIFY(ra.right() <= l.size.width() + 0.5 && ra.bottom() <= l.size.height() + 0.5);
         for (int b = a + 1; b < nodes; ++b)
-            QVERIFY2(!ra.intersects(QRectF(l.position[b], input.sizes[b])), qPrintable(QStringLiteral("s%1 and s%2 overlap").arg(a).arg(b)));
+            QVERIFY2(!ra.intersects(QRectF(l.position[b], input.sizes[b])),
+                qPrintable(QStringLiteral("s%1 and s%2 overlap").arg(a).arg(b)));
     }
     // Nodes of one layer keep their order top to bottom.
     for (int a = 0; a < nodes; ++a) {
@@ -142,8 +145,8 @@ void TestDagLayout::cyclesAreRefused_data()
     QTest::addColumn<Edges>("edges");
     QTest::addColumn<QString>("cycle");
     QTest::newRow("two steps") << 2 << Edges { { 0, 1 }, { 1, 0 } } << "s0 → s1 → s0";
-    QTest::newRow("inside a bigger graph") << 6 << Edges { { 0, 1 }, { 1, 2 }, { 2, 3 }, { 3, 1 }, { 3, 4 }, { 4, 5 } }
-                                           << "s1 → s2 → s3 → s1";
+    QTest::newRow("inside a bigger graph")
+        << 6 << Edges { { 0, 1 }, { 1, 2 }, { 2, 3 }, { 3, 1 }, { 3, 4 }, { 4, 5 } } << "s1 → s2 → s3 → s1";
 }
 
 void TestDagLayout::cyclesAreRefused()

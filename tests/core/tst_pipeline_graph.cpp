@@ -33,11 +33,14 @@ RunRecord baseline()
     RunRecord run;
     run.name = QStringLiteral("before");
     run.steps << step("load", {}, { artifact(1, "raw.csv", "sha256:aaaa1111") })
-              << step("clean", { artifact(1, "raw.csv", "sha256:aaaa1111") }, { artifact(2, "clean.csv", "sha256:bbbb2222") })
-              << step("train", { artifact(2, "clean.csv", "sha256:bbbb2222") }, { artifact(3, "model.pkl", "sha256:cccc3333") },
-                     "{\"lr\": 0.01}")
-              << step("stats", { artifact(2, "clean.csv", "sha256:bbbb2222") }, { artifact(4, "stats.json", "sha256:dddd4444") })
-              << step("evaluate", { artifact(3, "model.pkl", "sha256:cccc3333") }, { artifact(5, "report.json", "sha256:eeee5555") });
+              << step("clean", { artifact(1, "raw.csv", "sha256:aaaa1111") },
+                     { artifact(2, "clean.csv", "sha256:bbbb2222") })
+              << step("train", { artifact(2, "clean.csv", "sha256:bbbb2222") },
+                     { artifact(3, "model.pkl", "sha256:cccc3333") }, "{\"lr\": 0.01}")
+              << step("stats", { artifact(2, "clean.csv", "sha256:bbbb2222") },
+                     { artifact(4, "stats.json", "sha256:dddd4444") })
+              << step("evaluate", { artifact(3, "model.pkl", "sha256:cccc3333") },
+                     { artifact(5, "report.json", "sha256:eeee5555") });
     return run;
 }
 
@@ -78,7 +81,8 @@ void TestPipelineGraph::edgesComeFromArtifacts()
     run.steps[4].after << QStringLiteral("stats"); // an explicit dependency as well
     const PipelineGraph g = buildPipelineGraph(run);
     QCOMPARE(g.stepCount(), 5);
-    QCOMPARE(edgeList(g), (QStringList { "clean->stats", "clean->train", "load->clean", "stats->evaluate", "train->evaluate" }));
+    QCOMPARE(edgeList(g),
+        (QStringList { "clean->stats", "clean->train", "load->clean", "stats->evaluate", "train->evaluate" }));
     for (const PipelineEdge& e : g.edges) {
         if (g.nodes[e.from].key == QLatin1String("load"))
             QCOMPARE(e.label, QStringLiteral("raw.csv aaaa1111"));
@@ -108,7 +112,8 @@ void TestPipelineGraph::oddInputIsDrawableWithWarnings()
 {
     RunRecord run = baseline();
     // A repeated name, a step that reads its own output, a link to an artifact that is gone.
-    run.steps << step("train", { artifact(2, "clean.csv", "sha256:bbbb2222") }, { artifact(6, "model2.pkl", "sha256:ffff6666") });
+    run.steps << step(
+        "train", { artifact(2, "clean.csv", "sha256:bbbb2222") }, { artifact(6, "model2.pkl", "sha256:ffff6666") });
     run.steps << step("loop", { artifact(7, "state.bin", "sha256:9999") }, { artifact(7, "state.bin", "sha256:9999") });
     run.steps << step("orphan", { ArtifactRecord { 42, QString(), QString(), -1 } }, {});
     const PipelineGraph g = buildPipelineGraph(run);

@@ -5,9 +5,9 @@
 #include "store/run_table.h"
 
 #include <QDateTime>
-#include <QTimeZone>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimeZone>
 
 using namespace reprise;
 
@@ -45,15 +45,18 @@ void TestQuery::initTestCase()
     };
     const QList<Spec> specs {
         { "resnet50-a", "vision", RunStatus::Finished, "2026-01-10T10:00:00", 7200,
-            { { "lr", "0.001" }, { "optimizer", "adam" }, { "batch", "64" } }, { { "val_acc", 0.93 } }, { { "team", "vision" } } },
+            { { "lr", "0.001" }, { "optimizer", "adam" }, { "batch", "64" } }, { { "val_acc", 0.93 } },
+            { { "team", "vision" } } },
         { "resnet18-b", "vision", RunStatus::Failed, "2025-12-20T08:00:00", 600,
-            { { "lr", "0.1" }, { "optimizer", "sgd" }, { "batch", "128" } }, { { "val_acc", 0.41 } }, { { "team", "vision" } } },
+            { { "lr", "0.1" }, { "optimizer", "sgd" }, { "batch", "128" } }, { { "val_acc", 0.41 } },
+            { { "team", "vision" } } },
         { "bert-base", "nlp", RunStatus::Finished, "2026-02-01T00:00:00", 30,
-            { { "lr", "3e-5" }, { "optimizer", "adamw" } }, { { "val_acc", 0.88 }, { "f1", 0.8 } }, { { "team", "nlp" } } },
+            { { "lr", "3e-5" }, { "optimizer", "adamw" } }, { { "val_acc", 0.88 }, { "f1", 0.8 } },
+            { { "team", "nlp" } } },
         { "lgbm \"quoted\"", "tabular", RunStatus::Killed, "2026-01-15T12:00:00", 4000,
             { { "lr", "fast" }, { "num_leaves", "31" } }, {}, {} },
-        { "sweep-9", "vision", RunStatus::Running, "2026-03-01T00:00:00", -1,
-            { { "lr", "0.01" } }, { { "val_acc", 0.5 } }, { { "team", "vision" } } },
+        { "sweep-9", "vision", RunStatus::Running, "2026-03-01T00:00:00", -1, { { "lr", "0.01" } },
+            { { "val_acc", 0.5 } }, { { "team", "vision" } } },
     };
     for (const Spec& spec : specs) {
         NewRun run;
@@ -96,7 +99,8 @@ void TestQuery::matches_data()
     QTest::newRow("numbers not text: 128 > 64") << "batch > 100" << QStringList { "resnet18-b" };
     QTest::newRow("text param") << "optimizer = adam" << QStringList { "resnet50-a" };
     QTest::newRow("text param in quotes") << "optimizer = 'adamw'" << QStringList { "bert-base" };
-    QTest::newRow("text never orders against a number") << "lr > 0" << QStringList { "bert-base", "resnet18-b", "resnet50-a", "sweep-9" };
+    QTest::newRow("text never orders against a number")
+        << "lr > 0" << QStringList { "bert-base", "resnet18-b", "resnet50-a", "sweep-9" };
     QTest::newRow("text compares as text") << "lr = fast" << QStringList { "lgbm \"quoted\"" };
     QTest::newRow("param prefix") << "param.num_leaves >= 31" << QStringList { "lgbm \"quoted\"" };
     QTest::newRow("metric") << "metric.val_acc >= 0.9" << QStringList { "resnet50-a" };
@@ -107,8 +111,10 @@ void TestQuery::matches_data()
     QTest::newRow("regex case-insensitive") << "name ~ RESNET5" << QStringList { "resnet50-a" };
     QTest::newRow("regex negated") << "name !~ '^res'" << QStringList { "bert-base", "lgbm \"quoted\"", "sweep-9" };
     QTest::newRow("escaped quote") << "name = \"lgbm \\\"quoted\\\"\"" << QStringList { "lgbm \"quoted\"" };
-    QTest::newRow("date") << "started > 2026-01-01" << QStringList { "bert-base", "lgbm \"quoted\"", "resnet50-a", "sweep-9" };
-    QTest::newRow("date and time") << "started >= 2026-01-15T12:00" << QStringList { "bert-base", "lgbm \"quoted\"", "sweep-9" };
+    QTest::newRow("date") << "started > 2026-01-01"
+                          << QStringList { "bert-base", "lgbm \"quoted\"", "resnet50-a", "sweep-9" };
+    QTest::newRow("date and time") << "started >= 2026-01-15T12:00"
+                                   << QStringList { "bert-base", "lgbm \"quoted\"", "sweep-9" };
     QTest::newRow("duration") << "duration > 1h" << QStringList { "lgbm \"quoted\"", "resnet50-a" };
     QTest::newRow("duration compound") << "duration >= 1h06m40s" << QStringList { "lgbm \"quoted\"", "resnet50-a" };
     QTest::newRow("running duration uses now") << "duration = 30m" << QStringList { "sweep-9" };
@@ -117,11 +123,12 @@ void TestQuery::matches_data()
     QTest::newRow("or") << "project = nlp or project = tabular" << QStringList { "bert-base", "lgbm \"quoted\"" };
     QTest::newRow("and binds tighter than or")
         << "project = nlp or project = vision and status = failed" << QStringList { "bert-base", "resnet18-b" };
-    QTest::newRow("parentheses")
-        << "(project = nlp or project = vision) and status = finished" << QStringList { "bert-base", "resnet50-a" };
+    QTest::newRow("parentheses") << "(project = nlp or project = vision) and status = finished"
+                                 << QStringList { "bert-base", "resnet50-a" };
     QTest::newRow("not") << "not tag.team = vision" << QStringList { "bert-base", "lgbm \"quoted\"" };
     QTest::newRow("not not") << "NOT not status = killed" << QStringList { "lgbm \"quoted\"" };
-    QTest::newRow("keywords any case") << "project = nlp OR project = tabular AND lr = fast" << QStringList { "bert-base", "lgbm \"quoted\"" };
+    QTest::newRow("keywords any case") << "project = nlp OR project = tabular AND lr = fast"
+                                       << QStringList { "bert-base", "lgbm \"quoted\"" };
     QTest::newRow("unknown param matches nothing") << "momentum > 0" << QStringList {};
     QTest::newRow("no spaces") << "lr<0.01" << QStringList { "bert-base", "resnet50-a" };
     QTest::newRow("double equals") << "optimizer == sgd" << QStringList { "resnet18-b" };
@@ -146,24 +153,42 @@ void TestQuery::errors_data()
     QTest::addColumn<int>("position");
     QTest::addColumn<QString>("message");
     QTest::addColumn<QString>("hint");
-    QTest::newRow("missing value") << "lr <" << 4 << "expected a value after '<'" << "lr < 0.01";
-    QTest::newRow("missing operator") << "lr 0.01" << 3 << "expected an operator after 'lr'" << "operators";
-    QTest::newRow("dangling and") << "lr < 1 and" << 10 << "expected a condition" << "e.g.";
-    QTest::newRow("leading and") << "and lr < 1" << 0 << "expected a field name" << "FIELD OP VALUE";
-    QTest::newRow("unclosed paren") << "(lr < 1" << 7 << "missing ')'" << "column 1";
-    QTest::newRow("extra paren") << "lr < 1)" << 6 << "unexpected ')'" << "matching";
-    QTest::newRow("missing join") << "lr < 1 status = failed" << 7 << "unexpected 'status'" << "'and' or 'or'";
-    QTest::newRow("unterminated string") << "name = \"abc" << 7 << "unterminated string" << "close it";
-    QTest::newRow("bang alone") << "lr ! 1" << 3 << "unknown operator '!'" << "!=";
-    QTest::newRow("bad date") << "started > 2026-13-45" << 10 << "not a valid date" << "YYYY-MM-DD";
-    QTest::newRow("date expected") << "started > yesterday" << 10 << "is not a date" << "YYYY-MM-DD";
-    QTest::newRow("duration expected") << "duration > long" << 11 << "is not a duration" << "1h30m";
-    QTest::newRow("metric needs a number") << "metric.acc > high" << 13 << "is not a number" << "metric.val_acc";
-    QTest::newRow("regex on a number") << "metric.acc ~ 9" << 13 << "matches text" << "compare numbers";
-    QTest::newRow("bad regex") << "name ~ \"(\"" << 7 << "invalid regular expression" << "escape";
-    QTest::newRow("unknown status") << "status = finised" << 9 << "unknown status 'finised'" << "running, finished";
-    QTest::newRow("prefix without key") << "metric. > 1" << 0 << "needs a key" << "metric.NAME";
-    QTest::newRow("keyword as value") << "name = and" << 7 << "found 'and'" << "quote it";
+    QTest::newRow("missing value") << "lr <" << 4 << "expected a value after '<'"
+                                   << "lr < 0.01";
+    QTest::newRow("missing operator") << "lr 0.01" << 3 << "expected an operator after 'lr'"
+                                      << "operators";
+    QTest::newRow("dangling and") << "lr < 1 and" << 10 << "expected a condition"
+                                  << "e.g.";
+    QTest::newRow("leading and") << "and lr < 1" << 0 << "expected a field name"
+                                 << "FIELD OP VALUE";
+    QTest::newRow("unclosed paren") << "(lr < 1" << 7 << "missing ')'"
+                                    << "column 1";
+    QTest::newRow("extra paren") << "lr < 1)" << 6 << "unexpected ')'"
+                                 << "matching";
+    QTest::newRow("missing join") << "lr < 1 status = failed" << 7 << "unexpected 'status'"
+                                  << "'and' or 'or'";
+    QTest::newRow("unterminated string") << "name = \"abc" << 7 << "unterminated string"
+                                         << "close it";
+    QTest::newRow("bang alone") << "lr ! 1" << 3 << "unknown operator '!'"
+                                << "!=";
+    QTest::newRow("bad date") << "started > 2026-13-45" << 10 << "not a valid date"
+                              << "YYYY-MM-DD";
+    QTest::newRow("date expected") << "started > yesterday" << 10 << "is not a date"
+                                   << "YYYY-MM-DD";
+    QTest::newRow("duration expected") << "duration > long" << 11 << "is not a duration"
+                                       << "1h30m";
+    QTest::newRow("metric needs a number") << "metric.acc > high" << 13 << "is not a number"
+                                           << "metric.val_acc";
+    QTest::newRow("regex on a number") << "metric.acc ~ 9" << 13 << "matches text"
+                                       << "compare numbers";
+    QTest::newRow("bad regex") << "name ~ \"(\"" << 7 << "invalid regular expression"
+                               << "escape";
+    QTest::newRow("unknown status") << "status = finised" << 9 << "unknown status 'finised'"
+                                    << "running, finished";
+    QTest::newRow("prefix without key") << "metric. > 1" << 0 << "needs a key"
+                                        << "metric.NAME";
+    QTest::newRow("keyword as value") << "name = and" << 7 << "found 'and'"
+                                      << "quote it";
 }
 
 void TestQuery::errors()
@@ -182,7 +207,8 @@ void TestQuery::errors()
 
 void TestQuery::columnsNamesWhatTheExpressionReads()
 {
-    auto query = Query::parse(QStringLiteral("lr < 1 and metric.acc > 0.5 or tag.team = x or param.lr = 2 or status = failed"));
+    auto query = Query::parse(
+        QStringLiteral("lr < 1 and metric.acc > 0.5 or tag.team = x or param.lr = 2 or status = failed"));
     QVERIFY(query);
     const RunTableColumns c = query->columns();
     QVERIFY(!c.allParams && !c.allMetrics && !c.allTags);

@@ -8,11 +8,9 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
-
-#include <sqlite3.h>
-
 #include <cmath>
 #include <limits>
+#include <sqlite3.h>
 
 using namespace reprise;
 
@@ -48,11 +46,12 @@ NewRun sampleRun()
     NewRun run;
     run.project = QStringLiteral("digits");
     run.name = QStringLiteral("sgd <b>bold</b>");
-    run.launch.argv = { QStringLiteral("python"), QStringLiteral("train.py"), QStringLiteral("--lr"), QStringLiteral("0.01") };
+    run.launch.argv
+        = { QStringLiteral("python"), QStringLiteral("train.py"), QStringLiteral("--lr"), QStringLiteral("0.01") };
     run.launch.workingDir = QStringLiteral("/work");
     run.launch.environment = { { QStringLiteral("PYTHONHASHSEED"), QStringLiteral("0") } };
-    run.code = { QStringLiteral("0123456789abcdef0123456789abcdef01234567"), QStringLiteral("main"), QStringLiteral("/work"), true,
-        QStringLiteral("diff --git a/x b/x\n") };
+    run.code = { QStringLiteral("0123456789abcdef0123456789abcdef01234567"), QStringLiteral("main"),
+        QStringLiteral("/work"), true, QStringLiteral("diff --git a/x b/x\n") };
     run.user = QStringLiteral("ada");
     run.host = QStringLiteral("elsewhere");
     run.pid = 4242;
@@ -97,8 +96,9 @@ void TestStore::roundTrip()
     QVERIFY(ref);
     QCOMPARE(ref->uuid.size(), 32);
     QVERIFY(store->setNotes(ref->rowId, QStringLiteral("first try\nwith two lines")));
-    QVERIFY(store->appendOutput(ref->rowId, { { QStringLiteral("stdout"), 1.0, QStringLiteral("hello\n") },
-                                               { QStringLiteral("stderr"), 2.0, QStringLiteral("oops\n") } }));
+    QVERIFY(store->appendOutput(ref->rowId,
+        { { QStringLiteral("stdout"), 1.0, QStringLiteral("hello\n") },
+            { QStringLiteral("stderr"), 2.0, QStringLiteral("oops\n") } }));
     QVERIFY(store->finishRun(ref->rowId, RunStatus::Failed, 3, 1780000100.0));
 
     auto loaded = store->loadRun(*ref);
@@ -306,9 +306,11 @@ void TestStore::migratesVersionOneToTheLatest()
     const QString path = dir.filePath(QStringLiteral("v1.db"));
     QVERIFY(schemaMigrations().size() >= 2);
     rawExec(path, schemaMigrations().front().sql);
-    rawExec(path, "PRAGMA user_version = 1; PRAGMA application_id = 1380995667;"
-                  "INSERT INTO projects(id, name, created_at) VALUES (1, 'old', 0);"
-                  "INSERT INTO runs(uuid, project_id, name, start_time) VALUES ('00112233445566778899aabbccddeeff', 1, 'kept', 5);");
+    rawExec(path,
+        "PRAGMA user_version = 1; PRAGMA application_id = 1380995667;"
+        "INSERT INTO projects(id, name, created_at) VALUES (1, 'old', 0);"
+        "INSERT INTO runs(uuid, project_id, name, start_time) VALUES ('00112233445566778899aabbccddeeff', 1, 'kept', "
+        "5);");
     QCOMPARE(rawCount(path, "SELECT count(*) FROM sqlite_master WHERE name = 'runs_start'"), 0);
     {
         // Reading does not migrate.
@@ -338,7 +340,11 @@ void TestStore::refusesToWriteANewerSchema()
         QVERIFY(store->createRun(sampleRun()));
     }
     rawExec(path, "PRAGMA user_version = 999");
-    const QByteArray before = [&] { QFile f(path); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+    const QByteArray before = [&] {
+        QFile f(path);
+        f.open(QIODevice::ReadOnly);
+        return f.readAll();
+    }();
     auto store = RunStore::open(path, OpenMode::ReadWrite);
     QVERIFY(store); // readable
     auto created = store->createRun(sampleRun());
@@ -347,7 +353,11 @@ void TestStore::refusesToWriteANewerSchema()
     QVERIFY(created.error().hint.contains(QStringLiteral("upgrade")));
     QCOMPARE(rawCount(path, "SELECT count(*) FROM runs"), 1);
     QCOMPARE(rawCount(path, "PRAGMA user_version"), 999);
-    const QByteArray after = [&] { QFile f(path); f.open(QIODevice::ReadOnly); return f.readAll(); }();
+    const QByteArray after = [&] {
+        QFile f(path);
+        f.open(QIODevice::ReadOnly);
+        return f.readAll();
+    }();
     QCOMPARE(after, before);
 }
 
@@ -355,7 +365,8 @@ void TestStore::refusesBadFiles_data()
 {
     QTest::addColumn<QByteArray>("content");
     QTest::addColumn<QString>("expected");
-    QTest::newRow("text file") << QByteArray("name,value\nlr,0.1\n").repeated(200) << QStringLiteral("not a SQLite database");
+    QTest::newRow("text file") << QByteArray("name,value\nlr,0.1\n").repeated(200)
+                               << QStringLiteral("not a SQLite database");
     QTest::newRow("random bytes") << QByteArray(8192, '\x7f') << QStringLiteral("not a SQLite database");
     QTest::newRow("foreign sqlite") << QByteArray("foreign") << QStringLiteral("not a Reprise run database");
     QTest::newRow("truncated") << QByteArray("truncate") << QStringLiteral("damaged");
@@ -391,7 +402,10 @@ void TestStore::refusesBadFiles()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(content);
     }
-    const QByteArray before = [&] { QFile f(path); return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray(); }();
+    const QByteArray before = [&] {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }();
     for (OpenMode mode : { OpenMode::ReadOnly, OpenMode::ReadWrite }) {
         auto store = RunStore::open(path, mode);
         QVERIFY(!store);
@@ -400,7 +414,10 @@ void TestStore::refusesBadFiles()
         QVERIFY(!store.error().hint.isEmpty());
     }
     // Refusing touches nothing (and creates nothing for a missing file).
-    const QByteArray after = [&] { QFile f(path); return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray(); }();
+    const QByteArray after = [&] {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }();
     QCOMPARE(after, before);
     QCOMPARE(QFile::exists(path), !content.isEmpty());
 }
@@ -551,15 +568,24 @@ void TestStore::inferParamTypes_data()
 {
     QTest::addColumn<QString>("text");
     QTest::addColumn<QString>("type");
-    QTest::newRow("int") << "32" << "int";
-    QTest::newRow("negative int") << "-3" << "int";
-    QTest::newRow("float") << "0.01" << "float";
-    QTest::newRow("exponent") << "3e-5" << "float";
-    QTest::newRow("bool") << "true" << "bool";
-    QTest::newRow("json") << "[1, 2]" << "json";
-    QTest::newRow("broken json") << "[1, 2" << "str";
-    QTest::newRow("text") << "adam" << "str";
-    QTest::newRow("empty") << "" << "str";
+    QTest::newRow("int") << "32"
+                         << "int";
+    QTest::newRow("negative int") << "-3"
+                                  << "int";
+    QTest::newRow("float") << "0.01"
+                           << "float";
+    QTest::newRow("exponent") << "3e-5"
+                              << "float";
+    QTest::newRow("bool") << "true"
+                          << "bool";
+    QTest::newRow("json") << "[1, 2]"
+                          << "json";
+    QTest::newRow("broken json") << "[1, 2"
+                                 << "str";
+    QTest::newRow("text") << "adam"
+                          << "str";
+    QTest::newRow("empty") << ""
+                           << "str";
 }
 
 void TestStore::inferParamTypes()

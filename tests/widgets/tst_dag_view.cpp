@@ -36,9 +36,12 @@ RunRecord pipeline()
         return s;
     };
     run.steps << step("load", {}, { artifact(1, "data/raw.csv", "sha256:1111aaaa2222") }, 0)
-              << step("clean", { artifact(1, "data/raw.csv", "sha256:1111aaaa2222") }, { artifact(2, "data/clean.csv", "sha256:3333bbbb") }, 30)
-              << step("train", { artifact(2, "data/clean.csv", "sha256:3333bbbb") }, { artifact(3, "model.pkl", "sha256:4444cccc") }, 60)
-              << step("report", { artifact(2, "data/clean.csv", "sha256:3333bbbb") }, { artifact(4, "report.html", "sha256:5555dddd") }, 60);
+              << step("clean", { artifact(1, "data/raw.csv", "sha256:1111aaaa2222") },
+                     { artifact(2, "data/clean.csv", "sha256:3333bbbb") }, 30)
+              << step("train", { artifact(2, "data/clean.csv", "sha256:3333bbbb") },
+                     { artifact(3, "model.pkl", "sha256:4444cccc") }, 60)
+              << step("report", { artifact(2, "data/clean.csv", "sha256:3333bbbb") },
+                     { artifact(4, "report.html", "sha256:5555dddd") }, 60);
     run.steps[0].cached = true;
     return run;
 }
@@ -139,7 +142,8 @@ void TestDagView::diffOfTwoRuns()
     DagView view;
     view.show();
     QVERIFY(show(view, [&] { view.showDiff(pipeline(), after); }));
-    QVERIFY2(view.message().contains(QStringLiteral("3 unchanged, 1 changed, 0 added, 0 removed")), qPrintable(view.message()));
+    QVERIFY2(view.message().contains(QStringLiteral("3 unchanged, 1 changed, 0 added, 0 removed")),
+        qPrintable(view.message()));
     QVERIFY(view.message().contains(QStringLiteral("outputs first differ at 'train'")));
     view.scene()->selectNode(2);
     QVERIFY(view.stepDetails().contains(QStringLiteral("param seed: 1 → 2")));

@@ -7,7 +7,6 @@
 #include <QGraphicsSimpleTextItem>
 #include <QPainter>
 #include <QStyleOptionGraphicsItem>
-
 #include <cmath>
 
 namespace reprise {
@@ -56,12 +55,14 @@ namespace {
                 m_subtitle = shortHash(node.artifact.hash);
             } else {
                 const double seconds = node.step.endTime - node.step.startTime;
-                m_subtitle = node.step.status + (std::isnan(seconds) ? QString() : QStringLiteral(" · ") + formatDuration(seconds));
+                m_subtitle = node.step.status
+                    + (std::isnan(seconds) ? QString() : QStringLiteral(" · ") + formatDuration(seconds));
                 if (node.change != StepChange::None)
                     m_subtitle += QStringLiteral(" · ") + toString(node.change);
                 m_cached = node.step.cached;
             }
-            setToolTip(QString(node.label + (node.reasons.isEmpty() ? QString() : u'\n' + node.reasons.join(u'\n'))).toHtmlEscaped());
+            setToolTip(QString(node.label + (node.reasons.isEmpty() ? QString() : u'\n' + node.reasons.join(u'\n')))
+                           .toHtmlEscaped());
         }
 
         QRectF boundingRect() const override { return QRectF(QPointF(-3, -3), m_size + QSizeF(6, 6)); }
@@ -72,12 +73,16 @@ namespace {
             // Zoomed far out, text would be unreadable: a plain card is all that is drawn.
             const double detail = option->levelOfDetailFromTransform(painter->worldTransform());
             if (detail < 0.4) {
-                painter->setPen(isSelected() || m_emphasis ? QPen(isSelected() ? QColor(0x1f, 0x6f, 0xeb) : QColor(0xc0, 0x39, 0x2b), 3) : QPen(QColor(0x80, 0x80, 0x80)));
+                painter->setPen(isSelected() || m_emphasis
+                        ? QPen(isSelected() ? QColor(0x1f, 0x6f, 0xeb) : QColor(0xc0, 0x39, 0x2b), 3)
+                        : QPen(QColor(0x80, 0x80, 0x80)));
                 painter->setBrush(m_fill);
                 painter->drawRect(r);
                 return;
             }
-            QPen pen(isSelected() ? QColor(0x1f, 0x6f, 0xeb) : m_emphasis ? QColor(0xc0, 0x39, 0x2b) : QColor(0x80, 0x80, 0x80));
+            QPen pen(isSelected() ? QColor(0x1f, 0x6f, 0xeb)
+                    : m_emphasis  ? QColor(0xc0, 0x39, 0x2b)
+                                  : QColor(0x80, 0x80, 0x80));
             pen.setWidthF(isSelected() || m_emphasis ? 3 : 1);
             if (m_artifact)
                 pen.setStyle(Qt::DashLine);
@@ -90,12 +95,14 @@ namespace {
             painter->setFont(font);
             const QFontMetricsF metrics(font);
             const QRectF text = r.adjusted(8, 4, -8, -4);
-            painter->drawText(QRectF(text.left(), text.top(), text.width(), text.height() / 2), Qt::AlignLeft | Qt::AlignVCenter,
+            painter->drawText(QRectF(text.left(), text.top(), text.width(), text.height() / 2),
+                Qt::AlignLeft | Qt::AlignVCenter,
                 metrics.elidedText(m_title, Qt::ElideMiddle, text.width() - (m_cached ? 52 : 0)));
             font.setBold(false);
             painter->setFont(font);
             painter->setPen(QColor(0x44, 0x44, 0x44));
-            painter->drawText(QRectF(text.left(), text.center().y(), text.width(), text.height() / 2), Qt::AlignLeft | Qt::AlignVCenter,
+            painter->drawText(QRectF(text.left(), text.center().y(), text.width(), text.height() / 2),
+                Qt::AlignLeft | Qt::AlignVCenter,
                 QFontMetricsF(font).elidedText(m_subtitle, Qt::ElideRight, text.width()));
             if (m_cached) {
                 const QRectF badge(r.right() - 56, r.top() + 5, 50, 16);

@@ -21,7 +21,6 @@
 #include <QVBoxLayout>
 #include <QWheelEvent>
 #include <QtConcurrent>
-
 #include <cmath>
 
 namespace reprise {
@@ -37,7 +36,8 @@ namespace {
     {
         QString out;
         for (const ArtifactRecord& a : list) {
-            out += QStringLiteral("    ") + (a.path.isEmpty() ? QStringLiteral("(missing artifact #%1)").arg(a.id) : a.path);
+            out += QStringLiteral("    ")
+                + (a.path.isEmpty() ? QStringLiteral("(missing artifact #%1)").arg(a.id) : a.path);
             if (!a.hash.isEmpty())
                 out += QStringLiteral("  ") + a.hash;
             if (a.size >= 0)
@@ -106,8 +106,8 @@ private:
     QRectF toOverview(const QRectF& scene) const
     {
         const double sx = m_target.width() / m_source.width(), sy = m_target.height() / m_source.height();
-        return QRectF(m_target.left() + (scene.left() - m_source.left()) * sx, m_target.top() + (scene.top() - m_source.top()) * sy,
-            scene.width() * sx, scene.height() * sy);
+        return QRectF(m_target.left() + (scene.left() - m_source.left()) * sx,
+            m_target.top() + (scene.top() - m_source.top()) * sy, scene.width() * sx, scene.height() * sy);
     }
 
     QGraphicsView* m_view;
@@ -144,7 +144,8 @@ DagView::DagView(QWidget* parent)
     m_details->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_details->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_details->setAccessibleName(tr("Step details"));
-    m_details->setPlaceholderText(tr("Select a step (click, or Tab and the arrow keys) to see its command, params, inputs, outputs and log."));
+    m_details->setPlaceholderText(
+        tr("Select a step (click, or Tab and the arrow keys) to see its command, params, inputs, outputs and log."));
 
     auto* fitButton = new QPushButton(tr("Fit"), this);
     fitButton->setToolTip(tr("Fit the whole pipeline into view (F)"));
@@ -174,15 +175,9 @@ DagView::DagView(QWidget* parent)
     clear(tr("Select a run to see its pipeline."));
 }
 
-QString DagView::message() const
-{
-    return m_message->text();
-}
+QString DagView::message() const { return m_message->text(); }
 
-QString DagView::stepDetails() const
-{
-    return m_details->toPlainText();
-}
+QString DagView::stepDetails() const { return m_details->toPlainText(); }
 
 void DagView::clear(const QString& message)
 {
@@ -274,8 +269,9 @@ void DagView::showGraph(const PipelineGraph& graph, const Result<DagLayout>& lay
                        .arg(counts[int(StepChange::Added)])
                        .arg(counts[int(StepChange::Removed)]);
         summary += tr(" (yellow changed, green added, red removed, grey unchanged)");
-        summary += graph.firstDivergence.isEmpty() ? tr("; no step's outputs differ")
-                                                   : tr("; outputs first differ at '%1' (red outline)").arg(graph.firstDivergence);
+        summary += graph.firstDivergence.isEmpty()
+            ? tr("; no step's outputs differ")
+            : tr("; outputs first differ at '%1' (red outline)").arg(graph.firstDivergence);
     }
     notes.prepend(summary);
     notes << graph.warnings;
@@ -305,14 +301,16 @@ void DagView::buildTimeline(const PipelineGraph& graph)
         if (n.kind != PipelineNode::Kind::Step)
             continue;
         const double y = row++ * rowHeight;
-        auto* label = m_timelineScene->addSimpleText(QFontMetricsF(font()).elidedText(n.label, Qt::ElideMiddle, labelWidth - 10));
+        auto* label = m_timelineScene->addSimpleText(
+            QFontMetricsF(font()).elidedText(n.label, Qt::ElideMiddle, labelWidth - 10));
         label->setPos(0, y + 3);
         if (std::isnan(n.step.startTime))
             continue;
         const double start = (n.step.startTime - t0) * scale;
         const double end = std::isnan(n.step.endTime) ? start + 2 : (n.step.endTime - t0) * scale;
-        auto* bar = m_timelineScene->addRect(QRectF(labelWidth + start, y + 3, std::max(2.0, end - start), rowHeight - 6),
-            QPen(QColor(0x80, 0x80, 0x80)), nodeColour(n));
+        auto* bar
+            = m_timelineScene->addRect(QRectF(labelWidth + start, y + 3, std::max(2.0, end - start), rowHeight - 6),
+                QPen(QColor(0x80, 0x80, 0x80)), nodeColour(n));
         bar->setToolTip(QString(n.label + u'\n' + formatDuration(n.step.endTime - n.step.startTime)).toHtmlEscaped());
     }
     // A time axis with a few labelled ticks.
@@ -353,15 +351,23 @@ void DagView::showStep(int node)
     const PipelineNode& n = m_scene->graph().nodes[size_t(node)];
     QString text;
     if (n.kind == PipelineNode::Kind::Artifact) {
-        text = tr("artifact  %1\nhash      %2\nsize      %3\n").arg(n.label, n.artifact.hash, n.artifact.size >= 0 ? QString::number(n.artifact.size) : tr("unknown"));
+        text = tr("artifact  %1\nhash      %2\nsize      %3\n")
+                   .arg(n.label, n.artifact.hash,
+                       n.artifact.size >= 0 ? QString::number(n.artifact.size) : tr("unknown"));
     } else {
         const StepRecord& s = n.step;
         text = tr("step      %1\nstatus    %2%3\n").arg(n.label, s.status, s.cached ? tr(" (cached)") : QString());
         if (!std::isnan(s.startTime))
-            text += tr("started   %1\nduration  %2\n").arg(formatTime(s.startTime), formatDuration(s.endTime - s.startTime));
-        text += tr("command   %1\nparams    %2\n").arg(s.command.isEmpty() ? tr("(none recorded)") : s.command, s.paramsJson);
+            text += tr("started   %1\nduration  %2\n")
+                        .arg(formatTime(s.startTime), formatDuration(s.endTime - s.startTime));
+        text += tr("command   %1\nparams    %2\n")
+                    .arg(s.command.isEmpty() ? tr("(none recorded)") : s.command, s.paramsJson);
         if (n.change != StepChange::None) {
-            text += tr("\ncompared  %1%2\n").arg(toString(n.change), n.firstDivergence ? tr(" — outputs differ first here") : n.outputsDiffer ? tr(" — outputs differ") : QString());
+            text += tr("\ncompared  %1%2\n")
+                        .arg(toString(n.change),
+                            n.firstDivergence     ? tr(" — outputs differ first here")
+                                : n.outputsDiffer ? tr(" — outputs differ")
+                                                  : QString());
             for (const QString& r : n.reasons)
                 text += QStringLiteral("    ") + r + u'\n';
         }

@@ -4,7 +4,6 @@
 #include "store/run_types.h"
 
 #include <QWidget>
-
 #include <optional>
 
 class QCheckBox;

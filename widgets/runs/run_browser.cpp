@@ -10,7 +10,6 @@
 #include <QMenu>
 #include <QTableView>
 #include <QVBoxLayout>
-
 #include <unordered_set>
 
 namespace reprise {
@@ -75,7 +74,8 @@ void RunBrowser::applyFilter()
 {
     const QString text = m_filter->text();
     if (auto st = m_proxy->setFilterText(text); !st) {
-        m_filterError->setText(st.error().message + (st.error().hint.isEmpty() ? QString() : QStringLiteral(" — ") + st.error().hint));
+        m_filterError->setText(
+            st.error().message + (st.error().hint.isEmpty() ? QString() : QStringLiteral(" — ") + st.error().hint));
         m_filterError->show();
         return;
     }
@@ -83,10 +83,7 @@ void RunBrowser::applyFilter()
     m_filterError->hide();
 }
 
-QString RunBrowser::filterError() const
-{
-    return m_filterError->text();
-}
+QString RunBrowser::filterError() const { return m_filterError->text(); }
 
 QString RunBrowser::columnId(int column) const
 {
@@ -149,7 +146,8 @@ void RunBrowser::selectRunIds(const QStringList& ids)
         const int lastColumn = m_proxy->columnCount() - 1;
         for (size_t row = 0; row < table->rowCount(); ++row) {
             const QString& uuid = table->uuids[row];
-            const bool wanted = std::any_of(ids.begin(), ids.end(), [&](const QString& id) { return !id.isEmpty() && uuid.startsWith(id); });
+            const bool wanted = std::any_of(
+                ids.begin(), ids.end(), [&](const QString& id) { return !id.isEmpty() && uuid.startsWith(id); });
             if (!wanted)
                 continue;
             const QModelIndex proxyIndex = m_proxy->mapFromSource(m_model->index(int(row), 0));

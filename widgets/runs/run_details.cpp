@@ -27,14 +27,8 @@ void RunDetails::showRun(const RunRecord& run, const QList<OutputChunk>& output)
     m_text->setPlainText(describeRun(run, output));
 }
 
-void RunDetails::showMessage(const QString& text)
-{
-    m_text->setPlainText(text);
-}
+void RunDetails::showMessage(const QString& text) { m_text->setPlainText(text); }
 
-QString RunDetails::text() const
-{
-    return m_text->toPlainText();
-}
+QString RunDetails::text() const { return m_text->toPlainText(); }
 
 } // namespace reprise

@@ -67,8 +67,8 @@ namespace {
     }
 
     /// Crossings between two adjacent layers: inversions among edges sorted by upper position.
-    long long crossingsBetween(const std::vector<int>& upper, const std::vector<std::vector<int>>& succ,
-        const std::vector<int>& pos)
+    long long crossingsBetween(
+        const std::vector<int>& upper, const std::vector<std::vector<int>>& succ, const std::vector<int>& pos)
     {
         std::vector<std::pair<int, int>> ends;
         for (int u : upper) {
@@ -137,7 +137,10 @@ Result<DagLayout> layoutDag(const DagLayoutInput& input, const DagLayoutOptions&
     std::vector<std::pair<int, int>> edges;
     for (const auto& e : input.edges) {
         if (e.first < 0 || e.second < 0 || e.first >= n || e.second >= n)
-            return Error { QStringLiteral("pipeline graph: an edge refers to node %1, but there are %2 nodes").arg(std::max(e.first, e.second)).arg(n), {} };
+            return Error { QStringLiteral("pipeline graph: an edge refers to node %1, but there are %2 nodes")
+                               .arg(std::max(e.first, e.second))
+                               .arg(n),
+                {} };
         if (e.first == e.second) {
             ++layout.ignoredSelfLoops;
             continue;
@@ -269,9 +272,11 @@ Result<DagLayout> layoutDag(const DagLayoutInput& input, const DagLayoutOptions&
     layout.crossings = int(best);
 
     // Horizontal: each layer as wide as its widest node, nodes centred in it.
-    std::vector<double> layerX(static_cast<size_t>(layout.layerCount), 0.0), layerWidth(static_cast<size_t>(layout.layerCount), 0.0);
+    std::vector<double> layerX(static_cast<size_t>(layout.layerCount), 0.0),
+        layerWidth(static_cast<size_t>(layout.layerCount), 0.0);
     for (int v = 0; v < n; ++v)
-        layerWidth[size_t(layout.layer[size_t(v)])] = std::max(layerWidth[size_t(layout.layer[size_t(v)])], input.sizes[size_t(v)].width());
+        layerWidth[size_t(layout.layer[size_t(v)])]
+            = std::max(layerWidth[size_t(layout.layer[size_t(v)])], input.sizes[size_t(v)].width());
     for (int l = 1; l < layout.layerCount; ++l)
         layerX[size_t(l)] = layerX[size_t(l - 1)] + layerWidth[size_t(l - 1)] + options.layerGap;
 
@@ -313,7 +318,8 @@ Result<DagLayout> layoutDag(const DagLayoutInput& input, const DagLayoutOptions&
                 }
                 desired[k] = count ? sum / count : centre[size_t(v)];
                 if (k + 1 < nodes.size())
-                    minDistance[k] = height(v) / 2 + height(nodes[k + 1]) / 2 + (v >= n || nodes[k + 1] >= n ? options.nodeGap / 2 : options.nodeGap);
+                    minDistance[k] = height(v) / 2 + height(nodes[k + 1]) / 2
+                        + (v >= n || nodes[k + 1] >= n ? options.nodeGap / 2 : options.nodeGap);
             }
             const std::vector<double> placed = isotonicPlace(desired, minDistance);
             for (size_t k = 0; k < nodes.size(); ++k)
@@ -352,7 +358,8 @@ Result<DagLayout> layoutDag(const DagLayoutInput& input, const DagLayoutOptions&
         route.points.push_back(QPointF(from.x() + fromSize.width(), from.y() + fromSize.height() / 2));
         for (int d : chains[e]) {
             const int l = layerOf[size_t(d)];
-            route.points.push_back(QPointF(std::round(layerX[size_t(l)] + layerWidth[size_t(l)] / 2), std::round(centre[size_t(d)] - top)));
+            route.points.push_back(QPointF(
+                std::round(layerX[size_t(l)] + layerWidth[size_t(l)] / 2), std::round(centre[size_t(d)] - top)));
         }
         const QPointF to = layout.position[size_t(v)];
         route.points.push_back(QPointF(to.x(), to.y() + input.sizes[size_t(v)].height() / 2));

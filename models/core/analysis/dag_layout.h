@@ -5,7 +5,6 @@
 #include <QPointF>
 #include <QSizeF>
 #include <QStringList>
-
 #include <utility>
 #include <vector>
 

@@ -4,7 +4,6 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSet>
-
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -61,12 +60,15 @@ namespace {
             const StepRecord& step = run.steps[i];
             for (const ArtifactRecord& a : step.inputs) {
                 if (a.path.isEmpty() && warnings)
-                    *warnings << QStringLiteral("step '%1' refers to artifact #%2, which is not recorded").arg(step.name).arg(a.id);
+                    *warnings << QStringLiteral("step '%1' refers to artifact #%2, which is not recorded")
+                                     .arg(step.name)
+                                     .arg(a.id);
                 auto [from, to] = producers.equal_range(artifactKey(a));
                 for (auto it = from; it != to; ++it) {
                     if (it->second == i) {
                         if (warnings)
-                            *warnings << QStringLiteral("step '%1' reads its own output '%2'; that loop is not drawn").arg(step.name, a.path);
+                            *warnings << QStringLiteral("step '%1' reads its own output '%2'; that loop is not drawn")
+                                             .arg(step.name, a.path);
                         continue;
                     }
                     if (seen.insert({ it->second, i }).second)
@@ -108,8 +110,12 @@ namespace {
             for (const QString& k : keys) {
                 if (pa.value(k) != pb.value(k)) {
                     auto text = [](const QJsonValue& v) {
-                        return v.isUndefined() ? QStringLiteral("(unset)")
-                                               : QString::fromUtf8(QJsonDocument(QJsonObject { { QStringLiteral("v"), v } }).toJson(QJsonDocument::Compact)).mid(5).chopped(1);
+                        return v.isUndefined()
+                            ? QStringLiteral("(unset)")
+                            : QString::fromUtf8(QJsonDocument(QJsonObject { { QStringLiteral("v"), v } })
+                                                    .toJson(QJsonDocument::Compact))
+                                  .mid(5)
+                                  .chopped(1);
                     };
                     reasons << QStringLiteral("param %1: %2 → %3").arg(k, text(pa.value(k)), text(pb.value(k)));
                 }
@@ -164,7 +170,8 @@ QString shortHash(const QString& hash)
 
 int PipelineGraph::stepCount() const
 {
-    return int(std::count_if(nodes.begin(), nodes.end(), [](const PipelineNode& n) { return n.kind == PipelineNode::Kind::Step; }));
+    return int(std::count_if(
+        nodes.begin(), nodes.end(), [](const PipelineNode& n) { return n.kind == PipelineNode::Kind::Step; }));
 }
 
 PipelineGraph buildPipelineGraph(const RunRecord& run, bool artifactNodes)

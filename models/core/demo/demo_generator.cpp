@@ -8,7 +8,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -41,8 +40,7 @@ namespace {
             return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
         }
         bool chance(double p) { return uniform() < p; }
-        template <typename T>
-        const T& pick(const QList<T>& list)
+        template <typename T> const T& pick(const QList<T>& list)
         {
             return list[qsizetype(next() % quint64(list.size()))];
         }
@@ -116,9 +114,9 @@ namespace {
         auto quantile = [&](double q) { return values.empty() ? 0 : values[size_t(q * double(values.size() - 1))]; };
         QJsonObject stats { { QStringLiteral("mean"), mean },
             { QStringLiteral("std"), values.size() > 1 ? std::sqrt(sq / double(values.size() - 1)) : 0.0 },
-            { QStringLiteral("min"), values.empty() ? 0 : values.front() },
-            { QStringLiteral("p25"), quantile(0.25) }, { QStringLiteral("p50"), quantile(0.5) },
-            { QStringLiteral("p75"), quantile(0.75) }, { QStringLiteral("max"), values.empty() ? 0 : values.back() } };
+            { QStringLiteral("min"), values.empty() ? 0 : values.front() }, { QStringLiteral("p25"), quantile(0.25) },
+            { QStringLiteral("p50"), quantile(0.5) }, { QStringLiteral("p75"), quantile(0.75) },
+            { QStringLiteral("max"), values.empty() ? 0 : values.back() } };
         p.statsJson = QString::fromUtf8(QJsonDocument(stats).toJson(QJsonDocument::Compact));
         QJsonArray sample;
         for (double v : values)
@@ -140,9 +138,10 @@ namespace {
         QJsonObject countObject;
         for (auto it = counts.begin(); it != counts.end(); ++it)
             countObject.insert(it.key(), it.value());
-        p.statsJson = QString::fromUtf8(QJsonDocument(QJsonObject { { QStringLiteral("counts"), countObject },
-                                                          { QStringLiteral("distinct"), int(counts.size()) } })
-                                            .toJson(QJsonDocument::Compact));
+        p.statsJson = QString::fromUtf8(QJsonDocument(
+            QJsonObject { { QStringLiteral("counts"), countObject },
+                { QStringLiteral("distinct"),
+                    int(counts.size()) } }).toJson(QJsonDocument::Compact));
         p.sampleJson = sampleJson(QJsonArray::fromStringList(values));
         return p;
     }
@@ -165,10 +164,10 @@ namespace {
             charges.push_back(std::max(5.0, 65 + 25 * rng.normal() + 30 * drift));
             const double u = rng.uniform();
             contract << (u < 0.5 + 0.3 * drift ? QStringLiteral("month-to-month")
-                             : u < 0.8 + 0.1 * drift ? QStringLiteral("one-year")
-                                                     : QStringLiteral("two-year"));
-            region << rng.pick(QList<QString> { QStringLiteral("north"), QStringLiteral("south"),
-                QStringLiteral("east"), QStringLiteral("west") });
+                    : u < 0.8 + 0.1 * drift    ? QStringLiteral("one-year")
+                                               : QStringLiteral("two-year"));
+            region << rng.pick(QList<QString> {
+                QStringLiteral("north"), QStringLiteral("south"), QStringLiteral("east"), QStringLiteral("west") });
         }
         d.profiles << numericProfile(QStringLiteral("age"), age, 0)
                    << numericProfile(QStringLiteral("tenure_months"), tenure, rng.integer(0, 5))
@@ -219,8 +218,8 @@ namespace {
                 const int projectIndex = fraction < 0.35 ? 0 : fraction < 0.6 ? 1 : fraction < 0.85 ? 2 : 3;
                 const int indexInProject = i - int(std::ceil(runCount * bounds[projectIndex]));
                 // About one run in 25 reproduces an earlier run of the same project.
-                const bool rerun = !originals.isEmpty() && m_rng.chance(0.04)
-                    && originalSpecs.last().project == recipe.project;
+                const bool rerun
+                    = !originals.isEmpty() && m_rng.chance(0.04) && originalSpecs.last().project == recipe.project;
                 auto st = rerun ? writeRerun(originals.last(), originalSpecs.last(), fraction)
                                 : writeRun(recipe, indexInProject, fraction, originals, originalSpecs);
                 if (!st)
@@ -235,8 +234,10 @@ namespace {
             NewRun run;
             run.uuid = m_rng.hex(32);
             run.project = recipe.project;
-            run.user = m_rng.pick(QList<QString> { QStringLiteral("ada"), QStringLiteral("grace"), QStringLiteral("alan") });
-            run.host = m_rng.pick(QList<QString> { QStringLiteral("ws-ada"), QStringLiteral("gpu-node-1"), QStringLiteral("gpu-node-2") });
+            run.user
+                = m_rng.pick(QList<QString> { QStringLiteral("ada"), QStringLiteral("grace"), QStringLiteral("alan") });
+            run.host = m_rng.pick(QList<QString> {
+                QStringLiteral("ws-ada"), QStringLiteral("gpu-node-1"), QStringLiteral("gpu-node-2") });
             run.pid = m_rng.integer(1000, 60000);
             run.startTime = kDemoEnd - 120 * 86400.0 * (1.0 - fraction) + m_rng.uniform(0, 3600);
             run.launch.workingDir = recipe.cwd;
@@ -259,8 +260,8 @@ namespace {
             return run;
         }
 
-        Status writeRun(const Recipe& recipe, int index, double fraction, QList<RunRef>& originals,
-            QList<NewRun>& originalSpecs)
+        Status writeRun(
+            const Recipe& recipe, int index, double fraction, QList<RunRef>& originals, QList<NewRun>& originalSpecs)
         {
             NewRun run = baseRun(recipe, fraction);
             const int seed = index % 3;
@@ -270,33 +271,51 @@ namespace {
                 const QString optimizer = m_rng.pick(QList<QString> { QStringLiteral("sgd"), QStringLiteral("adam") });
                 run.params = { { QStringLiteral("lr"), ParamValue { QString::number(lr), QStringLiteral("float") } },
                     { QStringLiteral("optimizer"), ParamValue { optimizer, QStringLiteral("str") } },
-                    { QStringLiteral("batch_size"), ParamValue { QString::number(m_rng.pick(QList<int> { 32, 64, 128 })), QStringLiteral("int") } },
-                    { QStringLiteral("hidden"), ParamValue { QString::number(m_rng.pick(QList<int> { 64, 128, 256 })), QStringLiteral("int") } },
+                    { QStringLiteral("batch_size"),
+                        ParamValue { QString::number(m_rng.pick(QList<int> { 32, 64, 128 })), QStringLiteral("int") } },
+                    { QStringLiteral("hidden"),
+                        ParamValue {
+                            QString::number(m_rng.pick(QList<int> { 64, 128, 256 })), QStringLiteral("int") } },
                     { QStringLiteral("seed"), ParamValue { QString::number(seed), QStringLiteral("int") } } };
                 run.name = QStringLiteral("mlp-%1-lr%2").arg(optimizer).arg(lr);
                 run.tags = { { QStringLiteral("team"), QStringLiteral("vision") } };
             } else if (recipe.project == QLatin1String("cifar-resnet")) {
                 const int depth = m_rng.pick(QList<int> { 18, 34, 50 });
-                run.params = { { QStringLiteral("lr"), ParamValue { QString::number(m_rng.pick(QList<double> { 0.05, 0.1, 0.2 })), QStringLiteral("float") } },
+                run.params = { { QStringLiteral("lr"),
+                                   ParamValue { QString::number(m_rng.pick(QList<double> { 0.05, 0.1, 0.2 })),
+                                       QStringLiteral("float") } },
                     { QStringLiteral("depth"), ParamValue { QString::number(depth), QStringLiteral("int") } },
-                    { QStringLiteral("weight_decay"), ParamValue { QStringLiteral("0.0005"), QStringLiteral("float") } },
-                    { QStringLiteral("augment"), ParamValue { m_rng.chance(0.5) ? QStringLiteral("true") : QStringLiteral("false"), QStringLiteral("bool") } },
+                    { QStringLiteral("weight_decay"),
+                        ParamValue { QStringLiteral("0.0005"), QStringLiteral("float") } },
+                    { QStringLiteral("augment"),
+                        ParamValue { m_rng.chance(0.5) ? QStringLiteral("true") : QStringLiteral("false"),
+                            QStringLiteral("bool") } },
                     { QStringLiteral("seed"), ParamValue { QString::number(seed), QStringLiteral("int") } } };
                 run.name = QStringLiteral("resnet%1").arg(depth);
-                run.tags = { { QStringLiteral("team"), QStringLiteral("vision") }, { QStringLiteral("gpu"), QStringLiteral("a100") } };
+                run.tags = { { QStringLiteral("team"), QStringLiteral("vision") },
+                    { QStringLiteral("gpu"), QStringLiteral("a100") } };
             } else if (recipe.project == QLatin1String("churn-forecast")) {
-                run.params = { { QStringLiteral("learning_rate"), ParamValue { QString::number(m_rng.pick(QList<double> { 0.03, 0.05, 0.1 })), QStringLiteral("float") } },
-                    { QStringLiteral("num_leaves"), ParamValue { QString::number(m_rng.pick(QList<int> { 15, 31, 63 })), QStringLiteral("int") } },
+                run.params = { { QStringLiteral("learning_rate"),
+                                   ParamValue { QString::number(m_rng.pick(QList<double> { 0.03, 0.05, 0.1 })),
+                                       QStringLiteral("float") } },
+                    { QStringLiteral("num_leaves"),
+                        ParamValue { QString::number(m_rng.pick(QList<int> { 15, 31, 63 })), QStringLiteral("int") } },
                     { QStringLiteral("rounds"), ParamValue { QStringLiteral("300"), QStringLiteral("int") } },
                     { QStringLiteral("seed"), ParamValue { QString::number(seed), QStringLiteral("int") } } };
                 run.name = QStringLiteral("lgbm-retrain-%1").arg(index + 1, 3, 10, QLatin1Char('0'));
                 run.tags = { { QStringLiteral("team"), QStringLiteral("tabular") } };
             } else {
-                run.params = { { QStringLiteral("lr"), ParamValue { QString::number(m_rng.pick(QList<double> { 2e-5, 3e-5, 5e-5 })), QStringLiteral("float") } },
-                    { QStringLiteral("model"), ParamValue { m_rng.pick(QList<QString> { QStringLiteral("bert-base-uncased"), QStringLiteral("distilbert-base-uncased") }), QStringLiteral("str") } },
+                run.params = { { QStringLiteral("lr"),
+                                   ParamValue { QString::number(m_rng.pick(QList<double> { 2e-5, 3e-5, 5e-5 })),
+                                       QStringLiteral("float") } },
+                    { QStringLiteral("model"),
+                        ParamValue { m_rng.pick(QList<QString> { QStringLiteral("bert-base-uncased"),
+                                         QStringLiteral("distilbert-base-uncased") }),
+                            QStringLiteral("str") } },
                     { QStringLiteral("max_len"), ParamValue { QStringLiteral("256"), QStringLiteral("int") } },
                     { QStringLiteral("seed"), ParamValue { QString::number(seed), QStringLiteral("int") } } };
-                run.name = QStringLiteral("finetune-") + run.params.value(QStringLiteral("model")).value.section(u'-', 0, 0);
+                run.name
+                    = QStringLiteral("finetune-") + run.params.value(QStringLiteral("model")).value.section(u'-', 0, 0);
                 run.tags = { { QStringLiteral("team"), QStringLiteral("nlp") } };
             }
             for (auto it = run.params.begin(); it != run.params.end(); ++it)
@@ -345,16 +364,21 @@ namespace {
                 const double lr = run.params.value(QStringLiteral("lr")).value.toDouble();
                 const qint64 steps = qint64(double(m_rng.integer(4, 20) * 100) * completed) + 1;
                 const double rate = 0.002 + lr * 0.3;
-                histories << makeCurve(m_rng, QStringLiteral("train/loss"), steps, 1, { 2.3, 0.05 + 0.02 * m_rng.uniform(), rate, 0.08, 0.002 }, t0, 0.05)
-                          << makeCurve(m_rng, QStringLiteral("val/loss"), steps, 50, { 2.3, 0.1 + 0.05 * m_rng.uniform(), rate, 0.03, 0.0 }, t0, 0.05)
-                          << makeCurve(m_rng, QStringLiteral("val/acc"), steps, 50, { 0.9, 0.02 + 0.03 * m_rng.uniform(), rate, 0.02, 0.0 }, t0, 0.05, true);
+                histories << makeCurve(m_rng, QStringLiteral("train/loss"), steps, 1,
+                    { 2.3, 0.05 + 0.02 * m_rng.uniform(), rate, 0.08, 0.002 }, t0, 0.05)
+                          << makeCurve(m_rng, QStringLiteral("val/loss"), steps, 50,
+                                 { 2.3, 0.1 + 0.05 * m_rng.uniform(), rate, 0.03, 0.0 }, t0, 0.05)
+                          << makeCurve(m_rng, QStringLiteral("val/acc"), steps, 50,
+                                 { 0.9, 0.02 + 0.03 * m_rng.uniform(), rate, 0.02, 0.0 }, t0, 0.05, true);
                 seconds = double(steps) * 0.05;
             } else if (project == QLatin1String("cifar-resnet")) {
                 // Every 20th cifar run trains for 100k steps: the long histories of the demo.
                 const qint64 full = index % 20 == 0 ? 100000 : m_rng.integer(2, 10) * 1000;
                 const qint64 steps = qint64(double(full) * completed) + 1;
-                histories << makeCurve(m_rng, QStringLiteral("loss"), steps, 1, { 2.4, 0.2 + 0.1 * m_rng.uniform(), 4.0 / double(full), 0.1, 0.0005 }, t0, 0.2)
-                          << makeCurve(m_rng, QStringLiteral("val_acc"), steps, 500, { 0.9, 0.05 + 0.05 * m_rng.uniform(), 4.0 / double(full), 0.01, 0.0 }, t0, 0.2, true);
+                histories << makeCurve(m_rng, QStringLiteral("loss"), steps, 1,
+                    { 2.4, 0.2 + 0.1 * m_rng.uniform(), 4.0 / double(full), 0.1, 0.0005 }, t0, 0.2)
+                          << makeCurve(m_rng, QStringLiteral("val_acc"), steps, 500,
+                                 { 0.9, 0.05 + 0.05 * m_rng.uniform(), 4.0 / double(full), 0.01, 0.0 }, t0, 0.2, true);
                 MetricHistory lr;
                 lr.key = QStringLiteral("lr");
                 const double base = run.params.value(QStringLiteral("lr")).value.toDouble();
@@ -367,21 +391,30 @@ namespace {
                 seconds = double(steps) * 0.2;
             } else if (project == QLatin1String("churn-forecast")) {
                 const qint64 rounds = qint64(300 * completed) + 1;
-                histories << makeCurve(m_rng, QStringLiteral("valid/logloss"), rounds, 1, { 0.69, 0.38 + 0.03 * m_rng.uniform(), 0.02, 0.005, 0.0 }, t0, 0.5)
-                          << makeCurve(m_rng, QStringLiteral("valid/auc"), rounds, 1, { 0.5, 0.13 + 0.03 * m_rng.uniform(), 0.02, 0.003, 0.0 }, t0, 0.5, true);
+                histories << makeCurve(m_rng, QStringLiteral("valid/logloss"), rounds, 1,
+                    { 0.69, 0.38 + 0.03 * m_rng.uniform(), 0.02, 0.005, 0.0 }, t0, 0.5)
+                          << makeCurve(m_rng, QStringLiteral("valid/auc"), rounds, 1,
+                                 { 0.5, 0.13 + 0.03 * m_rng.uniform(), 0.02, 0.003, 0.0 }, t0, 0.5, true);
                 seconds = double(rounds) * 0.5 + 120;
                 if (auto st = writePipeline(ref, t0, status, index); !st)
                     return st;
                 // Training data drifts slowly; production batches drift faster and later.
                 const double drift = std::min(1.0, double(index) / 60.0);
-                if (auto st = m_store.addDataset(ref.rowId, churnDataset(m_rng, QStringLiteral("train"), QStringLiteral("train"), drift * 0.3, 50000)); !st)
+                if (auto st = m_store.addDataset(ref.rowId,
+                        churnDataset(m_rng, QStringLiteral("train"), QStringLiteral("train"), drift * 0.3, 50000));
+                    !st)
                     return st;
-                if (auto st = m_store.addDataset(ref.rowId, churnDataset(m_rng, QStringLiteral("production-batch"), QStringLiteral("production"), drift, 8000)); !st)
+                if (auto st = m_store.addDataset(ref.rowId,
+                        churnDataset(
+                            m_rng, QStringLiteral("production-batch"), QStringLiteral("production"), drift, 8000));
+                    !st)
                     return st;
             } else {
                 const qint64 steps = qint64(3000 * completed) + 1;
-                histories << makeCurve(m_rng, QStringLiteral("train/loss"), steps, 1, { 0.7, 0.15 + 0.05 * m_rng.uniform(), 0.002, 0.15, 0.001 }, t0, 0.4)
-                          << makeCurve(m_rng, QStringLiteral("eval/f1"), steps, 250, { 0.6, 0.08 + 0.04 * m_rng.uniform(), 0.002, 0.01, 0.0 }, t0, 0.4, true);
+                histories << makeCurve(m_rng, QStringLiteral("train/loss"), steps, 1,
+                    { 0.7, 0.15 + 0.05 * m_rng.uniform(), 0.002, 0.15, 0.001 }, t0, 0.4)
+                          << makeCurve(m_rng, QStringLiteral("eval/f1"), steps, 250,
+                                 { 0.6, 0.08 + 0.04 * m_rng.uniform(), 0.002, 0.01, 0.0 }, t0, 0.4, true);
                 seconds = double(steps) * 0.4;
             }
             if (status == RunStatus::Failed && !histories.isEmpty() && !histories.first().values.empty()) {
@@ -393,14 +426,20 @@ namespace {
                     return st;
                 m_summary.points += qint64(h.size());
             }
-            QList<OutputChunk> output { { QStringLiteral("stdout"), t0, QStringLiteral("loading data...\ntraining %1 on %2\n").arg(run.name, run.host) } };
+            QList<OutputChunk> output { { QStringLiteral("stdout"), t0,
+                QStringLiteral("loading data...\ntraining %1 on %2\n").arg(run.name, run.host) } };
             if (status == RunStatus::Failed)
-                output << OutputChunk { QStringLiteral("stderr"), t0 + seconds, QStringLiteral("Traceback (most recent call last):\n  File \"%1\", line 88, in <module>\nFloatingPointError: loss is nan\n").arg(run.launch.argv.value(1)) };
+                output << OutputChunk { QStringLiteral("stderr"), t0 + seconds,
+                    QStringLiteral("Traceback (most recent call last):\n  File \"%1\", line 88, in "
+                                   "<module>\nFloatingPointError: loss is nan\n")
+                        .arg(run.launch.argv.value(1)) };
             if (auto st = m_store.appendOutput(ref.rowId, output); !st)
                 return st;
             if (status == RunStatus::Running)
                 return success();
-            const std::optional<int> exitCode = status == RunStatus::Finished ? 0 : status == RunStatus::Failed ? 1 : 143;
+            const std::optional<int> exitCode = status == RunStatus::Finished ? 0
+                : status == RunStatus::Failed                                 ? 1
+                                                                              : 143;
             return m_store.finishRun(ref.rowId, status, exitCode, t0 + seconds);
         }
 
@@ -415,18 +454,27 @@ namespace {
             };
             const QList<StepSpec> specs {
                 { "load", "python -m churn.load --date latest", {}, { QStringLiteral("data/raw.parquet") }, 40 },
-                { "validate", "python -m churn.validate data/raw.parquet", { QStringLiteral("data/raw.parquet") }, { QStringLiteral("reports/validation.json") }, 8 },
-                { "preprocess", "python -m churn.features", { QStringLiteral("data/raw.parquet") }, { QStringLiteral("data/train.parquet"), QStringLiteral("data/valid.parquet") }, 25 },
-                { "train", "python -m churn.train", { QStringLiteral("data/train.parquet") }, { QStringLiteral("models/model.txt") }, 150 },
-                { "evaluate", "python -m churn.evaluate", { QStringLiteral("models/model.txt"), QStringLiteral("data/valid.parquet") }, { QStringLiteral("reports/metrics.json") }, 12 },
-                { "export", "python -m churn.export --format onnx", { QStringLiteral("models/model.txt") }, { QStringLiteral("models/model.onnx") }, 6 },
+                { "validate", "python -m churn.validate data/raw.parquet", { QStringLiteral("data/raw.parquet") },
+                    { QStringLiteral("reports/validation.json") }, 8 },
+                { "preprocess", "python -m churn.features", { QStringLiteral("data/raw.parquet") },
+                    { QStringLiteral("data/train.parquet"), QStringLiteral("data/valid.parquet") }, 25 },
+                { "train", "python -m churn.train", { QStringLiteral("data/train.parquet") },
+                    { QStringLiteral("models/model.txt") }, 150 },
+                { "evaluate", "python -m churn.evaluate",
+                    { QStringLiteral("models/model.txt"), QStringLiteral("data/valid.parquet") },
+                    { QStringLiteral("reports/metrics.json") }, 12 },
+                { "export", "python -m churn.export --format onnx", { QStringLiteral("models/model.txt") },
+                    { QStringLiteral("models/model.onnx") }, 6 },
             };
             QHash<QString, ArtifactRecord> artifacts;
             auto artifact = [&](const QString& path) {
                 if (!artifacts.contains(path)) {
                     // Raw data changes with every run; later stages change when their inputs do.
                     const bool stable = path == QLatin1String("reports/validation.json") && index % 2 == 0;
-                    artifacts.insert(path, ArtifactRecord { 0, path, QStringLiteral("sha256:") + (stable ? QStringLiteral("9f2c").repeated(16) : m_rng.hex(64)), qint64(m_rng.integer(2000, 90000000)) });
+                    artifacts.insert(path,
+                        ArtifactRecord { 0, path,
+                            QStringLiteral("sha256:") + (stable ? QStringLiteral("9f2c").repeated(16) : m_rng.hex(64)),
+                            qint64(m_rng.integer(2000, 90000000)) });
                 }
                 return artifacts.value(path);
             };
@@ -442,8 +490,11 @@ namespace {
                 step.startTime = t;
                 t += step.cached ? 0.5 : spec.seconds * m_rng.uniform(0.8, 1.2);
                 step.endTime = t;
-                step.status = i < failAt ? QStringLiteral("finished") : i == failAt ? QStringLiteral("failed") : QStringLiteral("skipped");
-                step.log = step.status == QLatin1String("failed") ? QStringLiteral("error: step failed\n") : QStringLiteral("ok\n");
+                step.status = i < failAt ? QStringLiteral("finished")
+                    : i == failAt        ? QStringLiteral("failed")
+                                         : QStringLiteral("skipped");
+                step.log = step.status == QLatin1String("failed") ? QStringLiteral("error: step failed\n")
+                                                                  : QStringLiteral("ok\n");
                 for (const QString& in : spec.inputs)
                     step.inputs << artifact(in);
                 if (i <= failAt) {

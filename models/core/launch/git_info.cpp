@@ -12,8 +12,7 @@ namespace {
         QProcess process;
         process.setWorkingDirectory(directory);
         process.start(QStringLiteral("git"), args);
-        if (!process.waitForFinished(30000) || process.exitStatus() != QProcess::NormalExit
-            || process.exitCode() != 0)
+        if (!process.waitForFinished(30000) || process.exitStatus() != QProcess::NormalExit || process.exitCode() != 0)
             return {};
         QString out = QString::fromUtf8(process.readAllStandardOutput());
         return out.isNull() ? QStringLiteral("") : out;
@@ -28,9 +27,11 @@ CodeVersion captureCodeVersion(const QString& directory)
     if (root.isNull())
         return code;
     code.root = root.trimmed();
-    const QString head = git(directory, { QStringLiteral("rev-parse"), QStringLiteral("--verify"), QStringLiteral("HEAD") });
+    const QString head
+        = git(directory, { QStringLiteral("rev-parse"), QStringLiteral("--verify"), QStringLiteral("HEAD") });
     code.commit = head.trimmed();
-    const QString branch = git(directory, { QStringLiteral("symbolic-ref"), QStringLiteral("--short"), QStringLiteral("-q"), QStringLiteral("HEAD") });
+    const QString branch = git(directory,
+        { QStringLiteral("symbolic-ref"), QStringLiteral("--short"), QStringLiteral("-q"), QStringLiteral("HEAD") });
     code.branch = branch.trimmed();
     const QString status = git(directory, { QStringLiteral("status"), QStringLiteral("--porcelain") });
     code.dirty = !status.trimmed().isEmpty();

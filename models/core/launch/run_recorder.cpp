@@ -16,7 +16,6 @@
 #include <QStandardPaths>
 #include <QStringDecoder>
 #include <QTimer>
-
 #include <csignal>
 #include <pwd.h>
 #include <sys/prctl.h>
@@ -135,7 +134,8 @@ int recordRun(const RecordOptions& options, const std::function<void(const QStri
         return 1;
     }
     message(QStringLiteral("run ") + ref->uuid + QStringLiteral(" (") + run.project + u'/' + run.name
-        + QStringLiteral(") recording into ") + options.dbPath, {});
+            + QStringLiteral(") recording into ") + options.dbPath,
+        {});
 
     QJsonObject params;
     for (auto it = options.params.begin(); it != options.params.end(); ++it)
@@ -258,12 +258,13 @@ int recordRun(const RecordOptions& options, const std::function<void(const QStri
     flushTimer.stop();
     flush();
     if (auto st = store->finishRun(ref->rowId, status, recordedExit, nowSeconds()); !st) {
-        message(QStringLiteral("cannot record the end of run ") + ref->uuid + QStringLiteral(": ")
-            + st.error().message, {});
+        message(QStringLiteral("cannot record the end of run ") + ref->uuid + QStringLiteral(": ") + st.error().message,
+            {});
         return exitCode != 0 ? exitCode : 1;
     }
-    message(QStringLiteral("run ") + ref->uuid + u' ' + toString(status)
-        + QStringLiteral(" (exit code %1)").arg(exitCode), {});
+    message(
+        QStringLiteral("run ") + ref->uuid + u' ' + toString(status) + QStringLiteral(" (exit code %1)").arg(exitCode),
+        {});
     for (int signo : { SIGINT, SIGTERM, SIGHUP })
         ::signal(signo, SIG_DFL);
     return exitCode;

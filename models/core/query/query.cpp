@@ -3,7 +3,6 @@
 #include <QDateTime>
 #include <QRegularExpression>
 #include <QTimeZone>
-
 #include <cmath>
 #include <functional>
 #include <optional>
@@ -14,8 +13,22 @@ namespace query_detail {
 
     enum class Op { Eq, Ne, Lt, Le, Gt, Ge, Match, NotMatch };
     enum class FieldKind { Attribute, Param, Metric, Tag };
-    enum class Attribute { Id, Name, Project, Status, Kind, User, Host, Commit, Branch, Parent, Started, Ended, Duration,
-        Dirty };
+    enum class Attribute {
+        Id,
+        Name,
+        Project,
+        Status,
+        Kind,
+        User,
+        Host,
+        Commit,
+        Branch,
+        Parent,
+        Started,
+        Ended,
+        Duration,
+        Dirty
+    };
 
     struct Literal {
         QString text; ///< as written (unquoted)
@@ -85,8 +98,8 @@ namespace {
 
     bool isWordChar(QChar c)
     {
-        return !c.isSpace() && c != u'(' && c != u')' && c != u'=' && c != u'!' && c != u'<' && c != u'>'
-            && c != u'~' && c != u'"' && c != u'\'';
+        return !c.isSpace() && c != u'(' && c != u')' && c != u'=' && c != u'!' && c != u'<' && c != u'>' && c != u'~'
+            && c != u'"' && c != u'\'';
     }
 
     Result<std::vector<Token>> tokenize(const QString& text)
@@ -385,17 +398,22 @@ namespace {
                 return success();
             }
             if (fieldIsNumeric(node) && !lit.number) {
-                const bool isTime
-                    = node.field == FieldKind::Attribute && (node.attribute == Attribute::Started || node.attribute == Attribute::Ended);
+                const bool isTime = node.field == FieldKind::Attribute
+                    && (node.attribute == Attribute::Started || node.attribute == Attribute::Ended);
                 const bool isDur = node.field == FieldKind::Attribute && node.attribute == Attribute::Duration;
-                return fail(t, QStringLiteral("'%1' is not a %2").arg(t.text, isTime ? QStringLiteral("date") : isDur ? QStringLiteral("duration") : QStringLiteral("number")),
-                    isTime ? QStringLiteral("write dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)")
-                    : isDur ? QStringLiteral("write durations like 90s, 5m, 1h30m or 2d")
-                            : QStringLiteral("metrics compare with numbers, e.g. metric.val_acc >= 0.9"));
+                return fail(t,
+                    QStringLiteral("'%1' is not a %2")
+                        .arg(t.text,
+                            isTime      ? QStringLiteral("date")
+                                : isDur ? QStringLiteral("duration")
+                                        : QStringLiteral("number")),
+                    isTime      ? QStringLiteral("write dates as YYYY-MM-DD or YYYY-MM-DDTHH:MM (UTC)")
+                        : isDur ? QStringLiteral("write durations like 90s, 5m, 1h30m or 2d")
+                                : QStringLiteral("metrics compare with numbers, e.g. metric.val_acc >= 0.9"));
             }
             if (node.field == FieldKind::Attribute && node.attribute == Attribute::Status && node.op == Op::Eq
                 && !QStringList { QStringLiteral("running"), QStringLiteral("finished"), QStringLiteral("failed"),
-                       QStringLiteral("killed") }
+                    QStringLiteral("killed") }
                         .contains(t.text)) {
                 return fail(t, QStringLiteral("unknown status '%1'").arg(t.text),
                     QStringLiteral("status is one of running, finished, failed, killed"));
@@ -504,8 +522,12 @@ namespace {
             for (const auto& c : node.children)
                 parts.push_back(bind(*c, t, now));
             if (node.kind == Node::Kind::And)
-                return [parts](size_t row) { return std::all_of(parts.begin(), parts.end(), [row](const auto& p) { return p(row); }); };
-            return [parts](size_t row) { return std::any_of(parts.begin(), parts.end(), [row](const auto& p) { return p(row); }); };
+                return [parts](size_t row) {
+                    return std::all_of(parts.begin(), parts.end(), [row](const auto& p) { return p(row); });
+                };
+            return [parts](size_t row) {
+                return std::any_of(parts.begin(), parts.end(), [row](const auto& p) { return p(row); });
+            };
         }
         case Node::Kind::Not:
             return [inner = bind(*node.children.front(), t, now)](size_t row) { return !inner(row); };
@@ -569,10 +591,7 @@ namespace {
 
 } // namespace
 
-Query::Query()
-{
-    m_columns.allParams = m_columns.allMetrics = m_columns.allTags = false;
-}
+Query::Query() { m_columns.allParams = m_columns.allMetrics = m_columns.allTags = false; }
 
 Result<Query> Query::parse(const QString& text)
 {
@@ -595,10 +614,7 @@ Result<Query> Query::parse(const QString& text)
     return q;
 }
 
-RunTableColumns Query::columns() const
-{
-    return m_columns;
-}
+RunTableColumns Query::columns() const { return m_columns; }
 
 std::vector<std::int32_t> Query::filter(const RunTable& table, double now) const
 {

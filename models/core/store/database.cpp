@@ -5,11 +5,9 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QThread>
-
-#include <sqlite3.h>
-
 #include <chrono>
 #include <map>
+#include <sqlite3.h>
 
 namespace reprise {
 
@@ -17,8 +15,7 @@ namespace {
 
     qint64 monotonicNs()
     {
-        return std::chrono::duration_cast<std::chrono::nanoseconds>(
-            std::chrono::steady_clock::now().time_since_epoch())
+        return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
             .count();
     }
 
@@ -40,10 +37,7 @@ namespace {
 
 } // namespace
 
-int latestSchemaVersion()
-{
-    return schemaMigrations().empty() ? 0 : schemaMigrations().back().version;
-}
+int latestSchemaVersion() { return schemaMigrations().empty() ? 0 : schemaMigrations().back().version; }
 
 int Database::defaultBusyTimeoutMs()
 {
@@ -66,8 +60,9 @@ Error Database::sqliteError(int rc, const QString& what) const
     switch (primary) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
-        return { m_path + QStringLiteral(": the database is locked by another process (waited %1 ms)")
-                              .arg(m_options.busyTimeoutMs),
+        return { m_path
+                + QStringLiteral(": the database is locked by another process (waited %1 ms)")
+                      .arg(m_options.busyTimeoutMs),
             QStringLiteral("wait for the other writer to finish or close it, then try again") };
     case SQLITE_NOTADB:
         return { m_path + QStringLiteral(": not a SQLite database"),

@@ -4,7 +4,6 @@
 #include "store/statement.h"
 
 #include <QString>
-
 #include <memory>
 #include <mutex>
 
@@ -82,8 +81,7 @@ private:
 };
 
 /// Runs `body` inside a write transaction; commits if it returns success, rolls back otherwise.
-template <typename Body>
-Status inWriteTransaction(const Database& db, Body&& body)
+template <typename Body> Status inWriteTransaction(const Database& db, Body&& body)
 {
     if (auto st = db.beginWrite(); !st)
         return st;

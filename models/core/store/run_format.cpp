@@ -3,7 +3,6 @@
 #include "store/run_store.h"
 
 #include <QDateTime>
-
 #include <cmath>
 
 namespace reprise {
@@ -30,24 +29,25 @@ QString formatDuration(double seconds)
 QString describeRun(const RunRecord& r, const QList<OutputChunk>& output)
 {
     QString out;
-    auto line = [&](const QString& label, const QString& value) {
-        out += label.leftJustified(10) + value + u'\n';
-    };
+    auto line = [&](const QString& label, const QString& value) { out += label.leftJustified(10) + value + u'\n'; };
     line(QStringLiteral("run"), r.uuid);
     line(QStringLiteral("project"), r.project);
     line(QStringLiteral("name"), r.name);
     line(QStringLiteral("status"),
         toString(r.status) + (r.exitCode ? QStringLiteral(" (exit code %1)").arg(*r.exitCode) : QString()));
     if (r.kind != QLatin1String("run") || !r.parentUuid.isEmpty())
-        line(QStringLiteral("kind"), r.kind + (r.parentUuid.isEmpty() ? QString() : QStringLiteral(" of ") + r.parentUuid));
+        line(QStringLiteral("kind"),
+            r.kind + (r.parentUuid.isEmpty() ? QString() : QStringLiteral(" of ") + r.parentUuid));
     line(QStringLiteral("started"), formatTime(r.startTime));
     line(QStringLiteral("duration"), formatDuration((r.endTime ? *r.endTime : nowSeconds()) - r.startTime));
     line(QStringLiteral("user"), r.user + u'@' + r.host);
     line(QStringLiteral("command"), r.launch.argv.join(u' '));
     line(QStringLiteral("cwd"), r.launch.workingDir);
     if (!r.code.commit.isEmpty() || !r.code.root.isEmpty()) {
-        line(QStringLiteral("git"), r.code.commit.left(12) + u' ' + r.code.branch
-                + (r.code.dirty ? QStringLiteral(" (dirty, %1-line patch)").arg(r.code.patch.count(u'\n')) : QString()));
+        line(QStringLiteral("git"),
+            r.code.commit.left(12) + u' ' + r.code.branch
+                + (r.code.dirty ? QStringLiteral(" (dirty, %1-line patch)").arg(r.code.patch.count(u'\n'))
+                                : QString()));
     }
     if (!r.notes.isEmpty())
         line(QStringLiteral("notes"), r.notes);
@@ -60,7 +60,11 @@ QString describeRun(const RunRecord& r, const QList<OutputChunk>& output)
     if (!r.metrics.isEmpty()) {
         section(QStringLiteral("metrics (latest)"));
         for (const MetricSummary& m : r.metrics)
-            out += QStringLiteral("  %1 = %2  (step %3, %4 points)\n").arg(m.key).arg(m.value, 0, 'g', 6).arg(m.step).arg(m.count);
+            out += QStringLiteral("  %1 = %2  (step %3, %4 points)\n")
+                       .arg(m.key)
+                       .arg(m.value, 0, 'g', 6)
+                       .arg(m.step)
+                       .arg(m.count);
     }
     if (!r.tags.isEmpty()) {
         section(QStringLiteral("tags"));
@@ -75,7 +79,8 @@ QString describeRun(const RunRecord& r, const QList<OutputChunk>& output)
     if (!r.steps.isEmpty()) {
         section(QStringLiteral("pipeline steps"));
         for (const StepRecord& s : r.steps)
-            out += QStringLiteral("  %1 [%2]%3\n").arg(s.name, s.status, s.cached ? QStringLiteral(" cached") : QString());
+            out += QStringLiteral("  %1 [%2]%3\n")
+                       .arg(s.name, s.status, s.cached ? QStringLiteral(" cached") : QString());
     }
     if (!r.artifacts.isEmpty()) {
         section(QStringLiteral("artifacts"));
@@ -85,7 +90,10 @@ QString describeRun(const RunRecord& r, const QList<OutputChunk>& output)
     if (!r.datasets.isEmpty()) {
         section(QStringLiteral("datasets"));
         for (const DatasetRecord& d : r.datasets)
-            out += QStringLiteral("  %1 (%2, %3 rows, %4 features)\n").arg(d.name, d.role).arg(d.rows).arg(d.profiles.size());
+            out += QStringLiteral("  %1 (%2, %3 rows, %4 features)\n")
+                       .arg(d.name, d.role)
+                       .arg(d.rows)
+                       .arg(d.profiles.size());
     }
     if (!output.isEmpty()) {
         QString all;

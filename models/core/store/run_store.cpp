@@ -7,7 +7,6 @@
 #include <QRandomGenerator>
 #include <QRegularExpression>
 #include <QSysInfo>
-
 #include <cerrno>
 #include <csignal>
 
@@ -68,15 +67,9 @@ namespace {
 
 } // namespace
 
-double nowSeconds()
-{
-    return double(QDateTime::currentMSecsSinceEpoch()) / 1000.0;
-}
+double nowSeconds() { return double(QDateTime::currentMSecsSinceEpoch()) / 1000.0; }
 
-QString localHostName()
-{
-    return QSysInfo::machineHostName();
-}
+QString localHostName() { return QSysInfo::machineHostName(); }
 
 QString newRunUuid()
 {
@@ -302,20 +295,20 @@ Result<qint64> RunStore::metricKeyId(const QString& key)
     return id;
 }
 
-Status RunStore::appendPoints(qint64 runId, qint64 keyId, std::span<const qint64> steps,
-    std::span<const double> values, std::span<const double> times)
+Status RunStore::appendPoints(qint64 runId, qint64 keyId, std::span<const qint64> steps, std::span<const double> values,
+    std::span<const double> times)
 {
     if (steps.empty())
         return success();
     if (!m_insertPoint.valid()) {
         auto insert = m_db->prepare("INSERT INTO metrics(run_id, key_id, step, seq, value, time) VALUES(?,?,?,?,?,?)");
         auto count = m_db->prepare("SELECT count FROM metric_latest WHERE run_id = ? AND key_id = ?");
-        auto latest = m_db->prepare(
-            "INSERT INTO metric_latest(run_id, key_id, step, value, time, count) VALUES(?,?,?,?,?,?) "
-            "ON CONFLICT(run_id, key_id) DO UPDATE SET count = excluded.count, "
-            "value = CASE WHEN excluded.step >= step THEN excluded.value ELSE value END, "
-            "time = CASE WHEN excluded.step >= step THEN excluded.time ELSE time END, "
-            "step = CASE WHEN excluded.step >= step THEN excluded.step ELSE step END");
+        auto latest
+            = m_db->prepare("INSERT INTO metric_latest(run_id, key_id, step, value, time, count) VALUES(?,?,?,?,?,?) "
+                            "ON CONFLICT(run_id, key_id) DO UPDATE SET count = excluded.count, "
+                            "value = CASE WHEN excluded.step >= step THEN excluded.value ELSE value END, "
+                            "time = CASE WHEN excluded.step >= step THEN excluded.time ELSE time END, "
+                            "step = CASE WHEN excluded.step >= step THEN excluded.step ELSE step END");
         if (!insert)
             return insert.error();
         if (!count)
@@ -459,8 +452,8 @@ Status RunStore::addSteps(qint64 runId, const QList<StepRecord>& steps)
             s.reset();
             const qint64 stepId = sqlite3_last_insert_rowid(m_db->handle());
             stepIds.insert(step.name, stepId);
-            for (const auto& [list, direction] :
-                { std::pair { &step.inputs, QStringLiteral("in") }, std::pair { &step.outputs, QStringLiteral("out") } }) {
+            for (const auto& [list, direction] : { std::pair { &step.inputs, QStringLiteral("in") },
+                     std::pair { &step.outputs, QStringLiteral("out") } }) {
                 for (const ArtifactRecord& a : *list) {
                     auto id = artifactId(a);
                     if (!id)
@@ -545,7 +538,8 @@ Result<int> RunStore::recoverAbandonedRuns(const QString& localHost)
         // The end time is the last sign of life: the newest point or output chunk, else now.
         auto update = m_db->prepare(
             "UPDATE runs SET status = 'killed', end_time = max(start_time, coalesce((SELECT max(time) FROM "
-            "metric_latest WHERE run_id = ?1), (SELECT max(time) FROM run_output WHERE run_id = ?1), ?2)) WHERE id = ?1 "
+            "metric_latest WHERE run_id = ?1), (SELECT max(time) FROM run_output WHERE run_id = ?1), ?2)) WHERE id = "
+            "?1 "
             "AND status = 'running'");
         if (!update)
             return update.error();
@@ -706,8 +700,8 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
         const auto idx = stepIndex.value(io->int64(0), -1);
         if (idx < 0)
             continue;
-        ArtifactRecord a { io->int64(2), io->isNull(3) ? QString() : io->text(3), io->isNull(4) ? QString() : io->text(4),
-            io->isNull(5) ? -1 : io->int64(5) };
+        ArtifactRecord a { io->int64(2), io->isNull(3) ? QString() : io->text(3),
+            io->isNull(4) ? QString() : io->text(4), io->isNull(5) ? -1 : io->int64(5) };
         (io->text(1) == QLatin1String("in") ? r.steps[idx].inputs : r.steps[idx].outputs) << a;
     }
     io = Statement();
@@ -733,8 +727,7 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
             artifacts->isNull(3) ? -1 : artifacts->int64(3) };
     artifacts = Statement();
 
-    auto datasets
-        = m_db->prepare("SELECT id, name, uri, hash, rows, role FROM datasets WHERE run_id = ? ORDER BY id");
+    auto datasets = m_db->prepare("SELECT id, name, uri, hash, rows, role FROM datasets WHERE run_id = ? ORDER BY id");
     if (!datasets)
         return datasets.error();
     datasets->bind(1, ref.rowId);
@@ -750,8 +743,8 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
     for (DatasetRecord& d : r.datasets) {
         profiles->bind(1, d.id);
         while (profiles->step() == SQLITE_ROW) {
-            d.profiles << FeatureProfile { profiles->text(0), profiles->text(1), profiles->int64(2),
-                profiles->int64(3), profiles->text(4), profiles->text(5) };
+            d.profiles << FeatureProfile { profiles->text(0), profiles->text(1), profiles->int64(2), profiles->int64(3),
+                profiles->text(4), profiles->text(5) };
         }
         profiles->reset();
     }

@@ -5,7 +5,6 @@
 #include "store/run_types.h"
 
 #include <QHash>
-
 #include <memory>
 #include <span>
 

@@ -3,8 +3,8 @@
 #include "store/database.h"
 
 #include <algorithm>
-#include <future>
 #include <cmath>
+#include <future>
 #include <map>
 #include <string>
 #include <string_view>
@@ -121,8 +121,7 @@ namespace {
         return sql + ')';
     }
 
-    template <typename Column>
-    const Column* findColumn(const std::vector<Column>& columns, const QString& key)
+    template <typename Column> const Column* findColumn(const std::vector<Column>& columns, const QString& key)
     {
         auto it = std::lower_bound(
             columns.begin(), columns.end(), key, [](const Column& c, const QString& k) { return c.key < k; });
@@ -165,18 +164,9 @@ double RunTable::duration(size_t row, double now) const
     return std::max(0.0, end - startTimes[row]);
 }
 
-const ValueColumn* RunTable::param(const QString& key) const
-{
-    return findColumn(params, key);
-}
-const NumberColumn* RunTable::metric(const QString& key) const
-{
-    return findColumn(metrics, key);
-}
-const ValueColumn* RunTable::tag(const QString& key) const
-{
-    return findColumn(tags, key);
-}
+const ValueColumn* RunTable::param(const QString& key) const { return findColumn(params, key); }
+const NumberColumn* RunTable::metric(const QString& key) const { return findColumn(metrics, key); }
+const ValueColumn* RunTable::tag(const QString& key) const { return findColumn(tags, key); }
 
 namespace {
 
@@ -186,7 +176,8 @@ namespace {
     {
         if (!all && keys.isEmpty())
             return std::vector<ValueColumn> {};
-        const QByteArray sql = QByteArrayLiteral("SELECT run_id, key, value FROM ") + table + keyFilter("key", all, keys);
+        const QByteArray sql
+            = QByteArrayLiteral("SELECT run_id, key, value FROM ") + table + keyFilter("key", all, keys);
         auto s = db.prepare(sql.constData());
         if (!s)
             return s.error();
@@ -302,9 +293,8 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
         return db.sqliteError(rc, QStringLiteral("reading runs"));
     runs = Statement();
     const size_t n = t.uuids.size();
-    auto rowOf = [&](qint64 id) -> std::int32_t {
-        return id >= 0 && id < qint64(rowOfId.size()) ? rowOfId[size_t(id)] : -1;
-    };
+    auto rowOf
+        = [&](qint64 id) -> std::int32_t { return id >= 0 && id < qint64(rowOfId.size()) ? rowOfId[size_t(id)] : -1; };
 
     if (columns.allMetrics || !columns.metrics.isEmpty()) {
         const QByteArray sql = QByteArrayLiteral("SELECT id, name FROM metric_keys")
@@ -334,7 +324,8 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
             const auto row = rowOf(sqlite3_column_int64(stmt, 0));
             const qint64 keyId = sqlite3_column_int64(stmt, 1);
-            const std::int32_t column = keyId >= 0 && keyId < qint64(columnOfKey.size()) ? columnOfKey[size_t(keyId)] : -1;
+            const std::int32_t column
+                = keyId >= 0 && keyId < qint64(columnOfKey.size()) ? columnOfKey[size_t(keyId)] : -1;
             if (row < 0 || column < 0)
                 continue;
             NumberColumn& c = t.metrics[size_t(column)];
@@ -347,8 +338,8 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
         // Metric columns must be sorted by key for lookup; ORDER BY name did that.
     }
     // Sort keys for the text columns, while the params are still loading on the other thread.
-    for (TextColumn* c : { &t.projects, &t.names, &t.statuses, &t.kinds, &t.users, &t.hosts, &t.commits, &t.branches,
-             &t.parents })
+    for (TextColumn* c :
+        { &t.projects, &t.names, &t.statuses, &t.kinds, &t.users, &t.hosts, &t.commits, &t.branches, &t.parents })
         c->computeSortRanks();
     if (values.valid()) {
         ValuesById loaded = values.get();

@@ -5,7 +5,6 @@
 #include <QHash>
 #include <QString>
 #include <QStringList>
-
 #include <cstdint>
 #include <limits>
 #include <vector>

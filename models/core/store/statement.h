@@ -2,9 +2,7 @@
 
 #include <QByteArray>
 #include <QString>
-
 #include <sqlite3.h>
-
 #include <utility>
 
 namespace reprise {
