@@ -59,10 +59,12 @@ def _quantile(sorted_values, q):
 
 
 def _sample(values, seed):
+    """All values, or a deterministic sample of SAMPLE_LIMIT of them; sorted either way (the
+    drift statistics read samples in order)."""
     if len(values) <= SAMPLE_LIMIT:
-        return list(values)
+        return sorted(values)
     rng = random.Random(seed)
-    return rng.sample(values, SAMPLE_LIMIT)
+    return sorted(rng.sample(values, SAMPLE_LIMIT))
 
 
 def profile_feature(name, values):

@@ -1,5 +1,6 @@
 #include "demo/demo_generator.h"
 
+#include "analysis/feature_profile.h"
 #include "store/run_store.h"
 
 #include <QDir>
@@ -91,63 +92,8 @@ namespace {
         return h;
     }
 
-    QString sampleJson(const QJsonArray& values)
-    {
-        return QString::fromUtf8(QJsonDocument(values).toJson(QJsonDocument::Compact));
-    }
-
-    FeatureProfile numericProfile(const QString& name, std::vector<double> values, qint64 missing)
-    {
-        FeatureProfile p;
-        p.feature = name;
-        p.type = QStringLiteral("numeric");
-        p.count = qint64(values.size()) + missing;
-        p.missing = missing;
-        std::sort(values.begin(), values.end());
-        double sum = 0;
-        for (double v : values)
-            sum += v;
-        const double mean = values.empty() ? 0 : sum / double(values.size());
-        double sq = 0;
-        for (double v : values)
-            sq += (v - mean) * (v - mean);
-        auto quantile = [&](double q) { return values.empty() ? 0 : values[size_t(q * double(values.size() - 1))]; };
-        QJsonObject stats { { QStringLiteral("mean"), mean },
-            { QStringLiteral("std"), values.size() > 1 ? std::sqrt(sq / double(values.size() - 1)) : 0.0 },
-            { QStringLiteral("min"), values.empty() ? 0 : values.front() }, { QStringLiteral("p25"), quantile(0.25) },
-            { QStringLiteral("p50"), quantile(0.5) }, { QStringLiteral("p75"), quantile(0.75) },
-            { QStringLiteral("max"), values.empty() ? 0 : values.back() } };
-        p.statsJson = QString::fromUtf8(QJsonDocument(stats).toJson(QJsonDocument::Compact));
-        QJsonArray sample;
-        for (double v : values)
-            sample.append(std::round(v * 1000) / 1000);
-        p.sampleJson = sampleJson(sample);
-        return p;
-    }
-
-    FeatureProfile categoricalProfile(const QString& name, const QStringList& values, qint64 missing)
-    {
-        FeatureProfile p;
-        p.feature = name;
-        p.type = QStringLiteral("categorical");
-        p.count = values.size() + missing;
-        p.missing = missing;
-        QMap<QString, int> counts;
-        for (const QString& v : values)
-            counts[v]++;
-        QJsonObject countObject;
-        for (auto it = counts.begin(); it != counts.end(); ++it)
-            countObject.insert(it.key(), it.value());
-        p.statsJson = QString::fromUtf8(QJsonDocument(
-            QJsonObject { { QStringLiteral("counts"), countObject },
-                { QStringLiteral("distinct"),
-                    int(counts.size()) } }).toJson(QJsonDocument::Compact));
-        p.sampleJson = sampleJson(QJsonArray::fromStringList(values));
-        return p;
-    }
-
     /// A churn dataset whose distribution moves with `drift` (0 = like the reference, 1 = far away).
-    DatasetRecord churnDataset(Random& rng, const QString& name, const QString& role, double drift, int rows)
+    DatasetRecord churnDataset(Random& rng, const QString& name, const QString& role, double drift, bool appLaunched, int rows)
     {
         DatasetRecord d;
         d.name = name;
@@ -157,7 +103,7 @@ namespace {
         d.hash = QStringLiteral("sha256:") + rng.hex(64);
         const int sampleSize = std::min(rows, 1000);
         std::vector<double> age, tenure, charges;
-        QStringList contract, region;
+        QStringList contract, region, channel;
         for (int i = 0; i < sampleSize; ++i) {
             age.push_back(std::clamp(42 + 12 * rng.normal() + 6 * drift, 18.0, 90.0));
             tenure.push_back(std::max(0.0, std::round(30 * rng.uniform() * (1.0 - 0.4 * drift) + 2 * rng.normal())));
@@ -168,12 +114,19 @@ namespace {
                                                : QStringLiteral("two-year"));
             region << rng.pick(QList<QString> {
                 QStringLiteral("north"), QStringLiteral("south"), QStringLiteral("east"), QStringLiteral("west") });
+            // The abrupt one: once the mobile app launched, most sign-ups come through it.
+            const double c = rng.uniform();
+            if (appLaunched)
+                channel << (c < 0.7 ? QStringLiteral("app") : c < 0.85 ? QStringLiteral("web") : QStringLiteral("store"));
+            else
+                channel << (c < 0.6 ? QStringLiteral("web") : QStringLiteral("store"));
         }
-        d.profiles << numericProfile(QStringLiteral("age"), age, 0)
-                   << numericProfile(QStringLiteral("tenure_months"), tenure, rng.integer(0, 5))
-                   << numericProfile(QStringLiteral("monthly_charges"), charges, rng.integer(0, 20))
-                   << categoricalProfile(QStringLiteral("contract"), contract, 0)
-                   << categoricalProfile(QStringLiteral("region"), region, rng.integer(0, 3));
+        d.profiles << profileNumeric(QStringLiteral("age"), age, 0)
+                   << profileNumeric(QStringLiteral("tenure_months"), tenure, rng.integer(0, 5))
+                   << profileNumeric(QStringLiteral("monthly_charges"), charges, rng.integer(0, 20))
+                   << profileCategorical(QStringLiteral("contract"), contract, 0)
+                   << profileCategorical(QStringLiteral("region"), region, rng.integer(0, 3))
+                   << profileCategorical(QStringLiteral("channel"), channel, 0);
         return d;
     }
 
@@ -400,13 +353,14 @@ namespace {
                     return st;
                 // Training data drifts slowly; production batches drift faster and later.
                 const double drift = std::min(1.0, double(index) / 60.0);
+                const bool appLaunched = index >= m_projectSizes.value(project) * 2 / 3;
                 if (auto st = m_store.addDataset(ref.rowId,
-                        churnDataset(m_rng, QStringLiteral("train"), QStringLiteral("train"), drift * 0.3, 50000));
+                        churnDataset(m_rng, QStringLiteral("train"), QStringLiteral("train"), drift * 0.3, false, 50000));
                     !st)
                     return st;
                 if (auto st = m_store.addDataset(ref.rowId,
                         churnDataset(
-                            m_rng, QStringLiteral("production-batch"), QStringLiteral("production"), drift, 8000));
+                            m_rng, QStringLiteral("production-batch"), QStringLiteral("production"), drift, appLaunched, 8000));
                     !st)
                     return st;
             } else {
