@@ -37,6 +37,10 @@ Commands:
                          a run's metrics, or one metric's full history
   dag RUN [--format dot|json] [--artifacts] [--diff OTHER]
                          a run's pipeline DAG (or the diff of two runs' DAGs)
+  drift --reference RUN[:DATASET] --current RUN[:DATASET]... [--test F=TEST]... [--json]
+                         which features of datasets drifted against a reference
+  profile CSVFILE --run RUN [--name NAME] [--role ROLE]
+                         profile a CSV file as a dataset of a run
   demo --out PATH [--runs N] [--seed S] [--force]
                          write a deterministic demo database
 
@@ -173,6 +177,8 @@ int main(int argc, char** argv)
         { "metrics", reprise::cli::runMetrics },
         { "demo", reprise::cli::runDemo },
         { "dag", reprise::cli::runDag },
+        { "drift", reprise::cli::runDrift },
+        { "profile", reprise::cli::runProfile },
     };
     if (argc > 1) {
         const std::string first = argv[1];
@@ -197,7 +203,7 @@ int main(int argc, char** argv)
         if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))) {
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
-                QStringLiteral("commands: run, ls, show, metrics, dag, demo (see `reprise --help`)"));
+                QStringLiteral("commands: run, ls, show, metrics, dag, drift, profile, demo (see `reprise --help`)"));
             return reprise::cli::Usage;
         }
     }

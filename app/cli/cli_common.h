@@ -43,5 +43,7 @@ int runShow(const QStringList& args);
 int runMetrics(const QStringList& args);
 int runDemo(const QStringList& args);
 int runDag(const QStringList& args);
+int runDrift(const QStringList& args);
+int runProfile(const QStringList& args);
 
 } // namespace reprise::cli

@@ -127,6 +127,11 @@ namespace {
                    << profileCategorical(QStringLiteral("contract"), contract, 0)
                    << profileCategorical(QStringLiteral("region"), region, rng.integer(0, 3))
                    << profileCategorical(QStringLiteral("channel"), channel, 0);
+        // The profiles summarise `rows` rows from a sample of them.
+        for (FeatureProfile& p : d.profiles) {
+            p.missing = p.missing * rows / sampleSize;
+            p.count = rows;
+        }
         return d;
     }
 
