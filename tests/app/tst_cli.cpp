@@ -149,6 +149,7 @@ private Q_SLOTS:
     void listsAndFilters();
     void demoIsDeterministicAndRealistic();
     void printsPipelineDags();
+    void profilesCsvFilesAndComparesThem();
 };
 
 void TestCli::recordsAPythonScriptInAGitRepository()
@@ -681,6 +682,69 @@ void TestCli::printsPipelineDags()
     QVERIFY(none.err.contains(QStringLiteral("no pipeline steps recorded")));
     QVERIFY(none.err.contains(QStringLiteral("hint: ")));
     QCOMPARE(runReprise({ "dag", newer, "--db", db, "--format", "svg" }).exitCode, 2);
+}
+
+void TestCli::profilesCsvFilesAndComparesThem()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    const Outcome made = runReprise({ "run", "--db", db, "--", "true" }, dir.path());
+    const QString run = runIdFrom(made.err);
+    QByteArray reference = "age,city,note\n", current = "age,city,note\n";
+    for (int i = 0; i < 400; ++i) {
+        reference += QByteArray::number(20 + i % 40) + (i % 3 ? ",Oslo," : ",Lima,") + "\"a, quoted\"\n";
+        current += QByteArray::number(35 + i % 40) + (i % 2 ? ",Oslo," : ",Pune,") + (i % 7 ? "x" : "") + "\n";
+    }
+    writeFile(dir.filePath(QStringLiteral("reference.csv")), reference);
+    writeFile(dir.filePath(QStringLiteral("current.csv")), current);
+    for (const char* name : { "reference", "current" }) {
+        const Outcome o = runReprise({ "profile", dir.filePath(QString::fromLatin1(name) + QStringLiteral(".csv")), "--db", db,
+            "--run", run.left(8), "--role", QString::fromLatin1(name) });
+        QCOMPARE(o.exitCode, 0);
+        QVERIFY(o.out.contains(QStringLiteral("(400 rows, 3 features)")));
+    }
+    const QJsonObject shown = showJson(db, run);
+    const QJsonArray datasets = shown["datasets"].toArray();
+    QCOMPARE(datasets.size(), 2);
+    QVERIFY(datasets[0].toObject()["hash"].toString().startsWith(QStringLiteral("sha256:")));
+    QCOMPARE(datasets[0].toObject()["profiles"].toArray()[0].toObject()["type"].toString(), QStringLiteral("numeric"));
+
+    const Outcome drift = runReprise({ "drift", "--db", db, "--reference", run + QStringLiteral(":reference"),
+        "--current", run + QStringLiteral(":current"), "--json" });
+    QCOMPARE(drift.exitCode, 0);
+    const QJsonObject report = QJsonDocument::fromJson(drift.out.toUtf8()).object();
+    const QJsonArray features = report["datasets"].toArray()[0].toObject()["features"].toArray();
+    QCOMPARE(features.size(), 3);
+    QMap<QString, QJsonObject> byName;
+    for (const auto& f : features)
+        byName.insert(f.toObject()["feature"].toString(), f.toObject());
+    QCOMPARE(byName["age"]["test"].toString(), QStringLiteral("ks")); // 400 reference rows
+    QVERIFY(byName["age"]["drifted"].toBool());
+    QCOMPARE(byName["city"]["test"].toString(), QStringLiteral("z")); // the reference has two cities
+    QVERIFY(byName["city"]["drifted"].toBool());
+    QVERIFY(report["datasets"].toArray()[0].toObject()["drifted"].toBool());
+    const Outcome text = runReprise({ "drift", "--db", db, "--reference", run + QStringLiteral(":reference"), "--current",
+        run + QStringLiteral(":current"), "--test", "age=wasserstein" });
+    QVERIFY(text.out.contains(QStringLiteral("wasserstein")));
+    QVERIFY(text.out.contains(QStringLiteral("DATASET DRIFT")));
+
+    // Ragged rows: refused with the line, nothing recorded.
+    writeFile(dir.filePath(QStringLiteral("ragged.csv")), "a,b\n1,2\n3,4,5\n");
+    const Outcome ragged = runReprise({ "profile", dir.filePath(QStringLiteral("ragged.csv")), "--db", db, "--run", run });
+    QCOMPARE(ragged.exitCode, 1);
+    QVERIFY2(ragged.err.contains(QStringLiteral("ragged.csv:3: 3 fields, but the header has 2")), qPrintable(ragged.err));
+    QCOMPARE(showJson(db, run)["datasets"].toArray().size(), 2);
+    // Bytes that are not UTF-8: said, and replaced.
+    writeFile(dir.filePath(QStringLiteral("latin1.csv")), "city\nM\xfcnchen\nOslo\n");
+    const Outcome latin1 = runReprise({ "profile", dir.filePath(QStringLiteral("latin1.csv")), "--db", db, "--run", run });
+    QCOMPARE(latin1.exitCode, 0);
+    QVERIFY(latin1.err.contains(QStringLiteral("not valid UTF-8")));
+    // A dataset that is not there.
+    const Outcome missing = runReprise({ "drift", "--db", db, "--reference", run + QStringLiteral(":nope"), "--current", run });
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY(missing.err.contains(QStringLiteral("no dataset 'nope'")));
+    QVERIFY(missing.err.contains(QStringLiteral("its datasets: reference, current")));
+    QCOMPARE(runReprise({ "drift", "--db", db, "--reference", run }).exitCode, 2);
 }
 
 QTEST_GUILESS_MAIN(TestCli)
