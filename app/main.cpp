@@ -2,6 +2,7 @@
 
 #include "cli/cli_common.h"
 #include "dag/dag_view.h"
+#include "drift/drift_view.h"
 #include "main_window.h"
 #include "runs/run_browser.h"
 
@@ -81,8 +82,8 @@ int runGui(int argc, char** argv)
         QStringLiteral("WxH"), QStringLiteral("1400x900") });
     parser.addOption(
         { QStringLiteral("select"), QStringLiteral("Runs to select (comma-separated ids)."), QStringLiteral("IDS") });
-    parser.addOption({ QStringLiteral("view"), QStringLiteral("View to show: runs or dag."), QStringLiteral("VIEW"),
-        QStringLiteral("runs") });
+    parser.addOption({ QStringLiteral("view"), QStringLiteral("View to show: runs, dag or drift."),
+        QStringLiteral("VIEW"), QStringLiteral("runs") });
     parser.addPositionalArgument(QStringLiteral("SOURCES"), QStringLiteral("Run databases to open."));
     if (!parser.parse(QApplication::arguments())) {
         printError(parser.errorText(), QStringLiteral("see `reprise --help`"));
@@ -97,9 +98,9 @@ int runGui(int argc, char** argv)
         return reprise::cli::Ok;
     }
     const QString view = parser.value(QStringLiteral("view"));
-    if (view != QLatin1String("runs") && view != QLatin1String("dag")) {
+    if (view != QLatin1String("runs") && view != QLatin1String("dag") && view != QLatin1String("drift")) {
         printError(QStringLiteral("--view '") + view + QStringLiteral("': not available"),
-            QStringLiteral("views in this build: runs, dag"));
+            QStringLiteral("views in this build: runs, dag, drift"));
         return reprise::cli::Usage;
     }
 
@@ -142,12 +143,16 @@ int runGui(int argc, char** argv)
             QTimer::singleShot(50, &app, save);
             return;
         }
-        if (view == QLatin1String("dag"))
-            QObject::connect(
-                window.dagView(), &reprise::DagView::ready, &app, [&] { QTimer::singleShot(50, &app, save); });
-        else
-            QObject::connect(
-                &window, &reprise::MainWindow::detailsLoaded, &app, [&] { QTimer::singleShot(50, &app, save); });
+        // Details arrive first; the pipeline and drift views may still be computing then.
+        QObject::connect(&window, &reprise::MainWindow::detailsLoaded, &app, [&] {
+            auto later = [&] { QTimer::singleShot(50, &app, save); };
+            if (view == QLatin1String("dag") && window.dagView()->isBusy())
+                QObject::connect(window.dagView(), &reprise::DagView::ready, &app, later);
+            else if (view == QLatin1String("drift") && window.driftView()->isBusy())
+                QObject::connect(window.driftView(), &reprise::DriftView::ready, &app, later);
+            else
+                later();
+        });
         window.selectRuns(select);
         if (window.runBrowser()->selectedRunIds().isEmpty()) {
             printError(QStringLiteral("--select: no run matches ") + select.join(u','),

@@ -2,6 +2,7 @@
 
 #include "dag/dag_view.h"
 #include "demo/demo_generator.h"
+#include "drift/drift_view.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
 #include "runs/run_browser.h"
@@ -54,7 +55,10 @@ namespace {
         RunRecord run;
         QList<OutputChunk> output;
         std::optional<RunRecord> second; ///< the second selected run, for the pipeline diff
+        QList<RunRecord> all; ///< every selected run (at most kMaxCompared), for the drift view
     };
+
+    constexpr int kMaxCompared = 200;
 
     Result<RunDetailsSnapshot> loadDetails(const QString& path, const QStringList& ids)
     {
@@ -73,12 +77,14 @@ namespace {
         auto output = store->loadOutput(*store->resolveRun(ids.first()));
         if (!output)
             return output.error();
-        RunDetailsSnapshot snapshot { *run, *output, std::nullopt };
-        if (ids.size() >= 2) {
-            auto second = load(ids[1]);
-            if (!second)
-                return second.error();
-            snapshot.second = *second;
+        RunDetailsSnapshot snapshot { *run, *output, std::nullopt, { *run } };
+        for (qsizetype i = 1; i < std::min<qsizetype>(ids.size(), kMaxCompared); ++i) {
+            auto other = load(ids[i]);
+            if (!other)
+                return other.error();
+            if (i == 1)
+                snapshot.second = *other;
+            snapshot.all << *other;
         }
         return snapshot;
     }
@@ -119,6 +125,7 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     , m_browser(new RunBrowser(this))
     , m_details(new RunDetails(this))
     , m_dag(new DagView(this))
+    , m_drift(new DriftView(this))
     , m_bottomTabs(new QTabWidget(this))
     , m_mainSplit(new QSplitter(Qt::Horizontal, this))
     , m_rightSplit(new QSplitter(Qt::Vertical, this))
@@ -157,6 +164,7 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     m_rightSplit->addWidget(m_center);
     m_bottomTabs->addTab(m_details, tr("Details"));
     m_bottomTabs->addTab(m_dag, tr("Pipeline"));
+    m_bottomTabs->addTab(m_drift, tr("Drift"));
     m_rightSplit->addWidget(m_bottomTabs);
     m_rightSplit->setStretchFactor(0, 3);
     m_rightSplit->setStretchFactor(1, 2);
@@ -612,6 +620,8 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
     if (ids.isEmpty()) {
         m_details->showMessage(tr("Select a run to see its details."));
         m_dag->clear(tr("Select a run to see its pipeline, or two runs to compare their pipelines."));
+        m_drift->clear(
+            tr("Select runs with datasets (e.g. a project's retraining runs) to see how their data drifted."));
         updateStatus();
         return;
     }
@@ -625,6 +635,7 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
         if (!result) {
             m_details->showMessage(errorText(result.error()));
             m_dag->clear(errorText(result.error()));
+            m_drift->clear(errorText(result.error()));
             Q_EMIT detailsLoaded();
             return;
         }
@@ -636,6 +647,7 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
         } else {
             m_dag->showRun(result->run);
         }
+        m_drift->setRuns(result->all);
         Q_EMIT detailsLoaded();
     });
 }
@@ -644,11 +656,12 @@ bool MainWindow::showView(const QString& name)
 {
     if (name == QLatin1String("runs"))
         m_bottomTabs->setCurrentWidget(m_details);
-    else if (name == QLatin1String("dag")) {
-        m_bottomTabs->setCurrentWidget(m_dag);
+    else if (name == QLatin1String("dag") || name == QLatin1String("drift")) {
+        m_bottomTabs->setCurrentWidget(name == QLatin1String("dag") ? static_cast<QWidget*>(m_dag) : m_drift);
         // The pipeline needs room: give it most of the height.
         const int total = m_rightSplit->height() > 0 ? m_rightSplit->height() : 800;
-        m_rightSplit->setSizes({ total * 35 / 100, total * 65 / 100 });
+        const int top = name == QLatin1String("dag") ? 35 : 25;
+        m_rightSplit->setSizes({ total * top / 100, total * (100 - top) / 100 });
     } else
         return false;
     return true;

@@ -20,6 +20,7 @@ class QTabWidget;
 namespace reprise {
 
 class DagView;
+class DriftView;
 class DatabaseWatcher;
 class RunBrowser;
 class RunDetails;
@@ -43,7 +44,8 @@ public:
     RunBrowser* runBrowser() const { return m_browser; }
     RunDetails* runDetails() const { return m_details; }
     DagView* dagView() const { return m_dag; }
-    /// Brings a view to the front: "runs" (details) or "dag" (pipeline). False for an unknown name.
+    DriftView* driftView() const { return m_drift; }
+    /// Brings a view to the front: "runs" (details), "dag" (pipeline) or "drift". False for an unknown name.
     bool showView(const QString& name);
     QString bannerText() const;
     bool isShowingWelcome() const;
@@ -114,6 +116,7 @@ private:
     RunBrowser* m_browser;
     RunDetails* m_details;
     DagView* m_dag;
+    DriftView* m_drift;
     QTabWidget* m_bottomTabs;
     QSplitter* m_mainSplit;
     QSplitter* m_rightSplit;

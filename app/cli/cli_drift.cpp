@@ -8,10 +8,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QStringDecoder>
-
-#include <fmt/core.h>
-
 #include <cmath>
+#include <fmt/core.h>
 
 namespace reprise::cli {
 
@@ -36,7 +34,8 @@ namespace {
             return run.error();
         if (run->datasets.isEmpty()) {
             return Error { QStringLiteral("run ") + run->uuid.left(8) + QStringLiteral(": no datasets recorded"),
-                QStringLiteral("log one with run.log_dataset(...) or `reprise profile FILE.csv --run RUN --name NAME`") };
+                QStringLiteral(
+                    "log one with run.log_dataset(...) or `reprise profile FILE.csv --run RUN --name NAME`") };
         }
         const QString name = !wanted.isEmpty() ? wanted : preferred;
         for (const DatasetRecord& d : run->datasets) {
@@ -47,16 +46,14 @@ namespace {
             QStringList names;
             for (const DatasetRecord& d : run->datasets)
                 names << d.name;
-            return Error { QStringLiteral("run ") + run->uuid.left(8) + QStringLiteral(": no dataset '") + wanted + u'\'',
+            return Error { QStringLiteral("run ") + run->uuid.left(8) + QStringLiteral(": no dataset '") + wanted
+                    + u'\'',
                 QStringLiteral("its datasets: ") + names.join(QStringLiteral(", ")) };
         }
         return DatasetChoice { *run, run->datasets.first() };
     }
 
-    QJsonValue number(double v)
-    {
-        return std::isfinite(v) ? QJsonValue(v) : QJsonValue(jsonNumber(v));
-    }
+    QJsonValue number(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(jsonNumber(v)); }
 
     /// RFC 4180 fields of one record starting at `pos`; advances `pos` past the record.
     QStringList csvRecord(const QString& text, qsizetype& pos)
@@ -104,12 +101,16 @@ int runDrift(const QStringList& args)
         "Evidently uses by default (KS / chi-squared / Z for small references, Wasserstein / Jensen-Shannon\n"
         "for large ones). A dataset drifts when at least --share of its features drift."));
     addDatabaseOption(parser);
-    parser.addOption({ QStringLiteral("reference"), QStringLiteral("Reference dataset."), QStringLiteral("RUN[:DATASET]") });
-    parser.addOption({ QStringLiteral("current"), QStringLiteral("A dataset to compare (repeatable)."), QStringLiteral("RUN[:DATASET]") });
-    parser.addOption({ QStringLiteral("test"), QStringLiteral("Override a feature's test: ks, chisquare, z, wasserstein, jensenshannon, psi (repeatable)."),
+    parser.addOption(
+        { QStringLiteral("reference"), QStringLiteral("Reference dataset."), QStringLiteral("RUN[:DATASET]") });
+    parser.addOption({ QStringLiteral("current"), QStringLiteral("A dataset to compare (repeatable)."),
+        QStringLiteral("RUN[:DATASET]") });
+    parser.addOption({ QStringLiteral("test"),
+        QStringLiteral("Override a feature's test: ks, chisquare, z, wasserstein, jensenshannon, psi (repeatable)."),
         QStringLiteral("FEATURE=TEST") });
-    parser.addOption({ QStringLiteral("share"), QStringLiteral("Share of drifted features that makes a dataset drift (default 0.5)."),
-        QStringLiteral("S"), QStringLiteral("0.5") });
+    parser.addOption({ QStringLiteral("share"),
+        QStringLiteral("Share of drifted features that makes a dataset drift (default 0.5)."), QStringLiteral("S"),
+        QStringLiteral("0.5") });
     parser.addOption({ QStringLiteral("json"), QStringLiteral("One JSON document on stdout.") });
     int exitCode = Ok;
     if (!parseArguments(parser, QStringLiteral("drift"), args, exitCode))
@@ -123,7 +124,8 @@ int runDrift(const QStringList& args)
     bool ok = false;
     options.datasetShare = parser.value(QStringLiteral("share")).toDouble(&ok);
     if (!ok || options.datasetShare <= 0 || options.datasetShare > 1) {
-        printError(QStringLiteral("drift: --share '") + parser.value(QStringLiteral("share")) + QStringLiteral("': not a share"),
+        printError(QStringLiteral("drift: --share '") + parser.value(QStringLiteral("share"))
+                + QStringLiteral("': not a share"),
             QStringLiteral("give a number in (0, 1], e.g. --share 0.5"));
         return Usage;
     }
@@ -177,15 +179,17 @@ int runDrift(const QStringList& args)
                 }
                 features.append(o);
             }
-            datasets.append(QJsonObject { { QStringLiteral("run"), choice.run.uuid }, { QStringLiteral("dataset"), choice.dataset.name },
-                { QStringLiteral("drifted"), drift.drifted }, { QStringLiteral("drifted_features"), drift.driftedCount },
+            datasets.append(QJsonObject { { QStringLiteral("run"), choice.run.uuid },
+                { QStringLiteral("dataset"), choice.dataset.name }, { QStringLiteral("drifted"), drift.drifted },
+                { QStringLiteral("drifted_features"), drift.driftedCount },
                 { QStringLiteral("tested_features"), drift.testedCount }, { QStringLiteral("features"), features } });
         }
-        printOut(QJsonDocument(QJsonObject { { QStringLiteral("reference"),
-                                                 QJsonObject { { QStringLiteral("run"), reference->run.uuid },
-                                                     { QStringLiteral("dataset"), reference->dataset.name },
-                                                     { QStringLiteral("rows"), reference->dataset.rows } } },
-                                       { QStringLiteral("share"), options.datasetShare }, { QStringLiteral("datasets"), datasets } })
+        printOut(QJsonDocument(
+            QJsonObject { { QStringLiteral("reference"),
+                              QJsonObject { { QStringLiteral("run"), reference->run.uuid },
+                                  { QStringLiteral("dataset"), reference->dataset.name },
+                                  { QStringLiteral("rows"), reference->dataset.rows } } },
+                { QStringLiteral("share"), options.datasetShare }, { QStringLiteral("datasets"), datasets } })
                      .toJson(QJsonDocument::Indented));
         return Ok;
     }
@@ -193,16 +197,18 @@ int runDrift(const QStringList& args)
         reference->dataset.name.toStdString(), reference->dataset.rows);
     for (const auto& [choice, drift] : results) {
         out += fmt::format("{}:{} ({}) — {} of {} features drifted{}\n", choice.run.name.toStdString(),
-            choice.dataset.name.toStdString(), choice.run.uuid.left(8).toStdString(), drift.driftedCount, drift.testedCount,
-            drift.drifted ? ": DATASET DRIFT" : "");
-        out += fmt::format("  {:<24} {:<14} {:>12} {:>12} {:>10}  {}\n", "FEATURE", "TEST", "STATISTIC", "P-VALUE", "THRESHOLD", "DRIFT");
+            choice.dataset.name.toStdString(), choice.run.uuid.left(8).toStdString(), drift.driftedCount,
+            drift.testedCount, drift.drifted ? ": DATASET DRIFT" : "");
+        out += fmt::format("  {:<24} {:<14} {:>12} {:>12} {:>10}  {}\n", "FEATURE", "TEST", "STATISTIC", "P-VALUE",
+            "THRESHOLD", "DRIFT");
         for (const FeatureDrift& f : drift.features) {
             if (!f.ok()) {
                 out += fmt::format("  {:<24} {}\n", f.feature.toStdString(), f.problem.toStdString());
                 continue;
             }
-            out += fmt::format("  {:<24} {:<14} {:>12.4g} {:>12} {:>10}  {}\n", f.feature.toStdString(), toString(f.test).toStdString(),
-                f.statistic, f.pValue >= 0 ? fmt::format("{:.4g}", f.pValue) : std::string("-"), fmt::format("{:g}", f.threshold),
+            out += fmt::format("  {:<24} {:<14} {:>12.4g} {:>12} {:>10}  {}\n", f.feature.toStdString(),
+                toString(f.test).toStdString(), f.statistic,
+                f.pValue >= 0 ? fmt::format("{:.4g}", f.pValue) : std::string("-"), fmt::format("{:g}", f.threshold),
                 f.drifted ? "drift" : "-");
         }
         out += '\n';
@@ -218,10 +224,14 @@ int runProfile(const QStringList& args)
         "Profiles a CSV file (header row) and records it as a dataset of a run: per column its type, count,\n"
         "missing values, statistics and a sample of at most 10,000 values, for drift comparisons later."));
     addDatabaseOption(parser);
-    parser.addOption({ QStringLiteral("run"), QStringLiteral("The run the dataset belongs to."), QStringLiteral("RUN") });
-    parser.addOption({ QStringLiteral("name"), QStringLiteral("Dataset name (default: the file name)."), QStringLiteral("NAME") });
-    parser.addOption({ QStringLiteral("role"), QStringLiteral("train, validation, test, production, …"), QStringLiteral("ROLE") });
-    parser.addPositionalArgument(QStringLiteral("CSVFILE"), QStringLiteral("Comma-separated values with a header row."));
+    parser.addOption(
+        { QStringLiteral("run"), QStringLiteral("The run the dataset belongs to."), QStringLiteral("RUN") });
+    parser.addOption(
+        { QStringLiteral("name"), QStringLiteral("Dataset name (default: the file name)."), QStringLiteral("NAME") });
+    parser.addOption(
+        { QStringLiteral("role"), QStringLiteral("train, validation, test, production, …"), QStringLiteral("ROLE") });
+    parser.addPositionalArgument(
+        QStringLiteral("CSVFILE"), QStringLiteral("Comma-separated values with a header row."));
     int exitCode = Ok;
     if (!parseArguments(parser, QStringLiteral("profile"), args, exitCode))
         return exitCode;
@@ -244,7 +254,8 @@ int runProfile(const QStringList& args)
     qsizetype pos = 0;
     const QStringList header = csvRecord(text, pos);
     if (header.isEmpty() || (header.size() == 1 && header.first().trimmed().isEmpty())) {
-        printError(path + QStringLiteral(": empty file, no header row"), QStringLiteral("the first line must name the columns"));
+        printError(path + QStringLiteral(": empty file, no header row"),
+            QStringLiteral("the first line must name the columns"));
         return Failure;
     }
     std::vector<QStringList> columns(size_t(header.size()));
@@ -256,7 +267,11 @@ int runProfile(const QStringList& args)
         if (record.size() == 1 && record.first().isEmpty())
             continue; // blank line
         if (record.size() != header.size()) {
-            printError(QStringLiteral("%1:%2: %3 fields, but the header has %4").arg(path).arg(line).arg(record.size()).arg(header.size()),
+            printError(QStringLiteral("%1:%2: %3 fields, but the header has %4")
+                           .arg(path)
+                           .arg(line)
+                           .arg(record.size())
+                           .arg(header.size()),
                 QStringLiteral("fix that row (quote fields that contain commas); nothing was recorded"));
             return Failure;
         }
@@ -274,13 +289,16 @@ int runProfile(const QStringList& args)
         printError(ref.error());
         return Failure;
     }
-    static const QStringList missingMarks { QString(), QStringLiteral("NA"), QStringLiteral("N/A"), QStringLiteral("nan"),
-        QStringLiteral("NaN"), QStringLiteral("null"), QStringLiteral("NULL"), QStringLiteral("None") };
+    static const QStringList missingMarks { QString(), QStringLiteral("NA"), QStringLiteral("N/A"),
+        QStringLiteral("nan"), QStringLiteral("NaN"), QStringLiteral("null"), QStringLiteral("NULL"),
+        QStringLiteral("None") };
     DatasetRecord dataset;
-    dataset.name = parser.isSet(QStringLiteral("name")) ? parser.value(QStringLiteral("name")) : QFileInfo(path).completeBaseName();
+    dataset.name = parser.isSet(QStringLiteral("name")) ? parser.value(QStringLiteral("name"))
+                                                        : QFileInfo(path).completeBaseName();
     dataset.role = parser.value(QStringLiteral("role"));
     dataset.uri = QFileInfo(path).absoluteFilePath();
-    dataset.hash = QStringLiteral("sha256:") + QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
+    dataset.hash = QStringLiteral("sha256:")
+        + QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
     dataset.rows = rows;
     for (qsizetype c = 0; c < header.size(); ++c) {
         QStringList present;

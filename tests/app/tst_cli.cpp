@@ -698,8 +698,8 @@ void TestCli::profilesCsvFilesAndComparesThem()
     writeFile(dir.filePath(QStringLiteral("reference.csv")), reference);
     writeFile(dir.filePath(QStringLiteral("current.csv")), current);
     for (const char* name : { "reference", "current" }) {
-        const Outcome o = runReprise({ "profile", dir.filePath(QString::fromLatin1(name) + QStringLiteral(".csv")), "--db", db,
-            "--run", run.left(8), "--role", QString::fromLatin1(name) });
+        const Outcome o = runReprise({ "profile", dir.filePath(QString::fromLatin1(name) + QStringLiteral(".csv")),
+            "--db", db, "--run", run.left(8), "--role", QString::fromLatin1(name) });
         QCOMPARE(o.exitCode, 0);
         QVERIFY(o.out.contains(QStringLiteral("(400 rows, 3 features)")));
     }
@@ -723,24 +723,28 @@ void TestCli::profilesCsvFilesAndComparesThem()
     QCOMPARE(byName["city"]["test"].toString(), QStringLiteral("z")); // the reference has two cities
     QVERIFY(byName["city"]["drifted"].toBool());
     QVERIFY(report["datasets"].toArray()[0].toObject()["drifted"].toBool());
-    const Outcome text = runReprise({ "drift", "--db", db, "--reference", run + QStringLiteral(":reference"), "--current",
-        run + QStringLiteral(":current"), "--test", "age=wasserstein" });
+    const Outcome text = runReprise({ "drift", "--db", db, "--reference", run + QStringLiteral(":reference"),
+        "--current", run + QStringLiteral(":current"), "--test", "age=wasserstein" });
     QVERIFY(text.out.contains(QStringLiteral("wasserstein")));
     QVERIFY(text.out.contains(QStringLiteral("DATASET DRIFT")));
 
     // Ragged rows: refused with the line, nothing recorded.
     writeFile(dir.filePath(QStringLiteral("ragged.csv")), "a,b\n1,2\n3,4,5\n");
-    const Outcome ragged = runReprise({ "profile", dir.filePath(QStringLiteral("ragged.csv")), "--db", db, "--run", run });
+    const Outcome ragged
+        = runReprise({ "profile", dir.filePath(QStringLiteral("ragged.csv")), "--db", db, "--run", run });
     QCOMPARE(ragged.exitCode, 1);
-    QVERIFY2(ragged.err.contains(QStringLiteral("ragged.csv:3: 3 fields, but the header has 2")), qPrintable(ragged.err));
+    QVERIFY2(
+        ragged.err.contains(QStringLiteral("ragged.csv:3: 3 fields, but the header has 2")), qPrintable(ragged.err));
     QCOMPARE(showJson(db, run)["datasets"].toArray().size(), 2);
     // Bytes that are not UTF-8: said, and replaced.
     writeFile(dir.filePath(QStringLiteral("latin1.csv")), "city\nM\xfcnchen\nOslo\n");
-    const Outcome latin1 = runReprise({ "profile", dir.filePath(QStringLiteral("latin1.csv")), "--db", db, "--run", run });
+    const Outcome latin1
+        = runReprise({ "profile", dir.filePath(QStringLiteral("latin1.csv")), "--db", db, "--run", run });
     QCOMPARE(latin1.exitCode, 0);
     QVERIFY(latin1.err.contains(QStringLiteral("not valid UTF-8")));
     // A dataset that is not there.
-    const Outcome missing = runReprise({ "drift", "--db", db, "--reference", run + QStringLiteral(":nope"), "--current", run });
+    const Outcome missing
+        = runReprise({ "drift", "--db", db, "--reference", run + QStringLiteral(":nope"), "--current", run });
     QCOMPARE(missing.exitCode, 1);
     QVERIFY(missing.err.contains(QStringLiteral("no dataset 'nope'")));
     QVERIFY(missing.err.contains(QStringLiteral("its datasets: reference, current")));

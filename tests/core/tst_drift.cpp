@@ -3,7 +3,6 @@
 #include "analysis/drift.h"
 
 #include <QTest>
-
 #include <cmath>
 
 using namespace reprise;
@@ -96,7 +95,8 @@ void TestDrift::numericDriftIsDetected()
 {
     const DatasetRecord reference = dataset(800, { profileNumeric("x", normal(800, 0, 1, 1), 0) });
     const DatasetDrift same = computeDrift(reference, dataset(900, { profileNumeric("x", normal(900, 0, 1, 2), 0) }));
-    const DatasetDrift moved = computeDrift(reference, dataset(900, { profileNumeric("x", normal(900, 0.8, 1, 3), 0) }));
+    const DatasetDrift moved
+        = computeDrift(reference, dataset(900, { profileNumeric("x", normal(900, 0.8, 1, 3), 0) }));
     QCOMPARE(toString(feature(same, "x").test), QStringLiteral("ks"));
     QVERIFY(!feature(same, "x").drifted);
     QVERIFY(feature(same, "x").score < 0.5);
@@ -115,7 +115,8 @@ void TestDrift::categoricalDriftIsDetected()
 {
     const QStringList before = repeat(QStringList { "a", "b", "c" }, 100);
     const QStringList after = repeat(QStringList { "a", "a", "a", "b", "c" }, 60);
-    const DatasetDrift d = computeDrift(dataset(300, { profileCategorical("k", before, 0) }), dataset(300, { profileCategorical("k", after, 0) }));
+    const DatasetDrift d = computeDrift(
+        dataset(300, { profileCategorical("k", before, 0) }), dataset(300, { profileCategorical("k", after, 0) }));
     QCOMPARE(toString(feature(d, "k").test), QStringLiteral("chisquare"));
     QVERIFY(feature(d, "k").drifted);
     // A category the reference never had: infinitely unlikely, p = 0.
@@ -133,20 +134,22 @@ void TestDrift::categoricalDriftIsDetected()
 
 void TestDrift::badInputIsExplained()
 {
-    const DatasetRecord reference = dataset(500, {
-        profileNumeric("only_here", normal(500, 0, 1, 6), 0),
-        profileNumeric("empty_here", normal(500, 0, 1, 7), 0),
-        profileNumeric("constant", std::vector<double>(500, 3.0), 0),
-        profileNumeric("mixed", normal(500, 0, 1, 8), 0),
-        profileNumeric("all_missing_ref", {}, 500),
-    });
-    const DatasetRecord current = dataset(400, {
-        profileNumeric("empty_here", {}, 400),
-        profileNumeric("constant", std::vector<double>(400, 3.0), 0),
-        profileCategorical("mixed", repeat(QStringList { "x", "y" }, 200), 0),
-        profileNumeric("all_missing_ref", normal(400, 0, 1, 9), 0),
-        profileNumeric("new_here", normal(400, 0, 1, 10), 0),
-    });
+    const DatasetRecord reference = dataset(500,
+        {
+            profileNumeric("only_here", normal(500, 0, 1, 6), 0),
+            profileNumeric("empty_here", normal(500, 0, 1, 7), 0),
+            profileNumeric("constant", std::vector<double>(500, 3.0), 0),
+            profileNumeric("mixed", normal(500, 0, 1, 8), 0),
+            profileNumeric("all_missing_ref", {}, 500),
+        });
+    const DatasetRecord current = dataset(400,
+        {
+            profileNumeric("empty_here", {}, 400),
+            profileNumeric("constant", std::vector<double>(400, 3.0), 0),
+            profileCategorical("mixed", repeat(QStringList { "x", "y" }, 200), 0),
+            profileNumeric("all_missing_ref", normal(400, 0, 1, 9), 0),
+            profileNumeric("new_here", normal(400, 0, 1, 10), 0),
+        });
     const DatasetDrift d = computeDrift(reference, current);
     QCOMPARE(feature(d, "only_here").problem, QStringLiteral("not in this dataset"));
     QCOMPARE(feature(d, "empty_here").problem, QStringLiteral("every value is missing here"));
@@ -170,19 +173,20 @@ void TestDrift::badInputIsExplained()
     const DatasetDrift corrupt = computeDrift(dataset(3, { broken }), dataset(3, { profileNumeric("x", { 1, 2 }, 0) }));
     QVERIFY(corrupt.features[0].problem.contains(QStringLiteral("unusable")));
     // An empty dataset.
-    const DatasetDrift none = computeDrift(dataset(0, { profileNumeric("x", {}, 0) }), dataset(0, { profileNumeric("x", {}, 0) }));
+    const DatasetDrift none
+        = computeDrift(dataset(0, { profileNumeric("x", {}, 0) }), dataset(0, { profileNumeric("x", {}, 0) }));
     QCOMPARE(none.features[0].problem, QStringLiteral("the reference has no rows"));
     QVERIFY(!none.drifted);
 }
 
 void TestDrift::datasetShareAndOverrides()
 {
-    const DatasetRecord reference = dataset(600, { profileNumeric("a", normal(600, 0, 1, 11), 0),
-                                                     profileNumeric("b", normal(600, 0, 1, 12), 0),
-                                                     profileNumeric("c", normal(600, 0, 1, 13), 0) });
-    const DatasetRecord current = dataset(600, { profileNumeric("a", normal(600, 2, 1, 14), 0),
-                                                   profileNumeric("b", normal(600, 0, 1, 15), 0),
-                                                   profileNumeric("c", normal(600, 0, 1, 16), 0) });
+    const DatasetRecord reference = dataset(600,
+        { profileNumeric("a", normal(600, 0, 1, 11), 0), profileNumeric("b", normal(600, 0, 1, 12), 0),
+            profileNumeric("c", normal(600, 0, 1, 13), 0) });
+    const DatasetRecord current = dataset(600,
+        { profileNumeric("a", normal(600, 2, 1, 14), 0), profileNumeric("b", normal(600, 0, 1, 15), 0),
+            profileNumeric("c", normal(600, 0, 1, 16), 0) });
     const DatasetDrift d = computeDrift(reference, current);
     QCOMPARE(d.driftedCount, 1);
     QVERIFY(!d.drifted); // 1 of 3 < 50 %

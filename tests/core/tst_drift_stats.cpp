@@ -7,7 +7,6 @@
 #include <QJsonObject>
 #include <QProcess>
 #include <QTest>
-
 #include <cmath>
 #include <numeric>
 
@@ -40,10 +39,12 @@ private:
 void TestDriftStats::initTestCase()
 {
     QProcess python;
-    python.start(QStringLiteral(REPRISE_PYTHON), { QStringLiteral(REPRISE_SOURCE_DIR "/tests/core/drift_reference.py") });
+    python.start(
+        QStringLiteral(REPRISE_PYTHON), { QStringLiteral(REPRISE_SOURCE_DIR "/tests/core/drift_reference.py") });
     QVERIFY(python.waitForFinished(120000));
     QVERIFY2(python.exitCode() == 0,
-        qPrintable(QStringLiteral("the SciPy reference failed (python3-scipy and python3-numpy are installed by ./setup.sh): ")
+        qPrintable(
+            QStringLiteral("the SciPy reference failed (python3-scipy and python3-numpy are installed by ./setup.sh): ")
             + QString::fromUtf8(python.readAllStandardError())));
     const QJsonObject doc = QJsonDocument::fromJson(python.readAllStandardOutput()).object();
     m_cases = doc[QStringLiteral("cases")].toArray();
@@ -56,7 +57,9 @@ void TestDriftStats::matchesScipy_data()
     QTest::addColumn<QJsonObject>("c");
     for (const auto& v : m_cases) {
         const QJsonObject c = v.toObject();
-        QTest::newRow(qPrintable(c[QStringLiteral("kind")].toString() + QStringLiteral(": ") + c[QStringLiteral("name")].toString())) << c;
+        QTest::newRow(qPrintable(
+            c[QStringLiteral("kind")].toString() + QStringLiteral(": ") + c[QStringLiteral("name")].toString()))
+            << c;
     }
 }
 
@@ -69,13 +72,17 @@ void TestDriftStats::matchesScipy()
     };
     if (kind == QLatin1String("ks")) {
         const TestResult r = ksTwoSample(doubles(c[QStringLiteral("a")]), doubles(c[QStringLiteral("b")]));
-        QVERIFY2(near(r.statistic, c[QStringLiteral("statistic")].toDouble(), 1e-9), qPrintable(QString::number(r.statistic, 'g', 17)));
+        QVERIFY2(near(r.statistic, c[QStringLiteral("statistic")].toDouble(), 1e-9),
+            qPrintable(QString::number(r.statistic, 'g', 17)));
         QVERIFY2(near(r.pValue, c[QStringLiteral("pvalue")].toDouble(), 1e-6),
-            qPrintable(QStringLiteral("ours %1, scipy %2").arg(r.pValue, 0, 'g', 17).arg(c[QStringLiteral("pvalue")].toDouble(), 0, 'g', 17)));
+            qPrintable(QStringLiteral("ours %1, scipy %2")
+                           .arg(r.pValue, 0, 'g', 17)
+                           .arg(c[QStringLiteral("pvalue")].toDouble(), 0, 'g', 17)));
     } else if (kind == QLatin1String("chi2")) {
         const TestResult r = chiSquared(doubles(c[QStringLiteral("observed")]), doubles(c[QStringLiteral("expected")]));
         QVERIFY(near(r.statistic, c[QStringLiteral("statistic")].toDouble(), 1e-9));
-        QVERIFY2(near(r.pValue, c[QStringLiteral("pvalue")].toDouble(), 1e-6), qPrintable(QString::number(r.pValue, 'g', 17)));
+        QVERIFY2(near(r.pValue, c[QStringLiteral("pvalue")].toDouble(), 1e-6),
+            qPrintable(QString::number(r.pValue, 'g', 17)));
     } else if (kind == QLatin1String("z")) {
         const TestResult r = twoProportionZ(c[QStringLiteral("s1")].toDouble(), c[QStringLiteral("n1")].toDouble(),
             c[QStringLiteral("s2")].toDouble(), c[QStringLiteral("n2")].toDouble());
@@ -98,7 +105,8 @@ void TestDriftStats::matchesScipy()
         QVERIFY(near(jensenShannon(a, b), c[QStringLiteral("js")].toDouble(), 1e-9));
         QVERIFY(near(populationStabilityIndex(a, b), c[QStringLiteral("psi")].toDouble(), 1e-9));
     } else if (kind == QLatin1String("js")) {
-        QVERIFY(near(jensenShannon(doubles(c[QStringLiteral("p")]), doubles(c[QStringLiteral("q")])), c[QStringLiteral("distance")].toDouble(), 1e-9));
+        QVERIFY(near(jensenShannon(doubles(c[QStringLiteral("p")]), doubles(c[QStringLiteral("q")])),
+            c[QStringLiteral("distance")].toDouble(), 1e-9));
     } else if (kind == QLatin1String("chi2sf")) {
         const double sf = chiSquaredSurvival(c[QStringLiteral("x")].toDouble(), c[QStringLiteral("df")].toDouble());
         QVERIFY2(near(sf, c[QStringLiteral("sf")].toDouble(), 1e-12), qPrintable(QString::number(sf, 'g', 17)));

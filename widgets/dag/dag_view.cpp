@@ -182,6 +182,7 @@ QString DagView::stepDetails() const { return m_details->toPlainText(); }
 void DagView::clear(const QString& message)
 {
     ++m_generation;
+    m_busy = false;
     m_run.reset();
     m_before.reset();
     m_scene->setGraph({}, {});
@@ -211,6 +212,7 @@ void DagView::rebuild()
     if (!m_run)
         return;
     const quint64 ticket = ++m_generation;
+    m_busy = true;
     const bool artifacts = m_artifactNodes->isChecked();
     QtConcurrent::run([before = m_before, run = *m_run, artifacts] {
         Prepared p;
@@ -226,6 +228,7 @@ void DagView::rebuild()
 
 void DagView::showGraph(const PipelineGraph& graph, const Result<DagLayout>& layout)
 {
+    m_busy = false;
     m_details->clear();
     buildTimeline(graph);
     const QString who = m_before ? tr("%1 → %2").arg(m_before->name, m_run->name) : m_run->name;

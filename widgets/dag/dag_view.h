@@ -40,6 +40,8 @@ public:
     QTabWidget* tabs() const { return m_tabs; }
     QString message() const;
     QString stepDetails() const;
+    /// True while a requested graph is still being laid out.
+    bool isBusy() const { return m_busy; }
     /// Fits the whole graph into the view.
     void fit();
 
@@ -62,6 +64,7 @@ private:
     std::optional<RunRecord> m_before;
     std::optional<RunRecord> m_run;
     quint64 m_generation = 0;
+    bool m_busy = false;
     QLabel* m_message;
     QCheckBox* m_artifactNodes;
     QTabWidget* m_tabs;

@@ -4,7 +4,6 @@
 
 #include <QHash>
 #include <QSet>
-
 #include <algorithm>
 #include <cmath>
 
@@ -57,10 +56,7 @@ DriftTest defaultDriftTest(qint64 referenceRows, bool numeric, int distinctValue
     return continuous ? DriftTest::Wasserstein : DriftTest::JensenShannon;
 }
 
-double defaultThreshold(DriftTest test)
-{
-    return isPValueTest(test) ? 0.05 : 0.1;
-}
+double defaultThreshold(DriftTest test) { return isPValueTest(test) ? 0.05 : 0.1; }
 
 namespace {
 
@@ -138,7 +134,8 @@ FeatureDrift featureDrift(const FeatureSample& reference, const FeatureSample& c
     if (test == DriftTest::Auto)
         test = defaultDriftTest(reference.count, numeric, distinctCount(reference));
     if (!numeric && (test == DriftTest::KolmogorovSmirnov || test == DriftTest::Wasserstein)) {
-        out.problem = QStringLiteral("%1 needs numbers on both sides, but this feature is categorical").arg(toString(test));
+        out.problem
+            = QStringLiteral("%1 needs numbers on both sides, but this feature is categorical").arg(toString(test));
         return out;
     }
     out.test = test;

@@ -4,7 +4,6 @@
 #include "store/run_types.h"
 
 #include <QMap>
-
 #include <optional>
 #include <vector>
 
@@ -55,7 +54,8 @@ struct DriftOptions {
 
 /// Compares every feature of `current` with the same feature of `reference`. Features missing on
 /// one side, empty, of mixed types or with unusable samples get a problem text instead of a score.
-DatasetDrift computeDrift(const DatasetRecord& reference, const DatasetRecord& current, const DriftOptions& options = {});
+DatasetDrift computeDrift(
+    const DatasetRecord& reference, const DatasetRecord& current, const DriftOptions& options = {});
 /// The same for decoded samples (decode the reference once when comparing many datasets to it).
 FeatureDrift featureDrift(const FeatureSample& reference, const FeatureSample& current, const DriftOptions& options);
 

@@ -134,7 +134,8 @@ TestResult ksTwoSample(std::vector<double> reference, std::vector<double> curren
     // The largest |F1 − F2| on the lattice, exactly: after each distinct value, both ECDFs counted.
     long long i = 0, j = 0, h = 0;
     while (i < n1 || j < n2) {
-        const double next = j >= n2 || (i < n1 && reference[size_t(i)] <= current[size_t(j)]) ? reference[size_t(i)] : current[size_t(j)];
+        const double next = j >= n2 || (i < n1 && reference[size_t(i)] <= current[size_t(j)]) ? reference[size_t(i)]
+                                                                                              : current[size_t(j)];
         while (i < n1 && reference[size_t(i)] == next)
             ++i;
         while (j < n2 && current[size_t(j)] == next)
@@ -156,10 +157,7 @@ double chiSquaredSurvival(double x, double degreesOfFreedom)
     return regularizedGammaQ(degreesOfFreedom / 2, x / 2);
 }
 
-double normalSurvival(double x)
-{
-    return 0.5 * std::erfc(x / std::sqrt(2.0));
-}
+double normalSurvival(double x) { return 0.5 * std::erfc(x / std::sqrt(2.0)); }
 
 TestResult chiSquared(const std::vector<double>& observed, const std::vector<double>& expected)
 {

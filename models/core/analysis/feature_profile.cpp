@@ -3,7 +3,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -13,8 +12,7 @@ namespace reprise {
 namespace {
 
     /// Every k-th value of a sorted list: deterministic, and it keeps the shape of the distribution.
-    template <typename T>
-    std::vector<T> thinned(const std::vector<T>& sorted)
+    template <typename T> std::vector<T> thinned(const std::vector<T>& sorted)
     {
         if (sorted.size() <= size_t(kProfileSampleLimit))
             return sorted;
@@ -109,7 +107,8 @@ FeatureProfile profileCategorical(const QString& name, const QStringList& values
     QJsonObject countObject;
     for (auto it = counts.begin(); it != counts.end(); ++it)
         countObject.insert(it.key(), it.value());
-    p.statsJson = compactJson({ { QStringLiteral("counts"), countObject }, { QStringLiteral("distinct"), int(counts.size()) } });
+    p.statsJson = compactJson(
+        { { QStringLiteral("counts"), countObject }, { QStringLiteral("distinct"), int(counts.size()) } });
     std::vector<QString> sorted(values.begin(), values.end());
     std::sort(sorted.begin(), sorted.end());
     QJsonArray sample;
@@ -154,7 +153,8 @@ std::optional<FeatureSample> decodeProfile(const FeatureProfile& profile, QStrin
     }
     for (const auto& v : sample.array())
         s.categories << (v.isString() ? v.toString() : QString::number(v.toDouble()));
-    const QJsonObject counts = QJsonDocument::fromJson(profile.statsJson.toUtf8()).object().value(QStringLiteral("counts")).toObject();
+    const QJsonObject counts
+        = QJsonDocument::fromJson(profile.statsJson.toUtf8()).object().value(QStringLiteral("counts")).toObject();
     for (auto it = counts.begin(); it != counts.end(); ++it)
         s.categoryCounts.insert(it.key(), it.value().toDouble());
     if (s.categoryCounts.isEmpty()) {

@@ -93,7 +93,8 @@ namespace {
     }
 
     /// A churn dataset whose distribution moves with `drift` (0 = like the reference, 1 = far away).
-    DatasetRecord churnDataset(Random& rng, const QString& name, const QString& role, double drift, bool appLaunched, int rows)
+    DatasetRecord churnDataset(
+        Random& rng, const QString& name, const QString& role, double drift, bool appLaunched, int rows)
     {
         DatasetRecord d;
         d.name = name;
@@ -117,7 +118,9 @@ namespace {
             // The abrupt one: once the mobile app launched, most sign-ups come through it.
             const double c = rng.uniform();
             if (appLaunched)
-                channel << (c < 0.7 ? QStringLiteral("app") : c < 0.85 ? QStringLiteral("web") : QStringLiteral("store"));
+                channel << (c < 0.7 ? QStringLiteral("app")
+                        : c < 0.85  ? QStringLiteral("web")
+                                    : QStringLiteral("store"));
             else
                 channel << (c < 0.6 ? QStringLiteral("web") : QStringLiteral("store"));
         }
@@ -360,12 +363,13 @@ namespace {
                 const double drift = std::min(1.0, double(index) / 60.0);
                 const bool appLaunched = index >= m_projectSizes.value(project) * 2 / 3;
                 if (auto st = m_store.addDataset(ref.rowId,
-                        churnDataset(m_rng, QStringLiteral("train"), QStringLiteral("train"), drift * 0.3, false, 50000));
+                        churnDataset(
+                            m_rng, QStringLiteral("train"), QStringLiteral("train"), drift * 0.3, false, 50000));
                     !st)
                     return st;
                 if (auto st = m_store.addDataset(ref.rowId,
-                        churnDataset(
-                            m_rng, QStringLiteral("production-batch"), QStringLiteral("production"), drift, appLaunched, 8000));
+                        churnDataset(m_rng, QStringLiteral("production-batch"), QStringLiteral("production"), drift,
+                            appLaunched, 8000));
                     !st)
                     return st;
             } else {
