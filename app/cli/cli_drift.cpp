@@ -149,6 +149,7 @@ int runDrift(const QStringList& args)
         printError(reference.error());
         return Failure;
     }
+    const DriftReference decoded(reference->dataset);
     std::vector<std::pair<DatasetChoice, DatasetDrift>> results;
     for (const QString& spec : parser.values(QStringLiteral("current"))) {
         auto current = chooseDataset(*store, spec, reference->dataset.name);
@@ -156,7 +157,7 @@ int runDrift(const QStringList& args)
             printError(current.error());
             return Failure;
         }
-        DatasetDrift drift = computeDrift(reference->dataset, current->dataset, options);
+        DatasetDrift drift = computeDrift(decoded, current->dataset, options);
         drift.label = current->run.name + u':' + current->dataset.name;
         results.emplace_back(*current, std::move(drift));
     }

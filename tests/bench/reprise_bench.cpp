@@ -1,6 +1,7 @@
 // reprise-bench: the speed targets of the issues, each on data generated here, printed as JSON lines
 // {"bench": ..., "metric": ..., "value": ..., "unit": ...}. Not a test: nothing is asserted.
 
+#include "analysis/drift.h"
 #include "analysis/pipeline_graph.h"
 #include "bench_data.h"
 #include "dag/dag_scene.h"
@@ -22,6 +23,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QtConcurrent>
 #include <algorithm>
 #include <cstdio>
 #include <functional>
@@ -392,6 +394,49 @@ void dagPipeline()
     report("dag_500_steps", "fit_all_repaint", double(t.nsecsElapsed()) / 1e6, "ms");
 }
 
+/// The drift table: 200 numeric features × 50 datasets, samples of 10,000 values, from the stored
+/// profiles (JSON decoding included), on all cores as the drift view computes it.
+void driftTable()
+{
+    const int features = 200, datasets = 50, values = 10000, distinct = 5;
+    auto makeDataset = [&](double shift, quint32 seed) {
+        DatasetRecord d;
+        d.name = QStringLiteral("batch");
+        d.rows = 50000;
+        quint32 x = seed;
+        for (int f = 0; f < features; ++f) {
+            std::vector<double> sample(static_cast<size_t>(values));
+            for (double& v : sample) {
+                x = x * 1664525u + 1013904223u;
+                v = shift + double(x >> 8) / double(1 << 24);
+            }
+            d.profiles << profileNumeric(
+                QStringLiteral("feature_%1").arg(f, 3, 10, QLatin1Char('0')), std::move(sample), 0);
+        }
+        return d;
+    };
+    const DatasetRecord reference = makeDataset(0, 1);
+    // Five distinct batches, reused cyclically, keep the bench's own memory bounded.
+    std::vector<DatasetRecord> batches;
+    for (int k = 0; k < distinct; ++k)
+        batches.push_back(makeDataset(0.02 * k, 100 + quint32(k)));
+    std::vector<int> order(datasets);
+    for (int i = 0; i < datasets; ++i)
+        order[size_t(i)] = i % distinct;
+    QElapsedTimer t;
+    t.start();
+    const DriftReference decoded(reference);
+    const std::vector<DatasetDrift> results = QtConcurrent::blockingMapped<std::vector<DatasetDrift>>(
+        order, [&](int k) { return computeDrift(decoded, batches[size_t(k)]); });
+    report("drift_200x50", "table", double(t.nsecsElapsed()) / 1e6, "ms");
+    int tested = 0;
+    for (const DatasetDrift& d : results)
+        tested += d.testedCount;
+    if (tested != features * datasets)
+        fail(QStringLiteral("drift tested %1 features").arg(tested));
+    report("drift_200x50", "peak_memory", memoryMb().first, "MB");
+}
+
 const std::map<std::string, std::function<void()>>& benchmarks()
 {
     static const std::map<std::string, std::function<void()>> all {
@@ -403,6 +448,7 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "run_table_load_100k", runTableLoad },
         { "run_browser_100k", runBrowser },
         { "dag_500_steps", dagPipeline },
+        { "drift_200x50", driftTable },
     };
     return all;
 }

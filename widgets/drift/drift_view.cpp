@@ -201,7 +201,8 @@ void DriftView::recompute()
     }
     QtConcurrent::run([reference, columns]() mutable {
         // Datasets are independent: spread them over the cores.
-        QtConcurrent::blockingMap(columns, [reference](Column& c) { c.drift = computeDrift(*reference, *c.dataset); });
+        const DriftReference decoded(*reference);
+        QtConcurrent::blockingMap(columns, [&decoded](Column& c) { c.drift = computeDrift(decoded, *c.dataset); });
         return columns;
     }).then(this, [this, ticket](std::vector<Column> columns) {
         if (ticket == m_generation)

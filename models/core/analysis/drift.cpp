@@ -223,7 +223,27 @@ FeatureDrift featureDrift(const FeatureSample& reference, const FeatureSample& c
     return out;
 }
 
+DriftReference::DriftReference(const DatasetRecord& dataset)
+    : name(dataset.name)
+    , rows(dataset.rows)
+{
+    for (const FeatureProfile& f : dataset.profiles) {
+        QString why;
+        auto sample = decodeProfile(f, &why);
+        if (sample && rows > 0)
+            sample->count = std::max(sample->count, rows); // the test is chosen by rows, not sample size
+        if (!sample)
+            problems.insert(f.feature, why);
+        features.emplace_back(f.feature, std::move(sample));
+    }
+}
+
 DatasetDrift computeDrift(const DatasetRecord& reference, const DatasetRecord& current, const DriftOptions& options)
+{
+    return computeDrift(DriftReference(reference), current, options);
+}
+
+DatasetDrift computeDrift(const DriftReference& reference, const DatasetRecord& current, const DriftOptions& options)
 {
     DatasetDrift result;
     result.label = current.name;
@@ -231,25 +251,20 @@ DatasetDrift computeDrift(const DatasetRecord& reference, const DatasetRecord& c
     for (const FeatureProfile& f : current.profiles)
         currentByName.insert(f.feature, &f);
     QSet<QString> seen;
-    for (const FeatureProfile& f : reference.profiles) {
-        seen.insert(f.feature);
+    for (const auto& [name, sample] : reference.features) {
+        seen.insert(name);
         FeatureDrift d;
-        d.feature = f.feature;
+        d.feature = name;
         QString why;
-        const auto ref = decodeProfile(f, &why);
-        const FeatureProfile* other = currentByName.value(f.feature);
-        if (!ref) {
-            d.problem = QStringLiteral("the reference profile is unusable: ") + why;
+        const FeatureProfile* other = currentByName.value(name);
+        if (!sample) {
+            d.problem = QStringLiteral("the reference profile is unusable: ") + reference.problems.value(name);
         } else if (!other) {
             d.problem = QStringLiteral("not in this dataset");
         } else if (const auto cur = decodeProfile(*other, &why); !cur) {
             d.problem = QStringLiteral("this profile is unusable: ") + why;
         } else {
-            // The test is chosen by the reference's size: its row count, not its sample's.
-            FeatureSample sized = *ref;
-            if (reference.rows > 0)
-                sized.count = std::max(sized.count, reference.rows);
-            d = featureDrift(sized, *cur, options);
+            d = featureDrift(*sample, *cur, options);
         }
         result.features.push_back(d);
     }

@@ -3,6 +3,7 @@
 #include "analysis/feature_profile.h"
 #include "store/run_types.h"
 
+#include <QHash>
 #include <QMap>
 #include <optional>
 #include <vector>
@@ -52,11 +53,23 @@ struct DriftOptions {
     double datasetShare = 0.5; ///< a dataset drifts when at least this share of its features do
 };
 
+/// A reference dataset decoded once, to compare many datasets against.
+struct DriftReference {
+    explicit DriftReference(const DatasetRecord& dataset);
+    QString name;
+    qint64 rows = 0;
+    std::vector<std::pair<QString, std::optional<FeatureSample>>> features; ///< in the dataset's order
+    QHash<QString, QString> problems; ///< feature -> why its stored profile is unusable
+};
+
 /// Compares every feature of `current` with the same feature of `reference`. Features missing on
 /// one side, empty, of mixed types or with unusable samples get a problem text instead of a score.
+/// The test is chosen by the reference's row count (not its sample's size).
+DatasetDrift computeDrift(
+    const DriftReference& reference, const DatasetRecord& current, const DriftOptions& options = {});
 DatasetDrift computeDrift(
     const DatasetRecord& reference, const DatasetRecord& current, const DriftOptions& options = {});
-/// The same for decoded samples (decode the reference once when comparing many datasets to it).
+/// One feature, from decoded samples; `reference.count` decides the default test.
 FeatureDrift featureDrift(const FeatureSample& reference, const FeatureSample& current, const DriftOptions& options);
 
 } // namespace reprise

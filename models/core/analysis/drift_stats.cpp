@@ -126,8 +126,10 @@ TestResult ksTwoSample(std::vector<double> reference, std::vector<double> curren
     const auto n1 = (long long)reference.size(), n2 = (long long)current.size();
     if (n1 == 0 || n2 == 0)
         return { kNaN, kNaN };
-    std::sort(reference.begin(), reference.end());
-    std::sort(current.begin(), current.end());
+    if (!std::is_sorted(reference.begin(), reference.end()))
+        std::sort(reference.begin(), reference.end());
+    if (!std::is_sorted(current.begin(), current.end()))
+        std::sort(current.begin(), current.end());
     const long long g = std::gcd(n1, n2);
     const long long lcm = n1 / g * n2;
     const long long w1 = lcm / n1, w2 = lcm / n2; // lattice units per point of each sample
@@ -189,28 +191,33 @@ TestResult twoProportionZ(double successes1, double n1, double successes2, doubl
     return { z, 2 * normalSurvival(std::abs(z)) };
 }
 
-double wasserstein(std::vector<double> u, std::vector<double> v)
+double wasserstein(const std::vector<double>& uIn, const std::vector<double>& vIn)
 {
-    if (u.empty() || v.empty())
+    if (uIn.empty() || vIn.empty())
         return kNaN;
-    std::sort(u.begin(), u.end());
-    std::sort(v.begin(), v.end());
-    // ∫ |U(x) − V(x)| dx over the merged support, piecewise constant between consecutive values.
-    std::vector<double> all;
-    all.reserve(u.size() + v.size());
-    std::merge(u.begin(), u.end(), v.begin(), v.end(), std::back_inserter(all));
-    double distance = 0;
+    // Profile samples are stored sorted: only unsorted input pays for a sorted copy.
+    std::vector<double> uSorted, vSorted;
+    const std::vector<double>& u = std::is_sorted(uIn.begin(), uIn.end())
+        ? uIn
+        : (uSorted = uIn, std::sort(uSorted.begin(), uSorted.end()), uSorted);
+    const std::vector<double>& v = std::is_sorted(vIn.begin(), vIn.end())
+        ? vIn
+        : (vSorted = vIn, std::sort(vSorted.begin(), vSorted.end()), vSorted);
+    // ∫ |U(x) − V(x)| dx: walk both sorted samples once; between consecutive values both ECDFs are flat.
+    // |i/nu − j/nv| = |i·nv − j·nu| / (nu·nv): integers inside the loop, one division at the end.
+    const auto nu = (long long)u.size(), nv = (long long)v.size();
     size_t i = 0, j = 0;
-    for (size_t k = 0; k + 1 < all.size(); ++k) {
-        while (i < u.size() && u[i] <= all[k])
+    double sum = 0, previous = std::min(u[0], v[0]);
+    while (i < u.size() || j < v.size()) {
+        const double x = j >= v.size() || (i < u.size() && u[i] <= v[j]) ? u[i] : v[j];
+        sum += double(std::llabs((long long)i * nv - (long long)j * nu)) * (x - previous);
+        while (i < u.size() && u[i] == x)
             ++i;
-        while (j < v.size() && v[j] <= all[k])
+        while (j < v.size() && v[j] == x)
             ++j;
-        const double width = all[k + 1] - all[k];
-        if (width > 0)
-            distance += std::abs(double(i) / double(u.size()) - double(j) / double(v.size())) * width;
+        previous = x;
     }
-    return distance;
+    return sum / (double(nu) * double(nv));
 }
 
 double jensenShannon(const std::vector<double>& p, const std::vector<double>& q)

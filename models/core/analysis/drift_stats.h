@@ -27,7 +27,7 @@ TestResult chiSquared(const std::vector<double>& observed, const std::vector<dou
 TestResult twoProportionZ(double successes1, double n1, double successes2, double n2);
 
 /// First Wasserstein distance between the two empirical distributions (scipy.stats.wasserstein_distance).
-double wasserstein(std::vector<double> u, std::vector<double> v);
+double wasserstein(const std::vector<double>& u, const std::vector<double>& v);
 
 /// Jensen–Shannon distance (natural log) between two discrete distributions
 /// (scipy.spatial.distance.jensenshannon): both are normalised to sum 1 first.

@@ -29,31 +29,40 @@ namespace {
         return QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact));
     }
 
-    /// Reads a JSON array of numbers without building a QJsonDocument (samples are long).
-    bool parseNumberArray(const QByteArray& text, std::vector<double>& out)
+    /// Reads a JSON array of numbers straight from UTF-16 text, without building a QJsonDocument
+    /// or converting the whole text (samples are long, and there are many).
+    bool parseNumberArray(QStringView text, std::vector<double>& out)
     {
-        const char* p = text.constData();
-        const char* end = p + text.size();
+        const QChar* p = text.data();
+        const QChar* end = p + text.size();
         auto skip = [&] {
-            while (p < end && (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r' || *p == ','))
+            while (p < end && (*p == u' ' || *p == u'\n' || *p == u'\t' || *p == u'\r' || *p == u','))
                 ++p;
         };
         skip();
-        if (p >= end || *p != '[')
+        if (p >= end || *p != u'[')
             return false;
         ++p;
+        char token[64];
         while (true) {
             skip();
             if (p >= end)
                 return false;
-            if (*p == ']')
+            if (*p == u']')
                 return true;
+            size_t n = 0;
+            while (p < end && n < sizeof token && *p != u',' && *p != u']' && *p != u' ') {
+                const char16_t c = p->unicode();
+                if (c > 127)
+                    return false;
+                token[n++] = char(c);
+                ++p;
+            }
             double v = 0;
-            auto [next, ec] = std::from_chars(p, end, v);
-            if (ec != std::errc())
+            auto [next, ec] = std::from_chars(token, token + n, v);
+            if (ec != std::errc() || next != token + n)
                 return false;
             out.push_back(v);
-            p = next;
         }
     }
 
@@ -126,7 +135,8 @@ std::optional<FeatureSample> decodeProfile(const FeatureProfile& profile, QStrin
     s.count = profile.count;
     s.missing = profile.missing;
     if (s.numeric) {
-        if (!parseNumberArray(profile.sampleJson.toUtf8(), s.numbers)) {
+        s.numbers.reserve(size_t(std::min<qint64>(profile.count, kProfileSampleLimit)));
+        if (!parseNumberArray(profile.sampleJson, s.numbers)) {
             // Samples written by other tools may hold "inf"/"nan" strings: the slow, tolerant way.
             s.numbers.clear();
             const QJsonDocument doc = QJsonDocument::fromJson(profile.sampleJson.toUtf8());

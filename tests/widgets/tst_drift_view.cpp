@@ -1,0 +1,146 @@
+// The drift view off-screen: heat-map contents, ordering, problems, details, charts.
+
+#include "analysis/feature_profile.h"
+#include "drift/drift_view.h"
+
+#include <QChartView>
+#include <QComboBox>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTest>
+#include <cmath>
+
+using namespace reprise;
+
+namespace {
+
+std::vector<double> spread(int n, double mean, double width)
+{
+    std::vector<double> out;
+    for (int i = 0; i < n; ++i)
+        out.push_back(mean + width * (double(i % 97) / 96.0 - 0.5));
+    return out;
+}
+
+RunRecord run(const QString& name, double start, double shift, bool newCategory)
+{
+    RunRecord r;
+    r.name = name;
+    r.uuid = QString::fromLatin1(name.toUtf8().toHex().leftJustified(32, '0'));
+    r.startTime = start;
+    DatasetRecord train;
+    train.name = QStringLiteral("train");
+    train.rows = 5000;
+    train.profiles << profileNumeric("income", spread(2000, 50, 20), 0)
+                   << profileNumeric("age", spread(2000, 40, 10), 0)
+                   << profileCategorical("plan", QStringList { "basic", "pro" } + QStringList { "basic", "basic" }, 0);
+    DatasetRecord batch;
+    batch.name = QStringLiteral("batch");
+    batch.rows = 800;
+    QStringList plans;
+    for (int i = 0; i < 800; ++i)
+        plans << (newCategory && i % 2 ? QStringLiteral("enterprise")
+                : i % 4                ? QStringLiteral("basic")
+                                       : QStringLiteral("pro"));
+    batch.profiles << profileNumeric("income", spread(800, 50 + shift, 20), 0)
+                   << profileNumeric("age", spread(800, 40, 10), 0) << profileCategorical("plan", plans, 0)
+                   << profileNumeric("only_in_batch", { 1, 2, 3 }, 0);
+    r.datasets << train << batch;
+    return r;
+}
+
+bool shown(DriftView& view, const std::function<void()>& request)
+{
+    QSignalSpy ready(&view, &DriftView::ready);
+    request();
+    return ready.count() > 0 && !view.isBusy() ? true : ready.wait(10000);
+}
+
+} // namespace
+
+class TestDriftView : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void heatMapOfFeaturesByDatasets();
+    void cellDetailsAndCharts();
+    void runsWithoutDatasets();
+};
+
+void TestDriftView::heatMapOfFeaturesByDatasets()
+{
+    DriftView view;
+    view.resize(1200, 700);
+    view.show();
+    // Given newest first: the view orders by start time and takes the oldest run's train as reference.
+    const QList<RunRecord> runs { run("r3", 300, 30, true), run("r1", 100, 0, false), run("r2", 200, 2, false) };
+    QVERIFY(shown(view, [&] { view.setRuns(runs); }));
+    QCOMPARE(view.referenceChooser()->currentText(), QStringLiteral("r1: train"));
+    QCOMPARE(view.currentChooser()->currentText(), QStringLiteral("batch"));
+    QTableWidget* map = view.heatMap();
+    QCOMPARE(map->columnCount(), 3); // every run's batch, the reference run's own included
+    QCOMPARE(map->rowCount(), 1 + 4); // the dataset row, then income, age, plan, only_in_batch
+    QCOMPARE(map->horizontalHeaderItem(0)->text(), QStringLiteral("r1"));
+    QCOMPARE(map->horizontalHeaderItem(2)->text(), QStringLiteral("r3"));
+    // Most drifted first: income (shifted in r3) and plan (a new category in r3) lead, age follows.
+    QStringList rows;
+    for (int r = 1; r < map->rowCount(); ++r)
+        rows << map->verticalHeaderItem(r)->text();
+    QVERIFY2(rows.indexOf("age") > rows.indexOf("income") && rows.indexOf("age") > rows.indexOf("plan"),
+        qPrintable(rows.join(u',')));
+    auto cell = [&](const char* feature, int column) {
+        return map->item(int(rows.indexOf(QString::fromLatin1(feature))) + 1, column);
+    };
+    QVERIFY(cell("income", 2)->text().endsWith(QStringLiteral("●")));
+    QVERIFY(!cell("income", 0)->text().contains(QStringLiteral("●")));
+    QVERIFY(cell("plan", 2)->text().endsWith(QStringLiteral("●")));
+    QVERIFY(
+        !cell("plan", 2)->text().startsWith(QStringLiteral("p "))); // 5,000 reference rows: a distance (Jensen-Shannon)
+    // A feature the reference lacks is explained, not scored.
+    QCOMPARE(cell("only_in_batch", 1)->text(), QStringLiteral("—"));
+    QVERIFY(cell("only_in_batch", 1)->toolTip().contains(QStringLiteral("not in the reference")));
+    // Colours: drifted cells are red-ish, quiet ones are not.
+    QVERIFY(
+        cell("income", 2)->background().color().red() > 200 && cell("income", 2)->background().color().green() < 120);
+    QVERIFY(cell("age", 0)->background().color().green() > 200);
+    QVERIFY(map->item(0, 2)->text().contains(QStringLiteral("●")));
+    QVERIFY(view.message().contains(QStringLiteral("of 3 datasets drifted against r1: train")));
+}
+
+void TestDriftView::cellDetailsAndCharts()
+{
+    DriftView view;
+    view.resize(1200, 700);
+    view.show();
+    QVERIFY(shown(view, [&] { view.setRuns({ run("a", 1, 0, false), run("b", 2, 25, false) }); }));
+    QTableWidget* map = view.heatMap();
+    int incomeRow = -1;
+    for (int r = 1; r < map->rowCount(); ++r) {
+        if (map->verticalHeaderItem(r)->text() == QLatin1String("income"))
+            incomeRow = r;
+    }
+    QVERIFY(incomeRow > 0);
+    view.selectCell(incomeRow, 1);
+    const QString details = view.cellDetails();
+    QVERIFY2(details.contains(QStringLiteral("test       wasserstein")), qPrintable(details)); // 5,000 reference rows
+    QVERIFY(details.contains(QStringLiteral("DRIFTED")));
+    const auto charts = view.findChildren<QChartView*>();
+    QCOMPARE(charts.size(), 2);
+    for (QChartView* chart : charts)
+        QVERIFY(!chart->chart()->series().isEmpty());
+}
+
+void TestDriftView::runsWithoutDatasets()
+{
+    DriftView view;
+    RunRecord bare;
+    bare.name = QStringLiteral("bare");
+    QVERIFY(shown(view, [&] { view.setRuns({ bare }); }));
+    QVERIFY(view.message().contains(QStringLiteral("recorded a dataset")));
+    QCOMPARE(view.heatMap()->rowCount(), 0);
+    // One run only: nothing to compare against its own train but its batch.
+    QVERIFY(shown(view, [&] { view.setRuns({ run("solo", 1, 0, false) }); }));
+    QCOMPARE(view.heatMap()->columnCount(), 1);
+}
+
+QTEST_MAIN(TestDriftView)
+#include "tst_drift_view.moc"
