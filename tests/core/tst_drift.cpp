@@ -169,9 +169,19 @@ void TestDrift::badInputIsExplained()
     QCOMPARE(d.testedCount, 2);
     // Corrupt stored samples are explained too.
     FeatureProfile broken = profileNumeric("x", { 1, 2, 3 }, 0);
-    broken.sampleJson = QStringLiteral("{not json");
+    broken.sampleValues.chop(3); // not a whole number of float64 values
     const DatasetDrift corrupt = computeDrift(dataset(3, { broken }), dataset(3, { profileNumeric("x", { 1, 2 }, 0) }));
     QVERIFY(corrupt.features[0].problem.contains(QStringLiteral("unusable")));
+    QVERIFY(corrupt.features[0].problem.contains(QStringLiteral("whole number of values")));
+    // Samples of schema 1 and 2 were JSON text: still read, and explained when broken.
+    FeatureProfile legacy = profileNumeric("x", { 1, 2, 3 }, 0);
+    legacy.sampleValues.clear();
+    legacy.sampleJson = QStringLiteral("[1, 2, 3]");
+    QVERIFY(computeDrift(dataset(3, { legacy }), dataset(3, { profileNumeric("x", { 1, 2 }, 0) })).features[0].ok());
+    legacy.sampleJson = QStringLiteral("{not json");
+    QVERIFY(computeDrift(dataset(3, { legacy }), dataset(3, { profileNumeric("x", { 1, 2 }, 0) }))
+                .features[0]
+                .problem.contains(QStringLiteral("not a JSON array")));
     // An empty dataset.
     const DatasetDrift none
         = computeDrift(dataset(0, { profileNumeric("x", {}, 0) }), dataset(0, { profileNumeric("x", {}, 0) }));

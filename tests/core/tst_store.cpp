@@ -240,7 +240,7 @@ void TestStore::pipelineStepsAndDatasets()
     data.role = QStringLiteral("train");
     data.rows = 3;
     data.profiles << FeatureProfile { QStringLiteral("age"), QStringLiteral("numeric"), 3, 0,
-        QStringLiteral("{\"mean\":2}"), QStringLiteral("[1,2,3]") };
+        QStringLiteral("{\"mean\":2}"), QStringLiteral("[1,2,3]"), {} };
     QVERIFY(store->addDataset(ref->rowId, data));
 
     auto r = store->loadRun(*ref);

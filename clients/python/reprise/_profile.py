@@ -5,6 +5,7 @@ import json
 import math
 import os
 import random
+import struct
 
 SAMPLE_LIMIT = 10_000
 
@@ -78,7 +79,7 @@ def profile_feature(name, values):
         std = math.sqrt(math.fsum((x - mean) ** 2 for x in finite) / (len(finite) - 1)) if len(finite) > 1 else 0.0
         stats = {"mean": mean, "std": std, "min": xs[0], "p25": _quantile(xs, 0.25), "p50": _quantile(xs, 0.5),
                  "p75": _quantile(xs, 0.75), "max": xs[-1]}
-        sample = [x if math.isfinite(x) else str(x) for x in _sample(xs, name)]
+        sample = _sample(xs, name)
         kind = "numeric"
     else:
         texts = [str(v) for v in present]
@@ -90,6 +91,11 @@ def profile_feature(name, values):
         kind = "categorical"
     return {"feature": name, "type": kind, "count": len(values), "missing": missing, "stats": stats,
             "sample": sample}
+
+
+def encode_sample_values(values):
+    """Numeric samples as stored in feature_profiles.sample_values: little-endian float64, sorted."""
+    return struct.pack("<%dd" % len(values), *values)
 
 
 def profile_dataset(data):

@@ -15,7 +15,7 @@ import time
 import uuid
 
 from ._database import DatabaseError, default_database_path, open_database
-from ._profile import file_digest, profile_dataset
+from ._profile import encode_sample_values, file_digest, profile_dataset
 
 FLUSH_INTERVAL_S = 1.0
 FLUSH_POINTS = 100_000
@@ -308,11 +308,13 @@ class Run:
                 dataset = conn.execute(
                     "INSERT INTO datasets(run_id, name, uri, hash, rows, role, created_at) VALUES(?,?,?,?,?,?,?)",
                     (self._row, name, uri, digest, rows, role, time.time())).lastrowid
+                # Numeric samples go in binary (sample_values), categorical ones as JSON text.
                 conn.executemany(
                     "INSERT OR REPLACE INTO feature_profiles(dataset_id, feature, ftype, count, missing, stats, "
-                    "sample) VALUES(?,?,?,?,?,?,?)",
+                    "sample, sample_values) VALUES(?,?,?,?,?,?,?,?)",
                     [(dataset, p["feature"], p["type"], p["count"], p["missing"], json.dumps(p["stats"]),
-                      json.dumps(p["sample"])) for p in profiles])
+                      "[]" if p["type"] == "numeric" else json.dumps(p["sample"]),
+                      encode_sample_values(p["sample"]) if p["type"] == "numeric" else None) for p in profiles])
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -5,6 +5,7 @@ import json
 import math
 import os
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -127,20 +128,24 @@ class TestRecording(ClientTestCase):
         self.assertEqual([(n, r, ro) for _, n, r, ro, _, _ in datasets], [("train", 20_002, "train"),
                                                                           ("batch", 2, "production")])
         self.assertTrue(datasets[0][5].startswith("sha256:"))
-        profiles = {f: (t, c, m, json.loads(st), json.loads(sa)) for f, t, c, m, st, sa in query(
-            self.db, "SELECT feature, ftype, count, missing, stats, sample FROM feature_profiles WHERE dataset_id = ?",
-            datasets[0][0])}
+        def sample(text, blob):
+            return list(struct.unpack("<%dd" % (len(blob) // 8), blob)) if blob is not None else json.loads(text)
+        profiles = {f: (t, c, m, json.loads(st), sample(sa, sv)) for f, t, c, m, st, sa, sv in query(
+            self.db, "SELECT feature, ftype, count, missing, stats, sample, sample_values FROM feature_profiles "
+                     "WHERE dataset_id = ?", datasets[0][0])}
         ftype, count, missing, stats, sample = profiles["age"]
         self.assertEqual((ftype, count, missing), ("numeric", 20_002, 2))
         self.assertAlmostEqual(stats["mean"], 9999.5)
         self.assertEqual((stats["min"], stats["max"]), (0, 19_999))
         self.assertEqual(len(sample), _profile.SAMPLE_LIMIT)  # bounded reservoir
+        self.assertEqual(sample, sorted(sample))
         ftype, count, missing, stats, sample = profiles["city"]
         self.assertEqual(ftype, "categorical")
         self.assertEqual(stats["counts"], {"Oslo": 10_001, "Lima": 10_001})
-        small = query(self.db, "SELECT feature, missing, sample FROM feature_profiles WHERE dataset_id = ? "
-                               "ORDER BY feature", datasets[1][0])
-        self.assertEqual(small, [("age", 0, "[3.0, 5.0]"), ("city", 1, '["Oslo"]')])  # exact for small data
+        small = query(self.db, "SELECT feature, missing, sample, sample_values FROM feature_profiles "
+                               "WHERE dataset_id = ? ORDER BY feature", datasets[1][0])
+        # Exact for small data: numbers in binary, categories as JSON.
+        self.assertEqual(small, [("age", 0, "[]", struct.pack("<2d", 3.0, 5.0)), ("city", 1, '["Oslo"]', None)])
 
     def test_batches_from_threads_are_all_kept(self):
         with reprise.start_run(db=self.db) as run:

@@ -3,9 +3,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QtEndian>
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 
 namespace reprise {
 
@@ -96,11 +98,22 @@ FeatureProfile profileNumeric(const QString& name, std::vector<double> values, q
         { QStringLiteral("min"), values.empty() ? 0.0 : values.front() }, { QStringLiteral("p25"), quantile(0.25) },
         { QStringLiteral("p50"), quantile(0.5) }, { QStringLiteral("p75"), quantile(0.75) },
         { QStringLiteral("max"), values.empty() ? 0.0 : values.back() } });
-    QJsonArray sample;
-    for (double v : thinned(values))
-        sample.append(v);
-    p.sampleJson = QString::fromUtf8(QJsonDocument(sample).toJson(QJsonDocument::Compact));
+    p.sampleJson = QStringLiteral("[]");
+    p.sampleValues = encodeSampleValues(thinned(values));
     return p;
+}
+
+QByteArray encodeSampleValues(const std::vector<double>& sortedValues)
+{
+    QByteArray out(qsizetype(sortedValues.size() * sizeof(double)), Qt::Uninitialized);
+    char* p = out.data();
+    for (double v : sortedValues) {
+        quint64 bits;
+        std::memcpy(&bits, &v, sizeof bits);
+        qToLittleEndian(bits, p);
+        p += sizeof bits;
+    }
+    return out;
 }
 
 FeatureProfile profileCategorical(const QString& name, const QStringList& values, qint64 missing)
@@ -134,6 +147,25 @@ std::optional<FeatureSample> decodeProfile(const FeatureProfile& profile, QStrin
     s.numeric = profile.type == QLatin1String("numeric");
     s.count = profile.count;
     s.missing = profile.missing;
+    if (s.numeric && !profile.sampleValues.isEmpty()) {
+        if (profile.sampleValues.size() % qsizetype(sizeof(double)) != 0) {
+            if (why)
+                *why = QStringLiteral("its stored sample is %1 bytes, not a whole number of values")
+                           .arg(profile.sampleValues.size());
+            return std::nullopt;
+        }
+        s.numbers.resize(size_t(profile.sampleValues.size()) / sizeof(double));
+        const char* p = profile.sampleValues.constData();
+        for (double& v : s.numbers) {
+            const quint64 bits = qFromLittleEndian<quint64>(p);
+            std::memcpy(&v, &bits, sizeof v);
+            p += sizeof bits;
+        }
+        std::erase_if(s.numbers, [](double v) { return std::isnan(v); });
+        if (!std::is_sorted(s.numbers.begin(), s.numbers.end()))
+            std::sort(s.numbers.begin(), s.numbers.end());
+        return s;
+    }
     if (s.numeric) {
         s.numbers.reserve(size_t(std::min<qint64>(profile.count, kProfileSampleLimit)));
         if (!parseNumberArray(profile.sampleJson, s.numbers)) {

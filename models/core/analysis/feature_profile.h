@@ -14,6 +14,8 @@ constexpr int kProfileSampleLimit = 10000;
 /// Profile of a numeric feature: count, missing, mean/std/min/p25/p50/p75/max and a sample, sorted
 /// ascending (sorted once here, so drift statistics never sort again).
 FeatureProfile profileNumeric(const QString& name, std::vector<double> values, qint64 missing);
+/// Sorted values as stored in feature_profiles.sample_values: little-endian float64.
+QByteArray encodeSampleValues(const std::vector<double>& sortedValues);
 /// Profile of a categorical feature: count, missing, counts per category (exact), distinct, sample.
 FeatureProfile profileCategorical(const QString& name, const QStringList& values, qint64 missing);
 

@@ -500,7 +500,7 @@ Status RunStore::addDataset(qint64 runId, const DatasetRecord& dataset)
             return m_db->sqliteError(rc, QStringLiteral("writing dataset ") + dataset.name);
         const qint64 datasetId = sqlite3_last_insert_rowid(m_db->handle());
         auto p = m_db->prepare("INSERT OR REPLACE INTO feature_profiles(dataset_id, feature, ftype, count, missing, "
-                               "stats, sample) VALUES(?,?,?,?,?,?,?)");
+                               "stats, sample, sample_values) VALUES(?,?,?,?,?,?,?,?)");
         if (!p)
             return p.error();
         for (const FeatureProfile& f : dataset.profiles) {
@@ -511,6 +511,11 @@ Status RunStore::addDataset(qint64 runId, const DatasetRecord& dataset)
             p->bind(5, f.missing);
             p->bind(6, f.statsJson);
             p->bind(7, f.sampleJson);
+            if (f.sampleValues.isEmpty())
+                p->bindNull(8);
+            else
+                sqlite3_bind_blob(
+                    p->handle(), 8, f.sampleValues.constData(), int(f.sampleValues.size()), SQLITE_TRANSIENT);
             if (int rc = p->step(); rc != SQLITE_DONE)
                 return m_db->sqliteError(rc, QStringLiteral("writing profile ") + f.feature);
             p->reset();
@@ -736,15 +741,23 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
             datasets->int64(4), datasets->text(5), {} };
     }
     datasets = Statement();
-    auto profiles = m_db->prepare(
-        "SELECT feature, ftype, count, missing, stats, sample FROM feature_profiles WHERE dataset_id = ?");
+    // sample_values exists from schema 3 on; a database opened read-only may be older.
+    auto profiles = m_db->prepare(m_db->schemaVersion() >= 3
+            ? "SELECT feature, ftype, count, missing, stats, sample, sample_values FROM feature_profiles WHERE "
+              "dataset_id = ?"
+            : "SELECT feature, ftype, count, missing, stats, sample, NULL FROM feature_profiles WHERE dataset_id = ?");
     if (!profiles)
         return profiles.error();
     for (DatasetRecord& d : r.datasets) {
         profiles->bind(1, d.id);
         while (profiles->step() == SQLITE_ROW) {
-            d.profiles << FeatureProfile { profiles->text(0), profiles->text(1), profiles->int64(2), profiles->int64(3),
-                profiles->text(4), profiles->text(5) };
+            FeatureProfile f { profiles->text(0), profiles->text(1), profiles->int64(2), profiles->int64(3),
+                profiles->text(4), profiles->text(5), {} };
+            if (!profiles->isNull(6)) {
+                const auto* blob = static_cast<const char*>(sqlite3_column_blob(profiles->handle(), 6));
+                f.sampleValues = QByteArray(blob, sqlite3_column_bytes(profiles->handle(), 6));
+            }
+            d.profiles << f;
         }
         profiles->reset();
     }

@@ -112,7 +112,8 @@ struct FeatureProfile {
     qint64 count = 0;
     qint64 missing = 0;
     QString statsJson = QStringLiteral("{}");
-    QString sampleJson = QStringLiteral("[]");
+    QString sampleJson = QStringLiteral("[]"); ///< categorical samples (and numeric ones of schema < 3)
+    QByteArray sampleValues; ///< numeric samples: little-endian float64, sorted ascending
 };
 
 struct DatasetRecord {
