@@ -165,6 +165,8 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     m_bottomTabs->addTab(m_details, tr("Details"));
     m_bottomTabs->addTab(m_dag, tr("Pipeline"));
     m_bottomTabs->addTab(m_drift, tr("Drift"));
+    connect(m_drift, &DriftView::driftComputed, this,
+        [this](const QHash<QString, double>& shares) { m_browser->model()->setExtraColumn(tr("drift"), shares); });
     m_rightSplit->addWidget(m_bottomTabs);
     m_rightSplit->setStretchFactor(0, 3);
     m_rightSplit->setStretchFactor(1, 2);
@@ -604,7 +606,7 @@ void MainWindow::updateStatus()
     const auto& table = m_browser->model()->runs();
     const int total = table ? int(table->rowCount()) : 0;
     const int shown = m_browser->proxy()->rowCount();
-    const int selected = int(m_browser->view()->selectionModel()->selectedRows().size());
+    const int selected = int(m_browser->selectedRunIds().size());
     const QString runs = total == 1 ? tr("1 run") : tr("%1 runs").arg(total);
     QString text = shown == total ? runs : tr("%1 of %2 match the filter").arg(shown).arg(runs);
     if (selected > 0)
@@ -670,7 +672,7 @@ bool MainWindow::showView(const QString& name)
 void MainWindow::selectRuns(const QStringList& ids)
 {
     m_browser->selectRunIds(ids);
-    const QModelIndexList rows = m_browser->view()->selectionModel()->selectedRows();
+    const QModelIndexList rows = m_browser->view()->selectionModel()->selectedIndexes();
     if (!rows.isEmpty())
         m_browser->view()->scrollTo(rows.first());
 }

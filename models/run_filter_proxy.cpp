@@ -39,6 +39,10 @@ void RunFilterProxy::setSourceModel(QAbstractItemModel* source)
                     Q_EMIT dataChanged(index(first, from.column()), index(last, to.column()), roles);
             });
         connect(source, &QAbstractItemModel::headerDataChanged, this, &QAbstractItemModel::headerDataChanged);
+        // Computed columns (e.g. drift) are appended without a reset, so selections survive.
+        connect(source, &QAbstractItemModel::columnsAboutToBeInserted, this,
+            [this](const QModelIndex&, int first, int last) { beginInsertColumns({}, first, last); });
+        connect(source, &QAbstractItemModel::columnsInserted, this, [this] { endInsertColumns(); });
     }
     computeRows();
     endResetModel();

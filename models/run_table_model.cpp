@@ -36,6 +36,7 @@ void RunTableModel::setRuns(std::shared_ptr<const RunTable> table, double now)
     beginResetModel();
     m_table = std::move(table);
     m_now = now;
+    mapExtraValues();
     endResetModel();
 }
 
@@ -50,7 +51,7 @@ int RunTableModel::columnCount(const QModelIndex& parent) const
         return 0;
     if (!m_table)
         return FixedColumnCount;
-    return FixedColumnCount + int(m_table->params.size() + m_table->metrics.size());
+    return dynamicColumnCount() + (m_extraTitle.isEmpty() ? 0 : 1);
 }
 
 bool RunTableModel::isParamColumn(int column) const
@@ -60,7 +61,47 @@ bool RunTableModel::isParamColumn(int column) const
 
 bool RunTableModel::isMetricColumn(int column) const
 {
-    return m_table && column >= FixedColumnCount + int(m_table->params.size()) && column < columnCount();
+    return m_table && column >= FixedColumnCount + int(m_table->params.size()) && column < dynamicColumnCount();
+}
+
+int RunTableModel::dynamicColumnCount() const
+{
+    return m_table ? FixedColumnCount + int(m_table->params.size() + m_table->metrics.size()) : FixedColumnCount;
+}
+
+bool RunTableModel::isExtraColumn(int column) const
+{
+    return !m_extraTitle.isEmpty() && column == dynamicColumnCount();
+}
+
+void RunTableModel::mapExtraValues()
+{
+    m_extra.assign(m_table ? m_table->rowCount() : 0, std::numeric_limits<double>::quiet_NaN());
+    if (!m_table || m_extraByRun.isEmpty())
+        return;
+    for (size_t row = 0; row < m_table->rowCount(); ++row) {
+        const auto it = m_extraByRun.constFind(m_table->uuids[row]);
+        if (it != m_extraByRun.constEnd())
+            m_extra[row] = *it;
+    }
+}
+
+void RunTableModel::setExtraColumn(const QString& title, const QHash<QString, double>& values)
+{
+    const bool adding = m_extraTitle.isEmpty();
+    const int column = dynamicColumnCount();
+    if (adding)
+        beginInsertColumns({}, column, column);
+    m_extraTitle = title;
+    m_extraByRun = values;
+    mapExtraValues();
+    if (adding) {
+        endInsertColumns();
+    } else {
+        Q_EMIT headerDataChanged(Qt::Horizontal, column, column);
+        if (rowCount() > 0)
+            Q_EMIT dataChanged(index(0, column), index(rowCount() - 1, column));
+    }
 }
 
 QString RunTableModel::columnKey(int column) const
@@ -137,6 +178,18 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     }
+    if (isExtraColumn(column)) {
+        const double v = row < m_extra.size() ? m_extra[row] : std::nan("");
+        if (std::isnan(v))
+            return {};
+        if (role == Qt::DisplayRole)
+            return QStringLiteral("%1 %").arg(std::round(v * 100));
+        if (role == SortRole)
+            return v;
+        if (role == Qt::TextAlignmentRole)
+            return int(Qt::AlignRight | Qt::AlignVCenter);
+        return {};
+    }
     if (isMetricColumn(column)) {
         const NumberColumn& c = t.metrics[size_t(column - FixedColumnCount - int(t.params.size()))];
         if (!c.present[row])
@@ -209,6 +262,9 @@ std::vector<std::int32_t> RunTableModel::sortedRows(int column, Qt::SortOrder or
             const ValueColumn& c = t.params[size_t(column - FixedColumnCount)];
             fromText(c.text);
             fromNumbers([&](size_t r) { return c.number(r); });
+        } else if (isExtraColumn(column)) {
+            fromNumbers(
+                [&](size_t r) { return r < m_extra.size() ? m_extra[r] : std::numeric_limits<double>::quiet_NaN(); });
         } else if (isMetricColumn(column)) {
             const NumberColumn& c = t.metrics[size_t(column - FixedColumnCount - int(t.params.size()))];
             fromNumbers(
@@ -253,6 +309,8 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
         return columnKey(section);
     if (isMetricColumn(section))
         return columnKey(section);
+    if (isExtraColumn(section))
+        return m_extraTitle;
     return {};
 }
 

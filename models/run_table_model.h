@@ -3,6 +3,7 @@
 #include "store/run_table.h"
 
 #include <QAbstractTableModel>
+#include <QHash>
 #include <memory>
 
 namespace reprise {
@@ -39,13 +40,24 @@ public:
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
+    /// Adds (or updates) one computed column after the metrics, e.g. the drift share of each run,
+    /// keyed by run uuid; runs without a value stay empty. Keeps rows and selection (no reset).
+    void setExtraColumn(const QString& title, const QHash<QString, double>& values);
+    bool isExtraColumn(int column) const;
+
     /// Which kind of column `column` is, and its key for params and metrics.
     bool isParamColumn(int column) const;
     bool isMetricColumn(int column) const;
     QString columnKey(int column) const;
 
 private:
+    int dynamicColumnCount() const;
+    void mapExtraValues();
+
     std::shared_ptr<const RunTable> m_table;
+    QString m_extraTitle;
+    QHash<QString, double> m_extraByRun;
+    std::vector<double> m_extra; ///< per row, NaN where the run has no value
     double m_now = 0;
 };
 

@@ -2,6 +2,7 @@
 
 #include "dag/dag_scene.h"
 #include "dag/dag_view.h"
+#include "drift/drift_view.h"
 #include "main_window.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
@@ -24,6 +25,7 @@
 #include <QSignalSpy>
 #include <QSplitter>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <sqlite3.h>
@@ -47,6 +49,7 @@ private Q_SLOTS:
     void welcomeButtonsAct();
     void droppedFilesOpenAsSources();
     void pipelineTabFollowsTheSelection();
+    void driftTabAndDriftColumn();
 
 private:
     QTemporaryDir m_dir;
@@ -419,6 +422,34 @@ void TestMainWindow::pipelineTabFollowsTheSelection()
     browser->filterEdit()->setText(QStringLiteral("project = digits"));
     browser->view()->selectRow(0);
     QTRY_VERIFY_WITH_TIMEOUT(window.dagView()->message().contains(QStringLiteral("recorded no pipeline steps")), 10000);
+}
+
+void TestMainWindow::driftTabAndDriftColumn()
+{
+    MainWindow window({ m_demo });
+    window.show();
+    QVERIFY(window.showView(QStringLiteral("drift")));
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    RunBrowser* browser = window.runBrowser();
+    const int columns = browser->model()->columnCount();
+    browser->filterEdit()->setText(QStringLiteral("project = churn-forecast"));
+    const int runs = browser->proxy()->rowCount();
+    QVERIFY(runs >= 3);
+    browser->view()->selectAll();
+    QTRY_VERIFY_WITH_TIMEOUT(window.driftView()->heatMap()->columnCount() > 0 && !window.driftView()->isBusy(), 10000);
+    QVERIFY(window.driftView()->message().contains(QStringLiteral("datasets drifted against")));
+    // The browser gained a drift column, filled for the compared runs, and kept the selection.
+    QTRY_COMPARE_WITH_TIMEOUT(browser->model()->columnCount(), columns + 1, 10000);
+    QCOMPARE(browser->model()->headerData(columns, Qt::Horizontal).toString(), QStringLiteral("drift"));
+    int filled = 0;
+    for (int r = 0; r < browser->proxy()->rowCount(); ++r)
+        filled += browser->proxy()->index(r, columns).data().toString().endsWith(QStringLiteral("%"));
+    QVERIFY(filled >= runs - 1);
+    QCOMPARE(browser->selectedRunIds().size(), runs);
+    browser->view()->sortByColumn(columns, Qt::DescendingOrder);
+    QVERIFY(browser->proxy()->index(0, columns).data(RunTableModel::SortRole).toDouble()
+        >= browser->proxy()->index(runs - 1, columns).data(RunTableModel::SortRole).toDouble());
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -4,7 +4,10 @@
 #include "drift/drift_view.h"
 
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QLineSeries>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTest>
@@ -64,6 +67,7 @@ private Q_SLOTS:
     void heatMapOfFeaturesByDatasets();
     void cellDetailsAndCharts();
     void runsWithoutDatasets();
+    void testsShareAndEcdfAreTheUsersChoice();
 };
 
 void TestDriftView::heatMapOfFeaturesByDatasets()
@@ -140,6 +144,48 @@ void TestDriftView::runsWithoutDatasets()
     // One run only: nothing to compare against its own train but its batch.
     QVERIFY(shown(view, [&] { view.setRuns({ run("solo", 1, 0, false) }); }));
     QCOMPARE(view.heatMap()->columnCount(), 1);
+}
+
+void TestDriftView::testsShareAndEcdfAreTheUsersChoice()
+{
+    DriftView view;
+    view.resize(1200, 700);
+    view.show();
+    QVERIFY(shown(view, [&] { view.setRuns({ run("a", 1, 0, false), run("b", 2, 25, false) }); }));
+    auto rowOf = [&](const char* feature) {
+        for (int r = 1; r < view.heatMap()->rowCount(); ++r) {
+            if (view.heatMap()->verticalHeaderItem(r)->text() == QLatin1String(feature))
+                return r;
+        }
+        return -1;
+    };
+    // Per-feature test: PSI instead of the default normalised Wasserstein.
+    QVERIFY(shown(view, [&] { view.setTest(QStringLiteral("income"), DriftTest::Psi); }));
+    QVERIFY(view.heatMap()->item(rowOf("income"), 1)->toolTip().startsWith(QStringLiteral("psi")));
+    QVERIFY(shown(view, [&] { view.setTest(QStringLiteral("income"), DriftTest::Auto); }));
+    QVERIFY(view.heatMap()->item(rowOf("income"), 1)->toolTip().startsWith(QStringLiteral("wasserstein")));
+    // The share of drifted features that makes a dataset drift.
+    const QString strict = view.heatMap()->item(0, 1)->text();
+    QVERIFY(shown(view, [&] { view.shareChooser()->setValue(0.05); }));
+    QVERIFY(view.heatMap()->item(0, 1)->text().endsWith(QStringLiteral("●")));
+    QVERIFY(shown(view, [&] { view.shareChooser()->setValue(1.0); }));
+    QVERIFY(!view.heatMap()->item(0, 1)->text().endsWith(QStringLiteral("●")));
+    Q_UNUSED(strict);
+    // ECDFs instead of histograms: two step lines from 0 to 1.
+    view.selectCell(rowOf("income"), 1);
+    view.ecdfToggle()->setChecked(true);
+    QChartView* distribution = nullptr;
+    for (QChartView* c : view.findChildren<QChartView*>()) {
+        if (c->accessibleName() == QLatin1String("Distributions"))
+            distribution = c;
+    }
+    QVERIFY(distribution);
+    const auto series = distribution->chart()->series();
+    QCOMPARE(series.size(), 2);
+    auto* line = qobject_cast<QLineSeries*>(series.first());
+    QVERIFY(line);
+    QCOMPARE(line->points().first().y(), 0.0);
+    QCOMPARE(line->points().last().y(), 1.0);
 }
 
 QTEST_MAIN(TestDriftView)

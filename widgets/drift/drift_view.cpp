@@ -8,11 +8,14 @@
 #include <QBarSet>
 #include <QChart>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
+#include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
+#include <QMenu>
 #include <QScatterSeries>
 #include <QSplitter>
 #include <QTableWidget>
@@ -66,7 +69,15 @@ DriftView::DriftView(QWidget* parent)
     , m_trend(new QChartView(this))
     , m_distribution(new QChartView(this))
     , m_details(new QLabel(this))
+    , m_share(new QDoubleSpinBox(this))
+    , m_ecdf(new QCheckBox(tr("ECDF"), this))
 {
+    m_share->setRange(0.05, 1.0);
+    m_share->setSingleStep(0.05);
+    m_share->setValue(0.5);
+    m_share->setSuffix(tr(" of features"));
+    m_share->setAccessibleName(tr("Share of drifted features that makes a dataset drift"));
+    m_ecdf->setToolTip(tr("Show the two empirical cumulative distributions instead of histograms"));
     m_message->setTextFormat(Qt::PlainText);
     m_message->setWordWrap(true);
     m_details->setTextFormat(Qt::PlainText);
@@ -96,6 +107,9 @@ DriftView::DriftView(QWidget* parent)
     bar->addWidget(m_reference);
     bar->addWidget(new QLabel(tr("compared:"), this));
     bar->addWidget(m_current);
+    bar->addWidget(new QLabel(tr("dataset drifts at"), this));
+    bar->addWidget(m_share);
+    bar->addWidget(m_ecdf);
     bar->addWidget(m_message, 1);
     auto* charts = new QSplitter(Qt::Horizontal, this);
     charts->addWidget(m_trend);
@@ -116,6 +130,26 @@ DriftView::DriftView(QWidget* parent)
 
     connect(m_reference, &QComboBox::activated, this, &DriftView::recompute);
     connect(m_current, &QComboBox::activated, this, &DriftView::recompute);
+    connect(m_share, &QDoubleSpinBox::valueChanged, this, &DriftView::recompute);
+    connect(m_ecdf, &QCheckBox::toggled, this, [this] { showCell(m_table->currentRow(), m_table->currentColumn()); });
+    // Right-click a feature to choose its test (Evidently's default otherwise).
+    m_table->verticalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table->verticalHeader(), &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+        const int row = m_table->verticalHeader()->logicalIndexAt(at);
+        if (row < 1 || row > m_features.size())
+            return;
+        const QString feature = m_features[row - 1];
+        QMenu menu(this);
+        for (DriftTest test : { DriftTest::Auto, DriftTest::KolmogorovSmirnov, DriftTest::ChiSquared, DriftTest::ZTest,
+                 DriftTest::Wasserstein, DriftTest::JensenShannon, DriftTest::Psi }) {
+            QAction* action
+                = menu.addAction(test == DriftTest::Auto ? tr("default (Evidently's choice)") : toString(test));
+            action->setCheckable(true);
+            action->setChecked(m_options.testOverrides.value(feature, DriftTest::Auto) == test);
+            connect(action, &QAction::triggered, this, [this, feature, test] { setTest(feature, test); });
+        }
+        menu.exec(m_table->verticalHeader()->mapToGlobal(at));
+    });
     connect(m_table, &QTableWidget::currentCellChanged, this, [this](int row, int column) { showCell(row, column); });
     clear(tr("Select runs with datasets (e.g. a project's retraining runs) to see how their data drifted."));
 }
@@ -190,23 +224,29 @@ void DriftView::recompute()
     const quint64 ticket = ++m_generation;
     m_busy = true;
     m_message->setText(tr("Computing drift…"));
-    // Pointers into m_runs stay valid: m_runs does not change until the next setRuns(), which bumps
-    // the generation so this result is dropped.
-    const RunRecord* referenceRun = &m_runs[ref.x()];
-    const DatasetRecord* reference = &referenceRun->datasets[ref.y()];
+    const DatasetRecord* reference = &m_runs[ref.x()].datasets[ref.y()];
     std::vector<Column> columns;
+    std::vector<DatasetRecord> datasets; // copies (implicitly shared): the worker never sees m_runs
     for (const RunRecord& run : std::as_const(m_runs)) {
-        if (const DatasetRecord* d = datasetNamed(run, name); d && d != reference)
+        if (const DatasetRecord* d = datasetNamed(run, name); d && d != reference) {
             columns.push_back({ &run, d, {} });
+            datasets.push_back(*d);
+        }
     }
-    QtConcurrent::run([reference, columns]() mutable {
+    DriftOptions options = m_options;
+    options.datasetShare = m_share->value();
+    QtConcurrent::run([reference = *reference, datasets = std::move(datasets), options] {
         // Datasets are independent: spread them over the cores.
-        const DriftReference decoded(*reference);
-        QtConcurrent::blockingMap(columns, [&decoded](Column& c) { c.drift = computeDrift(decoded, *c.dataset); });
-        return columns;
-    }).then(this, [this, ticket](std::vector<Column> columns) {
-        if (ticket == m_generation)
-            fill(std::move(columns));
+        const DriftReference decoded(reference);
+        return QtConcurrent::blockingMapped<std::vector<DatasetDrift>>(
+            datasets, [&](const DatasetRecord& d) { return computeDrift(decoded, d, options); });
+    }).then(this, [this, ticket, columns = std::move(columns)](const std::vector<DatasetDrift>& drifts) mutable {
+        // The pointers in `columns` point into m_runs, unchanged while the generation is current.
+        if (ticket != m_generation)
+            return;
+        for (size_t i = 0; i < columns.size(); ++i)
+            columns[i].drift = drifts[i];
+        fill(std::move(columns));
     });
 }
 
@@ -284,7 +324,20 @@ void DriftView::fill(std::vector<Column> columns)
             .arg(m_columns.size())
             .arg(m_runs[ref.x()].name, m_runs[ref.x()].datasets[ref.y()].name));
     m_table->setCurrentCell(1, int(m_columns.size()) - 1);
+    QHash<QString, double> shares;
+    for (const Column& c : m_columns)
+        shares.insert(c.run->uuid, c.drift.driftedShare);
+    Q_EMIT driftComputed(shares);
     Q_EMIT ready();
+}
+
+void DriftView::setTest(const QString& feature, DriftTest test)
+{
+    if (test == DriftTest::Auto)
+        m_options.testOverrides.remove(feature);
+    else
+        m_options.testOverrides.insert(feature, test);
+    recompute();
 }
 
 void DriftView::selectCell(int row, int column) { m_table->setCurrentCell(row, column); }
@@ -334,6 +387,43 @@ void DriftView::showCell(int row, int column)
     const auto a = find(reference), b = find(*col.dataset);
     if (!a || !b)
         return;
+    if (m_ecdf->isChecked() && a->numeric && b->numeric) {
+        // Empirical cumulative distributions as step lines on a shared value axis.
+        QChart* chart = m_distribution->chart();
+        double lo = std::min(a->numbers.front(), b->numbers.front()),
+               hi = std::max(a->numbers.back(), b->numbers.back());
+        for (const auto& [sample, label, colour] :
+            { std::tuple { &a->numbers, tr("reference"), QColor(0x42, 0x85, 0xf4) },
+                std::tuple { &b->numbers, tr("compared"), QColor(0xe5, 0x39, 0x35) } }) {
+            auto* line = new QLineSeries;
+            line->setName(label);
+            line->setColor(colour);
+            const auto& xs = *sample;
+            // At most ~400 steps: the curve is drawn at screen resolution, every jump kept in order.
+            const size_t step = std::max<size_t>(1, xs.size() / 400);
+            line->append(lo, 0);
+            for (size_t i = 0; i < xs.size(); i += step) {
+                const double y = double(i) / double(xs.size());
+                line->append(xs[i], y);
+                line->append(xs[i], double(std::min(i + step, xs.size())) / double(xs.size()));
+            }
+            line->append(hi, 1);
+            chart->addSeries(line);
+        }
+        auto* x = new QValueAxis;
+        x->setRange(lo, hi > lo ? hi : lo + 1);
+        auto* y = new QValueAxis;
+        y->setRange(0, 1);
+        y->setTitleText(tr("share of rows ≤ x"));
+        chart->addAxis(x, Qt::AlignBottom);
+        chart->addAxis(y, Qt::AlignLeft);
+        for (QAbstractSeries* s : chart->series()) {
+            s->attachAxis(x);
+            s->attachAxis(y);
+        }
+        chart->setTitle(feature + tr(" (ECDF)"));
+        return;
+    }
     QStringList labels;
     std::vector<double> pa, pb;
     if (a->numeric && b->numeric) {

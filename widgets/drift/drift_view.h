@@ -6,6 +6,8 @@
 #include <QWidget>
 
 class QChartView;
+class QCheckBox;
+class QDoubleSpinBox;
 class QComboBox;
 class QLabel;
 class QTableWidget;
@@ -35,12 +37,18 @@ public:
     QComboBox* currentChooser() const { return m_current; }
     /// True while drift is being computed.
     bool isBusy() const { return m_busy; }
+    /// Chooses the test of one feature (DriftTest::Auto for Evidently's default) and recomputes.
+    void setTest(const QString& feature, DriftTest test);
+    QDoubleSpinBox* shareChooser() const { return m_share; }
+    QCheckBox* ecdfToggle() const { return m_ecdf; }
     /// Selects a cell of the heat map (as a click does).
     void selectCell(int row, int column);
 
 Q_SIGNALS:
     /// The heat map (or the message replacing it) is up to date.
     void ready();
+    /// Share of drifted features per compared run (uuid → 0..1), for the run browser's drift column.
+    void driftComputed(const QHash<QString, double>& shareByRun);
 
 private:
     struct Column {
@@ -66,6 +74,9 @@ private:
     QChartView* m_trend;
     QChartView* m_distribution;
     QLabel* m_details;
+    QDoubleSpinBox* m_share;
+    QCheckBox* m_ecdf;
+    DriftOptions m_options; ///< per-feature test choices
 };
 
 } // namespace reprise

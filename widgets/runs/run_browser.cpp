@@ -10,7 +10,7 @@
 #include <QMenu>
 #include <QTableView>
 #include <QVBoxLayout>
-#include <unordered_set>
+#include <set>
 
 namespace reprise {
 
@@ -132,9 +132,16 @@ void RunBrowser::showColumnMenu(const QPoint& position)
 
 QStringList RunBrowser::selectedRunIds() const
 {
+    // Rows with any selected cell: selectedRows() would drop rows selected before a column (such as
+    // the computed drift column) was added, since not all of their cells are selected any more.
+    std::set<int> rows;
+    for (const QItemSelectionRange& range : m_view->selectionModel()->selection()) {
+        for (int row = range.top(); row <= range.bottom(); ++row)
+            rows.insert(row);
+    }
     QStringList ids;
-    for (const QModelIndex& index : m_view->selectionModel()->selectedRows())
-        ids << index.data(RunTableModel::RunIdRole).toString();
+    for (int row : rows)
+        ids << m_proxy->index(row, 0).data(RunTableModel::RunIdRole).toString();
     return ids;
 }
 
