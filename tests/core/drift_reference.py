@@ -40,6 +40,24 @@ for name, obs, exp in [
     cases.append({"kind": "chi2", "name": name, "observed": obs.tolist(), "expected": exp.tolist(),
                   "statistic": float(r.statistic), "pvalue": float(r.pvalue)})
 
+# Categorical with a category the reference never had: the expected count is 0, so chi-squared is
+# infinite and p = 0 (SciPy warns about the division); Jensen-Shannon on zero-filled shares.
+with np.errstate(divide="ignore", invalid="ignore"):
+    obs = np.array([30.0, 30.0, 40.0])
+    exp = np.array([50.0, 50.0, 0.0])
+    r = stats.chisquare(obs, exp)
+cases.append({"kind": "chi2", "name": "new category", "observed": obs.tolist(), "expected": exp.tolist(),
+              "statistic": str(float(r.statistic)), "pvalue": float(r.pvalue)})
+ref_counts = {"basic": 60, "pro": 40}
+cur_counts = {"basic": 30, "pro": 20, "enterprise": 50}
+keys = sorted(set(ref_counts) | set(cur_counts))
+p = np.array([ref_counts.get(k, 0) / 100 for k in keys])
+q = np.array([cur_counts.get(k, 0) / 100 for k in keys])
+np.place(p, p == 0, 0.0001)
+np.place(q, q == 0, 0.0001)
+cases.append({"kind": "js", "name": "new category", "p": p.tolist(), "q": q.tolist(),
+              "distance": float(distance.jensenshannon(p, q))})
+
 for name, s1, n1, s2, n2 in [("equal", 40, 100, 40, 100), ("different", 30, 200, 60, 180), ("strong", 5, 500, 300, 600)]:
     p1, p2 = s1 / n1, s2 / n2
     pooled = (p1 * n1 + p2 * n2) / (n1 + n2)
