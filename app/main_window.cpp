@@ -65,12 +65,7 @@ namespace {
         auto store = RunStore::open(path, OpenMode::ReadOnly);
         if (!store)
             return store.error();
-        auto load = [&](const QString& id) -> Result<RunRecord> {
-            auto ref = store->resolveRun(id);
-            if (!ref)
-                return ref.error();
-            return store->loadRun(*ref);
-        };
+        auto load = [&](const QString& id) { return store->loadRun(id); };
         auto run = load(ids.first());
         if (!run)
             return run.error();

@@ -129,12 +129,7 @@ int runDag(const QStringList& args)
         printError(store.error());
         return Failure;
     }
-    auto load = [&](const QString& id) -> Result<RunRecord> {
-        auto ref = store->resolveRun(id);
-        if (!ref)
-            return ref.error();
-        return store->loadRun(*ref);
-    };
+    auto load = [&](const QString& id) { return store->loadRun(id); };
     auto run = load(parser.positionalArguments().first());
     if (!run) {
         printError(run.error());

@@ -26,10 +26,7 @@ namespace {
         const qsizetype colon = spec.indexOf(u':');
         const QString id = colon < 0 ? spec : spec.left(colon);
         const QString wanted = colon < 0 ? QString() : spec.mid(colon + 1);
-        auto ref = store.resolveRun(id);
-        if (!ref)
-            return ref.error();
-        auto run = store.loadRun(*ref);
+        auto run = store.loadRun(id);
         if (!run)
             return run.error();
         if (run->datasets.isEmpty()) {

@@ -764,6 +764,14 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
     return r;
 }
 
+Result<RunRecord> RunStore::loadRun(const QString& idOrPrefix) const
+{
+    auto ref = resolveRun(idOrPrefix);
+    if (!ref)
+        return ref.error();
+    return loadRun(*ref);
+}
+
 Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key) const
 {
     auto info = m_db->prepare("SELECT l.key_id, l.count FROM metric_latest l JOIN metric_keys k ON k.id = l.key_id "

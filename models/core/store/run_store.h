@@ -55,6 +55,8 @@ public:
     /// Resolves a full uuid or a unique prefix of at least 6 characters.
     Result<RunRef> resolveRun(const QString& idOrPrefix) const;
     Result<RunRecord> loadRun(const RunRef& run) const;
+    /// resolveRun() then loadRun(): a run named by full id or unique prefix.
+    Result<RunRecord> loadRun(const QString& idOrPrefix) const;
     Result<MetricHistory> loadMetric(const RunRef& run, const QString& key) const;
     Result<QList<MetricSummary>> metricSummaries(const RunRef& run) const;
     Result<QList<OutputChunk>> loadOutput(const RunRef& run) const;
