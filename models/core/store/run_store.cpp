@@ -96,6 +96,7 @@ RunStore::~RunStore()
 {
     // Statements must be finalized before the connection closes.
     m_insertPoint = Statement();
+    m_insertBlock = Statement();
     m_readCount = Statement();
     m_upsertLatest = Statement();
 }
@@ -326,11 +327,45 @@ Status RunStore::appendPoints(qint64 runId, qint64 keyId, std::span<const qint64
     m_readCount.reset();
 
     size_t last = 0;
+    for (size_t i = 1; i < steps.size(); ++i) {
+        if (steps[i] >= steps[last])
+            last = i;
+    }
+    // Full blocks of kPointsPerInsert rows go through one multi-row INSERT (far fewer statement
+    // executions); the remainder row by row.
+    size_t i = 0;
+    const size_t blocks = steps.size() / kPointsPerInsert;
+    if (blocks > 0 && !m_insertBlock.valid()) {
+        QByteArray sql = "INSERT INTO metrics(run_id, key_id, step, seq, value, time) VALUES ";
+        for (size_t k = 0; k < kPointsPerInsert; ++k)
+            sql += k ? ",(?,?,?,?,?,?)" : "(?,?,?,?,?,?)";
+        auto block = m_db->prepare(sql.constData());
+        if (!block)
+            return block.error();
+        m_insertBlock = std::move(*block);
+    }
+    for (size_t b = 0; b < blocks; ++b) {
+        Statement& s = m_insertBlock;
+        for (size_t k = 0; k < kPointsPerInsert; ++k, ++i) {
+            const int base = int(k) * 6;
+            s.bind(base + 1, runId);
+            s.bind(base + 2, keyId);
+            s.bind(base + 3, steps[i]);
+            s.bind(base + 4, seq++);
+            bindReal(s, base + 5, values[i]);
+            s.bind(base + 6, times[i]);
+        }
+        if (int rc = s.step(); rc != SQLITE_DONE) {
+            s.reset();
+            return m_db->sqliteError(rc, QStringLiteral("writing metric points"));
+        }
+        sqlite3_reset(s.handle());
+    }
     Statement& s = m_insertPoint;
     // Bindings survive sqlite3_reset(): the run and key are bound once per batch.
     s.bind(1, runId);
     s.bind(2, keyId);
-    for (size_t i = 0; i < steps.size(); ++i) {
+    for (; i < steps.size(); ++i) {
         s.bind(3, steps[i]);
         s.bind(4, seq++);
         bindReal(s, 5, values[i]);
@@ -340,8 +375,6 @@ Status RunStore::appendPoints(qint64 runId, qint64 keyId, std::span<const qint64
             return m_db->sqliteError(rc, QStringLiteral("writing metric points"));
         }
         sqlite3_reset(s.handle());
-        if (steps[i] >= steps[last])
-            last = i;
     }
     Statement& u = m_upsertLatest;
     u.bind(1, runId);

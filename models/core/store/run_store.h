@@ -70,7 +70,9 @@ private:
 
     std::unique_ptr<Database> m_db;
     QHash<QString, qint64> m_keyIds;
+    static constexpr size_t kPointsPerInsert = 64;
     Statement m_insertPoint;
+    Statement m_insertBlock;
     Statement m_readCount;
     Statement m_upsertLatest;
 };
