@@ -209,6 +209,24 @@ void TestStore::metricsFromSeveralKeysAndBatches()
     QCOMPARE(a->steps[199], 99);
     auto b = store->loadMetric(*ref, QStringLiteral("b"));
     QCOMPARE(b->values[199], -99.0);
+    // Long batches go through multi-row INSERTs: special values and order survive them too.
+    std::vector<qint64> steps(1000);
+    std::vector<double> values(1000), times(1000);
+    for (size_t i = 0; i < steps.size(); ++i) {
+        steps[i] = qint64(i / 2); // every step twice
+        values[i] = i == 10 ? std::numeric_limits<double>::quiet_NaN() : i == 11 ? -std::numeric_limits<double>::infinity() : double(i);
+        times[i] = 1000.0 + double(i);
+    }
+    QVERIFY(store->logMetric(ref->rowId, QStringLiteral("long"), steps, values, times));
+    auto h = store->loadMetric(*ref, QStringLiteral("long"));
+    QVERIFY(h);
+    QCOMPARE(h->size(), size_t(1000));
+    QVERIFY(std::isnan(h->values[10]));
+    QCOMPARE(h->values[11], -std::numeric_limits<double>::infinity());
+    for (size_t i = 0; i < 1000; ++i) {
+        QCOMPARE(h->steps[i], qint64(i / 2));
+        QCOMPARE(h->times[i], 1000.0 + double(i)); // repeated steps in logging order
+    }
 }
 
 void TestStore::pipelineStepsAndDatasets()
