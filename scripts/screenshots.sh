@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Regenerates the README's screenshots from the demo database with `reprise --screenshot`
+# (off-screen; no display needed), so the README shows what the program shows.
+# Run after ./setup.sh (or any build in ./build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+reprise=build/bin/reprise
+db=build/screenshots.db
+out=docs/screenshots
+[[ -x $reprise ]] || { echo "screenshots: build first (./setup.sh test)" >&2; exit 1; }
+mkdir -p "$out"
+"$reprise" demo --out "$db" --force >/dev/null
+ids() { "$reprise" ls --db "$db" --project "$1" --json | python3 -c 'import json,sys; print(",".join(r["id"] for r in json.load(sys.stdin)))'; }
+churn=$(ids churn-forecast)
+newest=${churn%%,*}
+second=$(cut -d, -f2 <<<"$churn")
+"$reprise" --screenshot "$out/runs.png" --db "$db" --view runs --select "$newest" --size 1400x900
+"$reprise" --screenshot "$out/pipeline-diff.png" --db "$db" --view dag --select "$newest,$second" --size 1400x900
+"$reprise" --screenshot "$out/drift.png" --db "$db" --view drift --select "$churn" --size 1400x900
+echo "screenshots: wrote $(ls "$out" | tr '\n' ' ')"
