@@ -1,6 +1,7 @@
 // reprise-bench: the speed targets of the issues, each on data generated here, printed as JSON lines
 // {"bench": ..., "metric": ..., "value": ..., "unit": ...}. Not a test: nothing is asserted.
 
+#include "analysis/decimation.h"
 #include "analysis/drift.h"
 #include "analysis/pipeline_graph.h"
 #include "bench_data.h"
@@ -437,6 +438,39 @@ void driftTable()
     report("drift_200x50", "peak_memory", memoryMb().first, "MB");
 }
 
+/// Exact decimation of one 10,000,000-point series to a 2,000-pixel chart: full view, and after
+/// zooming to 1 % (cost must follow the pixels, not the points).
+void decimation()
+{
+    const std::size_t n = 10000000;
+    std::vector<double> xs(n), ys(n);
+    quint64 state = 7;
+    for (std::size_t i = 0; i < n; ++i) {
+        state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+        xs[i] = double(i);
+        ys[i] = std::sin(double(i) / 1e5) + double(state >> 40) / double(1 << 24) * 0.1;
+    }
+    QElapsedTimer t;
+    t.start();
+    const MinMaxPyramid pyramid(ys);
+    report("decimate_10m", "build_pyramid", double(t.nsecsElapsed()) / 1e6, "ms");
+    std::vector<double> full, zoomed;
+    std::size_t points = 0;
+    for (int round = 0; round < 9; ++round) {
+        t.restart();
+        points += decimate(xs, ys, pyramid, 0, double(n), 2000).x.size();
+        full.push_back(double(t.nsecsElapsed()) / 1e6);
+        t.restart();
+        const double at = double(n) * 0.1 * (round + 1) / 10;
+        points += decimate(xs, ys, pyramid, at, at + double(n) / 100, 2000).x.size();
+        zoomed.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    if (points == 0)
+        fail(QStringLiteral("decimation returned nothing"));
+    report("decimate_10m", "full_range_2000px", median(full), "ms");
+    report("decimate_10m", "zoomed_1pct_2000px", median(zoomed), "ms");
+}
+
 const std::map<std::string, std::function<void()>>& benchmarks()
 {
     static const std::map<std::string, std::function<void()>> all {
@@ -449,6 +483,7 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "run_browser_100k", runBrowser },
         { "dag_500_steps", dagPipeline },
         { "drift_200x50", driftTable },
+        { "decimate_10m", decimation },
     };
     return all;
 }
