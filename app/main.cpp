@@ -1,5 +1,6 @@
 // reprise: the GUI, or a command-line subcommand when the first argument names one.
 
+#include "charts/compare_view.h"
 #include "cli/cli_common.h"
 #include "dag/dag_view.h"
 #include "drift/drift_view.h"
@@ -82,7 +83,7 @@ int runGui(int argc, char** argv)
         QStringLiteral("WxH"), QStringLiteral("1400x900") });
     parser.addOption(
         { QStringLiteral("select"), QStringLiteral("Runs to select (comma-separated ids)."), QStringLiteral("IDS") });
-    parser.addOption({ QStringLiteral("view"), QStringLiteral("View to show: runs, dag or drift."),
+    parser.addOption({ QStringLiteral("view"), QStringLiteral("View to show: runs, compare, dag or drift."),
         QStringLiteral("VIEW"), QStringLiteral("runs") });
     parser.addPositionalArgument(QStringLiteral("SOURCES"), QStringLiteral("Run databases to open."));
     if (!parser.parse(QApplication::arguments())) {
@@ -98,9 +99,10 @@ int runGui(int argc, char** argv)
         return reprise::cli::Ok;
     }
     const QString view = parser.value(QStringLiteral("view"));
-    if (view != QLatin1String("runs") && view != QLatin1String("dag") && view != QLatin1String("drift")) {
+    if (view != QLatin1String("runs") && view != QLatin1String("dag") && view != QLatin1String("drift")
+        && view != QLatin1String("compare")) {
         printError(QStringLiteral("--view '") + view + QStringLiteral("': not available"),
-            QStringLiteral("views in this build: runs, dag, drift"));
+            QStringLiteral("views in this build: runs, compare, dag, drift"));
         return reprise::cli::Usage;
     }
 
@@ -148,6 +150,8 @@ int runGui(int argc, char** argv)
             auto later = [&] { QTimer::singleShot(50, &app, save); };
             if (view == QLatin1String("dag") && window.dagView()->isBusy())
                 QObject::connect(window.dagView(), &reprise::DagView::ready, &app, later);
+            else if (view == QLatin1String("compare") && window.compareView()->isBusy())
+                QObject::connect(window.compareView(), &reprise::CompareView::ready, &app, later);
             else if (view == QLatin1String("drift") && window.driftView()->isBusy())
                 QObject::connect(window.driftView(), &reprise::DriftView::ready, &app, later);
             else

@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "charts/compare_view.h"
 #include "dag/dag_view.h"
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
@@ -119,6 +120,7 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     , m_demoButton(new QPushButton(tr("Load the demo database"), this))
     , m_browser(new RunBrowser(this))
     , m_details(new RunDetails(this))
+    , m_compare(new CompareView(this))
     , m_dag(new DagView(this))
     , m_drift(new DriftView(this))
     , m_bottomTabs(new QTabWidget(this))
@@ -158,6 +160,7 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     m_mainSplit->addWidget(m_sourceTree);
     m_rightSplit->addWidget(m_center);
     m_bottomTabs->addTab(m_details, tr("Details"));
+    m_bottomTabs->addTab(m_compare, tr("Compare"));
     m_bottomTabs->addTab(m_dag, tr("Pipeline"));
     m_bottomTabs->addTab(m_drift, tr("Drift"));
     connect(m_drift, &DriftView::driftComputed, this,
@@ -633,6 +636,7 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
             m_details->showMessage(errorText(result.error()));
             m_dag->clear(errorText(result.error()));
             m_drift->clear(errorText(result.error()));
+            m_compare->clear(errorText(result.error()));
             Q_EMIT detailsLoaded();
             return;
         }
@@ -645,6 +649,7 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
             m_dag->showRun(result->run);
         }
         m_drift->setRuns(result->all);
+        m_compare->setRuns(m_current, result->all);
         Q_EMIT detailsLoaded();
     });
 }
@@ -653,8 +658,10 @@ bool MainWindow::showView(const QString& name)
 {
     if (name == QLatin1String("runs"))
         m_bottomTabs->setCurrentWidget(m_details);
-    else if (name == QLatin1String("dag") || name == QLatin1String("drift")) {
-        m_bottomTabs->setCurrentWidget(name == QLatin1String("dag") ? static_cast<QWidget*>(m_dag) : m_drift);
+    else if (name == QLatin1String("dag") || name == QLatin1String("drift") || name == QLatin1String("compare")) {
+        m_bottomTabs->setCurrentWidget(name == QLatin1String("dag") ? static_cast<QWidget*>(m_dag)
+                : name == QLatin1String("drift")                    ? static_cast<QWidget*>(m_drift)
+                                                                    : static_cast<QWidget*>(m_compare));
         // The pipeline needs room: give it most of the height.
         const int total = m_rightSplit->height() > 0 ? m_rightSplit->height() : 800;
         const int top = name == QLatin1String("dag") ? 35 : 25;

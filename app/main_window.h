@@ -19,6 +19,7 @@ class QTabWidget;
 
 namespace reprise {
 
+class CompareView;
 class DagView;
 class DriftView;
 class DatabaseWatcher;
@@ -44,6 +45,7 @@ public:
     RunBrowser* runBrowser() const { return m_browser; }
     RunDetails* runDetails() const { return m_details; }
     DagView* dagView() const { return m_dag; }
+    CompareView* compareView() const { return m_compare; }
     DriftView* driftView() const { return m_drift; }
     /// Brings a view to the front: "runs" (details), "dag" (pipeline) or "drift". False for an unknown name.
     bool showView(const QString& name);
@@ -115,6 +117,7 @@ private:
     QPushButton* m_demoButton;
     RunBrowser* m_browser;
     RunDetails* m_details;
+    CompareView* m_compare;
     DagView* m_dag;
     DriftView* m_drift;
     QTabWidget* m_bottomTabs;

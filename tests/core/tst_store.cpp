@@ -214,7 +214,9 @@ void TestStore::metricsFromSeveralKeysAndBatches()
     std::vector<double> values(1000), times(1000);
     for (size_t i = 0; i < steps.size(); ++i) {
         steps[i] = qint64(i / 2); // every step twice
-        values[i] = i == 10 ? std::numeric_limits<double>::quiet_NaN() : i == 11 ? -std::numeric_limits<double>::infinity() : double(i);
+        values[i] = i == 10 ? std::numeric_limits<double>::quiet_NaN()
+            : i == 11       ? -std::numeric_limits<double>::infinity()
+                            : double(i);
         times[i] = 1000.0 + double(i);
     }
     QVERIFY(store->logMetric(ref->rowId, QStringLiteral("long"), steps, values, times));

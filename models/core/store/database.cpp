@@ -184,7 +184,9 @@ Status Database::configure(OpenMode mode)
         m_readOnly = true;
         return success();
     }
-    if (auto st = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8000; PRAGMA cache_size=-32768;"); !st)
+    if (auto st = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8000; PRAGMA "
+                       "cache_size=-32768;");
+        !st)
         return st;
     return migrate();
 }
