@@ -17,4 +17,6 @@ second=$(cut -d, -f2 <<<"$churn")
 "$reprise" --screenshot "$out/runs.png" --db "$db" --view runs --select "$newest" --size 1400x900
 "$reprise" --screenshot "$out/pipeline-diff.png" --db "$db" --view dag --select "$newest,$second" --size 1400x900
 "$reprise" --screenshot "$out/drift.png" --db "$db" --view drift --select "$churn" --size 1400x900
+cifar=$(ids cifar-resnet | cut -d, -f1-6)
+"$reprise" --screenshot "$out/compare.png" --db "$db" --view compare --select "$cifar" --size 1400x900
 echo "screenshots: wrote $(ls "$out" | tr '\n' ' ')"

@@ -2,6 +2,8 @@
 // {"bench": ..., "metric": ..., "value": ..., "unit": ...}. Not a test: nothing is asserted.
 
 #include "analysis/decimation.h"
+#include "charts/compare_view.h"
+#include "charts/metric_chart.h"
 #include "analysis/drift.h"
 #include "analysis/pipeline_graph.h"
 #include "bench_data.h"
@@ -471,6 +473,101 @@ void decimation()
     report("decimate_10m", "zoomed_1pct_2000px", median(zoomed), "ms");
 }
 
+/// Compare charts: one pan/zoom frame (decimate off-thread + replace + paint) with 1 and 10 curves
+/// of 10,000,000 points, and 20 runs × 1,000,000 points loaded from a database and first drawn.
+void compareCharts()
+{
+    auto curve = [](std::size_t n, quint64 seed) {
+        auto x = std::make_shared<std::vector<double>>(n);
+        auto y = std::make_shared<std::vector<double>>(n);
+        quint64 state = seed;
+        for (std::size_t i = 0; i < n; ++i) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            (*x)[i] = double(i);
+            (*y)[i] = 1.0 / (1.0 + double(i) / 1e5) + double(state >> 40) / double(1 << 24) * 0.05;
+        }
+        ChartCurve c;
+        c.label = QStringLiteral("run %1").arg(seed);
+        c.runId = QString::number(seed);
+        c.colour = runColour(c.runId);
+        c.x = x;
+        c.y = y;
+        c.pyramid = std::make_shared<const MinMaxPyramid>(*y);
+        return c;
+    };
+    for (int runs : { 1, 10 }) {
+        MetricChart chart(QStringLiteral("loss"));
+        chart.resize(1400, 500);
+        chart.show();
+        for (int i = 0; i < 10; ++i)
+            QCoreApplication::processEvents();
+        std::vector<ChartCurve> curves;
+        for (int r = 0; r < runs; ++r)
+            curves.push_back(curve(10000000, quint64(r + 1)));
+        bool drawn = false;
+        QObject::connect(&chart, &MetricChart::redrawn, [&] { drawn = true; });
+        chart.setCurves(std::move(curves));
+        while (!drawn)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        std::vector<double> frames;
+        for (int f = 0; f < 12; ++f) {
+            drawn = false;
+            QElapsedTimer t;
+            t.start();
+            const double lo = 1e6 * f / 2, hi = lo + (f % 2 ? 5e6 : 2e6);
+            chart.setXRange(lo, hi);
+            while (!drawn)
+                QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+            const double decimated = double(t.nsecsElapsed()) / 1e6;
+            chart.viewport()->repaint();
+            frames.push_back(double(t.nsecsElapsed()) / 1e6);
+            if (qEnvironmentVariableIsSet("REPRISE_BENCH_VERBOSE"))
+                std::fprintf(stderr, "frame %d: until redrawn %.1f ms, with paint %.1f ms\n", f, decimated, frames.back());
+        }
+        report("compare_charts", runs == 1 ? "frame_1x10m" : "frame_10x10m", median(frames), "ms");
+        report("compare_charts", runs == 1 ? "frame_1x10m_max" : "frame_10x10m_max", *std::max_element(frames.begin(), frames.end()), "ms");
+    }
+
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("compare.db"));
+    QList<RunRecord> records;
+    {
+        RunStore store = check(RunStore::open(path, OpenMode::Create));
+        const std::size_t n = 1000000;
+        std::vector<qint64> steps(n);
+        std::vector<double> values(n), times(n);
+        for (int r = 0; r < 20; ++r) {
+            NewRun run;
+            run.name = QStringLiteral("seed-%1").arg(r);
+            const RunRef ref = check(store.createRun(run));
+            for (std::size_t i = 0; i < n; ++i) {
+                steps[i] = qint64(i);
+                values[i] = 1.0 / (1.0 + double(i) / 1e4 * (1 + r * 0.01));
+                times[i] = 1.7e9 + double(i);
+            }
+            check(store.logMetric(ref.rowId, QStringLiteral("loss"), steps, values, times));
+            records << check(store.loadRun(ref));
+        }
+    }
+    const double before = memoryMb().second;
+    CompareView view;
+    view.resize(1400, 900);
+    view.show();
+    for (int i = 0; i < 10; ++i)
+        QCoreApplication::processEvents();
+    bool ready = false;
+    QObject::connect(&view, &CompareView::ready, [&] { ready = !view.isBusy(); });
+    QElapsedTimer t;
+    t.start();
+    view.setRuns(path, records);
+    while (!ready)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+    view.repaint();
+    report("compare_charts", "load_and_draw_20x1m", double(t.nsecsElapsed()) / 1e6, "ms");
+    report("compare_charts", "peak_memory", memoryMb().first, "MB");
+    report("compare_charts", "memory_for_20x1m", memoryMb().second - before, "MB");
+}
+
 const std::map<std::string, std::function<void()>>& benchmarks()
 {
     static const std::map<std::string, std::function<void()>> all {
@@ -484,6 +581,7 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "dag_500_steps", dagPipeline },
         { "drift_200x50", driftTable },
         { "decimate_10m", decimation },
+        { "compare_charts", compareCharts },
     };
     return all;
 }

@@ -16,66 +16,82 @@
 #include <QtConcurrent>
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <numeric>
 
 namespace reprise {
 
 namespace {
 
-    /// Histories of `keys` for `runs`, as curves per key with x per the chosen axis. Runs on a worker.
-    Result<std::vector<std::vector<ChartCurve>>> loadCurves(const QString& database, const QList<RunRecord>& runs,
+    /// One run's curves for `keys` (empty entries for keys it did not log), read with its own connection.
+    Result<std::vector<std::optional<ChartCurve>>> loadRunCurves(const QString& database, const RunRecord& run,
         const QStringList& keys, CompareView::XAxis axis, double smoothing)
     {
+        std::vector<std::optional<ChartCurve>> out(size_t(keys.size()));
         auto store = RunStore::open(database, OpenMode::ReadOnly);
         if (!store)
             return store.error();
-        std::vector<std::vector<ChartCurve>> perKey(size_t(keys.size()));
-        for (const RunRecord& run : runs) {
-            auto ref = store->resolveRun(run.uuid);
-            if (!ref)
+        auto ref = store->resolveRun(run.uuid);
+        if (!ref)
+            return out;
+        for (qsizetype k = 0; k < keys.size(); ++k) {
+            const bool logged = std::any_of(run.metrics.begin(), run.metrics.end(), [&](const MetricSummary& m) { return m.key == keys[k]; });
+            if (!logged)
                 continue;
-            for (qsizetype k = 0; k < keys.size(); ++k) {
-                const bool logged = std::any_of(
-                    run.metrics.begin(), run.metrics.end(), [&](const MetricSummary& m) { return m.key == keys[k]; });
-                if (!logged)
-                    continue;
-                auto history = store->loadMetric(*ref, keys[k]);
-                if (!history)
-                    return history.error();
-                auto x = std::make_shared<std::vector<double>>(history->size());
-                auto y = std::make_shared<std::vector<double>>(history->values);
-                for (size_t i = 0; i < history->size(); ++i) {
-                    (*x)[i] = axis == CompareView::XAxis::Step ? double(history->steps[i])
-                        : axis == CompareView::XAxis::WallTime ? history->times[i]
-                                                               : history->times[i] - run.startTime;
+            auto history = store->loadMetric(*ref, keys[k]);
+            if (!history)
+                return history.error();
+            auto x = std::make_shared<std::vector<double>>(history->size());
+            auto y = std::make_shared<std::vector<double>>(std::move(history->values));
+            for (size_t i = 0; i < x->size(); ++i) {
+                (*x)[i] = axis == CompareView::XAxis::Step ? double(history->steps[i])
+                    : axis == CompareView::XAxis::WallTime  ? history->times[i]
+                                                            : history->times[i] - run.startTime;
+            }
+            if (axis != CompareView::XAxis::Step && !std::is_sorted(x->begin(), x->end())) {
+                // Wall times can go back (clock changes); keep x sorted for the binary search.
+                std::vector<size_t> order(x->size());
+                std::iota(order.begin(), order.end(), 0);
+                std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return (*x)[a] < (*x)[b]; });
+                auto sx = std::make_shared<std::vector<double>>(), sy = std::make_shared<std::vector<double>>();
+                for (size_t i : order) {
+                    sx->push_back((*x)[i]);
+                    sy->push_back((*y)[i]);
                 }
-                if (axis != CompareView::XAxis::Step && !std::is_sorted(x->begin(), x->end())) {
-                    // Wall times can go back (clock changes); keep x sorted for the binary search.
-                    std::vector<size_t> order(x->size());
-                    std::iota(order.begin(), order.end(), 0);
-                    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return (*x)[a] < (*x)[b]; });
-                    auto sx = std::make_shared<std::vector<double>>(), sy = std::make_shared<std::vector<double>>();
-                    for (size_t i : order) {
-                        sx->push_back((*x)[i]);
-                        sy->push_back((*y)[i]);
-                    }
-                    x = sx;
-                    y = sy;
-                }
-                ChartCurve c;
-                // Names repeat across runs (seeds); the id prefix tells them apart.
-                c.label = (run.name.isEmpty() ? QString() : run.name + QStringLiteral(" · ")) + run.uuid.left(6);
-                c.runId = run.uuid;
-                c.colour = runColour(run.uuid);
-                c.x = x;
-                c.y = y;
-                c.pyramid = std::make_shared<const MinMaxPyramid>(*y);
-                if (smoothing > 0) {
-                    auto smoothed = std::make_shared<const std::vector<double>>(debiasedEma(*y, smoothing));
-                    c.smoothed = smoothed;
-                    c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(*smoothed);
-                }
-                perKey[size_t(k)].push_back(std::move(c));
+                x = sx;
+                y = sy;
+            }
+            ChartCurve c;
+            // Names repeat across runs (seeds); the id prefix tells them apart.
+            c.label = (run.name.isEmpty() ? QString() : run.name + QStringLiteral(" · ")) + run.uuid.left(6);
+            c.runId = run.uuid;
+            c.colour = runColour(run.uuid);
+            c.x = x;
+            c.y = y;
+            c.pyramid = std::make_shared<const MinMaxPyramid>(*y);
+            if (smoothing > 0) {
+                auto smoothed = std::make_shared<const std::vector<double>>(debiasedEma(*y, smoothing));
+                c.smoothed = smoothed;
+                c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(*smoothed);
+            }
+            out[size_t(k)] = std::move(c);
+        }
+        return out;
+    }
+
+    /// Histories of `keys` for `runs`, as curves per key; runs are read in parallel. On a worker.
+    Result<std::vector<std::vector<ChartCurve>>> loadCurves(const QString& database, const QList<RunRecord>& runs,
+        const QStringList& keys, CompareView::XAxis axis, double smoothing)
+    {
+        const auto perRun = QtConcurrent::blockingMapped<std::vector<Result<std::vector<std::optional<ChartCurve>>>>>(
+            runs, [&](const RunRecord& run) { return loadRunCurves(database, run, keys, axis, smoothing); });
+        std::vector<std::vector<ChartCurve>> perKey(size_t(keys.size()));
+        for (const auto& result : perRun) {
+            if (!result)
+                return result.error();
+            for (size_t k = 0; k < result->size(); ++k) {
+                if ((*result)[k])
+                    perKey[k].push_back(*(*result)[k]);
             }
         }
         return perKey;

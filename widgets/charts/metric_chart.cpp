@@ -116,6 +116,14 @@ void MetricChart::setCurves(std::vector<ChartCurve> curves)
             connect(marker, &QLegendMarker::clicked, this, [this, id] { setCurveVisible(id, m_hidden.contains(id)); });
         }
     }
+    if (m_xAxis) {
+        for (QAbstractSeries* s : chart()->series()) {
+            if (s->attachedAxes().isEmpty()) {
+                s->attachAxis(m_xAxis);
+                s->attachAxis(m_yAxis);
+            }
+        }
+    }
     if (!any) {
         m_dataLo = 0;
         m_dataHi = 1;
@@ -253,40 +261,47 @@ void MetricChart::redraw()
 
 void MetricChart::applyAxes(double yLo, double yHi)
 {
-    for (QAbstractAxis* axis : chart()->axes())
-        chart()->removeAxis(axis), delete axis;
-    auto* x = new QCategoryAxis;
-    x->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
-    const std::vector<double> xt = niceTicks(m_lo, m_hi, std::max(4, int(chart()->plotArea().width() / 110)));
-    const double xStep = xt.size() > 1 ? xt[1] - xt[0] : 0;
-    for (double v : xt)
-        x->append(compactNumber(v, xStep), v);
-    x->setRange(m_lo, m_hi);
-    chart()->addAxis(x, Qt::AlignBottom);
-    QAbstractAxis* y = nullptr;
-    if (m_logY) {
-        auto* log = new QLogValueAxis;
-        log->setBase(10);
-        log->setLabelFormat(QStringLiteral("%g"));
-        log->setRange(std::max(yLo, 1e-300), yHi);
-        y = log;
-    } else {
-        auto* linear = new QCategoryAxis;
-        linear->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
-        const std::vector<double> yt = niceTicks(yLo, yHi, std::max(4, int(chart()->plotArea().height() / 45)));
-        const double yStep = yt.size() > 1 ? yt[1] - yt[0] : 0;
-        for (double v : yt) {
-            if (v >= yLo && v <= yHi)
-                linear->append(compactNumber(v, yStep), v);
+    // Axes are made once (and again only when the y scale kind changes); a redraw only moves their
+    // range and labels, which is far cheaper for QtCharts than replacing them.
+    const bool logAxis = m_yAxis && qobject_cast<QLogValueAxis*>(m_yAxis);
+    if (!m_xAxis || logAxis != m_logY) {
+        for (QAbstractAxis* axis : chart()->axes())
+            chart()->removeAxis(axis), delete axis;
+        m_xAxis = new QCategoryAxis;
+        m_xAxis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+        chart()->addAxis(m_xAxis, Qt::AlignBottom);
+        if (m_logY) {
+            auto* log = new QLogValueAxis;
+            log->setBase(10);
+            log->setLabelFormat(QStringLiteral("%g"));
+            m_yAxis = log;
+        } else {
+            auto* linear = new QCategoryAxis;
+            linear->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+            m_yAxis = linear;
         }
-        linear->setRange(yLo, yHi);
-        y = linear;
+        chart()->addAxis(m_yAxis, Qt::AlignLeft);
+        for (QAbstractSeries* s : chart()->series()) {
+            s->attachAxis(m_xAxis);
+            s->attachAxis(m_yAxis);
+        }
     }
-    chart()->addAxis(y, Qt::AlignLeft);
-    for (QAbstractSeries* s : chart()->series()) {
-        s->attachAxis(x);
-        s->attachAxis(y);
-    }
+    auto setTicks = [](QCategoryAxis* axis, double lo, double hi, int target) {
+        for (const QString& label : axis->categoriesLabels())
+            axis->remove(label);
+        const std::vector<double> ticks = niceTicks(lo, hi, target);
+        const double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 0;
+        for (double v : ticks) {
+            if (v >= lo && v <= hi)
+                axis->append(compactNumber(v, step), v);
+        }
+        axis->setRange(lo, hi);
+    };
+    setTicks(m_xAxis, m_lo, m_hi, std::max(4, int(chart()->plotArea().width() / 110)));
+    if (auto* log = qobject_cast<QLogValueAxis*>(m_yAxis))
+        log->setRange(std::max(yLo, 1e-300), yHi);
+    else
+        setTicks(static_cast<QCategoryAxis*>(m_yAxis), yLo, yHi, std::max(4, int(chart()->plotArea().height() / 45)));
 }
 
 QString MetricChart::readoutAt(double x) const

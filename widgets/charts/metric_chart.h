@@ -11,6 +11,8 @@ class QGraphicsLineItem;
 class QGraphicsSimpleTextItem;
 class QLineSeries;
 class QScatterSeries;
+class QCategoryAxis;
+class QAbstractAxis;
 
 namespace reprise {
 
@@ -74,6 +76,8 @@ private:
     std::vector<ChartCurve> m_curves;
     std::vector<QLineSeries*> m_raw, m_smooth;
     QScatterSeries* m_nonFinite;
+    QCategoryAxis* m_xAxis = nullptr;
+    QAbstractAxis* m_yAxis = nullptr;
     QSet<QString> m_hidden;
     double m_dataLo = 0, m_dataHi = 1, m_lo = 0, m_hi = 1;
     bool m_logY = false;

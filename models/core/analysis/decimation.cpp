@@ -193,15 +193,15 @@ std::vector<double> debiasedEma(std::span<const double> ys, double weight)
     std::vector<double> out;
     out.reserve(ys.size());
     double last = 0;
-    int n = 0;
+    double weightPower = 1; // wⁿ, kept by multiplication rather than a pow() per point
     for (double y : ys) {
         if (!std::isfinite(y)) {
             out.push_back(y);
             continue;
         }
         last = last * weight + (1 - weight) * y;
-        ++n;
-        const double debias = 1 - std::pow(weight, n);
+        weightPower *= weight;
+        const double debias = 1 - weightPower;
         out.push_back(debias > 0 ? last / debias : y);
     }
     return out;
