@@ -1,5 +1,6 @@
 #include "charts/compare_view.h"
 
+#include "compute_pool.h"
 #include "store/run_store.h"
 
 #include <QCheckBox>
@@ -16,8 +17,8 @@
 #include <QtConcurrent>
 #include <algorithm>
 #include <map>
-#include <optional>
 #include <numeric>
+#include <optional>
 
 namespace reprise {
 
@@ -35,7 +36,8 @@ namespace {
         if (!ref)
             return out;
         for (qsizetype k = 0; k < keys.size(); ++k) {
-            const bool logged = std::any_of(run.metrics.begin(), run.metrics.end(), [&](const MetricSummary& m) { return m.key == keys[k]; });
+            const bool logged = std::any_of(
+                run.metrics.begin(), run.metrics.end(), [&](const MetricSummary& m) { return m.key == keys[k]; });
             if (!logged)
                 continue;
             auto history = store->loadMetric(*ref, keys[k]);
@@ -45,8 +47,8 @@ namespace {
             auto y = std::make_shared<std::vector<double>>(std::move(history->values));
             for (size_t i = 0; i < x->size(); ++i) {
                 (*x)[i] = axis == CompareView::XAxis::Step ? double(history->steps[i])
-                    : axis == CompareView::XAxis::WallTime  ? history->times[i]
-                                                            : history->times[i] - run.startTime;
+                    : axis == CompareView::XAxis::WallTime ? history->times[i]
+                                                           : history->times[i] - run.startTime;
             }
             if (axis != CompareView::XAxis::Step && !std::is_sorted(x->begin(), x->end())) {
                 // Wall times can go back (clock changes); keep x sorted for the binary search.
@@ -83,8 +85,9 @@ namespace {
     Result<std::vector<std::vector<ChartCurve>>> loadCurves(const QString& database, const QList<RunRecord>& runs,
         const QStringList& keys, CompareView::XAxis axis, double smoothing)
     {
-        const auto perRun = QtConcurrent::blockingMapped<std::vector<Result<std::vector<std::optional<ChartCurve>>>>>(
-            runs, [&](const RunRecord& run) { return loadRunCurves(database, run, keys, axis, smoothing); });
+        const auto perRun
+            = QtConcurrent::blockingMapped<std::vector<Result<std::vector<std::optional<ChartCurve>>>>>(computePool(),
+                runs, [&](const RunRecord& run) { return loadRunCurves(database, run, keys, axis, smoothing); });
         std::vector<std::vector<ChartCurve>> perKey(size_t(keys.size()));
         for (const auto& result : perRun) {
             if (!result)

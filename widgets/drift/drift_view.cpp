@@ -2,6 +2,7 @@
 
 #include "analysis/drift_stats.h"
 #include "analysis/feature_profile.h"
+#include "compute_pool.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -239,7 +240,7 @@ void DriftView::recompute()
         // Datasets are independent: spread them over the cores.
         const DriftReference decoded(reference);
         return QtConcurrent::blockingMapped<std::vector<DatasetDrift>>(
-            datasets, [&](const DatasetRecord& d) { return computeDrift(decoded, d, options); });
+            computePool(), datasets, [&](const DatasetRecord& d) { return computeDrift(decoded, d, options); });
     }).then(this, [this, ticket, columns = std::move(columns)](const std::vector<DatasetDrift>& drifts) mutable {
         // The pointers in `columns` point into m_runs, unchanged while the generation is current.
         if (ticket != m_generation)
