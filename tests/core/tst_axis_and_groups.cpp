@@ -2,6 +2,7 @@
 
 #include "analysis/axis_ticks.h"
 #include "analysis/group_stats.h"
+#include "store/run_format.h"
 
 #include <QTest>
 #include <cmath>
@@ -86,7 +87,7 @@ void TestAxisAndGroups::labels()
     QFETCH(double, step);
     QFETCH(QString, label);
     QCOMPARE(compactNumber(value, step), label);
-    QCOMPARE(compactDuration(7500), QStringLiteral("2h 05m"));
+    QCOMPARE(formatDuration(7500), QStringLiteral("2h 05m"));
 }
 
 void TestAxisAndGroups::groupBands()

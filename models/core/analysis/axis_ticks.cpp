@@ -1,7 +1,5 @@
 #include "analysis/axis_ticks.h"
 
-#include "store/run_format.h"
-
 #include <algorithm>
 #include <cmath>
 
@@ -98,7 +96,5 @@ QString compactNumber(double value, double step)
     }
     return QString::number(value);
 }
-
-QString compactDuration(double seconds) { return formatDuration(seconds); }
 
 } // namespace reprise

@@ -15,7 +15,6 @@ std::vector<double> logTicks(double lo, double hi);
 /// Compact labels: "0", "250", "2.5k", "250k", "1.2M", "3.4G", "0.25", "3e-5"; `step` (the tick
 /// spacing) decides how many decimals are needed, so neighbouring labels differ and "249999.8" never appears.
 QString compactNumber(double value, double step = 0);
-/// Durations for a time axis: "45s", "5m 03s", "2h 05m", "3d 04h".
-QString compactDuration(double seconds);
+/// (Durations on a time axis use formatDuration() of store/run_format.h: "2h 05m".)
 
 } // namespace reprise

@@ -130,16 +130,6 @@ namespace {
 
 } // namespace
 
-void TextColumn::append(const QString& value, QHash<QString, std::int32_t>& index)
-{
-    auto it = index.constFind(value);
-    if (it == index.constEnd()) {
-        it = index.insert(value, std::int32_t(dict.size()));
-        dict.append(value);
-    }
-    codes.push_back(*it);
-}
-
 void TextColumn::computeSortRanks()
 {
     std::vector<std::int32_t> order(size_t(dict.size()));

@@ -25,8 +25,6 @@ struct TextColumn {
 
     bool has(size_t row) const { return codes[row] >= 0; }
     QString at(size_t row) const { return codes[row] >= 0 ? dict[codes[row]] : QString(); }
-    /// Appends a value for the next row, reusing its dictionary entry.
-    void append(const QString& value, QHash<QString, std::int32_t>& index);
     void appendMissing() { codes.push_back(-1); }
     /// Fills sortRanks. O(d log d) for d distinct values; the loader does it off the GUI thread.
     void computeSortRanks();
