@@ -2,11 +2,11 @@
 // {"bench": ..., "metric": ..., "value": ..., "unit": ...}. Not a test: nothing is asserted.
 
 #include "analysis/decimation.h"
-#include "charts/compare_view.h"
-#include "charts/metric_chart.h"
 #include "analysis/drift.h"
 #include "analysis/pipeline_graph.h"
 #include "bench_data.h"
+#include "charts/compare_view.h"
+#include "charts/metric_chart.h"
 #include "dag/dag_scene.h"
 #include "dag/dag_view.h"
 #include "main_window.h"
@@ -522,10 +522,12 @@ void compareCharts()
             chart.viewport()->repaint();
             frames.push_back(double(t.nsecsElapsed()) / 1e6);
             if (qEnvironmentVariableIsSet("REPRISE_BENCH_VERBOSE"))
-                std::fprintf(stderr, "frame %d: until redrawn %.1f ms, with paint %.1f ms\n", f, decimated, frames.back());
+                std::fprintf(
+                    stderr, "frame %d: until redrawn %.1f ms, with paint %.1f ms\n", f, decimated, frames.back());
         }
         report("compare_charts", runs == 1 ? "frame_1x10m" : "frame_10x10m", median(frames), "ms");
-        report("compare_charts", runs == 1 ? "frame_1x10m_max" : "frame_10x10m_max", *std::max_element(frames.begin(), frames.end()), "ms");
+        report("compare_charts", runs == 1 ? "frame_1x10m_max" : "frame_10x10m_max",
+            *std::max_element(frames.begin(), frames.end()), "ms");
     }
 
     QTemporaryDir dir;
