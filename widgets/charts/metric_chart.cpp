@@ -254,7 +254,9 @@ void MetricChart::redraw()
         if (dropped > 0)
             notes << tr("%L1 values ≤ 0 not shown on the log axis").arg(dropped);
         m_note = notes.join(QStringLiteral(" · "));
-        chart()->setTitle(m_note.isEmpty() ? m_title : m_title + QStringLiteral("  —  ") + m_note);
+        const QString title = m_note.isEmpty() ? m_title : m_title + QStringLiteral("  —  ") + m_note;
+        if (chart()->title() != title) // a new title re-lays out the whole chart
+            chart()->setTitle(title);
         Q_EMIT redrawn();
     });
 }
