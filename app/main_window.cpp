@@ -55,8 +55,7 @@ namespace {
     struct RunDetailsSnapshot {
         RunRecord run;
         QList<OutputChunk> output;
-        std::optional<RunRecord> second; ///< the second selected run, for the pipeline diff
-        QList<RunRecord> all; ///< every selected run (at most kMaxCompared), for the drift view
+        QList<RunRecord> all; ///< every selected run (at most kMaxCompared), for the other views
     };
 
     constexpr int kMaxCompared = 200;
@@ -73,13 +72,11 @@ namespace {
         auto output = store->loadOutput(*store->resolveRun(ids.first()));
         if (!output)
             return output.error();
-        RunDetailsSnapshot snapshot { *run, *output, std::nullopt, { *run } };
+        RunDetailsSnapshot snapshot { *run, *output, { *run } };
         for (qsizetype i = 1; i < std::min<qsizetype>(ids.size(), kMaxCompared); ++i) {
             auto other = load(ids[i]);
             if (!other)
                 return other.error();
-            if (i == 1)
-                snapshot.second = *other;
             snapshot.all << *other;
         }
         return snapshot;
@@ -166,6 +163,7 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     connect(m_drift, &DriftView::driftComputed, this,
         [this](const QHash<QString, double>& shares) { m_browser->model()->setExtraColumn(tr("drift"), shares); });
     m_rightSplit->addWidget(m_bottomTabs);
+    connect(m_bottomTabs, &QTabWidget::currentChanged, this, &MainWindow::feedVisibleView);
     m_rightSplit->setStretchFactor(0, 3);
     m_rightSplit->setStretchFactor(1, 2);
     m_mainSplit->addWidget(m_rightSplit);
@@ -637,21 +635,40 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
             m_dag->clear(errorText(result.error()));
             m_drift->clear(errorText(result.error()));
             m_compare->clear(errorText(result.error()));
+            m_selectedRuns.reset();
             Q_EMIT detailsLoaded();
             return;
         }
         m_details->showRun(result->run, result->output);
-        if (result->second) {
-            // The older run is the baseline of the pipeline diff.
-            const bool firstIsOlder = result->run.startTime <= result->second->startTime;
-            m_dag->showDiff(firstIsOlder ? result->run : *result->second, firstIsOlder ? *result->second : result->run);
-        } else {
-            m_dag->showRun(result->run);
-        }
-        m_drift->setRuns(result->all);
-        m_compare->setRuns(m_current, result->all);
+        m_selectedRuns = result->all;
+        m_fedViews.clear();
+        feedVisibleView();
         Q_EMIT detailsLoaded();
     });
+}
+
+void MainWindow::feedVisibleView()
+{
+    // Only the view on screen computes (charts, drift and layouts cost real time); the others catch
+    // up when their tab is opened.
+    QWidget* view = m_bottomTabs->currentWidget();
+    if (!m_selectedRuns || m_selectedRuns->isEmpty() || m_fedViews.contains(view))
+        return;
+    m_fedViews.insert(view);
+    const QList<RunRecord>& runs = *m_selectedRuns;
+    if (view == m_dag) {
+        if (runs.size() >= 2) {
+            // The older run is the baseline of the pipeline diff.
+            const bool firstIsOlder = runs[0].startTime <= runs[1].startTime;
+            m_dag->showDiff(firstIsOlder ? runs[0] : runs[1], firstIsOlder ? runs[1] : runs[0]);
+        } else {
+            m_dag->showRun(runs[0]);
+        }
+    } else if (view == m_drift) {
+        m_drift->setRuns(runs);
+    } else if (view == m_compare) {
+        m_compare->setRuns(m_current, runs);
+    }
 }
 
 bool MainWindow::showView(const QString& name)

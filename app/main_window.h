@@ -1,10 +1,13 @@
 #pragma once
 
 #include "store/run_table.h"
+#include "store/run_types.h"
 
 #include <QMainWindow>
 #include <QMap>
+#include <QSet>
 #include <memory>
+#include <optional>
 
 class QLabel;
 class QMenu;
@@ -101,6 +104,7 @@ private:
     void updateRecentMenu();
     void setLoading(bool loading);
     void updateStatus();
+    void feedVisibleView();
     void loadDemo();
     void openWithDialog();
 
@@ -132,6 +136,8 @@ private:
     quint64 m_detailsGeneration = 0;
     bool m_loading = false;
     bool m_reloadPending = false;
+    std::optional<QList<RunRecord>> m_selectedRuns; ///< records of the selection, for the tab views
+    QSet<QWidget*> m_fedViews; ///< tab views already showing m_selectedRuns
     QStringList m_keepSelection;
     QString m_keepTop;
 };

@@ -1,5 +1,6 @@
 // The main window driven off-screen on a real demo database.
 
+#include "charts/compare_view.h"
 #include "dag/dag_scene.h"
 #include "dag/dag_view.h"
 #include "drift/drift_view.h"
@@ -50,6 +51,7 @@ private Q_SLOTS:
     void droppedFilesOpenAsSources();
     void pipelineTabFollowsTheSelection();
     void driftTabAndDriftColumn();
+    void tabViewsComputeOnlyWhenShown();
 
 private:
     QTemporaryDir m_dir;
@@ -450,6 +452,24 @@ void TestMainWindow::driftTabAndDriftColumn()
     browser->view()->sortByColumn(columns, Qt::DescendingOrder);
     QVERIFY(browser->proxy()->index(0, columns).data(RunTableModel::SortRole).toDouble()
         >= browser->proxy()->index(runs - 1, columns).data(RunTableModel::SortRole).toDouble());
+}
+
+void TestMainWindow::tabViewsComputeOnlyWhenShown()
+{
+    MainWindow window({ m_demo });
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    QSignalSpy details(&window, &MainWindow::detailsLoaded);
+    RunBrowser* browser = window.runBrowser();
+    browser->filterEdit()->setText(QStringLiteral("project = cifar-resnet"));
+    browser->view()->selectRow(0);
+    QTRY_VERIFY_WITH_TIMEOUT(!details.isEmpty(), 10000);
+    // Details are on screen: the compare charts have not been computed.
+    QVERIFY(window.compareView()->charts().isEmpty());
+    QVERIFY(!window.compareView()->isBusy());
+    QVERIFY(window.showView(QStringLiteral("compare")));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.compareView()->charts().isEmpty() && !window.compareView()->isBusy(), 20000);
 }
 
 QTEST_MAIN(TestMainWindow)
