@@ -19,10 +19,15 @@ namespace reprise {
 
 QColor runColour(const QString& runId)
 {
-    // Golden-angle hues from a hash of the id: stable, and neighbours rarely look alike.
-    const uint hash = qHash(runId, 0x5eed);
-    const int hue = int((hash % 1000) * 0.618033988749895 * 360) % 360;
-    return QColor::fromHsl(hue, 170, 110);
+    // FNV-1a of the id (qHash is seeded per process, which would change colours between sessions),
+    // spread over the hue circle by the golden ratio so neighbours rarely look alike.
+    quint64 hash = 1469598103934665603ULL;
+    for (char c : runId.toUtf8()) {
+        hash ^= quint8(c);
+        hash *= 1099511628211ULL;
+    }
+    const double turn = std::fmod(double(hash % 1000003) * 0.618033988749895, 1.0);
+    return QColor::fromHsl(int(turn * 360) % 360, 170, 110);
 }
 
 namespace {
@@ -307,7 +312,7 @@ void MetricChart::applyAxes(double yLo, double yHi)
     if (auto* log = qobject_cast<QLogValueAxis*>(m_yAxis))
         log->setRange(std::max(yLo, 1e-300), yHi);
     else
-        setTicks(static_cast<QCategoryAxis*>(m_yAxis), yLo, yHi, std::max(4, int(chart()->plotArea().height() / 45)));
+        setTicks(static_cast<QCategoryAxis*>(m_yAxis), yLo, yHi, std::max(6, int(chart()->plotArea().height() / 35)));
 }
 
 QString MetricChart::readoutAt(double x) const
