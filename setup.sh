@@ -12,7 +12,7 @@ case "$mode" in
   *) echo "usage: ./setup.sh [test]" >&2; exit 2 ;;
 esac
 
-packages=(build-essential cmake git pkg-config qt6-base-dev libqt6charts6-dev libgl-dev libfmt-dev
+packages=(build-essential cmake git pkg-config qt6-base-dev libqt6charts6-dev qt6-svg-dev libgl-dev libfmt-dev
           libsqlite3-dev sqlite3 python3 python3-numpy python3-scipy fonts-dejavu-core)
 missing=()
 for p in "${packages[@]}"; do

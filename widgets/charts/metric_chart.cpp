@@ -1,15 +1,20 @@
 #include "charts/metric_chart.h"
 
 #include "analysis/axis_ticks.h"
+#include "compute_pool.h"
 
 #include <QCategoryAxis>
+#include <QFileInfo>
+#include <QGraphicsLayout>
 #include <QGraphicsLineItem>
 #include <QGraphicsSimpleTextItem>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QMouseEvent>
+#include <QPainter>
 #include <QScatterSeries>
+#include <QSvgGenerator>
 #include <QWheelEvent>
 #include <QtConcurrent>
 #include <algorithm>
@@ -32,23 +37,33 @@ QColor runColour(const QString& runId)
 
 namespace {
 
-    struct Drawn {
-        DecimatedSeries raw;
-        DecimatedSeries smooth;
-    };
-
-    QList<QPointF> points(const DecimatedSeries& d, bool logY, int& dropped)
+    /// Curve i's picture for [lo, hi] at `columns` pixel columns. On a worker thread.
+    DrawnCurve decimateCurve(const ChartCurve& c, double lo, double hi, int columns)
     {
-        QList<QPointF> out;
-        out.reserve(qsizetype(d.x.size()));
-        for (std::size_t i = 0; i < d.x.size(); ++i) {
-            if (logY && d.y[i] <= 0) {
+        DrawnCurve d;
+        d.colour = c.colour;
+        if (!c.x)
+            return d;
+        d.raw = decimate(*c.x, *c.y, *c.pyramid, lo, hi, columns);
+        if (c.smoothed)
+            d.smooth = decimate(*c.x, *c.smoothed, *c.smoothedPyramid, lo, hi, columns);
+        if (c.bandLow && c.bandHigh) {
+            d.bandLow = decimate(*c.x, *c.bandLow, *c.bandLowPyramid, lo, hi, columns);
+            d.bandHigh = decimate(*c.x, *c.bandHigh, *c.bandHighPyramid, lo, hi, columns);
+        }
+        return d;
+    }
+
+    void widen(double& lo, double& hi, const DecimatedSeries& s, bool logY, int& dropped)
+    {
+        for (double y : s.y) {
+            if (logY && y <= 0) {
                 ++dropped;
                 continue;
             }
-            out.append(QPointF(d.x[i], d.y[i]));
+            lo = std::min(lo, y);
+            hi = std::max(hi, y);
         }
-        return out;
     }
 
 } // namespace
@@ -57,6 +72,7 @@ MetricChart::MetricChart(const QString& title, QWidget* parent)
     : QChartView(parent)
     , m_title(title)
     , m_nonFinite(new QScatterSeries)
+    , m_layer(new CurveLayer)
 {
     setRenderHint(QPainter::Antialiasing);
     setRubberBand(QChartView::HorizontalRubberBand);
@@ -71,58 +87,37 @@ MetricChart::MetricChart(const QString& title, QWidget* parent)
     m_nonFinite->setColor(QColor(0xc0, 0x39, 0x2b));
     m_nonFinite->setBorderColor(QColor(0xc0, 0x39, 0x2b));
     chart()->addSeries(m_nonFinite);
+    // The curves are painted by a layer over the plot area, under the readout.
+    m_layer->setZValue(chart()->zValue() + 5);
+    scene()->addItem(m_layer);
+    connect(chart(), &QChart::plotAreaChanged, this,
+        [this] { m_layer->setFrame(chart()->plotArea(), m_lo, m_hi, m_yLo, m_yHi, m_logY); });
     setAccessibleName(title);
 }
 
-void MetricChart::setCurves(std::vector<ChartCurve> curves)
+void MetricChart::setCurves(std::vector<ChartCurve> curves, bool keepRange)
 {
     ++m_generation;
-    for (QLineSeries* s : m_raw)
+    const bool wasZoomed = keepRange && (m_lo > m_dataLo || m_hi < m_dataHi);
+    for (QLineSeries* s : m_legend)
         chart()->removeSeries(s), delete s;
-    for (QLineSeries* s : m_smooth)
-        chart()->removeSeries(s), delete s;
-    m_raw.clear();
-    m_smooth.clear();
+    m_legend.clear();
     m_curves = std::move(curves);
     bool any = false;
     for (const ChartCurve& c : m_curves) {
-        auto* raw = new QLineSeries;
-        raw->setName(c.label);
-        QColor faint = c.colour;
-        if (c.smoothed)
-            faint.setAlpha(70);
-        // A 1-pixel cosmetic pen takes QPainter's fast line path; wider pens go through the
-        // stroker, which measured several times slower for thousands of segments.
-        QPen rawPen(faint, 1);
-        rawPen.setCosmetic(true);
-        raw->setPen(rawPen);
-        chart()->addSeries(raw);
-        m_raw.push_back(raw);
-        QLineSeries* smooth = nullptr;
-        if (c.smoothed) {
-            smooth = new QLineSeries;
-            smooth->setName(c.label);
-            smooth->setPen(QPen(c.colour, 2));
-            chart()->addSeries(smooth);
-        }
-        m_smooth.push_back(smooth);
+        // An empty series per curve: its legend entry names the run in its colour and toggles it.
+        auto* entry = new QLineSeries;
+        entry->setName(c.label);
+        entry->setPen(QPen(c.colour, 2));
+        chart()->addSeries(entry);
+        m_legend.push_back(entry);
+        const QString id = c.runId;
+        for (QLegendMarker* marker : chart()->legend()->markers(entry))
+            connect(marker, &QLegendMarker::clicked, this, [this, id] { setCurveVisible(id, m_hidden.contains(id)); });
         if (c.x && !c.x->empty()) {
             m_dataLo = any ? std::min(m_dataLo, c.x->front()) : c.x->front();
             m_dataHi = any ? std::max(m_dataHi, c.x->back()) : c.x->back();
             any = true;
-        }
-        raw->setVisible(!m_hidden.contains(c.runId));
-        if (smooth)
-            smooth->setVisible(!m_hidden.contains(c.runId));
-    }
-    // One legend entry per run: the smoothed line's, else the raw one's; clicking toggles the run.
-    for (std::size_t i = 0; i < m_curves.size(); ++i) {
-        if (m_smooth[i])
-            chart()->legend()->markers(m_raw[i]).first()->setVisible(false);
-        QLineSeries* shown = m_smooth[i] ? m_smooth[i] : m_raw[i];
-        for (QLegendMarker* marker : chart()->legend()->markers(shown)) {
-            const QString id = m_curves[i].runId;
-            connect(marker, &QLegendMarker::clicked, this, [this, id] { setCurveVisible(id, m_hidden.contains(id)); });
         }
     }
     if (m_xAxis) {
@@ -139,9 +134,25 @@ void MetricChart::setCurves(std::vector<ChartCurve> curves)
     }
     if (m_dataHi <= m_dataLo)
         m_dataHi = m_dataLo + 1;
-    m_lo = m_dataLo;
-    m_hi = m_dataHi;
+    if (!wasZoomed) {
+        m_lo = m_dataLo;
+        m_hi = m_dataHi;
+    }
+    updateLegendStyle();
     redraw();
+}
+
+void MetricChart::updateLegendStyle()
+{
+    for (std::size_t i = 0; i < m_curves.size() && i < m_legend.size(); ++i) {
+        const bool hidden = m_hidden.contains(m_curves[i].runId);
+        for (QLegendMarker* marker : chart()->legend()->markers(m_legend[i])) {
+            QFont font = marker->font();
+            font.setStrikeOut(hidden);
+            marker->setFont(font);
+            marker->setLabelBrush(hidden ? QColor(0x99, 0x99, 0x99) : palette().color(QPalette::WindowText));
+        }
+    }
 }
 
 void MetricChart::setCurveVisible(const QString& runId, bool visible)
@@ -150,13 +161,7 @@ void MetricChart::setCurveVisible(const QString& runId, bool visible)
         m_hidden.remove(runId);
     else
         m_hidden.insert(runId);
-    for (std::size_t i = 0; i < m_curves.size(); ++i) {
-        if (m_curves[i].runId != runId)
-            continue;
-        m_raw[i]->setVisible(visible);
-        if (m_smooth[i])
-            m_smooth[i]->setVisible(visible);
-    }
+    updateLegendStyle();
     redraw();
 }
 
@@ -187,54 +192,46 @@ void MetricChart::userRangeChanged(double lo, double hi)
     redraw();
 }
 
-std::vector<int> MetricChart::drawnPointCounts() const
-{
-    std::vector<int> counts;
-    for (std::size_t i = 0; i < m_raw.size(); ++i)
-        counts.push_back(int(m_raw[i]->count()) + (m_smooth[i] ? int(m_smooth[i]->count()) : 0));
-    return counts;
-}
+std::vector<int> MetricChart::drawnPointCounts() const { return m_layer->pointCounts(); }
+
+const DrawnCurve& MetricChart::drawn(std::size_t i) const { return m_layer->curves().at(i); }
 
 void MetricChart::redraw()
 {
     const quint64 ticket = ++m_generation;
     const int columns = std::max(100, int(chart()->plotArea().width()));
     std::vector<ChartCurve> curves;
-    for (const ChartCurve& c : m_curves)
-        curves.push_back(m_hidden.contains(c.runId) ? ChartCurve {} : c);
+    for (const ChartCurve& c : m_curves) {
+        if (m_hidden.contains(c.runId)) {
+            ChartCurve hidden; // nothing to decimate, but keeps its place and colour
+            hidden.colour = c.colour;
+            curves.push_back(std::move(hidden));
+        } else {
+            curves.push_back(c);
+        }
+    }
     const double lo = m_lo, hi = m_hi;
     QtConcurrent::run([curves = std::move(curves), lo, hi, columns] {
-        std::vector<Drawn> out(curves.size());
-        for (std::size_t i = 0; i < curves.size(); ++i) {
-            const ChartCurve& c = curves[i];
-            if (!c.x)
-                continue;
-            out[i].raw = decimate(*c.x, *c.y, *c.pyramid, lo, hi, columns);
-            if (c.smoothed)
-                out[i].smooth = decimate(*c.x, *c.smoothed, *c.smoothedPyramid, lo, hi, columns);
-        }
-        return out;
-    }).then(this, [this, ticket](const std::vector<Drawn>& drawn) {
-        if (ticket != m_generation || drawn.size() != m_raw.size())
+        // Curves in parallel: on the compute pool, since this task already holds a global thread.
+        return QtConcurrent::blockingMapped<std::vector<DrawnCurve>>(
+            computePool(), curves, [&](const ChartCurve& c) { return decimateCurve(c, lo, hi, columns); });
+    }).then(this, [this, ticket](std::vector<DrawnCurve> drawn) {
+        if (ticket != m_generation || drawn.size() != m_curves.size())
             return;
         double yLo = std::numeric_limits<double>::infinity(), yHi = -yLo;
         std::size_t source = 0;
         bool decimated = false;
         int dropped = 0;
-        QList<double> nonFinite;
+        QList<QPointF> marks;
         for (std::size_t i = 0; i < drawn.size(); ++i) {
-            const QList<QPointF> raw = points(drawn[i].raw, m_logY, dropped);
-            m_raw[i]->replace(raw);
-            if (m_smooth[i])
-                m_smooth[i]->replace(points(drawn[i].smooth, m_logY, dropped));
-            for (const QPointF& p : raw) {
-                yLo = std::min(yLo, p.y());
-                yHi = std::max(yHi, p.y());
-            }
-            source += drawn[i].raw.sourcePoints;
-            decimated = decimated || drawn[i].raw.decimated;
-            for (double x : drawn[i].raw.nonFiniteX)
-                nonFinite << x;
+            DrawnCurve& d = drawn[i];
+            d.visible = !m_hidden.contains(m_curves[i].runId);
+            widen(yLo, yHi, d.raw, m_logY, dropped);
+            int ignored = 0;
+            widen(yLo, yHi, d.bandLow, m_logY, ignored);
+            widen(yLo, yHi, d.bandHigh, m_logY, ignored);
+            source += d.raw.sourcePoints;
+            decimated = decimated || d.raw.decimated;
         }
         if (!std::isfinite(yLo)) {
             yLo = m_logY ? 0.1 : 0;
@@ -249,16 +246,27 @@ void MetricChart::redraw()
             yLo -= pad;
             yHi += pad;
         }
-        QList<QPointF> marks;
-        for (double x : nonFinite)
-            marks << QPointF(x, yLo);
-        m_nonFinite->replace(marks);
-        m_nonFinite->setVisible(!marks.isEmpty());
+        for (const DrawnCurve& d : drawn) {
+            for (double x : d.raw.nonFiniteX)
+                marks << QPointF(x, yLo);
+        }
+        if (marks != m_nonFinite->points()) {
+            m_nonFinite->replace(marks);
+            m_nonFinite->setVisible(!marks.isEmpty());
+        }
+        m_yLo = yLo;
+        m_yHi = yHi;
         applyAxes(yLo, yHi);
+        // Lay the chart out now (new tick labels may change the plot area): left to the event
+        // loop, the layout comes after a first paint and costs a second one.
+        if (chart()->layout())
+            chart()->layout()->activate();
+        m_layer->setCurves(std::move(drawn));
+        m_layer->setFrame(chart()->plotArea(), m_lo, m_hi, m_yLo, m_yHi, m_logY);
         QStringList notes;
         if (decimated)
             notes << tr("%L1 points, drawn at pixel resolution").arg(source);
-        if (!nonFinite.isEmpty())
+        if (!marks.isEmpty())
             notes << tr("NaN/inf marked ■");
         if (dropped > 0)
             notes << tr("%L1 values ≤ 0 not shown on the log axis").arg(dropped);
@@ -268,6 +276,38 @@ void MetricChart::redraw()
             chart()->setTitle(title);
         Q_EMIT redrawn();
     });
+}
+
+Status MetricChart::exportImage(const QString& path) const
+{
+    const QSize size = viewport()->size();
+    if (path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive)) {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(size);
+        svg.setViewBox(QRect(QPoint(0, 0), size));
+        svg.setTitle(m_title);
+        svg.setDescription(tr("Reprise chart of %1").arg(m_title));
+        QPainter painter;
+        if (!painter.begin(&svg))
+            return Error { tr("Could not write %1.").arg(path), tr("Choose a writable folder.") };
+        const_cast<MetricChart*>(this)->scene()->render(&painter, QRectF(), sceneRect());
+        painter.end();
+        if (!QFileInfo::exists(path))
+            return Error { tr("Could not write %1.").arg(path), tr("Choose a writable folder.") };
+        return success();
+    }
+    QImage image(size * devicePixelRatioF(), QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(devicePixelRatioF());
+    image.fill(Qt::white);
+    {
+        QPainter painter(&image);
+        painter.setRenderHint(QPainter::Antialiasing);
+        const_cast<MetricChart*>(this)->scene()->render(&painter, QRectF(), sceneRect());
+    }
+    if (!image.save(path))
+        return Error { tr("Could not write %1.").arg(path), tr("Use a .png or .svg name in a writable folder.") };
+    return success();
 }
 
 void MetricChart::applyAxes(double yLo, double yHi)

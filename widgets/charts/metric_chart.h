@@ -1,6 +1,7 @@
 #pragma once
 
-#include "analysis/decimation.h"
+#include "charts/curve_layer.h"
+#include "result.h"
 
 #include <QChartView>
 #include <QColor>
@@ -10,6 +11,7 @@
 class QGraphicsLineItem;
 class QGraphicsSimpleTextItem;
 class QLineSeries;
+class QGraphicsScene;
 class QScatterSeries;
 class QCategoryAxis;
 class QAbstractAxis;
@@ -27,7 +29,12 @@ struct ChartCurve {
     std::shared_ptr<const MinMaxPyramid> pyramid;
     std::shared_ptr<const std::vector<double>> smoothed; ///< EMA of y, when smoothing is on
     std::shared_ptr<const MinMaxPyramid> smoothedPyramid;
+    /// A group of runs drawn as one curve (y = mean): the band around it, aligned with x.
+    std::shared_ptr<const std::vector<double>> bandLow, bandHigh;
+    std::shared_ptr<const MinMaxPyramid> bandLowPyramid, bandHighPyramid;
 };
+
+class CurveLayer;
 
 /// A metric's chart: every curve decimated exactly (first/min/max/last per pixel column) for the
 /// visible x range off the GUI thread, stale results dropped; smoothed curve over the faint raw one;
@@ -39,15 +46,22 @@ class MetricChart : public QChartView {
 public:
     explicit MetricChart(const QString& title, QWidget* parent = nullptr);
 
-    void setCurves(std::vector<ChartCurve> curves);
+    /// New curves; `keepRange` keeps the user's zoom (live data growing) unless it showed everything.
+    void setCurves(std::vector<ChartCurve> curves, bool keepRange = false);
     const std::vector<ChartCurve>& curves() const { return m_curves; }
     void setLogY(bool log);
     /// Shows [lo, hi] of x (from another chart of the group); no signal.
     void setXRange(double lo, double hi);
     void resetZoom();
     QString note() const { return m_note; }
-    /// Points handed to QtCharts for each curve (raw + smoothed), after the last redraw.
+    /// Points painted for each curve (raw + smoothed + band), after the last redraw.
     std::vector<int> drawnPointCounts() const;
+    /// What is painted for curve `i` after the last redraw.
+    const DrawnCurve& drawn(std::size_t i) const;
+    double visibleLow() const { return m_lo; }
+    double visibleHigh() const { return m_hi; }
+    /// The chart as it looks (title, axes, legend, curves) into a PNG or SVG file.
+    Status exportImage(const QString& path) const;
     /// The readout text for x (what hovering at x shows).
     QString readoutAt(double x) const;
     void setCurveVisible(const QString& runId, bool visible);
@@ -71,15 +85,18 @@ private:
     void redraw();
     void applyAxes(double yLo, double yHi);
     void userRangeChanged(double lo, double hi);
+    /// Hidden runs' legend entries struck through and greyed.
+    void updateLegendStyle();
 
     QString m_title;
     std::vector<ChartCurve> m_curves;
-    std::vector<QLineSeries*> m_raw, m_smooth;
+    std::vector<QLineSeries*> m_legend; ///< empty series: a legend entry per curve, attached to the axes
+    CurveLayer* m_layer;
     QScatterSeries* m_nonFinite;
     QCategoryAxis* m_xAxis = nullptr;
     QAbstractAxis* m_yAxis = nullptr;
     QSet<QString> m_hidden;
-    double m_dataLo = 0, m_dataHi = 1, m_lo = 0, m_hi = 1;
+    double m_dataLo = 0, m_dataHi = 1, m_lo = 0, m_hi = 1, m_yLo = 0, m_yHi = 1;
     bool m_logY = false;
     quint64 m_generation = 0;
     QString m_note;

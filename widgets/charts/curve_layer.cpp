@@ -1,0 +1,235 @@
+#include "charts/curve_layer.h"
+
+#include <QPaintEngine>
+#include <QPainter>
+#include <QVarLengthArray>
+#include <algorithm>
+#include <cmath>
+
+namespace reprise {
+
+namespace {
+
+    /// Every channel of a premultiplied pixel times factor/255 (two channels per multiply).
+    QRgb scaled(QRgb pixel, quint32 factor)
+    {
+        quint32 redBlue = (pixel & 0xff00ffU) * factor;
+        redBlue = ((redBlue + ((redBlue >> 8) & 0xff00ffU) + 0x800080U) >> 8) & 0xff00ffU;
+        quint32 alphaGreen = ((pixel >> 8) & 0xff00ffU) * factor;
+        alphaGreen = (alphaGreen + ((alphaGreen >> 8) & 0xff00ffU) + 0x800080U) & 0xff00ff00U;
+        return redBlue | alphaGreen;
+    }
+
+} // namespace
+
+void CurveLayer::setFrame(const QRectF& plot, double xLo, double xHi, double yLo, double yHi, bool logY)
+{
+    if (plot != m_plot)
+        prepareGeometryChange();
+    m_plot = plot;
+    m_xLo = xLo;
+    m_xHi = xHi > xLo ? xHi : xLo + 1;
+    m_logY = logY;
+    m_yLo = logY ? std::log10(std::max(yLo, 1e-300)) : yLo;
+    m_yHi = logY ? std::log10(std::max(yHi, 1e-300)) : yHi;
+    if (!(m_yHi > m_yLo))
+        m_yHi = m_yLo + 1;
+    update();
+}
+
+void CurveLayer::setCurves(std::vector<DrawnCurve> curves)
+{
+    m_curves = std::move(curves);
+    update();
+}
+
+std::vector<int> CurveLayer::pointCounts() const
+{
+    std::vector<int> counts;
+    for (const DrawnCurve& c : m_curves)
+        counts.push_back(int(c.raw.x.size() + c.smooth.x.size() + c.bandLow.x.size() + c.bandHigh.x.size()));
+    return counts;
+}
+
+QPointF CurveLayer::map(double x, double y) const
+{
+    const double fy = ((m_logY ? std::log10(y) : y) - m_yLo) / (m_yHi - m_yLo);
+    const double fx = (x - m_xLo) / (m_xHi - m_xLo);
+    // Clamped far outside the plot so a huge value still draws a steep line, not an overflow.
+    return { m_plot.left() + std::clamp(fx, -4.0, 5.0) * m_plot.width(),
+        m_plot.bottom() - std::clamp(fy, -4.0, 5.0) * m_plot.height() };
+}
+
+void CurveLayer::drawSeries(QPainter* painter, const DecimatedSeries& series) const
+{
+    if (series.decimated) {
+        drawDense(painter, series);
+        return;
+    }
+    QPolygonF line;
+    line.reserve(qsizetype(series.x.size()));
+    auto flush = [&] {
+        if (line.size() > 1)
+            painter->drawPolyline(line);
+        else if (line.size() == 1)
+            painter->drawPoint(line.first());
+        line.clear();
+    };
+    std::size_t gap = 0; // next non-finite x that breaks the line
+    for (std::size_t i = 0; i < series.x.size(); ++i) {
+        const double x = series.x[i];
+        bool broken = false;
+        while (gap < series.nonFiniteX.size() && series.nonFiniteX[gap] < x) {
+            broken = true;
+            ++gap;
+        }
+        if (broken || (m_logY && series.y[i] <= 0))
+            flush();
+        if (!m_logY || series.y[i] > 0)
+            line.append(map(x, series.y[i]));
+    }
+    flush();
+}
+
+std::vector<CurveLayer::Span> CurveLayer::columnSpans(const DecimatedSeries& series, double scale) const
+{
+    // At pixel resolution a column's first/min/max/last zig-zag covers one vertical span; the
+    // joint from the previous column's last point extends it. Painting the spans paints every
+    // pixel once, where the zig-zag painted each up to three times.
+    std::vector<Span> spans;
+    spans.reserve(series.x.size() / 3 + 1);
+    bool joined = false; // the previous point continues into this one
+    double lastY = 0;
+    std::size_t gap = 0;
+    for (std::size_t i = 0; i < series.x.size(); ++i) {
+        const double x = series.x[i];
+        bool broken = false;
+        while (gap < series.nonFiniteX.size() && series.nonFiniteX[gap] < x) {
+            broken = true;
+            ++gap;
+        }
+        if (m_logY && series.y[i] <= 0) {
+            joined = false;
+            continue;
+        }
+        const QPointF p = (map(x, series.y[i]) - m_plot.topLeft()) * scale;
+        const int column = int(std::floor(p.x()));
+        const auto y = float(p.y());
+        if (spans.empty() || spans.back().column != column || broken) {
+            Span span { column, y, y };
+            if (joined && !broken) {
+                span.top = std::min(span.top, float(lastY));
+                span.bottom = std::max(span.bottom, float(lastY));
+            }
+            spans.push_back(span);
+        }
+        spans.back().top = std::min(spans.back().top, y);
+        spans.back().bottom = std::max(spans.back().bottom, y);
+        joined = true;
+        lastY = y;
+    }
+    return spans;
+}
+
+void CurveLayer::drawDense(QPainter* painter, const DecimatedSeries& series) const
+{
+    // Vector devices (SVG export): the spans as aliased vertical lines in one call.
+    QVarLengthArray<QLineF, 4096> lines;
+    for (const Span& s : columnSpans(series, 1.0)) {
+        const double x = m_plot.left() + s.column + 0.5;
+        lines.append(QLineF(x, m_plot.top() + s.top, x, m_plot.top() + s.bottom));
+    }
+    painter->save();
+    painter->setRenderHint(QPainter::Antialiasing, false);
+    painter->drawLines(lines.constData(), int(lines.size()));
+    painter->restore();
+}
+
+void CurveLayer::rasterDense(QImage& canvas, const DecimatedSeries& series, const QColor& colour) const
+{
+    // Screens and PNGs: the spans written straight into a canvas the size of the plot. QPainter's
+    // line rasteriser spends ~5 ns a pixel on a cosmetic line; a plain loop spends well under one,
+    // and ten curves of noise each filling the plot's height are millions of pixels a frame.
+    const QRgb pixel = qPremultiply(colour.rgba());
+    const quint32 alpha = quint32(qAlpha(pixel));
+    const int width = canvas.width(), height = canvas.height();
+    auto* bits = reinterpret_cast<QRgb*>(canvas.bits());
+    const qsizetype stride = canvas.bytesPerLine() / qsizetype(sizeof(QRgb));
+    for (const Span& s : columnSpans(series, canvas.devicePixelRatio())) {
+        if (s.column < 0 || s.column >= width)
+            continue;
+        const int top = std::clamp(int(std::floor(s.top)), 0, height - 1);
+        const int bottom = std::clamp(int(std::floor(s.bottom)), 0, height - 1);
+        QRgb* p = bits + qsizetype(top) * stride + s.column;
+        for (int row = top; row <= bottom; ++row, p += stride)
+            *p = alpha == 255 ? pixel : pixel + scaled(*p, 255 - alpha);
+    }
+}
+
+void CurveLayer::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*)
+{
+    painter->save();
+    painter->setClipRect(m_plot);
+    painter->setRenderHint(QPainter::Antialiasing, true);
+    for (const DrawnCurve& c : m_curves) {
+        if (!c.visible || c.bandLow.x.empty())
+            continue;
+        // The band: upper edge forward, lower edge back, filled translucent in the curve's colour.
+        QPolygonF band;
+        for (std::size_t i = 0; i < c.bandHigh.x.size(); ++i)
+            band << map(c.bandHigh.x[i], c.bandHigh.y[i]);
+        for (std::size_t i = c.bandLow.x.size(); i-- > 0;)
+            band << map(c.bandLow.x[i], c.bandLow.y[i]);
+        QColor fill = c.colour;
+        fill.setAlpha(50);
+        painter->setPen(Qt::NoPen);
+        painter->setBrush(fill);
+        painter->drawPolygon(band);
+    }
+    painter->setBrush(Qt::NoBrush);
+    auto rawColour = [](const DrawnCurve& c) {
+        QColor raw = c.colour;
+        if (!c.smooth.x.empty())
+            raw.setAlpha(70);
+        return raw;
+    };
+    // Dense (decimated) raw curves go through a canvas on raster devices, in curve order.
+    const bool raster = painter->paintEngine() && painter->paintEngine()->type() == QPaintEngine::Raster;
+    const bool anyDense = std::any_of(
+        m_curves.begin(), m_curves.end(), [](const DrawnCurve& c) { return c.visible && c.raw.decimated; });
+    if (raster && anyDense && !m_plot.isEmpty()) {
+        const qreal ratio = painter->device()->devicePixelRatioF();
+        const QSize size = (m_plot.size() * ratio).toSize();
+        if (m_canvas.size() != size)
+            m_canvas = QImage(size, QImage::Format_ARGB32_Premultiplied);
+        m_canvas.setDevicePixelRatio(ratio);
+        m_canvas.fill(Qt::transparent);
+        for (const DrawnCurve& c : m_curves) {
+            if (c.visible && c.raw.decimated)
+                rasterDense(m_canvas, c.raw, rawColour(c));
+        }
+        painter->drawImage(m_plot.topLeft(), m_canvas);
+    }
+    for (const DrawnCurve& c : m_curves) {
+        if (!c.visible)
+            continue;
+        if (!raster || !c.raw.decimated) {
+            // A 1-pixel cosmetic pen takes QPainter's fast cosmetic stroker; wider pens go through
+            // the general stroker, which measured several times slower for thousands of segments.
+            QPen pen(rawColour(c), 1);
+            pen.setCosmetic(true);
+            painter->setPen(pen);
+            drawSeries(painter, c.raw);
+        }
+        if (!c.smooth.x.empty()) {
+            QPen smooth(c.colour, 2);
+            smooth.setCapStyle(Qt::RoundCap);
+            smooth.setJoinStyle(Qt::RoundJoin);
+            painter->setPen(smooth);
+            drawSeries(painter, c.smooth);
+        }
+    }
+    painter->restore();
+}
+
+} // namespace reprise
