@@ -40,7 +40,8 @@ namespace {
                 run.metrics.begin(), run.metrics.end(), [&](const MetricSummary& m) { return m.key == keys[k]; });
             if (!logged)
                 continue;
-            auto history = store->loadMetric(*ref, keys[k]);
+            auto history = store->loadMetric(*ref, keys[k],
+                axis == CompareView::XAxis::Step ? RunStore::PointTimes::Skip : RunStore::PointTimes::Load);
             if (!history)
                 return history.error();
             auto x = std::make_shared<std::vector<double>>(history->size());

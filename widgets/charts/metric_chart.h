@@ -91,8 +91,8 @@ private:
     QString m_title;
     std::vector<ChartCurve> m_curves;
     std::vector<QLineSeries*> m_legend; ///< empty series: a legend entry per curve, attached to the axes
-    CurveLayer* m_layer;
     QScatterSeries* m_nonFinite;
+    CurveLayer* m_layer;
     QCategoryAxis* m_xAxis = nullptr;
     QAbstractAxis* m_yAxis = nullptr;
     QSet<QString> m_hidden;

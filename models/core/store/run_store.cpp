@@ -805,7 +805,7 @@ Result<RunRecord> RunStore::loadRun(const QString& idOrPrefix) const
     return loadRun(*ref);
 }
 
-Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key) const
+Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key, PointTimes times) const
 {
     auto info = m_db->prepare("SELECT l.key_id, l.count FROM metric_latest l JOIN metric_keys k ON k.id = l.key_id "
                               "WHERE l.run_id = ? AND k.name = ?");
@@ -827,8 +827,12 @@ Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key
     // writer may have added points since, so the arrays still grow if needed).
     h.steps.resize(expected);
     h.values.resize(expected);
-    h.times.resize(expected);
-    auto s = m_db->prepare("SELECT step, value, time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, seq");
+    const bool withTimes = times == PointTimes::Load;
+    if (withTimes)
+        h.times.resize(expected);
+    auto s = m_db->prepare(withTimes
+            ? "SELECT step, value, time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, seq"
+            : "SELECT step, value FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, seq");
     if (!s)
         return s.error();
     s->bind(1, run.rowId);
@@ -840,7 +844,8 @@ Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key
         if (n == h.steps.size()) {
             h.steps.resize(n * 2 + 16);
             h.values.resize(n * 2 + 16);
-            h.times.resize(n * 2 + 16);
+            if (withTimes)
+                h.times.resize(n * 2 + 16);
         }
         h.steps[n] = sqlite3_column_int64(stmt, 0);
         double v = sqlite3_column_double(stmt, 1);
@@ -848,14 +853,16 @@ Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key
         if (v == 0.0 && sqlite3_column_type(stmt, 1) == SQLITE_NULL)
             v = std::numeric_limits<double>::quiet_NaN();
         h.values[n] = v;
-        h.times[n] = sqlite3_column_double(stmt, 2);
+        if (withTimes)
+            h.times[n] = sqlite3_column_double(stmt, 2);
         ++n;
     }
     if (rc != SQLITE_DONE)
         return m_db->sqliteError(rc, QStringLiteral("reading metric ") + key);
     h.steps.resize(n);
     h.values.resize(n);
-    h.times.resize(n);
+    if (withTimes)
+        h.times.resize(n);
     return h;
 }
 
