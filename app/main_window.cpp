@@ -1,6 +1,8 @@
 #include "main_window.h"
 
 #include "charts/compare_view.h"
+#include "run_filter_proxy.h"
+#include "run_table_model.h"
 #include "dag/dag_view.h"
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
@@ -164,6 +166,15 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
         [this](const QHash<QString, double>& shares) { m_browser->model()->setExtraColumn(tr("drift"), shares); });
     m_rightSplit->addWidget(m_bottomTabs);
     connect(m_bottomTabs, &QTabWidget::currentChanged, this, &MainWindow::feedVisibleView);
+    // Brushing runs in the parallel coordinates or the scatter selects them in the browser.
+    connect(m_compare, &CompareView::runsBrushed, this, &MainWindow::selectRuns);
+    // The parallel coordinates and scatter show the filtered runs: follow the filter.
+    auto followFilter = [this] {
+        if (m_bottomTabs->currentWidget() == m_compare)
+            feedPlotTable();
+    };
+    connect(m_browser->proxy(), &QAbstractItemModel::layoutChanged, this, followFilter);
+    connect(m_browser->proxy(), &QAbstractItemModel::modelReset, this, followFilter);
     m_rightSplit->setStretchFactor(0, 3);
     m_rightSplit->setStretchFactor(1, 2);
     m_mainSplit->addWidget(m_rightSplit);
@@ -456,8 +467,13 @@ void MainWindow::watch(const QString& path)
     m_state[path].watcher = watcher;
     connect(watcher, &DatabaseWatcher::changed, this, [this, path] {
         refreshSummary(path);
-        if (path == m_current)
+        if (path == m_current) {
             reload();
+            // Running runs' charts grow with their new points, zoom kept (the watcher polls at
+            // most once a second, so repaints are coalesced well beyond 40 ms).
+            if (m_bottomTabs->currentWidget() == m_compare)
+                m_compare->refresh();
+        }
     });
     connect(watcher, &DatabaseWatcher::lost, this, [this, path](const QString& message) {
         m_state[path].error = message;
@@ -469,8 +485,13 @@ void MainWindow::watch(const QString& path)
     connect(watcher, &DatabaseWatcher::restored, this, [this, path] {
         m_state[path].error.clear();
         refreshSummary(path);
-        if (path == m_current)
+        if (path == m_current) {
             reload();
+            // Running runs' charts grow with their new points, zoom kept (the watcher polls at
+            // most once a second, so repaints are coalesced well beyond 40 ms).
+            if (m_bottomTabs->currentWidget() == m_compare)
+                m_compare->refresh();
+        }
     });
     QMetaObject::invokeMethod(
         watcher, [watcher] { watcher->start(); }, Qt::QueuedConnection);
@@ -668,7 +689,22 @@ void MainWindow::feedVisibleView()
         m_drift->setRuns(runs);
     } else if (view == m_compare) {
         m_compare->setRuns(m_current, runs);
+        feedPlotTable();
     }
+}
+
+void MainWindow::feedPlotTable()
+{
+    const auto& table = m_browser->model()->runs();
+    if (!table)
+        return;
+    // The runs the filter shows, in the browser's order, up to what a plot can still tell apart.
+    constexpr int kMaxPlotted = 5000;
+    const RunFilterProxy* proxy = m_browser->proxy();
+    std::vector<std::size_t> rows;
+    for (int r = 0; r < std::min(proxy->rowCount(), kMaxPlotted); ++r)
+        rows.push_back(std::size_t(proxy->mapToSource(proxy->index(r, 0)).row()));
+    m_compare->setPlotTable(plotTable(*table, rows));
 }
 
 bool MainWindow::showView(const QString& name)

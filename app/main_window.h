@@ -105,6 +105,8 @@ private:
     void setLoading(bool loading);
     void updateStatus();
     void feedVisibleView();
+    /// Hands the filtered runs to the compare view's parallel coordinates and scatter.
+    void feedPlotTable();
     void loadDemo();
     void openWithDialog();
 

@@ -1,10 +1,24 @@
 #include "charts/compare_view.h"
 
 #include "compute_pool.h"
+#include "analysis/group_stats.h"
+#include "charts/parallel_coordinates.h"
+#include "charts/scatter_plot.h"
 #include "store/run_store.h"
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
+#include <QHeaderView>
+#include <QMenu>
+#include <QPainter>
+#include <QSvgGenerator>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QToolButton>
+#include <QFile>
+#include <QFileInfo>
+#include <QGraphicsLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -101,19 +115,194 @@ namespace {
         return perKey;
     }
 
+
+    /// Adds the debiased EMA (and its pyramid) to a curve, or removes it when `weight` is 0.
+    void smooth(ChartCurve& c, double weight)
+    {
+        c.smoothed.reset();
+        c.smoothedPyramid.reset();
+        if (weight <= 0 || !c.y)
+            return;
+        auto smoothed = std::make_shared<const std::vector<double>>(debiasedEma(*c.y, weight));
+        c.smoothed = smoothed;
+        c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(*smoothed);
+    }
+
+    QString paramText(const RunRecord& run, const QString& name)
+    {
+        const auto it = run.params.find(name);
+        return it == run.params.end() ? QStringLiteral("—") : it->value;
+    }
+
+    /// Which group a run belongs to for `grouping` ("param:NAME" or "except:NAME"), as a label.
+    /// `varying` are the params that differ across the compared runs (what tells configs apart).
+    QString groupLabel(const RunRecord& run, const QString& grouping, const QStringList& varying)
+    {
+        const QString name = grouping.section(u':', 1);
+        if (grouping.startsWith(QStringLiteral("param:")))
+            return name + u'=' + paramText(run, name);
+        QStringList parts;
+        for (const QString& p : varying) {
+            if (p != name)
+                parts << p + u'=' + paramText(run, p);
+        }
+        return parts.isEmpty() ? QObject::tr("all runs") : parts.join(QStringLiteral(", "));
+    }
+
+    QStringList varyingParams(const QList<RunRecord>& runs)
+    {
+        QSet<QString> names;
+        for (const RunRecord& r : runs) {
+            for (auto it = r.params.begin(); it != r.params.end(); ++it)
+                names.insert(it.key());
+        }
+        QStringList varying;
+        for (const QString& n : names) {
+            for (const RunRecord& r : runs) {
+                if (paramText(r, n) != paramText(runs.first(), n)) {
+                    varying << n;
+                    break;
+                }
+            }
+        }
+        varying.sort();
+        return varying;
+    }
+
+    /// One curve per group of runs: y is the mean at each step, the band mean ± std or min–max,
+    /// the label says how many runs the group holds.
+    ChartCurve groupCurve(const QString& label, const std::vector<const ChartCurve*>& members, CompareView::Band kind)
+    {
+        std::vector<CurvePoints> points;
+        for (const ChartCurve* c : members)
+            points.push_back({ *c->x, *c->y });
+        const GroupBand band = groupBand(points);
+        ChartCurve g;
+        g.label = QStringLiteral("%1 (n=%2)").arg(label).arg(members.size());
+        g.runId = QStringLiteral("group:") + label;
+        g.colour = runColour(g.runId);
+        g.x = std::make_shared<const std::vector<double>>(band.steps);
+        g.y = std::make_shared<const std::vector<double>>(band.mean);
+        auto low = std::make_shared<std::vector<double>>(band.mean.size());
+        auto high = std::make_shared<std::vector<double>>(band.mean.size());
+        for (std::size_t i = 0; i < band.mean.size(); ++i) {
+            (*low)[i] = kind == CompareView::Band::MinMax ? band.min[i] : band.mean[i] - band.std[i];
+            (*high)[i] = kind == CompareView::Band::MinMax ? band.max[i] : band.mean[i] + band.std[i];
+        }
+        g.pyramid = std::make_shared<const MinMaxPyramid>(*g.y);
+        g.bandLowPyramid = std::make_shared<const MinMaxPyramid>(*low);
+        g.bandHighPyramid = std::make_shared<const MinMaxPyramid>(*high);
+        g.bandLow = low;
+        g.bandHigh = high;
+        return g;
+    }
+
+    /// What the charts show, from the histories as read: runs grouped (or not) and smoothed.
+    /// Pure; on a worker thread.
+    std::vector<std::vector<ChartCurve>> deriveCurves(const std::vector<std::vector<ChartCurve>>& loaded,
+        const QList<RunRecord>& runs, const QString& grouping, CompareView::Band band, double smoothing,
+        bool reuseSmoothing)
+    {
+        std::vector<std::vector<ChartCurve>> out;
+        const QStringList varying = varyingParams(runs);
+        QHash<QString, const RunRecord*> byId;
+        for (const RunRecord& r : runs)
+            byId.insert(r.uuid, &r);
+        for (const std::vector<ChartCurve>& curves : loaded) {
+            std::vector<ChartCurve> shown;
+            if (grouping.isEmpty()) {
+                shown = curves;
+            } else {
+                QStringList order;
+                QHash<QString, std::vector<const ChartCurve*>> groups;
+                for (const ChartCurve& c : curves) {
+                    const RunRecord* run = byId.value(c.runId);
+                    const QString label = run ? groupLabel(*run, grouping, varying) : c.label;
+                    if (!groups.contains(label))
+                        order << label;
+                    groups[label].push_back(&c);
+                }
+                for (const QString& label : order)
+                    shown.push_back(groupCurve(label, groups[label], band));
+            }
+            // Smoothing is the costly part for long histories: the curves in parallel.
+            // (The histories as read carry the smoothing of the load; reused while it is current.)
+            if (!grouping.isEmpty() || !reuseSmoothing)
+                QtConcurrent::blockingMap(computePool(), shown, [&](ChartCurve& c) { smooth(c, smoothing); });
+            out.push_back(std::move(shown));
+        }
+        return out;
+    }
+
+    /// Writes every point of `curves` with x in [lo, hi] as CSV rows. On a worker thread.
+    QString writeCsv(const QString& path, const QStringList& keys, const std::vector<std::vector<ChartCurve>>& curves,
+        const std::vector<std::pair<double, double>>& ranges)
+    {
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return QObject::tr("%1: %2 — choose a writable folder").arg(path, file.errorString());
+        QByteArray buffer = "run_id,run,metric,x,value\n";
+        auto quoted = [](const QString& text) {
+            QString q = text;
+            q.replace(u'"', QStringLiteral("\"\""));
+            return (u'"' + q + u'"').toUtf8();
+        };
+        for (std::size_t k = 0; k < curves.size(); ++k) {
+            for (const ChartCurve& c : curves[k]) {
+                if (!c.x)
+                    continue;
+                const QByteArray prefix = quoted(c.runId) + ',' + quoted(c.label) + ',' + quoted(keys[qsizetype(k)]) + ',';
+                const auto& xs = *c.x;
+                auto i = std::size_t(std::lower_bound(xs.begin(), xs.end(), ranges[k].first) - xs.begin());
+                for (; i < xs.size() && xs[i] <= ranges[k].second; ++i) {
+                    buffer += prefix;
+                    buffer += QByteArray::number(xs[i], 'g', 17);
+                    buffer += ',';
+                    buffer += QByteArray::number((*c.y)[i], 'g', 17);
+                    buffer += '\n';
+                    if (buffer.size() > (1 << 20)) {
+                        if (file.write(buffer) != buffer.size())
+                            return QObject::tr("%1: %2 — is the disk full?").arg(path, file.errorString());
+                        buffer.clear();
+                    }
+                }
+            }
+        }
+        if (file.write(buffer) != buffer.size() || !file.flush())
+            return QObject::tr("%1: %2 — is the disk full?").arg(path, file.errorString());
+        return {};
+    }
+
 } // namespace
 
 CompareView::CompareView(QWidget* parent)
     : QWidget(parent)
     , m_message(new QLabel(this))
+    , m_tabs(new QTabWidget(this))
     , m_keyFilter(new QLineEdit(this))
     , m_keyList(new QListWidget(this))
     , m_smoothingSlider(new QSlider(Qt::Horizontal, this))
     , m_smoothingLabel(new QLabel(this))
     , m_log(new QCheckBox(tr("log y"), this))
     , m_xChooser(new QComboBox(this))
+    , m_layoutChooser(new QComboBox(this))
+    , m_groupChooser(new QComboBox(this))
+    , m_bandChooser(new QComboBox(this))
+    , m_export(new QToolButton(this))
+    , m_legend(new QListWidget(this))
+    , m_scroll(new QScrollArea(this))
     , m_grid(new QWidget(this))
     , m_gridLayout(new QGridLayout(m_grid))
+    , m_params(new QTableWidget(this))
+    , m_onlyDifferencesBox(new QCheckBox(tr("only differences"), this))
+    , m_parallel(new ParallelCoordinates(this))
+    , m_parallelMetric(new QComboBox(this))
+    , m_scatter(new ScatterPlot(this))
+    , m_scatterX(new QComboBox(this))
+    , m_scatterY(new QComboBox(this))
+    , m_scatterColour(new QComboBox(this))
+    , m_scatterLogX(new QCheckBox(tr("log x"), this))
+    , m_scatterLogY(new QCheckBox(tr("log y"), this))
 {
     m_message->setTextFormat(Qt::PlainText);
     m_message->setWordWrap(true);
@@ -129,6 +318,32 @@ CompareView::CompareView(QWidget* parent)
     m_smoothingLabel->setText(tr("smoothing %1").arg(m_smoothing, 0, 'f', 2));
     m_xChooser->addItems({ tr("step"), tr("wall time"), tr("relative time") });
     m_xChooser->setAccessibleName(tr("x axis"));
+    m_layoutChooser->addItems({ tr("grid"), tr("one chart") });
+    m_layoutChooser->setAccessibleName(tr("Chart layout"));
+    m_layoutChooser->setToolTip(tr("Small multiples in a grid, or one large chart per metric"));
+    m_groupChooser->setAccessibleName(tr("Group runs by"));
+    m_groupChooser->setToolTip(tr("One line per group: the mean, with a band around it"));
+    m_groupChooser->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_bandChooser->addItems({ tr("± std"), tr("min–max") });
+    m_bandChooser->setAccessibleName(tr("Band around the group mean"));
+    m_bandChooser->setEnabled(false);
+    m_export->setText(tr("Export"));
+    m_export->setPopupMode(QToolButton::InstantPopup);
+    m_export->setAccessibleName(tr("Export charts or data"));
+    auto* exportMenu = new QMenu(m_export);
+    exportMenu->addAction(tr("Charts as PNG…"), this, [this] { chooseExport(); })->setData(QStringLiteral("png"));
+    exportMenu->addAction(tr("Charts as SVG…"), this, [this] { chooseExport(); })->setData(QStringLiteral("svg"));
+    exportMenu->addAction(tr("Visible data as CSV…"), this, [this] { chooseExport(); })->setData(QStringLiteral("csv"));
+    m_export->setMenu(exportMenu);
+    connect(exportMenu, &QMenu::triggered, this, [this](QAction* action) { m_export->setProperty("kind", action->data()); });
+
+    m_legend->setFlow(QListView::LeftToRight);
+    m_legend->setWrapping(true);
+    m_legend->setResizeMode(QListView::Adjust);
+    m_legend->setSpacing(2);
+    m_legend->setMaximumHeight(58);
+    m_legend->setAccessibleName(tr("Runs in the charts (uncheck to hide)"));
+    m_legend->setToolTip(tr("Uncheck a run to hide it in every chart"));
 
     auto* controls = new QHBoxLayout;
     controls->addWidget(m_smoothingLabel);
@@ -136,6 +351,11 @@ CompareView::CompareView(QWidget* parent)
     controls->addWidget(new QLabel(tr("x:"), this));
     controls->addWidget(m_xChooser);
     controls->addWidget(m_log);
+    controls->addWidget(m_layoutChooser);
+    controls->addWidget(new QLabel(tr("group:"), this));
+    controls->addWidget(m_groupChooser);
+    controls->addWidget(m_bandChooser);
+    controls->addWidget(m_export);
     controls->addWidget(m_message, 3);
 
     auto* side = new QWidget(this);
@@ -143,18 +363,70 @@ CompareView::CompareView(QWidget* parent)
     sideLayout->setContentsMargins(0, 0, 0, 0);
     sideLayout->addWidget(m_keyFilter);
     sideLayout->addWidget(m_keyList, 1);
-    auto* scroll = new QScrollArea(this);
-    scroll->setWidgetResizable(true);
-    scroll->setWidget(m_grid);
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setWidget(m_grid);
+    auto* chartsPane = new QWidget(this);
+    auto* chartsLayout = new QVBoxLayout(chartsPane);
+    chartsLayout->setContentsMargins(0, 0, 0, 0);
+    chartsLayout->addWidget(m_legend);
+    chartsLayout->addWidget(m_scroll, 1);
     auto* split = new QSplitter(Qt::Horizontal, this);
     split->addWidget(side);
-    split->addWidget(scroll);
+    split->addWidget(chartsPane);
     split->setStretchFactor(1, 1);
     split->setSizes({ 180, 900 });
+    auto* charts = new QWidget(this);
+    auto* chartsTab = new QVBoxLayout(charts);
+    chartsTab->setContentsMargins(0, 0, 0, 0);
+    chartsTab->addLayout(controls);
+    chartsTab->addWidget(split, 1);
+    m_tabs->addTab(charts, tr("Charts"));
+
+    auto* paramsPage = new QWidget(this);
+    auto* paramsLayout = new QVBoxLayout(paramsPage);
+    paramsLayout->setContentsMargins(0, 0, 0, 0);
+    paramsLayout->addWidget(m_onlyDifferencesBox);
+    paramsLayout->addWidget(m_params, 1);
+    m_params->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_params->setAccessibleName(tr("Params of the selected runs"));
+    m_params->verticalHeader()->setDefaultSectionSize(22);
+    m_tabs->addTab(paramsPage, tr("Params"));
+
+    auto* parallelPage = new QWidget(this);
+    auto* parallelLayout = new QVBoxLayout(parallelPage);
+    parallelLayout->setContentsMargins(0, 0, 0, 0);
+    auto* parallelControls = new QHBoxLayout;
+    parallelControls->addWidget(new QLabel(tr("metric:"), this));
+    parallelControls->addWidget(m_parallelMetric);
+    parallelControls->addStretch(1);
+    m_parallelMetric->setAccessibleName(tr("Metric of the last axis"));
+    parallelLayout->addLayout(parallelControls);
+    parallelLayout->addWidget(m_parallel, 1);
+    m_tabs->addTab(parallelPage, tr("Parallel coordinates"));
+
+    auto* scatterPage = new QWidget(this);
+    auto* scatterLayout = new QVBoxLayout(scatterPage);
+    scatterLayout->setContentsMargins(0, 0, 0, 0);
+    auto* scatterControls = new QHBoxLayout;
+    scatterControls->addWidget(new QLabel(tr("x:"), this));
+    scatterControls->addWidget(m_scatterX);
+    scatterControls->addWidget(m_scatterLogX);
+    scatterControls->addWidget(new QLabel(tr("y:"), this));
+    scatterControls->addWidget(m_scatterY);
+    scatterControls->addWidget(m_scatterLogY);
+    scatterControls->addWidget(new QLabel(tr("colour:"), this));
+    scatterControls->addWidget(m_scatterColour);
+    scatterControls->addStretch(1);
+    m_scatterX->setAccessibleName(tr("Scatter x field"));
+    m_scatterY->setAccessibleName(tr("Scatter y metric"));
+    m_scatterColour->setAccessibleName(tr("Scatter colour field"));
+    scatterLayout->addLayout(scatterControls);
+    scatterLayout->addWidget(m_scatter, 1);
+    m_tabs->addTab(scatterPage, tr("Scatter"));
+
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addLayout(controls);
-    layout->addWidget(split, 1);
+    layout->addWidget(m_tabs, 1);
 
     connect(m_keyFilter, &QLineEdit::textChanged, this, &CompareView::fillKeyList);
     connect(m_keyList, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
@@ -164,9 +436,29 @@ CompareView::CompareView(QWidget* parent)
             keys << item->text();
         setKeys(keys);
     });
+    connect(m_legend, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+        setRunVisible(item->data(Qt::UserRole).toString(), item->checkState() == Qt::Checked);
+    });
     connect(m_smoothingSlider, &QSlider::valueChanged, this, [this](int v) { setSmoothing(v / 100.0); });
     connect(m_log, &QCheckBox::toggled, this, &CompareView::setLogY);
     connect(m_xChooser, &QComboBox::currentIndexChanged, this, [this](int i) { setXAxis(XAxis(i)); });
+    connect(m_layoutChooser, &QComboBox::currentIndexChanged, this, [this](int i) { setSingleChart(i == 1); });
+    connect(m_groupChooser, &QComboBox::activated, this,
+        [this](int i) { setGroupBy(m_groupChooser->itemData(i).toString()); });
+    connect(m_bandChooser, &QComboBox::currentIndexChanged, this, [this](int i) { setBand(Band(i)); });
+    connect(m_onlyDifferencesBox, &QCheckBox::toggled, this, &CompareView::setOnlyDifferences);
+    connect(m_parallel, &ParallelCoordinates::runsBrushed, this, &CompareView::runsBrushed);
+    connect(m_scatter, &ScatterPlot::runsBrushed, this, &CompareView::runsBrushed);
+    connect(m_parallelMetric, &QComboBox::currentTextChanged, m_parallel, &ParallelCoordinates::setColourMetric);
+    auto scatterFields = [this] {
+        m_scatter->setFields(m_scatterX->currentText(), m_scatterY->currentText(), m_scatterColour->currentText());
+        m_scatter->setLog(m_scatterLogX->isChecked(), m_scatterLogY->isChecked());
+    };
+    for (QComboBox* box : { m_scatterX, m_scatterY, m_scatterColour })
+        connect(box, &QComboBox::currentTextChanged, this, scatterFields);
+    for (QCheckBox* box : { m_scatterLogX, m_scatterLogY })
+        connect(box, &QCheckBox::toggled, this, scatterFields);
+    fillGroupings();
     clear(tr("Select 1 to %1 runs to compare their metrics.").arg(kMaxRuns));
 }
 
@@ -178,17 +470,29 @@ void CompareView::clear(const QString& message)
     m_busy = false;
     m_runs.clear();
     m_allKeys.clear();
+    m_loaded.reset();
     qDeleteAll(m_charts);
     m_charts.clear();
     m_keyList->clear();
+    m_legend->clear();
+    fillParams();
+    fillGroupings();
     m_message->setText(message);
     Q_EMIT ready();
 }
 
 void CompareView::setRuns(const QString& database, const QList<RunRecord>& runs)
 {
+    const QList<RunRecord> chosen = runs.mid(0, kMaxRuns);
+    auto ids = [](const QList<RunRecord>& list) {
+        QStringList out;
+        for (const RunRecord& r : list)
+            out << r.uuid;
+        return out;
+    };
+    const bool sameRuns = database == m_database && !m_runs.isEmpty() && ids(chosen) == ids(m_runs);
     m_database = database;
-    m_runs = runs.mid(0, kMaxRuns);
+    m_runs = chosen;
     // Keys: every metric of the runs; the default charts are the keys most runs share.
     std::map<QString, int> counts;
     for (const RunRecord& r : std::as_const(m_runs)) {
@@ -198,9 +502,14 @@ void CompareView::setRuns(const QString& database, const QList<RunRecord>& runs)
     m_allKeys.clear();
     for (const auto& [key, _] : counts)
         m_allKeys << key;
+    fillParams();
+    fillGroupings();
     if (m_allKeys.isEmpty()) {
         const QString why = tr("The selected runs logged no metrics.");
+        const QList<RunRecord> keepRuns = m_runs;
         clear(why);
+        m_runs = keepRuns; // the params table still compares them
+        fillParams();
         return;
     }
     QStringList keep;
@@ -216,7 +525,13 @@ void CompareView::setRuns(const QString& database, const QList<RunRecord>& runs)
     }
     m_keys = keep;
     fillKeyList();
-    reload();
+    reload(sameRuns);
+}
+
+void CompareView::refresh()
+{
+    if (!m_runs.isEmpty() && !m_keys.isEmpty())
+        reload(true);
 }
 
 void CompareView::fillKeyList()
@@ -232,18 +547,174 @@ void CompareView::fillKeyList()
     }
 }
 
+QStringList CompareView::groupings() const
+{
+    QStringList out;
+    for (int i = 0; i < m_groupChooser->count(); ++i)
+        out << m_groupChooser->itemData(i).toString();
+    return out;
+}
+
+void CompareView::fillGroupings()
+{
+    const QSignalBlocker block(m_groupChooser);
+    m_groupChooser->clear();
+    m_groupChooser->addItem(tr("none"), QString());
+    const QStringList varying = varyingParams(m_runs);
+    for (const QString& p : varying) {
+        if (p.contains(QStringLiteral("seed"), Qt::CaseInsensitive))
+            m_groupChooser->addItem(tr("same params except %1").arg(p), QString(QStringLiteral("except:") + p));
+    }
+    for (const QString& p : varying)
+        m_groupChooser->addItem(tr("by %1").arg(p), QString(QStringLiteral("param:") + p));
+    const int at = m_groupChooser->findData(m_groupBy);
+    if (at < 0)
+        m_groupBy.clear();
+    m_groupChooser->setCurrentIndex(std::max(0, at));
+    m_bandChooser->setEnabled(!m_groupBy.isEmpty());
+}
+
+void CompareView::fillParams()
+{
+    m_params->clear();
+    m_params->setColumnCount(int(m_runs.size()));
+    QStringList headers;
+    for (const RunRecord& r : std::as_const(m_runs)) {
+        headers << (r.name.isEmpty() ? QString() : r.name + u'\n') + r.uuid.left(8);
+    }
+    m_params->setHorizontalHeaderLabels(headers);
+    for (int c = 0; c < int(m_runs.size()); ++c) {
+        QPixmap swatch(10, 10);
+        swatch.fill(runColour(m_runs[c].uuid));
+        m_params->horizontalHeaderItem(c)->setIcon(QIcon(swatch));
+    }
+    QStringList names;
+    for (const RunRecord& r : std::as_const(m_runs)) {
+        for (auto it = r.params.begin(); it != r.params.end(); ++it) {
+            if (!names.contains(it.key()))
+                names << it.key();
+        }
+    }
+    names.sort();
+    // The commit is compared like a param: the same config at another code version is another run.
+    struct Row {
+        QString name;
+        QStringList values;
+    };
+    std::vector<Row> rows;
+    Row commit { tr("(commit)"), {} };
+    for (const RunRecord& r : std::as_const(m_runs))
+        commit.values << (r.code.commit.isEmpty() ? QStringLiteral("—") : r.code.commit.left(10) + (r.code.dirty ? QStringLiteral(" +dirty") : QString()));
+    rows.push_back(commit);
+    for (const QString& n : std::as_const(names)) {
+        Row row { n, {} };
+        for (const RunRecord& r : std::as_const(m_runs))
+            row.values << paramText(r, n);
+        rows.push_back(row);
+    }
+    int shown = 0;
+    m_params->setRowCount(int(rows.size()));
+    QStringList rowNames;
+    for (const Row& row : rows) {
+        const bool differs = std::any_of(row.values.begin(), row.values.end(), [&](const QString& v) { return v != row.values.first(); });
+        if (m_onlyDifferences && !differs)
+            continue;
+        rowNames << row.name;
+        for (int c = 0; c < int(row.values.size()); ++c) {
+            auto* item = new QTableWidgetItem(row.values[c]);
+            item->setToolTip(row.values[c]);
+            if (differs)
+                item->setBackground(QColor(0xff, 0xe9, 0xa8));
+            m_params->setItem(shown, c, item);
+        }
+        ++shown;
+    }
+    m_params->setRowCount(shown);
+    m_params->setVerticalHeaderLabels(rowNames);
+    for (int r = 0; r < shown; ++r) {
+        const bool differs = m_params->item(r, 0) && m_params->item(r, 0)->background().style() != Qt::NoBrush;
+        QFont f = m_params->font();
+        f.setBold(differs);
+        m_params->verticalHeaderItem(r)->setFont(f);
+    }
+    m_params->resizeColumnsToContents();
+}
+
+void CompareView::setOnlyDifferences(bool only)
+{
+    m_onlyDifferences = only;
+    if (m_onlyDifferencesBox->isChecked() != only)
+        m_onlyDifferencesBox->setChecked(only);
+    fillParams();
+}
+
+void CompareView::setPlotTable(PlotTable table)
+{
+    m_parallel->setTable(table);
+    m_scatter->setTable(std::move(table));
+    fillScatterFields();
+}
+
+void CompareView::fillScatterFields()
+{
+    const PlotTable& t = m_scatter->table();
+    QStringList all, metrics;
+    for (const PlotField& f : t.fields) {
+        all << f.name;
+        if (f.kind == PlotField::Kind::Metric)
+            metrics << f.name;
+    }
+    auto refill = [](QComboBox* box, const QStringList& items, const QString& fallback) {
+        const QString current = box->currentText();
+        const QSignalBlocker block(box);
+        box->clear();
+        box->addItems(items);
+        box->setCurrentText(items.contains(current) ? current : fallback);
+    };
+    QString firstParam;
+    for (const PlotField& f : t.fields) {
+        if (f.kind == PlotField::Kind::Param) {
+            firstParam = f.name;
+            break;
+        }
+    }
+    refill(m_scatterX, all, firstParam.isEmpty() ? all.value(0) : firstParam);
+    refill(m_scatterY, metrics, metrics.value(0));
+    refill(m_scatterColour, QStringList { QString() } + all, metrics.value(1));
+    refill(m_parallelMetric, metrics, metrics.value(0));
+    m_parallel->setColourMetric(m_parallelMetric->currentText());
+    m_scatter->setFields(m_scatterX->currentText(), m_scatterY->currentText(), m_scatterColour->currentText());
+    const PlotField* x = t.field(m_scatterX->currentText());
+    const PlotField* y = t.field(m_scatterY->currentText());
+    {
+        const QSignalBlocker bx(m_scatterLogX), by(m_scatterLogY);
+        m_scatterLogX->setChecked(x && x->logSuggested);
+        m_scatterLogY->setChecked(y && y->logSuggested);
+    }
+    m_scatter->setLog(m_scatterLogX->isChecked(), m_scatterLogY->isChecked());
+    QStringList selected;
+    for (const RunRecord& r : std::as_const(m_runs))
+        selected << r.uuid;
+    m_parallel->setHighlighted(selected);
+    m_scatter->setHighlighted(selected);
+}
+
 void CompareView::setKeys(const QStringList& keys)
 {
     m_keys = keys;
     fillKeyList();
-    reload();
+    reload(false);
 }
 
 void CompareView::setSmoothing(double weight)
 {
     m_smoothing = std::clamp(weight, 0.0, 0.99);
     m_smoothingLabel->setText(tr("smoothing %1").arg(m_smoothing, 0, 'f', 2));
-    reload();
+    if (m_smoothingSlider->value() != int(std::lround(m_smoothing * 100))) {
+        const QSignalBlocker block(m_smoothingSlider);
+        m_smoothingSlider->setValue(int(std::lround(m_smoothing * 100)));
+    }
+    derive(true);
 }
 
 void CompareView::setLogY(bool log)
@@ -256,19 +727,59 @@ void CompareView::setLogY(bool log)
 void CompareView::setXAxis(XAxis axis)
 {
     m_xAxis = axis;
-    reload();
+    reload(false);
 }
 
-void CompareView::reload()
+void CompareView::setSingleChart(bool single)
+{
+    m_single = single;
+    if (m_layoutChooser->currentIndex() != (single ? 1 : 0))
+        m_layoutChooser->setCurrentIndex(single ? 1 : 0);
+    layoutCharts();
+}
+
+void CompareView::setGroupBy(const QString& grouping)
+{
+    m_groupBy = grouping;
+    const int at = m_groupChooser->findData(grouping);
+    if (at >= 0 && at != m_groupChooser->currentIndex())
+        m_groupChooser->setCurrentIndex(at);
+    m_bandChooser->setEnabled(!grouping.isEmpty());
+    derive(false);
+}
+
+void CompareView::setBand(Band band)
+{
+    m_band = band;
+    if (m_bandChooser->currentIndex() != int(band))
+        m_bandChooser->setCurrentIndex(int(band));
+    if (!m_groupBy.isEmpty())
+        derive(true);
+}
+
+void CompareView::setRunVisible(const QString& runId, bool visible)
+{
+    if (visible)
+        m_hidden.remove(runId);
+    else
+        m_hidden.insert(runId);
+    for (MetricChart* chart : std::as_const(m_charts))
+        chart->setCurveVisible(runId, visible);
+}
+
+void CompareView::reload(bool keepRange)
 {
     if (m_runs.isEmpty())
         return;
     const quint64 ticket = ++m_generation;
     m_busy = true;
-    m_message->setText(tr("Loading %1 metrics of %2 runs…").arg(m_keys.size()).arg(m_runs.size()));
-    QtConcurrent::run([database = m_database, runs = m_runs, keys = m_keys, axis = m_xAxis, smoothing = m_smoothing] {
+    if (!keepRange)
+        m_message->setText(tr("Loading %1 metrics of %2 runs…").arg(m_keys.size()).arg(m_runs.size()));
+    // Smoothing is computed with the load (in parallel per run) when no grouping replaces the curves.
+    const double smoothing = m_groupBy.isEmpty() ? m_smoothing : 0;
+    QtConcurrent::run([database = m_database, runs = m_runs, keys = m_keys, axis = m_xAxis, smoothing] {
         return loadCurves(database, runs, keys, axis, smoothing);
-    }).then(this, [this, ticket](const Result<std::vector<std::vector<ChartCurve>>>& result) {
+    }).then(this, [this, ticket, keepRange, smoothing](Result<std::vector<std::vector<ChartCurve>>> result) {
         if (ticket != m_generation)
             return;
         if (!result) {
@@ -277,52 +788,196 @@ void CompareView::reload()
             Q_EMIT ready();
             return;
         }
-        build(*result);
+        m_loaded = std::make_shared<const std::vector<std::vector<ChartCurve>>>(std::move(*result));
+        m_loadedSmoothing = smoothing;
+        if (m_groupBy.isEmpty() && smoothing == m_smoothing)
+            build(*m_loaded, keepRange);
+        else
+            derive(keepRange);
     });
 }
 
-void CompareView::build(std::vector<std::vector<ChartCurve>> curvesPerKey)
+void CompareView::derive(bool keepRange)
 {
-    qDeleteAll(m_charts);
-    m_charts.clear();
-    const int columns = m_keys.size() > 1 ? 2 : 1;
-    for (qsizetype k = 0; k < m_keys.size(); ++k) {
-        auto* chart = new MetricChart(m_keys[k], m_grid);
-        chart->setMinimumHeight(260);
-        chart->setLogY(m_logY);
-        chart->setCurves(std::move(curvesPerKey[size_t(k)]));
-        m_gridLayout->addWidget(chart, int(k) / columns, int(k) % columns);
-        m_charts << chart;
+    if (!m_loaded)
+        return;
+    const quint64 ticket = ++m_generation;
+    m_busy = true;
+    const bool reuse = m_groupBy.isEmpty() && m_loadedSmoothing == m_smoothing;
+    QtConcurrent::run([loaded = m_loaded, runs = m_runs, grouping = m_groupBy, band = m_band,
+                          smoothing = m_smoothing, reuse] {
+        return deriveCurves(*loaded, runs, grouping, band, smoothing, reuse);
+    }).then(this, [this, ticket, keepRange](std::vector<std::vector<ChartCurve>> curves) {
+        if (ticket == m_generation)
+            build(std::move(curves), keepRange);
+    });
+}
+
+void CompareView::fillLegend(const std::vector<std::vector<ChartCurve>>& curvesPerKey)
+{
+    const QSignalBlocker block(m_legend);
+    m_legend->clear();
+    QSet<QString> seen;
+    for (const auto& curves : curvesPerKey) {
+        for (const ChartCurve& c : curves) {
+            if (seen.contains(c.runId))
+                continue;
+            seen.insert(c.runId);
+            QPixmap swatch(14, 14);
+            swatch.fill(c.colour);
+            auto* item = new QListWidgetItem(QIcon(swatch), c.label, m_legend);
+            item->setData(Qt::UserRole, c.runId);
+            item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+            item->setCheckState(m_hidden.contains(c.runId) ? Qt::Unchecked : Qt::Checked);
+        }
+    }
+}
+
+void CompareView::build(std::vector<std::vector<ChartCurve>> curvesPerKey, bool keepRange)
+{
+    fillLegend(curvesPerKey);
+    bool reuse = keepRange && m_charts.size() == m_keys.size();
+    for (qsizetype k = 0; reuse && k < m_keys.size(); ++k)
+        reuse = m_charts[k]->property("metricKey").toString() == m_keys[k];
+    if (!reuse) {
+        qDeleteAll(m_charts);
+        m_charts.clear();
+        for (qsizetype k = 0; k < m_keys.size(); ++k) {
+            auto* chart = new MetricChart(m_keys[k], m_grid);
+            chart->setProperty("metricKey", m_keys[k]);
+            chart->chart()->legend()->hide(); // the shared legend above names the runs
+            chart->setLogY(m_logY);
+            for (const QString& id : std::as_const(m_hidden))
+                chart->setCurveVisible(id, false);
+            m_charts << chart;
+        }
+        // Linked x: zooming or panning one chart moves the others.
+        for (MetricChart* source : std::as_const(m_charts)) {
+            connect(source, &MetricChart::xRangeChanged, this, [this, source](double lo, double hi) {
+                for (MetricChart* other : std::as_const(m_charts)) {
+                    if (other != source)
+                        other->setXRange(lo, hi);
+                }
+            });
+        }
+        layoutCharts();
     }
     // Ready once every chart has drawn its first decimated picture.
     auto pending = std::make_shared<int>(int(m_charts.size()));
     const quint64 ticket = m_generation;
-    for (MetricChart* chart : std::as_const(m_charts)) {
-        connect(chart, &MetricChart::redrawn, this, [this, pending, ticket] {
+    for (qsizetype k = 0; k < m_charts.size(); ++k) {
+        MetricChart* chart = m_charts[k];
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = connect(chart, &MetricChart::redrawn, this, [this, pending, ticket, connection] {
+            disconnect(*connection);
             if (ticket == m_generation && *pending > 0 && --*pending == 0) {
                 m_busy = false;
                 Q_EMIT ready();
             }
         });
+        chart->setCurves(std::move(curvesPerKey[size_t(k)]), reuse);
     }
-    // Linked x: zooming or panning one chart moves the others.
-    for (MetricChart* source : std::as_const(m_charts)) {
-        connect(source, &MetricChart::xRangeChanged, this, [this, source](double lo, double hi) {
-            for (MetricChart* other : std::as_const(m_charts)) {
-                if (other != source)
-                    other->setXRange(lo, hi);
-            }
-        });
-    }
+    const QString grouped = m_groupBy.isEmpty() ? QString() : tr(" in %1 groups").arg(m_legend->count());
     m_message->setText(m_runs.size() >= kMaxRuns
-            ? tr("%1 metrics of the first %2 selected runs").arg(m_keys.size()).arg(kMaxRuns)
-            : tr("%1 metrics of %2 runs · drag to zoom, Shift+drag to pan, double-click to reset")
+            ? tr("%1 metrics of the first %2 selected runs%3").arg(m_keys.size()).arg(kMaxRuns).arg(grouped)
+            : tr("%1 metrics of %2 runs%3 · drag to zoom, Shift+drag to pan, double-click to reset")
                   .arg(m_keys.size())
-                  .arg(m_runs.size()));
+                  .arg(m_runs.size())
+                  .arg(grouped));
     if (m_charts.isEmpty()) {
         m_busy = false;
         Q_EMIT ready();
     }
+}
+
+void CompareView::layoutCharts()
+{
+    const int columns = m_single || m_keys.size() < 2 ? 1 : 2;
+    for (MetricChart* chart : std::as_const(m_charts))
+        m_gridLayout->removeWidget(chart);
+    for (int c = 0; c < 2; ++c)
+        m_gridLayout->setColumnStretch(c, c < columns ? 1 : 0);
+    const int height = m_single ? std::max(360, m_scroll->viewport()->height() - 12) : 260;
+    for (qsizetype k = 0; k < m_charts.size(); ++k) {
+        m_charts[k]->setMinimumHeight(height);
+        m_gridLayout->addWidget(m_charts[k], int(k) / columns, int(k) % columns);
+    }
+}
+
+Status CompareView::exportCharts(const QString& path)
+{
+    if (m_charts.isEmpty())
+        return Error { tr("Nothing to export: no charts are shown."), tr("Select runs with metrics first.") };
+    // Legends are part of an exported picture: each chart names its runs.
+    for (MetricChart* chart : std::as_const(m_charts)) {
+        chart->chart()->legend()->show();
+        if (chart->chart()->layout())
+            chart->chart()->layout()->activate();
+    }
+    Status status = success();
+    const QSize size = m_grid->size();
+    if (path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive)) {
+        QSvgGenerator svg;
+        svg.setFileName(path);
+        svg.setSize(size);
+        svg.setViewBox(QRect(QPoint(0, 0), size));
+        svg.setTitle(tr("Reprise: %1").arg(m_keys.join(QStringLiteral(", "))));
+        QPainter painter;
+        if (painter.begin(&svg)) {
+            m_grid->render(&painter);
+            painter.end();
+        }
+        if (!QFileInfo(path).isFile() || QFileInfo(path).size() == 0)
+            status = Error { tr("%1: could not be written").arg(path), tr("Choose a writable folder.") };
+    } else {
+        const QImage image = m_grid->grab().toImage();
+        if (!image.save(path))
+            status = Error { tr("%1: could not be written").arg(path),
+                tr("Use a name ending in .png or .svg, in a writable folder.") };
+    }
+    for (MetricChart* chart : std::as_const(m_charts))
+        chart->chart()->legend()->hide();
+    return status;
+}
+
+void CompareView::exportCsv(const QString& path)
+{
+    std::vector<std::vector<ChartCurve>> curves;
+    std::vector<std::pair<double, double>> ranges;
+    for (MetricChart* chart : std::as_const(m_charts)) {
+        std::vector<ChartCurve> visible;
+        for (const ChartCurve& c : chart->curves()) {
+            if (!m_hidden.contains(c.runId))
+                visible.push_back(c);
+        }
+        curves.push_back(std::move(visible));
+        ranges.emplace_back(chart->visibleLow(), chart->visibleHigh());
+    }
+    QtConcurrent::run([path, keys = m_keys, curves = std::move(curves), ranges = std::move(ranges)] {
+        return writeCsv(path, keys, curves, ranges);
+    }).then(this, [this, path](const QString& error) {
+        m_message->setText(error.isEmpty() ? tr("Wrote %1").arg(path) : error);
+        Q_EMIT exported(path, error);
+    });
+}
+
+void CompareView::chooseExport()
+{
+    const QString kind = m_export->property("kind").toString();
+    const QString filter = kind == QLatin1String("csv") ? tr("CSV (*.csv)")
+        : kind == QLatin1String("svg")                  ? tr("SVG image (*.svg)")
+                                                        : tr("PNG image (*.png)");
+    QString path = QFileDialog::getSaveFileName(this, tr("Export"), QStringLiteral("metrics.") + kind, filter);
+    if (path.isEmpty())
+        return;
+    if (!path.contains(u'.'))
+        path += u'.' + kind;
+    if (kind == QLatin1String("csv")) {
+        exportCsv(path);
+        return;
+    }
+    const Status status = exportCharts(path);
+    m_message->setText(status ? tr("Wrote %1").arg(path) : status.error().message + u' ' + status.error().hint);
 }
 
 } // namespace reprise

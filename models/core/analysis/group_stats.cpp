@@ -3,25 +3,42 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <map>
 
 namespace reprise {
 
 GroupBand groupBand(const std::vector<CurvePoints>& curves)
 {
-    // step -> per curve its last finite value at that step
-    std::map<double, std::vector<double>> byStep;
-    for (const CurvePoints& c : curves) {
-        std::map<double, double> last;
-        for (std::size_t i = 0; i < c.steps.size() && i < c.values.size(); ++i) {
-            if (std::isfinite(c.values[i]))
-                last[c.steps[i]] = c.values[i];
-        }
-        for (const auto& [step, value] : last)
-            byStep[step].push_back(value);
-    }
+    // A k-way merge over the curves' sorted steps (k = runs in the group, n = points): O(n·k) with
+    // no per-step allocation, where a map of steps cost seconds for million-point histories.
+    std::vector<std::size_t> at(curves.size(), 0);
+    std::vector<double> values;
+    values.reserve(curves.size());
     GroupBand band;
-    for (const auto& [step, values] : byStep) {
+    const double none = std::numeric_limits<double>::infinity();
+    for (;;) {
+        double step = none;
+        for (std::size_t c = 0; c < curves.size(); ++c) {
+            if (at[c] < std::min(curves[c].steps.size(), curves[c].values.size()))
+                step = std::min(step, curves[c].steps[at[c]]);
+        }
+        if (step == none)
+            break;
+        values.clear();
+        for (std::size_t c = 0; c < curves.size(); ++c) {
+            const CurvePoints& curve = curves[c];
+            const std::size_t n = std::min(curve.steps.size(), curve.values.size());
+            // The last finite value this curve logged at `step` counts (a repeated step overwrites).
+            double last = std::numeric_limits<double>::quiet_NaN();
+            while (at[c] < n && curve.steps[at[c]] == step) {
+                if (std::isfinite(curve.values[at[c]]))
+                    last = curve.values[at[c]];
+                ++at[c];
+            }
+            if (std::isfinite(last))
+                values.push_back(last);
+        }
+        if (values.empty())
+            continue;
         const double n = double(values.size());
         double sum = 0, lo = std::numeric_limits<double>::infinity(), hi = -lo;
         for (double v : values) {

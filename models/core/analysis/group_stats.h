@@ -4,7 +4,7 @@
 
 namespace reprise {
 
-/// One curve of a group: steps ascending (repeated steps allowed: the last value at a step counts).
+/// One curve of a group: steps ascending (repeated steps allowed: the last finite value at a step counts).
 struct CurvePoints {
     std::vector<double> steps;
     std::vector<double> values;

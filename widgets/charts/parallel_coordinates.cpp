@@ -1,0 +1,282 @@
+#include "charts/parallel_coordinates.h"
+
+#include "analysis/axis_ticks.h"
+
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <cmath>
+
+namespace reprise {
+
+QColor rampColour(double t)
+{
+    // Stops of a viridis-like ramp: ordered in lightness, readable for colour-blind people.
+    static const QColor stops[] = { QColor(0x44, 0x01, 0x54), QColor(0x3b, 0x52, 0x8b), QColor(0x21, 0x90, 0x8d),
+        QColor(0x5d, 0xc8, 0x63), QColor(0xfd, 0xe7, 0x25) };
+    if (!std::isfinite(t))
+        return QColor(0xaa, 0xaa, 0xaa);
+    t = std::clamp(t, 0.0, 1.0) * 4;
+    const int i = std::min(3, int(t));
+    const double f = t - i;
+    const QColor& a = stops[i];
+    const QColor& b = stops[i + 1];
+    return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * f), float(a.greenF() + (b.greenF() - a.greenF()) * f),
+        float(a.blueF() + (b.blueF() - a.blueF()) * f));
+}
+
+ParallelCoordinates::ParallelCoordinates(QWidget* parent)
+    : QWidget(parent)
+{
+    setMinimumHeight(220);
+    setMouseTracking(false);
+    setAccessibleName(tr("Parallel coordinates of params and a metric"));
+    setToolTip(tr("Drag along an axis to brush a range; double-click the axis to clear it"));
+}
+
+void ParallelCoordinates::setTable(PlotTable table)
+{
+    m_table = std::move(table);
+    // Brushes on fields that are gone would hide every run.
+    for (auto it = m_brushes.begin(); it != m_brushes.end();)
+        it = m_table.field(it->first) ? std::next(it) : m_brushes.erase(it);
+    if (!m_table.field(m_colourMetric)) {
+        m_colourMetric.clear();
+        for (const PlotField& f : m_table.fields) {
+            if (f.kind == PlotField::Kind::Metric) {
+                m_colourMetric = f.name;
+                break;
+            }
+        }
+    }
+    update();
+}
+
+void ParallelCoordinates::setColourMetric(const QString& metric)
+{
+    m_colourMetric = metric;
+    update();
+}
+
+void ParallelCoordinates::setHighlighted(const QStringList& runIds)
+{
+    m_highlighted = runIds;
+    update();
+}
+
+void ParallelCoordinates::setBrush(const QString& name, double lo, double hi)
+{
+    if (lo > hi)
+        m_brushes.erase(name);
+    else
+        m_brushes[name] = { lo, hi };
+    update();
+}
+
+void ParallelCoordinates::clearBrushes()
+{
+    m_brushes.clear();
+    update();
+}
+
+std::vector<const PlotField*> ParallelCoordinates::axes() const
+{
+    std::vector<const PlotField*> out;
+    for (const PlotField& f : m_table.fields) {
+        if (f.kind == PlotField::Kind::Param)
+            out.push_back(&f);
+    }
+    if (const PlotField* metric = m_table.field(m_colourMetric))
+        out.push_back(metric);
+    return out;
+}
+
+QStringList ParallelCoordinates::axisNames() const
+{
+    QStringList names;
+    for (const PlotField* f : axes())
+        names << f->name;
+    return names;
+}
+
+QRectF ParallelCoordinates::plotRect() const { return QRectF(rect()).adjusted(60, 34, -60, -26); }
+
+double ParallelCoordinates::axisX(std::size_t i, std::size_t count) const
+{
+    const QRectF r = plotRect();
+    return count < 2 ? r.center().x() : r.left() + r.width() * double(i) / double(count - 1);
+}
+
+int ParallelCoordinates::axisAt(double x) const
+{
+    const std::size_t count = axes().size();
+    for (std::size_t i = 0; i < count; ++i) {
+        if (std::abs(axisX(i, count) - x) < 14)
+            return int(i);
+    }
+    return -1;
+}
+
+bool ParallelCoordinates::passes(std::size_t row) const
+{
+    for (const auto& [name, range] : m_brushes) {
+        const PlotField* f = m_table.field(name);
+        const double v = f ? f->values[row] : 0;
+        if (!f || !std::isfinite(v) || v < range.first || v > range.second)
+            return false;
+    }
+    return true;
+}
+
+QStringList ParallelCoordinates::brushedRunIds() const
+{
+    QStringList ids;
+    for (std::size_t row = 0; row < m_table.runIds.size(); ++row) {
+        if (passes(row))
+            ids << m_table.runIds[row];
+    }
+    return ids;
+}
+
+void ParallelCoordinates::paintEvent(QPaintEvent*)
+{
+    QPainter p(this);
+    p.fillRect(rect(), palette().color(QPalette::Base));
+    p.setRenderHint(QPainter::Antialiasing);
+    const auto fields = axes();
+    if (fields.size() < 2 || m_table.runIds.empty()) {
+        p.setPen(palette().color(QPalette::PlaceholderText));
+        p.drawText(rect(), Qt::AlignCenter | Qt::TextWordWrap,
+            tr("Parallel coordinates need runs whose params differ and a metric they logged."));
+        return;
+    }
+    const QRectF r = plotRect();
+    const PlotField* colour = m_table.field(m_colourMetric);
+    auto yOf = [&](const PlotField* f, double v) { return r.bottom() - f->fraction(v, f->logSuggested) * r.height(); };
+    // Lines: filtered-out runs faint grey first, then the brushed ones in the metric's colour,
+    // then the highlighted (selected) ones on top, thicker.
+    for (int pass = 0; pass < 3; ++pass) {
+        for (std::size_t row = 0; row < m_table.runIds.size(); ++row) {
+            const bool in = passes(row);
+            const bool highlighted = m_highlighted.contains(m_table.runIds[row]);
+            if ((pass == 0) != !in || (pass == 2) != (in && highlighted))
+                continue;
+            QColor c = in && colour ? rampColour(colour->fraction(colour->values[row], colour->logSuggested))
+                                    : QColor(0xcc, 0xcc, 0xcc);
+            c.setAlpha(pass == 0 ? 60 : pass == 1 ? 150 : 255);
+            p.setPen(QPen(c, pass == 2 ? 2.5 : 1));
+            QPainterPath path;
+            bool open = false;
+            for (std::size_t i = 0; i < fields.size(); ++i) {
+                const double v = fields[i]->values[row];
+                if (!std::isfinite(v)) {
+                    open = false; // a run without this field: the line breaks here
+                    continue;
+                }
+                const QPointF pt(axisX(i, fields.size()), yOf(fields[i], v));
+                if (open)
+                    path.lineTo(pt);
+                else
+                    path.moveTo(pt);
+                open = true;
+            }
+            p.drawPath(path);
+        }
+    }
+    // Axes with their names, ends and brushes.
+    const QColor text = palette().color(QPalette::WindowText);
+    QFontMetrics fm(font());
+    for (std::size_t i = 0; i < fields.size(); ++i) {
+        const PlotField* f = fields[i];
+        const double x = axisX(i, fields.size());
+        p.setPen(QPen(text, 1));
+        p.drawLine(QPointF(x, r.top()), QPointF(x, r.bottom()));
+        QFont bold = font();
+        bold.setBold(f->kind == PlotField::Kind::Metric);
+        p.setFont(bold);
+        const QString title = f->name + (f->logSuggested ? QStringLiteral(" (log)") : QString());
+        p.drawText(QRectF(x - 70, 4, 140, 18), Qt::AlignCenter, fm.elidedText(title, Qt::ElideMiddle, 140));
+        p.setFont(font());
+        auto label = [&](double value, double y) {
+            const QString s = f->categorical() ? f->categories.value(qsizetype(std::lround(value)))
+                                               : compactNumber(value, std::abs(value) / 1e3);
+            p.drawText(QRectF(x + 4, y - 8, 70, 16), Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(s, Qt::ElideRight, 70));
+        };
+        if (f->categorical()) {
+            for (qsizetype c = 0; c < f->categories.size(); ++c)
+                label(double(c), yOf(f, double(c)));
+        } else {
+            label(f->max, r.top());
+            label(f->min, r.bottom());
+        }
+        if (auto it = m_brushes.find(f->name); it != m_brushes.end()) {
+            const double top = yOf(f, std::min(it->second.second, f->categorical() ? 1e9 : f->max));
+            const double bottom = yOf(f, std::max(it->second.first, f->categorical() ? -1e9 : f->min));
+            QRectF band(x - 7, std::max(r.top(), std::min(top, bottom)), 14, std::abs(bottom - top));
+            p.fillRect(band.intersected(r), QColor(0x30, 0x80, 0xd0, 90));
+            p.setPen(QPen(QColor(0x30, 0x80, 0xd0), 1));
+            p.drawRect(band.intersected(r));
+        }
+    }
+    p.setPen(palette().color(QPalette::PlaceholderText));
+    p.drawText(QRectF(0, height() - 20, width(), 18), Qt::AlignCenter,
+        tr("%1 of %2 runs in the brushes · colour: %3")
+            .arg(brushedRunIds().size())
+            .arg(m_table.runIds.size())
+            .arg(m_colourMetric));
+}
+
+void ParallelCoordinates::mousePressEvent(QMouseEvent* event)
+{
+    const int axis = axisAt(event->position().x());
+    if (axis < 0 || event->button() != Qt::LeftButton) {
+        QWidget::mousePressEvent(event);
+        return;
+    }
+    m_dragAxis = axis;
+    m_dragFrom = event->position().y();
+}
+
+void ParallelCoordinates::mouseMoveEvent(QMouseEvent* event)
+{
+    if (!m_dragAxis)
+        return;
+    const auto fields = axes();
+    if (*m_dragAxis >= int(fields.size()))
+        return;
+    const PlotField* f = fields[std::size_t(*m_dragAxis)];
+    const QRectF r = plotRect();
+    auto valueAtY = [&](double y) {
+        return f->valueAt(std::clamp((r.bottom() - y) / r.height(), 0.0, 1.0), f->logSuggested);
+    };
+    const double a = valueAtY(m_dragFrom), b = valueAtY(event->position().y());
+    setBrush(f->name, std::min(a, b), std::max(a, b));
+}
+
+void ParallelCoordinates::mouseReleaseEvent(QMouseEvent* event)
+{
+    if (!m_dragAxis)
+        return;
+    if (std::abs(event->position().y() - m_dragFrom) < 3) {
+        // A click, not a drag: clears that axis's brush.
+        const auto fields = axes();
+        if (*m_dragAxis < int(fields.size()))
+            m_brushes.erase(fields[std::size_t(*m_dragAxis)]->name);
+        update();
+    }
+    m_dragAxis.reset();
+    Q_EMIT runsBrushed(brushedRunIds());
+}
+
+void ParallelCoordinates::mouseDoubleClickEvent(QMouseEvent* event)
+{
+    const int axis = axisAt(event->position().x());
+    const auto fields = axes();
+    if (axis >= 0 && axis < int(fields.size())) {
+        m_brushes.erase(fields[std::size_t(axis)]->name);
+        update();
+        Q_EMIT runsBrushed(brushedRunIds());
+    }
+}
+
+} // namespace reprise
