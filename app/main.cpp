@@ -83,8 +83,9 @@ int runGui(int argc, char** argv)
         QStringLiteral("WxH"), QStringLiteral("1400x900") });
     parser.addOption(
         { QStringLiteral("select"), QStringLiteral("Runs to select (comma-separated ids)."), QStringLiteral("IDS") });
-    parser.addOption({ QStringLiteral("view"), QStringLiteral("View to show: runs, compare, dag or drift."),
-        QStringLiteral("VIEW"), QStringLiteral("runs") });
+    parser.addOption({ QStringLiteral("view"),
+        QStringLiteral("View to show: runs, compare, params, parallel, scatter, dag or drift."), QStringLiteral("VIEW"),
+        QStringLiteral("runs") });
     parser.addPositionalArgument(QStringLiteral("SOURCES"), QStringLiteral("Run databases to open."));
     if (!parser.parse(QApplication::arguments())) {
         printError(parser.errorText(), QStringLiteral("see `reprise --help`"));
@@ -99,10 +100,11 @@ int runGui(int argc, char** argv)
         return reprise::cli::Ok;
     }
     const QString view = parser.value(QStringLiteral("view"));
-    if (view != QLatin1String("runs") && view != QLatin1String("dag") && view != QLatin1String("drift")
-        && view != QLatin1String("compare")) {
+    const QStringList views { QStringLiteral("runs"), QStringLiteral("compare"), QStringLiteral("params"),
+        QStringLiteral("parallel"), QStringLiteral("scatter"), QStringLiteral("dag"), QStringLiteral("drift") };
+    if (!views.contains(view)) {
         printError(QStringLiteral("--view '") + view + QStringLiteral("': not available"),
-            QStringLiteral("views in this build: runs, compare, dag, drift"));
+            QStringLiteral("views in this build: ") + views.join(QStringLiteral(", ")));
         return reprise::cli::Usage;
     }
 
@@ -150,7 +152,7 @@ int runGui(int argc, char** argv)
             auto later = [&] { QTimer::singleShot(50, &app, save); };
             if (view == QLatin1String("dag") && window.dagView()->isBusy())
                 QObject::connect(window.dagView(), &reprise::DagView::ready, &app, later);
-            else if (view == QLatin1String("compare") && window.compareView()->isBusy())
+            else if (window.compareView()->isVisible() && window.compareView()->isBusy())
                 QObject::connect(window.compareView(), &reprise::CompareView::ready, &app, later);
             else if (view == QLatin1String("drift") && window.driftView()->isBusy())
                 QObject::connect(window.driftView(), &reprise::DriftView::ready, &app, later);

@@ -1,8 +1,6 @@
 #include "main_window.h"
 
 #include "charts/compare_view.h"
-#include "run_filter_proxy.h"
-#include "run_table_model.h"
 #include "dag/dag_view.h"
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
@@ -702,8 +700,17 @@ void MainWindow::feedPlotTable()
     constexpr int kMaxPlotted = 5000;
     const RunFilterProxy* proxy = m_browser->proxy();
     std::vector<std::size_t> rows;
-    for (int r = 0; r < std::min(proxy->rowCount(), kMaxPlotted); ++r)
-        rows.push_back(std::size_t(proxy->mapToSource(proxy->index(r, 0)).row()));
+    // Runs of other projects have other params and metrics: only the selected runs' projects.
+    QSet<QString> projects;
+    if (m_selectedRuns) {
+        for (const RunRecord& r : *m_selectedRuns)
+            projects.insert(r.project);
+    }
+    for (int r = 0; r < proxy->rowCount() && int(rows.size()) < kMaxPlotted; ++r) {
+        const auto row = std::size_t(proxy->mapToSource(proxy->index(r, 0)).row());
+        if (projects.isEmpty() || projects.contains(table->projects.at(row)))
+            rows.push_back(row);
+    }
     m_compare->setPlotTable(plotTable(*table, rows));
 }
 
@@ -711,7 +718,10 @@ bool MainWindow::showView(const QString& name)
 {
     if (name == QLatin1String("runs"))
         m_bottomTabs->setCurrentWidget(m_details);
-    else if (name == QLatin1String("dag") || name == QLatin1String("drift") || name == QLatin1String("compare")) {
+    else if (name == QLatin1String("params") || name == QLatin1String("parallel") || name == QLatin1String("scatter")) {
+        m_compare->showPage(name);
+        return showView(QStringLiteral("compare"));
+    } else if (name == QLatin1String("dag") || name == QLatin1String("drift") || name == QLatin1String("compare")) {
         m_bottomTabs->setCurrentWidget(name == QLatin1String("dag") ? static_cast<QWidget*>(m_dag)
                 : name == QLatin1String("drift")                    ? static_cast<QWidget*>(m_drift)
                                                                     : static_cast<QWidget*>(m_compare));

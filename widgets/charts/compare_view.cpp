@@ -1,38 +1,40 @@
 #include "charts/compare_view.h"
 
-#include "compute_pool.h"
 #include "analysis/group_stats.h"
 #include "charts/parallel_coordinates.h"
 #include "charts/scatter_plot.h"
+#include "compute_pool.h"
 #include "store/run_store.h"
 
 #include <QCheckBox>
 #include <QComboBox>
-#include <QFileDialog>
-#include <QHeaderView>
-#include <QMenu>
-#include <QPainter>
-#include <QSvgGenerator>
-#include <QTabWidget>
-#include <QTableWidget>
-#include <QToolButton>
 #include <QFile>
+#include <QFileDialog>
 #include <QFileInfo>
 #include <QGraphicsLayout>
 #include <QGridLayout>
 #include <QHBoxLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
+#include <QPainter>
+#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSlider>
 #include <QSplitter>
+#include <QSvgGenerator>
+#include <QTabWidget>
+#include <QTableWidget>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 #include <algorithm>
 #include <map>
 #include <numeric>
 #include <optional>
+#include <set>
 
 namespace reprise {
 
@@ -114,7 +116,6 @@ namespace {
         }
         return perKey;
     }
-
 
     /// Adds the debiased EMA (and its pyramid) to a curve, or removes it when `weight` is 0.
     void smooth(ChartCurve& c, double weight)
@@ -251,7 +252,8 @@ namespace {
             for (const ChartCurve& c : curves[k]) {
                 if (!c.x)
                     continue;
-                const QByteArray prefix = quoted(c.runId) + ',' + quoted(c.label) + ',' + quoted(keys[qsizetype(k)]) + ',';
+                const QByteArray prefix
+                    = quoted(c.runId) + ',' + quoted(c.label) + ',' + quoted(keys[qsizetype(k)]) + ',';
                 const auto& xs = *c.x;
                 auto i = std::size_t(std::lower_bound(xs.begin(), xs.end(), ranges[k].first) - xs.begin());
                 for (; i < xs.size() && xs[i] <= ranges[k].second; ++i) {
@@ -335,7 +337,8 @@ CompareView::CompareView(QWidget* parent)
     exportMenu->addAction(tr("Charts as SVG…"), this, [this] { chooseExport(); })->setData(QStringLiteral("svg"));
     exportMenu->addAction(tr("Visible data as CSV…"), this, [this] { chooseExport(); })->setData(QStringLiteral("csv"));
     m_export->setMenu(exportMenu);
-    connect(exportMenu, &QMenu::triggered, this, [this](QAction* action) { m_export->setProperty("kind", action->data()); });
+    connect(exportMenu, &QMenu::triggered, this,
+        [this](QAction* action) { m_export->setProperty("kind", action->data()); });
 
     m_legend->setFlow(QListView::LeftToRight);
     m_legend->setWrapping(true);
@@ -604,7 +607,9 @@ void CompareView::fillParams()
     std::vector<Row> rows;
     Row commit { tr("(commit)"), {} };
     for (const RunRecord& r : std::as_const(m_runs))
-        commit.values << (r.code.commit.isEmpty() ? QStringLiteral("—") : r.code.commit.left(10) + (r.code.dirty ? QStringLiteral(" +dirty") : QString()));
+        commit.values << (r.code.commit.isEmpty()
+                ? QStringLiteral("—")
+                : r.code.commit.left(10) + (r.code.dirty ? QStringLiteral(" +dirty") : QString()));
     rows.push_back(commit);
     for (const QString& n : std::as_const(names)) {
         Row row { n, {} };
@@ -616,7 +621,8 @@ void CompareView::fillParams()
     m_params->setRowCount(int(rows.size()));
     QStringList rowNames;
     for (const Row& row : rows) {
-        const bool differs = std::any_of(row.values.begin(), row.values.end(), [&](const QString& v) { return v != row.values.first(); });
+        const bool differs = std::any_of(
+            row.values.begin(), row.values.end(), [&](const QString& v) { return v != row.values.first(); });
         if (m_onlyDifferences && !differs)
             continue;
         rowNames << row.name;
@@ -648,6 +654,13 @@ void CompareView::setOnlyDifferences(bool only)
     fillParams();
 }
 
+void CompareView::showPage(const QString& page)
+{
+    const QStringList pages { QStringLiteral("charts"), QStringLiteral("params"), QStringLiteral("parallel"),
+        QStringLiteral("scatter") };
+    m_tabs->setCurrentIndex(std::max(0, int(pages.indexOf(page))));
+}
+
 void CompareView::setPlotTable(PlotTable table)
 {
     m_parallel->setTable(table);
@@ -659,28 +672,45 @@ void CompareView::fillScatterFields()
 {
     const PlotTable& t = m_scatter->table();
     QStringList all, metrics;
+    // Metrics most runs logged first; among those, evaluation metrics (what a sweep is judged by)
+    // before schedules that merely echo a param (a logged lr).
+    QSet<QString> paramNames;
+    for (const PlotField& f : t.fields) {
+        if (f.kind == PlotField::Kind::Param)
+            paramNames.insert(f.name);
+    }
+    static const QRegularExpression evaluation(QStringLiteral("val|eval|test|acc|f1|auc"));
+    std::vector<std::pair<int, QString>> byCoverage;
     for (const PlotField& f : t.fields) {
         all << f.name;
-        if (f.kind == PlotField::Kind::Metric)
-            metrics << f.name;
+        if (f.kind != PlotField::Kind::Metric)
+            continue;
+        const int coverage
+            = int(std::count_if(f.values.begin(), f.values.end(), [](double v) { return std::isfinite(v); }));
+        const int rank = coverage * 4 + (paramNames.contains(f.name) ? 0 : 1) + (f.name.contains(evaluation) ? 2 : 0);
+        byCoverage.emplace_back(-rank, f.name);
     }
+    std::stable_sort(
+        byCoverage.begin(), byCoverage.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [_, name] : byCoverage)
+        metrics << name;
     auto refill = [](QComboBox* box, const QStringList& items, const QString& fallback) {
         const QString current = box->currentText();
         const QSignalBlocker block(box);
         box->clear();
         box->addItems(items);
-        box->setCurrentText(items.contains(current) ? current : fallback);
+        box->setCurrentText(items.contains(current) && !current.isEmpty() ? current : fallback);
     };
-    QString firstParam;
+    // x: the param with the most distinct values (the swept one); colour: the next one.
+    std::vector<std::pair<int, QString>> params;
     for (const PlotField& f : t.fields) {
-        if (f.kind == PlotField::Kind::Param) {
-            firstParam = f.name;
-            break;
-        }
+        if (f.kind == PlotField::Kind::Param)
+            params.emplace_back(-int(std::set<double>(f.values.begin(), f.values.end()).size()), f.name);
     }
-    refill(m_scatterX, all, firstParam.isEmpty() ? all.value(0) : firstParam);
+    std::stable_sort(params.begin(), params.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    refill(m_scatterX, all, params.empty() ? all.value(0) : params[0].second);
     refill(m_scatterY, metrics, metrics.value(0));
-    refill(m_scatterColour, QStringList { QString() } + all, metrics.value(1));
+    refill(m_scatterColour, QStringList { QString() } + all, params.size() > 1 ? params[1].second : QString());
     refill(m_parallelMetric, metrics, metrics.value(0));
     m_parallel->setColourMetric(m_parallelMetric->currentText());
     m_scatter->setFields(m_scatterX->currentText(), m_scatterY->currentText(), m_scatterColour->currentText());
@@ -804,8 +834,8 @@ void CompareView::derive(bool keepRange)
     const quint64 ticket = ++m_generation;
     m_busy = true;
     const bool reuse = m_groupBy.isEmpty() && m_loadedSmoothing == m_smoothing;
-    QtConcurrent::run([loaded = m_loaded, runs = m_runs, grouping = m_groupBy, band = m_band,
-                          smoothing = m_smoothing, reuse] {
+    QtConcurrent::run([loaded = m_loaded, runs = m_runs, grouping = m_groupBy, band = m_band, smoothing = m_smoothing,
+                          reuse] {
         return deriveCurves(*loaded, runs, grouping, band, smoothing, reuse);
     }).then(this, [this, ticket, keepRange](std::vector<std::vector<ChartCurve>> curves) {
         if (ticket == m_generation)

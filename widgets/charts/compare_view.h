@@ -60,6 +60,8 @@ public:
     /// Runs for the parallel coordinates and the scatter (the browser's filtered runs).
     void setPlotTable(PlotTable table);
     void setOnlyDifferences(bool only);
+    /// Brings a page to the front: "charts", "params", "parallel" or "scatter".
+    void showPage(const QString& page);
 
     /// All charts as one PNG or SVG (by the name's suffix), legends included.
     Status exportCharts(const QString& path);

@@ -21,8 +21,8 @@ QColor rampColour(double t)
     const double f = t - i;
     const QColor& a = stops[i];
     const QColor& b = stops[i + 1];
-    return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * f), float(a.greenF() + (b.greenF() - a.greenF()) * f),
-        float(a.blueF() + (b.blueF() - a.blueF()) * f));
+    return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * f),
+        float(a.greenF() + (b.greenF() - a.greenF()) * f), float(a.blueF() + (b.blueF() - a.blueF()) * f));
 }
 
 ParallelCoordinates::ParallelCoordinates(QWidget* parent)
@@ -200,7 +200,8 @@ void ParallelCoordinates::paintEvent(QPaintEvent*)
         auto label = [&](double value, double y) {
             const QString s = f->categorical() ? f->categories.value(qsizetype(std::lround(value)))
                                                : compactNumber(value, std::abs(value) / 1e3);
-            p.drawText(QRectF(x + 4, y - 8, 70, 16), Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(s, Qt::ElideRight, 70));
+            p.drawText(
+                QRectF(x + 4, y - 8, 70, 16), Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(s, Qt::ElideRight, 70));
         };
         if (f->categorical()) {
             for (qsizetype c = 0; c < f->categories.size(); ++c)
@@ -246,9 +247,8 @@ void ParallelCoordinates::mouseMoveEvent(QMouseEvent* event)
         return;
     const PlotField* f = fields[std::size_t(*m_dragAxis)];
     const QRectF r = plotRect();
-    auto valueAtY = [&](double y) {
-        return f->valueAt(std::clamp((r.bottom() - y) / r.height(), 0.0, 1.0), f->logSuggested);
-    };
+    auto valueAtY
+        = [&](double y) { return f->valueAt(std::clamp((r.bottom() - y) / r.height(), 0.0, 1.0), f->logSuggested); };
     const double a = valueAtY(m_dragFrom), b = valueAtY(event->position().y());
     setBrush(f->name, std::min(a, b), std::max(a, b));
 }

@@ -9,6 +9,14 @@
 
 namespace reprise {
 
+namespace {
+
+    /// Points keep a margin from the frame: a fraction in [0, 1] lands in [0.04, 0.96].
+    double toPlot(double fraction) { return 0.04 + 0.92 * fraction; }
+    double fromPlot(double position) { return (position - 0.04) / 0.92; }
+
+} // namespace
+
 ScatterPlot::ScatterPlot(QWidget* parent)
     : QWidget(parent)
 {
@@ -58,7 +66,7 @@ std::optional<QPointF> ScatterPlot::position(std::size_t row) const
     if (!std::isfinite(fx) || !std::isfinite(fy) || (m_logX && x->values[row] <= 0) || (m_logY && y->values[row] <= 0))
         return std::nullopt;
     const QRectF r = plotRect();
-    return QPointF(r.left() + fx * r.width(), r.bottom() - fy * r.height());
+    return QPointF(r.left() + toPlot(fx) * r.width(), r.bottom() - toPlot(fy) * r.height());
 }
 
 int ScatterPlot::pointCount() const
@@ -101,28 +109,35 @@ void ScatterPlot::paintEvent(QPaintEvent*)
     p.setPen(QPen(text, 1));
     p.drawRect(r);
     QFontMetrics fm(font());
-    auto tickText = [](const PlotField* f, double v) {
-        return f->categorical() ? f->categories.value(qsizetype(std::lround(v))) : compactNumber(v, std::abs(v) / 1e3);
-    };
-    // x: one tick per category, else five evenly spaced; y: five evenly spaced (or per category).
-    auto fractions = [](const PlotField* f) {
-        std::vector<double> out;
-        const int n = f->categorical() ? int(f->categories.size()) : 5;
-        for (int k = 0; k < n; ++k)
-            out.push_back(f->categorical() ? (k + 0.5) / n : k / 4.0);
+    // Ticks: one per category, else nice 1-2-5 values (powers of ten on a log axis).
+    auto ticks = [&](const PlotField* f, bool log) {
+        std::vector<std::pair<double, QString>> out;
+        if (f->categorical()) {
+            for (qsizetype k = 0; k < f->categories.size(); ++k)
+                out.emplace_back(f->fraction(double(k), false), f->categories[k]);
+            return out;
+        }
+        const double lo = f->min, hi = f->max > f->min ? f->max : f->min + 1;
+        const std::vector<double> values = log && lo > 0 ? logTicks(lo, hi) : niceTicks(lo, hi, 5);
+        const double step = values.size() > 1 ? values[1] - values[0] : 0;
+        for (double v : values) {
+            const double fraction = f->max > f->min ? f->fraction(v, log) : 0.5;
+            if (fraction >= -0.04 && fraction <= 1.04)
+                out.emplace_back(fraction, compactNumber(v, log ? v : step));
+        }
         return out;
     };
-    for (double fx : fractions(x)) {
-        const double px = r.left() + fx * r.width();
+    for (const auto& [fx, label] : ticks(x, m_logX)) {
+        const double px = r.left() + toPlot(fx) * r.width();
         p.drawLine(QPointF(px, r.bottom()), QPointF(px, r.bottom() + 4));
-        p.drawText(QRectF(px - 50, r.bottom() + 5, 100, 16), Qt::AlignCenter,
-            fm.elidedText(tickText(x, x->valueAt(fx, m_logX)), Qt::ElideRight, 100));
+        p.drawText(
+            QRectF(px - 50, r.bottom() + 5, 100, 16), Qt::AlignCenter, fm.elidedText(label, Qt::ElideRight, 100));
     }
-    for (double fy : fractions(y)) {
-        const double py = r.bottom() - fy * r.height();
+    for (const auto& [fy, label] : ticks(y, m_logY)) {
+        const double py = r.bottom() - toPlot(fy) * r.height();
         p.drawLine(QPointF(r.left() - 4, py), QPointF(r.left(), py));
         p.drawText(QRectF(0, py - 8, r.left() - 6, 16), Qt::AlignRight | Qt::AlignVCenter,
-            fm.elidedText(tickText(y, y->valueAt(fy, m_logY)), Qt::ElideLeft, int(r.left()) - 6));
+            fm.elidedText(label, Qt::ElideLeft, int(r.left()) - 6));
     }
     p.drawText(QRectF(r.left(), height() - 20, r.width(), 18), Qt::AlignCenter,
         m_x + (m_logX ? QStringLiteral(" (log)") : QString()));
@@ -224,8 +239,8 @@ void ScatterPlot::mouseReleaseEvent(QMouseEvent* event)
             }
         }
     } else {
-        auto xAt = [&](double px) { return x->valueAt((px - r.left()) / r.width(), m_logX); };
-        auto yAt = [&](double py) { return y->valueAt((r.bottom() - py) / r.height(), m_logY); };
+        auto xAt = [&](double px) { return x->valueAt(fromPlot((px - r.left()) / r.width()), m_logX); };
+        auto yAt = [&](double py) { return y->valueAt(fromPlot((r.bottom() - py) / r.height()), m_logY); };
         ids = runsIn(xAt(band.left()), xAt(band.right()), yAt(band.bottom()), yAt(band.top()));
     }
     if (!ids.isEmpty())
