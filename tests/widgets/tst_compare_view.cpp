@@ -2,12 +2,18 @@
 // resolution, smoothing, linked zoom, log axis with non-positive values, NaN marks, readout.
 
 #include "charts/compare_view.h"
+#include "charts/parallel_coordinates.h"
+#include "charts/scatter_plot.h"
+#include "store/database.h"
 #include "store/run_store.h"
+#include "store/run_table.h"
 
 #include <QApplication>
 #include <QLineSeries>
+#include <QListWidget>
 #include <QScatterSeries>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QValueAxis>
@@ -37,8 +43,14 @@ private Q_SLOTS:
     void smoothingAndLinkedZoom();
     void logAxisAndNonFiniteValues();
     void noRunsNoMetrics();
+    void groupsWithBandsAndParamsDiff();
+    void parallelCoordinatesAndScatterBrush();
+    void exportsAndLiveRefresh();
 
 private:
+    /// Four runs: lr 0.1 / 0.2 × seed 0 / 1, metric "m" at steps 0..2 with hand-picked values.
+    QList<RunRecord> sweep(const QString& path);
+
     QTemporaryDir m_dir;
     QString m_db;
     QList<RunRecord> m_runs;
@@ -181,6 +193,202 @@ void TestCompareView::noRunsNoMetrics()
     QVERIFY(shown(view, [&] { view.setRuns(m_db, { bare }); }));
     QVERIFY(view.message().contains(QStringLiteral("logged no metrics")));
     QVERIFY(view.charts().isEmpty());
+}
+
+QList<RunRecord> TestCompareView::sweep(const QString& path)
+{
+    auto store = RunStore::open(path, OpenMode::Create);
+    const std::vector<std::vector<double>> values { { 1, 2, 3 }, { 3, 4, 5 }, { 10, 10, 10 }, { 20, 30, 40 } };
+    QList<RunRecord> runs;
+    for (int r = 0; r < 4; ++r) {
+        NewRun run;
+        run.name = QStringLiteral("sweep-%1").arg(r);
+        run.startTime = 2000 + r;
+        run.params.insert(
+            QStringLiteral("lr"), ParamValue::infer(r < 2 ? QStringLiteral("0.1") : QStringLiteral("0.2")));
+        run.params.insert(QStringLiteral("seed"), ParamValue::infer(QString::number(r % 2)));
+        run.params.insert(QStringLiteral("epochs"), ParamValue::infer(QStringLiteral("3")));
+        auto ref = store->createRun(run);
+        if (!ref)
+            return {};
+        const std::vector<qint64> steps { 0, 1, 2 };
+        const std::vector<double> times { 1, 2, 3 };
+        if (!store->logMetric(ref->rowId, QStringLiteral("m"), steps, values[std::size_t(r)], times))
+            return {};
+        runs << *store->loadRun(*ref);
+    }
+    return runs;
+}
+
+void TestCompareView::groupsWithBandsAndParamsDiff()
+{
+    const QString path = m_dir.filePath(QStringLiteral("sweep.db"));
+    const QList<RunRecord> runs = sweep(path);
+    QCOMPARE(runs.size(), 4);
+    CompareView view;
+    view.resize(1200, 700);
+    view.show();
+    view.setSmoothing(0);
+    QVERIFY(shown(view, [&] { view.setRuns(path, runs); }));
+    QCOMPARE(view.legend()->count(), 4);
+    QVERIFY(view.groupings().contains(QStringLiteral("except:seed")));
+    QVERIFY(view.groupings().contains(QStringLiteral("param:lr")));
+    QVERIFY(!view.groupings().contains(QStringLiteral("param:epochs"))); // the same everywhere
+
+    // Same params except the seed: two groups of two, mean ± sample std step by step.
+    QVERIFY(shown(view, [&] { view.setGroupBy(QStringLiteral("except:seed")); }));
+    QCOMPARE(view.legend()->count(), 2);
+    const auto& groups = view.charts().first()->curves();
+    QCOMPARE(int(groups.size()), 2);
+    QCOMPARE(groups[0].label, QStringLiteral("lr=0.1 (n=2)"));
+    QCOMPARE(*groups[0].y, (std::vector<double> { 2, 3, 4 })); // (1+3)/2, (2+4)/2, (3+5)/2
+    QCOMPARE(*groups[1].y, (std::vector<double> { 15, 20, 25 }));
+    // std of {1, 3} is √2; of {10, 20} is √50.
+    QVERIFY(std::abs((*groups[0].bandLow)[0] - (2 - std::sqrt(2.0))) < 1e-12);
+    QVERIFY(std::abs((*groups[1].bandHigh)[0] - (15 + std::sqrt(50.0))) < 1e-12);
+    QCOMPARE(view.charts().first()->drawn(0).bandHigh.x.size(), std::size_t(3)); // the band is painted
+    QVERIFY(shown(view, [&] { view.setBand(CompareView::Band::MinMax); }));
+    QCOMPARE(*view.charts().first()->curves()[1].bandLow, (std::vector<double> { 10, 10, 10 }));
+    QCOMPARE(*view.charts().first()->curves()[1].bandHigh, (std::vector<double> { 20, 30, 40 }));
+    // Smoothing applies to the group means.
+    QVERIFY(shown(view, [&] { view.setSmoothing(0.5); }));
+    const ChartCurve& smoothed = view.charts().first()->curves()[0];
+    QVERIFY(smoothed.smoothed);
+    QCOMPARE(*smoothed.smoothed, debiasedEma(*smoothed.y, 0.5));
+    // Back to one line per run.
+    QVERIFY(shown(view, [&] { view.setGroupBy(QString()); }));
+    QCOMPARE(int(view.charts().first()->curves().size()), 4);
+
+    // Params side by side: lr and seed differ (highlighted); epochs and the commit do not.
+    QTableWidget* table = view.paramsTable();
+    QCOMPARE(table->columnCount(), 4);
+    QStringList rows;
+    for (int r = 0; r < table->rowCount(); ++r)
+        rows << table->verticalHeaderItem(r)->text();
+    QCOMPARE(rows, (QStringList { "(commit)", "epochs", "lr", "seed" }));
+    QCOMPARE(table->item(2, 3)->text(), QStringLiteral("0.2"));
+    QVERIFY(table->item(2, 0)->background().style() != Qt::NoBrush);
+    QVERIFY(table->item(1, 0)->background().style() == Qt::NoBrush);
+    view.setOnlyDifferences(true);
+    QCOMPARE(table->rowCount(), 2);
+    QCOMPARE(table->verticalHeaderItem(0)->text(), QStringLiteral("lr"));
+}
+
+void TestCompareView::parallelCoordinatesAndScatterBrush()
+{
+    const QString path = m_dir.filePath(QStringLiteral("plots.db"));
+    const QList<RunRecord> runs = sweep(path);
+    QCOMPARE(runs.size(), 4);
+    auto db = Database::open(path, OpenMode::ReadOnly);
+    QVERIFY(db);
+    auto table = loadRunTable(**db);
+    QVERIFY(table);
+    const PlotTable plots = plotTable(*table, { 0, 1, 2, 3 });
+    QVERIFY(plots.field(QStringLiteral("lr")) && plots.field(QStringLiteral("m")));
+    QVERIFY(!plots.field(QStringLiteral("epochs"))); // constant: no axis
+
+    ParallelCoordinates parallel;
+    parallel.resize(800, 400);
+    parallel.show();
+    parallel.setTable(plots);
+    parallel.setColourMetric(QStringLiteral("m"));
+    QCOMPARE(parallel.axisNames(), (QStringList { "lr", "seed", "m" }));
+    QCOMPARE(parallel.brushedRunIds().size(), 4);
+    parallel.setBrush(QStringLiteral("lr"), 0.15, 0.25);
+    QStringList expected { runs[2].uuid, runs[3].uuid };
+    QStringList brushed = parallel.brushedRunIds();
+    std::sort(brushed.begin(), brushed.end());
+    std::sort(expected.begin(), expected.end());
+    QCOMPARE(brushed, expected);
+    // Brushes combine: and the final m ≥ 20 leaves run 3 alone.
+    parallel.setBrush(QStringLiteral("m"), 20, 100);
+    QCOMPARE(parallel.brushedRunIds(), QStringList { runs[3].uuid });
+    // Dragging along the first axis (lr, at the plot's left edge) from the top to the middle
+    // brushes the upper half of lr: the two lr = 0.2 runs.
+    parallel.clearBrushes();
+    QSignalSpy spy(&parallel, &ParallelCoordinates::runsBrushed);
+    QTest::mousePress(&parallel, Qt::LeftButton, {}, QPoint(60, 20)); // above the axis: its top
+    QMouseEvent move(QEvent::MouseMove, QPointF(60, 200), parallel.mapToGlobal(QPointF(60, 200)), Qt::NoButton,
+        Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&parallel, &move);
+    QTest::mouseRelease(&parallel, Qt::LeftButton, {}, QPoint(60, 200));
+    QCOMPARE(spy.count(), 1);
+    brushed = spy.first().first().toStringList();
+    std::sort(brushed.begin(), brushed.end());
+    QCOMPARE(brushed, expected);
+    QVERIFY(!parallel.grab().toImage().isNull());
+
+    ScatterPlot scatter;
+    scatter.resize(600, 400);
+    scatter.show();
+    scatter.setTable(plots);
+    scatter.setFields(QStringLiteral("lr"), QStringLiteral("m"), QStringLiteral("seed"));
+    QCOMPARE(scatter.pointCount(), 4);
+    QCOMPARE(scatter.runsIn(0.15, 0.25, -1e9, 1e9).size(), 2);
+    QSignalSpy picked(&scatter, &ScatterPlot::runsBrushed);
+    QTest::mousePress(&scatter, Qt::LeftButton, {}, QPoint(2, 2));
+    QMouseEvent drag(QEvent::MouseMove, QPointF(598, 398), scatter.mapToGlobal(QPointF(598, 398)), Qt::NoButton,
+        Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(&scatter, &drag);
+    QTest::mouseRelease(&scatter, Qt::LeftButton, {}, QPoint(598, 398));
+    QCOMPARE(picked.count(), 1);
+    QCOMPARE(picked.first().first().toStringList().size(), 4);
+    // A log axis leaves out nothing here (all positive) and keeps every point.
+    scatter.setLog(true, true);
+    QCOMPARE(scatter.pointCount(), 4);
+}
+
+void TestCompareView::exportsAndLiveRefresh()
+{
+    const QString path = m_dir.filePath(QStringLiteral("live.db"));
+    const QList<RunRecord> runs = sweep(path);
+    CompareView view;
+    view.resize(1200, 700);
+    view.show();
+    QVERIFY(shown(view, [&] { view.setRuns(path, runs); }));
+
+    // Pictures with legends, and every visible point as CSV.
+    const QString png = m_dir.filePath(QStringLiteral("charts.png"));
+    const QString svg = m_dir.filePath(QStringLiteral("charts.svg"));
+    QVERIFY(view.exportCharts(png));
+    QVERIFY(view.exportCharts(svg));
+    QImage picture(png);
+    QVERIFY(!picture.isNull() && picture.width() > 100);
+    QFile svgFile(svg);
+    QVERIFY(svgFile.open(QIODevice::ReadOnly));
+    const QByteArray svgText = svgFile.readAll();
+    QVERIFY(svgText.contains("<svg") && svgText.contains("sweep-0"));
+    QVERIFY(!view.exportCharts(m_dir.filePath(QStringLiteral("no/such/dir/x.png"))));
+    const QString csv = m_dir.filePath(QStringLiteral("points.csv"));
+    QSignalSpy exported(&view, &CompareView::exported);
+    view.exportCsv(csv);
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 10000);
+    QCOMPARE(exported.first().at(1).toString(), QString());
+    QFile csvFile(csv);
+    QVERIFY(csvFile.open(QIODevice::ReadOnly));
+    const QList<QByteArray> lines = csvFile.readAll().trimmed().split('\n');
+    QCOMPARE(lines.first(), QByteArray("run_id,run,metric,x,value"));
+    QCOMPARE(lines.size(), 1 + 4 * 3);
+    QVERIFY(lines.contains(
+        '"' + runs[3].uuid.toUtf8() + "\",\"sweep-3 · " + runs[3].uuid.left(6).toUtf8() + "\",\"m\",2,40"));
+
+    // Live: a running run logs more points; a refresh extends its curve and keeps the zoom.
+    MetricChart* chart = view.charts().first();
+    QSignalSpy redrawn(chart, &MetricChart::redrawn);
+    chart->setXRange(0, 1);
+    QTRY_VERIFY_WITH_TIMEOUT(redrawn.count() > 0, 10000);
+    {
+        auto store = RunStore::open(path, OpenMode::ReadWrite);
+        QVERIFY(store);
+        const std::vector<qint64> steps { 3, 4, 5, 6 };
+        const std::vector<double> values { 6, 7, 8, 9 }, times { 4, 5, 6, 7 };
+        QVERIFY(store->logMetric(store->resolveRun(runs[0].uuid)->rowId, QStringLiteral("m"), steps, values, times));
+    }
+    QVERIFY(shown(view, [&] { view.refresh(); }));
+    QCOMPARE(view.charts().first(), chart); // the same chart, updated in place
+    QCOMPARE(chart->curves()[0].x->size(), std::size_t(7));
+    QCOMPARE(chart->visibleLow(), 0.0);
+    QCOMPARE(chart->visibleHigh(), 1.0);
 }
 
 QTEST_MAIN(TestCompareView)
