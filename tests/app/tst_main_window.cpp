@@ -1,6 +1,8 @@
 // The main window driven off-screen on a real demo database.
 
 #include "charts/compare_view.h"
+#include "charts/metric_chart.h"
+#include "charts/parallel_coordinates.h"
 #include "dag/dag_scene.h"
 #include "dag/dag_view.h"
 #include "drift/drift_view.h"
@@ -15,6 +17,9 @@
 #include <QFile>
 #include <QHeaderView>
 #include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMimeData>
@@ -41,6 +46,7 @@ private Q_SLOTS:
     void emptyDatabaseShowsWelcome();
     void badDatabaseShowsABanner();
     void screenshotIsNotBlank();
+    void compareScreenshotShowsEveryRunColour();
     void settingsPersistAcrossRestarts();
     void liveRefreshKeepsSelectionAndScroll();
     void vanishedFileShowsABannerAndKeepsTheRuns();
@@ -165,6 +171,39 @@ void TestMainWindow::screenshotIsNotBlank()
             colours.insert(image.pixel(x, y));
     }
     QVERIFY2(colours.size() > 20, "the screenshot shows more than a blank window");
+}
+
+void TestMainWindow::compareScreenshotShowsEveryRunColour()
+{
+    QProcess list;
+    list.start(QStringLiteral(REPRISE_BIN), { "ls", "--db", m_demo, "--project", "cifar-resnet", "--json" });
+    QVERIFY(list.waitForFinished(60000));
+    const QJsonArray runs = QJsonDocument::fromJson(list.readAllStandardOutput()).array();
+    QVERIFY(runs.size() >= 3);
+    QStringList ids;
+    for (int i = 0; i < 3; ++i)
+        ids << runs[i].toObject().value(QStringLiteral("id")).toString();
+    const QString png = m_dir.filePath(QStringLiteral("compare.png"));
+    QProcess shot;
+    shot.start(QStringLiteral(REPRISE_BIN),
+        { "--screenshot", png, "--db", m_demo, "--view", "compare", "--select", ids.join(u','), "--size", "1400x900" });
+    QVERIFY(shot.waitForFinished(60000));
+    QCOMPARE(shot.exitCode(), 0);
+    const QImage image = QImage(png).convertToFormat(QImage::Format_RGB32);
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width(); ++x)
+            colours.insert(image.pixel(x, y) | 0xff000000U);
+    }
+    QVERIFY2(colours.size() > 20, "the compare screenshot shows more than a blank window");
+    // Each run's own colour is on screen (its legend swatch and its curves), one per run.
+    QSet<QRgb> runColours;
+    for (const QString& id : ids) {
+        const QRgb colour = runColour(id).rgb() | 0xff000000U;
+        QVERIFY2(colours.contains(colour), qPrintable(id));
+        runColours.insert(colour);
+    }
+    QCOMPARE(runColours.size(), 3);
 }
 
 namespace {
@@ -470,6 +509,13 @@ void TestMainWindow::tabViewsComputeOnlyWhenShown()
     QVERIFY(!window.compareView()->isBusy());
     QVERIFY(window.showView(QStringLiteral("compare")));
     QTRY_VERIFY_WITH_TIMEOUT(!window.compareView()->charts().isEmpty() && !window.compareView()->isBusy(), 20000);
+    // The parallel coordinates and scatter got the filtered runs of the selection's project, and
+    // brushing there selects runs in the browser.
+    const PlotTable& plotted = window.compareView()->parallelCoordinates()->table();
+    QVERIFY(!plotted.runIds.empty());
+    const QString brushed = plotted.runIds.back();
+    Q_EMIT window.compareView()->runsBrushed({ brushed });
+    QCOMPARE(window.runBrowser()->selectedRunIds(), QStringList { brushed });
 }
 
 QTEST_MAIN(TestMainWindow)
