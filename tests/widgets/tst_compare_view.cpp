@@ -46,6 +46,7 @@ private Q_SLOTS:
     void groupsWithBandsAndParamsDiff();
     void parallelCoordinatesAndScatterBrush();
     void exportsAndLiveRefresh();
+    void hostileHistories();
 
 private:
     /// Four runs: lr 0.1 / 0.2 × seed 0 / 1, metric "m" at steps 0..2 with hand-picked values.
@@ -389,6 +390,55 @@ void TestCompareView::exportsAndLiveRefresh()
     QCOMPARE(chart->curves()[0].x->size(), std::size_t(7));
     QCOMPARE(chart->visibleLow(), 0.0);
     QCOMPARE(chart->visibleHigh(), 1.0);
+}
+
+void TestCompareView::hostileHistories()
+{
+    // One point, only NaN, huge and tiny magnitudes, MLflow's ±1.797e308 infinities, step -1,
+    // steps logged out of order and repeated: each drawn or explained, never a crash or a hang.
+    const QString path = m_dir.filePath(QStringLiteral("hostile.db"));
+    auto store = RunStore::open(path, OpenMode::Create);
+    QVERIFY(store);
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    const std::vector<std::pair<std::vector<qint64>, std::vector<double>>> histories {
+        { { 5 }, { 0.5 } },
+        { { 0, 1, 2 }, { nan, nan, nan } },
+        { { -1, 0, 1 }, { 1e300, -1e300, 1e300 } },
+        { { 0, 1, 2 }, { 1e-300, 2e-300, 3e-300 } },
+        { { 0, 1, 2 }, { 1.797e308, -1.797e308, 0 } },
+        { { 3, 1, 2, 1 }, { 4, 1, 2, 9 } },
+    };
+    QList<RunRecord> runs;
+    for (const auto& [steps, values] : histories) {
+        auto ref = store->createRun(NewRun {});
+        QVERIFY(ref);
+        const std::vector<double> times(steps.size(), 1.0);
+        QVERIFY(store->logMetric(ref->rowId, QStringLiteral("m"), steps, values, times));
+        runs << *store->loadRun(*ref);
+    }
+    CompareView view;
+    view.resize(1200, 700);
+    view.show();
+    for (const RunRecord& run : std::as_const(runs)) {
+        QVERIFY(shown(view, [&] { view.setRuns(path, { run }); }));
+        QCOMPARE(view.charts().size(), 1);
+        MetricChart* chart = view.charts().first();
+        const auto& axis = *qobject_cast<QValueAxis*>(chart->chart()->axes(Qt::Vertical).first());
+        QVERIFY(std::isfinite(axis.min()) && std::isfinite(axis.max()) && axis.min() < axis.max());
+        QVERIFY(!view.grab().toImage().isNull()); // paints
+        QSignalSpy redrawn(chart, &MetricChart::redrawn);
+        view.setLogY(true);
+        QTRY_VERIFY_WITH_TIMEOUT(redrawn.count() > 0, 10000);
+        QVERIFY(!view.grab().toImage().isNull());
+        view.setLogY(false);
+    }
+    // The all-NaN history is marked, not silently empty.
+    QVERIFY(shown(view, [&] { view.setRuns(path, { runs[1] }); }));
+    QVERIFY(view.charts().first()->note().contains(QStringLiteral("NaN/inf marked")));
+    // Out-of-order steps are drawn in step order (a repeated step keeps both values, in logging order).
+    QVERIFY(shown(view, [&] { view.setRuns(path, { runs[5] }); }));
+    QCOMPARE(*view.charts().first()->curves()[0].x, (std::vector<double> { 1, 1, 2, 3 }));
+    QCOMPARE(*view.charts().first()->curves()[0].y, (std::vector<double> { 1, 9, 2, 4 }));
 }
 
 QTEST_MAIN(TestCompareView)

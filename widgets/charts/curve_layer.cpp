@@ -53,8 +53,16 @@ std::vector<int> CurveLayer::pointCounts() const
 
 QPointF CurveLayer::map(double x, double y) const
 {
-    const double fy = ((m_logY ? std::log10(y) : y) - m_yLo) / (m_yHi - m_yLo);
-    const double fx = (x - m_xLo) / (m_xHi - m_xLo);
+    // Halved operands keep ranges like ±1.7e308 (MLflow's infinities) from overflowing to inf.
+    auto fraction = [](double v, double lo, double hi) {
+        const double f = (v - lo) / (hi - lo);
+        if (std::isfinite(f))
+            return f;
+        const double halved = (v / 2 - lo / 2) / (hi / 2 - lo / 2);
+        return std::isfinite(halved) ? halved : 0.0;
+    };
+    const double fy = fraction(m_logY ? std::log10(y) : y, m_yLo, m_yHi);
+    const double fx = fraction(x, m_xLo, m_xHi);
     // Clamped far outside the plot so a huge value still draws a steep line, not an overflow.
     return { m_plot.left() + std::clamp(fx, -4.0, 5.0) * m_plot.width(),
         m_plot.bottom() - std::clamp(fy, -4.0, 5.0) * m_plot.height() };

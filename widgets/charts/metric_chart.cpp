@@ -237,14 +237,18 @@ void MetricChart::redraw()
             yLo = m_logY ? 0.1 : 0;
             yHi = m_logY ? 10 : 1;
         }
-        if (yHi <= yLo) {
-            const double pad = yLo == 0 ? 1 : std::abs(yLo) * 0.05;
-            yLo = m_logY ? yLo / 2 : yLo - pad;
-            yHi = m_logY ? yHi * 2 : yHi + pad;
-        } else if (!m_logY) {
-            const double pad = (yHi - yLo) * 0.04;
-            yLo -= pad;
-            yHi += pad;
+        if (m_logY) {
+            // Whole decades within 1e-200..1e200: QLogValueAxis recursed without end on ranges
+            // near the limits of a double (its log/pow round trip never settles there).
+            yLo = std::pow(10.0, std::clamp(std::floor(std::log10(yLo)), -200.0, 199.0));
+            yHi = std::pow(10.0, std::clamp(std::ceil(std::log10(yHi)), std::log10(yLo) + 1, 200.0));
+        } else {
+            // A margin of 4% each side (halved operands: a range of ±1.797e308 must not overflow),
+            // kept inside the finite doubles.
+            const double pad = yHi > yLo ? (yHi / 2 - yLo / 2) * 0.08 : (yLo == 0 ? 1 : std::abs(yLo) * 0.05);
+            const double most = std::numeric_limits<double>::max();
+            yLo = std::max(-most, yLo - pad);
+            yHi = std::min(most, yHi + pad);
         }
         for (const DrawnCurve& d : drawn) {
             for (double x : d.raw.nonFiniteX)
