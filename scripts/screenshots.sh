@@ -19,4 +19,6 @@ second=$(cut -d, -f2 <<<"$churn")
 "$reprise" --screenshot "$out/drift.png" --db "$db" --view drift --select "$churn" --size 1400x900
 cifar=$(ids cifar-resnet | cut -d, -f1-6)
 "$reprise" --screenshot "$out/compare.png" --db "$db" --view compare --select "$cifar" --size 1400x900
+"$reprise" --screenshot "$out/parallel.png" --db "$db" --view parallel --select "$cifar" --size 1400x900
+"$reprise" --screenshot "$out/scatter.png" --db "$db" --view scatter --select "$cifar" --size 1400x900
 echo "screenshots: wrote $(ls "$out" | tr '\n' ' ')"

@@ -177,10 +177,6 @@ Status Database::configure(OpenMode mode)
     pages = Statement();
 
     m_newerSchema = m_schemaVersion > latestSchemaVersion();
-    // Long histories are read through the OS page cache directly instead of being copied page by
-    // page into SQLite's own cache.
-    if (auto st = exec("PRAGMA mmap_size=1073741824;"); !st)
-        return st;
     if (m_readOnly)
         return success();
     if (m_newerSchema) {
