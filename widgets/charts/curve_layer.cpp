@@ -20,6 +20,18 @@ namespace {
         return redBlue | alphaGreen;
     }
 
+    /// Whether a non-finite point lies before x (since the last call): the line breaks there.
+    /// `gap` walks the series' sorted non-finite positions.
+    bool passesGap(const DecimatedSeries& series, std::size_t& gap, double x)
+    {
+        bool broken = false;
+        while (gap < series.nonFiniteX.size() && series.nonFiniteX[gap] < x) {
+            broken = true;
+            ++gap;
+        }
+        return broken;
+    }
+
 } // namespace
 
 void CurveLayer::setFrame(const QRectF& plot, double xLo, double xHi, double yLo, double yHi, bool logY)
@@ -86,11 +98,7 @@ void CurveLayer::drawSeries(QPainter* painter, const DecimatedSeries& series) co
     std::size_t gap = 0; // next non-finite x that breaks the line
     for (std::size_t i = 0; i < series.x.size(); ++i) {
         const double x = series.x[i];
-        bool broken = false;
-        while (gap < series.nonFiniteX.size() && series.nonFiniteX[gap] < x) {
-            broken = true;
-            ++gap;
-        }
+        const bool broken = passesGap(series, gap, x);
         if (broken || (m_logY && series.y[i] <= 0))
             flush();
         if (!m_logY || series.y[i] > 0)
@@ -111,11 +119,7 @@ std::vector<CurveLayer::Span> CurveLayer::columnSpans(const DecimatedSeries& ser
     std::size_t gap = 0;
     for (std::size_t i = 0; i < series.x.size(); ++i) {
         const double x = series.x[i];
-        bool broken = false;
-        while (gap < series.nonFiniteX.size() && series.nonFiniteX[gap] < x) {
-            broken = true;
-            ++gap;
-        }
+        const bool broken = passesGap(series, gap, x);
         if (m_logY && series.y[i] <= 0) {
             joined = false;
             continue;
