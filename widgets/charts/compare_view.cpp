@@ -337,12 +337,10 @@ CompareView::CompareView(QWidget* parent)
     m_export->setPopupMode(QToolButton::InstantPopup);
     m_export->setAccessibleName(tr("Export charts or data"));
     auto* exportMenu = new QMenu(m_export);
-    exportMenu->addAction(tr("Charts as PNG…"), this, [this] { chooseExport(); })->setData(QStringLiteral("png"));
-    exportMenu->addAction(tr("Charts as SVG…"), this, [this] { chooseExport(); })->setData(QStringLiteral("svg"));
-    exportMenu->addAction(tr("Visible data as CSV…"), this, [this] { chooseExport(); })->setData(QStringLiteral("csv"));
+    exportMenu->addAction(tr("Charts as PNG…"), this, [this] { chooseExport(QStringLiteral("png")); });
+    exportMenu->addAction(tr("Charts as SVG…"), this, [this] { chooseExport(QStringLiteral("svg")); });
+    exportMenu->addAction(tr("Visible data as CSV…"), this, [this] { chooseExport(QStringLiteral("csv")); });
     m_export->setMenu(exportMenu);
-    connect(exportMenu, &QMenu::triggered, this,
-        [this](QAction* action) { m_export->setProperty("kind", action->data()); });
 
     m_legend->setFlow(QListView::LeftToRight);
     m_legend->setWrapping(true);
@@ -995,9 +993,8 @@ void CompareView::exportCsv(const QString& path)
     });
 }
 
-void CompareView::chooseExport()
+void CompareView::chooseExport(const QString& kind)
 {
-    const QString kind = m_export->property("kind").toString();
     const QString filter = kind == QLatin1String("csv") ? tr("CSV (*.csv)")
         : kind == QLatin1String("svg")                  ? tr("SVG image (*.svg)")
                                                         : tr("PNG image (*.png)");

@@ -98,7 +98,8 @@ private:
     void fillGroupings();
     void fillScatterFields();
     void layoutCharts();
-    void chooseExport();
+    /// Asks where to write, then exports: `kind` is png, svg or csv.
+    void chooseExport(const QString& kind);
 
     QString m_database;
     QList<RunRecord> m_runs;
