@@ -40,6 +40,18 @@ namespace reprise {
 
 namespace {
 
+    /// Adds the debiased EMA (and its pyramid) to a curve, or removes it when `weight` is 0.
+    void smooth(ChartCurve& c, double weight)
+    {
+        c.smoothed.reset();
+        c.smoothedPyramid.reset();
+        if (weight <= 0 || !c.y)
+            return;
+        auto smoothed = std::make_shared<const std::vector<double>>(debiasedEma(*c.y, weight));
+        c.smoothed = smoothed;
+        c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(*smoothed);
+    }
+
     /// One run's curves for `keys` (empty entries for keys it did not log), read with its own connection.
     Result<std::vector<std::optional<ChartCurve>>> loadRunCurves(const QString& database, const RunRecord& run,
         const QStringList& keys, CompareView::XAxis axis, double smoothing)
@@ -92,11 +104,7 @@ namespace {
             c.x = x;
             c.y = y;
             c.pyramid = std::make_shared<const MinMaxPyramid>(*y);
-            if (smoothing > 0) {
-                auto smoothed = std::make_shared<const std::vector<double>>(debiasedEma(*y, smoothing));
-                c.smoothed = smoothed;
-                c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(*smoothed);
-            }
+            smooth(c, smoothing);
             out[size_t(k)] = std::move(c);
         }
         return out;
@@ -121,18 +129,6 @@ namespace {
         return perKey;
     }
 
-    /// Adds the debiased EMA (and its pyramid) to a curve, or removes it when `weight` is 0.
-    void smooth(ChartCurve& c, double weight)
-    {
-        c.smoothed.reset();
-        c.smoothedPyramid.reset();
-        if (weight <= 0 || !c.y)
-            return;
-        auto smoothed = std::make_shared<const std::vector<double>>(debiasedEma(*c.y, weight));
-        c.smoothed = smoothed;
-        c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(*smoothed);
-    }
-
     QString paramText(const RunRecord& run, const QString& name)
     {
         const auto it = run.params.find(name);
@@ -154,15 +150,22 @@ namespace {
         return parts.isEmpty() ? QObject::tr("all runs") : parts.join(QStringLiteral(", "));
     }
 
-    QStringList varyingParams(const QList<RunRecord>& runs)
+    /// Every param name any of the runs has, sorted.
+    std::set<QString> paramNames(const QList<RunRecord>& runs)
     {
-        QSet<QString> names;
+        std::set<QString> names;
         for (const RunRecord& r : runs) {
             for (auto it = r.params.begin(); it != r.params.end(); ++it)
                 names.insert(it.key());
         }
+        return names;
+    }
+
+    /// The params whose value (or absence) is not the same in every run, sorted.
+    QStringList varyingParams(const QList<RunRecord>& runs)
+    {
         QStringList varying;
-        for (const QString& n : names) {
+        for (const QString& n : paramNames(runs)) {
             for (const RunRecord& r : runs) {
                 if (paramText(r, n) != paramText(runs.first(), n)) {
                     varying << n;
@@ -170,7 +173,6 @@ namespace {
                 }
             }
         }
-        varying.sort();
         return varying;
     }
 
@@ -593,14 +595,7 @@ void CompareView::fillParams()
         swatch.fill(runColour(m_runs[c].uuid));
         m_params->horizontalHeaderItem(c)->setIcon(QIcon(swatch));
     }
-    QStringList names;
-    for (const RunRecord& r : std::as_const(m_runs)) {
-        for (auto it = r.params.begin(); it != r.params.end(); ++it) {
-            if (!names.contains(it.key()))
-                names << it.key();
-        }
-    }
-    names.sort();
+    const std::set<QString> names = paramNames(m_runs);
     // The commit is compared like a param: the same config at another code version is another run.
     struct Row {
         QString name;
@@ -613,7 +608,7 @@ void CompareView::fillParams()
                 ? QStringLiteral("—")
                 : r.code.commit.left(10) + (r.code.dirty ? QStringLiteral(" +dirty") : QString()));
     rows.push_back(commit);
-    for (const QString& n : std::as_const(names)) {
+    for (const QString& n : names) {
         Row row { n, {} };
         for (const RunRecord& r : std::as_const(m_runs))
             row.values << paramText(r, n);
@@ -621,13 +616,16 @@ void CompareView::fillParams()
     }
     int shown = 0;
     m_params->setRowCount(int(rows.size()));
-    QStringList rowNames;
     for (const Row& row : rows) {
         const bool differs = std::any_of(
             row.values.begin(), row.values.end(), [&](const QString& v) { return v != row.values.first(); });
         if (m_onlyDifferences && !differs)
             continue;
-        rowNames << row.name;
+        auto* header = new QTableWidgetItem(row.name);
+        QFont font = m_params->font();
+        font.setBold(differs);
+        header->setFont(font);
+        m_params->setVerticalHeaderItem(shown, header);
         for (int c = 0; c < int(row.values.size()); ++c) {
             auto* item = new QTableWidgetItem(row.values[c]);
             item->setToolTip(row.values[c]);
@@ -638,13 +636,6 @@ void CompareView::fillParams()
         ++shown;
     }
     m_params->setRowCount(shown);
-    m_params->setVerticalHeaderLabels(rowNames);
-    for (int r = 0; r < shown; ++r) {
-        const bool differs = m_params->item(r, 0) && m_params->item(r, 0)->background().style() != Qt::NoBrush;
-        QFont f = m_params->font();
-        f.setBold(differs);
-        m_params->verticalHeaderItem(r)->setFont(f);
-    }
     m_params->resizeColumnsToContents();
 }
 
