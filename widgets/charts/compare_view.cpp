@@ -7,6 +7,7 @@
 #include "store/run_store.h"
 
 #include <QCheckBox>
+#include <QBuffer>
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
@@ -473,17 +474,22 @@ QString CompareView::message() const { return m_message->text(); }
 
 void CompareView::clear(const QString& message)
 {
+    m_runs.clear();
+    fillParams();
+    fillGroupings();
+    clearCharts(message);
+}
+
+void CompareView::clearCharts(const QString& message)
+{
     ++m_generation;
     m_busy = false;
-    m_runs.clear();
     m_allKeys.clear();
     m_loaded.reset();
     qDeleteAll(m_charts);
     m_charts.clear();
     m_keyList->clear();
     m_legend->clear();
-    fillParams();
-    fillGroupings();
     m_message->setText(message);
     Q_EMIT ready();
 }
@@ -512,11 +518,7 @@ void CompareView::setRuns(const QString& database, const QList<RunRecord>& runs)
     fillParams();
     fillGroupings();
     if (m_allKeys.isEmpty()) {
-        const QString why = tr("The selected runs logged no metrics.");
-        const QList<RunRecord> keepRuns = m_runs;
-        clear(why);
-        m_runs = keepRuns; // the params table still compares them
-        fillParams();
+        clearCharts(tr("The selected runs logged no metrics.")); // the params table still compares them
         return;
     }
     QStringList keep;
@@ -927,40 +929,51 @@ void CompareView::layoutCharts()
     }
 }
 
-Status CompareView::exportCharts(const QString& path)
+void CompareView::exportCharts(const QString& path)
 {
-    if (m_charts.isEmpty())
-        return Error { tr("Nothing to export: no charts are shown."), tr("Select runs with metrics first.") };
+    if (m_charts.isEmpty()) {
+        Q_EMIT exported(path, tr("Nothing to export: no charts are shown. Select runs with metrics first."));
+        return;
+    }
     // Legends are part of an exported picture: each chart names its runs.
     for (MetricChart* chart : std::as_const(m_charts)) {
         chart->chart()->legend()->show();
         if (chart->chart()->layout())
             chart->chart()->layout()->activate();
     }
-    Status status = success();
-    const QSize size = m_grid->size();
-    if (path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive)) {
-        QSvgGenerator svg;
-        svg.setFileName(path);
-        svg.setSize(size);
-        svg.setViewBox(QRect(QPoint(0, 0), size));
-        svg.setTitle(tr("Reprise: %1").arg(m_keys.join(QStringLiteral(", "))));
-        QPainter painter;
-        if (painter.begin(&svg)) {
-            m_grid->render(&painter);
-            painter.end();
-        }
-        if (!QFileInfo(path).isFile() || QFileInfo(path).size() == 0)
-            status = Error { tr("%1: could not be written").arg(path), tr("Choose a writable folder.") };
+    // Painting needs the GUI thread; encoding and writing the file do not.
+    QByteArray svgBytes;
+    QImage image;
+    const bool svg = path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive);
+    if (svg) {
+        QBuffer buffer(&svgBytes);
+        QSvgGenerator generator;
+        generator.setOutputDevice(&buffer);
+        generator.setSize(m_grid->size());
+        generator.setViewBox(QRect(QPoint(0, 0), m_grid->size()));
+        generator.setTitle(tr("Reprise: %1").arg(m_keys.join(QStringLiteral(", "))));
+        QPainter painter(&generator);
+        m_grid->render(&painter);
     } else {
-        const QImage image = m_grid->grab().toImage();
-        if (!image.save(path))
-            status = Error { tr("%1: could not be written").arg(path),
-                tr("Use a name ending in .png or .svg, in a writable folder.") };
+        image = m_grid->grab().toImage();
     }
     for (MetricChart* chart : std::as_const(m_charts))
         chart->chart()->legend()->hide();
-    return status;
+    QtConcurrent::run([path, svg, svgBytes, image]() -> QString {
+        QFile file(path);
+        if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            return QObject::tr("%1: %2 — choose a writable folder").arg(path, file.errorString());
+        const bool written = svg ? file.write(svgBytes) == svgBytes.size() : image.save(&file, "PNG");
+        if (!written || !file.flush())
+            return QObject::tr("%1: %2 — is the disk full?").arg(path, file.errorString());
+        return {};
+    }).then(this, [this, path](const QString& error) { reportExport(path, error); });
+}
+
+void CompareView::reportExport(const QString& path, const QString& error)
+{
+    m_message->setText(error.isEmpty() ? tr("Wrote %1").arg(path) : error);
+    Q_EMIT exported(path, error);
 }
 
 void CompareView::exportCsv(const QString& path)
@@ -978,10 +991,7 @@ void CompareView::exportCsv(const QString& path)
     }
     QtConcurrent::run([path, keys = m_keys, curves = std::move(curves), ranges = std::move(ranges)] {
         return writeCsv(path, keys, curves, ranges);
-    }).then(this, [this, path](const QString& error) {
-        m_message->setText(error.isEmpty() ? tr("Wrote %1").arg(path) : error);
-        Q_EMIT exported(path, error);
-    });
+    }).then(this, [this, path](const QString& error) { reportExport(path, error); });
 }
 
 void CompareView::chooseExport(const QString& kind)
@@ -994,12 +1004,10 @@ void CompareView::chooseExport(const QString& kind)
         return;
     if (!path.contains(u'.'))
         path += u'.' + kind;
-    if (kind == QLatin1String("csv")) {
+    if (kind == QLatin1String("csv"))
         exportCsv(path);
-        return;
-    }
-    const Status status = exportCharts(path);
-    m_message->setText(status ? tr("Wrote %1").arg(path) : status.error().message + u' ' + status.error().hint);
+    else
+        exportCharts(path);
 }
 
 } // namespace reprise

@@ -63,10 +63,11 @@ public:
     /// Brings a page to the front: "charts", "params", "parallel" or "scatter".
     void showPage(const QString& page);
 
-    /// All charts as one PNG or SVG (by the name's suffix), legends included.
-    Status exportCharts(const QString& path);
+    /// All charts as one PNG or SVG (by the name's suffix), legends included. Painted here, encoded
+    /// and written on a worker thread; `exported` reports.
+    void exportCharts(const QString& path);
     /// Every point of the visible (not hidden) curves inside the charts' x range, as CSV:
-    /// run_id,run,metric,x,value. Writes on a worker thread; `done` reports.
+    /// run_id,run,metric,x,value. Written on a worker thread; `exported` reports.
     void exportCsv(const QString& path);
 
     QList<MetricChart*> charts() const { return m_charts; }
@@ -85,10 +86,12 @@ Q_SIGNALS:
     void ready();
     /// Brushing in the parallel coordinates or the scatter chose these runs.
     void runsBrushed(const QStringList& runIds);
-    /// A CSV export ended (an empty message on success).
+    /// An export ended (an empty message on success).
     void exported(const QString& path, const QString& error);
 
 private:
+    /// Drops the charts (not the runs: the params table still compares them) and says why.
+    void clearCharts(const QString& message);
     void reload(bool keepRange);
     void derive(bool keepRange);
     void build(std::vector<std::vector<ChartCurve>> curvesPerKey, bool keepRange);
@@ -100,6 +103,7 @@ private:
     void layoutCharts();
     /// Asks where to write, then exports: `kind` is png, svg or csv.
     void chooseExport(const QString& kind);
+    void reportExport(const QString& path, const QString& error);
 
     QString m_database;
     QList<RunRecord> m_runs;

@@ -4,7 +4,6 @@
 #include "compute_pool.h"
 
 #include <QCategoryAxis>
-#include <QFileInfo>
 #include <QGraphicsLayout>
 #include <QGraphicsLineItem>
 #include <QGraphicsSimpleTextItem>
@@ -14,7 +13,6 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QScatterSeries>
-#include <QSvgGenerator>
 #include <QWheelEvent>
 #include <QtConcurrent>
 #include <algorithm>
@@ -280,38 +278,6 @@ void MetricChart::redraw()
             chart()->setTitle(title);
         Q_EMIT redrawn();
     });
-}
-
-Status MetricChart::exportImage(const QString& path) const
-{
-    const QSize size = viewport()->size();
-    if (path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive)) {
-        QSvgGenerator svg;
-        svg.setFileName(path);
-        svg.setSize(size);
-        svg.setViewBox(QRect(QPoint(0, 0), size));
-        svg.setTitle(m_title);
-        svg.setDescription(tr("Reprise chart of %1").arg(m_title));
-        QPainter painter;
-        if (!painter.begin(&svg))
-            return Error { tr("Could not write %1.").arg(path), tr("Choose a writable folder.") };
-        const_cast<MetricChart*>(this)->scene()->render(&painter, QRectF(), sceneRect());
-        painter.end();
-        if (!QFileInfo::exists(path))
-            return Error { tr("Could not write %1.").arg(path), tr("Choose a writable folder.") };
-        return success();
-    }
-    QImage image(size * devicePixelRatioF(), QImage::Format_ARGB32_Premultiplied);
-    image.setDevicePixelRatio(devicePixelRatioF());
-    image.fill(Qt::white);
-    {
-        QPainter painter(&image);
-        painter.setRenderHint(QPainter::Antialiasing);
-        const_cast<MetricChart*>(this)->scene()->render(&painter, QRectF(), sceneRect());
-    }
-    if (!image.save(path))
-        return Error { tr("Could not write %1.").arg(path), tr("Use a .png or .svg name in a writable folder.") };
-    return success();
 }
 
 void MetricChart::applyAxes(double yLo, double yHi)

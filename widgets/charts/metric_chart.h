@@ -1,7 +1,6 @@
 #pragma once
 
 #include "charts/curve_layer.h"
-#include "result.h"
 
 #include <QChartView>
 #include <QColor>
@@ -60,8 +59,6 @@ public:
     const DrawnCurve& drawn(std::size_t i) const;
     double visibleLow() const { return m_lo; }
     double visibleHigh() const { return m_hi; }
-    /// The chart as it looks (title, axes, legend, curves) into a PNG or SVG file.
-    Status exportImage(const QString& path) const;
     /// The readout text for x (what hovering at x shows).
     QString readoutAt(double x) const;
     void setCurveVisible(const QString& runId, bool visible);
