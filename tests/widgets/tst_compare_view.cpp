@@ -163,6 +163,21 @@ void TestCompareView::smoothingAndLinkedZoom()
     QVERIFY(range(a).second - range(a).first < 300000 * 0.9);
     a->resetZoom();
     QTRY_COMPARE_WITH_TIMEOUT(range(b).first, 0.0, 10000);
+    // A rubber band dragged over the middle third of the plot zooms both charts to about that third.
+    const QRectF plot = a->chart()->plotArea();
+    const QPoint from(int(plot.left() + plot.width() / 3), int(plot.center().y()));
+    const QPoint to(int(plot.left() + plot.width() * 2 / 3), int(plot.center().y()) + 10);
+    QSignalSpy zoomed(a, &MetricChart::xRangeChanged);
+    QTest::mousePress(a->viewport(), Qt::LeftButton, {}, from);
+    QMouseEvent drag(QEvent::MouseMove, QPointF(to), a->viewport()->mapToGlobal(QPointF(to)), Qt::NoButton,
+        Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(a->viewport(), &drag);
+    QTest::mouseRelease(a->viewport(), Qt::LeftButton, {}, to);
+    QCOMPARE(zoomed.count(), 1);
+    const double lo = zoomed.first().at(0).toDouble(), hi = zoomed.first().at(1).toDouble();
+    QVERIFY2(std::abs(lo - 100000) < 3000 && std::abs(hi - 200000) < 3000,
+        qPrintable(QStringLiteral("%1 %2").arg(lo).arg(hi)));
+    QTRY_COMPARE_WITH_TIMEOUT(range(b), range(a), 10000);
 }
 
 void TestCompareView::logAxisAndNonFiniteValues()
