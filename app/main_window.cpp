@@ -693,25 +693,39 @@ void MainWindow::feedVisibleView()
 
 void MainWindow::feedPlotTable()
 {
-    const auto& table = m_browser->model()->runs();
+    std::shared_ptr<const RunTable> table = m_browser->model()->runs();
     if (!table)
         return;
-    // The runs the filter shows, in the browser's order, up to what a plot can still tell apart.
-    constexpr int kMaxPlotted = 5000;
+    // The runs the filter shows, in the browser's order (the proxy lives on this thread) ...
     const RunFilterProxy* proxy = m_browser->proxy();
-    std::vector<std::size_t> rows;
-    // Runs of other projects have other params and metrics: only the selected runs' projects.
+    std::vector<std::size_t> shown;
+    shown.reserve(std::size_t(proxy->rowCount()));
+    for (int r = 0; r < proxy->rowCount(); ++r)
+        shown.push_back(std::size_t(proxy->mapToSource(proxy->index(r, 0)).row()));
     QSet<QString> projects;
     if (m_selectedRuns) {
         for (const RunRecord& r : *m_selectedRuns)
             projects.insert(r.project);
     }
-    for (int r = 0; r < proxy->rowCount() && int(rows.size()) < kMaxPlotted; ++r) {
-        const auto row = std::size_t(proxy->mapToSource(proxy->index(r, 0)).row());
-        if (projects.isEmpty() || projects.contains(table->projects.at(row)))
-            rows.push_back(row);
-    }
-    m_compare->setPlotTable(plotTable(*table, rows));
+    // ... narrowed and turned into plot fields on a worker: thousands of runs × every param is
+    // too much for a filter keystroke on the GUI thread.
+    const quint64 ticket = ++m_plotGeneration;
+    QtConcurrent::run([table, shown = std::move(shown), projects] {
+        // Runs of other projects have other params and metrics: only the selected runs' projects,
+        // up to what a plot can still tell apart.
+        constexpr std::size_t kMaxPlotted = 5000;
+        std::vector<std::size_t> rows;
+        for (std::size_t row : shown) {
+            if (rows.size() == kMaxPlotted)
+                break;
+            if (projects.isEmpty() || projects.contains(table->projects.at(row)))
+                rows.push_back(row);
+        }
+        return plotTable(*table, rows);
+    }).then(this, [this, ticket](PlotTable plots) {
+        if (ticket == m_plotGeneration)
+            m_compare->setPlotTable(std::move(plots));
+    });
 }
 
 bool MainWindow::showView(const QString& name)

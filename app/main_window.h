@@ -136,6 +136,7 @@ private:
 
     quint64 m_loadGeneration = 0;
     quint64 m_detailsGeneration = 0;
+    quint64 m_plotGeneration = 0;
     bool m_loading = false;
     bool m_reloadPending = false;
     std::optional<QList<RunRecord>> m_selectedRuns; ///< records of the selection, for the tab views

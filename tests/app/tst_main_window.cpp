@@ -512,7 +512,7 @@ void TestMainWindow::tabViewsComputeOnlyWhenShown()
     // The parallel coordinates and scatter got the filtered runs of the selection's project, and
     // brushing there selects runs in the browser.
     const PlotTable& plotted = window.compareView()->parallelCoordinates()->table();
-    QVERIFY(!plotted.runIds.empty());
+    QTRY_VERIFY_WITH_TIMEOUT(!plotted.runIds.empty(), 10000); // computed on a worker
     const QString brushed = plotted.runIds.back();
     Q_EMIT window.compareView()->runsBrushed({ brushed });
     QCOMPARE(window.runBrowser()->selectedRunIds(), QStringList { brushed });
