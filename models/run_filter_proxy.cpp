@@ -61,6 +61,14 @@ Status RunFilterProxy::setFilterText(const QString& text)
 
 void RunFilterProxy::refilter() { rebuild(true); }
 
+void RunFilterProxy::setShowArchived(bool show)
+{
+    if (show == m_showArchived)
+        return;
+    m_showArchived = show;
+    rebuild(true);
+}
+
 void RunFilterProxy::sort(int column, Qt::SortOrder order)
 {
     m_sortColumn = column;
@@ -90,8 +98,9 @@ void RunFilterProxy::computeRows()
     }
     m_proxyRow.assign(n, -1);
     m_visible.reserve(accepted.empty() ? n : n / 2);
+    const std::vector<std::uint8_t>& archived = m_source->runs()->archived;
     for (auto row : order) {
-        if (accepted.empty() || accepted[size_t(row)]) {
+        if ((accepted.empty() || accepted[size_t(row)]) && (m_showArchived || !archived[size_t(row)])) {
             m_proxyRow[size_t(row)] = std::int32_t(m_visible.size());
             m_visible.push_back(row);
         }

@@ -28,6 +28,9 @@ public:
     const QString& filterText() const { return m_text; }
     /// Re-evaluates filter and order against the source's current snapshot.
     void refilter();
+    /// Archived runs are hidden unless shown (they are still in the database and can be restored).
+    void setShowArchived(bool show);
+    bool showsArchived() const { return m_showArchived; }
 
     void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
     int sortColumn() const { return m_sortColumn; }
@@ -51,6 +54,7 @@ private:
     Query m_query;
     int m_sortColumn = -1;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+    bool m_showArchived = false;
     std::vector<std::int32_t> m_visible; ///< proxy row -> source row
     std::vector<std::int32_t> m_proxyRow; ///< source row -> proxy row, or -1 when filtered out
 };

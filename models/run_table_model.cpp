@@ -1,8 +1,10 @@
 #include "run_table_model.h"
 
+
 #include "store/run_format.h"
 
 #include <QColor>
+#include <QFont>
 #include <QDateTime>
 #include <algorithm>
 #include <cmath>
@@ -113,6 +115,26 @@ QString RunTableModel::columnKey(int column) const
     return {};
 }
 
+Qt::ItemFlags RunTableModel::flags(const QModelIndex& index) const
+{
+    Qt::ItemFlags f = QAbstractTableModel::flags(index);
+    if (index.isValid() && index.column() == NameColumn)
+        f |= Qt::ItemIsEditable; // renaming in place (F2); written by whoever handles renameRequested
+    return f;
+}
+
+bool RunTableModel::setData(const QModelIndex& index, const QVariant& value, int role)
+{
+    // The model never writes the database: it passes the request on and keeps showing the snapshot
+    // until the source reloads with the new name.
+    if (!m_table || role != Qt::EditRole || index.column() != NameColumn || index.row() >= rowCount())
+        return false;
+    const QString name = value.toString().trimmed();
+    if (name != m_table->names.at(size_t(index.row())))
+        Q_EMIT renameRequested(m_table->uuids[size_t(index.row())], name);
+    return false;
+}
+
 QVariant RunTableModel::data(const QModelIndex& index, int role) const
 {
     if (!m_table || !index.isValid() || index.row() >= rowCount())
@@ -122,6 +144,11 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
     const RunTable& t = *m_table;
     if (role == RunIdRole)
         return t.uuids[row];
+    if (role == Qt::FontRole && t.archived[row]) {
+        QFont italic;
+        italic.setItalic(true);
+        return italic; // shown only when archived runs are shown
+    }
 
     if (column < FixedColumnCount) {
         switch (column) {
@@ -139,10 +166,14 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
             }
             return {};
         case NameColumn:
-            if (role == Qt::DisplayRole || role == SortRole)
-                return singleLine(t.names.at(row));
+            if (role == Qt::DisplayRole)
+                return QString((t.starred[row] ? QStringLiteral("★ ") : QString()) + singleLine(t.names.at(row)));
+            if (role == SortRole || role == Qt::EditRole)
+                return t.names.at(row);
             if (role == Qt::ToolTipRole)
                 return t.names.at(row).toHtmlEscaped();
+            if (role == Qt::ForegroundRole && t.starred[row])
+                return QColor(0x9a, 0x6a, 0x00);
             return {};
         case ProjectColumn:
             if (role == Qt::DisplayRole || role == SortRole)

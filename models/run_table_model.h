@@ -38,6 +38,9 @@ public:
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    /// Names are editable: an edit emits renameRequested and changes nothing here.
+    bool setData(const QModelIndex& index, const QVariant& value, int role = Qt::EditRole) override;
     QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
 
     /// Adds (or updates) one computed column after the metrics, e.g. the drift share of each run,
@@ -49,6 +52,10 @@ public:
     bool isParamColumn(int column) const;
     bool isMetricColumn(int column) const;
     QString columnKey(int column) const;
+
+Q_SIGNALS:
+    /// The user renamed a run in place; the snapshot keeps the old name until reloaded.
+    void renameRequested(const QString& runId, const QString& name);
 
 private:
     int dynamicColumnCount() const;

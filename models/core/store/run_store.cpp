@@ -217,16 +217,60 @@ Status RunStore::setTags(qint64 runId, const QMap<QString, QString>& tags)
     });
 }
 
+namespace {
+
+    /// One `UPDATE runs SET column = ? WHERE id = ?` in a write transaction, failing for an unknown run.
+    template <typename Value>
+    Status updateRunColumn(Database& db, const char* sql, qint64 runId, const Value& value, const QString& what)
+    {
+        return inWriteTransaction(db, [&]() -> Status {
+            auto s = db.prepare(sql);
+            if (!s)
+                return s.error();
+            s->bind(1, value);
+            s->bind(2, runId);
+            if (int rc = s->step(); rc != SQLITE_DONE)
+                return db.sqliteError(rc, what);
+            if (sqlite3_changes(db.handle()) == 0)
+                return Error { QStringLiteral("run #%1: no such run").arg(runId), QStringLiteral("reload the runs") };
+            return success();
+        });
+    }
+
+} // namespace
+
 Status RunStore::setNotes(qint64 runId, const QString& notes)
 {
+    return updateRunColumn(*m_db, "UPDATE runs SET notes = ? WHERE id = ?", runId, notes, QStringLiteral("writing notes"));
+}
+
+Status RunStore::setName(qint64 runId, const QString& name)
+{
+    return updateRunColumn(*m_db, "UPDATE runs SET name = ? WHERE id = ?", runId, name, QStringLiteral("renaming"));
+}
+
+Status RunStore::setStarred(qint64 runId, bool starred)
+{
+    return updateRunColumn(
+        *m_db, "UPDATE runs SET starred = ? WHERE id = ?", runId, qint64(starred), QStringLiteral("starring"));
+}
+
+Status RunStore::setArchived(qint64 runId, bool archived)
+{
+    return updateRunColumn(
+        *m_db, "UPDATE runs SET archived = ? WHERE id = ?", runId, qint64(archived), QStringLiteral("archiving"));
+}
+
+Status RunStore::removeTag(qint64 runId, const QString& key)
+{
     return inWriteTransaction(*m_db, [&]() -> Status {
-        auto s = m_db->prepare("UPDATE runs SET notes = ? WHERE id = ?");
+        auto s = m_db->prepare("DELETE FROM tags WHERE run_id = ? AND key = ?");
         if (!s)
             return s.error();
-        s->bind(1, notes);
-        s->bind(2, runId);
+        s->bind(1, runId);
+        s->bind(2, key);
         if (int rc = s->step(); rc != SQLITE_DONE)
-            return m_db->sqliteError(rc, QStringLiteral("writing notes"));
+            return m_db->sqliteError(rc, QStringLiteral("removing tag ") + key);
         return success();
     });
 }

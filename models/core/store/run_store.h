@@ -36,6 +36,11 @@ public:
     Status setParams(qint64 runId, const QMap<QString, ParamValue>& params);
     Status setTags(qint64 runId, const QMap<QString, QString>& tags);
     Status setNotes(qint64 runId, const QString& notes);
+    /// Run management from the GUI: each in its own transaction.
+    Status setName(qint64 runId, const QString& name);
+    Status setStarred(qint64 runId, bool starred);
+    Status setArchived(qint64 runId, bool archived);
+    Status removeTag(qint64 runId, const QString& key);
     Status finishRun(qint64 runId, RunStatus status, std::optional<int> exitCode, double endTime);
     /// Appends captured output; chunks keep their order.
     Status appendOutput(qint64 runId, const QList<OutputChunk>& chunks);

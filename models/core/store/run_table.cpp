@@ -244,7 +244,8 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
 
     auto runs = db.prepare(
         "SELECT r.id, r.uuid, p.name, r.name, r.status, r.kind, r.user_name, r.host, r.git_commit, r.git_branch, "
-        "(SELECT uuid FROM runs q WHERE q.id = r.parent_id), r.start_time, r.end_time, r.git_dirty "
+        "(SELECT uuid FROM runs q WHERE q.id = r.parent_id), r.start_time, r.end_time, r.git_dirty, "
+        "r.starred, r.archived "
         "FROM runs r JOIN projects p ON p.id = r.project_id ORDER BY r.start_time DESC, r.id DESC");
     if (!runs)
         return runs.error();
@@ -278,6 +279,8 @@ Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns
         t.endTimes.push_back(sqlite3_column_type(stmt, 12) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
                                                                           : sqlite3_column_double(stmt, 12));
         t.dirty.push_back(std::uint8_t(sqlite3_column_int64(stmt, 13) != 0));
+        t.starred.push_back(std::uint8_t(sqlite3_column_int64(stmt, 14) != 0));
+        t.archived.push_back(std::uint8_t(sqlite3_column_int64(stmt, 15) != 0));
     }
     if (rc != SQLITE_DONE)
         return db.sqliteError(rc, QStringLiteral("reading runs"));

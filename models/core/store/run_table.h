@@ -67,6 +67,8 @@ struct RunTable {
     std::vector<double> startTimes;
     std::vector<double> endTimes; ///< NaN while running
     std::vector<std::uint8_t> dirty;
+    std::vector<std::uint8_t> starred;
+    std::vector<std::uint8_t> archived; ///< hidden by the browser unless asked for
 
     std::vector<ValueColumn> params; ///< sorted by key
     std::vector<NumberColumn> metrics; ///< sorted by key
