@@ -1,10 +1,12 @@
 // The run store: round-trips, schema versions and migrations, refusals, crash recovery, run table.
 
+#include "store/run_edits.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
 #include "store/schema.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
@@ -68,6 +70,7 @@ class TestStore : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void roundTrip();
+    void runEditsAreAtomicAndUndoable();
     void metricsKeepRepeatedStepsAndSpecialValues();
     void metricsFromSeveralKeysAndBatches();
     void pipelineStepsAndDatasets();
@@ -614,6 +617,73 @@ void TestStore::inferParamTypes()
     QFETCH(QString, type);
     QCOMPARE(ParamValue::infer(text).type, type);
     QCOMPARE(ParamValue::infer(text).value, text);
+}
+
+void TestStore::runEditsAreAtomicAndUndoable()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("edits.db"));
+    QString id;
+    {
+        auto store = RunStore::open(path, OpenMode::Create);
+        QVERIFY(store);
+        NewRun run;
+        run.name = QStringLiteral("before");
+        auto ref = store->createRun(run);
+        QVERIFY(ref);
+        QVERIFY(store->setTags(ref->rowId, { { QStringLiteral("team"), QStringLiteral("vision") } }));
+        id = ref->uuid;
+    }
+    using F = RunEdit::Field;
+    const QList<RunEdit> edits { { id, F::Name, {}, QStringLiteral("after") },
+        { id, F::Starred, {}, QStringLiteral("1") }, { id, F::Archived, {}, QStringLiteral("1") },
+        { id, F::Notes, {}, QStringLiteral("lr too high") },
+        { id, F::Tag, QStringLiteral("stage"), QStringLiteral("prod") },
+        { id, F::Tag, QStringLiteral("team"), std::nullopt } };
+    QVERIFY(applyRunEdits(path, edits));
+    auto load = [&] { return *RunStore::open(path, OpenMode::ReadOnly)->loadRun(id); };
+    RunRecord r = load();
+    QCOMPARE(r.name, QStringLiteral("after"));
+    QVERIFY(r.starred && r.archived);
+    QCOMPARE(r.notes, QStringLiteral("lr too high"));
+    QCOMPARE(r.tags, (QMap<QString, QString> { { "stage", "prod" } }));
+
+    // The inverse restores everything.
+    const QList<RunEdit> undo { { id, F::Name, {}, QStringLiteral("before") },
+        { id, F::Starred, {}, QStringLiteral("0") }, { id, F::Archived, {}, QStringLiteral("0") },
+        { id, F::Notes, {}, QString() }, { id, F::Tag, QStringLiteral("stage"), std::nullopt },
+        { id, F::Tag, QStringLiteral("team"), QStringLiteral("vision") } };
+    QVERIFY(applyRunEdits(path, undo));
+    r = load();
+    QCOMPARE(r.name, QStringLiteral("before"));
+    QVERIFY(!r.starred && !r.archived);
+    QCOMPARE(r.tags, (QMap<QString, QString> { { "team", "vision" } }));
+
+    // An unknown run fails the whole list: the rename before it is not written either.
+    const auto bad = applyRunEdits(path,
+        { { id, F::Name, {}, QStringLiteral("half") },
+            { QStringLiteral("ffffffffffff"), F::Starred, {}, QStringLiteral("1") } });
+    QVERIFY(!bad);
+    QCOMPARE(load().name, QStringLiteral("before"));
+
+    // A database written by a newer Reprise is only read: refused, unchanged.
+    {
+        sqlite3* raw = nullptr;
+        QCOMPARE(sqlite3_open(path.toUtf8().constData(), &raw), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(raw, "PRAGMA user_version = 999", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    const auto newer = applyRunEdits(path, { { id, F::Starred, {}, QStringLiteral("1") } });
+    QVERIFY(!newer);
+    QVERIFY2(newer.error().message.contains(QStringLiteral("newer Reprise")), qPrintable(newer.error().message));
+    QVERIFY(!load().starred);
+    // A file without write permission is refused too (root may write anyway: then nothing to check).
+    QFile::setPermissions(path, QFile::ReadOwner | QFile::ReadGroup | QFile::ReadOther);
+    if (!QFileInfo(path).isWritable()) {
+        const auto refused = applyRunEdits(path, { { id, F::Starred, {}, QStringLiteral("1") } });
+        QVERIFY(!refused);
+        QVERIFY(refused.error().message.contains(QStringLiteral("read-only")));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestStore)

@@ -43,6 +43,8 @@ public:
     sqlite3* handle() const { return m_db; }
     const QString& path() const { return m_path; }
     bool readOnly() const { return m_readOnly; }
+    /// Inside a write transaction begun by beginWrite().
+    bool isWriting() const { return m_writing; }
     int schemaVersion() const { return m_schemaVersion; }
 
     /// Prepares a statement; on failure the error names the database and SQLite's reason.
@@ -83,6 +85,8 @@ private:
 /// Runs `body` inside a write transaction; commits if it returns success, rolls back otherwise.
 template <typename Body> Status inWriteTransaction(const Database& db, Body&& body)
 {
+    if (db.isWriting())
+        return body(); // part of an enclosing transaction, which commits or rolls back the whole
     if (auto st = db.beginWrite(); !st)
         return st;
     Status result = body();

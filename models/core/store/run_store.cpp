@@ -241,7 +241,8 @@ namespace {
 
 Status RunStore::setNotes(qint64 runId, const QString& notes)
 {
-    return updateRunColumn(*m_db, "UPDATE runs SET notes = ? WHERE id = ?", runId, notes, QStringLiteral("writing notes"));
+    return updateRunColumn(
+        *m_db, "UPDATE runs SET notes = ? WHERE id = ?", runId, notes, QStringLiteral("writing notes"));
 }
 
 Status RunStore::setName(qint64 runId, const QString& name)
