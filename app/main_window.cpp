@@ -4,6 +4,8 @@
 #include "dag/dag_view.h"
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
+#include "palette/command_palette.h"
+#include "run_actions.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
 #include "runs/run_browser.h"
@@ -11,6 +13,7 @@
 #include "store/database_watcher.h"
 #include "store/run_store.h"
 
+#include <QAbstractItemDelegate>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
@@ -120,6 +123,20 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     , m_compare(new CompareView(this))
     , m_dag(new DagView(this))
     , m_drift(new DriftView(this))
+    , m_runActions(new RunActions(
+          m_browser, [this] { return m_current; },
+          [this](const QString& id) {
+              // Notes are not in the table snapshot; the selected runs' records have them.
+              if (m_selectedRuns) {
+                  for (const RunRecord& r : *m_selectedRuns) {
+                      if (r.uuid == id)
+                          return r.notes;
+                  }
+              }
+              return QString();
+          },
+          this))
+    , m_palette(new CommandPalette(this))
     , m_bottomTabs(new QTabWidget(this))
     , m_mainSplit(new QSplitter(Qt::Horizontal, this))
     , m_rightSplit(new QSplitter(Qt::Vertical, this))
@@ -194,6 +211,20 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     statusBar()->addPermanentWidget(m_busy);
 
     buildMenus();
+    connect(m_browser->view()->itemDelegate(), &QAbstractItemDelegate::closeEditor, this, [this] {
+        // After the edit is committed (queued: the view leaves its editing state first).
+        QTimer::singleShot(0, this, [this] {
+            if (std::exchange(m_reloadPending, false))
+                reload();
+        });
+    });
+    connect(m_runActions, &RunActions::written, this, [this] {
+        showBanner({});
+        reload();
+        m_fedViews.clear(); // names, notes and tags shown by the views may have changed
+        onSelectionChanged(m_browser->selectedRunIds());
+    });
+    connect(m_runActions, &RunActions::refused, this, &MainWindow::showBanner);
     connect(m_browser, &RunBrowser::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(m_browser, &RunBrowser::columnsChanged, this, &MainWindow::saveSettings);
     connect(m_browser->proxy(), &QAbstractItemModel::layoutChanged, this, &MainWindow::updateStatus);
@@ -242,6 +273,26 @@ MainWindow::~MainWindow()
     m_watchThread->wait();
 }
 
+QList<QPair<QString, QAction*>> MainWindow::menuActions() const
+{
+    // Every action of the menu bar, named by its menu path ("Runs ▸ Archive").
+    QList<QPair<QString, QAction*>> out;
+    std::function<void(const QMenu*, const QString&)> walk = [&](const QMenu* menu, const QString& path) {
+        for (QAction* action : menu->actions()) {
+            const QString name = path + QString(action->text()).remove(u'&');
+            if (action->menu())
+                walk(action->menu(), name + QStringLiteral(" ▸ "));
+            else if (!action->isSeparator() && !action->text().isEmpty())
+                out.append({ name, action });
+        }
+    };
+    for (QAction* top : menuBar()->actions()) {
+        if (top->menu())
+            walk(top->menu(), QString(top->text()).remove(u'&') + QStringLiteral(" ▸ "));
+    }
+    return out;
+}
+
 void MainWindow::buildMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
@@ -254,7 +305,26 @@ void MainWindow::buildMenus()
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_runActions->undoAction());
+    edit->addAction(m_runActions->redoAction());
+
+    QMenu* runs = menuBar()->addMenu(tr("&Runs"));
+    const QList<QAction*> runActions = m_runActions->actions();
+    for (QAction* action : runActions) {
+        if (action->isCheckable())
+            runs->addSeparator();
+        runs->addAction(action);
+    }
+    // The run table's right-click menu offers the same actions (they are added to the view).
+    m_browser->view()->setContextMenuPolicy(Qt::ActionsContextMenu);
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* palette = view->addAction(tr("Command &Palette…"), this, [this] {
+        m_palette->setActions(menuActions());
+        m_palette->popUp();
+    });
+    palette->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     QAction* reloadAction = view->addAction(tr("&Reload"), this, &MainWindow::reload);
     reloadAction->setShortcut(QKeySequence::Refresh);
     QAction* find = view->addAction(tr("&Filter Runs"), this, [this] {
@@ -553,8 +623,9 @@ void MainWindow::reload()
         Q_EMIT runsLoaded();
         return;
     }
-    if (m_loading) {
-        // One load at a time; a change during a load triggers one more afterwards.
+    if (m_loading || m_browser->view()->isEditing()) {
+        // One load at a time; a change during a load triggers one more afterwards. A new snapshot
+        // would also close a name being edited in place: that waits until the editor closes.
         m_reloadPending = true;
         return;
     }
@@ -574,6 +645,11 @@ void MainWindow::reload()
         return { loadRunTable(store->database()), warning };
     }).then(this, [this, ticket, path](const LoadedRuns& loaded) {
         setLoading(false);
+        if (m_browser->view()->isEditing()) {
+            // Showing it now would close the name being edited: load again once the editor closes.
+            m_reloadPending = true;
+            return;
+        }
         if (ticket == m_loadGeneration)
             onRunsLoaded(path, loaded.runs, loaded.warning);
         if (std::exchange(m_reloadPending, false))

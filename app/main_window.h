@@ -22,7 +22,9 @@ class QTabWidget;
 
 namespace reprise {
 
+class CommandPalette;
 class CompareView;
+class RunActions;
 class DagView;
 class DriftView;
 class DatabaseWatcher;
@@ -50,6 +52,8 @@ public:
     DagView* dagView() const { return m_dag; }
     CompareView* compareView() const { return m_compare; }
     DriftView* driftView() const { return m_drift; }
+    RunActions* runActions() const { return m_runActions; }
+    CommandPalette* commandPalette() const { return m_palette; }
     /// Brings a view to the front: "runs" (details), "dag" (pipeline) or "drift". False for an unknown name.
     bool showView(const QString& name);
     QString bannerText() const;
@@ -92,6 +96,8 @@ private:
     };
 
     void buildMenus();
+    /// Every menu action with its menu path, for the command palette.
+    QList<QPair<QString, QAction*>> menuActions() const;
     QWidget* buildWelcomePage();
     void restoreSettings();
     void showBanner(const QString& text);
@@ -126,6 +132,8 @@ private:
     CompareView* m_compare;
     DagView* m_dag;
     DriftView* m_drift;
+    RunActions* m_runActions;
+    CommandPalette* m_palette;
     QTabWidget* m_bottomTabs;
     QSplitter* m_mainSplit;
     QSplitter* m_rightSplit;

@@ -7,10 +7,13 @@
 #include "dag/dag_view.h"
 #include "drift/drift_view.h"
 #include "main_window.h"
+#include "palette/command_palette.h"
+#include "run_actions.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
 #include "runs/run_browser.h"
 #include "runs/run_details.h"
+#include "store/run_store.h"
 
 #include <QApplication>
 #include <QClipboard>
@@ -34,6 +37,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QUndoStack>
 #include <sqlite3.h>
 
 using namespace reprise;
@@ -47,6 +51,8 @@ private Q_SLOTS:
     void badDatabaseShowsABanner();
     void screenshotIsNotBlank();
     void compareScreenshotShowsEveryRunColour();
+    void runManagementByKeyboardWithUndo();
+    void readOnlySourceRefusesChanges();
     void settingsPersistAcrossRestarts();
     void liveRefreshKeepsSelectionAndScroll();
     void vanishedFileShowsABannerAndKeepsTheRuns();
@@ -516,6 +522,145 @@ void TestMainWindow::tabViewsComputeOnlyWhenShown()
     const QString brushed = plotted.runIds.back();
     Q_EMIT window.compareView()->runsBrushed({ brushed });
     QCOMPARE(window.runBrowser()->selectedRunIds(), QStringList { brushed });
+}
+
+namespace {
+
+RunRecord stored(const QString& db, const QString& id) { return *RunStore::open(db, OpenMode::ReadOnly)->loadRun(id); }
+
+} // namespace
+
+void TestMainWindow::runManagementByKeyboardWithUndo()
+{
+    const QString db = copyOf(m_demo, m_dir.filePath(QStringLiteral("manage.db")));
+    MainWindow window({ db });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    window.show();
+    QVERIFY(loaded.wait(30000));
+    RunBrowser* browser = window.runBrowser();
+    QTableView* view = browser->view();
+    const int rows = browser->proxy()->rowCount();
+    const QString id = browser->proxy()->index(0, 0).data(RunTableModel::RunIdRole).toString();
+    const QString name = stored(db, id).name;
+    browser->selectRunIds({ id });
+    // The current cell without touching the selection (a modifier left pressed by an earlier key
+    // click would make setCurrentIndex toggle it).
+    view->selectionModel()->setCurrentIndex(
+        browser->proxy()->index(0, RunTableModel::NameColumn), QItemSelectionModel::NoUpdate);
+    view->setFocus();
+    QTRY_VERIFY(view->hasFocus());
+
+    // Ctrl+F focuses the filter bar, and Delete there edits text (it does not archive).
+    QTest::keyClick(&window, Qt::Key_F, Qt::ControlModifier);
+    QVERIFY(browser->filterEdit()->hasFocus());
+    view->setFocus();
+
+    // Ctrl+C copies the selected run as TSV: a header, then the run's shown cells.
+    QApplication::clipboard()->clear();
+    QTest::keyClick(view, Qt::Key_C, Qt::ControlModifier);
+    const QStringList lines = QApplication::clipboard()->text().split(u'\n', Qt::SkipEmptyParts);
+    QCOMPARE(lines.size(), 2);
+    QVERIFY(lines[0].startsWith(QStringLiteral("Status\tName\t")));
+    QVERIFY(lines[1].contains(u'\t' + name + u'\t'));
+
+    // Delete archives it: the database says so and the browser hides it; Ctrl+Z brings it back.
+    QTest::keyClick(view, Qt::Key_Delete);
+    QTRY_VERIFY_WITH_TIMEOUT(stored(db, id).archived, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(browser->proxy()->rowCount(), rows - 1, 10000);
+    QTest::keyClick(&window, Qt::Key_Z, Qt::ControlModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(!stored(db, id).archived, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(browser->proxy()->rowCount(), rows, 10000);
+    // ... and redo archives it again, then undo once more.
+    QTest::keyClick(&window, Qt::Key_Z, Qt::ControlModifier | Qt::ShiftModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(stored(db, id).archived, 10000);
+    QTest::keyClick(&window, Qt::Key_Z, Qt::ControlModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(!stored(db, id).archived, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(browser->proxy()->rowCount(), rows, 10000);
+
+    // F2 renames in place; the table shows the new name after the write; undo restores it.
+    browser->selectRunIds({ id });
+    const int row
+        = browser->proxy()
+              ->mapFromSource(browser->model()->index(
+                  int(std::find(browser->model()->runs()->uuids.begin(), browser->model()->runs()->uuids.end(), id)
+                      - browser->model()->runs()->uuids.begin()),
+                  0))
+              .row();
+    view->selectionModel()->setCurrentIndex(
+        browser->proxy()->index(row, RunTableModel::NameColumn), QItemSelectionModel::NoUpdate);
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_F2);
+    auto* editor = qobject_cast<QLineEdit*>(QApplication::focusWidget());
+    QVERIFY(editor);
+    editor->setText(QStringLiteral("renamed by keyboard"));
+    QTest::keyClick(editor, Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(stored(db, id).name, QStringLiteral("renamed by keyboard"), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        browser->model()->runs()->names.dict.contains(QStringLiteral("renamed by keyboard")), 10000);
+    QTest::keyClick(&window, Qt::Key_Z, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(stored(db, id).name, name, 10000);
+
+    // Ctrl+D stars (shown as ★ in the name), and the same again unstars.
+    browser->selectRunIds({ id });
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_D, Qt::ControlModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(stored(db, id).starred, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(browser->selectedRunIds() == QStringList { id }
+            && view->selectionModel()
+                   ->selectedRows()
+                   .value(0)
+                   .siblingAtColumn(RunTableModel::NameColumn)
+                   .data()
+                   .toString()
+                   .startsWith(u'★'),
+        10000);
+    QTest::keyClick(view, Qt::Key_D, Qt::ControlModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(!stored(db, id).starred, 10000);
+
+    // Tags and notes through the same undoable path (their dialogs only ask for the text).
+    window.runActions()->setTag({ id }, QStringLiteral("stage"), QStringLiteral("prod"));
+    QTRY_COMPARE_WITH_TIMEOUT(stored(db, id).tags.value(QStringLiteral("stage")), QStringLiteral("prod"), 10000);
+    // (written first, then an undo step: wait for the step before undoing it)
+    QTRY_COMPARE_WITH_TIMEOUT(window.runActions()->undoStack()->undoText(), QStringLiteral("Tag stage=prod"), 10000);
+    QTest::keyClick(&window, Qt::Key_Z, Qt::ControlModifier);
+    QTRY_VERIFY_WITH_TIMEOUT(!stored(db, id).tags.contains(QStringLiteral("stage")), 10000);
+
+    // Ctrl+K opens the palette; typing narrows it; Enter runs the action.
+    QTest::keyClick(&window, Qt::Key_K, Qt::ControlModifier);
+    CommandPalette* palette = window.commandPalette();
+    QTRY_VERIFY(palette->isVisible());
+    QVERIFY(palette->shownNames().contains(QStringLiteral("Runs ▸ Archive")));
+    palette->setQuery(QStringLiteral("show archived"));
+    QCOMPARE(palette->shownNames(), QStringList { QStringLiteral("Runs ▸ Show Archived Runs") });
+    palette->runCurrent();
+    QVERIFY(browser->proxy()->showsArchived());
+}
+
+void TestMainWindow::readOnlySourceRefusesChanges()
+{
+    // A database written by a newer Reprise is read-only here: archiving is refused with a
+    // message and nothing changes (file permissions would do too, but root may write anyway).
+    const QString db = copyOf(m_demo, m_dir.filePath(QStringLiteral("newer.db")));
+    {
+        sqlite3* raw = nullptr;
+        QCOMPARE(sqlite3_open(db.toUtf8().constData(), &raw), SQLITE_OK);
+        QCOMPARE(sqlite3_exec(raw, "PRAGMA user_version = 999", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(raw);
+    }
+    MainWindow window({ db });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    window.show();
+    QVERIFY(loaded.wait(30000));
+    RunBrowser* browser = window.runBrowser();
+    const int rows = browser->proxy()->rowCount();
+    const QString id = browser->proxy()->index(0, 0).data(RunTableModel::RunIdRole).toString();
+    browser->selectRunIds({ id });
+    browser->view()->setFocus();
+    QTest::keyClick(browser->view(), Qt::Key_Delete);
+    QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().contains(QStringLiteral("newer Reprise")), 10000);
+    QVERIFY(!stored(db, id).archived);
+    QCOMPARE(browser->proxy()->rowCount(), rows);
+    QVERIFY(!window.runActions()->undoStack()->canUndo());
 }
 
 QTEST_MAIN(TestMainWindow)

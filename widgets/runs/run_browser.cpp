@@ -20,7 +20,7 @@ RunBrowser::RunBrowser(QWidget* parent)
     , m_proxy(new RunFilterProxy(this))
     , m_filter(new QLineEdit(this))
     , m_filterError(new QLabel(this))
-    , m_view(new QTableView(this))
+    , m_view(new RunTableView(this))
 {
     m_proxy->setSourceModel(m_model);
     m_filter->setPlaceholderText(tr("Filter runs, e.g.  lr < 0.01 and status = finished and tag.team = vision"));
@@ -130,7 +130,36 @@ void RunBrowser::showColumnMenu(const QPoint& position)
     menu.exec(m_view->horizontalHeader()->mapToGlobal(position));
 }
 
-QStringList RunBrowser::selectedRunIds() const
+QString RunBrowser::selectionAsTsv() const
+{
+    const std::set<int> rows = selectedRows();
+    if (rows.empty())
+        return {};
+    QList<int> columns; // in the order the header shows them
+    for (int visual = 0; visual < m_proxy->columnCount(); ++visual) {
+        const int logical = m_view->horizontalHeader()->logicalIndex(visual);
+        if (logical >= 0 && !m_view->isColumnHidden(logical))
+            columns << logical;
+    }
+    auto cell = [](QString text) {
+        text.replace(u'\t', u' ').replace(u'\n', u' ').replace(u'\r', u' ');
+        return text;
+    };
+    QStringList lines;
+    QStringList header;
+    for (int c : columns)
+        header << cell(m_proxy->headerData(c, Qt::Horizontal).toString());
+    lines << header.join(u'\t');
+    for (int r : rows) {
+        QStringList line;
+        for (int c : columns)
+            line << cell(m_proxy->index(r, c).data().toString());
+        lines << line.join(u'\t');
+    }
+    return lines.join(u'\n') + u'\n';
+}
+
+std::set<int> RunBrowser::selectedRows() const
 {
     // Rows with any selected cell: selectedRows() would drop rows selected before a column (such as
     // the computed drift column) was added, since not all of their cells are selected any more.
@@ -139,8 +168,13 @@ QStringList RunBrowser::selectedRunIds() const
         for (int row = range.top(); row <= range.bottom(); ++row)
             rows.insert(row);
     }
+    return rows;
+}
+
+QStringList RunBrowser::selectedRunIds() const
+{
     QStringList ids;
-    for (int row : rows)
+    for (int row : selectedRows())
         ids << m_proxy->index(row, 0).data(RunTableModel::RunIdRole).toString();
     return ids;
 }

@@ -1,14 +1,24 @@
 #pragma once
 
+#include <QTableView>
 #include <QWidget>
+#include <set>
 
 class QLabel;
 class QLineEdit;
-class QTableView;
 
 namespace reprise {
 
 class RunTableModel;
+
+/// The run table: a QTableView that says whether a cell is being edited (a reload would close the
+/// editor and lose the text being typed).
+class RunTableView : public QTableView {
+    Q_OBJECT
+public:
+    using QTableView::QTableView;
+    bool isEditing() const { return state() == EditingState; }
+};
 class RunFilterProxy;
 
 /// The run table with its filter bar. Owns the model and proxy; shows filter errors inline under
@@ -21,13 +31,16 @@ public:
 
     RunTableModel* model() const { return m_model; }
     RunFilterProxy* proxy() const { return m_proxy; }
-    QTableView* view() const { return m_view; }
+    RunTableView* view() const { return m_view; }
     QLineEdit* filterEdit() const { return m_filter; }
     /// The inline filter error, empty when the filter is valid.
     QString filterError() const;
 
     /// Uuids of the selected runs, in view order.
     QStringList selectedRunIds() const;
+    /// The selected runs as tab-separated text: a header of the shown columns, then one line per
+    /// run in view order, cells as displayed (tabs and newlines inside cells become spaces).
+    QString selectionAsTsv() const;
     /// Selects exactly the runs with these ids (full ids or prefixes) that are visible.
     void selectRunIds(const QStringList& ids);
     /// The run at the top of the visible area, to scroll back to after a reload.
@@ -46,6 +59,8 @@ Q_SIGNALS:
     void columnsChanged();
 
 private:
+    /// Proxy rows with a selected cell, in view order.
+    std::set<int> selectedRows() const;
     void applyFilter();
     void applyHiddenColumns();
     void showColumnMenu(const QPoint& position);
@@ -54,7 +69,7 @@ private:
     RunFilterProxy* m_proxy;
     QLineEdit* m_filter;
     QLabel* m_filterError;
-    QTableView* m_view;
+    RunTableView* m_view;
     QStringList m_hidden;
 };
 

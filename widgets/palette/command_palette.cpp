@@ -1,0 +1,109 @@
+#include "palette/command_palette.h"
+
+#include <QAction>
+#include <QKeyEvent>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QVBoxLayout>
+
+namespace reprise {
+
+CommandPalette::CommandPalette(QWidget* parent)
+    : QDialog(parent, Qt::Popup)
+    , m_query(new QLineEdit(this))
+    , m_list(new QListWidget(this))
+{
+    setAccessibleName(tr("Command palette"));
+    m_query->setPlaceholderText(tr("Type a command, e.g. archive, compare, open…"));
+    m_query->setAccessibleName(tr("Command"));
+    m_list->setAccessibleName(tr("Matching commands"));
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(m_query);
+    layout->addWidget(m_list);
+    resize(520, 360);
+    connect(m_query, &QLineEdit::textChanged, this, &CommandPalette::refill);
+    connect(m_query, &QLineEdit::returnPressed, this, &CommandPalette::runCurrent);
+    connect(m_list, &QListWidget::itemActivated, this, &CommandPalette::runCurrent);
+    // Up/Down in the query move through the list without leaving the text.
+    m_query->installEventFilter(this);
+}
+
+void CommandPalette::setActions(const QList<QPair<QString, QAction*>>& actions)
+{
+    m_actions = actions;
+    refill();
+}
+
+void CommandPalette::popUp()
+{
+    if (QWidget* window = parentWidget() ? parentWidget()->window() : nullptr)
+        move(window->geometry().center() - QPoint(width() / 2, window->height() / 3));
+    m_query->clear();
+    refill();
+    show();
+    m_query->setFocus();
+}
+
+void CommandPalette::setQuery(const QString& text) { m_query->setText(text); }
+
+QStringList CommandPalette::shownNames() const
+{
+    QStringList names;
+    for (int i = 0; i < m_list->count(); ++i)
+        names << m_list->item(i)->text();
+    return names;
+}
+
+void CommandPalette::refill()
+{
+    m_list->clear();
+    const QStringList words = m_query->text().split(u' ', Qt::SkipEmptyParts);
+    for (qsizetype i = 0; i < m_actions.size(); ++i) {
+        const auto& [name, action] = m_actions[i];
+        const bool matches = std::all_of(
+            words.begin(), words.end(), [&](const QString& w) { return name.contains(w, Qt::CaseInsensitive); });
+        if (!matches)
+            continue;
+        auto* item = new QListWidgetItem(name, m_list);
+        item->setData(Qt::UserRole, int(i));
+        if (!action->shortcut().isEmpty())
+            item->setToolTip(action->shortcut().toString(QKeySequence::NativeText));
+        if (!action->isEnabled())
+            item->setFlags(item->flags() & ~Qt::ItemIsEnabled);
+    }
+    // The first enabled match is the one Enter runs.
+    for (int i = 0; i < m_list->count(); ++i) {
+        if (m_list->item(i)->flags() & Qt::ItemIsEnabled) {
+            m_list->setCurrentRow(i);
+            break;
+        }
+    }
+}
+
+void CommandPalette::runCurrent()
+{
+    QListWidgetItem* item = m_list->currentItem();
+    if (!item || !(item->flags() & Qt::ItemIsEnabled))
+        return;
+    QAction* action = m_actions.value(item->data(Qt::UserRole).toInt()).second;
+    hide();
+    if (action)
+        action->trigger();
+}
+
+bool CommandPalette::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_query && event->type() == QEvent::KeyPress) {
+        const int key = static_cast<QKeyEvent*>(event)->key();
+        if (key == Qt::Key_Down || key == Qt::Key_Up) {
+            const int step = key == Qt::Key_Down ? 1 : -1;
+            const int row = std::clamp(m_list->currentRow() + step, 0, std::max(0, m_list->count() - 1));
+            m_list->setCurrentRow(row);
+            return true;
+        }
+    }
+    return QDialog::eventFilter(watched, event);
+}
+
+} // namespace reprise
