@@ -51,7 +51,7 @@ QStringList CommandPalette::shownNames() const
 {
     QStringList names;
     for (int i = 0; i < m_list->count(); ++i)
-        names << m_list->item(i)->text();
+        names << m_list->item(i)->data(Qt::UserRole + 1).toString();
     return names;
 }
 
@@ -65,10 +65,11 @@ void CommandPalette::refill()
             words.begin(), words.end(), [&](const QString& w) { return name.contains(w, Qt::CaseInsensitive); });
         if (!matches)
             continue;
-        auto* item = new QListWidgetItem(name, m_list);
+        // The shortcut beside the name: the palette is also how people learn the keys.
+        const QString keys = action->shortcut().toString(QKeySequence::NativeText);
+        auto* item = new QListWidgetItem(keys.isEmpty() ? name : name + QStringLiteral("    ") + keys, m_list);
         item->setData(Qt::UserRole, int(i));
-        if (!action->shortcut().isEmpty())
-            item->setToolTip(action->shortcut().toString(QKeySequence::NativeText));
+        item->setData(Qt::UserRole + 1, name);
         if (!action->isEnabled())
             item->setFlags(item->flags() & ~Qt::ItemIsEnabled);
     }
