@@ -8,6 +8,7 @@
 #include "runs/run_browser.h"
 
 #include <QApplication>
+#include <QIcon>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
@@ -72,6 +73,8 @@ int runGui(int argc, char** argv)
     QApplication::setOrganizationName(QStringLiteral("reprise"));
     QApplication::setApplicationVersion(QStringLiteral(REPRISE_VERSION));
     QGuiApplication::setDesktopFileName(QStringLiteral("io.github.reprise.Reprise"));
+    QApplication::setWindowIcon(QIcon::fromTheme(
+        QStringLiteral("io.github.reprise.Reprise"), QIcon(QStringLiteral(":/icons/io.github.reprise.Reprise.svg"))));
 
     QCommandLineParser parser;
     parser.addHelpOption();

@@ -631,8 +631,10 @@ void CompareView::fillParams()
         for (int c = 0; c < int(row.values.size()); ++c) {
             auto* item = new QTableWidgetItem(row.values[c]);
             item->setToolTip(row.values[c]);
-            if (differs)
+            if (differs) {
                 item->setBackground(QColor(0xff, 0xe9, 0xa8));
+                item->setForeground(QColor(0x20, 0x20, 0x20)); // readable on amber in a dark palette too
+            }
             m_params->setItem(shown, c, item);
         }
         ++shown;

@@ -72,6 +72,9 @@ MetricChart::MetricChart(const QString& title, QWidget* parent)
     , m_nonFinite(new QScatterSeries)
     , m_layer(new CurveLayer)
 {
+    // Follow the desktop's light or dark palette (QtCharts' default theme is always light).
+    if (palette().color(QPalette::Window).lightness() < 128)
+        chart()->setTheme(QChart::ChartThemeDark);
     setRenderHint(QPainter::Antialiasing);
     setRubberBand(QChartView::HorizontalRubberBand);
     setMouseTracking(true);
@@ -372,10 +375,10 @@ void MetricChart::mouseMoveEvent(QMouseEvent* event)
     const double x = m_lo + (event->pos().x() - plot.left()) / plot.width() * (m_hi - m_lo);
     if (!m_cursor) {
         m_cursor = new QGraphicsLineItem;
-        m_cursor->setPen(QPen(QColor(0x55, 0x55, 0x55), 1, Qt::DashLine));
+        m_cursor->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
         scene()->addItem(m_cursor);
         m_readout = new QGraphicsSimpleTextItem;
-        m_readout->setBrush(QColor(0x22, 0x22, 0x22));
+        m_readout->setBrush(palette().color(QPalette::WindowText));
         scene()->addItem(m_readout);
     }
     m_cursor->setLine(event->pos().x(), plot.top(), event->pos().x(), plot.bottom());
