@@ -8,10 +8,10 @@
 #include "runs/run_browser.h"
 
 #include <QApplication>
-#include <QIcon>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
+#include <QIcon>
 #include <QProcessEnvironment>
 #include <QTimer>
 #include <cstdio>

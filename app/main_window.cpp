@@ -38,6 +38,7 @@
 #include <QTableView>
 #include <QThread>
 #include <QTimer>
+#include <QToolButton>
 #include <QTreeWidget>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -142,6 +143,7 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     , m_rightSplit(new QSplitter(Qt::Vertical, this))
     , m_status(new QLabel(this))
     , m_busy(new QProgressBar(this))
+    , m_cancel(new QToolButton(this))
     , m_recentMenu(nullptr)
     , m_watchThread(new QThread(this))
 {
@@ -207,8 +209,26 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     m_busy->setMaximumWidth(120);
     m_busy->setAccessibleName(tr("Loading"));
     m_busy->hide();
+    m_cancel->setText(tr("Cancel"));
+    m_cancel->setToolTip(tr("Stop computing this view"));
+    m_cancel->setAccessibleName(tr("Cancel the computation"));
+    m_cancel->hide();
+    connect(m_cancel, &QToolButton::clicked, this, [this] {
+        if (m_bottomTabs->currentWidget() == m_compare)
+            m_compare->cancel();
+        else if (m_bottomTabs->currentWidget() == m_drift)
+            m_drift->cancel();
+        updateBusy();
+    });
     statusBar()->addWidget(m_status, 1);
     statusBar()->addPermanentWidget(m_busy);
+    statusBar()->addPermanentWidget(m_cancel);
+    // Anything that takes longer than half a second shows a progress bar (and Cancel, for the views
+    // that can stop); quicker work flickers nothing.
+    auto* busyPoll = new QTimer(this);
+    busyPoll->setInterval(100);
+    connect(busyPoll, &QTimer::timeout, this, &MainWindow::updateBusy);
+    busyPoll->start();
 
     buildMenus();
     connect(m_browser->view()->itemDelegate(), &QAbstractItemDelegate::closeEditor, this, [this] {
@@ -449,7 +469,25 @@ void MainWindow::showBanner(const QString& text)
 void MainWindow::setLoading(bool loading)
 {
     m_loading = loading;
-    m_busy->setVisible(loading);
+    updateBusy();
+}
+
+void MainWindow::updateBusy()
+{
+    QWidget* view = m_bottomTabs->currentWidget();
+    const bool cancellable = (view == m_compare && m_compare->isBusy()) || (view == m_drift && m_drift->isBusy());
+    const bool busy = m_loading || cancellable || (view == m_dag && m_dag->isBusy());
+    if (!busy) {
+        m_busySince.invalidate();
+        m_busy->hide();
+        m_cancel->hide();
+        return;
+    }
+    if (!m_busySince.isValid())
+        m_busySince.start();
+    const bool long_ = m_busySince.elapsed() >= 500;
+    m_busy->setVisible(long_);
+    m_cancel->setVisible(long_ && cancellable);
 }
 
 void MainWindow::openWithDialog()

@@ -3,6 +3,7 @@
 #include "store/run_table.h"
 #include "store/run_types.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QMap>
 #include <QSet>
@@ -13,6 +14,7 @@ class QLabel;
 class QMenu;
 class QProgressBar;
 class QPushButton;
+class QToolButton;
 class QSplitter;
 class QStackedWidget;
 class QThread;
@@ -109,6 +111,8 @@ private:
     void rememberRecent(const QString& path);
     void updateRecentMenu();
     void setLoading(bool loading);
+    /// The status bar's progress bar and Cancel button, after half a second of work.
+    void updateBusy();
     void updateStatus();
     void feedVisibleView();
     /// Hands the filtered runs to the compare view's parallel coordinates and scatter.
@@ -139,6 +143,8 @@ private:
     QSplitter* m_rightSplit;
     QLabel* m_status;
     QProgressBar* m_busy;
+    QToolButton* m_cancel;
+    QElapsedTimer m_busySince; ///< since when something has been loading or computing
     QMenu* m_recentMenu;
     QThread* m_watchThread;
 

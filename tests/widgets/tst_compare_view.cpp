@@ -43,6 +43,7 @@ private Q_SLOTS:
     void smoothingAndLinkedZoom();
     void logAxisAndNonFiniteValues();
     void noRunsNoMetrics();
+    void cancelStopsTheLoad();
     void groupsWithBandsAndParamsDiff();
     void parallelCoordinatesAndScatterBrush();
     void exportsAndLiveRefresh();
@@ -209,6 +210,29 @@ void TestCompareView::noRunsNoMetrics()
     QVERIFY(shown(view, [&] { view.setRuns(m_db, { bare }); }));
     QVERIFY(view.message().contains(QStringLiteral("logged no metrics")));
     QVERIFY(view.charts().isEmpty());
+}
+
+void TestCompareView::cancelStopsTheLoad()
+{
+    CompareView view;
+    view.resize(1200, 700);
+    view.show();
+    QSignalSpy ready(&view, &CompareView::ready);
+    view.setRuns(m_db, m_runs);
+    QVERIFY(view.isBusy());
+    view.cancel();
+    QVERIFY(!view.isBusy());
+    QCOMPARE(ready.count(), 1);
+    QVERIFY(view.message().startsWith(QStringLiteral("Cancelled")));
+    // The cancelled load's result never arrives as charts.
+    QTest::qWait(1500);
+    QVERIFY(view.charts().isEmpty());
+    QVERIFY(view.message().startsWith(QStringLiteral("Cancelled")));
+    // Cancelling when idle does nothing; loading again works.
+    view.cancel();
+    QCOMPARE(ready.count(), 1);
+    QVERIFY(shown(view, [&] { view.setKeys({ QStringLiteral("loss") }); }));
+    QCOMPARE(view.charts().size(), 1);
 }
 
 QList<RunRecord> TestCompareView::sweep(const QString& path)

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void cellDetailsAndCharts();
     void runsWithoutDatasets();
     void testsShareAndEcdfAreTheUsersChoice();
+    void cancelDropsTheComputation();
 };
 
 void TestDriftView::heatMapOfFeaturesByDatasets()
@@ -108,6 +109,27 @@ void TestDriftView::heatMapOfFeaturesByDatasets()
     QVERIFY(cell("age", 0)->background().color().green() > 200);
     QVERIFY(map->item(0, 2)->text().contains(QStringLiteral("●")));
     QVERIFY(view.message().contains(QStringLiteral("of 3 datasets drifted against r1: train")));
+}
+
+void TestDriftView::cancelDropsTheComputation()
+{
+    DriftView view;
+    view.resize(1200, 700);
+    view.show();
+    QSignalSpy ready(&view, &DriftView::ready);
+    view.setRuns({ run("a", 1, 0, false), run("b", 2, 25, false) });
+    if (!view.isBusy())
+        QSKIP("the drift was computed before it could be cancelled");
+    view.cancel();
+    QVERIFY(!view.isBusy());
+    QVERIFY(view.message().startsWith(QStringLiteral("Cancelled")));
+    const int readies = int(ready.count());
+    QTest::qWait(1000);
+    QCOMPARE(int(ready.count()), readies); // the cancelled result never lands
+    QCOMPARE(view.heatMap()->rowCount(), 0);
+    // Choosing again computes.
+    QVERIFY(shown(view, [&] { view.setRuns({ run("a", 1, 0, false), run("b", 2, 25, false) }); }));
+    QVERIFY(view.heatMap()->rowCount() > 0);
 }
 
 void TestDriftView::cellDetailsAndCharts()

@@ -6,8 +6,8 @@
 #include "compute_pool.h"
 #include "store/run_store.h"
 
-#include <QCheckBox>
 #include <QBuffer>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
 #include <QFileDialog>
@@ -112,12 +112,17 @@ namespace {
     }
 
     /// Histories of `keys` for `runs`, as curves per key; runs are read in parallel. On a worker.
+    /// Runs not started when `cancelled` is set are skipped (a newer load or the user's Cancel).
     Result<std::vector<std::vector<ChartCurve>>> loadCurves(const QString& database, const QList<RunRecord>& runs,
-        const QStringList& keys, CompareView::XAxis axis, double smoothing)
+        const QStringList& keys, CompareView::XAxis axis, double smoothing, const std::atomic_bool& cancelled)
     {
-        const auto perRun
-            = QtConcurrent::blockingMapped<std::vector<Result<std::vector<std::optional<ChartCurve>>>>>(computePool(),
-                runs, [&](const RunRecord& run) { return loadRunCurves(database, run, keys, axis, smoothing); });
+        using PerRun = Result<std::vector<std::optional<ChartCurve>>>;
+        const auto perRun = QtConcurrent::blockingMapped<std::vector<PerRun>>(
+            computePool(), runs, [&](const RunRecord& run) -> PerRun {
+                if (cancelled)
+                    return Error { QObject::tr("Cancelled."), {} };
+                return loadRunCurves(database, run, keys, axis, smoothing);
+            });
         std::vector<std::vector<ChartCurve>> perKey(size_t(keys.size()));
         for (const auto& result : perRun) {
             if (!result)
@@ -480,8 +485,26 @@ void CompareView::clear(const QString& message)
     clearCharts(message);
 }
 
+void CompareView::stopLoading()
+{
+    if (m_cancel)
+        *m_cancel = true;
+}
+
+void CompareView::cancel()
+{
+    if (!m_busy)
+        return;
+    stopLoading();
+    ++m_generation;
+    m_busy = false;
+    m_message->setText(tr("Cancelled. Change the selection or the metrics to load again."));
+    Q_EMIT ready();
+}
+
 void CompareView::clearCharts(const QString& message)
 {
+    stopLoading();
     ++m_generation;
     m_busy = false;
     m_allKeys.clear();
@@ -804,8 +827,12 @@ void CompareView::reload(bool keepRange)
         m_message->setText(tr("Loading %1 metrics of %2 runs…").arg(m_keys.size()).arg(m_runs.size()));
     // Smoothing is computed with the load (in parallel per run) when no grouping replaces the curves.
     const double smoothing = m_groupBy.isEmpty() ? m_smoothing : 0;
-    QtConcurrent::run([database = m_database, runs = m_runs, keys = m_keys, axis = m_xAxis, smoothing] {
-        return loadCurves(database, runs, keys, axis, smoothing);
+    // A load still running for the previous selection stops reading: its result would be dropped.
+    stopLoading();
+    m_cancel = std::make_shared<std::atomic_bool>(false);
+    QtConcurrent::run([database = m_database, runs = m_runs, keys = m_keys, axis = m_xAxis, smoothing,
+                          cancel = m_cancel] {
+        return loadCurves(database, runs, keys, axis, smoothing, *cancel);
     }).then(this, [this, ticket, keepRange, smoothing](Result<std::vector<std::vector<ChartCurve>>> result) {
         if (ticket != m_generation)
             return;

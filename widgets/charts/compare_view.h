@@ -5,6 +5,8 @@
 #include "store/run_types.h"
 
 #include <QWidget>
+#include <atomic>
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -46,6 +48,8 @@ public:
     void clear(const QString& message);
     /// Reads the histories again, keeping keys and zoom (new points of running runs).
     void refresh();
+    /// Stops a load in progress (runs not read yet are skipped) and says so; nothing when idle.
+    void cancel();
     /// Chooses the metric keys to chart.
     void setKeys(const QStringList& keys);
     void setSmoothing(double weight);
@@ -92,6 +96,8 @@ Q_SIGNALS:
 private:
     /// Drops the charts (not the runs: the params table still compares them) and says why.
     void clearCharts(const QString& message);
+    /// Tells the load in flight, if any, to skip the runs it has not read yet.
+    void stopLoading();
     void reload(bool keepRange);
     void derive(bool keepRange);
     void build(std::vector<std::vector<ChartCurve>> curvesPerKey, bool keepRange);
@@ -119,6 +125,7 @@ private:
     QSet<QString> m_hidden;
     quint64 m_generation = 0;
     bool m_busy = false;
+    std::shared_ptr<std::atomic_bool> m_cancel; ///< of the load in flight
     bool m_onlyDifferences = false;
     /// Histories as read (per key, one curve per run, no smoothing): smoothing and grouping derive from these.
     std::shared_ptr<const std::vector<std::vector<ChartCurve>>> m_loaded;

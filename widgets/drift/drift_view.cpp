@@ -159,8 +159,26 @@ QString DriftView::message() const { return m_message->text(); }
 
 QString DriftView::cellDetails() const { return m_details->text(); }
 
+void DriftView::stopComputing()
+{
+    if (m_cancel)
+        *m_cancel = true;
+}
+
+void DriftView::cancel()
+{
+    if (!m_busy)
+        return;
+    stopComputing();
+    ++m_generation;
+    m_busy = false;
+    m_message->setText(tr("Cancelled. Choose the datasets again to compute the drift."));
+    Q_EMIT ready();
+}
+
 void DriftView::clear(const QString& message)
 {
+    stopComputing();
     ++m_generation;
     m_busy = false;
     m_runs.clear();
@@ -236,11 +254,15 @@ void DriftView::recompute()
     }
     DriftOptions options = m_options;
     options.datasetShare = m_share->value();
-    QtConcurrent::run([reference = *reference, datasets = std::move(datasets), options] {
-        // Datasets are independent: spread them over the cores.
+    // A computation still running for the previous choice stops: its result would be dropped.
+    stopComputing();
+    m_cancel = std::make_shared<std::atomic_bool>(false);
+    QtConcurrent::run([reference = *reference, datasets = std::move(datasets), options, cancel = m_cancel] {
+        // Datasets are independent: spread them over the cores; those not started when cancelled
+        // are skipped.
         const DriftReference decoded(reference);
-        return QtConcurrent::blockingMapped<std::vector<DatasetDrift>>(
-            computePool(), datasets, [&](const DatasetRecord& d) { return computeDrift(decoded, d, options); });
+        return QtConcurrent::blockingMapped<std::vector<DatasetDrift>>(computePool(), datasets,
+            [&](const DatasetRecord& d) { return *cancel ? DatasetDrift {} : computeDrift(decoded, d, options); });
     }).then(this, [this, ticket, columns = std::move(columns)](const std::vector<DatasetDrift>& drifts) mutable {
         // The pointers in `columns` point into m_runs, unchanged while the generation is current.
         if (ticket != m_generation)

@@ -4,6 +4,8 @@
 #include "store/run_types.h"
 
 #include <QWidget>
+#include <atomic>
+#include <memory>
 
 class QChartView;
 class QCheckBox;
@@ -29,6 +31,8 @@ public:
     /// other dataset name.
     void setRuns(const QList<RunRecord>& runs);
     void clear(const QString& message);
+    /// Stops a drift computation in progress (datasets not started are skipped) and says so.
+    void cancel();
 
     QTableWidget* heatMap() const { return m_table; }
     QString message() const;
@@ -58,6 +62,8 @@ private:
     };
 
     void recompute();
+    /// Tells the computation in flight, if any, to skip the datasets it has not started.
+    void stopComputing();
     void fill(std::vector<Column> columns);
     void showCell(int row, int column);
     void showTrend(int row);
@@ -67,6 +73,7 @@ private:
     QStringList m_features; ///< heat-map rows, most drifted first
     quint64 m_generation = 0;
     bool m_busy = false;
+    std::shared_ptr<std::atomic_bool> m_cancel; ///< of the computation in flight
     QLabel* m_message;
     QComboBox* m_reference;
     QComboBox* m_current;
