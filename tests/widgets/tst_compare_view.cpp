@@ -162,8 +162,12 @@ void TestCompareView::smoothingAndLinkedZoom()
     };
     QTRY_COMPARE_WITH_TIMEOUT(range(b), range(a), 10000);
     QVERIFY(range(a).second - range(a).first < 300000 * 0.9);
+    QSignalSpy redrawnA(a, &MetricChart::redrawn);
     a->resetZoom();
     QTRY_COMPARE_WITH_TIMEOUT(range(b).first, 0.0, 10000);
+    // The plot area follows the new tick labels once `a` has redrawn: only then is it where the
+    // band will be dragged.
+    QTRY_VERIFY_WITH_TIMEOUT(redrawnA.count() > 0, 10000);
     // A rubber band dragged over the middle third of the plot zooms both charts to about that third.
     const QRectF plot = a->chart()->plotArea();
     const QPoint from(int(plot.left() + plot.width() / 3), int(plot.center().y()));
