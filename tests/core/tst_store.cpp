@@ -71,6 +71,7 @@ class TestStore : public QObject {
 private Q_SLOTS:
     void roundTrip();
     void runEditsAreAtomicAndUndoable();
+    void finishedHistoriesArePackedAndMerged();
     void metricsKeepRepeatedStepsAndSpecialValues();
     void metricsFromSeveralKeysAndBatches();
     void pipelineStepsAndDatasets();
@@ -684,6 +685,68 @@ void TestStore::runEditsAreAtomicAndUndoable()
         QVERIFY(!refused);
         QVERIFY(refused.error().message.contains(QStringLiteral("read-only")));
     }
+}
+
+void TestStore::finishedHistoriesArePackedAndMerged()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("packed.db"));
+    auto store = RunStore::open(path, OpenMode::Create);
+    QVERIFY(store);
+    auto ref = store->createRun(NewRun {});
+    QVERIFY(ref);
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    // Repeated and out-of-order steps, NaN and ±inf, step -1.
+    const std::vector<qint64> steps { 3, 1, 2, 1, -1, 5 };
+    const std::vector<double> values { 0.3, 0.1, nan, 0.11, inf, -inf }, times { 1, 2, 3, 4, 5, 6 };
+    QVERIFY(store->logMetric(ref->rowId, QStringLiteral("m"), steps, values, times));
+    auto same = [](const MetricHistory& a, const MetricHistory& b) {
+        if (a.steps != b.steps || a.times != b.times || a.values.size() != b.values.size())
+            return false;
+        for (size_t i = 0; i < a.values.size(); ++i) {
+            if (!(a.values[i] == b.values[i] || (std::isnan(a.values[i]) && std::isnan(b.values[i]))))
+                return false;
+        }
+        return true;
+    };
+    const MetricHistory before = *store->loadMetric(*ref, QStringLiteral("m"));
+    QCOMPARE(before.steps, (std::vector<qint64> { -1, 1, 1, 2, 3, 5 }));
+    auto rowsLeft = [&] {
+        auto s = store->database().prepare("SELECT count(*) FROM metrics WHERE run_id = ?");
+        s->bind(1, ref->rowId);
+        s->step();
+        return s->int64(0);
+    };
+    QCOMPARE(rowsLeft(), 6);
+
+    // Finishing packs: no rows left, the same history read back (times too, or without them).
+    QVERIFY(store->finishRun(ref->rowId, RunStatus::Finished, 0, 10));
+    QCOMPARE(rowsLeft(), 0);
+    QVERIFY(same(*store->loadMetric(*ref, QStringLiteral("m")), before));
+    const MetricHistory noTimes = *store->loadMetric(*ref, QStringLiteral("m"), RunStore::PointTimes::Skip);
+    QCOMPARE(noTimes.steps, before.steps);
+    QVERIFY(noTimes.times.empty());
+
+    // Points logged after packing are rows again and merge in step order (a repeated step keeps
+    // logging order: the packed point first).
+    QVERIFY(store->logMetric(ref->rowId, QStringLiteral("m"), std::vector<qint64> { 1, 4, 6 },
+        std::vector<double> { 0.12, 0.4, 0.6 }, std::vector<double> { 7, 8, 9 }));
+    QCOMPARE(rowsLeft(), 3);
+    const MetricHistory merged = *store->loadMetric(*ref, QStringLiteral("m"));
+    QCOMPARE(merged.steps, (std::vector<qint64> { -1, 1, 1, 1, 2, 3, 4, 5, 6 }));
+    QCOMPARE(merged.values[3], 0.12);
+    QCOMPARE(merged.times[3], 7.0);
+    QCOMPARE(store->metricSummaries(*ref)->first().count, 9);
+    // Finishing again packs the lot.
+    QVERIFY(store->finishRun(ref->rowId, RunStatus::Finished, 0, 11));
+    QCOMPARE(rowsLeft(), 0);
+    QVERIFY(same(*store->loadMetric(*ref, QStringLiteral("m")), merged));
+
+    // A damaged blob is reported, not read past its end.
+    QVERIFY(store->database().exec("UPDATE metric_packed SET vals = x'00'"));
+    const auto damaged = store->loadMetric(*ref, QStringLiteral("m"));
+    QVERIFY(!damaged);
+    QVERIFY(damaged.error().message.contains(QStringLiteral("damaged")));
 }
 
 QTEST_GUILESS_MAIN(TestStore)

@@ -1,5 +1,7 @@
 #include "store/run_store.h"
 
+#include "store/metric_packing.h"
+
 #include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -291,7 +293,8 @@ Status RunStore::finishRun(qint64 runId, RunStatus status, std::optional<int> ex
         s->bind(4, runId);
         if (int rc = s->step(); rc != SQLITE_DONE)
             return m_db->sqliteError(rc, QStringLiteral("finishing a run"));
-        return success();
+        // Its histories are complete now: packed, they read in one step each instead of a row a point.
+        return packRunHistories(*m_db, runId);
     });
 }
 
@@ -866,48 +869,18 @@ Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key
     const auto expected = size_t(info->int64(1));
     info = Statement();
 
-    MetricHistory h;
-    h.key = key;
+    // A finished run's points are packed in one row; points logged after packing are rows.
+    const bool withTimes = times == PointTimes::Load;
+    auto packed = readPackedHistory(*m_db, run.rowId, keyId, withTimes);
+    if (!packed)
+        return packed.error();
     // Sized from the point count up front: the loop then only stores (the count is a hint; a
     // writer may have added points since, so the arrays still grow if needed).
-    h.steps.resize(expected);
-    h.values.resize(expected);
-    const bool withTimes = times == PointTimes::Load;
-    if (withTimes)
-        h.times.resize(expected);
-    auto s = m_db->prepare(withTimes
-            ? "SELECT step, value, time FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, seq"
-            : "SELECT step, value FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, seq");
-    if (!s)
-        return s.error();
-    s->bind(1, run.rowId);
-    s->bind(2, keyId);
-    sqlite3_stmt* stmt = s->handle();
-    int rc;
-    size_t n = 0;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        if (n == h.steps.size()) {
-            h.steps.resize(n * 2 + 16);
-            h.values.resize(n * 2 + 16);
-            if (withTimes)
-                h.times.resize(n * 2 + 16);
-        }
-        h.steps[n] = sqlite3_column_int64(stmt, 0);
-        double v = sqlite3_column_double(stmt, 1);
-        // NULL is how SQLite stores NaN; it reads as 0.0, so only zeros need the type check.
-        if (v == 0.0 && sqlite3_column_type(stmt, 1) == SQLITE_NULL)
-            v = std::numeric_limits<double>::quiet_NaN();
-        h.values[n] = v;
-        if (withTimes)
-            h.times[n] = sqlite3_column_double(stmt, 2);
-        ++n;
-    }
-    if (rc != SQLITE_DONE)
-        return m_db->sqliteError(rc, QStringLiteral("reading metric ") + key);
-    h.steps.resize(n);
-    h.values.resize(n);
-    if (withTimes)
-        h.times.resize(n);
+    auto rows = readHistoryRows(*m_db, run.rowId, keyId, withTimes, expected - std::min(expected, packed->size()));
+    if (!rows)
+        return rows.error();
+    MetricHistory h = mergeHistories(std::move(*packed), std::move(*rows));
+    h.key = key;
     return h;
 }
 
