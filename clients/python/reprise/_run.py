@@ -15,6 +15,7 @@ import time
 import uuid
 
 from ._database import DatabaseError, default_database_path, open_database
+from ._packing import pack_run_histories
 from ._profile import encode_sample_values, file_digest, profile_dataset
 
 FLUSH_INTERVAL_S = 1.0
@@ -330,9 +331,17 @@ class Run:
             self._stop.set()
             self._flush_locked()
             if self._owner:
-                self._conn.execute("UPDATE runs SET status = ?, exit_code = ?, end_time = ? WHERE id = ?",
-                                   (status, 0 if status == "finished" and exit_code is None else exit_code,
-                                    time.time(), self._row))
+                # The end and the packed histories land together (as the C++ store does it).
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    self._conn.execute("UPDATE runs SET status = ?, exit_code = ?, end_time = ? WHERE id = ?",
+                                       (status, 0 if status == "finished" and exit_code is None else exit_code,
+                                        time.time(), self._row))
+                    pack_run_histories(self._conn, self._row)
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    self._conn.execute("ROLLBACK")
+                    raise
         if self._previous_sigterm is not None and threading.current_thread() is threading.main_thread():
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(signal.SIGTERM, self._previous_sigterm)

@@ -27,6 +27,19 @@ def query(db, sql, *args):
         conn.close()
 
 
+def history(db, key):
+    """[(step, value)] of a metric: the packed points (schema 4) then the rows, decoded here from the
+    layout the schema describes (little-endian int64 steps, float64 values), merged by step."""
+    points = []
+    for count, steps, vals in query(db, "SELECT p.count, p.steps, p.vals FROM metric_packed p "
+                                        "JOIN metric_keys k ON k.id = p.key_id WHERE k.name = ?", key):
+        points += list(zip(struct.unpack(f"<{count}q", steps), struct.unpack(f"<{count}d", vals)))
+    rows = query(db, "SELECT m.step, m.value FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
+                     "WHERE k.name = ? ORDER BY step, seq", key)
+    rows = [(step, math.nan if value is None else value) for step, value in rows]
+    return sorted(points + rows, key=lambda p: p[0])  # stable: packed (logged first) before rows
+
+
 class ClientTestCase(unittest.TestCase):
     def setUp(self):
         self.tmp = tempfile.TemporaryDirectory()
@@ -58,11 +71,12 @@ class TestRecording(ClientTestCase):
         self.assertEqual(params["seed"], ("1", "int"))
         self.assertEqual(params["layers"], ("[64, 32]", "json"))
         self.assertEqual(params["nesterov"], ("true", "bool"))
-        loss = query(self.db, "SELECT m.step, m.value FROM metrics m JOIN metric_keys k ON k.id = m.key_id "
-                              "WHERE k.name = 'loss' ORDER BY step, seq")
+        # The run finished, so its points were packed (no rows left); NaN and the repeated step kept.
+        self.assertEqual(query(self.db, "SELECT count(*) FROM metrics"), [(0,)])
+        loss = history(self.db, "loss")
         self.assertEqual(len(loss), 4)
         self.assertEqual(loss[:2], [(0, 0.5), (1, 0.4)])
-        self.assertIsNone(loss[2][1])  # NaN is stored as NULL
+        self.assertTrue(math.isnan(loss[2][1]))
         self.assertEqual(loss[3], (2, math.inf))
         latest = query(self.db, "SELECT l.step, l.count FROM metric_latest l JOIN metric_keys k ON k.id = l.key_id "
                                 "WHERE k.name = 'loss'")
@@ -76,7 +90,7 @@ class TestRecording(ClientTestCase):
                 run.log_metric("x", 1.0)
                 1 / 0
         self.assertEqual(query(self.db, "SELECT status, exit_code FROM runs"), [("failed", 1)])
-        self.assertEqual(query(self.db, "SELECT count(*) FROM metrics"), [(1,)])
+        self.assertEqual(history(self.db, "x"), [(0, 1.0)])
 
     def test_keyboard_interrupt_marks_killed(self):
         with self.assertRaises(KeyboardInterrupt):
@@ -157,7 +171,9 @@ class TestRecording(ClientTestCase):
                 t.start()
             for t in threads:
                 t.join()
-        self.assertEqual(query(self.db, "SELECT count(*) FROM metrics"), [(20_000,)])
+        # Finished: every point packed, none left as rows; the C++ store reads them back (CLI below).
+        self.assertEqual(query(self.db, "SELECT count(*) FROM metrics"), [(0,)])
+        self.assertEqual(query(self.db, "SELECT sum(count), count(*) FROM metric_packed"), [(20_000, 4)])
         self.assertEqual(query(self.db, "SELECT min(count), max(count) FROM metric_latest"), [(5000, 5000)])
 
     def test_environment_allow_list(self):
