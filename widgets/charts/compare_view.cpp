@@ -485,17 +485,11 @@ void CompareView::clear(const QString& message)
     clearCharts(message);
 }
 
-void CompareView::stopLoading()
-{
-    if (m_cancel)
-        *m_cancel = true;
-}
-
 void CompareView::cancel()
 {
     if (!m_busy)
         return;
-    stopLoading();
+    m_cancel.raise();
     ++m_generation;
     m_busy = false;
     m_message->setText(tr("Cancelled. Change the selection or the metrics to load again."));
@@ -504,7 +498,7 @@ void CompareView::cancel()
 
 void CompareView::clearCharts(const QString& message)
 {
-    stopLoading();
+    m_cancel.raise();
     ++m_generation;
     m_busy = false;
     m_allKeys.clear();
@@ -828,10 +822,8 @@ void CompareView::reload(bool keepRange)
     // Smoothing is computed with the load (in parallel per run) when no grouping replaces the curves.
     const double smoothing = m_groupBy.isEmpty() ? m_smoothing : 0;
     // A load still running for the previous selection stops reading: its result would be dropped.
-    stopLoading();
-    m_cancel = std::make_shared<std::atomic_bool>(false);
     QtConcurrent::run([database = m_database, runs = m_runs, keys = m_keys, axis = m_xAxis, smoothing,
-                          cancel = m_cancel] {
+                          cancel = m_cancel.renew()] {
         return loadCurves(database, runs, keys, axis, smoothing, *cancel);
     }).then(this, [this, ticket, keepRange, smoothing](Result<std::vector<std::vector<ChartCurve>>> result) {
         if (ticket != m_generation)

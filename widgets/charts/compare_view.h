@@ -1,12 +1,11 @@
 #pragma once
 
 #include "analysis/plot_table.h"
+#include "cancel_flag.h"
 #include "charts/metric_chart.h"
 #include "store/run_types.h"
 
 #include <QWidget>
-#include <atomic>
-#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -96,8 +95,6 @@ Q_SIGNALS:
 private:
     /// Drops the charts (not the runs: the params table still compares them) and says why.
     void clearCharts(const QString& message);
-    /// Tells the load in flight, if any, to skip the runs it has not read yet.
-    void stopLoading();
     void reload(bool keepRange);
     void derive(bool keepRange);
     void build(std::vector<std::vector<ChartCurve>> curvesPerKey, bool keepRange);
@@ -125,7 +122,7 @@ private:
     QSet<QString> m_hidden;
     quint64 m_generation = 0;
     bool m_busy = false;
-    std::shared_ptr<std::atomic_bool> m_cancel; ///< of the load in flight
+    CancelFlag m_cancel; ///< of the load in flight
     bool m_onlyDifferences = false;
     /// Histories as read (per key, one curve per run, no smoothing): smoothing and grouping derive from these.
     std::shared_ptr<const std::vector<std::vector<ChartCurve>>> m_loaded;

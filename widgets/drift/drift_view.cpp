@@ -159,17 +159,11 @@ QString DriftView::message() const { return m_message->text(); }
 
 QString DriftView::cellDetails() const { return m_details->text(); }
 
-void DriftView::stopComputing()
-{
-    if (m_cancel)
-        *m_cancel = true;
-}
-
 void DriftView::cancel()
 {
     if (!m_busy)
         return;
-    stopComputing();
+    m_cancel.raise();
     ++m_generation;
     m_busy = false;
     m_message->setText(tr("Cancelled. Choose the datasets again to compute the drift."));
@@ -178,7 +172,7 @@ void DriftView::cancel()
 
 void DriftView::clear(const QString& message)
 {
-    stopComputing();
+    m_cancel.raise();
     ++m_generation;
     m_busy = false;
     m_runs.clear();
@@ -255,9 +249,7 @@ void DriftView::recompute()
     DriftOptions options = m_options;
     options.datasetShare = m_share->value();
     // A computation still running for the previous choice stops: its result would be dropped.
-    stopComputing();
-    m_cancel = std::make_shared<std::atomic_bool>(false);
-    QtConcurrent::run([reference = *reference, datasets = std::move(datasets), options, cancel = m_cancel] {
+    QtConcurrent::run([reference = *reference, datasets = std::move(datasets), options, cancel = m_cancel.renew()] {
         // Datasets are independent: spread them over the cores; those not started when cancelled
         // are skipped.
         const DriftReference decoded(reference);

@@ -1,11 +1,10 @@
 #pragma once
 
 #include "analysis/drift.h"
+#include "cancel_flag.h"
 #include "store/run_types.h"
 
 #include <QWidget>
-#include <atomic>
-#include <memory>
 
 class QChartView;
 class QCheckBox;
@@ -62,8 +61,6 @@ private:
     };
 
     void recompute();
-    /// Tells the computation in flight, if any, to skip the datasets it has not started.
-    void stopComputing();
     void fill(std::vector<Column> columns);
     void showCell(int row, int column);
     void showTrend(int row);
@@ -73,7 +70,7 @@ private:
     QStringList m_features; ///< heat-map rows, most drifted first
     quint64 m_generation = 0;
     bool m_busy = false;
-    std::shared_ptr<std::atomic_bool> m_cancel; ///< of the computation in flight
+    CancelFlag m_cancel; ///< of the computation in flight
     QLabel* m_message;
     QComboBox* m_reference;
     QComboBox* m_current;
