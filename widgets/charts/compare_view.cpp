@@ -193,7 +193,6 @@ namespace {
         ChartCurve g;
         g.label = QStringLiteral("%1 (n=%2)").arg(label).arg(members.size());
         g.runId = QStringLiteral("group:") + label;
-        g.colour = runColour(g.runId);
         g.x = std::make_shared<const std::vector<double>>(band.steps);
         g.y = std::make_shared<const std::vector<double>>(band.mean);
         auto low = std::make_shared<std::vector<double>>(band.mean.size());
@@ -235,8 +234,16 @@ namespace {
                         order << label;
                     groups[label].push_back(&c);
                 }
-                for (const QString& label : order)
+                for (const QString& label : order) {
                     shown.push_back(groupCurve(label, groups[label], band));
+                    // Few groups side by side: distinct colours from a categorical palette beat
+                    // hashed ones, which can land close together.
+                    static const QColor palette[] = { QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e),
+                        QColor(0x2c, 0xa0, 0x2c), QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd),
+                        QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2), QColor(0x7f, 0x7f, 0x7f),
+                        QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf) };
+                    shown.back().colour = palette[(shown.size() - 1) % std::size(palette)];
+                }
             }
             // Smoothing is the costly part for long histories: the curves in parallel.
             // (The histories as read carry the smoothing of the load; reused while it is current.)
