@@ -1,11 +1,10 @@
 #include "run_table_model.h"
 
-
 #include "store/run_format.h"
 
 #include <QColor>
-#include <QFont>
 #include <QDateTime>
+#include <QFont>
 #include <algorithm>
 #include <cmath>
 #include <limits>
