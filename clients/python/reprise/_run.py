@@ -59,6 +59,28 @@ def _code_version(cwd):
     return {"commit": commit, "branch": branch, "root": root.strip(), "dirty": int(dirty), "patch": patch}
 
 
+def runtime_description():
+    """The interpreter and the installed versions of the distributions whose modules are imported now.
+
+    Stored in runs.runtime (schema 5) so a reproduction report can name a changed package.
+    """
+    import platform
+    info = {"python": platform.python_version(), "implementation": platform.python_implementation(),
+            "executable": sys.executable, "platform": platform.platform()}
+    packages = {}
+    try:
+        from importlib import metadata
+        by_module = metadata.packages_distributions()
+        for module in {name.partition(".")[0] for name in list(sys.modules)}:
+            for dist in by_module.get(module, ()):
+                with contextlib.suppress(Exception):
+                    packages[dist] = metadata.version(dist)
+    except Exception:  # an old Python or a broken installation: the interpreter alone still helps
+        pass
+    info["packages"] = dict(sorted(packages.items()))
+    return info
+
+
 def _param_type(value):
     if isinstance(value, bool):
         return "bool", "true" if value else "false"
@@ -330,18 +352,21 @@ class Run:
             self._finished = True
             self._stop.set()
             self._flush_locked()
-            if self._owner:
-                # The end and the packed histories land together (as the C++ store does it).
-                self._conn.execute("BEGIN IMMEDIATE")
-                try:
+            runtime = json.dumps(runtime_description(), sort_keys=True)
+            # The end and the packed histories land together (as the C++ store does it).
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if self._conn.execute("PRAGMA user_version").fetchone()[0] >= 5:
+                    self._conn.execute("UPDATE runs SET runtime = ? WHERE id = ?", (runtime, self._row))
+                if self._owner:
                     self._conn.execute("UPDATE runs SET status = ?, exit_code = ?, end_time = ? WHERE id = ?",
                                        (status, 0 if status == "finished" and exit_code is None else exit_code,
                                         time.time(), self._row))
                     pack_run_histories(self._conn, self._row)
-                    self._conn.execute("COMMIT")
-                except BaseException:
-                    self._conn.execute("ROLLBACK")
-                    raise
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
         if self._previous_sigterm is not None and threading.current_thread() is threading.main_thread():
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(signal.SIGTERM, self._previous_sigterm)

@@ -46,6 +46,21 @@ namespace {
         return out;
     }
 
+    /// The runtime JSON object: scalar fields into runtime, the "packages" object into packages.
+    void readRuntime(const QString& text, RunRecord& r)
+    {
+        const QJsonObject object = QJsonDocument::fromJson(text.toUtf8()).object();
+        for (auto it = object.begin(); it != object.end(); ++it) {
+            if (it.key() == QLatin1String("packages")) {
+                const QJsonObject packages = it.value().toObject();
+                for (auto p = packages.begin(); p != packages.end(); ++p)
+                    r.packages.insert(p.key(), p.value().toString());
+            } else if (it.value().isString()) {
+                r.runtime.insert(it.key(), it.value().toString());
+            }
+        }
+    }
+
     double nullableReal(const Statement& s, int column)
     {
         return s.isNull(column) ? std::numeric_limits<double>::quiet_NaN() : s.real(column);
@@ -691,11 +706,16 @@ Result<QList<MetricSummary>> RunStore::metricSummaries(const RunRef& run) const
 
 Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
 {
-    auto s = m_db->prepare(
-        "SELECT r.uuid, p.name, r.name, r.status, r.kind, (SELECT uuid FROM runs q WHERE q.id = r.parent_id), "
-        "r.start_time, r.end_time, r.exit_code, r.user_name, r.host, r.pid, r.argv, r.cwd, r.env, r.config_files, "
-        "r.git_commit, r.git_branch, r.git_dirty, r.git_patch, r.git_root, r.notes, r.starred, r.archived "
-        "FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?");
+    // A read-only database of an older schema is not migrated: it has no runtime column.
+    auto s = m_db->prepare(m_db->schemaVersion() >= 5
+            ? "SELECT r.uuid, p.name, r.name, r.status, r.kind, (SELECT uuid FROM runs q WHERE q.id = r.parent_id), "
+              "r.start_time, r.end_time, r.exit_code, r.user_name, r.host, r.pid, r.argv, r.cwd, r.env, r.config_files, "
+              "r.git_commit, r.git_branch, r.git_dirty, r.git_patch, r.git_root, r.notes, r.starred, r.archived, "
+              "r.runtime FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?"
+            : "SELECT r.uuid, p.name, r.name, r.status, r.kind, (SELECT uuid FROM runs q WHERE q.id = r.parent_id), "
+              "r.start_time, r.end_time, r.exit_code, r.user_name, r.host, r.pid, r.argv, r.cwd, r.env, r.config_files, "
+              "r.git_commit, r.git_branch, r.git_dirty, r.git_patch, r.git_root, r.notes, r.starred, r.archived, "
+              "'{}' FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?");
     if (!s)
         return s.error();
     s->bind(1, ref.rowId);
@@ -730,6 +750,7 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
     r.notes = s->text(21);
     r.starred = s->int64(22) != 0;
     r.archived = s->int64(23) != 0;
+    readRuntime(s->text(24), r);
     s = Statement();
 
     auto params = m_db->prepare("SELECT key, value, vtype FROM params WHERE run_id = ?");

@@ -145,6 +145,9 @@ struct RunRecord {
     QString notes;
     bool starred = false;
     bool archived = false;
+    /// Interpreter and package versions, when the Python client recorded them (schema >= 5).
+    QMap<QString, QString> runtime; ///< python, implementation, executable, platform
+    QMap<QString, QString> packages; ///< distribution -> version
     QMap<QString, ParamValue> params;
     QMap<QString, QString> tags;
     QList<MetricSummary> metrics;

@@ -1,0 +1,396 @@
+#include "launch/rerun_draft.h"
+
+#include "launch/git_info.h"
+#include "launch/run_recorder.h"
+#include "store/run_store.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTemporaryFile>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+namespace reprise {
+
+namespace {
+
+    QString shortCommit(const QString& commit) { return commit.left(10); }
+
+    /// `path` with the directory `from` replaced by `to`, when it lies inside `from` and the result
+    /// exists (an untracked file, such as a virtualenv, is not in a worktree and stays where it was).
+    QString mapInto(const QString& path, const QString& from, const QString& to)
+    {
+        if (from.isEmpty() || to.isEmpty())
+            return path;
+        if (path == from)
+            return to;
+        if (!path.startsWith(from + u'/'))
+            return path;
+        const QString mapped = to + path.mid(from.size());
+        return QFileInfo::exists(mapped) ? mapped : path;
+    }
+
+    /// A PATH-like value (entries separated by ':') with each entry mapped.
+    QString mapPathList(const QString& value, const QString& from, const QString& to)
+    {
+        QStringList parts = value.split(u':');
+        for (QString& part : parts)
+            part = mapInto(part, from, to);
+        return parts.join(u':');
+    }
+
+    QString firstLine(const QString& text)
+    {
+        const QString trimmed = text.trimmed();
+        return trimmed.section(u'\n', 0, 0);
+    }
+
+    bool isGitRepository(const QString& directory)
+    {
+        return !directory.isEmpty() && QFileInfo(directory).isDir()
+            && runGit(directory, { QStringLiteral("rev-parse"), QStringLiteral("--git-dir") }).ok;
+    }
+
+    QString headOf(const QString& repository)
+    {
+        if (repository.isEmpty() || !QFileInfo(repository).isDir())
+            return {};
+        const GitResult head
+            = runGit(repository, { QStringLiteral("rev-parse"), QStringLiteral("--verify"), QStringLiteral("HEAD") });
+        return head.ok ? head.out.trimmed() : QString();
+    }
+
+    /// The PATH the child will search: the recorded override, else ours.
+    QString searchPath(const RerunDraft& draft)
+    {
+        return draft.environment.value(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
+    }
+
+    /// The working dir inside the worktree that corresponds to the draft's working dir.
+    QString worktreeWorkingDir(const RerunDraft& draft, const QString& worktree)
+    {
+        for (const QString& root : { draft.repository, draft.code.root }) {
+            if (root.isEmpty())
+                continue;
+            if (draft.workingDir == root)
+                return worktree;
+            if (draft.workingDir.startsWith(root + u'/'))
+                return worktree + draft.workingDir.mid(root.size());
+        }
+        return worktree;
+    }
+
+} // namespace
+
+bool RerunDraft::runsInWorktree() const
+{
+    switch (mode) {
+    case CodeMode::InPlace:
+        return false;
+    case CodeMode::AtCommit:
+        return true;
+    case CodeMode::Auto:
+        break;
+    }
+    return !code.commit.isEmpty() && (headNow != code.commit || !code.patch.isEmpty());
+}
+
+QString RerunDraft::codeSummary() const
+{
+    if (code.commit.isEmpty())
+        return runsInWorktree() ? QStringLiteral("no code version was recorded, so there is no commit to run")
+                                : QStringLiteral("no code version was recorded: runs the working dir as it is now");
+    const QString patch
+        = code.patch.isEmpty() ? QString() : QStringLiteral(" with the recorded uncommitted changes applied");
+    if (runsInWorktree())
+        return QStringLiteral("runs commit ") + shortCommit(code.commit) + patch
+            + QStringLiteral(" in a temporary git worktree (removed afterwards, kept if the run fails)")
+            + (headNow.isEmpty() || headNow == code.commit ? QString()
+                                                           : QStringLiteral("; HEAD is now ") + shortCommit(headNow));
+    if (headNow == code.commit && code.patch.isEmpty())
+        return QStringLiteral("runs in place: HEAD is still the recorded commit ") + shortCommit(code.commit);
+    return QStringLiteral("runs in place, in the current tree (HEAD ")
+        + (headNow.isEmpty() ? QStringLiteral("unknown") : shortCommit(headNow))
+        + QStringLiteral("), not the recorded commit ") + shortCommit(code.commit)
+        + (code.patch.isEmpty() ? QString() : QStringLiteral(" and its uncommitted changes"));
+}
+
+QMap<QString, ParamValue> RerunDraft::editedParams() const
+{
+    QMap<QString, ParamValue> out;
+    for (auto it = params.begin(); it != params.end(); ++it)
+        if (recordedParams.value(it.key()) != *it || !recordedParams.contains(it.key()))
+            out.insert(it.key(), *it);
+    return out;
+}
+
+RerunDraft makeRerunDraft(const RunRecord& run, const QString& source)
+{
+    RerunDraft draft;
+    draft.source = source;
+    draft.originalId = run.uuid;
+    draft.originalName = run.name;
+    draft.project = run.project;
+    draft.originalStatus = run.status;
+    draft.argv = run.launch.argv;
+    draft.workingDir = run.launch.workingDir;
+    draft.environment = run.launch.environment;
+    draft.recordedParams = run.params;
+    draft.params = run.params;
+    draft.code = run.code;
+    draft.repository = run.code.root;
+    draft.headNow = headOf(draft.repository);
+    return draft;
+}
+
+Status applyParamEdit(RerunDraft& draft, const QString& assignment)
+{
+    const qsizetype eq = assignment.indexOf(u'=');
+    if (eq <= 0)
+        return Error { QStringLiteral("--set '") + assignment + QStringLiteral("': expected k=v"),
+            QStringLiteral("e.g. --set seed=7") };
+    const QString key = assignment.left(eq);
+    const QString text = assignment.mid(eq + 1);
+    ParamValue value = ParamValue::infer(text);
+    // `--set lr=1` on a float param stays a float; a str param stays a str.
+    if (auto recorded = draft.recordedParams.find(key); recorded != draft.recordedParams.end()) {
+        const QString& type = recorded->type;
+        bool ok = true;
+        if (type == QLatin1String("float"))
+            text.toDouble(&ok);
+        else if (type == QLatin1String("int"))
+            text.toLongLong(&ok);
+        else if (type == QLatin1String("bool"))
+            ok = text == QLatin1String("true") || text == QLatin1String("false");
+        if (type == QLatin1String("str") || (ok && type != QLatin1String("json")))
+            value = ParamValue { text, type };
+    }
+    draft.params.insert(key, value);
+    return success();
+}
+
+void chooseWorkingDir(RerunDraft& draft, const QString& directory)
+{
+    draft.workingDir = QDir(directory).absolutePath();
+    const GitResult top = runGit(draft.workingDir, { QStringLiteral("rev-parse"), QStringLiteral("--show-toplevel") });
+    if (top.ok) {
+        draft.repository = top.out.trimmed();
+        draft.headNow = headOf(draft.repository);
+    }
+}
+
+QList<DraftProblem> checkRerunDraft(const RerunDraft& draft)
+{
+    using Fix = DraftProblem::Fix;
+    QList<DraftProblem> problems;
+    if (draft.argv.isEmpty() || draft.argv.first().isEmpty()) {
+        problems << DraftProblem { QStringLiteral("run ") + draft.originalId
+                + QStringLiteral(" has no launch spec: it was imported, or logged by a program Reprise did not start"),
+            QStringLiteral("rerun it by hand and record it with `reprise run -- CMD`"), Fix::None };
+        return problems;
+    }
+    const bool worktree = draft.runsInWorktree();
+    if (worktree) {
+        if (draft.code.commit.isEmpty()) {
+            problems << DraftProblem { QStringLiteral("run ") + draft.originalId
+                    + QStringLiteral(" has no recorded code version: there is no commit to run"),
+                QStringLiteral("run it in place (--in-place)"), Fix::RunInPlace };
+        } else if (!isGitRepository(draft.repository)) {
+            problems << DraftProblem { QStringLiteral("repository '") + draft.repository
+                    + QStringLiteral("' no longer exists, so commit ") + shortCommit(draft.code.commit)
+                    + QStringLiteral(" cannot be checked out"),
+                QStringLiteral("choose a clone of the repository as working dir (--cwd DIR), or run in place "
+                               "(--in-place)"),
+                Fix::ChooseDirectory };
+        } else if (!runGit(draft.repository,
+                       { QStringLiteral("cat-file"), QStringLiteral("-e"), draft.code.commit + QStringLiteral("^{commit}") })
+                        .ok) {
+            problems << DraftProblem { QStringLiteral("commit ") + shortCommit(draft.code.commit)
+                    + QStringLiteral(" is not in repository '") + draft.repository
+                    + QStringLiteral("' (history rewritten, or a shallow clone)"),
+                QStringLiteral("fetch it (git fetch --all), or run in place (--in-place)"), Fix::RunInPlace };
+        } else if (!draft.code.patch.isEmpty()) {
+            // Check the patch against the commit without touching any work tree: a scratch index.
+            QTemporaryFile index(QDir::tempPath() + QStringLiteral("/reprise-index-XXXXXX"));
+            if (index.open()) {
+                index.close();
+                const QStringList env { QStringLiteral("GIT_INDEX_FILE=") + index.fileName() };
+                const GitResult read
+                    = runGit(draft.repository, { QStringLiteral("read-tree"), draft.code.commit }, {}, env);
+                const GitResult check = read.ok ? runGit(draft.repository,
+                                                      { QStringLiteral("apply"), QStringLiteral("--cached"),
+                                                          QStringLiteral("--check"), QStringLiteral("--binary") },
+                                                      draft.code.patch.toUtf8(), env)
+                                                : read;
+                if (!check.ok)
+                    problems << DraftProblem { QStringLiteral("the recorded uncommitted changes no longer apply to commit ")
+                            + shortCommit(draft.code.commit) + QStringLiteral(": ") + firstLine(check.err),
+                        QStringLiteral("run in place (--in-place), or commit the changes and record a new run"),
+                        Fix::RunInPlace };
+            }
+        }
+    } else if (!QFileInfo(draft.workingDir).isDir()) {
+        problems << DraftProblem { QStringLiteral("working dir '") + draft.workingDir
+                + QStringLiteral("' no longer exists"),
+            QStringLiteral("choose a directory to run in (--cwd DIR)"), Fix::ChooseDirectory };
+    }
+
+    const QString program = draft.argv.first();
+    if (!program.contains(u'/')) {
+        if (QStandardPaths::findExecutable(program, searchPath(draft).split(u':', Qt::SkipEmptyParts)).isEmpty()
+            && QStandardPaths::findExecutable(program).isEmpty())
+            problems << DraftProblem { QStringLiteral("program '") + program
+                    + QStringLiteral("' is not installed (not found on PATH)"),
+                QStringLiteral("install it, or make it reachable on PATH, and check again"), Fix::EditCommand };
+    } else {
+        const QString base = draft.workingDir;
+        const QString resolved = QDir(base).absoluteFilePath(program);
+        const bool insideRepository = worktree && !draft.repository.isEmpty()
+            && (resolved.startsWith(draft.repository + u'/') || resolved.startsWith(draft.code.root + u'/'));
+        // A program inside the repository comes from the worktree; it is checked out with the commit.
+        if (!insideRepository && !QFileInfo(resolved).isExecutable())
+            problems << DraftProblem { QStringLiteral("program '") + resolved
+                    + (QFileInfo::exists(resolved) ? QStringLiteral("' is not executable")
+                                                   : QStringLiteral("' does not exist")),
+                QStringLiteral("install it, or check the recorded command"), Fix::EditCommand };
+    }
+    return problems;
+}
+
+bool isSensitiveVariable(const QString& name)
+{
+    static const QStringList exact { QStringLiteral("PATH"), QStringLiteral("PYTHONPATH"),
+        QStringLiteral("PYTHONHOME"), QStringLiteral("PYTHONSTARTUP"), QStringLiteral("PYTHONUSERBASE"),
+        QStringLiteral("PYTHONINSPECT"), QStringLiteral("PYTHONBREAKPOINT"), QStringLiteral("VIRTUAL_ENV"),
+        QStringLiteral("CONDA_PREFIX"), QStringLiteral("PERL5LIB"), QStringLiteral("RUBYLIB"),
+        QStringLiteral("NODE_OPTIONS"), QStringLiteral("NODE_PATH"), QStringLiteral("BASH_ENV"), QStringLiteral("ENV"),
+        QStringLiteral("GCONV_PATH"), QStringLiteral("SHELL"), QStringLiteral("IFS") };
+    return exact.contains(name) || name.startsWith(QLatin1String("LD_")) || name.startsWith(QLatin1String("DYLD_"));
+}
+
+bool isUntrustedSource(const QString& path, bool openedReadOnly, QString* reason)
+{
+    const auto say = [reason](const QString& why) {
+        if (reason)
+            *reason = why;
+        return true;
+    };
+    if (openedReadOnly)
+        return say(QStringLiteral("it was opened read-only, as a shared database"));
+    const QByteArray local = QFile::encodeName(path);
+    struct stat info = {};
+    if (::stat(local.constData(), &info) != 0)
+        return say(QStringLiteral("it cannot be inspected"));
+    if (info.st_uid != ::getuid())
+        return say(QStringLiteral("it belongs to another user (uid %1)").arg(info.st_uid));
+    if (::access(local.constData(), W_OK) != 0)
+        return say(QStringLiteral("you cannot write to it"));
+    struct statfs fs = {};
+    if (::statfs(local.constData(), &fs) == 0) {
+        // Network and FUSE file systems: NFS, SMB/CIFS (three magics), AFS, 9p, Ceph, Lustre, FUSE (sshfs).
+        const unsigned long type = static_cast<unsigned long>(fs.f_type);
+        for (unsigned long network : { 0x6969ul, 0x517Bul, 0xFF534D42ul, 0xFE534D42ul, 0x5346414Ful, 0x01021997ul,
+                 0x00C36400ul, 0x0BD00BD0ul, 0x65735546ul })
+            if (type == network)
+                return say(QStringLiteral("it is on a network file system"));
+    }
+    if (reason)
+        reason->clear();
+    return false;
+}
+
+Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnvironment& environment)
+{
+    PreparedRerun prepared;
+    prepared.repository = draft.repository;
+    QString workingDir = draft.workingDir;
+    QString from, to;
+    if (draft.runsInWorktree()) {
+        QTemporaryDir parent(QDir::tempPath() + QStringLiteral("/reprise-rerun-XXXXXX"));
+        if (!parent.isValid())
+            return Error { QStringLiteral("cannot create a temporary directory for the worktree: ") + parent.errorString(),
+                QStringLiteral("free space in ") + QDir::tempPath() + QStringLiteral(", or run in place (--in-place)") };
+        parent.setAutoRemove(false);
+        // The worktree is named like the repository, so tracebacks and logs read naturally.
+        const QString worktree = parent.path() + u'/' + QFileInfo(draft.repository).fileName();
+        const GitResult add = runGit(draft.repository,
+            { QStringLiteral("worktree"), QStringLiteral("add"), QStringLiteral("--detach"), worktree, draft.code.commit });
+        if (!add.ok) {
+            QDir(parent.path()).removeRecursively();
+            return Error { QStringLiteral("cannot check out commit ") + shortCommit(draft.code.commit)
+                    + QStringLiteral(" in a worktree: ") + firstLine(add.err),
+                QStringLiteral("run in place (--in-place)") };
+        }
+        prepared.worktree = worktree;
+        if (!draft.code.patch.isEmpty()) {
+            const GitResult apply = runGit(worktree, { QStringLiteral("apply"), QStringLiteral("--binary") },
+                draft.code.patch.toUtf8());
+            if (!apply.ok) {
+                (void)removeWorktree(prepared);
+                return Error { QStringLiteral("the recorded uncommitted changes do not apply to commit ")
+                        + shortCommit(draft.code.commit) + QStringLiteral(": ") + firstLine(apply.err),
+                    QStringLiteral("run in place (--in-place)") };
+            }
+        }
+        workingDir = worktreeWorkingDir(draft, worktree);
+        from = draft.workingDir.startsWith(draft.repository) ? draft.repository : draft.code.root;
+        to = worktree;
+    }
+
+    QProcessEnvironment childEnvironment = environment;
+    for (auto it = draft.environment.begin(); it != draft.environment.end(); ++it)
+        childEnvironment.insert(it.key(), mapPathList(*it, from, to));
+
+    LaunchRequest& request = prepared.request;
+    request.dbPath = draft.source;
+    request.environment = childEnvironment;
+    request.nameGiven = true;
+    NewRun& run = request.run;
+    run.project = draft.project;
+    run.name = draft.originalName;
+    run.kind = QStringLiteral("rerun");
+    run.parentUuid = draft.originalId;
+    run.params = draft.params;
+    for (const QString& arg : draft.argv)
+        run.launch.argv << mapInto(arg, from, to);
+    run.launch.workingDir = workingDir;
+    run.launch.environment = draft.environment;
+    run.user = currentUserName();
+    run.host = localHostName();
+    run.pid = QCoreApplication::applicationPid();
+    // The code version is what actually ran (asked of git in the worktree), filed under the real
+    // repository so that a rerun of this rerun finds its commit.
+    run.code = captureCodeVersion(workingDir);
+    if (!prepared.worktree.isEmpty())
+        run.code.root = draft.repository;
+    run.tags.insert(QStringLiteral("rerun.mode"), prepared.worktree.isEmpty() ? QStringLiteral("in-place")
+                                                                              : QStringLiteral("worktree"));
+    if (!prepared.worktree.isEmpty())
+        run.tags.insert(QStringLiteral("rerun.worktree"), prepared.worktree);
+    const auto edited = draft.editedParams();
+    if (!edited.isEmpty())
+        run.tags.insert(QStringLiteral("rerun.edited"), QStringList(edited.keys()).join(u','));
+    return prepared;
+}
+
+Status removeWorktree(const PreparedRerun& rerun)
+{
+    if (rerun.worktree.isEmpty())
+        return success();
+    const GitResult remove = runGit(rerun.repository,
+        { QStringLiteral("worktree"), QStringLiteral("remove"), QStringLiteral("--force"), rerun.worktree });
+    // The temporary parent folder goes too; prune forgets a worktree whose folder vanished anyway.
+    QDir(QFileInfo(rerun.worktree).path()).removeRecursively();
+    (void)runGit(rerun.repository, { QStringLiteral("worktree"), QStringLiteral("prune") });
+    if (!remove.ok)
+        return Error { QStringLiteral("cannot remove worktree '") + rerun.worktree + QStringLiteral("': ")
+                + firstLine(remove.err),
+            QStringLiteral("remove it with `git worktree remove --force ") + rerun.worktree + u'`' };
+    return success();
+}
+
+} // namespace reprise

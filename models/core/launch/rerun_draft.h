@@ -1,0 +1,95 @@
+#pragma once
+
+#include "launch/run_launcher.h"
+#include "result.h"
+#include "store/run_types.h"
+
+namespace reprise {
+
+/// Which code a rerun executes.
+enum class CodeMode {
+    Auto, ///< the recorded commit (+ patch) in a temporary worktree when it differs from HEAD, else in place
+    AtCommit, ///< always in a temporary worktree at the recorded commit
+    InPlace, ///< the current tree, whatever it holds
+};
+
+/// A rerun as the user reviews it before anything executes: built from a run's launch spec, with
+/// params the user may edit. Every field here is shown in full (command, working dir, environment
+/// overrides, code version, params).
+struct RerunDraft {
+    QString source; ///< database the original run is in (the rerun is recorded there too)
+    QString originalId;
+    QString originalName;
+    QString project;
+    RunStatus originalStatus = RunStatus::Finished;
+    QStringList argv;
+    QString workingDir;
+    QMap<QString, QString> environment; ///< recorded overrides, applied over this process's environment
+    QMap<QString, ParamValue> recordedParams;
+    QMap<QString, ParamValue> params; ///< what the rerun gets (edited or not)
+    CodeVersion code; ///< recorded
+    QString repository; ///< where the recorded commit is looked for (the recorded root, or a chosen clone)
+    QString headNow; ///< HEAD of `repository` now; empty when it is not a git repository
+    CodeMode mode = CodeMode::Auto;
+    bool untrusted = false; ///< from a shared location: needs an explicit confirmation
+    QString trustReason;
+
+    /// Whether the rerun executes in a temporary worktree at the recorded commit.
+    bool runsInWorktree() const;
+    /// Why the code is what it is, in one sentence for the draft view and the CLI.
+    QString codeSummary() const;
+    /// The params whose value differs from the recorded ones (added ones included).
+    QMap<QString, ParamValue> editedParams() const;
+};
+
+/// Builds the draft of rerunning `run` (from database `source`). Asks git for HEAD: not for the GUI thread.
+RerunDraft makeRerunDraft(const RunRecord& run, const QString& source);
+
+/// Applies `key=value` (the value's type inferred, or the recorded param's type kept) to the params.
+Status applyParamEdit(RerunDraft& draft, const QString& assignment);
+
+/// Points the draft at another working dir (the recorded one is gone); if it lies in a git work
+/// tree, the recorded commit is looked for in that repository.
+void chooseWorkingDir(RerunDraft& draft, const QString& directory);
+
+/// What stops a draft from starting, with a way forward.
+struct DraftProblem {
+    enum class Fix {
+        None,
+        ChooseDirectory, ///< pick a working dir (or a clone of the repository)
+        RunInPlace, ///< run the current tree instead of the recorded commit
+        EditCommand, ///< install the program, or edit the command
+    };
+    QString message;
+    QString hint;
+    Fix fix = Fix::None;
+};
+
+/// Every problem that would stop the draft from starting as it is; empty when it can start.
+/// Asks git whether the commit exists and the patch applies (I/O: not for the GUI thread).
+QList<DraftProblem> checkRerunDraft(const RerunDraft& draft);
+
+/// Variables that change which program, libraries or modules run (LD_PRELOAD, PYTHONPATH, PATH, …):
+/// highlighted wherever a rerun's environment is shown.
+bool isSensitiveVariable(const QString& name);
+
+/// Whether a database at `path` is a shared, untrusted source: opened read-only, owned by another
+/// user, not writable, or on a network file system. `reason` says which.
+bool isUntrustedSource(const QString& path, bool openedReadOnly, QString* reason = nullptr);
+
+/// A rerun ready to start: the worktree exists (when it runs at the recorded commit) and paths into
+/// the repository point into it.
+struct PreparedRerun {
+    LaunchRequest request;
+    QString worktree; ///< empty when running in place
+    QString repository;
+};
+
+/// Creates the worktree (commit checked out, patch applied) and the launch request: kind rerun,
+/// parent the original. Nothing is left behind when it fails.
+Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnvironment& environment);
+
+/// Removes the temporary worktree of a prepared rerun (nothing when it ran in place).
+Status removeWorktree(const PreparedRerun& rerun);
+
+} // namespace reprise
