@@ -33,6 +33,10 @@ Without a command it opens the GUI on the run database (--db, $REPRISE_DB, or
 Commands:
   run [--project P] [--name N] [--param k=v]... -- CMD ARGS...
                          run CMD and record it as a run (exit code is CMD's)
+  rerun RUN [--set k=v]... [--at-commit|--in-place] [--cwd DIR] [--wait] [--dry-run] [--json]
+                         rerun a run at its recorded code version; --wait ends with the report
+  verify RUN_A RUN_B [--abs-tol X] [--rel-tol X] [--ignore KEY]... [--json]
+                         did RUN_B reproduce RUN_A? (exit 0 reproduced, 3 diverged, 4 incomparable)
   ls [--project P] [--filter EXPR] [--limit N] [--json]
                          list runs, newest first
   show RUN [--json]      everything recorded about a run
@@ -193,6 +197,8 @@ int main(int argc, char** argv)
         { "dag", reprise::cli::runDag },
         { "drift", reprise::cli::runDrift },
         { "profile", reprise::cli::runProfile },
+        { "rerun", reprise::cli::runRerun },
+        { "verify", reprise::cli::runVerify },
     };
     if (argc > 1) {
         const std::string first = argv[1];
@@ -217,7 +223,7 @@ int main(int argc, char** argv)
         if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))) {
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
-                QStringLiteral("commands: run, ls, show, metrics, dag, drift, profile, demo (see `reprise --help`)"));
+                QStringLiteral("commands: run, rerun, verify, ls, show, metrics, dag, drift, profile, demo (see `reprise --help`)"));
             return reprise::cli::Usage;
         }
     }

@@ -1,17 +1,21 @@
 #pragma once
 
+#include "analysis/reproduction_report.h"
 #include "result.h"
 #include "store/run_format.h"
 #include "store/run_store.h"
 
 #include <QCommandLineParser>
+#include <QJsonObject>
 #include <QJsonArray>
 #include <QStringList>
+#include <optional>
 
 namespace reprise::cli {
 
 /// Exit codes of the command line (DESIGN.md, "Conventions").
-enum ExitCode { Ok = 0, Failure = 1, Usage = 2 };
+/// `verify` and `rerun --wait` say their verdict with 0 (reproduced), 3 (diverged), 4 (incomparable).
+enum ExitCode { Ok = 0, Failure = 1, Usage = 2, Diverged = 3, Incomparable = 4 };
 
 /// `reprise: <what>: <why>` on stderr, then `hint: ...` when there is one.
 void printError(const Error& error);
@@ -37,7 +41,17 @@ QJsonValue jsonNumber(double value);
 /// Artifacts as JSON: path, hash, size (null when unknown).
 QJsonArray artifactsJson(const QList<ArtifactRecord>& artifacts);
 
+/// The reproduction report, for people and as JSON; the exit code of its verdict.
+QString reportText(const ReproductionReport& report);
+QJsonObject reportJson(const ReproductionReport& report);
+int verdictExitCode(Verdict verdict);
+/// --abs-tol, --rel-tol and --ignore, and reading the first two (nullopt after a usage error).
+bool addToleranceOptions(QCommandLineParser& parser);
+std::optional<Tolerance> toleranceOption(const QCommandLineParser& parser, const QString& command);
+
 int runRecord(const QStringList& args);
+int runRerun(const QStringList& args);
+int runVerify(const QStringList& args);
 int runList(const QStringList& args);
 int runShow(const QStringList& args);
 int runMetrics(const QStringList& args);

@@ -116,13 +116,13 @@ QString ReproductionReport::summary() const
 {
     switch (verdict) {
     case Verdict::Reproduced:
-        return exact ? QStringLiteral("Reproduced: all %1 metrics are bit-identical.").arg(metrics.size())
-                     : QStringLiteral("Reproduced: all %1 metrics agree within tolerance (absolute %2, relative %3).")
+        return exact ? QStringLiteral("all %1 metrics are bit-identical.").arg(metrics.size())
+                     : QStringLiteral("all %1 metrics agree within tolerance (absolute %2, relative %3).")
                            .arg(metrics.size())
                            .arg(tolerance.absolute)
                            .arg(tolerance.relative);
     case Verdict::Diverged:
-        return QStringLiteral("Diverged: '%1' parts first, at step %2.").arg(firstMetric).arg(firstStep);
+        return QStringLiteral("'%1' parts first, at step %2.").arg(firstMetric).arg(firstStep);
     case Verdict::Incomparable:
         break;
     }
@@ -131,8 +131,8 @@ QString ReproductionReport::summary() const
         if (m.state == MetricComparison::State::OnlyInA || m.state == MetricComparison::State::OnlyInB)
             missing << m.key;
     if (missing.isEmpty())
-        return QStringLiteral("Incomparable: neither run logged a metric.");
-    return QStringLiteral("Incomparable: %1 %2 logged by only one run (%3).")
+        return QStringLiteral("neither run logged a metric.");
+    return QStringLiteral("%1 %2 logged by only one run (%3).")
         .arg(missing.size())
         .arg(missing.size() == 1 ? QStringLiteral("metric is") : QStringLiteral("metrics are"))
         .arg(QStringList(missing.mid(0, 5)).join(QStringLiteral(", "))
@@ -194,6 +194,8 @@ MetricComparison compareHistories(const MetricHistory& a, const MetricHistory& b
             m.firstStep = std::min(a.steps[i], b.steps[i]);
             m.valueA = a.steps[i] == m.firstStep ? va : nan;
             m.valueB = b.steps[i] == m.firstStep ? vb : nan;
+            m.timeA = i < a.times.size() ? a.times[i] : nan;
+            m.timeB = i < b.times.size() ? b.times[i] : nan;
             break;
         }
         if (!bitIdentical(va, vb)) {
@@ -209,6 +211,8 @@ MetricComparison compareHistories(const MetricHistory& a, const MetricHistory& b
         m.firstStep = longer.steps[common];
         m.valueA = a.size() > common ? a.values[common] : nan;
         m.valueB = b.size() > common ? b.values[common] : nan;
+        m.timeA = a.times.size() > common ? a.times[common] : nan;
+        m.timeB = b.times.size() > common ? b.times[common] : nan;
     }
     if (m.state != MetricComparison::State::Diverged)
         m.state = exact ? MetricComparison::State::Identical : MetricComparison::State::WithinTolerance;
@@ -262,6 +266,7 @@ Result<ReproductionReport> buildReproductionReport(const RunStore& storeA, const
     std::sort(all.begin(), all.end());
 
     bool exact = true, missing = false, diverged = false;
+    double firstWhen = 0;
     for (const QString& key : std::as_const(all)) {
         if (ignored(key)) {
             report.ignored << key;
@@ -273,15 +278,19 @@ Result<ReproductionReport> buildReproductionReport(const RunStore& storeA, const
             m.state = inA.contains(key) ? MetricComparison::State::OnlyInA : MetricComparison::State::OnlyInB;
             missing = true;
         } else {
-            auto ha = storeA.loadMetric(*refA, key, RunStore::PointTimes::Skip);
+            auto ha = storeA.loadMetric(*refA, key);
             if (!ha)
                 return ha.error();
-            auto hb = storeB.loadMetric(*refB, key, RunStore::PointTimes::Skip);
+            auto hb = storeB.loadMetric(*refB, key);
             if (!hb)
                 return hb.error();
             m = compareHistories(*ha, *hb, tolerance);
             if (m.state == MetricComparison::State::Diverged) {
-                if (!diverged || m.firstStep < report.firstStep) {
+                // Keys come in name order, so a tie in time keeps the first name.
+                const double when
+                    = std::isfinite(m.timeA) ? m.timeA - a->startTime : m.timeB - b->startTime;
+                if (!diverged || when < firstWhen) {
+                    firstWhen = when;
                     report.firstStep = m.firstStep;
                     report.firstMetric = key;
                 }

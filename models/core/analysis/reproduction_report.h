@@ -46,6 +46,8 @@ struct MetricComparison {
     qint64 firstStep = 0; ///< where the histories part (Diverged)
     double valueA = 0; ///< values there (NaN when one history ended)
     double valueB = 0;
+    double timeA = 0; ///< wall time each run logged the point where they part (NaN when it ended)
+    double timeB = 0;
 };
 QString toString(MetricComparison::State state);
 
@@ -66,13 +68,16 @@ struct ReproductionReport {
     Tolerance tolerance;
     Verdict verdict = Verdict::Incomparable;
     bool exact = false; ///< reproduced with every value bit-identical
-    QString firstMetric; ///< Diverged: the metric that parts first (earliest step, then name)
+    /// Diverged: the metric that parts first — the earliest divergent point by when it was logged
+    /// (seconds since its run's start), then by name: steps of different metrics need not be
+    /// comparable (an epoch loss at step 5 comes before a final test score at step 0).
+    QString firstMetric;
     qint64 firstStep = 0;
     QList<InputDifference> differences;
     QList<MetricComparison> metrics;
     QList<ArtifactComparison> artifacts; ///< paths present in both runs
     QStringList ignored; ///< metric keys left out (--ignore)
-    /// One sentence: the verdict and why.
+    /// One sentence on why the verdict is what it is (without the verdict word).
     QString summary() const;
 };
 

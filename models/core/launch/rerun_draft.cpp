@@ -7,6 +7,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTemporaryFile>
@@ -132,6 +133,7 @@ RerunDraft makeRerunDraft(const RunRecord& run, const QString& source)
 {
     RerunDraft draft;
     draft.source = source;
+    draft.target = source;
     draft.originalId = run.uuid;
     draft.originalName = run.name;
     draft.project = run.project;
@@ -261,6 +263,19 @@ QList<DraftProblem> checkRerunDraft(const RerunDraft& draft)
     return problems;
 }
 
+QString displayCommand(const QStringList& argv)
+{
+    static const QRegularExpression plain(QStringLiteral("^[A-Za-z0-9_@%+=:,./-]+$"));
+    QStringList out;
+    for (const QString& arg : argv) {
+        if (plain.match(arg).hasMatch())
+            out << arg;
+        else
+            out << u'\'' + QString(arg).replace(u'\'', QStringLiteral("'\\''")) + u'\'';
+    }
+    return out.join(u' ');
+}
+
 bool isSensitiveVariable(const QString& name)
 {
     static const QStringList exact { QStringLiteral("PATH"), QStringLiteral("PYTHONPATH"),
@@ -346,14 +361,20 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
         childEnvironment.insert(it.key(), mapPathList(*it, from, to));
 
     LaunchRequest& request = prepared.request;
-    request.dbPath = draft.source;
+    request.dbPath = draft.target.isEmpty() ? draft.source : draft.target;
     request.environment = childEnvironment;
     request.nameGiven = true;
     NewRun& run = request.run;
     run.project = draft.project;
     run.name = draft.originalName;
     run.kind = QStringLiteral("rerun");
-    run.parentUuid = draft.originalId;
+    // The parent link is a row of the same database; a rerun recorded elsewhere names it in tags.
+    if (QFileInfo(request.dbPath) == QFileInfo(draft.source)) {
+        run.parentUuid = draft.originalId;
+    } else {
+        run.tags.insert(QStringLiteral("rerun.parent"), draft.originalId);
+        run.tags.insert(QStringLiteral("rerun.parent_source"), QFileInfo(draft.source).absoluteFilePath());
+    }
     run.params = draft.params;
     for (const QString& arg : draft.argv)
         run.launch.argv << mapInto(arg, from, to);

@@ -17,7 +17,8 @@ enum class CodeMode {
 /// params the user may edit. Every field here is shown in full (command, working dir, environment
 /// overrides, code version, params).
 struct RerunDraft {
-    QString source; ///< database the original run is in (the rerun is recorded there too)
+    QString source; ///< database the original run is in
+    QString target; ///< database the rerun is recorded in: the source, unless it is read-only
     QString originalId;
     QString originalName;
     QString project;
@@ -68,6 +69,10 @@ struct DraftProblem {
 /// Every problem that would stop the draft from starting as it is; empty when it can start.
 /// Asks git whether the commit exists and the patch applies (I/O: not for the GUI thread).
 QList<DraftProblem> checkRerunDraft(const RerunDraft& draft);
+
+/// argv for display, each argument quoted as a POSIX shell would need it. Only ever shown: a
+/// rerun executes the argv vector itself.
+QString displayCommand(const QStringList& argv);
 
 /// Variables that change which program, libraries or modules run (LD_PRELOAD, PYTHONPATH, PATH, …):
 /// highlighted wherever a rerun's environment is shown.

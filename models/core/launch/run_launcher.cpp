@@ -11,6 +11,7 @@
 #include <QStandardPaths>
 #include <QStringDecoder>
 #include <QTimer>
+#include <cmath>
 #include <csignal>
 #include <optional>
 #include <sys/prctl.h>
@@ -19,19 +20,51 @@ namespace reprise {
 
 namespace {
 
-    QJsonValue jsonParam(const ParamValue& p)
+    QString jsonString(const QString& text)
     {
-        if (p.type == QLatin1String("int"))
-            return QJsonValue(p.value.toLongLong());
-        if (p.type == QLatin1String("float"))
-            return QJsonValue(p.value.toDouble());
-        if (p.type == QLatin1String("bool"))
-            return QJsonValue(p.value == QLatin1String("true"));
-        if (p.type == QLatin1String("json")) {
-            const QJsonDocument document = QJsonDocument::fromJson(p.value.toUtf8());
-            return document.isArray() ? QJsonValue(document.array()) : QJsonValue(document.object());
+        const QByteArray array = QJsonDocument(QJsonArray { text }).toJson(QJsonDocument::Compact);
+        return QString::fromUtf8(array.mid(1, array.size() - 2));
+    }
+
+    /// One param as JSON text. Written by hand because QJsonDocument prints 10.0 as 10, which
+    /// Python would read back as an int: a rerun must hand the program the same types it recorded.
+    QString jsonParam(const ParamValue& p)
+    {
+        bool ok = false;
+        if (p.type == QLatin1String("int")) {
+            const qint64 v = p.value.toLongLong(&ok);
+            return ok ? QString::number(v) : jsonString(p.value);
         }
-        return QJsonValue(p.value);
+        if (p.type == QLatin1String("float")) {
+            const double v = p.value.toDouble(&ok);
+            if (!ok)
+                return jsonString(p.value);
+            if (std::isnan(v))
+                return QStringLiteral("NaN"); // what Python's json module reads and writes
+            if (std::isinf(v))
+                return v > 0 ? QStringLiteral("Infinity") : QStringLiteral("-Infinity");
+            QString text = QString::number(v, 'g', 17);
+            // Shortest text that reads back as the same double (Python's repr rule).
+            for (int precision = 1; precision <= 17; ++precision) {
+                const QString candidate = QString::number(v, 'g', precision);
+                if (candidate.toDouble() == v) {
+                    text = candidate;
+                    break;
+                }
+            }
+            if (!text.contains(u'.') && !text.contains(u'e'))
+                text += QStringLiteral(".0");
+            return text;
+        }
+        if (p.type == QLatin1String("bool"))
+            return p.value == QLatin1String("true") ? QStringLiteral("true") : QStringLiteral("false");
+        if (p.type == QLatin1String("json")) {
+            QJsonParseError error;
+            const QJsonDocument document = QJsonDocument::fromJson(p.value.toUtf8(), &error);
+            if (error.error == QJsonParseError::NoError)
+                return QString::fromUtf8(document.toJson(QJsonDocument::Compact));
+        }
+        return jsonString(p.value);
     }
 
     /// Captured output waiting to be stored, decoded per stream so UTF-8 split across reads survives.
@@ -57,10 +90,10 @@ namespace {
 
 QString paramsAsJson(const QMap<QString, ParamValue>& params)
 {
-    QJsonObject object;
+    QStringList members;
     for (auto it = params.begin(); it != params.end(); ++it)
-        object.insert(it.key(), jsonParam(*it));
-    return QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact));
+        members << jsonString(it.key()) + u':' + jsonParam(*it);
+    return u'{' + members.join(u',') + u'}';
 }
 
 struct RunLauncher::State {
