@@ -13,7 +13,7 @@ case "$mode" in
 esac
 
 packages=(build-essential cmake git pkg-config qt6-base-dev libqt6charts6-dev qt6-svg-dev libgl-dev libfmt-dev
-          libsqlite3-dev sqlite3 python3 python3-numpy python3-scipy fonts-dejavu-core
+          libsqlite3-dev sqlite3 python3 python3-numpy python3-scipy python3-sklearn fonts-dejavu-core
           dpkg-dev desktop-file-utils appstream)
 missing=()
 for p in "${packages[@]}"; do

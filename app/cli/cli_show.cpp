@@ -105,6 +105,8 @@ namespace {
                 QJsonObject { { QStringLiteral("commit"), r.code.commit }, { QStringLiteral("branch"), r.code.branch },
                     { QStringLiteral("root"), r.code.root }, { QStringLiteral("dirty"), r.code.dirty },
                     { QStringLiteral("patch"), r.code.patch } } },
+            { QStringLiteral("runtime"), mapJson(r.runtime) },
+            { QStringLiteral("packages"), mapJson(r.packages) },
             { QStringLiteral("notes"), r.notes },
             { QStringLiteral("params"), params },
             { QStringLiteral("tags"), mapJson(r.tags) },

@@ -352,6 +352,8 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
             }
         }
         workingDir = worktreeWorkingDir(draft, worktree);
+        // A working dir that git does not track (a build folder) is not in the worktree: make it.
+        QDir().mkpath(workingDir);
         from = draft.workingDir.startsWith(draft.repository) ? draft.repository : draft.code.root;
         to = worktree;
     }
@@ -376,10 +378,13 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
         run.tags.insert(QStringLiteral("rerun.parent_source"), QFileInfo(draft.source).absoluteFilePath());
     }
     run.params = draft.params;
-    for (const QString& arg : draft.argv)
-        run.launch.argv << mapInto(arg, from, to);
-    run.launch.workingDir = workingDir;
+    // Recorded: the command as the user knows it. Executed: the same with paths into the worktree.
+    run.launch.argv = draft.argv;
+    run.launch.workingDir = draft.workingDir;
     run.launch.environment = draft.environment;
+    for (const QString& arg : draft.argv)
+        request.execArgv << mapInto(arg, from, to);
+    request.execWorkingDir = workingDir;
     run.user = currentUserName();
     run.host = localHostName();
     run.pid = QCoreApplication::applicationPid();

@@ -148,7 +148,7 @@ void RunLauncher::start(const LaunchRequest& request)
 
     NewRun run = request.run;
     if (run.code.commit.isEmpty() && run.code.root.isEmpty())
-        run.code = captureCodeVersion(run.launch.workingDir);
+        run.code = captureCodeVersion(request.execWorkingDir.isEmpty() ? run.launch.workingDir : request.execWorkingDir);
     if (run.startTime <= 0)
         run.startTime = nowSeconds();
     auto ref = d->store->createRun(run);
@@ -169,11 +169,13 @@ void RunLauncher::start(const LaunchRequest& request)
     else
         environment.remove(QStringLiteral("REPRISE_RUN_NAME"));
 
-    d->program = run.launch.argv.first();
+    const QStringList& argv = request.execArgv.isEmpty() ? run.launch.argv : request.execArgv;
+    d->program = argv.first();
     d->child = new QProcess(this);
     d->child->setProgram(d->program);
-    d->child->setArguments(run.launch.argv.mid(1));
-    d->child->setWorkingDirectory(run.launch.workingDir);
+    d->child->setArguments(argv.mid(1));
+    d->child->setWorkingDirectory(
+        request.execWorkingDir.isEmpty() ? run.launch.workingDir : request.execWorkingDir);
     d->child->setProcessEnvironment(environment);
     if (request.forwardInput)
         d->child->setInputChannelMode(QProcess::ForwardedInputChannel);

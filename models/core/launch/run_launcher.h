@@ -18,7 +18,9 @@ class RunStore;
 struct LaunchRequest {
     QString dbPath;
     Database::Options dbOptions;
-    NewRun run; ///< launch.argv is executed (argv, never a shell) in launch.workingDir
+    NewRun run; ///< launch.argv is executed (argv, never a shell) in launch.workingDir, unless…
+    QStringList execArgv; ///< …these are set: what runs differs from what is recorded (a rerun in a
+    QString execWorkingDir; ///< worktree records the repository's paths, not the temporary ones)
     QProcessEnvironment environment; ///< the child's environment; the launcher adds REPRISE_RUN_ID/_DB/_PARAMS
     bool nameGiven = false; ///< the user named the run: the Python client must not rename it
     bool forwardInput = false; ///< the child reads this process's stdin (`reprise run` in a terminal)

@@ -49,6 +49,10 @@ QString describeRun(const RunRecord& r, const QList<OutputChunk>& output)
                 + (r.code.dirty ? QStringLiteral(" (dirty, %1-line patch)").arg(r.code.patch.count(u'\n'))
                                 : QString()));
     }
+    if (!r.runtime.isEmpty())
+        line(QStringLiteral("runtime"),
+            r.runtime.value(QStringLiteral("implementation"), QStringLiteral("Python")) + u' '
+                + r.runtime.value(QStringLiteral("python")) + QStringLiteral(", %1 packages").arg(r.packages.size()));
     if (!r.notes.isEmpty())
         line(QStringLiteral("notes"), r.notes);
     auto section = [&](const QString& title) { out += u'\n' + title + u'\n'; };
