@@ -43,15 +43,18 @@ namespace {
                 return QStringLiteral("NaN"); // what Python's json module reads and writes
             if (std::isinf(v))
                 return v > 0 ? QStringLiteral("Infinity") : QStringLiteral("-Infinity");
-            QString text = QString::number(v, 'g', 17);
-            // Shortest text that reads back as the same double (Python's repr rule).
-            for (int precision = 1; precision <= 17; ++precision) {
-                const QString candidate = QString::number(v, 'g', precision);
-                if (candidate.toDouble() == v) {
-                    text = candidate;
+            // Shortest digits that read back as the same double, laid out as Python's repr does:
+            // positional from 1e-4 to 1e16, else scientific.
+            int digits = 17;
+            for (int precision = 1; precision <= 17; ++precision)
+                if (QString::number(v, 'e', precision - 1).toDouble() == v) {
+                    digits = precision;
                     break;
                 }
-            }
+            const int exponent = v == 0 ? 0 : int(std::floor(std::log10(std::fabs(v))));
+            QString text = (v == 0 || (exponent >= -4 && exponent < 16))
+                ? QString::number(v, 'f', std::max(0, digits - 1 - exponent))
+                : QString::number(v, 'e', digits - 1);
             if (!text.contains(u'.') && !text.contains(u'e'))
                 text += QStringLiteral(".0");
             return text;
