@@ -2,6 +2,7 @@
 
 #include "charts/compare_view.h"
 #include "cli/cli_common.h"
+#include "rerun_actions.h"
 #include "dag/dag_view.h"
 #include "drift/drift_view.h"
 #include "main_window.h"
@@ -108,7 +109,7 @@ int runGui(int argc, char** argv)
     }
     const QString view = parser.value(QStringLiteral("view"));
     const QStringList views { QStringLiteral("runs"), QStringLiteral("compare"), QStringLiteral("params"),
-        QStringLiteral("parallel"), QStringLiteral("scatter"), QStringLiteral("dag"), QStringLiteral("drift") };
+        QStringLiteral("parallel"), QStringLiteral("scatter"), QStringLiteral("dag"), QStringLiteral("drift"), QStringLiteral("rerun") };
     if (!views.contains(view)) {
         printError(QStringLiteral("--view '") + view + QStringLiteral("': not available"),
             QStringLiteral("views in this build: ") + views.join(QStringLiteral(", ")));
@@ -163,7 +164,11 @@ int runGui(int argc, char** argv)
                 QObject::connect(window.compareView(), &reprise::CompareView::ready, &app, later);
             else if (view == QLatin1String("drift") && window.driftView()->isBusy())
                 QObject::connect(window.driftView(), &reprise::DriftView::ready, &app, later);
-            else
+            else if (view == QLatin1String("rerun")) {
+                // The reproduction report of the selected runs (or of one rerun and its original).
+                QObject::connect(window.rerunActions(), &reprise::RerunActions::verified, &app, later);
+                window.rerunActions()->verify(window.runBrowser()->selectedRunIds());
+            } else
                 later();
         });
         window.selectRuns(select);

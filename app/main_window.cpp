@@ -5,6 +5,9 @@
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
 #include "palette/command_palette.h"
+#include "launch/rerun_queue.h"
+#include "rerun/rerun_panel.h"
+#include "rerun_actions.h"
 #include "run_actions.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
@@ -137,6 +140,9 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
               return QString();
           },
           this))
+    , m_rerunQueue(new RerunQueue(this))
+    , m_reruns(new RerunPanel(m_rerunQueue, this))
+    , m_rerunActions(nullptr)
     , m_palette(new CommandPalette(this))
     , m_bottomTabs(new QTabWidget(this))
     , m_mainSplit(new QSplitter(Qt::Horizontal, this))
@@ -179,6 +185,11 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     m_bottomTabs->addTab(m_compare, tr("Compare"));
     m_bottomTabs->addTab(m_dag, tr("Pipeline"));
     m_bottomTabs->addTab(m_drift, tr("Drift"));
+    m_bottomTabs->addTab(m_reruns, tr("Reruns"));
+    m_rerunActions = new RerunActions(
+        m_browser, m_reruns, m_rerunQueue, [this] { return m_current; },
+        [this] { m_bottomTabs->setCurrentWidget(m_reruns); }, this);
+    connect(m_rerunActions, &RerunActions::failed, this, &MainWindow::showBanner);
     connect(m_drift, &DriftView::driftComputed, this,
         [this](const QHash<QString, double>& shares) { m_browser->model()->setExtraColumn(tr("drift"), shares); });
     m_rightSplit->addWidget(m_bottomTabs);
@@ -336,6 +347,9 @@ void MainWindow::buildMenus()
             runs->addSeparator();
         runs->addAction(action);
     }
+    runs->addSeparator();
+    runs->addAction(m_rerunActions->rerunAction());
+    runs->addAction(m_rerunActions->verifyAction());
     // The run table's right-click menu offers the same actions (they are added to the view).
     m_browser->view()->setContextMenuPolicy(Qt::ActionsContextMenu);
 
@@ -846,6 +860,11 @@ bool MainWindow::showView(const QString& name)
 {
     if (name == QLatin1String("runs"))
         m_bottomTabs->setCurrentWidget(m_details);
+    else if (name == QLatin1String("rerun")) {
+        m_bottomTabs->setCurrentWidget(m_reruns);
+        const int total = m_rightSplit->height() > 0 ? m_rightSplit->height() : 800;
+        m_rightSplit->setSizes({ total * 30 / 100, total * 70 / 100 });
+    }
     else if (name == QLatin1String("params") || name == QLatin1String("parallel") || name == QLatin1String("scatter")) {
         m_compare->showPage(name);
         return showView(QStringLiteral("compare"));

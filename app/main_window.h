@@ -27,6 +27,9 @@ namespace reprise {
 class CommandPalette;
 class CompareView;
 class RunActions;
+class RerunActions;
+class RerunPanel;
+class RerunQueue;
 class DagView;
 class DriftView;
 class DatabaseWatcher;
@@ -55,8 +58,12 @@ public:
     CompareView* compareView() const { return m_compare; }
     DriftView* driftView() const { return m_drift; }
     RunActions* runActions() const { return m_runActions; }
+    RerunActions* rerunActions() const { return m_rerunActions; }
+    RerunPanel* rerunPanel() const { return m_reruns; }
+    RerunQueue* rerunQueue() const { return m_rerunQueue; }
     CommandPalette* commandPalette() const { return m_palette; }
-    /// Brings a view to the front: "runs" (details), "dag" (pipeline) or "drift". False for an unknown name.
+    /// Brings a view to the front: "runs" (details), "compare" (and its pages "params", "parallel",
+    /// "scatter"), "dag" (pipeline), "drift" or "rerun". False for an unknown name.
     bool showView(const QString& name);
     QString bannerText() const;
     bool isShowingWelcome() const;
@@ -137,6 +144,9 @@ private:
     DagView* m_dag;
     DriftView* m_drift;
     RunActions* m_runActions;
+    RerunQueue* m_rerunQueue;
+    RerunPanel* m_reruns;
+    RerunActions* m_rerunActions;
     CommandPalette* m_palette;
     QTabWidget* m_bottomTabs;
     QSplitter* m_mainSplit;

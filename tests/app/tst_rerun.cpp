@@ -11,39 +11,9 @@
 #include <unistd.h>
 
 #include "cli_process.h"
+#include "example_repository.h"
 
 namespace {
-
-const QString kExample = QStringLiteral(REPRISE_SOURCE_DIR "/examples/digits");
-
-void commitAll(const QString& repo, const QString& message)
-{
-    git(repo, { "add", "-A" });
-    git(repo, { "commit", "-q", "-m", message });
-}
-
-/// A git repository holding the digits example, one commit.
-void makeExampleRepository(const QString& repo)
-{
-    QVERIFY(QDir().mkpath(repo));
-    for (const QString& name : { QStringLiteral("train.py"), QStringLiteral(".gitignore") })
-        QVERIFY(QFile::copy(kExample + u'/' + name, repo + u'/' + name));
-    git(repo, { "init", "-q" });
-    git(repo, { "config", "user.email", "test@example.org" });
-    git(repo, { "config", "user.name", "Test" });
-    commitAll(repo, QStringLiteral("digits example"));
-}
-
-void replaceInFile(const QString& path, const QByteArray& from, const QByteArray& to)
-{
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::ReadOnly));
-    QByteArray text = f.readAll();
-    f.close();
-    QVERIFY2(text.contains(from), from.constData());
-    text.replace(from, to);
-    writeFile(path, text);
-}
 
 void sql(const QString& db, const QByteArray& statement)
 {
@@ -94,8 +64,6 @@ private Q_SLOTS:
     void verifyIncomparableAndUsage();
 
 private:
-    QString recordExample(const QString& repo, const QStringList& extra = {});
-
     QTemporaryDir m_dir;
     QString m_repo;
     QString m_db;
@@ -114,25 +82,9 @@ void TestRerun::initTestCase()
 
     m_repo = m_dir.filePath(QStringLiteral("digits"));
     m_db = m_dir.filePath(QStringLiteral("runs.db"));
-    makeExampleRepository(m_repo);
-    m_firstCommit = gitOutput(m_repo, { "rev-parse", "HEAD" });
-    m_original = recordExample(m_repo);
+    m_original = recordExampleThenChangeIt(m_repo, m_db, m_firstCommit);
     QVERIFY(!m_original.isEmpty());
-
-    // Then the code changes (not a param: the params are recorded and passed back): a harder cut.
-    replaceInFile(m_repo + QStringLiteral("/train.py"), "lr /= float(p[\"lr_drop_factor\"])",
-        "lr /= 2 * float(p[\"lr_drop_factor\"])");
-    commitAll(m_repo, QStringLiteral("harder learning-rate cut"));
     QVERIFY(gitOutput(m_repo, { "rev-parse", "HEAD" }) != m_firstCommit);
-}
-
-QString TestRerun::recordExample(const QString& repo, const QStringList& extra)
-{
-    const Outcome o = runReprise(
-        QStringList { "run", "--db", m_db } + extra + QStringList { "--", REPRISE_PYTHON, "train.py" }, repo);
-    if (o.exitCode != 0)
-        qWarning() << o.err;
-    return o.exitCode == 0 ? runIdFrom(o.err) : QString();
 }
 
 void TestRerun::rerunsTheOldCommitInAWorktreeAndReproduces()
@@ -283,9 +235,7 @@ void TestRerun::commitMissingFromTheRepository()
     const QString repo = m_dir.filePath(QStringLiteral("rewritten"));
     QVERIFY(QDir().mkpath(repo));
     writeFile(repo + QStringLiteral("/job.py"), "print('version one')\n");
-    git(repo, { "init", "-q" });
-    git(repo, { "config", "user.email", "test@example.org" });
-    git(repo, { "config", "user.name", "Test" });
+    initRepository(repo);
     commitAll(repo, QStringLiteral("one"));
     const QString lost = gitOutput(repo, { "rev-parse", "HEAD" });
     const Outcome recorded = runReprise({ "run", "--db", m_db, "--", REPRISE_PYTHON, "job.py" }, repo);
@@ -315,9 +265,7 @@ void TestRerun::patchThatNoLongerApplies()
     const QString repo = m_dir.filePath(QStringLiteral("patched"));
     QVERIFY(QDir().mkpath(repo));
     writeFile(repo + QStringLiteral("/job.py"), "print('committed')\n");
-    git(repo, { "init", "-q" });
-    git(repo, { "config", "user.email", "test@example.org" });
-    git(repo, { "config", "user.name", "Test" });
+    initRepository(repo);
     commitAll(repo, QStringLiteral("one"));
     writeFile(repo + QStringLiteral("/job.py"), "print('uncommitted')\n");
     const Outcome recorded = runReprise({ "run", "--db", m_db, "--", REPRISE_PYTHON, "job.py" }, repo);

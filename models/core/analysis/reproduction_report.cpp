@@ -189,20 +189,23 @@ MetricComparison compareHistories(const MetricHistory& a, const MetricHistory& b
     const size_t common = std::min(a.size(), b.size());
     for (size_t i = 0; i < common; ++i) {
         const double va = a.values[i], vb = b.values[i];
-        if (a.steps[i] != b.steps[i] || !tolerance.matches(va, vb)) {
+        const bool sameStep = a.steps[i] == b.steps[i];
+        if (sameStep && !bitIdentical(va, vb)) {
+            exact = false;
+            // The largest difference over every common point, also past where they part.
+            if (std::isfinite(va) && std::isfinite(vb))
+                m.maxDifference = std::max(m.maxDifference, std::fabs(va - vb));
+        }
+        if (m.state != MetricComparison::State::Diverged && (!sameStep || !tolerance.matches(va, vb))) {
             m.state = MetricComparison::State::Diverged;
             m.firstStep = std::min(a.steps[i], b.steps[i]);
             m.valueA = a.steps[i] == m.firstStep ? va : nan;
             m.valueB = b.steps[i] == m.firstStep ? vb : nan;
             m.timeA = i < a.times.size() ? a.times[i] : nan;
             m.timeB = i < b.times.size() ? b.times[i] : nan;
-            break;
         }
-        if (!bitIdentical(va, vb)) {
-            exact = false;
-            if (std::isfinite(va) && std::isfinite(vb))
-                m.maxDifference = std::max(m.maxDifference, std::fabs(va - vb));
-        }
+        if (!sameStep)
+            break; // past a step mismatch, points no longer pair up
     }
     if (m.state != MetricComparison::State::Diverged && a.size() != b.size()) {
         // One history goes on where the other ended.

@@ -1,0 +1,66 @@
+#pragma once
+
+#include "analysis/reproduction_report.h"
+#include "launch/rerun_draft.h"
+
+#include "rerun/rerun_dialog.h"
+
+#include <QObject>
+#include <QPointer>
+#include <functional>
+
+class QAction;
+class QWidget;
+
+namespace reprise {
+
+class RerunPanel;
+class RerunQueue;
+class RunBrowser;
+
+/// Reruns from the GUI: Runs ▸ Rerun… (Ctrl+R, also in the run table's context menu) reads the
+/// selected run and checks its draft on a worker thread, then shows the draft dialog; Run queues
+/// it. Runs ▸ Verify Reproduction (Ctrl+Shift+R) reports on two selected runs — or on one rerun
+/// against its parent — computed on a worker thread and shown in the Reruns tab.
+class RerunActions : public QObject {
+    Q_OBJECT
+public:
+    /// `source` is the current database; `showPanel` brings the Reruns tab to the front.
+    RerunActions(RunBrowser* browser, RerunPanel* panel, RerunQueue* queue, std::function<QString()> source,
+        std::function<void()> showPanel, QWidget* dialogParent);
+
+    QAction* rerunAction() const { return m_rerun; }
+    QAction* verifyAction() const { return m_verify; }
+    /// The draft dialog on screen (nullptr when none).
+    RerunDialog* dialog() const { return m_dialog; }
+    bool isLoading() const { return m_loading; }
+
+    void rerun(const QString& runId);
+    void verify(const QStringList& runIds);
+
+Q_SIGNALS:
+    /// The draft dialog is on screen.
+    void dialogShown(reprise::RerunDialog* dialog);
+    /// A verify report is shown (or its failure message).
+    void verified();
+    /// Something could not be read or started: for the window's banner.
+    void failed(const QString& message);
+
+private:
+    void updateEnabled();
+
+    RunBrowser* m_browser;
+    RerunPanel* m_panel;
+    RerunQueue* m_queue;
+    std::function<QString()> m_source;
+    std::function<void()> m_showPanel;
+    QWidget* m_dialogParent;
+    QAction* m_rerun;
+    QAction* m_verify;
+    QPointer<RerunDialog> m_dialog;
+    bool m_loading = false;
+    quint64 m_draftGeneration = 0;
+    quint64 m_verifyGeneration = 0;
+};
+
+} // namespace reprise

@@ -1,0 +1,282 @@
+#include "launch/rerun_queue.h"
+
+#include "store/run_store.h"
+
+#include <QPointer>
+#include <QProcessEnvironment>
+#include <QStringDecoder>
+#include <QThread>
+#include <atomic>
+
+namespace reprise {
+
+namespace {
+
+    /// Runs one job at a time on the worker thread; its signals reach the queue queued.
+    class RerunWorker : public QObject {
+        Q_OBJECT
+    public:
+        std::atomic<bool> cancelRequested { false };
+
+    Q_SIGNALS:
+        void started(int jobId, const QString& runId, const QString& worktree);
+        void output(int jobId, bool isError, const QString& text);
+        void finished(const reprise::RerunJob& job);
+
+    public:
+        /// Everything of one job after it left the queue: prepare, run, clean up, report.
+        void run(RerunJob job, Tolerance tolerance, QStringList ignore, int graceMs)
+        {
+            cancelRequested = false;
+            auto prepared = prepareRerun(job.draft, QProcessEnvironment::systemEnvironment());
+            if (!prepared) {
+                job.state = RerunJob::State::Failed;
+                job.error = prepared.error().message;
+                job.hint = prepared.error().hint;
+                return finish(job);
+            }
+            if (cancelRequested) {
+                (void)removeWorktree(*prepared);
+                job.state = RerunJob::State::Cancelled;
+                return finish(job);
+            }
+            m_prepared = *prepared;
+            m_job = job;
+            m_tolerance = tolerance;
+            m_ignore = ignore;
+            m_graceMs = graceMs;
+            m_outDecoder = QStringDecoder(QStringDecoder::Utf8);
+            m_errDecoder = QStringDecoder(QStringDecoder::Utf8);
+            m_launcher = new RunLauncher(this);
+            connect(m_launcher, &RunLauncher::runCreated, this, [this](const QString& runId) {
+                m_job.runId = runId;
+                Q_EMIT started(m_job.id, runId, m_prepared.worktree);
+            });
+            connect(m_launcher, &RunLauncher::output, this, [this](bool isError, const QByteArray& bytes) {
+                const QString text = (isError ? m_errDecoder : m_outDecoder).decode(bytes);
+                if (!text.isEmpty())
+                    Q_EMIT output(m_job.id, isError, text);
+            });
+            connect(m_launcher, &RunLauncher::message, this, [this](const QString& text, const QString& hint) {
+                // The launcher's own lines (start failures, database errors) belong in the log too.
+                Q_EMIT output(m_job.id, true, QStringLiteral("reprise: ") + text + (hint.isEmpty() ? QString() : u'\n' + hint) + u'\n');
+            });
+            connect(m_launcher, &RunLauncher::finished, this, &RerunWorker::onLaunchFinished);
+            m_launcher->start(m_prepared.request);
+        }
+
+        void cancel()
+        {
+            cancelRequested = true;
+            if (m_launcher)
+                m_launcher->terminate(m_graceMs);
+        }
+
+    private:
+        void onLaunchFinished(const LaunchOutcome& outcome)
+        {
+            RerunJob job = m_job;
+            job.outcome = outcome;
+            job.runId = outcome.runId;
+            m_launcher->deleteLater();
+            m_launcher = nullptr;
+            if (!m_prepared.worktree.isEmpty()) {
+                if (outcome.exitCode == 0) {
+                    if (auto st = removeWorktree(m_prepared); !st) {
+                        job.error = st.error().message;
+                        job.hint = st.error().hint;
+                    }
+                    job.worktree.clear();
+                } else {
+                    job.worktree = m_prepared.worktree; // kept for inspection
+                }
+            }
+            if (cancelRequested)
+                job.state = RerunJob::State::Cancelled;
+            else if (outcome.runId.isEmpty() || !outcome.started)
+                job.state = RerunJob::State::Failed;
+            else
+                job.state = outcome.exitCode == 0 ? RerunJob::State::Done : RerunJob::State::Failed;
+            if (!outcome.runId.isEmpty())
+                attachReport(job);
+            finish(job);
+        }
+
+        void attachReport(RerunJob& job) const
+        {
+            auto source = RunStore::open(job.draft.source, OpenMode::ReadOnly);
+            auto target = job.draft.target == job.draft.source ? RunStore::open(job.draft.source, OpenMode::ReadOnly)
+                                                               : RunStore::open(job.draft.target, OpenMode::ReadOnly);
+            if (!source || !target) {
+                job.error = (!source ? source.error() : target.error()).message;
+                return;
+            }
+            auto report
+                = buildReproductionReport(*source, job.draft.originalId, *target, job.runId, m_tolerance, m_ignore);
+            if (report)
+                job.report = *report;
+            else
+                job.error = report.error().message;
+        }
+
+        void finish(RerunJob job)
+        {
+            job.endedAt = nowSeconds();
+            Q_EMIT finished(job);
+        }
+
+        PreparedRerun m_prepared;
+        RerunJob m_job;
+        Tolerance m_tolerance;
+        QStringList m_ignore;
+        int m_graceMs = 5000;
+        QPointer<RunLauncher> m_launcher;
+        QStringDecoder m_outDecoder;
+        QStringDecoder m_errDecoder;
+    };
+
+} // namespace
+
+QString toString(RerunJob::State state)
+{
+    switch (state) {
+    case RerunJob::State::Queued:
+        return QStringLiteral("queued");
+    case RerunJob::State::Preparing:
+        return QStringLiteral("preparing");
+    case RerunJob::State::Running:
+        return QStringLiteral("running");
+    case RerunJob::State::Done:
+        return QStringLiteral("done");
+    case RerunJob::State::Failed:
+        return QStringLiteral("failed");
+    case RerunJob::State::Cancelled:
+        break;
+    }
+    return QStringLiteral("cancelled");
+}
+
+RerunQueue::RerunQueue(QObject* parent)
+    : QObject(parent)
+    , m_thread(new QThread(this))
+    , m_worker(new RerunWorker)
+{
+    m_thread->setObjectName(QStringLiteral("reprise-reruns"));
+    qRegisterMetaType<RerunJob>();
+    m_worker->moveToThread(m_thread);
+    auto* worker = static_cast<RerunWorker*>(m_worker);
+    connect(worker, &RerunWorker::started, this, &RerunQueue::onStarted);
+    connect(worker, &RerunWorker::output, this, &RerunQueue::output);
+    connect(worker, &RerunWorker::finished, this, &RerunQueue::onFinished);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_thread->start();
+}
+
+RerunQueue::~RerunQueue()
+{
+    // A running command must not outlive the window: stop it now, without the grace period.
+    auto* worker = static_cast<RerunWorker*>(m_worker);
+    QMetaObject::invokeMethod(worker, [worker] { worker->cancel(); }, Qt::BlockingQueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+}
+
+int RerunQueue::enqueue(const RerunDraft& draft)
+{
+    RerunJob job;
+    job.id = m_nextId++;
+    job.draft = draft;
+    m_jobs << job;
+    Q_EMIT jobChanged(job.id);
+    startNext();
+    return job.id;
+}
+
+void RerunQueue::cancel(int jobId)
+{
+    for (RerunJob& job : m_jobs) {
+        if (job.id != jobId)
+            continue;
+        if (job.state == RerunJob::State::Queued) {
+            job.state = RerunJob::State::Cancelled;
+            job.endedAt = nowSeconds();
+            Q_EMIT jobChanged(jobId);
+            Q_EMIT jobFinished(jobId);
+        } else if (job.isActive()) {
+            auto* worker = static_cast<RerunWorker*>(m_worker);
+            worker->cancelRequested = true; // seen by a job still preparing its worktree
+            QMetaObject::invokeMethod(worker, [worker] { worker->cancel(); });
+        }
+        return;
+    }
+}
+
+QList<int> RerunQueue::jobIds() const
+{
+    QList<int> ids;
+    for (const RerunJob& job : m_jobs)
+        ids << job.id;
+    return ids;
+}
+
+const RerunJob* RerunQueue::job(int jobId) const
+{
+    for (const RerunJob& job : m_jobs)
+        if (job.id == jobId)
+            return &job;
+    return nullptr;
+}
+
+void RerunQueue::setReportOptions(const Tolerance& tolerance, const QStringList& ignore)
+{
+    m_tolerance = tolerance;
+    m_ignore = ignore;
+}
+
+void RerunQueue::startNext()
+{
+    if (m_active != 0)
+        return;
+    for (RerunJob& job : m_jobs) {
+        if (job.state != RerunJob::State::Queued)
+            continue;
+        job.state = RerunJob::State::Preparing;
+        job.startedAt = nowSeconds();
+        m_active = job.id;
+        Q_EMIT jobChanged(job.id);
+        auto* worker = static_cast<RerunWorker*>(m_worker);
+        QMetaObject::invokeMethod(worker, [worker, job, tolerance = m_tolerance, ignore = m_ignore, grace = m_graceMs] {
+            worker->run(job, tolerance, ignore, grace);
+        });
+        return;
+    }
+}
+
+void RerunQueue::onStarted(int jobId, const QString& runId, const QString& worktree)
+{
+    for (RerunJob& job : m_jobs)
+        if (job.id == jobId && job.state == RerunJob::State::Preparing) {
+            job.state = RerunJob::State::Running;
+            job.runId = runId;
+            job.worktree = worktree;
+            Q_EMIT jobChanged(jobId);
+        }
+}
+
+void RerunQueue::onFinished(const RerunJob& result)
+{
+    for (RerunJob& job : m_jobs)
+        if (job.id == result.id) {
+            const double startedAt = job.startedAt;
+            job = result;
+            job.startedAt = startedAt;
+        }
+    m_active = 0;
+    Q_EMIT jobChanged(result.id);
+    Q_EMIT jobFinished(result.id);
+    startNext();
+}
+
+} // namespace reprise
+
+#include "rerun_queue.moc"

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "launch/rerun_draft.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QPlainTextEdit;
+class QPushButton;
+class QTableWidget;
+class QVBoxLayout;
+
+namespace reprise {
+
+/// The rerun draft, shown in full before anything executes: the command (an argv vector, shown
+/// shell-quoted), working dir, code version and how it will be checked out, the environment
+/// overrides (those that change which code runs highlighted), and the params, editable. Problems
+/// that stop the rerun are listed with a way forward (choose a directory, run in place). A draft
+/// from an untrusted (shared) database needs the confirmation box ticked before Run is enabled.
+/// Rechecking after a change (git: commit present, patch applies) runs on a worker thread.
+class RerunDialog : public QDialog {
+    Q_OBJECT
+public:
+    RerunDialog(const RerunDraft& draft, const QList<DraftProblem>& problems, QWidget* parent = nullptr);
+
+    /// The draft with the user's edits (params, mode, working dir).
+    RerunDraft draft() const;
+    QList<DraftProblem> problems() const { return m_problems; }
+    bool isChecking() const { return m_checking; }
+
+    QPushButton* runButton() const { return m_run; }
+    QCheckBox* confirmation() const { return m_confirm; }
+    QTableWidget* paramsTable() const { return m_params; }
+    QTableWidget* environmentTable() const { return m_environment; }
+    QComboBox* modeChooser() const { return m_mode; }
+    QString commandText() const;
+    QString problemText() const;
+    /// Uses `directory` as working dir (what "Choose…" does after its file dialog).
+    void chooseDirectory(const QString& directory);
+
+Q_SIGNALS:
+    /// A recheck finished and the dialog shows its result.
+    void checked();
+
+private:
+    void fill();
+    void fillProblems();
+    void recheck(const QString& directory = {});
+    void updateRunButton();
+    void onParamEdited(int row);
+
+    RerunDraft m_draft;
+    QList<DraftProblem> m_problems;
+    bool m_checking = false;
+    quint64 m_generation = 0;
+
+    QLabel* m_title;
+    QLabel* m_untrusted;
+    QCheckBox* m_confirm;
+    QPlainTextEdit* m_command;
+    QLineEdit* m_workingDir;
+    QPushButton* m_chooseDir;
+    QComboBox* m_mode;
+    QLabel* m_code;
+    QLabel* m_target;
+    QTableWidget* m_environment;
+    QTableWidget* m_params;
+    QPushButton* m_resetParams;
+    QWidget* m_problemBox;
+    QVBoxLayout* m_problemLayout;
+    QPushButton* m_run;
+};
+
+} // namespace reprise
