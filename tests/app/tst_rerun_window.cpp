@@ -48,6 +48,14 @@ QList<RunRecord> childrenOf(const QString& db, const QString& parent)
     return out;
 }
 
+/// With $REPRISE_SCREENSHOT_DIR set, saves `widget` there as NAME.png (for the docs, and to look at).
+void saveScreenshot(QWidget* widget, const QString& name)
+{
+    const QString dir = qEnvironmentVariable("REPRISE_SCREENSHOT_DIR");
+    if (!dir.isEmpty())
+        QVERIFY(widget->grab().save(dir + u'/' + name + QStringLiteral(".png")));
+}
+
 /// Waits until the window shows its source's runs.
 bool waitForRuns(MainWindow& window)
 {
@@ -204,6 +212,7 @@ void TestRerunWindow::untrustedSourceNeedsTheConfirmation()
     QVERIFY(dialog->draft().untrusted);
     QVERIFY(dialog->confirmation()->isVisible());
     QVERIFY(dialog->problems().isEmpty());
+    saveScreenshot(dialog, QStringLiteral("rerun-draft"));
     // Nothing runs before the confirmation: the button is disabled, and clicking it does nothing.
     QVERIFY(!dialog->runButton()->isEnabled());
     QTest::mouseClick(dialog->runButton(), Qt::LeftButton);
@@ -230,6 +239,7 @@ void TestRerunWindow::problemOffersAWayForward()
     QVERIFY(dialog);
     QCOMPARE(dialog->problems().size(), 1);
     QVERIFY(dialog->problemText().contains(QStringLiteral("no longer exists")));
+    saveScreenshot(dialog, QStringLiteral("rerun-problem"));
     QVERIFY(!dialog->runButton()->isEnabled());
     bool offered = false;
     for (QPushButton* button : dialog->findChildren<QPushButton*>())

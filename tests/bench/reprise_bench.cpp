@@ -4,6 +4,10 @@
 #include "analysis/decimation.h"
 #include "analysis/drift.h"
 #include "analysis/pipeline_graph.h"
+#include "analysis/reproduction_report.h"
+#include "launch/git_info.h"
+#include "launch/rerun_draft.h"
+#include "rerun/rerun_dialog.h"
 #include "bench_data.h"
 #include "charts/compare_view.h"
 #include "charts/metric_chart.h"
@@ -17,6 +21,7 @@
 #include "store/run_table.h"
 
 #include <QApplication>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QGraphicsView>
@@ -620,6 +625,111 @@ void compareLoad()
     report("compare_load", "memory_for_20x1m", memoryMb().second - before, "MB");
 }
 
+/// Runs git in `dir`; fails the benchmark when git does.
+void gitIn(const QString& dir, const QStringList& args)
+{
+    const GitResult r = runGit(dir, args);
+    if (!r.ok)
+        fail(QStringLiteral("git ") + args.join(u' ') + QStringLiteral(": ") + r.err);
+}
+
+/// Opening a rerun draft: read the run, build the draft (git HEAD), check it (commit present, the
+/// recorded patch applies to it: a scratch index), then the dialog on screen. Target: 100 ms.
+void rerunDraft()
+{
+    QTemporaryDir dir;
+    const QString repo = dir.filePath(QStringLiteral("repo"));
+    QDir().mkpath(repo + QStringLiteral("/src"));
+    gitIn(repo, { QStringLiteral("init"), QStringLiteral("-q") });
+    gitIn(repo, { QStringLiteral("config"), QStringLiteral("user.email"), QStringLiteral("b@example.org") });
+    gitIn(repo, { QStringLiteral("config"), QStringLiteral("user.name"), QStringLiteral("Bench") });
+    // A repository of 200 files, 2 commits; the run recorded at the first with a 40-file patch.
+    for (int i = 0; i < 200; ++i) {
+        QFile f(repo + QStringLiteral("/src/module_%1.py").arg(i));
+        f.open(QIODevice::WriteOnly);
+        for (int line = 0; line < 200; ++line)
+            f.write(QStringLiteral("value_%1 = %2\n").arg(line).arg(i * line).toUtf8());
+    }
+    gitIn(repo, { QStringLiteral("add"), QStringLiteral("-A") });
+    gitIn(repo, { QStringLiteral("commit"), QStringLiteral("-qm"), QStringLiteral("one") });
+    for (int i = 0; i < 40; ++i) {
+        QFile f(repo + QStringLiteral("/src/module_%1.py").arg(i));
+        f.open(QIODevice::Append);
+        f.write("changed = True\n");
+    }
+    const CodeVersion code = captureCodeVersion(repo);
+    gitIn(repo, { QStringLiteral("commit"), QStringLiteral("-qam"), QStringLiteral("two") });
+
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    RunStore store = check(RunStore::open(path, OpenMode::Create));
+    NewRun run;
+    run.name = QStringLiteral("train");
+    run.launch.argv = QStringList { QStringLiteral("/usr/bin/python3"), QStringLiteral("train.py") };
+    run.launch.workingDir = repo;
+    run.launch.environment.insert(QStringLiteral("PATH"), qEnvironmentVariable("PATH"));
+    run.launch.environment.insert(QStringLiteral("PYTHONPATH"), repo + QStringLiteral("/src"));
+    run.code = code;
+    for (int i = 0; i < 30; ++i)
+        run.params.insert(QStringLiteral("param_%1").arg(i), ParamValue::infer(QString::number(i * 0.5)));
+    const RunRef ref = check(store.createRun(run));
+
+    std::vector<double> checkedMs, shownMs;
+    for (int round = 0; round < 7; ++round) {
+        QElapsedTimer t;
+        t.start();
+        RunStore reader = check(RunStore::open(path, OpenMode::ReadOnly));
+        const RunRecord record = check(reader.loadRun(ref));
+        RerunDraft draft = makeRerunDraft(record, path);
+        draft.untrusted = isUntrustedSource(path, false, &draft.trustReason);
+        const QList<DraftProblem> problems = checkRerunDraft(draft);
+        if (!problems.isEmpty() || !draft.runsInWorktree())
+            fail(QStringLiteral("the draft has problems: ") + problems.value(0).message);
+        checkedMs.push_back(double(t.nsecsElapsed()) / 1e6);
+        RerunDialog dialog(draft, problems);
+        dialog.show();
+        QCoreApplication::processEvents();
+        shownMs.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    report("rerun_draft", "read_build_and_check", median(checkedMs), "ms");
+    report("rerun_draft", "dialog_shown", median(shownMs), "ms");
+}
+
+/// The reproduction report of two finished runs with 50 metrics × 100,000 points. Target: 500 ms.
+void verifyReport()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("verify.db"));
+    RunStore store = check(RunStore::open(path, OpenMode::Create));
+    const size_t n = 100000;
+    QStringList ids;
+    for (int r = 0; r < 2; ++r) {
+        const RunRef ref = check(store.createRun(NewRun {}));
+        for (int k = 0; k < 50; ++k) {
+            std::vector<qint64> steps(n);
+            std::vector<double> values(n), times(n);
+            for (size_t i = 0; i < n; ++i) {
+                steps[i] = qint64(i);
+                values[i] = std::sin(double(i) * 1e-3 + k) + (r == 1 && k == 49 && i > n / 2 ? 1e-3 : 0);
+                times[i] = 1.7e9 + double(i) * 0.01;
+            }
+            check(store.logMetric(ref.rowId, QStringLiteral("metric_%1").arg(k, 2, 10, QChar(u'0')), steps, values, times));
+        }
+        check(store.finishRun(ref.rowId, RunStatus::Finished, 0, 1.7e9 + double(n)));
+        ids << ref.uuid;
+    }
+    std::vector<double> ms;
+    for (int round = 0; round < 5; ++round) {
+        QElapsedTimer t;
+        t.start();
+        RunStore reader = check(RunStore::open(path, OpenMode::ReadOnly));
+        const ReproductionReport r = check(buildReproductionReport(reader, ids[0], reader, ids[1], Tolerance {}));
+        ms.push_back(double(t.nsecsElapsed()) / 1e6);
+        if (r.verdict != Verdict::Diverged || r.firstMetric != QLatin1String("metric_49"))
+            fail(QStringLiteral("unexpected verdict: ") + r.summary());
+    }
+    report("verify_50x100k", "report_2_runs_50_metrics_100k_points", median(ms), "ms");
+}
+
 const std::map<std::string, std::function<void()>>& benchmarks()
 {
     static const std::map<std::string, std::function<void()>> all {
@@ -635,6 +745,8 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "decimate_10m", decimation },
         { "compare_charts", compareCharts },
         { "compare_load", compareLoad },
+        { "rerun_draft", rerunDraft },
+        { "verify_50x100k", verifyReport },
     };
     return all;
 }
