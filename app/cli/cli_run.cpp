@@ -43,6 +43,7 @@ int runRecord(const QStringList& args)
     }
     options.dbPath = databasePath(parser);
     options.project = parser.value(QStringLiteral("project"));
+    options.projectGiven = parser.isSet(QStringLiteral("project"));
     options.name = parser.value(QStringLiteral("name"));
     // The default database lives in a folder that may not exist yet.
     QDir().mkpath(QFileInfo(options.dbPath).absolutePath());

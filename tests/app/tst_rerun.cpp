@@ -110,6 +110,8 @@ void TestRerun::rerunsTheOldCommitInAWorktreeAndReproduces()
     const QString rerun = result[QLatin1String("run")].toString();
     const QJsonObject shown = showJson(m_db, rerun);
     QCOMPARE(shown[QLatin1String("kind")].toString(), QStringLiteral("rerun"));
+    // The example's start_run(project="digits") moved the recorded run there; the rerun followed it.
+    QCOMPARE(shown[QLatin1String("project")].toString(), QStringLiteral("digits"));
     QCOMPARE(shown[QLatin1String("parent")].toString(), m_original);
     QCOMPARE(shown[QLatin1String("git")][QLatin1String("commit")].toString(), m_firstCommit);
     QCOMPARE(shown[QLatin1String("git")][QLatin1String("root")].toString(), m_repo);

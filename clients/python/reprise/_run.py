@@ -415,9 +415,19 @@ def start_run(project="default", name=None, params=None, tags=None, db=None):
             raise DatabaseError(f"{db_path}: no run {attached_id} to attach to (REPRISE_RUN_ID); "
                                 "start the program with `reprise run`, or unset REPRISE_RUN_ID")
         run = Run(conn, db_path, found[0], attached_id, effective, owner=False)
-        # The name given in code wins over the one `reprise run` guessed, not over its --name.
+        # The name and project given in code win over what `reprise run` defaulted to, not over its
+        # --name and --project.
         if name and not os.environ.get("REPRISE_RUN_NAME"):
             run._write("UPDATE runs SET name = ? WHERE id = ?", [(name, found[0])])
+        if project != "default" and not os.environ.get("REPRISE_RUN_PROJECT"):
+            with run._lock:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    conn.execute("UPDATE runs SET project_id = ? WHERE id = ?", (_project_id(conn, project), found[0]))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    conn.execute("ROLLBACK")
+                    raise
     else:
         cwd = os.getcwd()
         code = _code_version(cwd)

@@ -45,7 +45,7 @@ class ClientTestCase(unittest.TestCase):
         self.tmp = tempfile.TemporaryDirectory()
         self.db = os.path.join(self.tmp.name, "runs.db")
         self.saved_env = {k: os.environ.pop(k) for k in ("REPRISE_RUN_ID", "REPRISE_DB", "REPRISE_PARAMS",
-                                                         "REPRISE_RUN_NAME") if k in os.environ}
+                                                         "REPRISE_RUN_NAME", "REPRISE_RUN_PROJECT") if k in os.environ}
 
     def tearDown(self):
         os.environ.update(self.saved_env)
@@ -181,6 +181,28 @@ class TestRecording(ClientTestCase):
                                                    "MY_API_KEY": "x", "DB_PASSWORD": "x", "HOME": "/root",
                                                    "OMP_NUM_THREADS": "4", "REPRISE_DB": "x"})
         self.assertEqual(env, {"PATH": "/bin", "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "4"})
+
+    def test_runtime_names_interpreter_and_imported_packages(self):
+        import platform
+        import unittest as imported  # a stdlib module: not a distribution, so not listed
+        self.assertTrue(imported)
+        with reprise.start_run(db=self.db) as run:
+            run.log_metric("loss", 1.0)
+        (text,) = query(self.db, "SELECT runtime FROM runs")[0]
+        runtime = json.loads(text)
+        self.assertEqual(runtime["python"], platform.python_version())
+        self.assertEqual(runtime["executable"], sys.executable)
+        self.assertIsInstance(runtime["packages"], dict)
+        self.assertNotIn("unittest", runtime["packages"])
+
+    def test_params_from_a_rerun_keep_their_types(self):
+        # What a rerun hands over (see paramsAsJson in the C++ launcher): floats stay floats.
+        os.environ["REPRISE_PARAMS"] = '{"factor":10.0,"epochs":20,"big":1e+300,"worst":-Infinity}'
+        with reprise.start_run(db=self.db, params={"factor": 5.0, "epochs": 1}) as run:
+            self.assertEqual(run.params, {"factor": 10.0, "epochs": 20, "big": 1e300, "worst": -math.inf})
+        rows = dict((k, (v, t)) for k, v, t in query(self.db, "SELECT key, value, vtype FROM params"))
+        self.assertEqual(rows["factor"], ("10.0", "float"))
+        self.assertEqual(rows["epochs"], ("20", "int"))
 
 
 class TestDatabase(ClientTestCase):

@@ -366,6 +366,7 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
     request.dbPath = draft.target.isEmpty() ? draft.source : draft.target;
     request.environment = childEnvironment;
     request.nameGiven = true;
+    request.projectGiven = true;
     NewRun& run = request.run;
     run.project = draft.project;
     run.name = draft.originalName;

@@ -171,6 +171,10 @@ void RunLauncher::start(const LaunchRequest& request)
         environment.insert(QStringLiteral("REPRISE_RUN_NAME"), run.name);
     else
         environment.remove(QStringLiteral("REPRISE_RUN_NAME"));
+    if (request.projectGiven)
+        environment.insert(QStringLiteral("REPRISE_RUN_PROJECT"), run.project);
+    else
+        environment.remove(QStringLiteral("REPRISE_RUN_PROJECT"));
 
     const QStringList& argv = request.execArgv.isEmpty() ? run.launch.argv : request.execArgv;
     d->program = argv.first();

@@ -23,6 +23,7 @@ struct LaunchRequest {
     QString execWorkingDir; ///< worktree records the repository's paths, not the temporary ones)
     QProcessEnvironment environment; ///< the child's environment; the launcher adds REPRISE_RUN_ID/_DB/_PARAMS
     bool nameGiven = false; ///< the user named the run: the Python client must not rename it
+    bool projectGiven = false; ///< the user chose the project: the Python client must not move it
     bool forwardInput = false; ///< the child reads this process's stdin (`reprise run` in a terminal)
 };
 

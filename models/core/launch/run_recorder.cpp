@@ -74,6 +74,7 @@ int recordRun(const RecordOptions& options, const std::function<void(const QStri
     request.dbOptions = options.dbOptions;
     request.environment = QProcessEnvironment::systemEnvironment();
     request.nameGiven = !options.name.isEmpty();
+    request.projectGiven = options.projectGiven;
     request.forwardInput = true;
     NewRun& run = request.run;
     run.project = options.project;

@@ -11,6 +11,7 @@ namespace reprise {
 struct RecordOptions {
     QString dbPath;
     QString project = QStringLiteral("default");
+    bool projectGiven = false; ///< chosen by the user (else the Python client's project= applies)
     QString name; ///< defaults to the script or program name
     QMap<QString, ParamValue> params;
     QStringList command; ///< program and arguments, executed as argv (never through a shell)
