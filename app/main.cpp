@@ -2,10 +2,10 @@
 
 #include "charts/compare_view.h"
 #include "cli/cli_common.h"
-#include "rerun_actions.h"
 #include "dag/dag_view.h"
 #include "drift/drift_view.h"
 #include "main_window.h"
+#include "rerun_actions.h"
 #include "runs/run_browser.h"
 
 #include <QApplication>
@@ -109,7 +109,8 @@ int runGui(int argc, char** argv)
     }
     const QString view = parser.value(QStringLiteral("view"));
     const QStringList views { QStringLiteral("runs"), QStringLiteral("compare"), QStringLiteral("params"),
-        QStringLiteral("parallel"), QStringLiteral("scatter"), QStringLiteral("dag"), QStringLiteral("drift"), QStringLiteral("rerun") };
+        QStringLiteral("parallel"), QStringLiteral("scatter"), QStringLiteral("dag"), QStringLiteral("drift"),
+        QStringLiteral("rerun") };
     if (!views.contains(view)) {
         printError(QStringLiteral("--view '") + view + QStringLiteral("': not available"),
             QStringLiteral("views in this build: ") + views.join(QStringLiteral(", ")));
@@ -228,7 +229,8 @@ int main(int argc, char** argv)
         if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))) {
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
-                QStringLiteral("commands: run, rerun, verify, ls, show, metrics, dag, drift, profile, demo (see `reprise --help`)"));
+                QStringLiteral("commands: run, rerun, verify, ls, show, metrics, dag, drift, profile, demo (see "
+                               "`reprise --help`)"));
             return reprise::cli::Usage;
         }
     }

@@ -4,8 +4,8 @@
 #include "dag/dag_view.h"
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
-#include "palette/command_palette.h"
 #include "launch/rerun_queue.h"
+#include "palette/command_palette.h"
 #include "rerun/rerun_panel.h"
 #include "rerun_actions.h"
 #include "run_actions.h"
@@ -864,8 +864,8 @@ bool MainWindow::showView(const QString& name)
         m_bottomTabs->setCurrentWidget(m_reruns);
         const int total = m_rightSplit->height() > 0 ? m_rightSplit->height() : 800;
         m_rightSplit->setSizes({ total * 30 / 100, total * 70 / 100 });
-    }
-    else if (name == QLatin1String("params") || name == QLatin1String("parallel") || name == QLatin1String("scatter")) {
+    } else if (name == QLatin1String("params") || name == QLatin1String("parallel")
+        || name == QLatin1String("scatter")) {
         m_compare->showPage(name);
         return showView(QStringLiteral("compare"));
     } else if (name == QLatin1String("dag") || name == QLatin1String("drift") || name == QLatin1String("compare")) {

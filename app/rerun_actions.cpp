@@ -93,8 +93,9 @@ RerunActions::RerunActions(RunBrowser* browser, RerunPanel* panel, RerunQueue* q
     m_rerun->setToolTip(tr("Rerun the selected run at its recorded code version, params editable"));
     m_verify->setShortcut(Qt::CTRL | Qt::SHIFT | Qt::Key_R);
     m_verify->setToolTip(tr("Compare two selected runs (or a rerun with its original): did it reproduce?"));
-    // Also in the run table's context menu.
+    // Also in the run table's context menu, and a button beside the filter bar.
     m_browser->view()->addAction(m_rerun);
+    m_browser->addBarButton(m_rerun);
     m_browser->view()->addAction(m_verify);
     connect(m_rerun, &QAction::triggered, this, [this] {
         const QStringList ids = m_browser->selectedRunIds();

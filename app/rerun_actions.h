@@ -2,7 +2,6 @@
 
 #include "analysis/reproduction_report.h"
 #include "launch/rerun_draft.h"
-
 #include "rerun/rerun_dialog.h"
 
 #include <QObject>

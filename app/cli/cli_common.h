@@ -6,8 +6,8 @@
 #include "store/run_store.h"
 
 #include <QCommandLineParser>
-#include <QJsonObject>
 #include <QJsonArray>
+#include <QJsonObject>
 #include <QStringList>
 #include <optional>
 

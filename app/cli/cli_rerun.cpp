@@ -95,11 +95,12 @@ int runRerun(const QStringList& args)
         "run's id; with --wait it runs here and ends with the reproduction report (exit 0 reproduced, 3\n"
         "diverged, 4 incomparable, or the command's own exit code when it failed)."));
     addDatabaseOption(parser);
-    parser.addOption({ QStringLiteral("set"), QStringLiteral("Edit a param: k=v (repeatable)."), QStringLiteral("k=v") });
-    parser.addOption({ QStringLiteral("at-commit"),
-        QStringLiteral("Always run the recorded commit in a temporary worktree.") });
-    parser.addOption({ QStringLiteral("in-place"),
-        QStringLiteral("Run the current working tree, whatever commit it is at.") });
+    parser.addOption(
+        { QStringLiteral("set"), QStringLiteral("Edit a param: k=v (repeatable)."), QStringLiteral("k=v") });
+    parser.addOption(
+        { QStringLiteral("at-commit"), QStringLiteral("Always run the recorded commit in a temporary worktree.") });
+    parser.addOption(
+        { QStringLiteral("in-place"), QStringLiteral("Run the current working tree, whatever commit it is at.") });
     parser.addOption({ QStringLiteral("cwd"),
         QStringLiteral("Run in DIR instead of the recorded working dir (e.g. a clone of the repository)."),
         QStringLiteral("DIR") });
@@ -186,7 +187,8 @@ int runRerun(const QStringList& args)
         if (json) {
             QJsonArray list;
             for (const DraftProblem& p : problems)
-                list.append(QJsonObject { { QStringLiteral("message"), p.message }, { QStringLiteral("hint"), p.hint } });
+                list.append(
+                    QJsonObject { { QStringLiteral("message"), p.message }, { QStringLiteral("hint"), p.hint } });
             result.insert(QStringLiteral("problems"), list);
             printOut(QJsonDocument(result).toJson());
         }
@@ -254,13 +256,11 @@ int runRerun(const QStringList& args)
     QEventLoop loop;
     LaunchOutcome outcome;
     bool done = false;
-    QObject::connect(&launcher, &RunLauncher::message, [](const QString& text, const QString& hint) {
-        printError(text, hint);
-    });
+    QObject::connect(
+        &launcher, &RunLauncher::message, [](const QString& text, const QString& hint) { printError(text, hint); });
     // With --json the document owns stdout; the command's own output goes to stderr.
-    QObject::connect(&launcher, &RunLauncher::output, [json](bool isError, const QByteArray& bytes) {
-        writeAll(isError || json ? stderr : stdout, bytes);
-    });
+    QObject::connect(&launcher, &RunLauncher::output,
+        [json](bool isError, const QByteArray& bytes) { writeAll(isError || json ? stderr : stdout, bytes); });
     QObject::connect(&launcher, &RunLauncher::finished, &loop, [&](const LaunchOutcome& result) {
         outcome = result;
         done = true;
@@ -294,8 +294,8 @@ int runRerun(const QStringList& args)
         printError(target.error());
         return Failure;
     }
-    auto report = buildReproductionReport(*store, draft.originalId, *target, outcome.runId, *tolerance,
-        parser.values(QStringLiteral("ignore")));
+    auto report = buildReproductionReport(
+        *store, draft.originalId, *target, outcome.runId, *tolerance, parser.values(QStringLiteral("ignore")));
     if (!report) {
         printError(report.error());
         return Failure;

@@ -48,8 +48,8 @@ QJsonObject reportJson(const ReproductionReport& report)
             { QStringLiteral("relative"), report.tolerance.relative } });
     if (report.verdict == Verdict::Diverged)
         out.insert(QStringLiteral("first_divergence"),
-            QJsonObject { { QStringLiteral("metric"), report.firstMetric },
-                { QStringLiteral("step"), report.firstStep } });
+            QJsonObject {
+                { QStringLiteral("metric"), report.firstMetric }, { QStringLiteral("step"), report.firstStep } });
     QJsonArray differences;
     for (const InputDifference& d : report.differences)
         differences.append(QJsonObject { { QStringLiteral("area"), d.area }, { QStringLiteral("name"), d.name },
@@ -94,8 +94,9 @@ QString reportText(const ReproductionReport& report)
     } else {
         out += QStringLiteral("Inputs that differ:\n");
         for (const InputDifference& d : report.differences)
-            out += QStringLiteral("  ") + fixed(d.area, 12) + fixed(d.name, 28) + (d.a.isEmpty() ? QStringLiteral("—") : d.a)
-                + QStringLiteral("  →  ") + (d.b.isEmpty() ? QStringLiteral("—") : d.b) + u'\n';
+            out += QStringLiteral("  ") + fixed(d.area, 12) + fixed(d.name, 28)
+                + (d.a.isEmpty() ? QStringLiteral("—") : d.a) + QStringLiteral("  →  ")
+                + (d.b.isEmpty() ? QStringLiteral("—") : d.b) + u'\n';
     }
     QStringList identical;
     for (const ArtifactComparison& a : report.artifacts)
@@ -111,7 +112,8 @@ QString reportText(const ReproductionReport& report)
         if (m.state == MetricComparison::State::Diverged)
             state += QStringLiteral(" at step %1 (%2 vs %3)").arg(m.firstStep).arg(number(m.valueA), number(m.valueB));
         out += QStringLiteral("  ") + fixed(m.key, 24) + fixed(m.countA ? number(m.finalA) : QStringLiteral("—"), 18)
-            + fixed(m.countB ? number(m.finalB) : QStringLiteral("—"), 18) + fixed(number(m.maxDifference), 11) + state + u'\n';
+            + fixed(m.countB ? number(m.finalB) : QStringLiteral("—"), 18) + fixed(number(m.maxDifference), 11) + state
+            + u'\n';
     }
     if (!report.ignored.isEmpty())
         out += QStringLiteral("Ignored: ") + report.ignored.join(QStringLiteral(", ")) + u'\n';
@@ -123,9 +125,9 @@ bool addToleranceOptions(QCommandLineParser& parser)
     parser.addOption({ QStringLiteral("abs-tol"),
         QStringLiteral("Absolute tolerance: values within it count as equal (default 1e-12)."), QStringLiteral("X"),
         QStringLiteral("1e-12") });
-    parser.addOption({ QStringLiteral("rel-tol"),
-        QStringLiteral("Relative tolerance, times the larger magnitude (default 1e-9)."), QStringLiteral("X"),
-        QStringLiteral("1e-9") });
+    parser.addOption(
+        { QStringLiteral("rel-tol"), QStringLiteral("Relative tolerance, times the larger magnitude (default 1e-9)."),
+            QStringLiteral("X"), QStringLiteral("1e-9") });
     parser.addOption({ QStringLiteral("ignore"),
         QStringLiteral("Leave out metrics matching PATTERN (wildcards *, ?; repeatable), e.g. timings."),
         QStringLiteral("PATTERN") });
@@ -174,8 +176,8 @@ int runVerify(const QStringList& args)
         printError(store.error());
         return Failure;
     }
-    auto report
-        = buildReproductionReport(*store, runs[0], *store, runs[1], *tolerance, parser.values(QStringLiteral("ignore")));
+    auto report = buildReproductionReport(
+        *store, runs[0], *store, runs[1], *tolerance, parser.values(QStringLiteral("ignore")));
     if (!report) {
         printError(report.error());
         return Failure;

@@ -79,4 +79,3 @@ inline QJsonObject showJson(const QString& db, const QString& id)
         qWarning() << o.err;
     return QJsonDocument::fromJson(o.out.toUtf8()).object();
 }
-

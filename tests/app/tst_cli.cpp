@@ -1,6 +1,8 @@
 // The command line end to end: real `reprise` processes, real Python scripts using the client,
 // real git repositories and real signals, all in temporary folders.
 
+#include "cli_process.h"
+
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -12,8 +14,6 @@
 #include <QTest>
 #include <csignal>
 #include <sqlite3.h>
-
-#include "cli_process.h"
 
 namespace {
 

@@ -2,6 +2,9 @@
 // real git repository, recorded by `reprise run`, rerun at its old commit in a worktree, verified;
 // then each way a rerun can be impossible, with its message.
 
+#include "cli_process.h"
+#include "example_repository.h"
+
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -9,9 +12,6 @@
 #include <QTest>
 #include <sqlite3.h>
 #include <unistd.h>
-
-#include "cli_process.h"
-#include "example_repository.h"
 
 namespace {
 
@@ -134,7 +134,8 @@ void TestRerun::paramEditDivergesAtTheRightStep()
         { "rerun", m_original, "--db", m_db, "--wait", "--json", "--set", "lr_drop_epoch=5" }, m_dir.path());
     QVERIFY2(o.exitCode == 3, qPrintable(o.err + o.out));
     const QJsonObject result = jsonOf(o);
-    QCOMPARE(result[QLatin1String("draft")][QLatin1String("edited")].toArray().first().toString(), QStringLiteral("lr_drop_epoch"));
+    QCOMPARE(result[QLatin1String("draft")][QLatin1String("edited")].toArray().first().toString(),
+        QStringLiteral("lr_drop_epoch"));
     const QJsonObject report = result[QLatin1String("report")].toObject();
     QCOMPARE(report[QLatin1String("verdict")].toString(), QStringLiteral("diverged"));
     // The rate is first cut at epoch 5 instead of 12: every epoch metric parts there, "lr" first by name.
@@ -148,18 +149,23 @@ void TestRerun::paramEditDivergesAtTheRightStep()
     }
     bool paramDifference = false;
     for (const auto& d : report[QLatin1String("differences")].toArray())
-        paramDifference |= d[QLatin1String("area")] == QStringLiteral("params") && d[QLatin1String("name")] == QStringLiteral("lr_drop_epoch")
+        paramDifference |= d[QLatin1String("area")] == QStringLiteral("params")
+            && d[QLatin1String("name")] == QStringLiteral("lr_drop_epoch")
             && d[QLatin1String("a")] == QStringLiteral("12") && d[QLatin1String("b")] == QStringLiteral("5");
     QVERIFY(paramDifference);
 
     // The edited param reached the program through run.params and was recorded.
     // (with the recorded types: a float stays a float)
     const QByteArray run = result[QLatin1String("run")].toString().toLatin1();
-    QCOMPARE(scalar(m_db, "SELECT value || ':' || vtype FROM params WHERE key = 'lr_drop_epoch' AND run_id = "
-                          "(SELECT id FROM runs WHERE uuid = '" + run + "')"),
+    QCOMPARE(scalar(m_db,
+                 "SELECT value || ':' || vtype FROM params WHERE key = 'lr_drop_epoch' AND run_id = "
+                 "(SELECT id FROM runs WHERE uuid = '"
+                     + run + "')"),
         QStringLiteral("5:int"));
-    QCOMPARE(scalar(m_db, "SELECT value || ':' || vtype FROM params WHERE key = 'lr_drop_factor' AND run_id = "
-                          "(SELECT id FROM runs WHERE uuid = '" + run + "')"),
+    QCOMPARE(scalar(m_db,
+                 "SELECT value || ':' || vtype FROM params WHERE key = 'lr_drop_factor' AND run_id = "
+                 "(SELECT id FROM runs WHERE uuid = '"
+                     + run + "')"),
         QStringLiteral("10.0:float"));
 }
 
@@ -210,8 +216,7 @@ void TestRerun::workingDirThatNoLongerExists()
 {
     const QString gone = m_dir.filePath(QStringLiteral("gone"));
     QVERIFY(QDir().mkpath(gone));
-    const Outcome recorded
-        = runReprise({ "run", "--db", m_db, "--", REPRISE_PYTHON, "-c", "print('hello')" }, gone);
+    const Outcome recorded = runReprise({ "run", "--db", m_db, "--", REPRISE_PYTHON, "-c", "print('hello')" }, gone);
     QCOMPARE(recorded.exitCode, 0);
     const QString id = runIdFrom(recorded.err);
     QVERIFY(QDir(gone).removeRecursively());
@@ -221,8 +226,9 @@ void TestRerun::workingDirThatNoLongerExists()
     QVERIFY2(o.err.contains(QStringLiteral("working dir '") + gone + QStringLiteral("' no longer exists")),
         qPrintable(o.err));
     QVERIFY(o.err.contains(QStringLiteral("hint: choose a directory to run in (--cwd DIR)")));
-    QCOMPARE(scalar(m_db, "SELECT count(*) FROM runs WHERE parent_id = (SELECT id FROM runs WHERE uuid = '"
-                              + id.toLatin1() + "')"),
+    QCOMPARE(
+        scalar(m_db,
+            "SELECT count(*) FROM runs WHERE parent_id = (SELECT id FROM runs WHERE uuid = '" + id.toLatin1() + "')"),
         QStringLiteral("0"));
 
     // The way forward works. (The command logs no metric: the verdict is incomparable, exit 4.)
@@ -252,8 +258,8 @@ void TestRerun::commitMissingFromTheRepository()
 
     Outcome o = runReprise({ "rerun", id, "--db", m_db, "--wait" }, m_dir.path());
     QCOMPARE(o.exitCode, 1);
-    QVERIFY2(o.err.contains(QStringLiteral("commit ") + lost.left(10) + QStringLiteral(" is not in repository '")
-                 + repo + u'\''),
+    QVERIFY2(o.err.contains(
+                 QStringLiteral("commit ") + lost.left(10) + QStringLiteral(" is not in repository '") + repo + u'\''),
         qPrintable(o.err));
     QVERIFY(o.err.contains(QStringLiteral("hint: fetch it (git fetch --all), or run in place (--in-place)")));
 

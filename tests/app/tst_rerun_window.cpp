@@ -1,11 +1,12 @@
 // Reruns from the window, off-screen: the draft dialog, the queue with its live log and Cancel,
 // the reproduction report; on the digits example in a real git repository.
 
+#include "example_repository.h"
 #include "launch/rerun_queue.h"
 #include "main_window.h"
+#include "rerun/report_view.h"
 #include "rerun/rerun_dialog.h"
 #include "rerun/rerun_panel.h"
-#include "rerun/report_view.h"
 #include "rerun_actions.h"
 #include "runs/run_browser.h"
 #include "store/run_store.h"
@@ -14,8 +15,8 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
-#include <QListWidget>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
@@ -23,8 +24,6 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <unistd.h>
-
-#include "example_repository.h"
 
 using namespace reprise;
 

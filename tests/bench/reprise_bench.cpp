@@ -5,15 +5,15 @@
 #include "analysis/drift.h"
 #include "analysis/pipeline_graph.h"
 #include "analysis/reproduction_report.h"
-#include "launch/git_info.h"
-#include "launch/rerun_draft.h"
-#include "rerun/rerun_dialog.h"
 #include "bench_data.h"
 #include "charts/compare_view.h"
 #include "charts/metric_chart.h"
 #include "dag/dag_scene.h"
 #include "dag/dag_view.h"
+#include "launch/git_info.h"
+#include "launch/rerun_draft.h"
 #include "main_window.h"
+#include "rerun/rerun_dialog.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
 #include "runs/run_browser.h"
@@ -712,7 +712,8 @@ void verifyReport()
                 values[i] = std::sin(double(i) * 1e-3 + k) + (r == 1 && k == 49 && i > n / 2 ? 1e-3 : 0);
                 times[i] = 1.7e9 + double(i) * 0.01;
             }
-            check(store.logMetric(ref.rowId, QStringLiteral("metric_%1").arg(k, 2, 10, QChar(u'0')), steps, values, times));
+            check(store.logMetric(
+                ref.rowId, QStringLiteral("metric_%1").arg(k, 2, 10, QChar(u'0')), steps, values, times));
         }
         check(store.finishRun(ref.rowId, RunStatus::Finished, 0, 1.7e9 + double(n)));
         ids << ref.uuid;

@@ -77,8 +77,8 @@ void TestReproduction::historiesCompared_data()
         << int(S::Identical) << qint64(0);
     QTest::newRow("within tolerance") << history("m", { 0, 1 }, { 1, 2 }) << history("m", { 0, 1 }, { 1, 2 + 1e-12 })
                                       << int(S::WithinTolerance) << qint64(0);
-    QTest::newRow("value parts") << history("m", { 0, 10, 20 }, { 1, 2, 3 }) << history("m", { 0, 10, 20 }, { 1, 2.5, 3 })
-                                 << int(S::Diverged) << qint64(10);
+    QTest::newRow("value parts") << history("m", { 0, 10, 20 }, { 1, 2, 3 })
+                                 << history("m", { 0, 10, 20 }, { 1, 2.5, 3 }) << int(S::Diverged) << qint64(10);
     QTest::newRow("steps part") << history("m", { 0, 1, 2 }, { 1, 1, 1 }) << history("m", { 0, 2, 3 }, { 1, 1, 1 })
                                 << int(S::Diverged) << qint64(1);
     QTest::newRow("B stops early") << history("m", { 0, 1, 2 }, { 1, 1, 1 }) << history("m", { 0, 1 }, { 1, 1 })
@@ -87,8 +87,8 @@ void TestReproduction::historiesCompared_data()
                                << qint64(6);
     QTest::newRow("repeated steps in order") << history("m", { 0, 0, 1 }, { 1, 2, 3 })
                                              << history("m", { 0, 0, 1 }, { 2, 1, 3 }) << int(S::Diverged) << qint64(0);
-    QTest::newRow("NaN against a number") << history("m", { 0, 1 }, { 1, kNaN }) << history("m", { 0, 1 }, { 1, 0 })
-                                          << int(S::Diverged) << qint64(1);
+    QTest::newRow("NaN against a number")
+        << history("m", { 0, 1 }, { 1, kNaN }) << history("m", { 0, 1 }, { 1, 0 }) << int(S::Diverged) << qint64(1);
 }
 
 void TestReproduction::historiesCompared()
@@ -237,8 +237,8 @@ void TestReproduction::paramEdits()
     QCOMPARE(draft.params.value(QStringLiteral("epochs")).type, QStringLiteral("int"));
     QVERIFY(applyParamEdit(draft, QStringLiteral("lr=fast"))); // not a float: a string now, as typed
     QCOMPARE(draft.params.value(QStringLiteral("lr")).type, QStringLiteral("str"));
-    QCOMPARE(draft.editedParams().keys(), (QList<QString> { QStringLiteral("epochs"), QStringLiteral("lr"),
-                                              QStringLiteral("name") }));
+    QCOMPARE(draft.editedParams().keys(),
+        (QList<QString> { QStringLiteral("epochs"), QStringLiteral("lr"), QStringLiteral("name") }));
     const Status bad = applyParamEdit(draft, QStringLiteral("=3"));
     QVERIFY(!bad);
     QVERIFY(bad.error().message.contains(QStringLiteral("expected k=v")));

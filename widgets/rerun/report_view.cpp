@@ -48,8 +48,8 @@ ReportView::ReportView(QWidget* parent)
     , m_verdict(new QLabel(this))
     , m_runs(new QLabel(this))
     , m_differences(makeTable({ tr("Area"), tr("What"), tr("Original (A)"), tr("Rerun (B)") }, this))
-    , m_metrics(makeTable({ tr("Metric"), tr("Final A"), tr("Final B"), tr("Max |Δ|"), tr("Points A / B"), tr("State") },
-          this))
+    , m_metrics(makeTable(
+          { tr("Metric"), tr("Final A"), tr("Final B"), tr("Max |Δ|"), tr("Points A / B"), tr("State") }, this))
     , m_artifacts(new QLabel(this))
 {
     for (QLabel* label : { m_verdict, m_runs, m_artifacts }) {
@@ -130,8 +130,8 @@ void ReportView::setReport(const ReproductionReport& report)
         const QList<QTableWidgetItem*> items { cell(m.key), cell(m.countA ? number(m.finalA) : QStringLiteral("—")),
             cell(m.countB ? number(m.finalB) : QStringLiteral("—")), cell(number(m.maxDifference)),
             cell(QStringLiteral("%1 / %2").arg(m.countA).arg(m.countB)), cell(state) };
-        const bool bad = m.state != MetricComparison::State::Identical
-            && m.state != MetricComparison::State::WithinTolerance;
+        const bool bad
+            = m.state != MetricComparison::State::Identical && m.state != MetricComparison::State::WithinTolerance;
         for (int c = 0; c < items.size(); ++c) {
             if (bad)
                 items[c]->setForeground(kDiverged);

@@ -305,7 +305,7 @@ void RerunDialog::updateRunButton()
 {
     const bool confirmed = !m_draft.untrusted || m_confirm->isChecked();
     m_run->setEnabled(!m_checking && m_problems.isEmpty() && confirmed);
-    m_run->setToolTip(m_checking ? tr("Checking…")
+    m_run->setToolTip(m_checking    ? tr("Checking…")
             : !m_problems.isEmpty() ? tr("Resolve the problems listed above first")
             : !confirmed            ? tr("Confirm that you have read the command of this untrusted source")
                                     : tr("Queue the rerun; reruns run one at a time"));

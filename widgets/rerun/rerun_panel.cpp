@@ -26,7 +26,10 @@ namespace {
     QString elapsed(double seconds)
     {
         const qint64 s = qint64(seconds);
-        return s >= 3600 ? QStringLiteral("%1:%2:%3").arg(s / 3600).arg(s / 60 % 60, 2, 10, QChar(u'0')).arg(s % 60, 2, 10, QChar(u'0'))
+        return s >= 3600 ? QStringLiteral("%1:%2:%3")
+                               .arg(s / 3600)
+                               .arg(s / 60 % 60, 2, 10, QChar(u'0'))
+                               .arg(s % 60, 2, 10, QChar(u'0'))
                          : QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QChar(u'0'));
     }
 
@@ -110,10 +113,7 @@ RerunPanel::RerunPanel(RerunQueue* queue, QWidget* parent)
     updateStatus();
 }
 
-void RerunPanel::showReport(const ReproductionReport& report)
-{
-    m_report->setReport(report);
-}
+void RerunPanel::showReport(const ReproductionReport& report) { m_report->setReport(report); }
 
 void RerunPanel::showReportMessage(const QString& message) { m_report->clear(message); }
 
@@ -190,8 +190,8 @@ void RerunPanel::showJob(int jobId)
     if (job && job->report)
         m_report->setReport(*job->report);
     else if (job && job->isFinal())
-        m_report->clear(job->error.isEmpty() ? tr("No report: the rerun did not record a run.")
-                                             : job->error + u'\n' + job->hint);
+        m_report->clear(
+            job->error.isEmpty() ? tr("No report: the rerun did not record a run.") : job->error + u'\n' + job->hint);
     else if (job)
         m_report->clear(tr("The reproduction report appears here when the rerun ends."));
     updateStatus();

@@ -3,12 +3,14 @@
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
 
+#include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QTableView>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <set>
 
@@ -54,7 +56,9 @@ RunBrowser::RunBrowser(QWidget* parent)
 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_filter);
+    m_bar = new QHBoxLayout;
+    m_bar->addWidget(m_filter, 1);
+    layout->addLayout(m_bar);
     layout->addWidget(m_filterError);
     layout->addWidget(m_view, 1);
 
@@ -81,6 +85,14 @@ void RunBrowser::applyFilter()
     }
     m_filterError->clear();
     m_filterError->hide();
+}
+
+void RunBrowser::addBarButton(QAction* action)
+{
+    auto* button = new QToolButton(this);
+    button->setDefaultAction(action);
+    button->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_bar->addWidget(button);
 }
 
 QString RunBrowser::filterError() const { return m_filterError->text(); }

@@ -4,6 +4,8 @@
 #include <QWidget>
 #include <set>
 
+class QAction;
+class QHBoxLayout;
 class QLabel;
 class QLineEdit;
 
@@ -47,6 +49,10 @@ public:
     QString topVisibleRunId() const;
     void scrollToRunId(const QString& id);
 
+    /// Puts a button for `action` beside the filter bar (e.g. Rerun): it follows the action's
+    /// text, tooltip and enabled state.
+    void addBarButton(QAction* action);
+
     /// Column identities ("attr:Name", "param:lr", "metric:val/acc") the user has hidden.
     QStringList hiddenColumns() const { return m_hidden; }
     void setHiddenColumns(const QStringList& keys);
@@ -69,6 +75,7 @@ private:
     RunFilterProxy* m_proxy;
     QLineEdit* m_filter;
     QLabel* m_filterError;
+    QHBoxLayout* m_bar; ///< the filter bar and its buttons
     RunTableView* m_view;
     QStringList m_hidden;
 };

@@ -19,8 +19,8 @@ namespace {
         return std::memcmp(&a, &b, sizeof a) == 0 || a == b; // +0 and -0 count as the same
     }
 
-    void differ(QList<InputDifference>& out, const QString& area, const QString& name, const QString& a,
-        const QString& b)
+    void differ(
+        QList<InputDifference>& out, const QString& area, const QString& name, const QString& a, const QString& b)
     {
         if (a != b)
             out << InputDifference { area, name, a, b };
@@ -28,8 +28,8 @@ namespace {
 
     /// Every key of either map whose values differ, with `area`.
     template <typename Map, typename Text>
-    void differMaps(QList<InputDifference>& out, const QString& area, const QString& prefix, const Map& a,
-        const Map& b, Text text)
+    void differMaps(
+        QList<InputDifference>& out, const QString& area, const QString& prefix, const Map& a, const Map& b, Text text)
     {
         QStringList keys = a.keys();
         for (const QString& key : b.keys())
@@ -146,9 +146,9 @@ QList<InputDifference> compareInputs(const RunRecord& a, const RunRecord& b)
     differ(out, code, QStringLiteral("commit"), a.code.commit, b.code.commit);
     if (a.code.patch != b.code.patch)
         out << InputDifference { code, QStringLiteral("uncommitted changes"), patchSummary(a.code.patch),
-            patchSummary(b.code.patch) + (a.code.patch.isEmpty() || b.code.patch.isEmpty()
-                                                 ? QString()
-                                                 : QStringLiteral(" (different content)")) };
+            patchSummary(b.code.patch)
+                + (a.code.patch.isEmpty() || b.code.patch.isEmpty() ? QString()
+                                                                    : QStringLiteral(" (different content)")) };
     differ(out, code, QStringLiteral("command"), a.launch.argv.join(u' '), b.launch.argv.join(u' '));
     differMaps(out, code, QStringLiteral("config file "), a.launch.configFiles, b.launch.configFiles,
         [](const QString& text) { return QStringLiteral("%1 bytes").arg(text.toUtf8().size()); });
@@ -170,8 +170,8 @@ QList<InputDifference> compareInputs(const RunRecord& a, const RunRecord& b)
         differMaps(out, env, QStringLiteral("package "), a.packages, b.packages, identity);
     differMaps(out, env, QStringLiteral("$"), a.launch.environment, b.launch.environment, identity);
 
-    differMaps(out, QStringLiteral("params"), QString(), a.params, b.params,
-        [](const ParamValue& p) { return p.value; });
+    differMaps(
+        out, QStringLiteral("params"), QString(), a.params, b.params, [](const ParamValue& p) { return p.value; });
     differ(out, QStringLiteral("outcome"), QStringLiteral("status"), outcome(a), outcome(b));
     return out;
 }
@@ -222,8 +222,8 @@ MetricComparison compareHistories(const MetricHistory& a, const MetricHistory& b
     return m;
 }
 
-Result<ReproductionReport> buildReproductionReport(const RunStore& storeA, const QString& runA,
-    const RunStore& storeB, const QString& runB, const Tolerance& tolerance, const QStringList& ignore)
+Result<ReproductionReport> buildReproductionReport(const RunStore& storeA, const QString& runA, const RunStore& storeB,
+    const QString& runB, const Tolerance& tolerance, const QStringList& ignore)
 {
     auto refA = storeA.resolveRun(runA);
     if (!refA)
@@ -252,8 +252,8 @@ Result<ReproductionReport> buildReproductionReport(const RunStore& storeA, const
 
     QList<QRegularExpression> ignorePatterns;
     for (const QString& pattern : ignore)
-        ignorePatterns << QRegularExpression(QRegularExpression::wildcardToRegularExpression(
-            pattern, QRegularExpression::UnanchoredWildcardConversion));
+        ignorePatterns << QRegularExpression(
+            QRegularExpression::wildcardToRegularExpression(pattern, QRegularExpression::UnanchoredWildcardConversion));
     const auto ignored = [&](const QString& key) {
         return std::any_of(ignorePatterns.begin(), ignorePatterns.end(), [&](const QRegularExpression& re) {
             return re.match(key).hasMatch() && re.match(key).capturedLength() == key.size();
@@ -290,8 +290,7 @@ Result<ReproductionReport> buildReproductionReport(const RunStore& storeA, const
             m = compareHistories(*ha, *hb, tolerance);
             if (m.state == MetricComparison::State::Diverged) {
                 // Keys come in name order, so a tie in time keeps the first name.
-                const double when
-                    = std::isfinite(m.timeA) ? m.timeA - a->startTime : m.timeB - b->startTime;
+                const double when = std::isfinite(m.timeA) ? m.timeA - a->startTime : m.timeB - b->startTime;
                 if (!diverged || when < firstWhen) {
                     firstWhen = when;
                     report.firstStep = m.firstStep;

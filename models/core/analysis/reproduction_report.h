@@ -90,7 +90,7 @@ MetricComparison compareHistories(const MetricHistory& a, const MetricHistory& b
 /// Reads two runs (from one database or two) and compares them. Metrics whose key matches one of
 /// `ignore` (wildcards * and ?) are left out, e.g. timings. Histories are read key by key, so the
 /// memory held is two histories at a time.
-Result<ReproductionReport> buildReproductionReport(const RunStore& storeA, const QString& runA,
-    const RunStore& storeB, const QString& runB, const Tolerance& tolerance, const QStringList& ignore = {});
+Result<ReproductionReport> buildReproductionReport(const RunStore& storeA, const QString& runA, const RunStore& storeB,
+    const QString& runB, const Tolerance& tolerance, const QStringList& ignore = {});
 
 } // namespace reprise

@@ -17,8 +17,8 @@ namespace {
 
 } // namespace
 
-GitResult runGit(const QString& directory, const QStringList& args, const QByteArray& input,
-    const QStringList& extraEnvironment)
+GitResult runGit(
+    const QString& directory, const QStringList& args, const QByteArray& input, const QStringList& extraEnvironment)
 {
     QProcess process;
     process.setWorkingDirectory(directory);

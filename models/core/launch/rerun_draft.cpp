@@ -209,7 +209,8 @@ QList<DraftProblem> checkRerunDraft(const RerunDraft& draft)
                                "(--in-place)"),
                 Fix::ChooseDirectory };
         } else if (!runGit(draft.repository,
-                       { QStringLiteral("cat-file"), QStringLiteral("-e"), draft.code.commit + QStringLiteral("^{commit}") })
+                       { QStringLiteral("cat-file"), QStringLiteral("-e"),
+                           draft.code.commit + QStringLiteral("^{commit}") })
                         .ok) {
             problems << DraftProblem { QStringLiteral("commit ") + shortCommit(draft.code.commit)
                     + QStringLiteral(" is not in repository '") + draft.repository
@@ -224,12 +225,13 @@ QList<DraftProblem> checkRerunDraft(const RerunDraft& draft)
                 const GitResult read
                     = runGit(draft.repository, { QStringLiteral("read-tree"), draft.code.commit }, {}, env);
                 const GitResult check = read.ok ? runGit(draft.repository,
-                                                      { QStringLiteral("apply"), QStringLiteral("--cached"),
-                                                          QStringLiteral("--check"), QStringLiteral("--binary") },
-                                                      draft.code.patch.toUtf8(), env)
+                                            { QStringLiteral("apply"), QStringLiteral("--cached"),
+                                                QStringLiteral("--check"), QStringLiteral("--binary") },
+                                            draft.code.patch.toUtf8(), env)
                                                 : read;
                 if (!check.ok)
-                    problems << DraftProblem { QStringLiteral("the recorded uncommitted changes no longer apply to commit ")
+                    problems << DraftProblem { QStringLiteral(
+                                                   "the recorded uncommitted changes no longer apply to commit ")
                             + shortCommit(draft.code.commit) + QStringLiteral(": ") + firstLine(check.err),
                         QStringLiteral("run in place (--in-place), or commit the changes and record a new run"),
                         Fix::RunInPlace };
@@ -278,12 +280,12 @@ QString displayCommand(const QStringList& argv)
 
 bool isSensitiveVariable(const QString& name)
 {
-    static const QStringList exact { QStringLiteral("PATH"), QStringLiteral("PYTHONPATH"),
-        QStringLiteral("PYTHONHOME"), QStringLiteral("PYTHONSTARTUP"), QStringLiteral("PYTHONUSERBASE"),
-        QStringLiteral("PYTHONINSPECT"), QStringLiteral("PYTHONBREAKPOINT"), QStringLiteral("VIRTUAL_ENV"),
-        QStringLiteral("CONDA_PREFIX"), QStringLiteral("PERL5LIB"), QStringLiteral("RUBYLIB"),
-        QStringLiteral("NODE_OPTIONS"), QStringLiteral("NODE_PATH"), QStringLiteral("BASH_ENV"), QStringLiteral("ENV"),
-        QStringLiteral("GCONV_PATH"), QStringLiteral("SHELL"), QStringLiteral("IFS") };
+    static const QStringList exact { QStringLiteral("PATH"), QStringLiteral("PYTHONPATH"), QStringLiteral("PYTHONHOME"),
+        QStringLiteral("PYTHONSTARTUP"), QStringLiteral("PYTHONUSERBASE"), QStringLiteral("PYTHONINSPECT"),
+        QStringLiteral("PYTHONBREAKPOINT"), QStringLiteral("VIRTUAL_ENV"), QStringLiteral("CONDA_PREFIX"),
+        QStringLiteral("PERL5LIB"), QStringLiteral("RUBYLIB"), QStringLiteral("NODE_OPTIONS"),
+        QStringLiteral("NODE_PATH"), QStringLiteral("BASH_ENV"), QStringLiteral("ENV"), QStringLiteral("GCONV_PATH"),
+        QStringLiteral("SHELL"), QStringLiteral("IFS") };
     return exact.contains(name) || name.startsWith(QLatin1String("LD_")) || name.startsWith(QLatin1String("DYLD_"));
 }
 
@@ -327,13 +329,16 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
     if (draft.runsInWorktree()) {
         QTemporaryDir parent(QDir::tempPath() + QStringLiteral("/reprise-rerun-XXXXXX"));
         if (!parent.isValid())
-            return Error { QStringLiteral("cannot create a temporary directory for the worktree: ") + parent.errorString(),
-                QStringLiteral("free space in ") + QDir::tempPath() + QStringLiteral(", or run in place (--in-place)") };
+            return Error {
+                QStringLiteral("cannot create a temporary directory for the worktree: ") + parent.errorString(),
+                QStringLiteral("free space in ") + QDir::tempPath() + QStringLiteral(", or run in place (--in-place)")
+            };
         parent.setAutoRemove(false);
         // The worktree is named like the repository, so tracebacks and logs read naturally.
         const QString worktree = parent.path() + u'/' + QFileInfo(draft.repository).fileName();
         const GitResult add = runGit(draft.repository,
-            { QStringLiteral("worktree"), QStringLiteral("add"), QStringLiteral("--detach"), worktree, draft.code.commit });
+            { QStringLiteral("worktree"), QStringLiteral("add"), QStringLiteral("--detach"), worktree,
+                draft.code.commit });
         if (!add.ok) {
             QDir(parent.path()).removeRecursively();
             return Error { QStringLiteral("cannot check out commit ") + shortCommit(draft.code.commit)
@@ -342,8 +347,8 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
         }
         prepared.worktree = worktree;
         if (!draft.code.patch.isEmpty()) {
-            const GitResult apply = runGit(worktree, { QStringLiteral("apply"), QStringLiteral("--binary") },
-                draft.code.patch.toUtf8());
+            const GitResult apply
+                = runGit(worktree, { QStringLiteral("apply"), QStringLiteral("--binary") }, draft.code.patch.toUtf8());
             if (!apply.ok) {
                 (void)removeWorktree(prepared);
                 return Error { QStringLiteral("the recorded uncommitted changes do not apply to commit ")
@@ -394,8 +399,8 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
     run.code = captureCodeVersion(workingDir);
     if (!prepared.worktree.isEmpty())
         run.code.root = draft.repository;
-    run.tags.insert(QStringLiteral("rerun.mode"), prepared.worktree.isEmpty() ? QStringLiteral("in-place")
-                                                                              : QStringLiteral("worktree"));
+    run.tags.insert(QStringLiteral("rerun.mode"),
+        prepared.worktree.isEmpty() ? QStringLiteral("in-place") : QStringLiteral("worktree"));
     if (!prepared.worktree.isEmpty())
         run.tags.insert(QStringLiteral("rerun.worktree"), prepared.worktree);
     const auto edited = draft.editedParams();

@@ -59,7 +59,8 @@ namespace {
             });
             connect(m_launcher, &RunLauncher::message, this, [this](const QString& text, const QString& hint) {
                 // The launcher's own lines (start failures, database errors) belong in the log too.
-                Q_EMIT output(m_job.id, true, QStringLiteral("reprise: ") + text + (hint.isEmpty() ? QString() : u'\n' + hint) + u'\n');
+                Q_EMIT output(m_job.id, true,
+                    QStringLiteral("reprise: ") + text + (hint.isEmpty() ? QString() : u'\n' + hint) + u'\n');
             });
             connect(m_launcher, &RunLauncher::finished, this, &RerunWorker::onLaunchFinished);
             m_launcher->start(m_prepared.request);
@@ -176,7 +177,8 @@ RerunQueue::~RerunQueue()
 {
     // A running command must not outlive the window: stop it now, without the grace period.
     auto* worker = static_cast<RerunWorker*>(m_worker);
-    QMetaObject::invokeMethod(worker, [worker] { worker->cancel(); }, Qt::BlockingQueuedConnection);
+    QMetaObject::invokeMethod(
+        worker, [worker] { worker->cancel(); }, Qt::BlockingQueuedConnection);
     m_thread->quit();
     m_thread->wait();
 }

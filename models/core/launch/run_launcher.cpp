@@ -151,7 +151,8 @@ void RunLauncher::start(const LaunchRequest& request)
 
     NewRun run = request.run;
     if (run.code.commit.isEmpty() && run.code.root.isEmpty())
-        run.code = captureCodeVersion(request.execWorkingDir.isEmpty() ? run.launch.workingDir : request.execWorkingDir);
+        run.code
+            = captureCodeVersion(request.execWorkingDir.isEmpty() ? run.launch.workingDir : request.execWorkingDir);
     if (run.startTime <= 0)
         run.startTime = nowSeconds();
     auto ref = d->store->createRun(run);
@@ -181,8 +182,7 @@ void RunLauncher::start(const LaunchRequest& request)
     d->child = new QProcess(this);
     d->child->setProgram(d->program);
     d->child->setArguments(argv.mid(1));
-    d->child->setWorkingDirectory(
-        request.execWorkingDir.isEmpty() ? run.launch.workingDir : request.execWorkingDir);
+    d->child->setWorkingDirectory(request.execWorkingDir.isEmpty() ? run.launch.workingDir : request.execWorkingDir);
     d->child->setProcessEnvironment(environment);
     if (request.forwardInput)
         d->child->setInputChannelMode(QProcess::ForwardedInputChannel);
@@ -230,8 +230,8 @@ void RunLauncher::onOutput(bool isError)
     if (bytes.isEmpty())
         return;
     Q_EMIT output(isError, bytes);
-    d->buffer.add(isError ? QStringLiteral("stderr") : QStringLiteral("stdout"),
-        isError ? d->errDecoder : d->outDecoder, bytes);
+    d->buffer.add(
+        isError ? QStringLiteral("stderr") : QStringLiteral("stdout"), isError ? d->errDecoder : d->outDecoder, bytes);
 }
 
 void RunLauncher::flushOutput()

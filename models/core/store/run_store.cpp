@@ -709,11 +709,13 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
     // A read-only database of an older schema is not migrated: it has no runtime column.
     auto s = m_db->prepare(m_db->schemaVersion() >= 5
             ? "SELECT r.uuid, p.name, r.name, r.status, r.kind, (SELECT uuid FROM runs q WHERE q.id = r.parent_id), "
-              "r.start_time, r.end_time, r.exit_code, r.user_name, r.host, r.pid, r.argv, r.cwd, r.env, r.config_files, "
+              "r.start_time, r.end_time, r.exit_code, r.user_name, r.host, r.pid, r.argv, r.cwd, r.env, "
+              "r.config_files, "
               "r.git_commit, r.git_branch, r.git_dirty, r.git_patch, r.git_root, r.notes, r.starred, r.archived, "
               "r.runtime FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?"
             : "SELECT r.uuid, p.name, r.name, r.status, r.kind, (SELECT uuid FROM runs q WHERE q.id = r.parent_id), "
-              "r.start_time, r.end_time, r.exit_code, r.user_name, r.host, r.pid, r.argv, r.cwd, r.env, r.config_files, "
+              "r.start_time, r.end_time, r.exit_code, r.user_name, r.host, r.pid, r.argv, r.cwd, r.env, "
+              "r.config_files, "
               "r.git_commit, r.git_branch, r.git_dirty, r.git_patch, r.git_root, r.notes, r.starred, r.archived, "
               "'{}' FROM runs r JOIN projects p ON p.id = r.project_id WHERE r.id = ?");
     if (!s)
