@@ -1,5 +1,7 @@
 #include "rerun/report_view.h"
 
+#include "rerun/compact_table.h"
+
 #include <QHeaderView>
 #include <QLabel>
 #include <QSplitter>
@@ -26,19 +28,6 @@ namespace {
         return item;
     }
 
-    QTableWidget* makeTable(const QStringList& headers, QWidget* parent)
-    {
-        auto* table = new QTableWidget(0, int(headers.size()), parent);
-        table->setHorizontalHeaderLabels(headers);
-        table->verticalHeader()->hide();
-        table->horizontalHeader()->setStretchLastSection(true);
-        table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-        table->setSelectionBehavior(QAbstractItemView::SelectRows);
-        table->setWordWrap(false);
-        table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
-        return table;
-    }
-
     const QColor kDiverged(0xc6, 0x28, 0x28);
 
 } // namespace
@@ -47,8 +36,8 @@ ReportView::ReportView(QWidget* parent)
     : QWidget(parent)
     , m_verdict(new QLabel(this))
     , m_runs(new QLabel(this))
-    , m_differences(makeTable({ tr("Area"), tr("What"), tr("Original (A)"), tr("Rerun (B)") }, this))
-    , m_metrics(makeTable(
+    , m_differences(makeCompactTable({ tr("Area"), tr("What"), tr("Original (A)"), tr("Rerun (B)") }, this))
+    , m_metrics(makeCompactTable(
           { tr("Metric"), tr("Final A"), tr("Final B"), tr("Max |Δ|"), tr("Points A / B"), tr("State") }, this))
     , m_artifacts(new QLabel(this))
 {
@@ -60,6 +49,8 @@ ReportView::ReportView(QWidget* parent)
     m_differences->setAccessibleName(tr("Inputs that differ"));
     m_metrics->setAccessibleName(tr("Metrics compared"));
     m_artifacts->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    for (QTableWidget* table : { m_differences, m_metrics })
+        table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     auto* split = new QSplitter(Qt::Vertical, this);
     split->addWidget(m_differences);
     split->addWidget(m_metrics);

@@ -1,5 +1,7 @@
 #include "rerun/rerun_dialog.h"
 
+#include "rerun/compact_table.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
@@ -29,18 +31,6 @@ namespace {
         return item;
     }
 
-    QTableWidget* makeTable(const QStringList& headers, QWidget* parent)
-    {
-        auto* table = new QTableWidget(0, int(headers.size()), parent);
-        table->setHorizontalHeaderLabels(headers);
-        table->verticalHeader()->hide();
-        table->horizontalHeader()->setStretchLastSection(true);
-        table->setSelectionBehavior(QAbstractItemView::SelectRows);
-        table->setWordWrap(false);
-        table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 8);
-        return table;
-    }
-
     struct Checked {
         RerunDraft draft;
         QList<DraftProblem> problems;
@@ -63,8 +53,8 @@ RerunDialog::RerunDialog(const RerunDraft& draft, const QList<DraftProblem>& pro
     , m_mode(new QComboBox(this))
     , m_code(new QLabel(this))
     , m_target(new QLabel(this))
-    , m_environment(makeTable({ tr("Variable"), tr("Value") }, this))
-    , m_params(makeTable({ tr("Param"), tr("Recorded"), tr("Rerun with") }, this))
+    , m_environment(makeCompactTable({ tr("Variable"), tr("Value") }, this))
+    , m_params(makeCompactTable({ tr("Param"), tr("Recorded"), tr("Rerun with") }, this))
     , m_resetParams(new QPushButton(tr("Reset Params"), this))
     , m_problemBox(new QWidget(this))
     , m_problemLayout(new QVBoxLayout(m_problemBox))
