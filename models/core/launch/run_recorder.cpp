@@ -8,17 +8,9 @@
 #include <QDir>
 #include <QEventLoop>
 #include <QFileInfo>
-#include <QJsonArray>
-#include <QJsonDocument>
-#include <QJsonObject>
-#include <QProcess>
 #include <QSocketNotifier>
-#include <QStandardPaths>
-#include <QStringDecoder>
-#include <QTimer>
 #include <csignal>
 #include <pwd.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 namespace reprise {
