@@ -38,6 +38,8 @@ Commands:
                          rerun a run at its recorded code version; --wait ends with the report
   verify RUN_A RUN_B [--abs-tol X] [--rel-tol X] [--ignore KEY]... [--json]
                          did RUN_B reproduce RUN_A? (exit 0 reproduced, 3 diverged, 4 incomparable)
+  import SOURCE... [--project P] [--json]
+                         import MLflow, TensorBoard, DVC or CSV-logger runs (idempotent)
   ls [--project P] [--filter EXPR] [--limit N] [--json]
                          list runs, newest first
   show RUN [--json]      everything recorded about a run
@@ -205,6 +207,7 @@ int main(int argc, char** argv)
         { "profile", reprise::cli::runProfile },
         { "rerun", reprise::cli::runRerun },
         { "verify", reprise::cli::runVerify },
+        { "import", reprise::cli::runImport },
     };
     if (argc > 1) {
         const std::string first = argv[1];
@@ -229,7 +232,7 @@ int main(int argc, char** argv)
         if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))) {
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
-                QStringLiteral("commands: run, rerun, verify, ls, show, metrics, dag, drift, profile, demo (see "
+                QStringLiteral("commands: run, rerun, verify, import, ls, show, metrics, dag, drift, profile, demo (see "
                                "`reprise --help`)"));
             return reprise::cli::Usage;
         }

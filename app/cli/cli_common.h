@@ -52,6 +52,7 @@ std::optional<Tolerance> toleranceOption(const QCommandLineParser& parser, const
 int runRecord(const QStringList& args);
 int runRerun(const QStringList& args);
 int runVerify(const QStringList& args);
+int runImport(const QStringList& args);
 int runList(const QStringList& args);
 int runShow(const QStringList& args);
 int runMetrics(const QStringList& args);

@@ -1,0 +1,229 @@
+// MLflow's file store (mlruns/): experiments and runs as folders of small files.
+
+#include "import/simple_yaml.h"
+#include "import/source_reader.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <cmath>
+
+namespace reprise {
+
+namespace {
+
+    QByteArray readAll(const QString& path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    }
+
+    /// Every file under `dir` as (relative path → contents): keys with '/' are subfolders.
+    QMap<QString, QString> keyedFiles(const QString& dir)
+    {
+        QMap<QString, QString> out;
+        QDirIterator it(dir, QDir::Files, QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            const QString file = it.next();
+            out.insert(QDir(dir).relativeFilePath(file), QString::fromUtf8(readAll(file)));
+        }
+        return out;
+    }
+
+    RunStatus fileStoreStatus(int status)
+    {
+        switch (status) {
+        case 3:
+            return RunStatus::Finished;
+        case 4:
+            return RunStatus::Failed;
+        case 5:
+            return RunStatus::Killed;
+        default: // 1 RUNNING, 2 SCHEDULED
+            return RunStatus::Running;
+        }
+    }
+
+    /// A value as Python's repr(float) wrote it ("nan", "inf", "-inf" included).
+    std::optional<double> parseValue(const QByteArray& text)
+    {
+        bool ok = false;
+        const double v = text.toDouble(&ok);
+        if (ok)
+            return v;
+        const QByteArray lower = text.toLower();
+        if (lower == "nan")
+            return std::numeric_limits<double>::quiet_NaN();
+        if (lower == "inf" || lower == "infinity")
+            return std::numeric_limits<double>::infinity();
+        if (lower == "-inf" || lower == "-infinity")
+            return -std::numeric_limits<double>::infinity();
+        return std::nullopt;
+    }
+
+    /// One metric file: lines "ts value [step [dataset_name dataset_digest]]". Bad lines are counted.
+    MetricHistory readMetricFile(const QString& key, const QByteArray& bytes, int& badLines)
+    {
+        struct Point {
+            qint64 step;
+            qint64 ts;
+            double value;
+        };
+        std::vector<Point> points;
+        for (const QByteArray& raw : bytes.split('\n')) {
+            const QByteArray line = raw.trimmed();
+            if (line.isEmpty())
+                continue;
+            const QList<QByteArray> fields = line.split(' ');
+            bool tsOk = false, stepOk = true;
+            const qint64 ts = fields.value(0).toLongLong(&tsOk);
+            const auto value = parseValue(fields.value(1));
+            const qint64 step = fields.size() >= 3 ? fields[2].toLongLong(&stepOk) : 0;
+            if (fields.size() < 2 || fields.size() > 6 || !tsOk || !value || !stepOk) {
+                ++badLines;
+                continue;
+            }
+            points.push_back(Point { step, ts, *value });
+        }
+        // MLflow's order: step, then timestamp, then value.
+        std::stable_sort(points.begin(), points.end(), [](const Point& a, const Point& b) {
+            return a.step != b.step ? a.step < b.step : a.ts != b.ts ? a.ts < b.ts : a.value < b.value;
+        });
+        MetricHistory h;
+        h.key = key;
+        for (const Point& p : points) {
+            h.steps.push_back(p.step);
+            h.values.push_back(p.value);
+            h.times.push_back(double(p.ts) / 1000.0);
+        }
+        return h;
+    }
+
+    QString scalarText(const QVariantMap& map, const char* key)
+    {
+        return map.value(QString::fromLatin1(key)).toString();
+    }
+
+    /// One run folder; false when it is not a run (no meta.yaml with a run id).
+    bool readRun(const QString& dir, const QString& project, bool trashed, ImportedSource& source)
+    {
+        const QString metaPath = dir + QStringLiteral("/meta.yaml");
+        if (!QFileInfo::exists(metaPath))
+            return false;
+        const YamlDocument meta = parseYaml(readAll(metaPath));
+        const QVariantMap m = meta.root.toMap();
+        QString id = scalarText(m, "run_uuid");
+        if (id.isEmpty())
+            id = scalarText(m, "run_id");
+        if (id.isEmpty()) {
+            source.problems << ImportProblem { metaPath, QStringLiteral("no run_id: not a run, skipped") };
+            return false;
+        }
+        if (!meta.error.isEmpty())
+            source.problems << ImportProblem { metaPath, meta.error };
+        ImportedRun r;
+        r.run.uuid = id.toLower();
+        r.run.kind = QStringLiteral("import");
+        r.run.project = project;
+        r.run.name = scalarText(m, "run_name");
+        if (r.run.name.isEmpty())
+            r.run.name = scalarText(m, "name");
+        r.run.user = scalarText(m, "user_id");
+        r.run.startTime = scalarText(m, "start_time").toDouble() / 1000.0;
+        const QString end = scalarText(m, "end_time");
+        if (!end.isEmpty() && end != QLatin1String("null"))
+            r.endTime = end.toDouble() / 1000.0;
+        r.status = fileStoreStatus(scalarText(m, "status").toInt());
+        r.archived = trashed || scalarText(m, "lifecycle_stage") == QLatin1String("deleted");
+        r.run.code.commit = scalarText(m, "source_version");
+        const QString artifacts = scalarText(m, "artifact_uri");
+        if (!artifacts.isEmpty())
+            r.run.tags.insert(QStringLiteral("mlflow.artifactUri"), artifacts);
+        r.run.tags.insert(QStringLiteral("import.source"), QStringLiteral("mlflow"));
+
+        const QMap<QString, QString> params = keyedFiles(dir + QStringLiteral("/params"));
+        for (auto it = params.begin(); it != params.end(); ++it)
+            r.run.params.insert(it.key(), ParamValue::infer(it->trimmed()));
+        const QMap<QString, QString> tags = keyedFiles(dir + QStringLiteral("/tags"));
+        for (auto it = tags.begin(); it != tags.end(); ++it) {
+            const QString& key = it.key();
+            if (key == QLatin1String("mlflow.runName") && r.run.name.isEmpty())
+                r.run.name = *it;
+            else if (key == QLatin1String("mlflow.parentRunId"))
+                r.run.parentUuid = it->trimmed().toLower();
+            else if (key == QLatin1String("mlflow.source.git.commit"))
+                r.run.code.commit = it->trimmed();
+            else if (key == QLatin1String("mlflow.note.content"))
+                r.notes = *it;
+            r.run.tags.insert(key, *it);
+        }
+        QDirIterator metrics(dir + QStringLiteral("/metrics"), QDir::Files, QDirIterator::Subdirectories);
+        while (metrics.hasNext()) {
+            const QString file = metrics.next();
+            int bad = 0;
+            r.metrics << readMetricFile(
+                QDir(dir + QStringLiteral("/metrics")).relativeFilePath(file), readAll(file), bad);
+            if (bad > 0)
+                source.problems << ImportProblem { file, QStringLiteral("%1 unreadable lines skipped").arg(bad) };
+        }
+        source.runs << std::move(r);
+        return true;
+    }
+
+    /// One experiment folder: its meta.yaml names the project; every other folder may be a run.
+    void readExperiment(const QString& dir, bool trashed, ImportedSource& source)
+    {
+        const YamlDocument meta = parseYaml(readAll(dir + QStringLiteral("/meta.yaml")));
+        QString name = meta.root.toMap().value(QStringLiteral("name")).toString();
+        if (name.isEmpty())
+            name = QStringLiteral("mlflow-") + QFileInfo(dir).fileName();
+        trashed = trashed
+            || meta.root.toMap().value(QStringLiteral("lifecycle_stage")).toString() == QLatin1String("deleted");
+        static const QStringList reserved { QStringLiteral("tags"), QStringLiteral("datasets"),
+            QStringLiteral("traces"), QStringLiteral("models") };
+        for (const QString& entry : QDir(dir).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            if (reserved.contains(entry) || entry.startsWith(u'.'))
+                continue; // .ipynb_checkpoints and other junk
+            readRun(dir + u'/' + entry, name, trashed, source);
+        }
+    }
+
+} // namespace
+
+Result<ImportedSource> readMlflowFileStore(const QString& path, const ReadControl& control)
+{
+    QString root = path;
+    if (QFileInfo(path + QStringLiteral("/mlruns")).isDir()
+        && !QFileInfo::exists(path + QStringLiteral("/0/meta.yaml")))
+        root = path + QStringLiteral("/mlruns");
+    ImportedSource source;
+    source.kind = SourceKind::MlflowFileStore;
+    QStringList experiments;
+    for (const QString& entry : QDir(root).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        if (QFileInfo::exists(root + u'/' + entry + QStringLiteral("/meta.yaml")))
+            experiments << root + u'/' + entry;
+    QStringList trashed;
+    for (const QString& entry : QDir(root + QStringLiteral("/.trash")).entryList(QDir::Dirs | QDir::NoDotAndDotDot))
+        trashed << root + QStringLiteral("/.trash/") + entry;
+    if (experiments.isEmpty() && trashed.isEmpty())
+        return Error { path + QStringLiteral(": no MLflow experiments (folders with a meta.yaml) in it"), {} };
+    const qsizetype total = experiments.size() + trashed.size();
+    qsizetype done = 0;
+    for (const QString& dir : std::as_const(experiments)) {
+        if (control.cancelled())
+            return Error { QStringLiteral("import cancelled"), {} };
+        readExperiment(dir, false, source);
+        control.report(double(++done) / double(total));
+    }
+    // Deleted experiments keep their runs: imported, archived.
+    for (const QString& dir : std::as_const(trashed)) {
+        if (control.cancelled())
+            return Error { QStringLiteral("import cancelled"), {} };
+        readExperiment(dir, true, source);
+        control.report(double(++done) / double(total));
+    }
+    return source;
+}
+
+} // namespace reprise

@@ -1,0 +1,335 @@
+#include "import/simple_yaml.h"
+
+#include <QJsonDocument>
+
+namespace reprise {
+
+namespace {
+
+    struct Line {
+        int number = 0; ///< 1-based, for messages
+        int indent = 0;
+        QString text; ///< without indentation and comment
+    };
+
+    /// Removes a comment: '#' at the start or after whitespace, outside quotes.
+    QString stripComment(const QString& line)
+    {
+        QChar quote;
+        for (qsizetype i = 0; i < line.size(); ++i) {
+            const QChar c = line[i];
+            if (!quote.isNull()) {
+                if (c == quote)
+                    quote = QChar();
+                else if (c == u'\\' && quote == u'"')
+                    ++i;
+            } else if (c == u'"' || c == u'\'') {
+                if (i == 0 || line[i - 1].isSpace() || line[i - 1] == u'[' || line[i - 1] == u'{' || line[i - 1] == u','
+                    || line[i - 1] == u':')
+                    quote = c;
+            } else if (c == u'#' && (i == 0 || line[i - 1].isSpace())) {
+                return line.left(i);
+            }
+        }
+        return line;
+    }
+
+    QString unquote(const QString& text)
+    {
+        if (text.size() >= 2 && text.front() == u'\'' && text.back() == u'\'')
+            return text.mid(1, text.size() - 2).replace(QStringLiteral("''"), QStringLiteral("'"));
+        if (text.size() >= 2 && text.front() == u'"' && text.back() == u'"') {
+            QString out;
+            const QString inner = text.mid(1, text.size() - 2);
+            for (qsizetype i = 0; i < inner.size(); ++i) {
+                if (inner[i] != u'\\' || i + 1 >= inner.size()) {
+                    out += inner[i];
+                    continue;
+                }
+                const QChar e = inner[++i];
+                out += e == u'n' ? QChar(u'\n') : e == u't' ? QChar(u'\t') : e == u'0' ? QChar(u'\0') : e;
+            }
+            return out;
+        }
+        return text;
+    }
+
+    class Parser {
+    public:
+        Parser(const QByteArray& bytes, YamlDocument& doc)
+            : m_doc(doc)
+        {
+            const QStringList raw = QString::fromUtf8(bytes).split(u'\n');
+            for (int i = 0; i < raw.size(); ++i) {
+                QString line = raw[i];
+                line.remove(u'\r');
+                const QString stripped = stripComment(line);
+                const QString content = stripped.trimmed();
+                if (content.isEmpty() || content == QLatin1String("---") || content == QLatin1String("..."))
+                    continue;
+                int indent = 0;
+                while (indent < stripped.size() && (stripped[indent] == u' ' || stripped[indent] == u'\t'))
+                    ++indent;
+                m_lines.push_back(Line { i + 1, indent, content });
+                m_raw.push_back(line);
+            }
+        }
+
+        QVariant parse()
+        {
+            if (m_lines.empty())
+                return {};
+            int i = 0;
+            QVariant root = block(i, m_lines[0].indent);
+            if (i < int(m_lines.size()) && m_doc.error.isEmpty())
+                m_doc.error = QStringLiteral("line %1: unexpected indentation").arg(m_lines[size_t(i)].number);
+            return root;
+        }
+
+    private:
+        static bool isItem(const QString& text)
+        {
+            return text == QLatin1String("-") || text.startsWith(QLatin1String("- "));
+        }
+
+        QVariant block(int& i, int indent)
+        {
+            if (i >= int(m_lines.size()))
+                return {};
+            if (isItem(m_lines[size_t(i)].text))
+                return sequence(i, indent);
+            return mapping(i, indent);
+        }
+
+        /// Position of the ':' that ends a mapping key in `text`, or -1.
+        static qsizetype keyEnd(const QString& text)
+        {
+            QChar quote;
+            for (qsizetype i = 0; i < text.size(); ++i) {
+                const QChar c = text[i];
+                if (!quote.isNull()) {
+                    if (c == quote)
+                        quote = QChar();
+                    continue;
+                }
+                if (i == 0 && (c == u'"' || c == u'\'')) {
+                    quote = c;
+                    continue;
+                }
+                if (c == u'[' || c == u'{')
+                    return -1; // a flow collection, not a key
+                if (c == u':' && (i + 1 == text.size() || text[i + 1] == u' '))
+                    return i;
+            }
+            return -1;
+        }
+
+        QVariant mapping(int& i, int indent)
+        {
+            QVariantMap map;
+            while (i < int(m_lines.size()) && m_lines[size_t(i)].indent == indent && !isItem(m_lines[size_t(i)].text)) {
+                const Line line = m_lines[size_t(i)];
+                const qsizetype colon = keyEnd(line.text);
+                if (colon < 0) {
+                    if (map.isEmpty()) // a plain scalar document
+                        return scalar(line.text, i);
+                    fail(line, QStringLiteral("expected 'key: value'"));
+                    ++i;
+                    continue;
+                }
+                const QString key = unquote(line.text.left(colon).trimmed());
+                const QString rest = line.text.mid(colon + 1).trimmed();
+                ++i;
+                map.insert(key, value(rest, i, indent, true));
+            }
+            return map;
+        }
+
+        QVariant sequence(int& i, int indent)
+        {
+            QVariantList list;
+            while (i < int(m_lines.size()) && m_lines[size_t(i)].indent == indent && isItem(m_lines[size_t(i)].text)) {
+                Line& line = m_lines[size_t(i)];
+                const QString rest = line.text.mid(1).trimmed();
+                if (!rest.isEmpty() && keyEnd(rest) > 0 && !rest.startsWith(u'"') && !rest.startsWith(u'\'')) {
+                    // "- key: value" starts a mapping indented at the key.
+                    line.indent = indent + int(line.text.size() - rest.size());
+                    line.text = rest;
+                    list << mapping(i, line.indent);
+                    continue;
+                }
+                ++i;
+                list << value(rest, i, indent, false);
+            }
+            return list;
+        }
+
+        /// The value after "key:" or "- ": inline, a block scalar, or a nested block.
+        QVariant value(QString rest, int& i, int indent, bool inMapping)
+        {
+            while (rest.startsWith(u'!')) {
+                const qsizetype space = rest.indexOf(u' ');
+                const QString tag = space < 0 ? rest : rest.left(space);
+                static const QStringList standard { QStringLiteral("!!str"), QStringLiteral("!!int"),
+                    QStringLiteral("!!float"), QStringLiteral("!!bool"), QStringLiteral("!!map"),
+                    QStringLiteral("!!seq"), QStringLiteral("!!null") };
+                if (!standard.contains(tag) && !m_doc.unknownTags.contains(tag))
+                    m_doc.unknownTags << tag;
+                rest = space < 0 ? QString() : rest.mid(space + 1).trimmed();
+            }
+            if (rest.isEmpty()) {
+                if (i < int(m_lines.size())) {
+                    const Line& next = m_lines[size_t(i)];
+                    if (next.indent > indent)
+                        return block(i, next.indent);
+                    // "key:" followed by "- item" at the key's own indentation.
+                    if (inMapping && next.indent == indent && isItem(next.text))
+                        return sequence(i, indent);
+                }
+                return {};
+            }
+            if (rest.startsWith(u'|') || rest.startsWith(u'>')) {
+                const bool folded = rest.startsWith(u'>');
+                QStringList parts;
+                int childIndent = -1;
+                while (i < int(m_lines.size()) && m_lines[size_t(i)].indent > indent) {
+                    if (childIndent < 0)
+                        childIndent = m_lines[size_t(i)].indent;
+                    parts << m_raw[size_t(i)].mid(qMin(childIndent, int(m_raw[size_t(i)].size())));
+                    ++i;
+                }
+                return parts.join(folded ? u' ' : u'\n');
+            }
+            if (rest.startsWith(u'[') || rest.startsWith(u'{')) {
+                // A flow collection may continue on the following lines.
+                while (!balanced(rest) && i < int(m_lines.size()) && m_lines[size_t(i)].indent > indent)
+                    rest += u' ' + m_lines[size_t(i++)].text;
+                qsizetype pos = 0;
+                return flow(rest, pos);
+            }
+            return scalar(rest, i);
+        }
+
+        QVariant scalar(const QString& text, int&) const { return unquote(text); }
+
+        static bool balanced(const QString& text)
+        {
+            int depth = 0;
+            QChar quote;
+            for (const QChar c : text) {
+                if (!quote.isNull()) {
+                    if (c == quote)
+                        quote = QChar();
+                } else if (c == u'"' || c == u'\'') {
+                    quote = c;
+                } else if (c == u'[' || c == u'{') {
+                    ++depth;
+                } else if (c == u']' || c == u'}') {
+                    --depth;
+                }
+            }
+            return depth <= 0;
+        }
+
+        /// A flow collection or scalar starting at `pos`; recursion bounded by the text's length.
+        QVariant flow(const QString& text, qsizetype& pos, int depth = 0)
+        {
+            auto skipSpace = [&] {
+                while (pos < text.size() && text[pos].isSpace())
+                    ++pos;
+            };
+            skipSpace();
+            if (pos >= text.size() || depth > 64)
+                return {};
+            const QChar open = text[pos];
+            if (open == u'[' || open == u'{') {
+                const QChar close = open == u'[' ? u']' : u'}';
+                ++pos;
+                QVariantList list;
+                QVariantMap map;
+                while (true) {
+                    skipSpace();
+                    if (pos >= text.size())
+                        break;
+                    if (text[pos] == close) {
+                        ++pos;
+                        break;
+                    }
+                    if (text[pos] == u',') {
+                        ++pos;
+                        continue;
+                    }
+                    if (open == u'{') {
+                        QVariant key = flow(text, pos, depth + 1);
+                        skipSpace();
+                        QVariant item;
+                        if (pos < text.size() && text[pos] == u':') {
+                            ++pos;
+                            item = flow(text, pos, depth + 1);
+                        }
+                        map.insert(key.toString(), item);
+                    } else {
+                        list << flow(text, pos, depth + 1);
+                    }
+                }
+                return open == u'[' ? QVariant(list) : QVariant(map);
+            }
+            if (open == u'"' || open == u'\'') {
+                qsizetype end = pos + 1;
+                while (end < text.size() && text[end] != open)
+                    end += (text[end] == u'\\' && open == u'"') ? 2 : 1;
+                const QString quoted = text.mid(pos, qMin(end, text.size() - 1) - pos + 1);
+                pos = end + 1;
+                return unquote(quoted);
+            }
+            qsizetype end = pos;
+            while (end < text.size() && text[end] != u',' && text[end] != u']' && text[end] != u'}'
+                && !(text[end] == u':' && (end + 1 >= text.size() || text[end + 1] == u' ')))
+                ++end;
+            const QString plain = text.mid(pos, end - pos).trimmed();
+            pos = end;
+            return plain;
+        }
+
+        void fail(const Line& line, const QString& why)
+        {
+            if (m_doc.error.isEmpty())
+                m_doc.error = QStringLiteral("line %1: %2").arg(line.number).arg(why);
+        }
+
+        YamlDocument& m_doc;
+        std::vector<Line> m_lines;
+        std::vector<QString> m_raw;
+    };
+
+    void flattenInto(const QVariant& value, const QString& prefix, QMap<QString, QString>& out)
+    {
+        if (value.typeId() == QMetaType::QVariantMap) {
+            const QVariantMap map = value.toMap();
+            for (auto it = map.begin(); it != map.end(); ++it)
+                flattenInto(*it, prefix.isEmpty() ? it.key() : prefix + u'.' + it.key(), out);
+        } else if (value.typeId() == QMetaType::QVariantList) {
+            out.insert(prefix, QString::fromUtf8(QJsonDocument::fromVariant(value).toJson(QJsonDocument::Compact)));
+        } else if (!prefix.isEmpty()) {
+            out.insert(prefix, value.toString());
+        }
+    }
+
+} // namespace
+
+YamlDocument parseYaml(const QByteArray& text)
+{
+    YamlDocument doc;
+    Parser parser(text, doc);
+    doc.root = parser.parse();
+    return doc;
+}
+
+QMap<QString, QString> flattenYaml(const QVariant& value)
+{
+    QMap<QString, QString> out;
+    flattenInto(value, QString(), out);
+    return out;
+}
+
+} // namespace reprise

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "result.h"
+#include "store/run_types.h"
+
+#include <QStringList>
+#include <atomic>
+#include <functional>
+
+namespace reprise {
+
+/// The kinds of run data Reprise opens, told apart by content (not only by name).
+enum class SourceKind {
+    Unknown,
+    Reprise, ///< a Reprise run database
+    MlflowDatabase, ///< MLflow's SQLite tracking store (mlflow.db), any schema from 1.x to 3.x
+    MlflowFileStore, ///< an mlruns/ folder
+    TensorBoard, ///< a log dir of events.out.tfevents.* files (one run per folder), or one such file
+    Dvc, ///< a DVC project: dvc.yaml (+ dvc.lock, params.yaml, dvclive output)
+    LightningCsv, ///< PyTorch Lightning CSVLogger: metrics.csv (+ hparams.yaml), or a folder of them
+    KerasCsv, ///< a Keras CSVLogger file
+};
+QString toString(SourceKind kind);
+/// What `path` holds; Unknown when it is none of the kinds (or cannot be read).
+SourceKind detectSource(const QString& path);
+
+/// One run read from a source, ready to be written: ids are stable (the source's own where it has
+/// one, else derived from the path), so importing the same source twice adds nothing.
+struct ImportedRun {
+    NewRun run; ///< uuid set; kind "import"
+    RunStatus status = RunStatus::Finished;
+    std::optional<double> endTime;
+    std::optional<int> exitCode;
+    QString notes;
+    bool archived = false; ///< deleted in the source (kept, hidden like an archived run)
+    QList<MetricHistory> metrics; ///< ordered by step then logging order
+    QList<StepRecord> steps;
+    QList<DatasetRecord> datasets;
+};
+
+/// A file of the source that could not be read entirely: the valid part is kept.
+struct ImportProblem {
+    QString file;
+    QString message;
+};
+
+struct ImportedSource {
+    SourceKind kind = SourceKind::Unknown;
+    QList<ImportedRun> runs;
+    QList<ImportProblem> problems;
+};
+
+/// Cancel and progress of a long read. `progress` gets 0..1 of the reading.
+struct ReadControl {
+    const std::atomic<bool>* cancel = nullptr;
+    std::function<void(double)> progress;
+    bool cancelled() const { return cancel && cancel->load(); }
+    void report(double fraction) const
+    {
+        if (progress)
+            progress(fraction);
+    }
+};
+
+/// The readers: each returns the runs it found (an error only when nothing could be read).
+Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl& control);
+Result<ImportedSource> readMlflowFileStore(const QString& path, const ReadControl& control);
+Result<ImportedSource> readTensorBoard(const QString& path, const ReadControl& control);
+Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& control);
+Result<ImportedSource> readCsvLogs(const QString& path, const ReadControl& control);
+
+/// 32 hex digits derived from `text` (an MD5), for runs whose source has no id of its own.
+QString stableRunId(const QString& text);
+/// A history's points in the order the store keeps them: by step, ties in the given order.
+void sortHistory(MetricHistory& history);
+
+} // namespace reprise

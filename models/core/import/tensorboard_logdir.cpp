@@ -1,0 +1,99 @@
+// TensorBoard log dirs: every folder holding events.out.tfevents.* files is one run.
+
+#include "import/source_reader.h"
+#include "import/tensorboard_events.h"
+
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QSet>
+
+namespace reprise {
+
+Result<ImportedSource> readTensorBoard(const QString& path, const ReadControl& control)
+{
+    const QFileInfo root(path);
+    // The event files by folder. Links to folders are not followed: a link loop must not hang this.
+    QMap<QString, QStringList> byFolder;
+    if (root.isFile()) {
+        byFolder[root.absolutePath()] << root.absoluteFilePath();
+    } else {
+        QDirIterator it(path, QDir::Files, QDirIterator::Subdirectories);
+        QSet<QString> seen;
+        while (it.hasNext()) {
+            const QString file = it.next();
+            if (!it.fileName().contains(QLatin1String("tfevents")))
+                continue;
+            const QString canonical = QFileInfo(file).canonicalFilePath();
+            if (canonical.isEmpty() || seen.contains(canonical))
+                continue;
+            seen.insert(canonical);
+            byFolder[QFileInfo(file).absolutePath()] << file;
+        }
+    }
+    if (byFolder.isEmpty())
+        return Error { path + QStringLiteral(": no TensorBoard event files (events.out.tfevents.*) in it"), {} };
+
+    ImportedSource source;
+    source.kind = SourceKind::TensorBoard;
+    qint64 totalBytes = 0, doneBytes = 0;
+    for (const QStringList& files : byFolder)
+        for (const QString& f : files)
+            totalBytes += QFileInfo(f).size();
+    const QString base = root.isFile() ? root.absolutePath() : root.absoluteFilePath();
+    for (auto folder = byFolder.begin(); folder != byFolder.end(); ++folder) {
+        QStringList files = *folder;
+        files.sort(); // event file names carry their creation time: this is writing order
+        ImportedRun r;
+        const QString relative = QDir(base).relativeFilePath(folder.key());
+        r.run.name = relative == QLatin1String(".") ? QFileInfo(base).fileName() : relative;
+        r.run.project = QFileInfo(base).fileName();
+        r.run.kind = QStringLiteral("import");
+        r.run.uuid = stableRunId(QStringLiteral("tensorboard:") + QFileInfo(folder.key()).canonicalFilePath());
+        r.run.tags.insert(QStringLiteral("import.source"), QStringLiteral("tensorboard"));
+        r.run.launch.workingDir = folder.key();
+        QMap<QString, MetricHistory> histories;
+        double first = 0, last = 0;
+        for (const QString& file : std::as_const(files)) {
+            if (control.cancelled())
+                return Error { QStringLiteral("import cancelled"), {} };
+            QFile f(file);
+            if (!f.open(QIODevice::ReadOnly)) {
+                source.problems << ImportProblem { file, QStringLiteral("cannot read it: ") + f.errorString() };
+                continue;
+            }
+            const QByteArray bytes = f.readAll();
+            doneBytes += bytes.size();
+            const EventFileContents events = parseEventFile(bytes);
+            if (!events.problem.isEmpty())
+                source.problems << ImportProblem { file,
+                    events.problem + QStringLiteral("; kept the %1 records before it").arg(events.records) };
+            for (auto it = events.hparams.begin(); it != events.hparams.end(); ++it)
+                r.run.params.insert(it.key(), ParamValue::infer(*it));
+            for (auto it = events.scalars.begin(); it != events.scalars.end(); ++it) {
+                MetricHistory& h = histories[it.key()];
+                h.key = it.key();
+                for (const ScalarPoint& p : *it) {
+                    h.steps.push_back(p.step);
+                    h.values.push_back(p.value);
+                    h.times.push_back(p.wallTime);
+                    first = first == 0 ? p.wallTime : std::min(first, p.wallTime);
+                    last = std::max(last, p.wallTime);
+                }
+            }
+            control.report(totalBytes > 0 ? double(doneBytes) / double(totalBytes) : 1.0);
+        }
+        for (MetricHistory& h : histories) {
+            sortHistory(h);
+            r.metrics << std::move(h);
+        }
+        r.run.startTime = first;
+        if (last > 0)
+            r.endTime = last;
+        source.runs << std::move(r);
+    }
+    return source;
+}
+
+} // namespace reprise
