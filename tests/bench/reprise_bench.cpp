@@ -5,6 +5,8 @@
 #include "analysis/drift.h"
 #include "analysis/pipeline_graph.h"
 #include "analysis/reproduction_report.h"
+#include "import/source_import.h"
+#include "import/tensorboard_events.h"
 #include "bench_data.h"
 #include "charts/compare_view.h"
 #include "charts/metric_chart.h"
@@ -731,6 +733,169 @@ void verifyReport()
     report("verify_50x100k", "report_2_runs_50_metrics_100k_points", median(ms), "ms");
 }
 
+/// An MLflow tracking database like MLflow 2.x writes it: 1,000 runs × 10 metrics × 1,000 steps
+/// (10,000,000 metric rows), 5 params and 3 tags each; imported, then opened directly.
+/// Targets: import ≤ 60 s and ≥ 200,000 rows/s.
+void mlflowImport()
+{
+    QTemporaryDir dir;
+    const QString source = dir.filePath(QStringLiteral("mlflow.db"));
+    const int runs = 1000, keys = 10, steps = 1000;
+    {
+        sqlite3* db = nullptr;
+        sqlite3_open(QFile::encodeName(source).constData(), &db);
+        sqlite3_exec(db, R"(PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+            CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL PRIMARY KEY);
+            INSERT INTO alembic_version VALUES ('bf29a5ff90ea');
+            CREATE TABLE experiments (experiment_id INTEGER PRIMARY KEY, name VARCHAR(256) NOT NULL UNIQUE,
+                artifact_location VARCHAR(256), lifecycle_stage VARCHAR(32), creation_time BIGINT, last_update_time BIGINT);
+            INSERT INTO experiments VALUES (0, 'Default', 'mlruns/0', 'active', 0, 0);
+            CREATE TABLE runs (run_uuid VARCHAR(32) PRIMARY KEY, name VARCHAR(250), source_type VARCHAR(20),
+                source_name VARCHAR(500), entry_point_name VARCHAR(50), user_id VARCHAR(256), status VARCHAR(9),
+                start_time BIGINT, end_time BIGINT, deleted_time BIGINT, source_version VARCHAR(50),
+                lifecycle_stage VARCHAR(20), artifact_uri VARCHAR(200), experiment_id INTEGER);
+            CREATE TABLE metrics (key VARCHAR(250) NOT NULL, value FLOAT NOT NULL, timestamp BIGINT NOT NULL,
+                run_uuid VARCHAR(32) NOT NULL, step BIGINT DEFAULT '0' NOT NULL, is_nan BOOLEAN DEFAULT '0' NOT NULL,
+                PRIMARY KEY (key, timestamp, step, run_uuid, value, is_nan));
+            CREATE TABLE latest_metrics (key VARCHAR(250) NOT NULL, value FLOAT NOT NULL, timestamp BIGINT, step BIGINT NOT NULL,
+                is_nan BOOLEAN NOT NULL, run_uuid VARCHAR(32) NOT NULL, PRIMARY KEY (key, run_uuid));
+            CREATE TABLE params (key VARCHAR(250) NOT NULL, value VARCHAR(8000) NOT NULL, run_uuid VARCHAR(32) NOT NULL,
+                PRIMARY KEY (key, run_uuid));
+            CREATE TABLE tags (key VARCHAR(250) NOT NULL, value VARCHAR(8000), run_uuid VARCHAR(32) NOT NULL,
+                PRIMARY KEY (key, run_uuid));
+            BEGIN;)",
+            nullptr, nullptr, nullptr);
+        sqlite3_stmt* run = nullptr;
+        sqlite3_prepare_v2(db, "INSERT INTO runs VALUES (?, ?, 'LOCAL', 'train.py', '', 'bench', 'FINISHED', ?, ?, NULL, '', "
+                               "'active', '', 0)", -1, &run, nullptr);
+        sqlite3_stmt* param = nullptr;
+        sqlite3_prepare_v2(db, "INSERT INTO params VALUES (?, ?, ?)", -1, &param, nullptr);
+        std::vector<QByteArray> ids;
+        for (int r = 0; r < runs; ++r) {
+            ids.push_back(QByteArray::number(r, 16).rightJustified(32, '0'));
+            sqlite3_bind_text(run, 1, ids.back().constData(), -1, SQLITE_STATIC);
+            const QByteArray name = "run-" + QByteArray::number(r);
+            sqlite3_bind_text(run, 2, name.constData(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(run, 3, 1700000000000LL + r * 1000);
+            sqlite3_bind_int64(run, 4, 1700000000000LL + r * 1000 + 500);
+            sqlite3_step(run);
+            sqlite3_reset(run);
+            for (int p = 0; p < 5; ++p) {
+                const QByteArray key = "param_" + QByteArray::number(p), value = QByteArray::number(r * 0.001 + p);
+                sqlite3_bind_text(param, 1, key.constData(), -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(param, 2, value.constData(), -1, SQLITE_TRANSIENT);
+                sqlite3_bind_text(param, 3, ids.back().constData(), -1, SQLITE_STATIC);
+                sqlite3_step(param);
+                sqlite3_reset(param);
+            }
+        }
+        sqlite3_finalize(run);
+        sqlite3_finalize(param);
+        sqlite3_stmt* metric = nullptr;
+        sqlite3_prepare_v2(db, "INSERT INTO metrics VALUES (?, ?, ?, ?, ?, 0)", -1, &metric, nullptr);
+        // In primary-key order (key, timestamp, ...): the generation stays a sequence of appends.
+        for (int k = 0; k < keys; ++k) {
+            const QByteArray key = "metric_" + QByteArray::number(k);
+            for (int step = 0; step < steps; ++step)
+                for (int r = 0; r < runs; ++r) {
+                    sqlite3_bind_text(metric, 1, key.constData(), -1, SQLITE_STATIC);
+                    sqlite3_bind_double(metric, 2, std::sin(step * 0.01 + r + k));
+                    sqlite3_bind_int64(metric, 3, 1700000000000LL + step * 100);
+                    sqlite3_bind_text(metric, 4, ids[size_t(r)].constData(), -1, SQLITE_STATIC);
+                    sqlite3_bind_int64(metric, 5, step);
+                    sqlite3_step(metric);
+                    sqlite3_reset(metric);
+                }
+        }
+        sqlite3_finalize(metric);
+        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+    }
+    const qint64 rows = qint64(runs) * keys * steps;
+    const QString target = dir.filePath(QStringLiteral("reprise.db"));
+    RunStore store = check(RunStore::open(target, OpenMode::Create));
+    QElapsedTimer t;
+    t.start();
+    const ImportSummary summary = check(importSource(source, store, {}));
+    const double seconds = double(t.nsecsElapsed()) / 1e9;
+    if (summary.runsAdded != runs || summary.points != rows)
+        fail(QStringLiteral("imported %1 runs, %2 points").arg(summary.runsAdded).arg(summary.points));
+    report("mlflow_import", "import_1000_runs_10m_rows", seconds * 1000, "ms");
+    report("mlflow_import", "rows_per_second", double(rows) / seconds, "rows_per_s");
+    report("mlflow_import", "peak_memory", memoryMb().first, "MB");
+}
+
+/// TensorBoard event files: 8 runs × 4 files of 100,000 scalar events (~12 MB each), read and decoded.
+/// Target: ≥ 50 MB/s.
+void tensorboardRead()
+{
+    QTemporaryDir dir;
+    // One event: wall_time, step, a summary with 4 simple_value scalars; framed with CRCs.
+    auto event = [](std::int64_t step) {
+        QByteArray e;
+        auto varint = [&](quint64 v) {
+            do {
+                char b = char(v & 0x7f);
+                v >>= 7;
+                e += char(v ? b | 0x80 : b);
+            } while (v);
+        };
+        const double wall = 1.7e9 + double(step);
+        e += char(0x09);
+        e += QByteArray(reinterpret_cast<const char*>(&wall), 8);
+        e += char(0x10);
+        varint(quint64(step));
+        QByteArray summary;
+        for (int k = 0; k < 4; ++k) {
+            const QByteArray tag = "train/metric_" + QByteArray::number(k);
+            const float v = float(std::sin(step * 0.001 + k));
+            QByteArray value;
+            value += char(0x0a);
+            value += char(tag.size());
+            value += tag;
+            value += char(0x15);
+            value += QByteArray(reinterpret_cast<const char*>(&v), 4);
+            summary += char(0x0a);
+            summary += char(value.size());
+            summary += value;
+        }
+        e += char(0x2a);
+        varint(quint64(summary.size()));
+        e += summary;
+        QByteArray record;
+        const quint64 length = quint64(e.size());
+        const QByteArray len(reinterpret_cast<const char*>(&length), 8);
+        const quint32 lenCrc = maskedCrc32c(len.constData(), 8), dataCrc = maskedCrc32c(e.constData(), size_t(e.size()));
+        record += len;
+        record += QByteArray(reinterpret_cast<const char*>(&lenCrc), 4);
+        record += e;
+        record += QByteArray(reinterpret_cast<const char*>(&dataCrc), 4);
+        return record;
+    };
+    qint64 bytes = 0;
+    for (int run = 0; run < 8; ++run)
+        for (int file = 0; file < 4; ++file) {
+            QByteArray content;
+            for (std::int64_t step = 0; step < 100000; ++step)
+                content += event(file * 100000 + step);
+            QDir().mkpath(dir.filePath(QStringLiteral("logs/run_%1").arg(run)));
+            QFile f(dir.filePath(QStringLiteral("logs/run_%1/events.out.tfevents.%2.host").arg(run).arg(file)));
+            f.open(QIODevice::WriteOnly);
+            f.write(content);
+            bytes += content.size();
+        }
+    QElapsedTimer t;
+    t.start();
+    const ImportedSource source = check(readTensorBoard(dir.filePath(QStringLiteral("logs")), {}));
+    const double seconds = double(t.nsecsElapsed()) / 1e9;
+    if (source.runs.size() != 8 || !source.problems.isEmpty())
+        fail(QStringLiteral("read %1 runs").arg(source.runs.size()));
+    report("tensorboard_read", "megabytes", double(bytes) / 1e6, "MB");
+    report("tensorboard_read", "read_and_decode", seconds * 1000, "ms");
+    report("tensorboard_read", "throughput_mb_per_s", double(bytes) / 1e6 / seconds, "ratio");
+    report("tensorboard_read", "records_per_s", 32 * 100000 / seconds, "rows_per_s");
+}
+
 const std::map<std::string, std::function<void()>>& benchmarks()
 {
     static const std::map<std::string, std::function<void()>> all {
@@ -748,6 +913,8 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "compare_load", compareLoad },
         { "rerun_draft", rerunDraft },
         { "verify_50x100k", verifyReport },
+        { "mlflow_import", mlflowImport },
+        { "tensorboard_read", tensorboardRead },
     };
     return all;
 }
