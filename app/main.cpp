@@ -154,6 +154,8 @@ int runGui(int argc, char** argv)
         app.quit();
     };
     QObject::connect(&window, &reprise::MainWindow::runsLoaded, &app, [&] {
+        if (window.isImporting())
+            return; // another tracker's data is still being read: its runs load afterwards
         if (select.isEmpty()) {
             QTimer::singleShot(50, &app, save);
             return;
@@ -232,8 +234,9 @@ int main(int argc, char** argv)
         if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))) {
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
-                QStringLiteral("commands: run, rerun, verify, import, ls, show, metrics, dag, drift, profile, demo (see "
-                               "`reprise --help`)"));
+                QStringLiteral(
+                    "commands: run, rerun, verify, import, ls, show, metrics, dag, drift, profile, demo (see "
+                    "`reprise --help`)"));
             return reprise::cli::Usage;
         }
     }

@@ -4,6 +4,7 @@
 #include "dag/dag_view.h"
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
+#include "import/source_cache.h"
 #include "launch/rerun_queue.h"
 #include "palette/command_palette.h"
 #include "rerun/rerun_panel.h"
@@ -91,19 +92,39 @@ namespace {
     }
 
     /// Projects and their run counts: the sources panel's summary of a database.
-    Result<QMap<QString, int>> loadProjects(const QString& path)
+    /// Whether `path` is opened as a Reprise database (or reported as not being one) rather than
+    /// read as another tracker's data. Reads at most a file's header and its table names.
+    bool isRepriseCandidate(const QString& path)
+    {
+        const QFileInfo info(path);
+        if (!info.exists())
+            return true; // the loader says "no such database"
+        if (info.isDir())
+            return false;
+        const SourceKind kind = detectSource(path);
+        return kind == SourceKind::Reprise || kind == SourceKind::Unknown;
+    }
+
+    struct SourceSummary {
+        QMap<QString, int> projects;
+        bool readOnly = false; ///< not writable by us, or written by a newer Reprise
+    };
+
+    Result<SourceSummary> loadProjects(const QString& path)
     {
         auto db = Database::open(path, OpenMode::ReadOnly);
         if (!db)
             return db.error();
+        SourceSummary summary;
+        summary.readOnly = (*db)->schemaVersion() > latestSchemaVersion() || !QFileInfo(path).isWritable()
+            || !QFileInfo(QFileInfo(path).absolutePath()).isWritable();
         auto s = (*db)->prepare("SELECT p.name, count(r.id) FROM projects p LEFT JOIN runs r ON r.project_id = p.id "
                                 "GROUP BY p.id ORDER BY p.name");
         if (!s)
             return s.error();
-        QMap<QString, int> projects;
         while (s->step() == SQLITE_ROW)
-            projects.insert(s->text(0), int(s->int64(1)));
-        return projects;
+            summary.projects.insert(s->text(0), int(s->int64(1)));
+        return summary;
     }
 
     QString errorText(const Error& e) { return e.hint.isEmpty() ? e.message : e.message + u'\n' + e.hint; }
@@ -191,6 +212,14 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
         m_browser, m_reruns, m_rerunQueue, [this] { return m_current; },
         [this] { m_bottomTabs->setCurrentWidget(m_reruns); }, this);
     connect(m_rerunActions, &RerunActions::failed, this, &MainWindow::showBanner);
+    m_runActions->setReadOnlyReason([this](const QString& path) {
+        if (!m_foreign.contains(path))
+            return QString();
+        const QString location = m_foreign.value(path).location;
+        return tr("%1 is %2, shown read-only: changes would be lost when it is read again.\n"
+                  "Import it into your database to keep changes: reprise import %3")
+            .arg(QFileInfo(location).fileName(), toString(m_foreign.value(path).kind), location);
+    });
     connect(m_drift, &DriftView::driftComputed, this,
         [this](const QHash<QString, double>& shares) { m_browser->model()->setExtraColumn(tr("drift"), shares); });
     m_rightSplit->addWidget(m_bottomTabs);
@@ -226,7 +255,9 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     m_cancel->setAccessibleName(tr("Cancel the computation"));
     m_cancel->hide();
     connect(m_cancel, &QToolButton::clicked, this, [this] {
-        if (m_bottomTabs->currentWidget() == m_compare)
+        if (m_importing > 0)
+            m_importCancel = true;
+        else if (m_bottomTabs->currentWidget() == m_compare)
             m_compare->cancel();
         else if (m_bottomTabs->currentWidget() == m_drift)
             m_drift->cancel();
@@ -274,10 +305,14 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
         }
     }
     for (const QString& path : open) {
-        if (!m_sources.contains(path)) {
+        if (m_sources.contains(path))
+            continue;
+        if (isRepriseCandidate(path)) {
             m_sources << path;
             watch(path);
             refreshSummary(path);
+        } else {
+            openForeign(QFileInfo(path).absoluteFilePath(), false);
         }
     }
     m_current = m_sources.value(0);
@@ -330,6 +365,7 @@ void MainWindow::buildMenus()
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::openWithDialog);
     open->setShortcut(QKeySequence::Open);
+    file->addAction(tr("Open &Folder…"), this, &MainWindow::openFolderWithDialog);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     QAction* close = file->addAction(tr("&Close Source"), this, [this] { closeSource(m_current); });
     close->setShortcut(QKeySequence::Close);
@@ -361,6 +397,11 @@ void MainWindow::buildMenus()
     });
     palette->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
     QAction* reloadAction = view->addAction(tr("&Reload"), this, &MainWindow::reload);
+    // Another tracker's data is a snapshot: read it again when it changed (nothing to do otherwise).
+    view->addAction(tr("Read Source &Again"), this, [this] {
+        if (m_foreign.contains(m_current) && m_importing == 0)
+            openForeign(m_foreign.value(m_current).location, true);
+    });
     reloadAction->setShortcut(QKeySequence::Refresh);
     QAction* find = view->addAction(tr("&Filter Runs"), this, [this] {
         m_browser->filterEdit()->setFocus();
@@ -499,7 +540,15 @@ void MainWindow::updateBusy()
 {
     QWidget* view = m_bottomTabs->currentWidget();
     const bool cancellable = (view == m_compare && m_compare->isBusy()) || (view == m_drift && m_drift->isBusy());
-    const bool busy = m_loading || cancellable || (view == m_dag && m_dag->isBusy());
+    const bool importing = m_importing > 0;
+    const bool busy = m_loading || cancellable || importing || (view == m_dag && m_dag->isBusy());
+    if (importing) {
+        // Reading another tracker's data: a real progress bar, and Cancel.
+        m_busy->setRange(0, 1000);
+        m_busy->setValue(m_importPermille);
+    } else {
+        m_busy->setRange(0, 0);
+    }
     if (!busy) {
         m_busySince.invalidate();
         m_busy->hide();
@@ -510,14 +559,23 @@ void MainWindow::updateBusy()
         m_busySince.start();
     const bool long_ = m_busySince.elapsed() >= 500;
     m_busy->setVisible(long_);
-    m_cancel->setVisible(long_ && cancellable);
+    m_cancel->setVisible(long_ && (cancellable || importing));
 }
 
 void MainWindow::openWithDialog()
 {
     const QString start = m_current.isEmpty() ? QDir::homePath() : QFileInfo(m_current).absolutePath();
-    const QString path = QFileDialog::getOpenFileName(
-        this, tr("Open a run database"), start, tr("Run databases (*.db *.sqlite *.reprise);;All files (*)"));
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open runs"), start,
+        tr("Run data (*.db *.sqlite *.reprise *.csv dvc.yaml *tfevents*);;All files (*)"));
+    if (!path.isEmpty())
+        openSource(path);
+}
+
+void MainWindow::openFolderWithDialog()
+{
+    const QString start = m_current.isEmpty() ? QDir::homePath() : QFileInfo(sourceLocation(m_current)).absolutePath();
+    const QString path = QFileDialog::getExistingDirectory(
+        this, tr("Open a folder of runs (mlruns/, a TensorBoard log dir, a DVC project, Lightning logs)"), start);
     if (!path.isEmpty())
         openSource(path);
 }
@@ -525,14 +583,103 @@ void MainWindow::openWithDialog()
 void MainWindow::openSource(const QString& path)
 {
     const QString absolute = QFileInfo(path).absoluteFilePath();
-    if (!m_sources.contains(absolute) && !m_sources.contains(path)) {
-        m_sources << absolute;
-        watch(absolute);
-        refreshSummary(absolute);
+    for (auto it = m_foreign.begin(); it != m_foreign.end(); ++it)
+        if (it->location == absolute) {
+            rememberRecent(absolute);
+            setCurrentSource(it.key());
+            return;
+        }
+    if (!m_sources.contains(absolute) && !m_sources.contains(path) && !isRepriseCandidate(absolute)) {
+        rememberRecent(absolute);
+        openForeign(absolute, true);
+        return;
     }
+    addDatabase(m_sources.contains(path) ? path : absolute);
     rememberRecent(absolute);
     setCurrentSource(m_sources.contains(absolute) ? absolute : path);
     saveSettings();
+}
+
+void MainWindow::addDatabase(const QString& path)
+{
+    if (m_sources.contains(path))
+        return;
+    m_sources << path;
+    watch(path);
+    refreshSummary(path);
+}
+
+void MainWindow::openForeign(const QString& path, bool show)
+{
+    ++m_importing;
+    m_importCancel = false;
+    m_importPermille = 0;
+    m_status->setText(tr("Reading %1…").arg(QFileInfo(path).fileName()));
+    auto* cancel = &m_importCancel;
+    auto* permille = &m_importPermille;
+    QtConcurrent::run([path, cancel, permille] {
+        ReadControl control;
+        control.cancel = cancel;
+        control.progress = [permille](double f) { *permille = int(f * 1000); };
+        return refreshSourceCache(path, control);
+    }).then(this, [this, path, show](const Result<CachedSource>& cached) {
+        --m_importing;
+        updateBusy();
+        if (!cached) {
+            // Not another tracker's data either: let the database loader say what it is.
+            if (detectSource(path) == SourceKind::Unknown && QFileInfo(path).isFile()) {
+                addDatabase(path);
+                setCurrentSource(path);
+            } else {
+                showBanner(
+                    cached.error().message + (cached.error().hint.isEmpty() ? QString() : u'\n' + cached.error().hint));
+            }
+            return;
+        }
+        m_foreign.insert(cached->cache, ForeignSource { cached->source, cached->kind });
+        const bool known = m_sources.contains(cached->cache);
+        addDatabase(cached->cache);
+        // Shown when asked for, or when nothing else is; a rebuilt cache is read again.
+        if (show || m_current.isEmpty() || m_current == cached->cache)
+            setCurrentSource(cached->cache);
+        else
+            fillSources();
+        if (known && m_current == cached->cache)
+            refreshSummary(cached->cache);
+        QStringList problems;
+        for (const ImportProblem& p : cached->summary.problems)
+            problems << p.file + QStringLiteral(": ") + p.message;
+        if (!problems.isEmpty())
+            showBanner(tr("%1 was read with %n problem(s); the valid part is shown:\n", nullptr, int(problems.size()))
+                           .arg(QFileInfo(path).fileName())
+                + QStringList(problems.mid(0, 5)).join(u'\n')
+                + (problems.size() > 5 ? tr("\n… and %1 more").arg(problems.size() - 5) : QString()));
+        saveSettings();
+    });
+}
+
+SourceKind MainWindow::sourceKind(const QString& path) const
+{
+    return m_foreign.contains(path) ? m_foreign.value(path).kind : SourceKind::Reprise;
+}
+
+QString MainWindow::sourceLocation(const QString& path) const
+{
+    return m_foreign.contains(path) ? m_foreign.value(path).location : path;
+}
+
+QString MainWindow::sourceLabel(const QString& path) const
+{
+    const SourceState& state = m_state.value(path);
+    const QString name = QFileInfo(sourceLocation(path)).fileName();
+    if (!state.error.isEmpty())
+        return name + tr("  · unreachable");
+    QString label = name + QStringLiteral("  (%1)").arg(state.runs);
+    if (m_foreign.contains(path))
+        return label + QStringLiteral("  · ") + toString(m_foreign.value(path).kind) + tr(", read-only");
+    if (state.readOnly)
+        return label + tr("  · read-only");
+    return label;
 }
 
 void MainWindow::closeSource(const QString& path)
@@ -630,14 +777,15 @@ void MainWindow::refreshSummary(const QString& path)
 {
     QtConcurrent::run([path] {
         return loadProjects(path);
-    }).then(this, [this, path](const Result<QMap<QString, int>>& result) {
+    }).then(this, [this, path](const Result<SourceSummary>& result) {
         if (!m_sources.contains(path))
             return;
         SourceState& state = m_state[path];
         if (result) {
-            state.projects = *result;
+            state.projects = result->projects;
+            state.readOnly = result->readOnly;
             state.runs = 0;
-            for (int n : *result)
+            for (int n : result->projects)
                 state.runs += n;
             state.error.clear();
         } else {
@@ -653,13 +801,16 @@ void MainWindow::fillSources()
     m_sourceTree->clear();
     for (const QString& path : m_sources) {
         const SourceState& state = m_state.value(path);
-        QString label = QFileInfo(path).fileName();
-        if (!state.error.isEmpty())
-            label += tr("  (unavailable)");
-        else
-            label += QStringLiteral("  (%1)").arg(state.runs);
-        auto* item = new QTreeWidgetItem(m_sourceTree, { label });
-        item->setToolTip(0, QString(path + (state.error.isEmpty() ? QString() : u'\n' + state.error)).toHtmlEscaped());
+        auto* item = new QTreeWidgetItem(m_sourceTree, { sourceLabel(path) });
+        const QString kind = toString(sourceKind(path));
+        const QString where = m_foreign.contains(path)
+            ? tr("Location: %1\nRead into: %2 (read-only; read again when the source changes)")
+                  .arg(m_foreign.value(path).location, path)
+            : tr("Location: %1").arg(path);
+        const QString condition = !state.error.isEmpty() ? tr("unreachable: ") + state.error
+            : m_foreign.contains(path) || state.readOnly ? tr("read-only")
+                                                         : tr("live (changes appear as they are written)");
+        item->setToolTip(0, QString(kind + u'\n' + where + u'\n' + tr("State: ") + condition).toHtmlEscaped());
         item->setData(0, kPathRole, path);
         QFont font = item->font(0);
         font.setBold(path == m_current);
@@ -763,7 +914,9 @@ void MainWindow::updateStatus()
     QString text = shown == total ? runs : tr("%1 of %2 match the filter").arg(shown).arg(runs);
     if (selected > 0)
         text += tr(" · %1 selected").arg(selected);
-    text += QStringLiteral(" · ") + m_current;
+    text += QStringLiteral(" · ") + sourceLocation(m_current);
+    if (m_foreign.contains(m_current))
+        text += QStringLiteral(" (") + toString(m_foreign.value(m_current).kind) + tr(", read-only)");
     m_status->setText(text);
 }
 

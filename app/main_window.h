@@ -1,5 +1,6 @@
 #pragma once
 
+#include "import/source_reader.h"
 #include "store/run_table.h"
 #include "store/run_types.h"
 
@@ -7,6 +8,7 @@
 #include <QMainWindow>
 #include <QMap>
 #include <QSet>
+#include <atomic>
 #include <memory>
 #include <optional>
 
@@ -71,8 +73,18 @@ public:
     QStringList sources() const { return m_sources; }
     QString currentSource() const { return m_current; }
 
-    /// Opens `path` as a source (if not open yet) and shows it.
+    /// Opens `path` as a source (if not open yet) and shows it: a Reprise database, or another
+    /// tracker's data (MLflow, TensorBoard, DVC, CSV logs — detected by content), which is read into
+    /// a cache database on a worker thread (progress and Cancel in the status bar) and shown read-only.
     void openSource(const QString& path);
+    /// The kind of the source shown as `path` (a cache shows the kind of what it caches).
+    SourceKind sourceKind(const QString& path) const;
+    /// The path the user opened for the source shown as `path`.
+    QString sourceLocation(const QString& path) const;
+    /// The sources panel's line for a source (name, run count, kind and state).
+    QString sourceLabel(const QString& path) const;
+    /// True while another tracker's source is being read.
+    bool isImporting() const { return m_importing > 0; }
     void closeSource(const QString& path);
     void setCurrentSource(const QString& path);
     /// Selects the runs with these ids (full or prefix) in the browser.
@@ -101,6 +113,7 @@ private:
         QMap<QString, int> projects;
         int runs = 0;
         QString error;
+        bool readOnly = false;
         DatabaseWatcher* watcher = nullptr;
     };
 
@@ -126,8 +139,22 @@ private:
     void feedPlotTable();
     void loadDemo();
     void openWithDialog();
+    void openFolderWithDialog();
+    /// Reads another tracker's source into its cache (again, if it changed); shows it when `show`
+    /// (or when nothing else is shown).
+    void openForeign(const QString& path, bool show);
+    /// Adds a Reprise database to the sources (no I/O beyond what the loaders do on workers).
+    void addDatabase(const QString& path);
 
+    struct ForeignSource {
+        QString location; ///< what the user opened
+        SourceKind kind = SourceKind::Unknown;
+    };
     QStringList m_sources;
+    QMap<QString, ForeignSource> m_foreign; ///< cache database -> the source it shows
+    int m_importing = 0;
+    std::atomic<bool> m_importCancel { false };
+    std::atomic<int> m_importPermille { 0 };
     QString m_current;
     QMap<QString, SourceState> m_state;
     QStringList m_recent;

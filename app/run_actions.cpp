@@ -147,11 +147,21 @@ void RunActions::updateEnabled()
     m_note->setEnabled(selected == 1);
 }
 
+bool RunActions::refusedFor(const QString& path)
+{
+    const QString reason = m_readOnlyReason ? m_readOnlyReason(path) : QString();
+    if (!reason.isEmpty())
+        Q_EMIT refused(reason);
+    return !reason.isEmpty();
+}
+
 void RunActions::perform(const QString& text, const QList<RunEdit>& before, const QList<RunEdit>& after)
 {
     if (after.isEmpty() || after == before)
         return;
     const QString path = m_source();
+    if (refusedFor(path))
+        return;
     QtConcurrent::run(&m_writer, [path, after] {
         return applyRunEdits(path, after);
     }).then(this, [this, text, before, after](const Status& status) {
@@ -167,6 +177,8 @@ void RunActions::perform(const QString& text, const QList<RunEdit>& before, cons
 void RunActions::write(const QList<RunEdit>& edits)
 {
     const QString path = m_source();
+    if (refusedFor(path))
+        return;
     QtConcurrent::run(&m_writer, [path, edits] {
         return applyRunEdits(path, edits);
     }).then(this, [this](const Status& status) {

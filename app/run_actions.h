@@ -28,6 +28,8 @@ public:
         QObject* parent = nullptr);
 
     QUndoStack* undoStack() const { return m_undo; }
+    /// Why a source cannot be changed from here (empty: it can), asked before every write.
+    void setReadOnlyReason(std::function<QString(const QString&)> reason) { m_readOnlyReason = std::move(reason); }
     /// The actions on runs, for a menu, the browser's context menu and the command palette.
     QList<QAction*> actions() const { return m_actions; }
     QAction* undoAction() const { return m_undoAction; }
@@ -55,6 +57,8 @@ private:
     void perform(const QString& text, const QList<RunEdit>& before, const QList<RunEdit>& after);
     /// Writes edits off the GUI thread (an undo or redo of a step already written once).
     void write(const QList<RunEdit>& edits);
+    /// Says why `path` cannot be changed (refused()) and returns true, or returns false.
+    bool refusedFor(const QString& path);
     /// Sets a yes/no field (starred, archived) of the runs, remembering each run's old value.
     void setFlag(const QStringList& runIds, RunEdit::Field field, std::vector<std::uint8_t> RunTable::*column, bool on,
         const QString& text);
@@ -69,6 +73,7 @@ private:
     std::function<QString()> m_source;
     std::function<QString(const QString&)> m_notes;
     QUndoStack* m_undo;
+    std::function<QString(const QString&)> m_readOnlyReason;
     QThreadPool m_writer;
     QAction* m_undoAction;
     QAction* m_redoAction;

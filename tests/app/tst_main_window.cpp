@@ -61,6 +61,7 @@ private Q_SLOTS:
     void hostileTextStaysPlainAndBounded();
     void welcomeButtonsAct();
     void droppedFilesOpenAsSources();
+    void otherTrackersOpenReadOnlyBesideDatabases();
     void pipelineTabFollowsTheSelection();
     void driftTabAndDriftColumn();
     void tabViewsComputeOnlyWhenShown();
@@ -443,6 +444,50 @@ void TestMainWindow::droppedFilesOpenAsSources()
     window.closeSource(dropped);
     QCOMPARE(window.sources(), QStringList { m_demo });
     QCOMPARE(window.currentSource(), m_demo);
+}
+
+void TestMainWindow::otherTrackersOpenReadOnlyBesideDatabases()
+{
+    const QString fixtures = QStringLiteral(REPRISE_FIXTURES_DIR);
+    const QString mlflow = fixtures + QStringLiteral("/mlflow/mlflow/db_version_7ac759974ad8_with_metrics.sql");
+    const QString logs = fixtures + QStringLiteral("/tfevents/tensorboard-reducer");
+    QVERIFY2(QFileInfo::exists(mlflow), "fixtures missing: set REPRISE_FIXTURES");
+    qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("cache")).toUtf8());
+    const QString team = copyOf(m_demo, m_dir.filePath(QStringLiteral("team.db")));
+    // A local database and a team one open at once, then an MLflow database and a TensorBoard
+    // log dir opened directly (the kinds told by content).
+    MainWindow window({ m_demo, team });
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(window.sources().size(), 2);
+    window.openSource(mlflow);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isImporting() && window.sources().size() == 3, 30000);
+    const QString cache = window.currentSource();
+    QCOMPARE(int(window.sourceKind(cache)), int(SourceKind::MlflowDatabase));
+    QCOMPARE(window.sourceLocation(cache), QFileInfo(mlflow).absoluteFilePath());
+    QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 26, 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(window.sourceLabel(cache).contains(QStringLiteral("(26)")), 10000);
+    QVERIFY(window.sourceLabel(cache).contains(QStringLiteral("MLflow database, read-only")));
+    QVERIFY(window.sourceLabel(m_demo).contains(QStringLiteral("(60)")));
+    QVERIFY(!window.sourceLabel(m_demo).contains(QStringLiteral("read-only")));
+
+    // Read-only: archiving a run of it is refused with a way forward, and changes nothing.
+    window.selectRuns({ window.runBrowser()->model()->runs()->uuids.front() });
+    window.runActions()->setArchived(window.runBrowser()->selectedRunIds(), true);
+    QTRY_VERIFY(window.bannerText().contains(QStringLiteral("reprise import")));
+    QCOMPARE(window.runBrowser()->model()->rowCount(), 26);
+
+    // Opening it again shows the same source; a log dir is a fourth one.
+    window.openSource(mlflow);
+    QCOMPARE(window.sources().size(), 3);
+    window.openSource(logs);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isImporting() && window.sources().size() == 4, 30000);
+    QCOMPARE(int(window.sourceKind(window.currentSource())), int(SourceKind::TensorBoard));
+    QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 1, 30000);
+    // Back to the first database: its runs, as before.
+    window.setCurrentSource(m_demo);
+    QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 60, 30000);
 }
 
 void TestMainWindow::pipelineTabFollowsTheSelection()

@@ -5,13 +5,13 @@
 #include "analysis/drift.h"
 #include "analysis/pipeline_graph.h"
 #include "analysis/reproduction_report.h"
-#include "import/source_import.h"
-#include "import/tensorboard_events.h"
 #include "bench_data.h"
 #include "charts/compare_view.h"
 #include "charts/metric_chart.h"
 #include "dag/dag_scene.h"
 #include "dag/dag_view.h"
+#include "import/source_import.h"
+#include "import/tensorboard_events.h"
 #include "launch/git_info.h"
 #include "launch/rerun_draft.h"
 #include "main_window.h"
@@ -766,8 +766,10 @@ void mlflowImport()
             BEGIN;)",
             nullptr, nullptr, nullptr);
         sqlite3_stmt* run = nullptr;
-        sqlite3_prepare_v2(db, "INSERT INTO runs VALUES (?, ?, 'LOCAL', 'train.py', '', 'bench', 'FINISHED', ?, ?, NULL, '', "
-                               "'active', '', 0)", -1, &run, nullptr);
+        sqlite3_prepare_v2(db,
+            "INSERT INTO runs VALUES (?, ?, 'LOCAL', 'train.py', '', 'bench', 'FINISHED', ?, ?, NULL, '', "
+            "'active', '', 0)",
+            -1, &run, nullptr);
         sqlite3_stmt* param = nullptr;
         sqlite3_prepare_v2(db, "INSERT INTO params VALUES (?, ?, ?)", -1, &param, nullptr);
         std::vector<QByteArray> ids;
@@ -865,7 +867,8 @@ void tensorboardRead()
         QByteArray record;
         const quint64 length = quint64(e.size());
         const QByteArray len(reinterpret_cast<const char*>(&length), 8);
-        const quint32 lenCrc = maskedCrc32c(len.constData(), 8), dataCrc = maskedCrc32c(e.constData(), size_t(e.size()));
+        const quint32 lenCrc = maskedCrc32c(len.constData(), 8),
+                      dataCrc = maskedCrc32c(e.constData(), size_t(e.size()));
         record += len;
         record += QByteArray(reinterpret_cast<const char*>(&lenCrc), 4);
         record += e;

@@ -1,0 +1,118 @@
+#include "import/source_cache.h"
+
+#include "store/run_store.h"
+
+#include <QCryptographicHash>
+#include <QDateTime>
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
+#include <QFileInfo>
+#include <QStandardPaths>
+
+namespace reprise {
+
+namespace {
+
+    QString cacheFolder()
+    {
+        return QStandardPaths::writableLocation(QStandardPaths::GenericCacheLocation)
+            + QStringLiteral("/reprise/sources");
+    }
+
+    QString readText(const QString& path)
+    {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
+    }
+
+    void removeDatabaseFiles(const QString& path)
+    {
+        for (const char* suffix : { "", "-wal", "-shm", "-journal" })
+            QFile::remove(path + QString::fromLatin1(suffix));
+    }
+
+} // namespace
+
+QString sourceCachePath(const QString& source)
+{
+    const QString canonical = QFileInfo(source).canonicalFilePath();
+    const QString id = stableRunId(canonical.isEmpty() ? QFileInfo(source).absoluteFilePath() : canonical);
+    return cacheFolder() + u'/' + id + QStringLiteral(".db");
+}
+
+QString sourceSignature(const QString& source)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha1);
+    const QFileInfo info(source);
+    auto add = [&](const QFileInfo& f) {
+        hash.addData(f.absoluteFilePath().toUtf8());
+        hash.addData(
+            QByteArray(QByteArray::number(f.size()) + ':' + QByteArray::number(f.lastModified().toMSecsSinceEpoch())));
+    };
+    if (info.isDir()) {
+        // Links are not followed: a loop must not hang this. Sorted: iteration order is not stable.
+        QDirIterator it(source, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+        QStringList files;
+        while (it.hasNext())
+            files << it.next();
+        files.sort();
+        for (const QString& f : std::as_const(files))
+            add(QFileInfo(f));
+    } else {
+        add(info);
+        // An SQLite source may have its newest pages in the write-ahead log.
+        const QFileInfo wal(source + QStringLiteral("-wal"));
+        if (wal.exists())
+            add(wal);
+    }
+    return QString::fromLatin1(hash.result().toHex());
+}
+
+Result<CachedSource> refreshSourceCache(const QString& source, const ReadControl& control)
+{
+    CachedSource out;
+    out.source = QFileInfo(source).absoluteFilePath();
+    out.cache = sourceCachePath(source);
+    out.kind = detectSource(source);
+    if (out.kind == SourceKind::Unknown || out.kind == SourceKind::Reprise)
+        return Error { source + QStringLiteral(": not another tracker's run data"), {} };
+    const QString stampPath = out.cache + QStringLiteral(".stamp");
+    const QString signature = sourceSignature(source);
+    if (QFileInfo::exists(out.cache) && readText(stampPath) == signature)
+        return out;
+
+    if (!QDir().mkpath(QFileInfo(out.cache).absolutePath()))
+        return Error { QFileInfo(out.cache).absolutePath() + QStringLiteral(": cannot create the cache folder"),
+            QStringLiteral("check that the folder is writable, or import the source with `reprise import`") };
+    // Built beside the cache and renamed over it when complete.
+    const QString partial = out.cache + QStringLiteral(".partial");
+    removeDatabaseFiles(partial);
+    Result<ImportSummary> summary = Error {};
+    {
+        auto store = RunStore::open(partial, OpenMode::Create);
+        if (!store)
+            return store.error();
+        summary = importSource(source, *store, ImportOptions { {}, control });
+        // Checkpointed into the main file, so the rename carries every page.
+        if (summary)
+            (void)store->database().exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    }
+    if (!summary) {
+        removeDatabaseFiles(partial);
+        return summary.error();
+    }
+    out.summary = *summary;
+    removeDatabaseFiles(out.cache);
+    QFile::remove(partial + QStringLiteral("-wal"));
+    QFile::remove(partial + QStringLiteral("-shm"));
+    if (!QFile::rename(partial, out.cache))
+        return Error { out.cache + QStringLiteral(": cannot replace the cache"), {} };
+    QFile stamp(stampPath);
+    if (stamp.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        stamp.write(signature.toUtf8());
+    out.rebuilt = true;
+    return out;
+}
+
+} // namespace reprise

@@ -1,0 +1,28 @@
+#pragma once
+
+#include "import/source_import.h"
+
+namespace reprise {
+
+/// Another tracker's data opened directly (not imported into the user's database) is read into a
+/// cache database of its own, ~/.cache/reprise/sources/<id>.db ($XDG_CACHE_HOME respected), which
+/// the window shows read-only. The cache is rebuilt when the source changes (size or modification
+/// time of its files) and replaced atomically, so a reader never sees half of it.
+struct CachedSource {
+    QString source; ///< the path the user opened
+    QString cache; ///< the Reprise database holding its runs
+    SourceKind kind = SourceKind::Unknown;
+    bool rebuilt = false; ///< false when the cache was already up to date
+    ImportSummary summary; ///< of the rebuild (empty when not rebuilt)
+};
+
+/// Where the cache of `source` lives (whether or not it exists yet).
+QString sourceCachePath(const QString& source);
+
+/// A signature of the source's content: its files' paths, sizes and modification times.
+QString sourceSignature(const QString& source);
+
+/// Brings the cache of `source` up to date (reading it again only when its signature changed).
+Result<CachedSource> refreshSourceCache(const QString& source, const ReadControl& control);
+
+} // namespace reprise
