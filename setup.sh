@@ -14,7 +14,7 @@ esac
 
 packages=(build-essential cmake git pkg-config qt6-base-dev libqt6charts6-dev qt6-svg-dev libgl-dev libfmt-dev
           libsqlite3-dev sqlite3 python3 python3-numpy python3-scipy python3-sklearn fonts-dejavu-core
-          dpkg-dev desktop-file-utils appstream)
+          dpkg-dev desktop-file-utils appstream clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -259,6 +259,7 @@ namespace {
                         ++pos;
                         continue;
                     }
+                    const qsizetype before = pos;
                     if (open == u'{') {
                         QVariant key = flow(text, pos, depth + 1);
                         skipSpace();
@@ -271,6 +272,8 @@ namespace {
                     } else {
                         list << flow(text, pos, depth + 1);
                     }
+                    if (pos == before)
+                        ++pos; // a stray ':' or the like: skip it rather than loop on it
                 }
                 return open == u'[' ? QVariant(list) : QVariant(map);
             }

@@ -1,0 +1,37 @@
+#pragma once
+// Writes fuzz input into files of a scratch folder, for the readers that take a path.
+
+#include <QByteArray>
+#include <QDir>
+#include <QFile>
+#include <QList>
+#include <QTemporaryDir>
+
+namespace fuzz {
+
+/// The input split at 0x00 bytes into up to `parts` pieces (missing ones are empty).
+inline QList<QByteArray> split(const uint8_t* data, size_t size, int parts)
+{
+    QList<QByteArray> out = QByteArray(reinterpret_cast<const char*>(data), qsizetype(size)).split('\0');
+    while (out.size() < parts)
+        out << QByteArray();
+    return out.mid(0, parts);
+}
+
+inline void write(const QString& path, const QByteArray& bytes)
+{
+    QDir().mkpath(path.section(u'/', 0, -2));
+    QFile f(path);
+    if (f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        f.write(bytes);
+}
+
+/// One scratch folder for the whole run (a new one per input would dominate the time).
+inline const QString& scratch()
+{
+    static QTemporaryDir dir;
+    static const QString path = dir.path();
+    return path;
+}
+
+} // namespace fuzz
