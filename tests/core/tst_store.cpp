@@ -8,11 +8,14 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QScopeGuard>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
 #include <limits>
 #include <sqlite3.h>
+#include <unistd.h>
 
 using namespace reprise;
 
@@ -70,6 +73,7 @@ class TestStore : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void roundTrip();
+    void readOnlyFolderOpensAsASnapshot();
     void runEditsAreAtomicAndUndoable();
     void finishedHistoriesArePackedAndMerged();
     void metricsKeepRepeatedStepsAndSpecialValues();
@@ -747,6 +751,48 @@ void TestStore::finishedHistoriesArePackedAndMerged()
     const auto damaged = store->loadMetric(*ref, QStringLiteral("m"));
     QVERIFY(!damaged);
     QVERIFY(damaged.error().message.contains(QStringLiteral("damaged")));
+}
+
+void TestStore::readOnlyFolderOpensAsASnapshot()
+{
+    if (::getuid() == 0) {
+        // Root may write anywhere: run this test case again as an ordinary user.
+        if (QStandardPaths::findExecutable(QStringLiteral("runuser")).isEmpty())
+            QSKIP("root may write anywhere, and runuser is missing to run this as another user");
+        QProcess child;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("TMPDIR"), QStringLiteral("/tmp"));
+        child.setProcessEnvironment(env);
+        child.start(QStringLiteral("runuser"),
+            { QStringLiteral("-u"), QStringLiteral("nobody"), QStringLiteral("--"),
+                QCoreApplication::applicationFilePath(), QStringLiteral("readOnlyFolderOpensAsASnapshot") });
+        QVERIFY(child.waitForFinished(60000));
+        if (child.exitCode() == 126 || child.exitCode() == 127)
+            QSKIP("the test program is not reachable by user nobody here (its folder is private)");
+        QVERIFY2(child.exitCode() == 0, child.readAllStandardOutput().constData());
+        return;
+    }
+    QTemporaryDir dir;
+    const QString folder = dir.filePath(QStringLiteral("share"));
+    QVERIFY(QDir().mkpath(folder));
+    const QString path = folder + QStringLiteral("/team.db");
+    QString id;
+    {
+        auto store = RunStore::open(path, OpenMode::Create);
+        QVERIFY(store);
+        id = store->createRun(NewRun {})->uuid;
+    }
+    QFile::remove(path + QStringLiteral("-shm"));
+    QFile::remove(path + QStringLiteral("-wal"));
+    QVERIFY(QFile::setPermissions(folder, QFileDevice::ReadOwner | QFileDevice::ExeOwner));
+    const auto restore = qScopeGuard([&] {
+        QFile::setPermissions(folder, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    });
+    auto reader = RunStore::open(path, OpenMode::ReadOnly);
+    QVERIFY2(reader, reader ? "" : qPrintable(reader.error().message));
+    QVERIFY(reader->database().isSnapshot());
+    QVERIFY(reader->loadRun(id));
+    QVERIFY(!QFileInfo::exists(path + QStringLiteral("-shm"))); // nothing created beside it
 }
 
 QTEST_GUILESS_MAIN(TestStore)

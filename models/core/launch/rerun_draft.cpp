@@ -2,6 +2,7 @@
 
 #include "launch/git_info.h"
 #include "launch/run_recorder.h"
+#include "store/database.h"
 #include "store/run_store.h"
 
 #include <QCoreApplication>
@@ -12,7 +13,6 @@
 #include <QTemporaryDir>
 #include <QTemporaryFile>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <unistd.h>
 
 namespace reprise {
@@ -306,15 +306,8 @@ bool isUntrustedSource(const QString& path, bool openedReadOnly, QString* reason
         return say(QStringLiteral("it belongs to another user (uid %1)").arg(info.st_uid));
     if (::access(local.constData(), W_OK) != 0)
         return say(QStringLiteral("you cannot write to it"));
-    struct statfs fs = {};
-    if (::statfs(local.constData(), &fs) == 0) {
-        // Network and FUSE file systems: NFS, SMB/CIFS (three magics), AFS, 9p, Ceph, Lustre, FUSE (sshfs).
-        const unsigned long type = static_cast<unsigned long>(fs.f_type);
-        for (unsigned long network : { 0x6969ul, 0x517Bul, 0xFF534D42ul, 0xFE534D42ul, 0x5346414Ful, 0x01021997ul,
-                 0x00C36400ul, 0x0BD00BD0ul, 0x65735546ul })
-            if (type == network)
-                return say(QStringLiteral("it is on a network file system"));
-    }
+    if (Database::isOnNetworkFileSystem(path))
+        return say(QStringLiteral("it is on a network file system"));
     if (reason)
         reason->clear();
     return false;

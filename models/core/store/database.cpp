@@ -3,11 +3,14 @@
 #include "store/schema.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QThread>
+#include <QUrl>
 #include <chrono>
 #include <map>
 #include <sqlite3.h>
+#include <sys/statfs.h>
 
 namespace reprise {
 
@@ -97,6 +100,19 @@ int Database::busyHandler(void* self, int attempt)
     return 1;
 }
 
+bool Database::isOnNetworkFileSystem(const QString& path)
+{
+    struct statfs fs = {};
+    if (::statfs(QFile::encodeName(path).constData(), &fs) != 0)
+        return false;
+    const auto type = static_cast<unsigned long>(fs.f_type);
+    for (unsigned long network : { 0x6969ul, 0x517Bul, 0xFF534D42ul, 0xFE534D42ul, 0x5346414Ful, 0x01021997ul,
+             0x00C36400ul, 0x0BD00BD0ul, 0x65735546ul })
+        if (type == network)
+            return true;
+    return false;
+}
+
 Result<std::unique_ptr<Database>> Database::open(const QString& path, OpenMode mode, Options options)
 {
     std::unique_ptr<Database> db(new Database);
@@ -116,7 +132,16 @@ Result<std::unique_ptr<Database>> Database::open(const QString& path, OpenMode m
     flags |= db->m_readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE;
     if (mode == OpenMode::Create)
         flags |= SQLITE_OPEN_CREATE;
-    const QByteArray native = path.toUtf8();
+    QByteArray native = path.toUtf8();
+    // A reader must not try to create -shm/-wal files where it cannot (or should not) keep them.
+    if (db->m_readOnly && !QFileInfo::exists(path + QStringLiteral("-shm"))
+        && (!QFileInfo(info.absolutePath()).isWritable() || isOnNetworkFileSystem(path))) {
+        db->m_snapshot = true;
+        flags |= SQLITE_OPEN_URI;
+        native = QByteArrayLiteral("file:")
+            + QUrl::fromLocalFile(info.absoluteFilePath()).path(QUrl::FullyEncoded).toUtf8()
+            + QByteArrayLiteral("?immutable=1");
+    }
     const int rc = sqlite3_open_v2(native.constData(), &db->m_db, flags, nullptr);
     if (rc != SQLITE_OK)
         return db->sqliteError(rc, QStringLiteral("open"));

@@ -43,6 +43,12 @@ public:
     sqlite3* handle() const { return m_db; }
     const QString& path() const { return m_path; }
     bool readOnly() const { return m_readOnly; }
+    /// Opened as an immutable snapshot: a read-only database where SQLite could not keep its shared
+    /// memory file (a folder we cannot write, or a network file system, where WAL's shared memory
+    /// does not work). Nothing is created next to the file; watchers reopen it when it changes.
+    bool isSnapshot() const { return m_snapshot; }
+    /// NFS, SMB/CIFS, AFS, 9p, Ceph, Lustre or FUSE (sshfs): where a shared database usually lives.
+    static bool isOnNetworkFileSystem(const QString& path);
     /// Inside a write transaction begun by beginWrite().
     bool isWriting() const { return m_writing; }
     int schemaVersion() const { return m_schemaVersion; }
@@ -75,6 +81,7 @@ private:
     QString m_path;
     Options m_options;
     bool m_readOnly = true;
+    bool m_snapshot = false;
     bool m_newerSchema = false;
     int m_schemaVersion = 0;
     qint64 m_busyStartNs = 0;

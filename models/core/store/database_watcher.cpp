@@ -56,6 +56,23 @@ void DatabaseWatcher::poll()
         // A fresh connection cannot compare versions with the old one: treat reopening as a change.
         m_version = -1;
     }
+    if (m_db->isSnapshot()) {
+        // An immutable snapshot never sees changes: compare the file itself, reopen when it moved on.
+        const QFileInfo file(m_path);
+        const QString signature = QString::number(file.size()) + u':'
+            + QString::number(file.lastModified().toMSecsSinceEpoch()) + u':'
+            + QString::number(QFileInfo(m_path + QStringLiteral("-wal")).lastModified().toMSecsSinceEpoch());
+        const bool changedNow = !m_signature.isEmpty() && signature != m_signature;
+        m_signature = signature;
+        if (m_lost) {
+            m_lost = false;
+            Q_EMIT restored();
+        } else if (changedNow) {
+            m_db.reset();
+            Q_EMIT changed();
+        }
+        return;
+    }
     auto s = m_db->prepare("PRAGMA data_version");
     if (!s || s->step() != SQLITE_ROW) {
         m_db.reset();

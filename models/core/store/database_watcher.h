@@ -40,6 +40,7 @@ private:
     QTimer* m_timer = nullptr;
     std::unique_ptr<Database> m_db;
     qint64 m_version = -1;
+    QString m_signature; ///< size and times of a snapshot's file
     bool m_lost = false;
 };
 
