@@ -312,7 +312,7 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
             watch(path);
             refreshSummary(path);
         } else {
-            openForeign(QFileInfo(path).absoluteFilePath(), false);
+            openForeign(QFileInfo(path).absoluteFilePath(), false, false);
         }
     }
     m_current = m_sources.value(0);
@@ -400,7 +400,7 @@ void MainWindow::buildMenus()
     // Another tracker's data is a snapshot: read it again when it changed (nothing to do otherwise).
     view->addAction(tr("Read Source &Again"), this, [this] {
         if (m_foreign.contains(m_current) && m_importing == 0)
-            openForeign(m_foreign.value(m_current).location, true);
+            openForeign(m_foreign.value(m_current).location, true, true);
     });
     reloadAction->setShortcut(QKeySequence::Refresh);
     QAction* find = view->addAction(tr("&Filter Runs"), this, [this] {
@@ -591,7 +591,7 @@ void MainWindow::openSource(const QString& path)
         }
     if (!m_sources.contains(absolute) && !m_sources.contains(path) && !isRepriseCandidate(absolute)) {
         rememberRecent(absolute);
-        openForeign(absolute, true);
+        openForeign(absolute, true, false);
         return;
     }
     addDatabase(m_sources.contains(path) ? path : absolute);
@@ -609,7 +609,7 @@ void MainWindow::addDatabase(const QString& path)
     refreshSummary(path);
 }
 
-void MainWindow::openForeign(const QString& path, bool show)
+void MainWindow::openForeign(const QString& path, bool show, bool full)
 {
     ++m_importing;
     m_importCancel = false;
@@ -617,10 +617,12 @@ void MainWindow::openForeign(const QString& path, bool show)
     m_status->setText(tr("Reading %1…").arg(QFileInfo(path).fileName()));
     auto* cancel = &m_importCancel;
     auto* permille = &m_importPermille;
-    QtConcurrent::run([path, cancel, permille] {
+    QtConcurrent::run([path, cancel, permille, full] {
         ReadControl control;
         control.cancel = cancel;
         control.progress = [permille](double f) { *permille = int(f * 1000); };
+        // A large MLflow database shows its run table from a summary first; the histories follow.
+        control.summaryOnly = !full && hasQuickSummary(detectSource(path)) && !isSourceCacheFresh(path);
         return refreshSourceCache(path, control);
     }).then(this, [this, path, show](const Result<CachedSource>& cached) {
         --m_importing;
@@ -637,15 +639,20 @@ void MainWindow::openForeign(const QString& path, bool show)
             return;
         }
         m_foreign.insert(cached->cache, ForeignSource { cached->source, cached->kind });
-        const bool known = m_sources.contains(cached->cache);
-        addDatabase(cached->cache);
-        // Shown when asked for, or when nothing else is; a rebuilt cache is read again.
-        if (show || m_current.isEmpty() || m_current == cached->cache)
-            setCurrentSource(cached->cache);
-        else
-            fillSources();
-        if (known && m_current == cached->cache)
-            refreshSummary(cached->cache);
+        const QString summary = sourceCachePath(cached->source, true);
+        if (!cached->summaryOnly && m_sources.contains(summary)) {
+            replaceSource(summary, cached->cache); // the full histories replace the summary
+        } else {
+            const bool known = m_sources.contains(cached->cache);
+            addDatabase(cached->cache);
+            // Shown when asked for, or when nothing else is; a rebuilt cache is read again.
+            if (show || m_current.isEmpty() || m_current == cached->cache)
+                setCurrentSource(cached->cache);
+            else
+                fillSources();
+            if (known && m_current == cached->cache)
+                refreshSummary(cached->cache);
+        }
         QStringList problems;
         for (const ImportProblem& p : cached->summary.problems)
             problems << p.file + QStringLiteral(": ") + p.message;
@@ -654,8 +661,27 @@ void MainWindow::openForeign(const QString& path, bool show)
                            .arg(QFileInfo(path).fileName())
                 + QStringList(problems.mid(0, 5)).join(u'\n')
                 + (problems.size() > 5 ? tr("\n… and %1 more").arg(problems.size() - 5) : QString()));
+        if (cached->summaryOnly)
+            openForeign(path, false, true);
         saveSettings();
     });
+}
+
+void MainWindow::replaceSource(const QString& from, const QString& to)
+{
+    const qsizetype index = m_sources.indexOf(from);
+    if (index < 0)
+        return;
+    closeWatcher(from);
+    m_sources[index] = to;
+    m_state.remove(from);
+    m_foreign.remove(from);
+    watch(to);
+    refreshSummary(to);
+    if (m_current == from)
+        setCurrentSource(to); // reloads, keeping the selection by run id
+    else
+        fillSources();
 }
 
 SourceKind MainWindow::sourceKind(const QString& path) const
@@ -682,11 +708,8 @@ QString MainWindow::sourceLabel(const QString& path) const
     return label;
 }
 
-void MainWindow::closeSource(const QString& path)
+void MainWindow::closeWatcher(const QString& path)
 {
-    if (!m_sources.contains(path))
-        return;
-    m_sources.removeAll(path);
     if (DatabaseWatcher* w = m_state.value(path).watcher)
         QMetaObject::invokeMethod(
             w,
@@ -695,6 +718,15 @@ void MainWindow::closeSource(const QString& path)
                 w->deleteLater();
             },
             Qt::QueuedConnection);
+    m_state[path].watcher = nullptr;
+}
+
+void MainWindow::closeSource(const QString& path)
+{
+    if (!m_sources.contains(path))
+        return;
+    m_sources.removeAll(path);
+    closeWatcher(path);
     m_state.remove(path);
     if (m_current == path)
         setCurrentSource(m_sources.value(0));

@@ -141,8 +141,12 @@ private:
     void openWithDialog();
     void openFolderWithDialog();
     /// Reads another tracker's source into its cache (again, if it changed); shows it when `show`
-    /// (or when nothing else is shown).
-    void openForeign(const QString& path, bool show);
+    /// (or when nothing else is shown). Unless `full`, a large MLflow database comes as a summary
+    /// first (the run table), then in full (replacing the summary as a source).
+    void openForeign(const QString& path, bool show, bool full);
+    /// Puts the source `to` where `from` was (same place in the panel, current if `from` was).
+    void replaceSource(const QString& from, const QString& to);
+    void closeWatcher(const QString& path);
     /// Adds a Reprise database to the sources (no I/O beyond what the loaders do on workers).
     void addDatabase(const QString& path);
 

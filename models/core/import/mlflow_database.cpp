@@ -206,6 +206,30 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
             error);
     control.report(0.1);
 
+    // A summary takes MLflow's own latest value of each metric (when this revision has the table).
+    if (control.summaryOnly) {
+        if (!columnsOf(db, "latest_metrics").isEmpty()) {
+            const bool hasNan = columnsOf(db, "latest_metrics").contains(QStringLiteral("is_nan"));
+            (void)each(
+                db,
+                QByteArray("SELECT run_uuid, key, step, timestamp, value, ") + (hasNan ? "is_nan" : "0")
+                    + " FROM latest_metrics",
+                [&](sqlite3_stmt* s) {
+                    if (ImportedRun* r = runOf(text(s, 0))) {
+                        MetricHistory h;
+                        h.key = text(s, 1);
+                        h.steps = { sqlite3_column_int64(s, 2) };
+                        h.times = { double(sqlite3_column_int64(s, 3)) / 1000.0 };
+                        h.values = { mlflowValue(sqlite3_column_double(s, 4), sqlite3_column_int(s, 5) != 0) };
+                        r->metrics << h;
+                    }
+                },
+                error);
+        }
+        source.summaryOnly = true;
+        return source;
+    }
+
     // Metrics: one pass in the table's own order (it has no index by run), bucketed by run and key.
     if (!metricColumns.isEmpty()) {
         const bool hasNanColumn = metricColumns.contains(QStringLiteral("is_nan"));

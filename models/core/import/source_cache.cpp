@@ -34,12 +34,20 @@ namespace {
 
 } // namespace
 
-QString sourceCachePath(const QString& source)
+QString sourceCachePath(const QString& source, bool summary)
 {
     const QString canonical = QFileInfo(source).canonicalFilePath();
     const QString id = stableRunId(canonical.isEmpty() ? QFileInfo(source).absoluteFilePath() : canonical);
-    return cacheFolder() + u'/' + id + QStringLiteral(".db");
+    return cacheFolder() + u'/' + id + (summary ? QStringLiteral(".summary.db") : QStringLiteral(".db"));
 }
+
+bool isSourceCacheFresh(const QString& source)
+{
+    const QString cache = sourceCachePath(source);
+    return QFileInfo::exists(cache) && readText(cache + QStringLiteral(".stamp")) == sourceSignature(source);
+}
+
+bool hasQuickSummary(SourceKind kind) { return kind == SourceKind::MlflowDatabase; }
 
 QString sourceSignature(const QString& source)
 {
@@ -73,7 +81,8 @@ Result<CachedSource> refreshSourceCache(const QString& source, const ReadControl
 {
     CachedSource out;
     out.source = QFileInfo(source).absoluteFilePath();
-    out.cache = sourceCachePath(source);
+    out.summaryOnly = control.summaryOnly;
+    out.cache = sourceCachePath(source, control.summaryOnly);
     out.kind = detectSource(source);
     if (out.kind == SourceKind::Unknown || out.kind == SourceKind::Reprise)
         return Error { source + QStringLiteral(": not another tracker's run data"), {} };

@@ -13,16 +13,25 @@ struct CachedSource {
     QString cache; ///< the Reprise database holding its runs
     SourceKind kind = SourceKind::Unknown;
     bool rebuilt = false; ///< false when the cache was already up to date
+    bool summaryOnly = false; ///< a quick first cache: latest metric values, no histories
     ImportSummary summary; ///< of the rebuild (empty when not rebuilt)
 };
 
-/// Where the cache of `source` lives (whether or not it exists yet).
-QString sourceCachePath(const QString& source);
+/// Where the cache of `source` lives (whether or not it exists yet); a summary cache lives apart.
+QString sourceCachePath(const QString& source, bool summary = false);
+
+/// Whether the full cache of `source` exists and matches the source as it is now.
+bool isSourceCacheFresh(const QString& source);
+
+/// Whether a summary cache is worth building first: an MLflow database (it keeps each metric's
+/// latest value apart, so a run table comes in a fraction of the full import's time).
+bool hasQuickSummary(SourceKind kind);
 
 /// A signature of the source's content: its files' paths, sizes and modification times.
 QString sourceSignature(const QString& source);
 
-/// Brings the cache of `source` up to date (reading it again only when its signature changed).
+/// Brings the cache of `source` up to date (reading it again only when its signature changed);
+/// with `control.summaryOnly`, the summary cache.
 Result<CachedSource> refreshSourceCache(const QString& source, const ReadControl& control);
 
 } // namespace reprise

@@ -46,6 +46,7 @@ struct ImportProblem {
 
 struct ImportedSource {
     SourceKind kind = SourceKind::Unknown;
+    bool summaryOnly = false; ///< latest metric values only (see ReadControl::summaryOnly)
     QList<ImportedRun> runs;
     QList<ImportProblem> problems;
 };
@@ -53,6 +54,9 @@ struct ImportedSource {
 /// Cancel and progress of a long read. `progress` gets 0..1 of the reading.
 struct ReadControl {
     const std::atomic<bool>* cancel = nullptr;
+    /// Runs, params, tags and each metric's latest value only, where the source keeps those apart
+    /// (MLflow's latest_metrics): enough for the run table in a fraction of the time.
+    bool summaryOnly = false;
     std::function<void(double)> progress;
     bool cancelled() const { return cancel && cancel->load(); }
     void report(double fraction) const
