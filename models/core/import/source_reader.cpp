@@ -7,6 +7,7 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QtEndian>
 #include <algorithm>
 #include <numeric>
 #include <sqlite3.h>
@@ -86,7 +87,17 @@ SourceKind detectSource(const QString& path)
             const QStringList tables = sqliteTables(path);
             if (tables.contains(QStringLiteral("alembic_version")) || tables.contains(QStringLiteral("experiments")))
                 return tables.contains(QStringLiteral("runs")) ? SourceKind::MlflowDatabase : SourceKind::Unknown;
-            return SourceKind::Reprise; // the store itself tells a foreign SQLite file apart
+            if (!tables.isEmpty())
+                return SourceKind::Reprise; // the store itself tells a foreign SQLite file apart
+            // No readable schema (damaged, truncated): the application id in the header, else the
+            // schema text on the first pages, says whose it was.
+            const auto applicationId = qFromBigEndian<quint32>(reinterpret_cast<const uchar*>(start.constData()) + 68);
+            if (applicationId == 1380995667u)
+                return SourceKind::Reprise;
+            const QByteArray pages = head(path, 65536);
+            if (pages.contains("alembic_version") || pages.contains("CREATE TABLE experiments"))
+                return SourceKind::MlflowDatabase;
+            return SourceKind::Reprise; // an empty or foreign SQLite file: the store says which
         }
         if (isEventFileName(info.fileName()) || parseEventFile(head(path, 4096)).isEventFile)
             return SourceKind::TensorBoard;
