@@ -273,6 +273,11 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     connect(busyPoll, &QTimer::timeout, this, &MainWindow::updateBusy);
     busyPoll->start();
 
+    auto* foreignPoll = new QTimer(this);
+    foreignPoll->setInterval(5000);
+    connect(foreignPoll, &QTimer::timeout, this, &MainWindow::checkForeignSources);
+    foreignPoll->start();
+
     buildMenus();
     connect(m_browser->view()->itemDelegate(), &QAbstractItemDelegate::closeEditor, this, [this] {
         // After the edit is committed (queued: the view leaves its editing state first).
@@ -684,6 +689,34 @@ void MainWindow::replaceSource(const QString& from, const QString& to)
         fillSources();
 }
 
+void MainWindow::checkForeignSources()
+{
+    if (m_foreign.isEmpty() || m_importing > 0)
+        return;
+    QMap<QString, QString> locations;
+    for (auto it = m_foreign.begin(); it != m_foreign.end(); ++it)
+        locations.insert(it.key(), it->location);
+    QtConcurrent::run([locations] {
+        QMap<QString, int> states; // 0 fresh, 1 stale, 2 unreachable
+        for (auto it = locations.begin(); it != locations.end(); ++it)
+            states.insert(it.key(), !QFileInfo::exists(*it) ? 2 : isSourceCacheFresh(*it) ? 0 : 1);
+        return states;
+    }).then(this, [this](const QMap<QString, int>& states) {
+        bool changed = false;
+        for (auto it = states.begin(); it != states.end(); ++it) {
+            if (!m_foreign.contains(it.key()))
+                continue;
+            ForeignSource& f = m_foreign[it.key()];
+            const bool stale = *it == 1, unreachable = *it == 2;
+            changed |= f.stale != stale || f.unreachable != unreachable;
+            f.stale = stale;
+            f.unreachable = unreachable;
+        }
+        if (changed)
+            fillSources();
+    });
+}
+
 SourceKind MainWindow::sourceKind(const QString& path) const
 {
     return m_foreign.contains(path) ? m_foreign.value(path).kind : SourceKind::Reprise;
@@ -701,8 +734,13 @@ QString MainWindow::sourceLabel(const QString& path) const
     if (!state.error.isEmpty())
         return name + tr("  · unreachable");
     QString label = name + QStringLiteral("  (%1)").arg(state.runs);
-    if (m_foreign.contains(path))
-        return label + QStringLiteral("  · ") + toString(m_foreign.value(path).kind) + tr(", read-only");
+    if (m_foreign.contains(path)) {
+        const ForeignSource& f = m_foreign[path];
+        return label + QStringLiteral("  · ") + toString(f.kind)
+            + (f.unreachable  ? tr(", unreachable (showing what was read)")
+                    : f.stale ? tr(", stale (changed since read: View ▸ Read Source Again)")
+                              : tr(", read-only"));
+    }
     if (state.readOnly)
         return label + tr("  · read-only");
     return label;

@@ -147,12 +147,16 @@ private:
     /// Puts the source `to` where `from` was (same place in the panel, current if `from` was).
     void replaceSource(const QString& from, const QString& to);
     void closeWatcher(const QString& path);
+    /// Every few seconds, on a worker: has another tracker's source changed, or gone away?
+    void checkForeignSources();
     /// Adds a Reprise database to the sources (no I/O beyond what the loaders do on workers).
     void addDatabase(const QString& path);
 
     struct ForeignSource {
         QString location; ///< what the user opened
         SourceKind kind = SourceKind::Unknown;
+        bool stale = false; ///< the source changed since it was read
+        bool unreachable = false; ///< the source is gone (unmounted, moved, deleted)
     };
     QStringList m_sources;
     QMap<QString, ForeignSource> m_foreign; ///< cache database -> the source it shows

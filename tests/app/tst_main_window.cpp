@@ -15,8 +15,10 @@
 #include "runs/run_details.h"
 #include "store/run_store.h"
 
+#include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QDir>
 #include <QFile>
 #include <QHeaderView>
 #include <QImage>
@@ -481,10 +483,29 @@ void TestMainWindow::otherTrackersOpenReadOnlyBesideDatabases()
     // Opening it again shows the same source; a log dir is a fourth one.
     window.openSource(mlflow);
     QCOMPARE(window.sources().size(), 3);
-    window.openSource(logs);
+    // A log dir (a copy of the fixture, so that it can change) is a fourth one.
+    const QString logCopy = m_dir.filePath(QStringLiteral("tb-logs/run_1"));
+    QVERIFY(QDir().mkpath(logCopy));
+    const QString eventFile
+        = QDir(logs + QStringLiteral("/strict/run_1")).entryInfoList(QDir::Files).first().absoluteFilePath();
+    QVERIFY(QFile::copy(eventFile, logCopy + QStringLiteral("/") + QFileInfo(eventFile).fileName()));
+    window.openSource(QFileInfo(logCopy).absolutePath());
     QTRY_VERIFY_WITH_TIMEOUT(!window.isImporting() && window.sources().size() == 4, 30000);
-    QCOMPARE(int(window.sourceKind(window.currentSource())), int(SourceKind::TensorBoard));
+    const QString tb = window.currentSource();
+    QCOMPARE(int(window.sourceKind(tb)), int(SourceKind::TensorBoard));
     QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 1, 30000);
+    // The writer goes on (a second event file): the source is marked stale, and read again on request.
+    QVERIFY(QFile::copy(eventFile, logCopy + QStringLiteral("/events.out.tfevents.9999999999.host.1.0")));
+    QTRY_VERIFY_WITH_TIMEOUT(window.sourceLabel(tb).contains(QStringLiteral("stale")), 20000);
+    QAction* again = nullptr;
+    for (QAction* a : window.findChildren<QAction*>())
+        if (a->text().remove(u'&') == QStringLiteral("Read Source Again"))
+            again = a;
+    QVERIFY(again);
+    again->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isImporting() && !window.sourceLabel(tb).contains(QStringLiteral("stale")), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.runBrowser()->model()->runs() && window.runBrowser()->model()->runs()->rowCount() == 1, 30000);
     // Back to the first database: its runs, as before.
     window.setCurrentSource(m_demo);
     QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 60, 30000);
