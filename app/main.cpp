@@ -29,7 +29,8 @@ const char* kUsage = R"(usage: reprise [SOURCES...] [--db PATH] [--screenshot FI
 
 Reprise is a desktop experiment tracker for reproducible machine learning.
 Without a command it opens the GUI on the run database (--db, $REPRISE_DB, or
-~/.local/share/reprise/runs.db) and any SOURCES given.
+~/.local/share/reprise/runs.db) and any SOURCES given: more run databases, or
+other trackers' data (MLflow, TensorBoard, DVC, CSV logs), shown read-only.
 
 Commands:
   run [--project P] [--name N] [--param k=v]... -- CMD ARGS...
