@@ -494,7 +494,8 @@ void TestImport::badInputsGetMessagesNotCrashes()
     QCOMPARE(int(detectSource(truncated)), int(SourceKind::MlflowDatabase)); // by the schema text left
     auto result = importSource(truncated, *store, {});
     QVERIFY(!result);
-    QVERIFY2(result.error().message.startsWith(truncated + QStringLiteral(": the database file is damaged or truncated")),
+    QVERIFY2(
+        result.error().message.startsWith(truncated + QStringLiteral(": the database file is damaged or truncated")),
         qPrintable(result.error().message));
     QCOMPARE(count(*store, "SELECT count(*) FROM runs"), qint64(0));
 

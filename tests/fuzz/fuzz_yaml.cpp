@@ -3,7 +3,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
-    const reprise::YamlDocument doc = reprise::parseYaml(QByteArray(reinterpret_cast<const char*>(data), qsizetype(size)));
+    const reprise::YamlDocument doc
+        = reprise::parseYaml(QByteArray(reinterpret_cast<const char*>(data), qsizetype(size)));
     (void)reprise::flattenYaml(doc.root);
     return 0;
 }

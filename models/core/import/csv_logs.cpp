@@ -74,12 +74,6 @@ namespace {
         return std::nullopt;
     }
 
-    QByteArray readAll(const QString& path)
-    {
-        QFile f(path);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    }
-
     /// Lightning: the step column orders the points; empty cells were not logged in that row.
     ImportedRun readLightning(const QString& file, const QList<QStringList>& rows, ImportedSource& source)
     {
@@ -118,7 +112,7 @@ namespace {
         // hparams.yaml beside it: params (PyYAML output, python tags possible).
         const QString hparamsPath = QFileInfo(file).absolutePath() + QStringLiteral("/hparams.yaml");
         if (QFileInfo::exists(hparamsPath)) {
-            const YamlDocument yaml = parseYaml(readAll(hparamsPath));
+            const YamlDocument yaml = parseYaml(readWholeFile(hparamsPath));
             if (!yaml.error.isEmpty())
                 source.problems << ImportProblem { hparamsPath, yaml.error + QStringLiteral("; the rest was read") };
             if (!yaml.unknownTags.isEmpty())
@@ -198,7 +192,7 @@ Result<ImportedSource> readCsvLogs(const QString& path, const ReadControl& contr
         if (control.cancelled())
             return Error { QStringLiteral("import cancelled"), {} };
         const QString& file = files[i];
-        const QList<QStringList> rows = parseCsv(readAll(file));
+        const QList<QStringList> rows = parseCsv(readWholeFile(file));
         if (rows.isEmpty()) {
             source.problems << ImportProblem { file, QStringLiteral("empty: no header") };
             continue;

@@ -19,15 +19,9 @@ namespace reprise {
 
 namespace {
 
-    QByteArray readAll(const QString& path)
-    {
-        QFile f(path);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    }
-
     YamlDocument readYaml(const QString& path, ImportedSource& source)
     {
-        YamlDocument doc = parseYaml(readAll(path));
+        YamlDocument doc = parseYaml(readWholeFile(path));
         if (!doc.error.isEmpty())
             source.problems << ImportProblem { path, doc.error + QStringLiteral("; the rest was read") };
         if (!doc.unknownTags.isEmpty())
@@ -128,7 +122,7 @@ Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& co
     if (stages.isEmpty())
         return Error { dvcYaml + QStringLiteral(": no stages"), pipeline.error };
     const QString lockPath = root + QStringLiteral("/dvc.lock");
-    const QByteArray lockBytes = readAll(lockPath);
+    const QByteArray lockBytes = readWholeFile(lockPath);
     const QVariantMap locked = QFileInfo::exists(lockPath)
         ? readYaml(lockPath, source).root.toMap().value(QStringLiteral("stages")).toMap()
         : QVariantMap();
@@ -234,7 +228,7 @@ Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& co
         QString key = file.mid(at + int(qstrlen("/plots/metrics/")));
         key.chop(4);
         int bad = 0;
-        MetricHistory h = readTsv(key, readAll(file), bad);
+        MetricHistory h = readTsv(key, readWholeFile(file), bad);
         if (bad > 0)
             source.problems << ImportProblem { file, QStringLiteral("%1 unreadable rows skipped").arg(bad) };
         if (h.size() > 0) {
@@ -247,7 +241,7 @@ Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& co
         if (file.contains(QLatin1String("/.dvc/")))
             continue;
         QJsonParseError error;
-        const QJsonDocument doc = QJsonDocument::fromJson(readAll(file), &error);
+        const QJsonDocument doc = QJsonDocument::fromJson(readWholeFile(file), &error);
         if (error.error != QJsonParseError::NoError) {
             source.problems << ImportProblem { file, QStringLiteral("not JSON: ") + error.errorString() };
             continue;

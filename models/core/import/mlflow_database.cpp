@@ -108,8 +108,10 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
     if (!runColumns.contains(QStringLiteral("run_uuid")) || columnsOf(db, "experiments").isEmpty()) {
         // Missing tables, or a schema SQLite cannot read at all (a truncated or damaged file).
         QString damage;
-        if (!each(db, "SELECT count(*) FROM sqlite_master", [](sqlite3_stmt*) {}, damage))
-            return Error { path + QStringLiteral(": the database file is damaged or truncated (SQLite: ") + damage + u')',
+        if (!each(
+                db, "SELECT count(*) FROM sqlite_master", [](sqlite3_stmt*) {}, damage))
+            return Error { path + QStringLiteral(": the database file is damaged or truncated (SQLite: ") + damage
+                    + u')',
                 QStringLiteral("copy it again from where it came from; MLflow's own `sqlite3 FILE .recover` may "
                                "save what is left") };
         return fail(QStringLiteral("no MLflow runs and experiments tables"));

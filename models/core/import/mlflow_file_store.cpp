@@ -13,12 +13,6 @@ namespace reprise {
 
 namespace {
 
-    QByteArray readAll(const QString& path)
-    {
-        QFile f(path);
-        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-    }
-
     /// Every file under `dir` as (relative path → contents): keys with '/' are subfolders.
     QMap<QString, QString> keyedFiles(const QString& dir)
     {
@@ -26,7 +20,7 @@ namespace {
         QDirIterator it(dir, QDir::Files, QDirIterator::Subdirectories);
         while (it.hasNext()) {
             const QString file = it.next();
-            out.insert(QDir(dir).relativeFilePath(file), QString::fromUtf8(readAll(file)));
+            out.insert(QDir(dir).relativeFilePath(file), QString::fromUtf8(readWholeFile(file)));
         }
         return out;
     }
@@ -111,7 +105,7 @@ namespace {
         const QString metaPath = dir + QStringLiteral("/meta.yaml");
         if (!QFileInfo::exists(metaPath))
             return false;
-        const YamlDocument meta = parseYaml(readAll(metaPath));
+        const YamlDocument meta = parseYaml(readWholeFile(metaPath));
         const QVariantMap m = meta.root.toMap();
         QString id = scalarText(m, "run_uuid");
         if (id.isEmpty())
@@ -163,7 +157,7 @@ namespace {
             const QString file = metrics.next();
             int bad = 0;
             r.metrics << readMetricFile(
-                QDir(dir + QStringLiteral("/metrics")).relativeFilePath(file), readAll(file), bad);
+                QDir(dir + QStringLiteral("/metrics")).relativeFilePath(file), readWholeFile(file), bad);
             if (bad > 0)
                 source.problems << ImportProblem { file, QStringLiteral("%1 unreadable lines skipped").arg(bad) };
         }
@@ -174,7 +168,7 @@ namespace {
     /// One experiment folder: its meta.yaml names the project; every other folder may be a run.
     void readExperiment(const QString& dir, bool trashed, ImportedSource& source)
     {
-        const YamlDocument meta = parseYaml(readAll(dir + QStringLiteral("/meta.yaml")));
+        const YamlDocument meta = parseYaml(readWholeFile(dir + QStringLiteral("/meta.yaml")));
         QString name = meta.root.toMap().value(QStringLiteral("name")).toString();
         if (name.isEmpty())
             name = QStringLiteral("mlflow-") + QFileInfo(dir).fileName();

@@ -20,11 +20,7 @@ namespace {
             + QStringLiteral("/reprise/sources");
     }
 
-    QString readText(const QString& path)
-    {
-        QFile f(path);
-        return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QString();
-    }
+    QString readText(const QString& path) { return QString::fromUtf8(readWholeFile(path)); }
 
     void removeDatabaseFiles(const QString& path)
     {

@@ -134,6 +134,12 @@ SourceKind detectSource(const QString& path)
     return SourceKind::Unknown;
 }
 
+QByteArray readWholeFile(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
 QString stableRunId(const QString& text)
 {
     return QString::fromLatin1(QCryptographicHash::hash(text.toUtf8(), QCryptographicHash::Md5).toHex());

@@ -73,6 +73,9 @@ Result<ImportedSource> readTensorBoard(const QString& path, const ReadControl& c
 Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& control);
 Result<ImportedSource> readCsvLogs(const QString& path, const ReadControl& control);
 
+/// The whole file, or empty when it cannot be read (the readers then report what is missing).
+QByteArray readWholeFile(const QString& path);
+
 /// 32 hex digits derived from `text` (an MD5), for runs whose source has no id of its own.
 QString stableRunId(const QString& text);
 /// A history's points in the order the store keeps them: by step, ties in the given order.
