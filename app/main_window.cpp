@@ -5,6 +5,7 @@
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
 #include "import/source_cache.h"
+#include "import/source_import.h"
 #include "launch/rerun_queue.h"
 #include "palette/command_palette.h"
 #include "rerun/rerun_panel.h"
@@ -371,6 +372,7 @@ void MainWindow::buildMenus()
     QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::openWithDialog);
     open->setShortcut(QKeySequence::Open);
     file->addAction(tr("Open &Folder…"), this, &MainWindow::openFolderWithDialog);
+    file->addAction(tr("&Import into This Database…"), this, &MainWindow::importWithDialog);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     QAction* close = file->addAction(tr("&Close Source"), this, [this] { closeSource(m_current); });
     close->setShortcut(QKeySequence::Close);
@@ -585,6 +587,62 @@ void MainWindow::openFolderWithDialog()
         openSource(path);
 }
 
+void MainWindow::importWithDialog()
+{
+    const QString start = QDir::homePath();
+    const QString path = QFileDialog::getExistingDirectory(this,
+        tr("Import runs from a folder (mlruns/, TensorBoard logs, a DVC project, Lightning logs) — or cancel to "
+           "choose a file"),
+        start);
+    const QString chosen = !path.isEmpty() ? path
+                                           : QFileDialog::getOpenFileName(this, tr("Import runs from a file"), start,
+                                               tr("Run data (*.db *.csv *tfevents* dvc.yaml);;All files (*)"));
+    if (!chosen.isEmpty())
+        importIntoCurrent(chosen);
+}
+
+void MainWindow::importIntoCurrent(const QString& path)
+{
+    const QString target = m_current;
+    if (target.isEmpty() || m_foreign.contains(target)) {
+        showBanner(tr("Choose one of your own databases in the sources panel to import into."));
+        return;
+    }
+    ++m_importing;
+    m_importCancel = false;
+    m_importPermille = 0;
+    m_status->setText(tr("Importing %1…").arg(QFileInfo(path).fileName()));
+    auto* cancel = &m_importCancel;
+    auto* permille = &m_importPermille;
+    QtConcurrent::run([path, target, cancel, permille]() -> Result<ImportSummary> {
+        auto store = RunStore::open(target, OpenMode::ReadWrite);
+        if (!store)
+            return store.error();
+        ImportOptions options;
+        options.control.cancel = cancel;
+        options.control.progress = [permille](double f) { *permille = int(f * 1000); };
+        return importSource(path, *store, options);
+    }).then(this, [this, path](const Result<ImportSummary>& summary) {
+        --m_importing;
+        updateBusy();
+        if (!summary) {
+            showBanner(
+                summary.error().message + (summary.error().hint.isEmpty() ? QString() : u'\n' + summary.error().hint));
+            return;
+        }
+        QString text = tr("%1 (%2): %3 runs imported, %4 already there, %5 metric points.")
+                           .arg(QFileInfo(path).fileName(), toString(summary->kind))
+                           .arg(summary->runsAdded)
+                           .arg(summary->runsSkipped)
+                           .arg(summary->points);
+        for (const ImportProblem& p : summary->problems.mid(0, 5))
+            text += u'\n' + p.file + QStringLiteral(": ") + p.message;
+        m_notice = text;
+        refreshSummary(m_current);
+        reload();
+    });
+}
+
 void MainWindow::openSource(const QString& path)
 {
     const QString absolute = QFileInfo(path).absoluteFilePath();
@@ -662,8 +720,8 @@ void MainWindow::openForeign(const QString& path, bool show, bool full)
         for (const ImportProblem& p : cached->summary.problems)
             problems << p.file + QStringLiteral(": ") + p.message;
         if (!problems.isEmpty())
-            showBanner(tr("%1 was read with %n problem(s); the valid part is shown:\n", nullptr, int(problems.size()))
-                           .arg(QFileInfo(path).fileName())
+            m_notice = (tr("%1 was read with %n problem(s); the valid part is shown:\n", nullptr, int(problems.size()))
+                            .arg(QFileInfo(path).fileName())
                 + QStringList(problems.mid(0, 5)).join(u'\n')
                 + (problems.size() > 5 ? tr("\n… and %1 more").arg(problems.size() - 5) : QString()));
         if (cached->summaryOnly)
@@ -953,7 +1011,8 @@ void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& res
         Q_EMIT runsLoaded();
         return;
     }
-    showBanner(warning);
+    // A notice waiting for this load (what an import did) shows unless the load has a warning.
+    showBanner(warning.isEmpty() ? std::exchange(m_notice, QString()) : warning);
     const bool sameSource = m_browser->model()->runs() && m_browser->property("source").toString() == source;
     const QStringList keep = sameSource ? m_browser->selectedRunIds() : QStringList();
     const QString top = sameSource ? m_browser->topVisibleRunId() : QString();

@@ -85,6 +85,9 @@ public:
     QString sourceLabel(const QString& path) const;
     /// True while another tracker's source is being read.
     bool isImporting() const { return m_importing > 0; }
+    /// Imports another tracker's runs into the current database for good (File ▸ Import…), on a
+    /// worker thread with progress and Cancel; one transaction, so a cancel leaves nothing.
+    void importIntoCurrent(const QString& path);
     void closeSource(const QString& path);
     void setCurrentSource(const QString& path);
     /// Selects the runs with these ids (full or prefix) in the browser.
@@ -140,6 +143,7 @@ private:
     void loadDemo();
     void openWithDialog();
     void openFolderWithDialog();
+    void importWithDialog();
     /// Reads another tracker's source into its cache (again, if it changed); shows it when `show`
     /// (or when nothing else is shown). Unless `full`, a large MLflow database comes as a summary
     /// first (the run table), then in full (replacing the summary as a source).
@@ -161,6 +165,7 @@ private:
     QStringList m_sources;
     QMap<QString, ForeignSource> m_foreign; ///< cache database -> the source it shows
     int m_importing = 0;
+    QString m_notice; ///< shown in the banner after the next load (what an import did)
     std::atomic<bool> m_importCancel { false };
     std::atomic<int> m_importPermille { 0 };
     QString m_current;

@@ -506,6 +506,15 @@ void TestMainWindow::otherTrackersOpenReadOnlyBesideDatabases()
     QTRY_VERIFY_WITH_TIMEOUT(!window.isImporting() && !window.sourceLabel(tb).contains(QStringLiteral("stale")), 30000);
     QTRY_VERIFY_WITH_TIMEOUT(
         window.runBrowser()->model()->runs() && window.runBrowser()->model()->runs()->rowCount() == 1, 30000);
+    // Imported for good into the team database: the runs are its own now, and a second import adds none.
+    window.setCurrentSource(team);
+    QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 60, 30000);
+    window.importIntoCurrent(mlflow);
+    QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 86, 30000);
+    QVERIFY(window.bannerText().contains(QStringLiteral("26 runs imported, 0 already there, 404 metric points")));
+    window.importIntoCurrent(mlflow);
+    QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().contains(QStringLiteral("0 runs imported, 26 already there")), 30000);
+    QCOMPARE(window.runBrowser()->model()->rowCount(), 86);
     // Back to the first database: its runs, as before.
     window.setCurrentSource(m_demo);
     QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 60, 30000);
