@@ -680,19 +680,26 @@ void MainWindow::openForeign(const QString& path, bool show, bool full)
     m_status->setText(tr("Reading %1…").arg(QFileInfo(path).fileName()));
     auto* cancel = &m_importCancel;
     auto* permille = &m_importPermille;
+    struct Opened {
+        SourceKind kind;
+        bool isFile;
+        Result<CachedSource> cached;
+    };
     QtConcurrent::run([path, cancel, permille, full] {
         ReadControl control;
         control.cancel = cancel;
         control.progress = [permille](double f) { *permille = int(f * 1000); };
+        const SourceKind kind = detectSource(path);
         // A large MLflow database shows its run table from a summary first; the histories follow.
-        control.summaryOnly = !full && hasQuickSummary(detectSource(path)) && !isSourceCacheFresh(path);
-        return refreshSourceCache(path, control);
-    }).then(this, [this, path, show](const Result<CachedSource>& cached) {
+        return Opened { kind, QFileInfo(path).isFile(),
+            refreshSourceCache(path, control, full ? CacheDepth::Full : CacheDepth::SummaryFirst, kind) };
+    }).then(this, [this, path, show](const Opened& opened) {
         --m_importing;
         updateBusy();
+        const Result<CachedSource>& cached = opened.cached;
         if (!cached) {
             // Not another tracker's data either: let the database loader say what it is.
-            if (detectSource(path) == SourceKind::Unknown && QFileInfo(path).isFile()) {
+            if (opened.kind == SourceKind::Unknown && opened.isFile) {
                 addDatabase(path);
                 setCurrentSource(path);
             } else {

@@ -73,17 +73,24 @@ QString sourceSignature(const QString& source)
     return QString::fromLatin1(hash.result().toHex());
 }
 
-Result<CachedSource> refreshSourceCache(const QString& source, const ReadControl& control)
+Result<CachedSource> refreshSourceCache(
+    const QString& source, const ReadControl& control, CacheDepth depth, SourceKind kind)
 {
     CachedSource out;
     out.source = QFileInfo(source).absoluteFilePath();
-    out.summaryOnly = control.summaryOnly;
-    out.cache = sourceCachePath(source, control.summaryOnly);
-    out.kind = detectSource(source);
+    out.kind = kind == SourceKind::Unknown ? detectSource(source) : kind;
     if (out.kind == SourceKind::Unknown || out.kind == SourceKind::Reprise)
         return Error { source + QStringLiteral(": not another tracker's run data"), {} };
-    const QString stampPath = out.cache + QStringLiteral(".stamp");
+    // One signature (a folder walk for log dirs) serves both the full and the summary cache.
     const QString signature = sourceSignature(source);
+    out.cache = sourceCachePath(source);
+    if (QFileInfo::exists(out.cache) && readText(out.cache + QStringLiteral(".stamp")) == signature)
+        return out;
+    ReadControl reading = control;
+    reading.summaryOnly = depth == CacheDepth::SummaryFirst && hasQuickSummary(out.kind);
+    out.summaryOnly = reading.summaryOnly;
+    out.cache = sourceCachePath(source, reading.summaryOnly);
+    const QString stampPath = out.cache + QStringLiteral(".stamp");
     if (QFileInfo::exists(out.cache) && readText(stampPath) == signature)
         return out;
 
@@ -98,7 +105,10 @@ Result<CachedSource> refreshSourceCache(const QString& source, const ReadControl
         auto store = RunStore::open(partial, OpenMode::Create);
         if (!store)
             return store.error();
-        summary = importSource(source, *store, ImportOptions { {}, control });
+        ImportOptions options;
+        options.control = reading;
+        options.kind = out.kind;
+        summary = importSource(source, *store, options);
         // Checkpointed into the main file, so the rename carries every page.
         if (summary)
             (void)store->database().exec("PRAGMA wal_checkpoint(TRUNCATE)");

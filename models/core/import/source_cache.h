@@ -30,8 +30,16 @@ bool hasQuickSummary(SourceKind kind);
 /// A signature of the source's content: its files' paths, sizes and modification times.
 QString sourceSignature(const QString& source);
 
-/// Brings the cache of `source` up to date (reading it again only when its signature changed);
-/// with `control.summaryOnly`, the summary cache.
-Result<CachedSource> refreshSourceCache(const QString& source, const ReadControl& control);
+/// How much of a source to read when its cache is out of date.
+enum class CacheDepth {
+    Full, ///< every history
+    SummaryFirst, ///< a summary cache when the kind has one (hasQuickSummary) and the full one is stale
+};
+
+/// Brings the cache of `source` up to date, reading the source only when its signature changed.
+/// An up-to-date full cache is always returned as it is. `kind` saves the detection when the caller
+/// already knows it (Unknown: detect).
+Result<CachedSource> refreshSourceCache(const QString& source, const ReadControl& control,
+    CacheDepth depth = CacheDepth::Full, SourceKind kind = SourceKind::Unknown);
 
 } // namespace reprise

@@ -34,11 +34,11 @@ namespace {
 
 } // namespace
 
-Result<ImportedSource> readSource(const QString& path, const ReadControl& control)
+Result<ImportedSource> readSource(const QString& path, const ReadControl& control, SourceKind kind)
 {
     if (!QFileInfo::exists(path))
         return Error { path + QStringLiteral(": no such file or directory"), {} };
-    switch (detectSource(path)) {
+    switch (kind == SourceKind::Unknown ? detectSource(path) : kind) {
     case SourceKind::MlflowDatabase:
         return readMlflowDatabase(path, control);
     case SourceKind::MlflowFileStore:
@@ -143,7 +143,7 @@ Result<ImportSummary> importSource(const QString& path, RunStore& target, const 
     // Reading is the first half of the progress, writing the second.
     if (options.control.progress)
         reading.progress = [&](double f) { options.control.progress(f / 2); };
-    auto source = readSource(path, reading);
+    auto source = readSource(path, reading, options.kind);
     if (!source)
         return source.error();
     ImportOptions writing = options;

@@ -9,6 +9,7 @@ class RunStore;
 struct ImportOptions {
     QString project; ///< files every run under this project instead of the source's own
     ReadControl control;
+    SourceKind kind = SourceKind::Unknown; ///< what the source is, when known (Unknown: detect it)
 };
 
 /// What an import did.
@@ -23,8 +24,9 @@ struct ImportSummary {
     QList<ImportProblem> problems;
 };
 
-/// Detects what `path` is and reads it with the matching reader.
-Result<ImportedSource> readSource(const QString& path, const ReadControl& control);
+/// Reads `path` with the reader of `kind` (detected when Unknown).
+Result<ImportedSource> readSource(
+    const QString& path, const ReadControl& control, SourceKind kind = SourceKind::Unknown);
 
 /// Writes the runs read from a source into `target` in one transaction: all of them or, on an
 /// error or a cancel, none. Runs already present (same id) are skipped, so a second import of the
