@@ -14,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
+#include <limits>
 
 using namespace reprise;
 
@@ -59,6 +60,40 @@ qint64 count(const RunStore& store, const char* sql)
     return s && s->step() == SQLITE_ROW ? s->int64(0) : -1;
 }
 
+// Event files written byte by byte from the documented protobuf layout and TFRecord framing.
+QByteArray varint(quint64 v)
+{
+    QByteArray out;
+    do {
+        char b = char(v & 0x7f);
+        v >>= 7;
+        if (v)
+            b = char(b | 0x80);
+        out += b;
+    } while (v);
+    return out;
+}
+
+QByteArray field(int number, int type, const QByteArray& payload)
+{
+    QByteArray out = varint(quint64(number << 3 | type));
+    if (type == 2)
+        out += varint(quint64(payload.size()));
+    return out + payload;
+}
+
+QByteArray fixed64(double v) { return QByteArray(reinterpret_cast<const char*>(&v), 8); }
+
+QByteArray record(const QByteArray& data)
+{
+    const quint64 length = quint64(data.size());
+    const QByteArray len(reinterpret_cast<const char*>(&length), 8);
+    const quint32 lenCrc = maskedCrc32c(len.constData(), 8);
+    const quint32 dataCrc = maskedCrc32c(data.constData(), size_t(data.size()));
+    return len + QByteArray(reinterpret_cast<const char*>(&lenCrc), 4) + data
+        + QByteArray(reinterpret_cast<const char*>(&dataCrc), 4);
+}
+
 } // namespace
 
 class TestImport : public QObject {
@@ -76,6 +111,10 @@ private Q_SLOTS:
     void lightningAndKerasCsv();
     void yamlSubset();
     void badInputsGetMessagesNotCrashes();
+    void numbersThatDoNotFitAreProblemsOfTheirFile_data();
+    void numbersThatDoNotFitAreProblemsOfTheirFile();
+    void tensorBoardImpossibleShapesAndTimes_data();
+    void tensorBoardImpossibleShapesAndTimes();
     void importsAreTransactional();
 
 private:
@@ -249,34 +288,6 @@ void TestImport::tensorBoardScalarTensorsAndHparams()
 {
     // Events written here byte by byte from the documented protobuf layout: a TF2 scalar tensor
     // (DT_DOUBLE in tensor_content), a DT_HALF in half_val, and an hparams session start.
-    auto varint = [](quint64 v) -> QByteArray {
-        QByteArray out;
-        do {
-            char b = char(v & 0x7f);
-            v >>= 7;
-            if (v)
-                b = char(b | 0x80);
-            out += b;
-        } while (v);
-        return out;
-    };
-    auto field = [&](int number, int type, const QByteArray& payload) -> QByteArray {
-        QByteArray out = varint(quint64(number << 3 | type));
-        if (type == 2)
-            out += varint(quint64(payload.size()));
-        return out + payload;
-    };
-    auto fixed64 = [](double v) -> QByteArray { return QByteArray(reinterpret_cast<const char*>(&v), 8); };
-    auto record = [](const QByteArray& data) -> QByteArray {
-        QByteArray out;
-        const quint64 length = quint64(data.size());
-        const QByteArray len(reinterpret_cast<const char*>(&length), 8);
-        const quint32 lenCrc = maskedCrc32c(len.constData(), 8);
-        const quint32 dataCrc = maskedCrc32c(data.constData(), size_t(data.size()));
-        out += len + QByteArray(reinterpret_cast<const char*>(&lenCrc), 4) + data
-            + QByteArray(reinterpret_cast<const char*>(&dataCrc), 4);
-        return out;
-    };
     const QByteArray version = field(1, 1, fixed64(1.7e9)) + field(3, 2, "brain.Event:2");
     const QByteArray doubleTensor = field(1, 0, varint(2)) + field(4, 2, fixed64(0.25));
     const QByteArray halfTensor = field(1, 0, varint(19)) + field(13, 0, varint(0x3C00)); // 1.0
@@ -565,6 +576,277 @@ void TestImport::badInputsGetMessagesNotCrashes()
     auto nothing = importSource(m_dir.filePath(QStringLiteral("junk/mlruns/1/abc/metrics")), *store, {});
     QVERIFY(!nothing);
     QVERIFY(nothing.error().message.contains(QStringLiteral("not a kind of run data")));
+}
+
+void TestImport::numbersThatDoNotFitAreProblemsOfTheirFile_data()
+{
+    // Files of each reader with one number that does not fit where it goes (a step of 3e21, a NaN
+    // epoch, a byte count of 2^63): reported as a problem of that file, the valid rest imported.
+    // A ".db" file is an SQLite database made from the SQL given for it.
+    QTest::addColumn<QVariantMap>("files");
+    QTest::addColumn<QString>("source"); // what is imported, relative to the folder
+    QTest::addColumn<QString>("problemFile"); // the problem's file ends so; empty: no problem at all
+    QTest::addColumn<QString>("problem");
+    QTest::addColumn<qint64>("points");
+    QTest::addColumn<QList<qint64>>("lossSteps");
+
+    const QString csv = QStringLiteral("logs/version_0/metrics.csv");
+    auto lightning = [&](const char* step) {
+        return QVariantMap { { csv,
+            QStringLiteral("epoch,step,loss\n0,1,0.5\n0,%1,0.4\n0,2,0.3\n").arg(QLatin1String(step)) } };
+    };
+    const QString notAStep = QStringLiteral("1 rows skipped: their step is not a whole number that fits in 64 bits");
+    for (const char* step : { "3e21", "-3e21", "nan", "inf", "-inf", "9223372036854775808", "-9.3e18", "1.5" })
+        QTest::addRow("lightning step %s", step)
+            << lightning(step) << QStringLiteral("logs") << csv
+            << (notAStep + QStringLiteral(" (the first: '%1')").arg(QLatin1String(step))) << qint64(4)
+            << QList<qint64> { 1, 2 };
+    QTest::newRow("lightning step 2^63-1 fits")
+        << lightning("9223372036854775807") << QStringLiteral("logs") << QString() << QString() << qint64(6)
+        << QList<qint64> { 1, 2, 9223372036854775807 };
+    QTest::newRow("lightning step 49.0 as pandas writes it") << lightning("49.0") << QStringLiteral("logs") << QString()
+                                                             << QString() << qint64(6) << QList<qint64> { 1, 2, 49 };
+    // The input libFuzzer found (tests/fuzz/corpus/csv_logs/crash-ubsan-step-3e21).
+    QTest::newRow("lightning, the fuzzer's input")
+        << QVariantMap { { csv,
+                             QByteArray("epoch,step,loss\nep\xcf\xd1"
+                                        "5\n0,2999999999999999999999,\n") },
+               { QStringLiteral("logs/version_0/hparams.yaml"), QByteArray("lt-uple\n-telt-uple\n-tep") } }
+        << QStringLiteral("logs") << csv
+        << QStringLiteral("1 rows skipped: their step is not a whole number that fits in 64 bits (the first: "
+                          "'2999999999999999999999')")
+        << qint64(0) << QList<qint64> {};
+
+    const QString keras = QStringLiteral("keras.csv");
+    const QString notAnEpoch = QStringLiteral(
+        "1 rows skipped: their epoch is not a whole number, or the step it continues to does not fit in 64 bits");
+    for (const char* epoch : { "3e21", "nan", "-inf", "9223372036854775808", "0.5" })
+        QTest::addRow("keras epoch %s", epoch)
+            << QVariantMap { { keras, QStringLiteral("epoch,loss\n0,0.5\n%1,0.4\n1,0.3\n").arg(QLatin1String(epoch)) } }
+            << keras << keras << (notAnEpoch + QStringLiteral(" (the first: '%1')").arg(QLatin1String(epoch)))
+            << qint64(2) << QList<qint64> { 0, 1 };
+    QTest::newRow("keras restart after epoch 2^63-1")
+        << QVariantMap { { keras, QStringLiteral("epoch,loss\n9223372036854775807,0.5\n0,0.4\n") } } << keras << keras
+        << (notAnEpoch + QStringLiteral(" (the first: '0')")) << qint64(1) << QList<qint64> { 9223372036854775807 };
+    QTest::newRow("keras restart at epoch -2^63")
+        << QVariantMap { { keras, QStringLiteral("epoch,loss\n0,0.5\n-9223372036854775808,0.4\n1,0.3\n") } } << keras
+        << keras << (notAnEpoch + QStringLiteral(" (the first: '-9223372036854775808')")) << qint64(2)
+        << QList<qint64> { 0, 1 };
+
+    const QString meta = QStringLiteral("mlruns/1/run/meta.yaml");
+    auto mlflowRun = [&](const QString& fields) {
+        return QVariantMap { { QStringLiteral("mlruns/1/meta.yaml"),
+                                 QStringLiteral("artifact_location: x\nexperiment_id: '1'\n") },
+            { meta, QString(QStringLiteral("run_id: 0123456789abcdef0123456789abcdef\n") + fields) },
+            { QStringLiteral("mlruns/1/run/metrics/loss"),
+                QStringLiteral("1700000000000 0.5 0\n1700000000001 0.4 1\n") } };
+    };
+    for (const char* time : { "3e21", "-3e21", "nan", "inf", "9223372036854775807", "1.5" }) {
+        QTest::addRow("mlflow start_time %s", time)
+            << mlflowRun(QStringLiteral("status: 3\nstart_time: %1\n").arg(QLatin1String(time)))
+            << QStringLiteral("mlruns") << meta
+            << QStringLiteral("start_time '%1' is not a time in milliseconds: left out").arg(QLatin1String(time))
+            << qint64(2) << QList<qint64> { 0, 1 };
+        QTest::addRow("mlflow end_time %s", time)
+            << mlflowRun(
+                   QStringLiteral("status: 3\nstart_time: 1700000000000\nend_time: %1\n").arg(QLatin1String(time)))
+            << QStringLiteral("mlruns") << meta
+            << QStringLiteral("end_time '%1' is not a time in milliseconds: left out").arg(QLatin1String(time))
+            << qint64(2) << QList<qint64> { 0, 1 };
+    }
+    QTest::newRow("mlflow status 3e21") << mlflowRun(QStringLiteral("status: 3e21\nstart_time: 1700000000000\n"))
+                                        << QStringLiteral("mlruns") << meta
+                                        << QStringLiteral("status '3e21' is none of MLflow's (1 to 5): read as running")
+                                        << qint64(2) << QList<qint64> { 0, 1 };
+    QVariantMap bigStep = mlflowRun(QStringLiteral("status: 3\nstart_time: 1700000000000\n"));
+    bigStep[QStringLiteral("mlruns/1/run/metrics/loss")]
+        = QStringLiteral("1 0.5 0\n2 0.4 9223372036854775808\n3 0.3 2\n4 0.2 3e21\n5 nan 3\n");
+    QTest::newRow("mlflow metric step 2^63")
+        << bigStep << QStringLiteral("mlruns") << QStringLiteral("mlruns/1/run/metrics/loss")
+        << QStringLiteral("2 unreadable lines skipped") << qint64(3) << QList<qint64> { 0, 2, 3 };
+
+    auto dvc = [&](const char* size, const QString& metricsJson) {
+        return QVariantMap { { QStringLiteral("dvc/dvc.yaml"),
+                                 QStringLiteral("stages:\n  train:\n    cmd: python t.py\n    deps:\n    - data\n") },
+            { QStringLiteral("dvc/dvc.lock"),
+                QStringLiteral("schema: '2.0'\nstages:\n  train:\n    cmd: python t.py\n    deps:\n    - path: data\n"
+                               "      md5: aa\n      size: %1\n")
+                    .arg(QLatin1String(size)) },
+            { QStringLiteral("dvc/dvclive/plots/metrics/loss.tsv"),
+                QStringLiteral("step\tloss\n0\t0.5\n9223372036854775808\t0.45\n1\t0.4\n") },
+            { QStringLiteral("dvc/dvclive/metrics.json"), metricsJson } };
+    };
+    const QString json = QStringLiteral(R"({"step": 1, "acc": 0.9})");
+    for (const char* size : { "3e21", "-1", "nan", "9223372036854775808" })
+        QTest::addRow("dvc.lock size %s", size)
+            << dvc(size, json) << QStringLiteral("dvc") << QStringLiteral("dvc/dvc.lock")
+            << QStringLiteral("size '%1' of data is not a byte count: left out").arg(QLatin1String(size)) << qint64(3)
+            << QList<qint64> { 0, 1 };
+    QTest::newRow("dvclive plot step 2^63")
+        << dvc("10", json) << QStringLiteral("dvc") << QStringLiteral("dvclive/plots/metrics/loss.tsv")
+        << QStringLiteral("1 unreadable rows skipped") << qint64(3) << QList<qint64> { 0, 1 };
+    for (const char* timestamp : { "nan", "inf", "1e300" }) {
+        QVariantMap timed = dvc("10", json);
+        timed[QStringLiteral("dvc/dvclive/plots/metrics/loss.tsv")]
+            = QStringLiteral("step\ttimestamp\tloss\n0\t1700000000000\t0.5\n1\t%1\t0.4\n")
+                  .arg(QLatin1String(timestamp));
+        QTest::addRow("dvclive plot timestamp %s", timestamp)
+            << timed << QStringLiteral("dvc") << QStringLiteral("dvclive/plots/metrics/loss.tsv")
+            << QStringLiteral("1 timestamps are no time in milliseconds: the points are kept without wall times")
+            << qint64(3) << QList<qint64> { 0, 1 };
+    }
+    QTest::newRow("dvclive metrics.json step 3e21")
+        << dvc("10", QStringLiteral(R"({"step": 3e21, "acc": 0.9})")) << QStringLiteral("dvc")
+        << QStringLiteral("dvclive/metrics.json")
+        << QStringLiteral("step '3e+21' is not a whole number that fits in 64 bits: its values are kept at step 0")
+        << qint64(3) << QList<qint64> { 0, 1 };
+
+    auto mlflowDb = [&](const char* start, const char* end) {
+        return QVariantMap { { QStringLiteral("mlflow.db"),
+            QStringLiteral(
+                "CREATE TABLE experiments(experiment_id INTEGER, name TEXT);"
+                "INSERT INTO experiments VALUES(1, 'e');"
+                "CREATE TABLE runs(run_uuid TEXT, status TEXT, start_time INTEGER, end_time INTEGER,"
+                " experiment_id INTEGER);"
+                "INSERT INTO runs VALUES('0123456789abcdef0123456789abcdef', 'FINISHED', %1, %2, 1);"
+                "CREATE TABLE metrics(key TEXT, value FLOAT, timestamp INTEGER, run_uuid TEXT, step INTEGER);"
+                "INSERT INTO metrics VALUES('loss', 0.5, 1, '0123456789abcdef0123456789abcdef', 0);"
+                "INSERT INTO metrics VALUES('loss', 0.4, 2, '0123456789abcdef0123456789abcdef', 1);")
+                .arg(QLatin1String(start), QLatin1String(end)) } };
+    };
+    QTest::newRow("mlflow.db start_time 2^63-1")
+        << mlflowDb("9223372036854775807", "1700000000000") << QStringLiteral("mlflow.db")
+        << QStringLiteral("mlflow.db")
+        << QStringLiteral(
+               "1 run start or end times are no time in milliseconds (the first: '9223372036854775807'): left out")
+        << qint64(2) << QList<qint64> { 0, 1 };
+    QTest::newRow("mlflow.db end_time 1e300")
+        << mlflowDb("1700000000000", "1e300") << QStringLiteral("mlflow.db") << QStringLiteral("mlflow.db")
+        << QStringLiteral("1 run start or end times are no time in milliseconds (the first: '1.0e+300'): left out")
+        << qint64(2) << QList<qint64> { 0, 1 };
+}
+
+void TestImport::numbersThatDoNotFitAreProblemsOfTheirFile()
+{
+    QFETCH(QVariantMap, files);
+    QFETCH(QString, source);
+    QFETCH(QString, problemFile);
+    QFETCH(QString, problem);
+    QFETCH(qint64, points);
+    QFETCH(QList<qint64>, lossSteps);
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    for (auto it = files.begin(); it != files.end(); ++it) {
+        const QString path = dir.filePath(it.key());
+        if (!path.endsWith(QStringLiteral(".db"))) {
+            writeFile(path, it->toByteArray());
+            continue;
+        }
+        sqlite3* db = nullptr;
+        QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &db), SQLITE_OK);
+        const int rc = sqlite3_exec(db, it->toString().toUtf8().constData(), nullptr, nullptr, nullptr);
+        sqlite3_close(db);
+        QCOMPARE(rc, SQLITE_OK);
+    }
+    auto store = RunStore::open(dir.filePath(QStringLiteral("target.db")), OpenMode::Create);
+    QVERIFY(store);
+    auto summary = importSource(dir.filePath(source), *store, {});
+    QVERIFY2(summary, qPrintable(summary ? QString() : summary.error().message));
+    QCOMPARE(summary->runsAdded, 1);
+    QStringList seen;
+    bool found = false;
+    for (const ImportProblem& p : summary->problems) {
+        seen << p.file + QStringLiteral(": ") + p.message;
+        found |= p.file.endsWith(problemFile) && p.message.contains(problem);
+    }
+    if (problemFile.isEmpty())
+        QVERIFY2(seen.isEmpty(), qPrintable(seen.join(u'\n')));
+    else
+        QVERIFY2(found, qPrintable(seen.join(u'\n')));
+    QCOMPARE(summary->points, points);
+    // The run's times are times (the run table shows them as dates).
+    auto run = store->loadRun(loadRunTable(store->database())->uuids.front());
+    QVERIFY(run);
+    QVERIFY(std::isfinite(run->startTime) && std::abs(run->startTime) < 9.2e15);
+    QVERIFY(!run->endTime || (std::isfinite(*run->endTime) && std::abs(*run->endTime) < 9.2e15));
+    if (!lossSteps.isEmpty()) {
+        auto loss = store->loadMetric(*store->resolveRun(run->uuid), QStringLiteral("loss"));
+        QVERIFY(loss);
+        QCOMPARE(QList<qint64>(loss->steps.begin(), loss->steps.end()), lossSteps);
+    }
+}
+
+void TestImport::tensorBoardImpossibleShapesAndTimes_data()
+{
+    QTest::addColumn<QList<qint64>>("dims"); // the shape of a DT_DOUBLE tensor "shaped"
+    QTest::addColumn<double>("wallTime"); // of the event holding it
+    QTest::addColumn<QString>("problem"); // empty: none
+    QTest::addColumn<bool>("shapedKept");
+    QTest::addColumn<double>("start"); // the run's start time
+
+    const double t = 1.7e9;
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    const QString impossible
+        = QStringLiteral("1 tensor values skipped: their shape has more elements than fit in 64 bits");
+    QTest::newRow("scalar shape []") << QList<qint64> {} << t + 1 << QString() << true << t + 1;
+    QTest::newRow("shape [1, 1]") << QList<qint64> { 1, 1 } << t + 1 << QString() << true << t + 1;
+    QTest::newRow("shape [-1] (unknown): not a scalar") << QList<qint64> { -1 } << t + 1 << QString() << false << t + 1;
+    QTest::newRow("shape [2^62, 4]") << QList<qint64> { qint64(1) << 62, 4 } << t + 1 << impossible << false << t + 1;
+    QTest::newRow("shape [2^32, 2^32]") << QList<qint64> { qint64(1) << 32, qint64(1) << 32 } << t + 1 << impossible
+                                        << false << t + 1;
+    QTest::newRow("shape [-1, -2^63]") << QList<qint64> { -1, std::numeric_limits<qint64>::min() } << t + 1
+                                       << impossible << false << t + 1;
+    QTest::newRow("shape [2^63-1, 2^63-1, 0]")
+        << QList<qint64> { std::numeric_limits<qint64>::max(), std::numeric_limits<qint64>::max(), 0 } << t + 1
+        << impossible << false << t + 1;
+    const QString noTime = QStringLiteral("1 points have a wall time that is no time");
+    QTest::newRow("wall time nan") << QList<qint64> {} << nan << QStringLiteral("2 points have a wall time") << true
+                                   << t + 5;
+    QTest::newRow("wall time inf") << QList<qint64> { 1 } << inf << QStringLiteral("2 points have a wall time") << true
+                                   << t + 5;
+    QTest::newRow("wall time 1e300") << QList<qint64> { -1 } << 1e300 << noTime << false << t + 5;
+}
+
+void TestImport::tensorBoardImpossibleShapesAndTimes()
+{
+    QFETCH(QList<qint64>, dims);
+    QFETCH(double, wallTime);
+    QFETCH(QString, problem);
+    QFETCH(bool, shapedKept);
+    QFETCH(double, start);
+    QByteArray shape;
+    for (qint64 d : dims)
+        shape += field(2, 2, field(1, 0, varint(quint64(d)))); // TensorShapeProto.dim { size }
+    const QByteArray tensor = field(1, 0, varint(2)) + field(2, 2, shape) + field(4, 2, fixed64(0.25));
+    auto simple = [](const char* tag, float v) {
+        return field(1, 2, field(1, 2, tag) + field(2, 5, QByteArray(reinterpret_cast<const char*>(&v), 4)));
+    };
+    const QByteArray file = record(field(1, 1, fixed64(1.7e9)) + field(3, 2, "brain.Event:2"))
+        + record(field(1, 1, fixed64(wallTime)) + field(2, 0, varint(7))
+            + field(5, 2, simple("loss", 0.5f) + field(1, 2, field(1, 2, "shaped") + field(8, 2, tensor))))
+        + record(field(1, 1, fixed64(1.7e9 + 5)) + field(2, 0, varint(8)) + field(5, 2, simple("loss", 0.25f)));
+    const EventFileContents events = parseEventFile(file);
+    QVERIFY2(events.problem.isEmpty(), qPrintable(events.problem));
+    QCOMPARE(events.records, qint64(3));
+    QCOMPARE(events.scalars.contains(QStringLiteral("shaped")), shapedKept);
+
+    QTemporaryDir dir;
+    writeFile(dir.filePath(QStringLiteral("logs/run/events.out.tfevents.1.host")), file);
+    auto store = RunStore::open(dir.filePath(QStringLiteral("target.db")), OpenMode::Create);
+    auto summary = importSource(dir.filePath(QStringLiteral("logs")), *store, {});
+    QVERIFY2(summary, qPrintable(summary ? QString() : summary.error().message));
+    QStringList messages;
+    for (const ImportProblem& p : summary->problems) {
+        QVERIFY(p.file.endsWith(QStringLiteral("events.out.tfevents.1.host")));
+        messages << p.message;
+    }
+    if (problem.isEmpty())
+        QVERIFY2(messages.isEmpty(), qPrintable(messages.join(u'\n')));
+    else
+        QVERIFY2(messages.size() == 1 && messages.first().startsWith(problem), qPrintable(messages.join(u'\n')));
+    QCOMPARE(summary->points, qint64(shapedKept ? 3 : 2)); // both "loss" points kept whatever else
+    auto run = store->loadRun(loadRunTable(store->database())->uuids.front());
+    QCOMPARE(run->startTime, start);
 }
 
 void TestImport::importsAreTransactional()

@@ -1,6 +1,7 @@
 // CSV loggers: PyTorch Lightning's CSVLogger (metrics.csv + hparams.yaml, sparse rows) and Keras's
 // CSVLogger (epoch column, \r\n line ends, restarts appended to the same file).
 
+#include "import/checked_number.h"
 #include "import/simple_yaml.h"
 #include "import/source_reader.h"
 
@@ -8,7 +9,7 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
-#include <cmath>
+#include <limits>
 
 namespace reprise {
 
@@ -58,7 +59,7 @@ namespace {
         return rows;
     }
 
-    std::optional<double> number(const QString& text)
+    std::optional<double> readNumber(const QString& text)
     {
         bool ok = false;
         const double v = text.toDouble(&ok);
@@ -74,6 +75,23 @@ namespace {
         return std::nullopt;
     }
 
+    /// Rows skipped because their step (or epoch) gives no step that fits in 64 bits.
+    struct BadSteps {
+        qint64 rows = 0;
+        QString first; ///< the first such cell, as written
+        void add(const QString& cell)
+        {
+            if (rows++ == 0)
+                first = cell;
+        }
+        void report(const QString& file, const QString& why, ImportedSource& source) const
+        {
+            if (rows > 0)
+                source.problems << ImportProblem { file,
+                    QStringLiteral("%1 rows skipped: %2 (the first: '%3')").arg(rows).arg(why, first.left(40)) };
+        }
+    };
+
     /// Lightning: the step column orders the points; empty cells were not logged in that row.
     ImportedRun readLightning(const QString& file, const QList<QStringList>& rows, ImportedSource& source)
     {
@@ -81,30 +99,36 @@ namespace {
         const QStringList header = rows.first();
         const qsizetype stepColumn = header.indexOf(QStringLiteral("step"));
         QMap<QString, MetricHistory> histories;
-        int bad = 0;
+        qint64 bad = 0;
+        BadSteps badSteps;
         for (qsizetype i = 1; i < rows.size(); ++i) {
             const QStringList& row = rows[i];
-            const auto step = number(row.value(stepColumn));
-            if (!step || !std::isfinite(*step)) {
-                ++bad;
+            const QString cell = row.value(stepColumn);
+            const std::optional<qint64> step = integerFromText(cell);
+            if (!step) {
+                if (readNumber(cell))
+                    badSteps.add(cell); // a number, but no step: 3e21, 1.5, nan
+                else
+                    ++bad;
                 continue;
             }
             for (qsizetype c = 0; c < header.size() && c < row.size(); ++c) {
                 if (c == stepColumn || row[c].isEmpty())
                     continue;
-                const auto value = number(row[c]);
+                const auto value = readNumber(row[c]);
                 if (!value) {
                     ++bad;
                     continue;
                 }
                 MetricHistory& h = histories[header[c]];
                 h.key = header[c];
-                h.steps.push_back(qint64(*step));
+                h.steps.push_back(*step);
                 h.values.push_back(*value);
             }
         }
         if (bad > 0)
             source.problems << ImportProblem { file, QStringLiteral("%1 unreadable cells skipped").arg(bad) };
+        badSteps.report(file, QStringLiteral("their step is not a whole number that fits in 64 bits"), source);
         for (MetricHistory& h : histories) {
             sortHistory(h);
             r.metrics << std::move(h);
@@ -132,25 +156,36 @@ namespace {
         const QStringList header = rows.first();
         QMap<QString, MetricHistory> histories;
         qint64 offset = 0, previousEpoch = -1, lastStep = -1;
-        int bad = 0, restarts = 0;
+        qint64 bad = 0, restarts = 0;
+        BadSteps badEpochs;
         for (qsizetype i = 1; i < rows.size(); ++i) {
             const QStringList& row = rows[i];
             if (row == header)
                 continue; // a repeated header from a restart written without append
-            const auto epoch = number(row.value(0));
-            if (!epoch || !std::isfinite(*epoch)) {
+            const std::optional<qint64> epoch = integerFromText(row.value(0));
+            if (!epoch && !readNumber(row.value(0))) {
                 ++bad;
                 continue;
             }
-            if (qint64(*epoch) <= previousEpoch) {
-                offset = lastStep + 1 - qint64(*epoch);
-                ++restarts;
+            // An epoch not above the previous one starts a restart that continues after the last step.
+            const bool restart = epoch && *epoch <= previousEpoch;
+            std::optional<qint64> nextOffset = offset;
+            if (restart) {
+                const std::optional<qint64> next = checkedSum(lastStep, 1);
+                nextOffset = next ? checkedDifference(*next, *epoch) : std::nullopt;
             }
-            previousEpoch = qint64(*epoch);
-            const qint64 step = qint64(*epoch) + offset;
-            lastStep = step;
+            const std::optional<qint64> step = epoch && nextOffset ? checkedSum(*epoch, *nextOffset) : std::nullopt;
+            if (!step) {
+                badEpochs.add(row.value(0));
+                continue;
+            }
+            if (restart)
+                ++restarts;
+            offset = *nextOffset;
+            previousEpoch = *epoch;
+            lastStep = *step;
             for (qsizetype c = 1; c < header.size() && c < row.size(); ++c) {
-                const auto value = number(row[c]);
+                const auto value = readNumber(row[c]);
                 if (!value) {
                     if (!row[c].isEmpty())
                         ++bad;
@@ -158,12 +193,15 @@ namespace {
                 }
                 MetricHistory& h = histories[header[c]];
                 h.key = header[c];
-                h.steps.push_back(step);
+                h.steps.push_back(*step);
                 h.values.push_back(*value);
             }
         }
         if (bad > 0)
             source.problems << ImportProblem { file, QStringLiteral("%1 unreadable cells skipped").arg(bad) };
+        badEpochs.report(file,
+            QStringLiteral("their epoch is not a whole number, or the step it continues to does not fit in 64 bits"),
+            source);
         if (restarts > 0)
             r.run.tags.insert(QStringLiteral("import.restarts"), QString::number(restarts));
         for (MetricHistory& h : histories)

@@ -1,6 +1,7 @@
 // DVC projects: dvc.yaml stages (+ dvc.lock hashes) as a pipeline run, params.yaml as its params,
 // dvclive's metrics.json and plots/metrics/*.tsv as its metrics.
 
+#include "import/checked_number.h"
 #include "import/simple_yaml.h"
 #include "import/source_reader.h"
 
@@ -47,21 +48,27 @@ namespace {
         qint64 size = -1;
     };
 
-    /// dvc.lock's hashes by (stage, path).
-    QMap<QString, LockedFile> lockedFiles(const QVariantList& entries)
+    /// dvc.lock's hashes by (stage, path). A size that is no byte count is reported and left out.
+    QMap<QString, LockedFile> lockedFiles(const QVariantList& entries, const QString& lockPath, ImportedSource& source)
     {
         QMap<QString, LockedFile> out;
         for (const QVariant& e : entries) {
             const QVariantMap m = e.toMap();
             LockedFile f;
+            const QString path = m.value(QStringLiteral("path")).toString();
             const QString md5 = m.value(QStringLiteral("md5")).toString();
             if (!md5.isEmpty())
                 f.hash = QStringLiteral("md5:") + md5;
-            bool ok = false;
-            const qint64 size = m.value(QStringLiteral("size")).toString().toLongLong(&ok);
-            if (ok)
-                f.size = size;
-            out.insert(m.value(QStringLiteral("path")).toString(), f);
+            const QString size = m.value(QStringLiteral("size")).toString();
+            if (!size.isEmpty()) {
+                const std::optional<qint64> bytes = integerFromText(size);
+                if (bytes && *bytes >= 0)
+                    f.size = *bytes;
+                else
+                    source.problems << ImportProblem { lockPath,
+                        QStringLiteral("size '%1' of %2 is not a byte count: left out").arg(size.left(40), path) };
+            }
+            out.insert(path, f);
         }
         return out;
     }
@@ -72,7 +79,7 @@ namespace {
     }
 
     /// dvclive plots: "step\t<name>" rows (a timestamp column may come too).
-    MetricHistory readTsv(const QString& key, const QByteArray& bytes, int& bad)
+    MetricHistory readTsv(const QString& key, const QByteArray& bytes, qint64& bad, qint64& badTimes)
     {
         MetricHistory h;
         h.key = key;
@@ -89,17 +96,25 @@ namespace {
             if (line.isEmpty())
                 continue;
             const QList<QByteArray> cells = line.split('\t');
-            bool okStep = stepColumn < 0, okValue = false;
-            const qint64 step = stepColumn < 0 ? qint64(h.size()) : cells.value(stepColumn).toLongLong(&okStep);
+            bool okValue = false;
+            const std::optional<qint64> step = stepColumn < 0
+                ? std::optional<qint64>(qint64(h.size()))
+                : integerFromText(QString::fromUtf8(cells.value(stepColumn)));
             const double value = cells.value(valueColumn).toDouble(&okValue);
-            if (!okStep || !okValue) {
+            if (!step || !okValue) {
                 ++bad;
                 continue;
             }
-            h.steps.push_back(step);
+            h.steps.push_back(*step);
             h.values.push_back(value);
-            if (timeColumn >= 0)
-                h.times.push_back(cells.value(timeColumn).toDouble() / 1000.0); // dvclive: milliseconds
+            if (timeColumn >= 0) {
+                bool okTime = false;
+                const double ms = cells.value(timeColumn).toDouble(&okTime); // dvclive: milliseconds
+                if (okTime && checkedEpochSeconds(ms / 1000.0))
+                    h.times.push_back(ms / 1000.0);
+                else
+                    ++badTimes; // the history is then kept without wall times
+            }
         }
         if (h.times.size() != h.steps.size())
             h.times.clear();
@@ -156,8 +171,10 @@ Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& co
             continue;
         }
         const QVariantMap lock = locked.value(it.key()).toMap();
-        const QMap<QString, LockedFile> lockedDeps = lockedFiles(lock.value(QStringLiteral("deps")).toList());
-        const QMap<QString, LockedFile> lockedOuts = lockedFiles(lock.value(QStringLiteral("outs")).toList());
+        const QMap<QString, LockedFile> lockedDeps
+            = lockedFiles(lock.value(QStringLiteral("deps")).toList(), lockPath, source);
+        const QMap<QString, LockedFile> lockedOuts
+            = lockedFiles(lock.value(QStringLiteral("outs")).toList(), lockPath, source);
         StepRecord step;
         step.name = it.key();
         const QVariant cmd = stage.value(QStringLiteral("cmd"));
@@ -227,10 +244,14 @@ Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& co
             continue;
         QString key = file.mid(at + int(qstrlen("/plots/metrics/")));
         key.chop(4);
-        int bad = 0;
-        MetricHistory h = readTsv(key, readWholeFile(file), bad);
+        qint64 bad = 0, badTimes = 0;
+        MetricHistory h = readTsv(key, readWholeFile(file), bad, badTimes);
         if (bad > 0)
             source.problems << ImportProblem { file, QStringLiteral("%1 unreadable rows skipped").arg(bad) };
+        if (badTimes > 0)
+            source.problems << ImportProblem { file,
+                QStringLiteral("%1 timestamps are no time in milliseconds: the points are kept without wall times")
+                    .arg(badTimes) };
         if (h.size() > 0) {
             fromPlots.insert(key);
             r.metrics << std::move(h);
@@ -247,7 +268,17 @@ Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& co
             continue;
         }
         const QMap<QString, QString> flat = flattenYaml(doc.toVariant());
-        const qint64 step = flat.value(QStringLiteral("step")).toLongLong();
+        qint64 step = 0;
+        if (flat.contains(QStringLiteral("step"))) {
+            const std::optional<qint64> written = integerFromText(flat.value(QStringLiteral("step")));
+            if (written)
+                step = *written;
+            else
+                source.problems << ImportProblem { file,
+                    QStringLiteral("step '%1' is not a whole number that fits in 64 bits: its values are kept at "
+                                   "step 0")
+                        .arg(flat.value(QStringLiteral("step")).left(40)) };
+        }
         for (auto it = flat.begin(); it != flat.end(); ++it) {
             bool ok = false;
             const double v = it->toDouble(&ok);

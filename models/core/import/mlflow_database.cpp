@@ -1,5 +1,6 @@
 // MLflow's SQLite tracking store, any schema revision: tables and columns are probed, never assumed.
 
+#include "import/checked_number.h"
 #include "import/source_reader.h"
 #include "store/database.h"
 #include "store/statement.h"
@@ -148,6 +149,17 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
         + column("lifecycle_stage", "'active'") + ", " + column("experiment_id", "0") + ", "
         + column("source_version", "''") + ", " + column("artifact_uri", "''") + " FROM runs";
     QHash<QString, int> runIndex;
+    qint64 badTimes = 0;
+    QString firstBadTime;
+    // A run's start or end in milliseconds; one that is no time is left out and reported.
+    const auto runTime = [&](sqlite3_stmt* s, int column) -> std::optional<double> {
+        if (sqlite3_column_type(s, column) == SQLITE_NULL)
+            return std::nullopt;
+        const std::optional<double> seconds = checkedEpochSeconds(double(sqlite3_column_int64(s, column)) / 1000.0);
+        if (!seconds && badTimes++ == 0)
+            firstBadTime = text(s, column);
+        return seconds;
+    };
     if (!each(
             db, runSql,
             [&](sqlite3_stmt* s) {
@@ -156,10 +168,8 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
                 r.run.kind = QStringLiteral("import");
                 r.run.name = text(s, 1);
                 r.status = mlflowStatus(text(s, 2));
-                r.run.startTime
-                    = sqlite3_column_type(s, 3) == SQLITE_NULL ? 0 : double(sqlite3_column_int64(s, 3)) / 1000.0;
-                if (sqlite3_column_type(s, 4) != SQLITE_NULL)
-                    r.endTime = double(sqlite3_column_int64(s, 4)) / 1000.0;
+                r.run.startTime = runTime(s, 3).value_or(0);
+                r.endTime = runTime(s, 4);
                 r.run.user = text(s, 5);
                 const qint64 experiment = sqlite3_column_int64(s, 7);
                 r.archived = text(s, 6) == QLatin1String("deleted") || deletedExperiments.contains(experiment);
@@ -178,6 +188,11 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
             },
             error))
         return fail(QStringLiteral("cannot read runs: ") + error);
+    if (badTimes > 0)
+        source.problems << ImportProblem { path,
+            QStringLiteral("%1 run start or end times are no time in milliseconds (the first: '%2'): left out")
+                .arg(badTimes)
+                .arg(firstBadTime.left(40)) };
     control.report(0.05);
 
     auto runOf = [&](const QString& uuid) -> ImportedRun* {

@@ -1,5 +1,6 @@
 // MLflow's file store (mlruns/): experiments and runs as folders of small files.
 
+#include "import/checked_number.h"
 #include "import/simple_yaml.h"
 #include "import/source_reader.h"
 
@@ -25,18 +26,41 @@ namespace {
         return out;
     }
 
-    RunStatus fileStoreStatus(int status)
+    /// MLflow's RunStatus enum: 1 RUNNING, 2 SCHEDULED, 3 FINISHED, 4 FAILED, 5 KILLED; nullopt otherwise.
+    std::optional<RunStatus> fileStoreStatus(const QString& text)
     {
-        switch (status) {
+        switch (integerFromText(text).value_or(0)) {
+        case 1:
+        case 2:
+            return RunStatus::Running;
         case 3:
             return RunStatus::Finished;
         case 4:
             return RunStatus::Failed;
         case 5:
             return RunStatus::Killed;
-        default: // 1 RUNNING, 2 SCHEDULED
-            return RunStatus::Running;
+        default:
+            return std::nullopt;
         }
+    }
+
+    /// A time in milliseconds since the epoch ("1700000000000"), as seconds; nullopt (with a problem of
+    /// `file`) when it is written but is no such time. Empty and "null" are no time, silently.
+    std::optional<double> epochMilliseconds(
+        const QString& text, const QString& file, const char* key, ImportedSource& source)
+    {
+        if (text.isEmpty() || text == QLatin1String("null"))
+            return std::nullopt;
+        const std::optional<qint64> ms = integerFromText(text);
+        const std::optional<double> seconds = ms ? checkedEpochSeconds(double(*ms) / 1000.0) : std::nullopt;
+        if (!seconds) {
+            source.problems << ImportProblem {
+                file,
+                QStringLiteral("%1 '%2' is not a time in milliseconds: left out").arg(QLatin1String(key), text.left(40))
+            };
+            return std::nullopt;
+        }
+        return seconds;
     }
 
     /// A value as Python's repr(float) wrote it ("nan", "inf", "-inf" included).
@@ -57,7 +81,7 @@ namespace {
     }
 
     /// One metric file: lines "ts value [step [dataset_name dataset_digest]]". Bad lines are counted.
-    MetricHistory readMetricFile(const QString& key, const QByteArray& bytes, int& badLines)
+    MetricHistory readMetricFile(const QString& key, const QByteArray& bytes, qint64& badLines)
     {
         struct Point {
             qint64 step;
@@ -124,11 +148,13 @@ namespace {
         if (r.run.name.isEmpty())
             r.run.name = scalarText(m, "name");
         r.run.user = scalarText(m, "user_id");
-        r.run.startTime = scalarText(m, "start_time").toDouble() / 1000.0;
-        const QString end = scalarText(m, "end_time");
-        if (!end.isEmpty() && end != QLatin1String("null"))
-            r.endTime = end.toDouble() / 1000.0;
-        r.status = fileStoreStatus(scalarText(m, "status").toInt());
+        r.run.startTime = epochMilliseconds(scalarText(m, "start_time"), metaPath, "start_time", source).value_or(0);
+        r.endTime = epochMilliseconds(scalarText(m, "end_time"), metaPath, "end_time", source);
+        const QString status = scalarText(m, "status");
+        r.status = fileStoreStatus(status).value_or(RunStatus::Running);
+        if (!status.isEmpty() && !fileStoreStatus(status))
+            source.problems << ImportProblem { metaPath,
+                QStringLiteral("status '%1' is none of MLflow's (1 to 5): read as running").arg(status.left(40)) };
         r.archived = trashed || scalarText(m, "lifecycle_stage") == QLatin1String("deleted");
         r.run.code.commit = scalarText(m, "source_version");
         const QString artifacts = scalarText(m, "artifact_uri");
@@ -155,7 +181,7 @@ namespace {
         QDirIterator metrics(dir + QStringLiteral("/metrics"), QDir::Files, QDirIterator::Subdirectories);
         while (metrics.hasNext()) {
             const QString file = metrics.next();
-            int bad = 0;
+            qint64 bad = 0;
             r.metrics << readMetricFile(
                 QDir(dir + QStringLiteral("/metrics")).relativeFilePath(file), readWholeFile(file), bad);
             if (bad > 0)

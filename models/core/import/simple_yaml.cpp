@@ -7,8 +7,8 @@ namespace reprise {
 namespace {
 
     struct Line {
-        int number = 0; ///< 1-based, for messages
-        int indent = 0;
+        qsizetype number = 0; ///< 1-based, for messages
+        qsizetype indent = 0;
         QString text; ///< without indentation and comment
     };
 
@@ -60,14 +60,14 @@ namespace {
             : m_doc(doc)
         {
             const QStringList raw = QString::fromUtf8(bytes).split(u'\n');
-            for (int i = 0; i < raw.size(); ++i) {
+            for (qsizetype i = 0; i < raw.size(); ++i) {
                 QString line = raw[i];
                 line.remove(u'\r');
                 const QString stripped = stripComment(line);
                 const QString content = stripped.trimmed();
                 if (content.isEmpty() || content == QLatin1String("---") || content == QLatin1String("..."))
                     continue;
-                int indent = 0;
+                qsizetype indent = 0;
                 while (indent < stripped.size() && (stripped[indent] == u' ' || stripped[indent] == u'\t'))
                     ++indent;
                 m_lines.push_back(Line { i + 1, indent, content });
@@ -79,9 +79,9 @@ namespace {
         {
             if (m_lines.empty())
                 return {};
-            int i = 0;
+            qsizetype i = 0;
             QVariant root = block(i, m_lines[0].indent);
-            if (i < int(m_lines.size()) && m_doc.error.isEmpty())
+            if (i < qsizetype(m_lines.size()) && m_doc.error.isEmpty())
                 m_doc.error = QStringLiteral("line %1: unexpected indentation").arg(m_lines[size_t(i)].number);
             return root;
         }
@@ -92,9 +92,9 @@ namespace {
             return text == QLatin1String("-") || text.startsWith(QLatin1String("- "));
         }
 
-        QVariant block(int& i, int indent)
+        QVariant block(qsizetype& i, qsizetype indent)
         {
-            if (i >= int(m_lines.size()))
+            if (i >= qsizetype(m_lines.size()))
                 return {};
             if (isItem(m_lines[size_t(i)].text))
                 return sequence(i, indent);
@@ -124,10 +124,11 @@ namespace {
             return -1;
         }
 
-        QVariant mapping(int& i, int indent)
+        QVariant mapping(qsizetype& i, qsizetype indent)
         {
             QVariantMap map;
-            while (i < int(m_lines.size()) && m_lines[size_t(i)].indent == indent && !isItem(m_lines[size_t(i)].text)) {
+            while (i < qsizetype(m_lines.size()) && m_lines[size_t(i)].indent == indent
+                && !isItem(m_lines[size_t(i)].text)) {
                 const Line line = m_lines[size_t(i)];
                 const qsizetype colon = keyEnd(line.text);
                 if (colon < 0) {
@@ -145,15 +146,16 @@ namespace {
             return map;
         }
 
-        QVariant sequence(int& i, int indent)
+        QVariant sequence(qsizetype& i, qsizetype indent)
         {
             QVariantList list;
-            while (i < int(m_lines.size()) && m_lines[size_t(i)].indent == indent && isItem(m_lines[size_t(i)].text)) {
+            while (i < qsizetype(m_lines.size()) && m_lines[size_t(i)].indent == indent
+                && isItem(m_lines[size_t(i)].text)) {
                 Line& line = m_lines[size_t(i)];
                 const QString rest = line.text.mid(1).trimmed();
                 if (!rest.isEmpty() && keyEnd(rest) > 0 && !rest.startsWith(u'"') && !rest.startsWith(u'\'')) {
                     // "- key: value" starts a mapping indented at the key.
-                    line.indent = indent + int(line.text.size() - rest.size());
+                    line.indent = indent + (line.text.size() - rest.size());
                     line.text = rest;
                     list << mapping(i, line.indent);
                     continue;
@@ -165,7 +167,7 @@ namespace {
         }
 
         /// The value after "key:" or "- ": inline, a block scalar, or a nested block.
-        QVariant value(QString rest, int& i, int indent, bool inMapping)
+        QVariant value(QString rest, qsizetype& i, qsizetype indent, bool inMapping)
         {
             while (rest.startsWith(u'!')) {
                 const qsizetype space = rest.indexOf(u' ');
@@ -178,7 +180,7 @@ namespace {
                 rest = space < 0 ? QString() : rest.mid(space + 1).trimmed();
             }
             if (rest.isEmpty()) {
-                if (i < int(m_lines.size())) {
+                if (i < qsizetype(m_lines.size())) {
                     const Line& next = m_lines[size_t(i)];
                     if (next.indent > indent)
                         return block(i, next.indent);
@@ -191,18 +193,18 @@ namespace {
             if (rest.startsWith(u'|') || rest.startsWith(u'>')) {
                 const bool folded = rest.startsWith(u'>');
                 QStringList parts;
-                int childIndent = -1;
-                while (i < int(m_lines.size()) && m_lines[size_t(i)].indent > indent) {
+                qsizetype childIndent = -1;
+                while (i < qsizetype(m_lines.size()) && m_lines[size_t(i)].indent > indent) {
                     if (childIndent < 0)
                         childIndent = m_lines[size_t(i)].indent;
-                    parts << m_raw[size_t(i)].mid(qMin(childIndent, int(m_raw[size_t(i)].size())));
+                    parts << m_raw[size_t(i)].mid(qMin(childIndent, m_raw[size_t(i)].size()));
                     ++i;
                 }
                 return parts.join(folded ? u' ' : u'\n');
             }
             if (rest.startsWith(u'[') || rest.startsWith(u'{')) {
                 // A flow collection may continue on the following lines.
-                while (!balanced(rest) && i < int(m_lines.size()) && m_lines[size_t(i)].indent > indent)
+                while (!balanced(rest) && i < qsizetype(m_lines.size()) && m_lines[size_t(i)].indent > indent)
                     rest += u' ' + m_lines[size_t(i++)].text;
                 qsizetype pos = 0;
                 return flow(rest, pos);
@@ -210,11 +212,11 @@ namespace {
             return scalar(rest, i);
         }
 
-        QVariant scalar(const QString& text, int&) const { return unquote(text); }
+        QVariant scalar(const QString& text, qsizetype&) const { return unquote(text); }
 
         static bool balanced(const QString& text)
         {
-            int depth = 0;
+            qsizetype depth = 0;
             QChar quote;
             for (const QChar c : text) {
                 if (!quote.isNull()) {

@@ -1,5 +1,7 @@
 #include "import/tensorboard_events.h"
 
+#include "import/checked_number.h"
+
 #include <array>
 #include <cmath>
 #include <cstring>
@@ -168,11 +170,12 @@ namespace {
     };
 
     /// A scalar from a TensorProto: DT_FLOAT (1), DT_DOUBLE (2) or DT_HALF (19) with one element.
-    std::optional<double> tensorScalar(Wire tensor)
+    /// `impossibleShape` is set when the dimensions multiply past 64 bits (no tensor can be that big).
+    std::optional<double> tensorScalar(Wire tensor, bool& impossibleShape)
     {
         std::uint32_t field, type;
         std::uint64_t dtype = 0;
-        std::int64_t elements = 1;
+        std::optional<qint64> elements = 1;
         QByteArray content;
         std::optional<double> typed;
         while (tensor.next(field, type)) {
@@ -186,10 +189,13 @@ namespace {
                         Wire dim = shape.bytes();
                         std::uint32_t df, dt;
                         while (dim.next(df, dt)) {
-                            if (df == 1 && dt == 0)
-                                elements *= std::int64_t(dim.varint());
-                            else
+                            if (df == 1 && dt == 0) {
+                                // int64 size; -1 (unknown) arrives as 2^64 - 1 and converts back to -1.
+                                const auto size = qint64(dim.varint());
+                                elements = elements ? checkedProduct(*elements, size) : std::nullopt;
+                            } else {
                                 dim.skip(dt);
+                            }
                         }
                     } else {
                         shape.skip(t);
@@ -231,7 +237,13 @@ namespace {
                 tensor.skip(type);
             }
         }
-        if (!tensor.ok() || elements != 1)
+        if (!tensor.ok())
+            return std::nullopt;
+        if (!elements) {
+            impossibleShape = true;
+            return std::nullopt;
+        }
+        if (*elements != 1)
             return std::nullopt;
         if (!content.isEmpty()) {
             if (dtype == 1 && content.size() >= 4) {
@@ -315,13 +327,14 @@ namespace {
         std::optional<double> scalar;
         QByteArray plugin;
         QByteArray pluginContent;
+        bool impossibleShape = false;
         while (value.next(field, type)) {
             if (field == 1 && type == 2) {
                 tag = QString::fromUtf8(value.string());
             } else if (field == 2 && type == 5) {
                 scalar = value.floatValue();
             } else if (field == 8 && type == 2) {
-                scalar = tensorScalar(value.bytes());
+                scalar = tensorScalar(value.bytes(), impossibleShape);
             } else if (field == 9 && type == 2) {
                 Wire metadata = value.bytes();
                 std::uint32_t f, t;
@@ -347,6 +360,8 @@ namespace {
         }
         if (!value.ok())
             return;
+        if (impossibleShape)
+            ++out.impossibleShapes;
         if (plugin == "hparams") {
             readHparams(Wire(pluginContent.constData(), pluginContent.constData() + pluginContent.size()), out.hparams);
             return;

@@ -27,6 +27,7 @@ struct EventFileContents {
     QMap<QString, QString> hparams; ///< from the hparams plugin's session_start_info
     std::int64_t records = 0;
     std::int64_t validBytes = 0; ///< the prefix that was read; the rest is reported in `problem`
+    std::int64_t impossibleShapes = 0; ///< tensor values skipped: their shape's size overflows 64 bits
     QString problem; ///< empty, or why reading stopped (truncated tail, CRC mismatch, bad protobuf)
     bool isEventFile = false; ///< the first record is an Event with a file_version
 };

@@ -1,5 +1,6 @@
 // TensorBoard log dirs: every folder holding events.out.tfevents.* files is one run.
 
+#include "import/checked_number.h"
 #include "import/source_reader.h"
 #include "import/tensorboard_events.h"
 
@@ -8,6 +9,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QSet>
+#include <cmath>
+#include <limits>
 
 namespace reprise {
 
@@ -69,22 +72,40 @@ Result<ImportedSource> readTensorBoard(const QString& path, const ReadControl& c
             if (!events.problem.isEmpty())
                 source.problems << ImportProblem { file,
                     events.problem + QStringLiteral("; kept the %1 records before it").arg(events.records) };
-            for (auto it = events.hparams.begin(); it != events.hparams.end(); ++it)
-                r.run.params.insert(it.key(), ParamValue::infer(*it));
+            if (events.impossibleShapes > 0)
+                source.problems << ImportProblem { file,
+                    QStringLiteral("%1 tensor values skipped: their shape has more elements than fit in 64 bits")
+                        .arg(events.impossibleShapes) };
+            qint64 badTimes = 0;
             for (auto it = events.scalars.begin(); it != events.scalars.end(); ++it) {
                 MetricHistory& h = histories[it.key()];
                 h.key = it.key();
                 for (const ScalarPoint& p : *it) {
                     h.steps.push_back(p.step);
                     h.values.push_back(p.value);
+                    // A wall time that is no time (the store keeps a time for every point) is set to
+                    // the run's start below, and is not used for the run's start and end.
+                    if (!checkedEpochSeconds(p.wallTime)) {
+                        ++badTimes;
+                        h.times.push_back(std::numeric_limits<double>::quiet_NaN());
+                        continue;
+                    }
                     h.times.push_back(p.wallTime);
                     first = first == 0 ? p.wallTime : std::min(first, p.wallTime);
                     last = std::max(last, p.wallTime);
                 }
             }
+            if (badTimes > 0)
+                source.problems << ImportProblem { file,
+                    QStringLiteral("%1 points have a wall time that is no time (NaN, infinite or out of range): "
+                                   "kept at the run's start time")
+                        .arg(badTimes) };
             control.report(totalBytes > 0 ? double(doneBytes) / double(totalBytes) : 1.0);
         }
         for (MetricHistory& h : histories) {
+            for (double& t : h.times)
+                if (std::isnan(t))
+                    t = first;
             sortHistory(h);
             r.metrics << std::move(h);
         }
