@@ -9,8 +9,76 @@ APPLICATION_ID = 0x52505253  # "RPRS", as in the C++ store (models/core/store/sc
 SCHEMA_DIR = pathlib.Path(__file__).resolve().parent / "schema"
 
 
+DEFAULT_BUSY_TIMEOUT_S = 30.0
+
+
 class DatabaseError(Exception):
     """A database that cannot be used, with what to do about it."""
+
+
+class WriteError(DatabaseError, sqlite3.OperationalError):
+    """A write SQLite refused (database locked past the busy timeout, disk full, read-only file, I/O
+    error), naming the database, SQLite's own reason and what to do.
+
+    Also a sqlite3.OperationalError, as the client raised before. Attributes: `path` (the database),
+    `reason` (SQLite's message, e.g. "database is locked", "database or disk is full"), `pending` (metric
+    points buffered in the client and not stored yet: kept, and written by the next successful flush),
+    and on Python >= 3.11 `sqlite_errorcode` and `sqlite_errorname` of the cause.
+    """
+
+    def __init__(self, message, path="", reason="", pending=0, cause=None):
+        super().__init__(message)
+        self.path = path
+        self.reason = reason
+        self.pending = pending
+        self.sqlite_errorcode = getattr(cause, "sqlite_errorcode", None)
+        self.sqlite_errorname = getattr(cause, "sqlite_errorname", None)
+
+    @classmethod
+    def from_sqlite(cls, path, what, cause, pending=0, kept=""):
+        """"<path>: <what> failed: <SQLite's reason>; <kept> (<what to do>)"."""
+        reason = str(cause)
+        message = f"{path}: {what} failed: {reason}"
+        if kept:
+            message += f"; {kept}"
+        advice = write_advice(reason)
+        if advice:
+            message += f" ({advice})"
+        return cls(message, path, reason, pending, cause)
+
+
+class BufferFullError(WriteError):
+    """log_metric()/log_metrics() refused a point: the client already holds its bound of unstored points
+    (start_run(max_buffered_points=...) or $REPRISE_MAX_BUFFERED_POINTS) because writes keep failing.
+    The points already buffered are kept; the refused ones are not recorded."""
+
+
+class WriteWarning(UserWarning):
+    """Metric points could not be written for now (they are kept and retried), or a run could not be
+    ended cleanly while another exception was on its way."""
+
+
+def write_advice(reason):
+    """What a user can do about a SQLite write error, from its message."""
+    text = reason.lower()
+    if "locked" in text or "busy" in text:
+        return ("another program is writing to this database, e.g. `reprise import`; each write waits "
+                "$REPRISE_BUSY_TIMEOUT_MS for it")
+    if "full" in text:
+        return "free space on its disk"
+    if "readonly" in text or "read-only" in text:
+        return "make the database and its folder writable"
+    return ""
+
+
+def busy_timeout_seconds():
+    """How long a write waits for a lock held by another connection: $REPRISE_BUSY_TIMEOUT_MS (as for the
+    reprise program), else 30 s."""
+    try:
+        ms = int(os.environ.get("REPRISE_BUSY_TIMEOUT_MS", ""))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT_S
+    return ms / 1000.0 if ms >= 0 else DEFAULT_BUSY_TIMEOUT_S
 
 
 def default_database_path():
@@ -39,13 +107,17 @@ def _scalar(conn, sql):
     return conn.execute(sql).fetchone()[0]
 
 
-def open_database(path, timeout=30.0):
+def open_database(path, timeout=None):
     """Opens (creating if missing) a Reprise database for writing, migrating it if it is older.
+
+    `timeout`: seconds a write waits for another connection's lock (default: busy_timeout_seconds()).
 
     Refuses files that are not SQLite, SQLite files of other programs, and databases written by a
     newer Reprise, with a DatabaseError naming the file and what to do.
     """
     path = os.fspath(path)
+    if timeout is None:
+        timeout = busy_timeout_seconds()
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
     try:
@@ -67,8 +139,8 @@ def open_database(path, timeout=30.0):
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     if version < latest:
-        conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute("BEGIN IMMEDIATE")
             current = _scalar(conn, "PRAGMA user_version")  # another process may have migrated meanwhile
             for number, sql in migrations():
                 if number > current:
@@ -76,10 +148,24 @@ def open_database(path, timeout=30.0):
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={latest}")
             conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
+        except BaseException as e:
+            rollback(conn)
+            if isinstance(e, sqlite3.Error):
+                conn.close()
+                raise WriteError.from_sqlite(path, f"upgrading the schema from version {version} to {latest}",
+                                             e) from e
             raise
     return conn
+
+
+def rollback(conn):
+    """Rolls back the open transaction, if there still is one: on some errors (SQLITE_FULL, SQLITE_IOERR,
+    SQLITE_BUSY, ...) SQLite has rolled it back itself, and a ROLLBACK then would only hide the reason."""
+    if conn.in_transaction:
+        try:
+            conn.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass  # the error being handled is the one to report
 
 
 def _execute_script(conn, sql):

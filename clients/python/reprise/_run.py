@@ -4,22 +4,29 @@ import atexit
 import contextlib
 import getpass
 import json
-import math
 import os
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import threading
 import time
 import uuid
+import warnings
 
-from ._database import DatabaseError, default_database_path, open_database
+from ._database import (BufferFullError, DatabaseError, WriteError, WriteWarning, busy_timeout_seconds,
+                        default_database_path, open_database, rollback, write_advice)
 from ._packing import pack_run_histories
 from ._profile import encode_sample_values, file_digest, profile_dataset
 
 FLUSH_INTERVAL_S = 1.0
 FLUSH_POINTS = 100_000
+# The default bound of unstored points (start_run(max_buffered_points=...), $REPRISE_MAX_BUFFERED_POINTS).
+# A buffered point takes ~160 bytes in CPython (measured), so 2 M points are ~320 MB: minutes of a
+# database that cannot be written (the 49 s of a 30 M-point `reprise import` several times over at
+# 10,000 points/s) before log_metric refuses points.
+MAX_BUFFERED_POINTS = 2_000_000
 
 _SECRET_MARKS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "COOKIE")
 _EXACT = {"PATH", "PYTHONPATH", "PYTHONHASHSEED", "VIRTUAL_ENV", "CONDA_PREFIX", "CONDA_DEFAULT_ENV",
@@ -93,26 +100,88 @@ def _param_type(value):
     return "str", str(value)
 
 
+@contextlib.contextmanager
+def _transact(conn, path, what):
+    """BEGIN IMMEDIATE ... COMMIT. A failure rolls back what SQLite still has open and raises WriteError with
+    SQLite's own reason (never a secondary "cannot rollback - no transaction is active")."""
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException as e:
+        rollback(conn)
+        if isinstance(e, sqlite3.Error) and not isinstance(e, WriteError):
+            raise WriteError.from_sqlite(path, what, e, kept="nothing of it was stored") from e
+        raise
+
+
+def _warn(message):
+    # Not raised even under `-W error`: a warning must not kill the flusher or hide the user's exception.
+    with contextlib.suppress(Exception):
+        warnings.warn(message, WriteWarning, stacklevel=3)
+
+
+def _max_buffered_points(given):
+    if given is None:
+        text = os.environ.get("REPRISE_MAX_BUFFERED_POINTS", "").strip()
+        if not text:
+            return MAX_BUFFERED_POINTS
+        try:
+            given = int(text)
+        except ValueError:
+            raise DatabaseError(f"REPRISE_MAX_BUFFERED_POINTS: not a whole number ({text[:60]!r})") from None
+    if int(given) < 1:
+        raise ValueError(f"max_buffered_points must be at least 1 (got {given})")
+    return int(given)
+
+
 class Run:
     """One run. Create it with start_run(); use it as a context manager.
 
     Thread-safe: metrics may be logged from several threads. Points are buffered and written in one
     transaction every FLUSH_INTERVAL_S seconds (by a background thread), every FLUSH_POINTS points,
     on flush(), and when the run ends.
+
+    Nothing logged is dropped when a write fails (the database locked by another writer for longer than
+    the busy timeout, a full disk, ...): the points stay buffered, in order and ahead of newer ones, and
+    the next flush writes them (the background one retries every FLUSH_INTERVAL_S). flush() and finish()
+    raise WriteError with SQLite's reason; log_metric() and log_metrics() go on buffering (the first
+    failure of a streak is reported as a WriteWarning; `write_error` holds the latest) until
+    `max_buffered_points` points wait, and then raise BufferFullError instead of holding more.
+    The other writes (params, tags, notes, steps, artifacts, datasets) are written at once and raise
+    WriteError when SQLite refuses them; nothing of such a write is stored then, so it can be repeated.
     """
 
-    def __init__(self, conn, db_path, run_row, run_id, params, owner):
+    def __init__(self, conn, db_path, run_row, run_id, params, owner, max_buffered_points=None,
+                 busy_timeout=None):
         self._conn = conn
         self.db_path = db_path
         self._row = run_row
         self.id = run_id
         self.params = params
         self._owner = owner  # False when attached to a run that `reprise run` owns
+        self._busy_timeout = busy_timeout_seconds() if busy_timeout is None else busy_timeout
+        # Two locks, always taken in this order. _lock guards the connection (every statement and
+        # transaction, however long SQLite waits for another writer); _buffer_lock guards the buffer
+        # and is held only briefly, so logging goes on while a write waits. Both are re-entrant for
+        # the SIGTERM handler, which runs on the main thread wherever it was interrupted.
         self._lock = threading.RLock()
+        self._lock_owner = None  # the thread holding _lock, to defer SIGTERM until its write is done
+        self._lock_depth = 0
+        self._deferred_signal = None
+        self._buffer_lock = threading.RLock()
         self._buffer = []
+        self._in_flight = 0  # points taken out of the buffer by the write in progress
+        self._max_buffered = _max_buffered_points(max_buffered_points)
+        self._flush_threshold = min(FLUSH_POINTS, self._max_buffered)
+        # log_* append without further checks while the buffer stays below the flush threshold and
+        # writes succeed; 0 while they fail, so that every point is checked against the bound.
+        self._hot_limit = self._flush_threshold - 1
+        self._write_error = None
         self._auto_step = {}
         self._key_ids = {}
         self._finished = False
+        self._ending = None  # (status, exit_code) of the first finish() asked for
         self._stop = threading.Event()
         self._flusher = threading.Thread(target=self._flush_periodically, name="reprise-flush", daemon=True)
         self._flusher.start()
@@ -127,74 +196,203 @@ class Run:
         return self
 
     def __exit__(self, exc_type, exc, tb):
+        """Finishes the run: "finished", or "failed" (exit code 1) on an exception, "killed" (130) on
+        KeyboardInterrupt. When points cannot be stored, a clean exit raises finish()'s WriteError; after
+        an exception in the block that exception goes on and the WriteError is given as a WriteWarning."""
         if exc_type is None:
             self.finish("finished")
-        elif issubclass(exc_type, KeyboardInterrupt):
-            self.finish("killed", exit_code=130)
-        else:
-            self.finish("failed", exit_code=1)
+            return False
+        status, code = ("killed", 130) if issubclass(exc_type, KeyboardInterrupt) else ("failed", 1)
+        try:
+            self.finish(status, exit_code=code)
+        except Exception as error:
+            _warn(f"{error} (while ending the run after {exc_type.__name__})")
         return False  # re-raise
 
     # -- metrics -----------------------------------------------------------------------------------
+    @property
+    def write_error(self):
+        """The WriteError of the latest failed write of metric points, or None when the latest succeeded."""
+        return self._write_error
+
+    @property
+    def pending_points(self):
+        """Metric points logged and not stored yet (buffered, being written, or kept after a failed write)."""
+        return len(self._buffer) + self._in_flight
+
     def log_metric(self, key, value, step=None, timestamp=None):
-        """Logs one point. `step` defaults to the key's previous step + 1 (0 first). NaN/inf are kept."""
-        with self._lock:
+        """Logs one point. `step` defaults to the key's previous step + 1 (0 first). NaN/inf are kept.
+
+        Buffered, so a failed write does not raise here (see Run); raises BufferFullError, without
+        recording the point, when writes fail and `max_buffered_points` points already wait.
+        """
+        with self._buffer_lock:
             if step is None:
                 step = self._auto_step.get(key, -1) + 1
-            self._auto_step[key] = step
-            self._buffer.append((key, int(step), float(value), time.time() if timestamp is None else timestamp))
-            if len(self._buffer) >= FLUSH_POINTS:
-                self._flush_locked()
+            point = (key, int(step), float(value), time.time() if timestamp is None else float(timestamp))
+            buffer = self._buffer
+            if len(buffer) < self._hot_limit:  # the hot path: nothing else to decide
+                self._auto_step[key] = step
+                buffer.append(point)
+                return
+            flush, refusal = self._admit_locked(((key, step),), (point,))
+        self._after_admit(flush, refusal)
 
     def log_metrics(self, values, step=None, timestamp=None):
-        """Logs several keys at the same step."""
-        now = time.time() if timestamp is None else timestamp
-        with self._lock:
-            for key, value in values.items():
-                s = step if step is not None else self._auto_step.get(key, -1) + 1
-                self._auto_step[key] = s
-                self._buffer.append((key, int(s), float(value), now))
-            if len(self._buffer) >= FLUSH_POINTS:
-                self._flush_locked()
+        """Logs several keys at the same step (all of them, or none when the buffer is full)."""
+        now = time.time() if timestamp is None else float(timestamp)
+        with self._buffer_lock:
+            auto = self._auto_step
+            pairs = list(values.items())
+            steps = [(key, step if step is not None else auto.get(key, -1) + 1) for key, _ in pairs]
+            points = [(key, int(s), float(value), now) for (key, s), (_, value) in zip(steps, pairs)]
+            buffer = self._buffer
+            if len(buffer) + len(points) <= self._hot_limit:
+                auto.update(steps)
+                buffer.extend(points)
+                return
+            flush, refusal = self._admit_locked(steps, points)
+        self._after_admit(flush, refusal)
+
+    def _admit_locked(self, steps, points):
+        """log_* off the hot path (holding _buffer_lock). Returns (flush, refusal): the points are buffered
+        and `flush` says whether the buffer reached the flush threshold with writes succeeding; or, when
+        writes fail and the points would take more than max_buffered_points, nothing is buffered and
+        `refusal` is the WriteError of the last failed write."""
+        error = self._write_error
+        if error is not None and len(self._buffer) + self._in_flight + len(points) > self._max_buffered:
+            return False, error
+        self._auto_step.update(steps)
+        self._buffer.extend(points)
+        return error is None and len(self._buffer) >= self._flush_threshold, None
+
+    def _after_admit(self, flush, refusal):
+        if flush:
+            # Written here (blocking, which keeps memory in step with the writer). While writes fail,
+            # the background flusher retries instead and logging goes on without waiting.
+            self._flush(raise_error=False, after_failure=False)
+        if refusal is None:
+            return
+        error = refusal
+        waiting = self.pending_points
+        advice = write_advice(error.reason)
+        raise BufferFullError(
+            f"{self.db_path}: metric point not recorded: {waiting:,} points of run {self.id} wait to be stored, "
+            f"the most this client holds (max_buffered_points, $REPRISE_MAX_BUFFERED_POINTS), because writing "
+            f"them fails: {error.reason}; they are kept and written by the next flush that succeeds"
+            + (f" ({advice})" if advice else ""), self.db_path, error.reason, waiting, error.__cause__)
 
     def flush(self):
-        """Writes buffered points now."""
-        with self._lock:
-            self._flush_locked()
+        """Writes the buffered points now, in one transaction (waiting up to the busy timeout for another
+        writer, $REPRISE_BUSY_TIMEOUT_MS, 30 s by default).
+
+        Raises WriteError with SQLite's reason (e.g. "database is locked", "database or disk is full")
+        when they cannot be written; they are kept then, in order, and written by the next flush.
+        """
+        self._flush()
+
+    @contextlib.contextmanager
+    def _connection(self, timeout=-1):
+        """Holds the connection (_lock) for one thread; a SIGTERM arriving meanwhile on this thread is
+        handled once it is released. `timeout` (s) bounds the wait for another thread's write."""
+        if not self._lock.acquire(timeout=timeout):
+            raise WriteError(f"{self.db_path}: another thread kept writing for {timeout:.0f} s", self.db_path,
+                             "timed out waiting for another thread", self.pending_points)
+        self._lock_owner = threading.get_ident()
+        self._lock_depth += 1
+        try:
+            yield self._conn
+        finally:
+            self._lock_depth -= 1
+            outermost = self._lock_depth == 0
+            if outermost:
+                self._lock_owner = None
+            self._lock.release()
+            signo = self._deferred_signal
+            if outermost and signo is not None and threading.current_thread() is threading.main_thread():
+                self._deferred_signal = None
+                self._on_sigterm(signo, None)
+
+    @contextlib.contextmanager
+    def _transaction(self, what, lock_timeout=-1):
+        """A write transaction on the held connection; WriteError (nothing stored) when SQLite refuses."""
+        with self._connection(lock_timeout) as conn, _transact(conn, self.db_path, what):
+            yield conn
+
+    def _flush(self, raise_error=True, after_failure=True, lock_timeout=-1):
+        """Writes the buffered points in one transaction. On failure they go back to the front of the
+        buffer and the error is kept in write_error and raised, or (raise_error=False) warned about when
+        it starts a streak of failures. after_failure=False: nothing is tried while writes are failing
+        (log_* leave the retries to the background flusher)."""
+        with self._connection(lock_timeout):
+            with self._buffer_lock:
+                points = self._buffer
+                if not points or (not after_failure and self._write_error is not None):
+                    return
+                self._buffer = []
+                self._in_flight = len(points)
+            try:
+                self._write_points(points)
+            except BaseException as e:
+                with self._buffer_lock:
+                    points.extend(self._buffer)  # points logged meanwhile stay behind the failed batch
+                    self._buffer = points
+                    self._in_flight = 0
+                    if not isinstance(e, sqlite3.Error):
+                        raise
+                    error = WriteError.from_sqlite(
+                        self.db_path, f"writing metric points of run {self.id}", e, pending=len(points),
+                        kept=f"{len(points):,} points not stored yet are kept and written by the next flush")
+                    error.__cause__ = e
+                    first = self._write_error is None
+                    self._write_error = error
+                    self._hot_limit = 0  # every point is checked against the bound while writes fail
+                if raise_error:
+                    raise error from e
+                if first:
+                    _warn(str(error))
+                return
+            with self._buffer_lock:
+                self._in_flight = 0
+                self._write_error = None
+                self._hot_limit = self._flush_threshold - 1
 
     def _key_id(self, key):
         key_id = self._key_ids.get(key)
         if key_id is None:
-            self._conn.execute("INSERT INTO metric_keys(name) VALUES(?) ON CONFLICT(name) DO NOTHING", (key,))
-            key_id = self._conn.execute("SELECT id FROM metric_keys WHERE name = ?", (key,)).fetchone()[0]
+            name = key if isinstance(key, str) else str(key)
+            self._conn.execute("INSERT INTO metric_keys(name) VALUES(?) ON CONFLICT(name) DO NOTHING", (name,))
+            key_id = self._conn.execute("SELECT id FROM metric_keys WHERE name = ?", (name,)).fetchone()[0]
             self._key_ids[key] = key_id
         return key_id
 
-    def _flush_locked(self):
-        if not self._buffer:
-            return
-        points, self._buffer = self._buffer, []
+    def _write_points(self, points):
+        """One transaction; raises SQLite's error as it is, after rolling back."""
         conn = self._conn
         run = self._row
-        conn.execute("BEGIN IMMEDIATE")
         try:
+            conn.execute("BEGIN IMMEDIATE")
             seqs = {}
             last = {}
-            rows = []
-            append = rows.append
-            for key, step, value, stamp in points:
-                state = seqs.get(key)
-                if state is None:
-                    key_id = self._key_id(key)
-                    found = conn.execute("SELECT count FROM metric_latest WHERE run_id = ? AND key_id = ?",
-                                         (run, key_id)).fetchone()
-                    state = seqs[key] = [key_id, found[0] if found else 0]
-                append((run, state[0], step, state[1], value, stamp))
-                state[1] += 1
-                previous = last.get(key)
-                if previous is None or step >= previous[0]:
-                    last[key] = (step, value, stamp)
-            conn.executemany("INSERT INTO metrics(run_id, key_id, step, seq, value, time) VALUES(?,?,?,?,?,?)", rows)
+            # In slices, so a large backlog (after failed writes) does not need its rows in memory twice.
+            for start in range(0, len(points), FLUSH_POINTS):
+                rows = []
+                append = rows.append
+                for key, step, value, stamp in points if len(points) <= FLUSH_POINTS else \
+                        points[start:start + FLUSH_POINTS]:
+                    state = seqs.get(key)
+                    if state is None:
+                        key_id = self._key_id(key)
+                        found = conn.execute("SELECT count FROM metric_latest WHERE run_id = ? AND key_id = ?",
+                                             (run, key_id)).fetchone()
+                        state = seqs[key] = [key_id, found[0] if found else 0]
+                    append((run, state[0], step, state[1], value, stamp))
+                    state[1] += 1
+                    previous = last.get(key)
+                    if previous is None or step >= previous[0]:
+                        last[key] = (step, value, stamp)
+                conn.executemany("INSERT INTO metrics(run_id, key_id, step, seq, value, time) VALUES(?,?,?,?,?,?)",
+                                 rows)
             conn.executemany(
                 "INSERT INTO metric_latest(run_id, key_id, step, value, time, count) VALUES(?,?,?,?,?,?) "
                 "ON CONFLICT(run_id, key_id) DO UPDATE SET count = excluded.count, "
@@ -204,41 +402,39 @@ class Run:
                 [(run, seqs[k][0], s, v, t, seqs[k][1]) for k, (s, v, t) in last.items()])
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             self._key_ids.clear()  # ids created in the rolled-back transaction are gone
-            self._buffer[:0] = points  # keep them for the next try
             raise
 
     def _flush_periodically(self):
         while not self._stop.wait(FLUSH_INTERVAL_S):
-            with contextlib.suppress(Exception):
-                self.flush()
+            try:
+                self._flush(raise_error=False)
+            except Exception as error:  # not SQLite's: still said, and retried
+                _warn(f"{self.db_path}: the background flush of run {self.id} failed: {error!r}")
 
     # -- params, tags, notes -----------------------------------------------------------------------
-    def _write(self, sql, rows):
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.executemany(sql, rows)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+    def _write(self, what, sql, rows):
+        with self._transaction(what) as conn:
+            conn.executemany(sql, rows)
 
     def log_params(self, params):
+        """Records params (and adds them to run.params). Raises WriteError when SQLite refuses."""
         self.params.update(params)
-        self._write("INSERT OR REPLACE INTO params(run_id, key, value, vtype) VALUES(?,?,?,?)",
+        self._write("recording params", "INSERT OR REPLACE INTO params(run_id, key, value, vtype) VALUES(?,?,?,?)",
                     [(self._row, k, *reversed(_param_type(v))) for k, v in params.items()])
 
     def set_tag(self, key, value):
         self.set_tags({key: value})
 
     def set_tags(self, tags):
-        self._write("INSERT OR REPLACE INTO tags(run_id, key, value) VALUES(?,?,?)",
+        """Records tags. Raises WriteError when SQLite refuses."""
+        self._write("recording tags", "INSERT OR REPLACE INTO tags(run_id, key, value) VALUES(?,?,?)",
                     [(self._row, str(k), str(v)) for k, v in tags.items()])
 
     def set_notes(self, text):
-        self._write("UPDATE runs SET notes = ? WHERE id = ?", [(str(text), self._row)])
+        """Records the run's notes. Raises WriteError when SQLite refuses."""
+        self._write("recording notes", "UPDATE runs SET notes = ? WHERE id = ?", [(str(text), self._row)])
 
     # -- artifacts, steps, datasets ----------------------------------------------------------------
     def _artifact(self, path, reuse=True):
@@ -255,22 +451,18 @@ class Run:
         return cur.lastrowid
 
     def log_artifact(self, path):
-        """Records a file or folder produced by the run, with its sha256 content hash and size."""
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._artifact(os.fspath(path))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
+        """Records a file or folder produced by the run, with its sha256 content hash and size.
+        Raises WriteError when SQLite refuses."""
+        with self._transaction(f"recording artifact {os.fspath(path)}"):
+            self._artifact(os.fspath(path))
 
     @contextlib.contextmanager
     def step(self, name, inputs=(), outputs=(), params=None, command="", after=()):
         """A pipeline step: inputs are hashed on entry, outputs on exit; status and times recorded.
 
         An output of one step that is an input of a later one (same path and content) becomes a DAG
-        edge; `after` names steps this one depends on explicitly.
+        edge; `after` names steps this one depends on explicitly. When the step cannot be recorded,
+        WriteError is raised on exit (chained to the step's own exception, if any).
         """
         started = time.time()
         input_hashes = [(os.fspath(p), file_digest(p)) for p in inputs]
@@ -285,101 +477,131 @@ class Run:
                               params or {}, command, after)
 
     def _record_step(self, name, status, started, ended, input_hashes, outputs, params, command, after):
-        with self._lock:
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                cur = conn.execute(
-                    "INSERT INTO steps(run_id, name, status, start_time, end_time, cached, command, params, log) "
-                    "VALUES(?,?,?,?,?,0,?,?,'')",
-                    (self._row, name, status, started, ended, command, json.dumps(params, sort_keys=True)))
-                step_id = cur.lastrowid
-                for path, (digest, size) in input_hashes:
-                    found = conn.execute("SELECT id FROM artifacts WHERE run_id = ? AND path = ? AND hash = ? "
-                                         "ORDER BY id DESC LIMIT 1", (self._row, path, digest)).fetchone()
-                    artifact = found[0] if found else conn.execute(
-                        "INSERT INTO artifacts(run_id, path, hash, size, created_at) VALUES(?,?,?,?,?)",
-                        (self._row, path, digest, size, started)).lastrowid
-                    conn.execute("INSERT OR IGNORE INTO step_io(step_id, artifact_id, direction) VALUES(?,?,'in')",
-                                 (step_id, artifact))
-                if status == "finished":
-                    for path in outputs:
-                        conn.execute("INSERT OR IGNORE INTO step_io(step_id, artifact_id, direction) "
-                                     "VALUES(?,?,'out')", (step_id, self._artifact(path, reuse=False)))
-                for before in after:
-                    found = conn.execute("SELECT id FROM steps WHERE run_id = ? AND name = ? ORDER BY id DESC "
-                                         "LIMIT 1", (self._row, before)).fetchone()
-                    if found:
-                        conn.execute("INSERT OR IGNORE INTO step_edges(from_step, to_step) VALUES(?,?)",
-                                     (found[0], step_id))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self._transaction(f"recording step {name!r}") as conn:
+            cur = conn.execute(
+                "INSERT INTO steps(run_id, name, status, start_time, end_time, cached, command, params, log) "
+                "VALUES(?,?,?,?,?,0,?,?,'')",
+                (self._row, name, status, started, ended, command, json.dumps(params, sort_keys=True)))
+            step_id = cur.lastrowid
+            for path, (digest, size) in input_hashes:
+                found = conn.execute("SELECT id FROM artifacts WHERE run_id = ? AND path = ? AND hash = ? "
+                                     "ORDER BY id DESC LIMIT 1", (self._row, path, digest)).fetchone()
+                artifact = found[0] if found else conn.execute(
+                    "INSERT INTO artifacts(run_id, path, hash, size, created_at) VALUES(?,?,?,?,?)",
+                    (self._row, path, digest, size, started)).lastrowid
+                conn.execute("INSERT OR IGNORE INTO step_io(step_id, artifact_id, direction) VALUES(?,?,'in')",
+                             (step_id, artifact))
+            if status == "finished":
+                for path in outputs:
+                    conn.execute("INSERT OR IGNORE INTO step_io(step_id, artifact_id, direction) "
+                                 "VALUES(?,?,'out')", (step_id, self._artifact(path, reuse=False)))
+            for before in after:
+                found = conn.execute("SELECT id FROM steps WHERE run_id = ? AND name = ? ORDER BY id DESC "
+                                     "LIMIT 1", (self._row, before)).fetchone()
+                if found:
+                    conn.execute("INSERT OR IGNORE INTO step_edges(from_step, to_step) VALUES(?,?)",
+                                 (found[0], step_id))
 
     def log_dataset(self, name, data, role="", uri=""):
         """Profiles `data` (columns: {feature: [values]}, or rows: [{feature: value}]) for drift.
 
         Each feature gets a type (numeric or categorical), count, missing count, summary statistics
-        and a sample of at most 10,000 values (all values when there are fewer).
+        and a sample of at most 10,000 values (all values when there are fewer). Raises WriteError when
+        SQLite refuses.
         """
         rows, digest, profiles = profile_dataset(data)
-        with self._lock:
-            conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                dataset = conn.execute(
-                    "INSERT INTO datasets(run_id, name, uri, hash, rows, role, created_at) VALUES(?,?,?,?,?,?,?)",
-                    (self._row, name, uri, digest, rows, role, time.time())).lastrowid
-                # Numeric samples go in binary (sample_values), categorical ones as JSON text.
-                conn.executemany(
-                    "INSERT OR REPLACE INTO feature_profiles(dataset_id, feature, ftype, count, missing, stats, "
-                    "sample, sample_values) VALUES(?,?,?,?,?,?,?,?)",
-                    [(dataset, p["feature"], p["type"], p["count"], p["missing"], json.dumps(p["stats"]),
-                      "[]" if p["type"] == "numeric" else json.dumps(p["sample"]),
-                      encode_sample_values(p["sample"]) if p["type"] == "numeric" else None) for p in profiles])
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
+        with self._transaction(f"recording dataset {name!r}") as conn:
+            dataset = conn.execute(
+                "INSERT INTO datasets(run_id, name, uri, hash, rows, role, created_at) VALUES(?,?,?,?,?,?,?)",
+                (self._row, name, uri, digest, rows, role, time.time())).lastrowid
+            # Numeric samples go in binary (sample_values), categorical ones as JSON text.
+            conn.executemany(
+                "INSERT OR REPLACE INTO feature_profiles(dataset_id, feature, ftype, count, missing, stats, "
+                "sample, sample_values) VALUES(?,?,?,?,?,?,?,?)",
+                [(dataset, p["feature"], p["type"], p["count"], p["missing"], json.dumps(p["stats"]),
+                  "[]" if p["type"] == "numeric" else json.dumps(p["sample"]),
+                  encode_sample_values(p["sample"]) if p["type"] == "numeric" else None) for p in profiles])
 
     # -- ending ------------------------------------------------------------------------------------
-    def finish(self, status="finished", exit_code=None):
-        """Flushes and, if this client created the run, records its end. Idempotent."""
-        with self._lock:
+    def finish(self, status=None, exit_code=None):
+        """Stores every buffered point and, if this client created the run, records its end (status,
+        exit code, end time; histories packed) in one transaction. Idempotent once it succeeded (later
+        calls only store points logged since). `status`: "finished", "failed" or "killed"; None is the
+        status a failed earlier finish() (or the `with` block) asked for, else "finished".
+
+        When the points cannot be stored (database locked past the busy timeout, disk full, ...) or the
+        end cannot be recorded, raises WriteError naming the database, SQLite's reason and the number of
+        points not stored; the run is then not marked ended (it stays "running"), the points stay buffered
+        and the background flusher keeps retrying, so calling finish() again once the database can be
+        written stores everything. At process exit (or SIGTERM) an unfinished run is finished with the
+        status first asked for; points that cannot be stored then are reported on stderr with their count.
+        """
+        self._finish(status, exit_code)
+
+    def _finish(self, status, exit_code, lock_timeout=-1):
+        if status is None:
+            status, exit_code = self._ending or ("finished", exit_code)
+        if self._ending is None:
+            self._ending = (status, exit_code)
+        runtime = None if self._finished else json.dumps(runtime_description(), sort_keys=True)
+        with self._connection(lock_timeout):
             if self._finished:
+                self._flush()
                 return
+            try:
+                self._flush()
+            except WriteError as error:
+                raise WriteError(
+                    f"{self.db_path}: run {self.id} not ended: {error.pending:,} metric points are not stored "
+                    f"({error.reason}); they stay buffered: call finish() again once the database can be "
+                    "written, or they are lost when the process exits"
+                    + (f" ({write_advice(error.reason)})" if write_advice(error.reason) else ""),
+                    self.db_path, error.reason, error.pending, error.__cause__) from error
+            # The end and the packed histories land together (as the C++ store does it).
+            with self._transaction(f"recording the end of run {self.id}") as conn:
+                if conn.execute("PRAGMA user_version").fetchone()[0] >= 5:
+                    conn.execute("UPDATE runs SET runtime = ? WHERE id = ?", (runtime, self._row))
+                if self._owner:
+                    conn.execute("UPDATE runs SET status = ?, exit_code = ?, end_time = ? WHERE id = ?",
+                                 (status, 0 if status == "finished" and exit_code is None else exit_code,
+                                  time.time(), self._row))
+                    pack_run_histories(conn, self._row)
             self._finished = True
             self._stop.set()
-            self._flush_locked()
-            runtime = json.dumps(runtime_description(), sort_keys=True)
-            # The end and the packed histories land together (as the C++ store does it).
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                if self._conn.execute("PRAGMA user_version").fetchone()[0] >= 5:
-                    self._conn.execute("UPDATE runs SET runtime = ? WHERE id = ?", (runtime, self._row))
-                if self._owner:
-                    self._conn.execute("UPDATE runs SET status = ?, exit_code = ?, end_time = ? WHERE id = ?",
-                                       (status, 0 if status == "finished" and exit_code is None else exit_code,
-                                        time.time(), self._row))
-                    pack_run_histories(self._conn, self._row)
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
         if self._previous_sigterm is not None and threading.current_thread() is threading.main_thread():
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(signal.SIGTERM, self._previous_sigterm)
             self._previous_sigterm = None
 
-    def _at_exit(self):
+    def _report_loss(self, error, when):
         with contextlib.suppress(Exception):
-            self.finish("finished")
+            pending = self.pending_points
+            lost = (f"{pending:,} metric points of run {self.id} are lost" if pending
+                    else f"the end of run {self.id} is not recorded")
+            reason = error.reason if isinstance(error, WriteError) and error.reason else str(error)
+            advice = write_advice(reason)
+            sys.stderr.write(f"reprise: {self.db_path}: {lost} as {when}: {reason}"
+                             + (f" ({advice})" if advice else "") + "\n")
+            sys.stderr.flush()
+
+    def _at_exit(self):
+        if self._finished and not self._buffer:
+            return
+        try:
+            self._finish(None, None)
+        except Exception as error:
+            self._report_loss(error, "the process exits")
 
     def _on_sigterm(self, signo, frame):
         # Keep every point logged so far, record the kill, then die of the signal as expected.
-        with contextlib.suppress(Exception):
-            self.finish("killed", exit_code=128 + signo)
+        if self._lock_owner == threading.get_ident():
+            self._deferred_signal = signo  # interrupted inside a write of this thread: end after it
+            return
+        try:
+            # Bounded: another thread's write may wait for the lock this thread was interrupted in.
+            self._finish("killed", 128 + signo, lock_timeout=self._busy_timeout + 10.0)
+        except Exception as error:
+            self._report_loss(error, "the process is terminated")
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.kill(os.getpid(), signal.SIGTERM)
 
@@ -390,12 +612,16 @@ def _project_id(conn, name):
     return conn.execute("SELECT id FROM projects WHERE name = ?", (name,)).fetchone()[0]
 
 
-def start_run(project="default", name=None, params=None, tags=None, db=None):
+def start_run(project="default", name=None, params=None, tags=None, db=None, max_buffered_points=None):
     """Starts (or, under `reprise run`, attaches to) a run and returns it.
 
     `params` are the defaults written in the code; values from REPRISE_PARAMS (set by `reprise run
     --param` and by reruns with edited params) override them. The effective params are recorded and
     available as `run.params`.
+
+    `max_buffered_points`: how many metric points the client holds while writes fail before
+    log_metric() raises BufferFullError (default $REPRISE_MAX_BUFFERED_POINTS, else MAX_BUFFERED_POINTS,
+    2,000,000, ~320 MB). Each write waits $REPRISE_BUSY_TIMEOUT_MS (default 30 s) for another writer.
     """
     effective = dict(params or {})
     overrides = os.environ.get("REPRISE_PARAMS")
@@ -404,50 +630,48 @@ def start_run(project="default", name=None, params=None, tags=None, db=None):
             effective.update(json.loads(overrides))
         except ValueError:
             raise DatabaseError(f"REPRISE_PARAMS: not a JSON object ({overrides[:60]!r})") from None
+    max_buffered_points = _max_buffered_points(max_buffered_points)
     attached_id = os.environ.get("REPRISE_RUN_ID")
     db_path = os.environ.get("REPRISE_DB") if attached_id else None
     db_path = db_path or db or default_database_path()
-    conn = open_database(db_path)
+    busy_timeout = busy_timeout_seconds()
+    conn = open_database(db_path, timeout=busy_timeout)
 
     if attached_id:
         found = conn.execute("SELECT id FROM runs WHERE uuid = ?", (attached_id,)).fetchone()
         if not found:
+            conn.close()
             raise DatabaseError(f"{db_path}: no run {attached_id} to attach to (REPRISE_RUN_ID); "
                                 "start the program with `reprise run`, or unset REPRISE_RUN_ID")
-        run = Run(conn, db_path, found[0], attached_id, effective, owner=False)
+        run = Run(conn, db_path, found[0], attached_id, effective, owner=False,
+                  max_buffered_points=max_buffered_points, busy_timeout=busy_timeout)
         # The name and project given in code win over what `reprise run` defaulted to, not over its
         # --name and --project.
         if name and not os.environ.get("REPRISE_RUN_NAME"):
-            run._write("UPDATE runs SET name = ? WHERE id = ?", [(name, found[0])])
+            run._write("recording the run's name", "UPDATE runs SET name = ? WHERE id = ?", [(name, found[0])])
         if project != "default" and not os.environ.get("REPRISE_RUN_PROJECT"):
-            with run._lock:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    conn.execute("UPDATE runs SET project_id = ? WHERE id = ?", (_project_id(conn, project), found[0]))
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
+            with run._transaction("recording the run's project"):
+                conn.execute("UPDATE runs SET project_id = ? WHERE id = ?", (_project_id(conn, project), found[0]))
     else:
         cwd = os.getcwd()
         code = _code_version(cwd)
         run_id = uuid.uuid4().hex
-        conn.execute("BEGIN IMMEDIATE")
         try:
-            project_id = _project_id(conn, project)
-            row = conn.execute(
-                "INSERT INTO runs(uuid, project_id, name, status, kind, start_time, user_name, host, pid, argv, cwd, "
-                "env, git_commit, git_branch, git_dirty, git_patch, git_root) "
-                "VALUES(?,?,?,'running','run',?,?,?,?,?,?,?,?,?,?,?,?)",
-                (run_id, project_id, name or os.path.basename(sys.argv[0] or "python"), time.time(),
-                 getpass.getuser(), socket.gethostname(), os.getpid(),
-                 json.dumps([sys.executable, *sys.argv]), cwd, json.dumps(recordable_environment()),
-                 code["commit"], code["branch"], code["dirty"], code["patch"], code["root"])).lastrowid
-            conn.execute("COMMIT")
+            with _transact(conn, db_path, "creating the run"):
+                project_id = _project_id(conn, project)
+                row = conn.execute(
+                    "INSERT INTO runs(uuid, project_id, name, status, kind, start_time, user_name, host, pid, argv, "
+                    "cwd, env, git_commit, git_branch, git_dirty, git_patch, git_root) "
+                    "VALUES(?,?,?,'running','run',?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (run_id, project_id, name or os.path.basename(sys.argv[0] or "python"), time.time(),
+                     getpass.getuser(), socket.gethostname(), os.getpid(),
+                     json.dumps([sys.executable, *sys.argv]), cwd, json.dumps(recordable_environment()),
+                     code["commit"], code["branch"], code["dirty"], code["patch"], code["root"])).lastrowid
         except BaseException:
-            conn.execute("ROLLBACK")
+            conn.close()
             raise
-        run = Run(conn, db_path, row, run_id, effective, owner=True)
+        run = Run(conn, db_path, row, run_id, effective, owner=True, max_buffered_points=max_buffered_points,
+                  busy_timeout=busy_timeout)
     if effective:
         run.log_params(effective)
     if tags:

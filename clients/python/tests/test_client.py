@@ -1,6 +1,7 @@
 """Tests of the Python client against real SQLite files (and the real `reprise` binary when
 REPRISE_BIN is set, as CTest does)."""
 
+import contextlib
 import json
 import math
 import os
@@ -10,7 +11,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 import unittest
+import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -45,7 +48,9 @@ class ClientTestCase(unittest.TestCase):
         self.tmp = tempfile.TemporaryDirectory()
         self.db = os.path.join(self.tmp.name, "runs.db")
         self.saved_env = {k: os.environ.pop(k) for k in ("REPRISE_RUN_ID", "REPRISE_DB", "REPRISE_PARAMS",
-                                                         "REPRISE_RUN_NAME", "REPRISE_RUN_PROJECT") if k in os.environ}
+                                                         "REPRISE_RUN_NAME", "REPRISE_RUN_PROJECT",
+                                                         "REPRISE_BUSY_TIMEOUT_MS", "REPRISE_MAX_BUFFERED_POINTS")
+                          if k in os.environ}
 
     def tearDown(self):
         os.environ.update(self.saved_env)
@@ -203,6 +208,280 @@ class TestRecording(ClientTestCase):
         rows = dict((k, (v, t)) for k, v, t in query(self.db, "SELECT key, value, vtype FROM params"))
         self.assertEqual(rows["factor"], ("10.0", "float"))
         self.assertEqual(rows["epochs"], ("20", "int"))
+
+
+@contextlib.contextmanager
+def write_lock(db):
+    """Another connection holding the database's write lock (BEGIN IMMEDIATE), as a long import does."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        conn.execute("ROLLBACK")
+        conn.close()
+
+
+HOLD_LOCK = """
+import sqlite3, sys
+conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+conn.execute("BEGIN IMMEDIATE")
+print("locked", flush=True)
+sys.stdin.readline()
+conn.execute("ROLLBACK")
+"""
+
+
+def rows_in_order(db, key):
+    """[(step, value)] of a metric's unpacked rows in logging order (seq)."""
+    return query(db, "SELECT m.step, m.value FROM metrics m JOIN metric_keys k ON k.id = m.key_id WHERE k.name = ? "
+                     "ORDER BY m.seq", key)
+
+
+def wait_for(condition, what):
+    # Waits for something another thread does; the limit only keeps a broken build from hanging.
+    deadline = time.monotonic() + 60
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+class TestWriteFailures(ClientTestCase):
+    """A write SQLite refuses (locked, full) loses nothing and is reported with SQLite's reason."""
+
+    def setUp(self):
+        super().setUp()
+        os.environ["REPRISE_BUSY_TIMEOUT_MS"] = "100"  # each write waits 100 ms for another writer
+        self.addCleanup(os.environ.pop, "REPRISE_BUSY_TIMEOUT_MS", None)
+        self.addCleanup(os.environ.pop, "REPRISE_MAX_BUFFERED_POINTS", None)
+        # The background flusher warns (WriteWarning) while the database is locked: expected here.
+        catcher = warnings.catch_warnings()
+        catcher.__enter__()
+        self.addCleanup(catcher.__exit__, None, None, None)
+        warnings.simplefilter("ignore", reprise.WriteWarning)
+
+    def start(self, **kwargs):
+        run = reprise.start_run(db=self.db, **kwargs)
+
+        def end():
+            with contextlib.suppress(Exception):
+                run.finish()
+        self.addCleanup(end)
+        return run
+
+    def test_flush_under_a_held_write_lock_keeps_every_point_in_order(self):
+        run = self.start()
+        run.log_metric("loss", 0.0, step=0)
+        run.flush()
+        # Another process holds the write lock, as `reprise import` does for the length of an import.
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, self.db], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        self.addCleanup(holder.wait)
+        self.addCleanup(holder.stdout.close)
+        self.addCleanup(holder.stdin.close)
+        self.assertEqual(holder.stdout.readline(), "locked\n")
+        for i in range(1, 1000):
+            run.log_metric("loss", float(i), step=i)
+        with self.assertRaisesRegex(reprise.WriteError, "database is locked") as caught:
+            run.flush()
+        self.assertNotIn("cannot rollback", str(caught.exception))
+        self.assertIn(self.db, str(caught.exception))
+        self.assertEqual((caught.exception.reason, caught.exception.pending), ("database is locked", 999))
+        self.assertIsInstance(caught.exception, sqlite3.OperationalError)  # what the client raised before
+        self.assertEqual(run.pending_points, 999)
+        for i in range(1000, 2000):  # newer points queue behind the kept batch
+            run.log_metric("loss", float(i), step=i)
+        with self.assertRaisesRegex(reprise.WriteError, "database is locked"):
+            run.flush()
+        self.assertEqual(rows_in_order(self.db, "loss"), [(0, 0.0)])
+        holder.stdin.write("\n")
+        holder.stdin.flush()
+        self.assertEqual(holder.wait(), 0)
+        run.flush()
+        self.assertIsNone(run.write_error)
+        self.assertEqual(run.pending_points, 0)
+        self.assertEqual(rows_in_order(self.db, "loss"), [(i, float(i)) for i in range(2000)])
+        run.finish()
+        self.assertEqual(history(self.db, "loss"), [(i, float(i)) for i in range(2000)])
+        self.assertEqual(query(self.db, "SELECT count, step FROM metric_latest"), [(2000, 1999)])
+        self.assertEqual(query(self.db, "SELECT status FROM runs"), [("finished",)])
+
+    def test_full_disk_is_reported_and_nothing_is_lost(self):
+        run = self.start()
+        run.log_metric("loss", 0.0, step=0)
+        run.flush()
+        with run._lock:  # the database may not grow any more: SQLITE_FULL, as on a full disk
+            pages = run._conn.execute("PRAGMA page_count").fetchone()[0]
+            run._conn.execute(f"PRAGMA max_page_count = {pages}")
+        for i in range(1, 20_000):
+            run.log_metric("loss", float(i), step=i)
+        for _ in range(2):  # and again: the connection is not left inside a transaction
+            with self.assertRaisesRegex(reprise.WriteError, "database or disk is full") as caught:
+                run.flush()
+            self.assertNotIn("cannot rollback", str(caught.exception))
+            self.assertEqual(run.pending_points, 19_999)
+        # The other writes say it as well, and store nothing.
+        with self.assertRaisesRegex(reprise.WriteError, "recording notes failed: database or disk is full"):
+            run.set_notes("n" * 200_000)
+        with self.assertRaisesRegex(reprise.WriteError, "run .* not ended: 19,999 metric points are not stored "
+                                                        r"\(database or disk is full\)"):
+            run.finish()
+        self.assertEqual(query(self.db, "SELECT status, notes FROM runs"), [("running", "")])
+        with run._lock:
+            run._conn.execute("PRAGMA max_page_count = 1073741823")
+        run.finish()
+        self.assertEqual(history(self.db, "loss"), [(i, float(i)) for i in range(20_000)])
+        self.assertEqual(query(self.db, "SELECT status FROM runs"), [("finished",)])
+
+    def test_the_buffer_bound_refuses_new_points_and_keeps_the_buffered_ones(self):
+        for how in ("argument", "environment"):
+            with self.subTest(how=how):
+                self.db = os.path.join(self.tmp.name, f"{how}.db")
+                if how == "argument":
+                    run = self.start(max_buffered_points=1000)
+                else:
+                    os.environ["REPRISE_MAX_BUFFERED_POINTS"] = "1000"
+                    run = self.start()
+                with write_lock(self.db):
+                    for i in range(1000):  # the 1000th point's flush fails: kept, no error here
+                        run.log_metric("loss", float(i))
+                    self.assertIsNotNone(run.write_error)
+                    with self.assertRaises(reprise.BufferFullError) as caught:
+                        run.log_metric("loss", -1.0)
+                    message = str(caught.exception)
+                    self.assertIn(self.db, message)
+                    self.assertIn("database is locked", message)
+                    self.assertIn("1,000 points", message)
+                    self.assertIsInstance(caught.exception, reprise.WriteError)
+                    with self.assertRaises(reprise.BufferFullError):
+                        run.log_metrics({"loss": -1.0, "acc": -1.0})
+                    self.assertEqual(run.pending_points, 1000)
+                run.flush()
+                run.log_metric("loss", 1000.0)  # refused points did not advance the step
+                run.finish()
+                self.assertEqual(history(self.db, "loss"), [(i, float(i)) for i in range(1001)])
+                self.assertEqual(history(self.db, "acc"), [])
+
+    def test_background_flush_failure_is_surfaced_by_flush_and_finish(self):
+        saved = reprise._run.FLUSH_INTERVAL_S
+        reprise._run.FLUSH_INTERVAL_S = 0.05
+        self.addCleanup(setattr, reprise._run, "FLUSH_INTERVAL_S", saved)
+        run = self.start()
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            with write_lock(self.db):
+                for i in range(100):
+                    run.log_metric("loss", float(i), step=i)
+                wait_for(lambda: run.write_error is not None and warned, "the background flush to fail")
+                self.assertIn("database is locked", str(run.write_error))
+                self.assertIn("database is locked", str(warned[0].message))
+                self.assertTrue(issubclass(warned[0].category, reprise.WriteWarning))
+                self.assertEqual(run.pending_points, 100)
+                with self.assertRaisesRegex(reprise.WriteError, "database is locked"):
+                    run.flush()
+                with self.assertRaisesRegex(reprise.WriteError, r"not ended: 100 metric points are not stored "
+                                                                r"\(database is locked\)"):
+                    run.finish()
+                self.assertEqual(query(self.db, "SELECT status FROM runs"), [("running",)])
+            # The background flusher keeps trying and, the lock gone, stores them.
+            wait_for(lambda: run.pending_points == 0, "the background flush to succeed")
+            self.assertIsNone(run.write_error)
+        self.assertEqual(rows_in_order(self.db, "loss"), [(i, float(i)) for i in range(100)])
+        run.finish()
+        self.assertEqual(query(self.db, "SELECT status FROM runs"), [("finished",)])
+
+    def test_leaving_the_with_block_reports_unstored_points(self):
+        run = self.start()
+        with self.assertRaisesRegex(reprise.WriteError, "not ended: 10 metric points are not stored"):
+            with write_lock(self.db), run:
+                for i in range(10):
+                    run.log_metric("loss", float(i))
+        self.assertEqual(query(self.db, "SELECT status FROM runs"), [("running",)])
+        run.finish()
+        self.assertEqual(query(self.db, "SELECT status FROM runs"), [("finished",)])
+        self.assertEqual(len(history(self.db, "loss")), 10)
+
+    def test_an_exception_in_the_with_block_wins_and_the_loss_is_warned(self):
+        with warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            run = self.start()
+            with self.assertRaises(ZeroDivisionError):
+                with write_lock(self.db), run:
+                    run.log_metric("loss", 1.0)
+                    1 / 0
+        messages = [str(w.message) for w in warned if issubclass(w.category, reprise.WriteWarning)]
+        self.assertTrue(any("1 metric points are not stored" in m and "ZeroDivisionError" in m for m in messages),
+                        messages)
+        run.finish()  # the status the with block asked for
+        self.assertEqual(query(self.db, "SELECT status, exit_code FROM runs"), [("failed", 1)])
+        self.assertEqual(history(self.db, "loss"), [(0, 1.0)])
+
+    def test_other_writes_raise_while_the_database_is_locked(self):
+        run = self.start()
+        open(os.path.join(self.tmp.name, "model.pkl"), "wb").close()
+        with write_lock(self.db):
+            with self.assertRaisesRegex(reprise.WriteError, "recording tags failed: database is locked"):
+                run.set_tag("team", "vision")
+            with self.assertRaisesRegex(reprise.WriteError, "recording params failed: database is locked"):
+                run.log_params({"lr": 0.1})
+            with self.assertRaisesRegex(reprise.WriteError, "database is locked"):
+                run.log_artifact(os.path.join(self.tmp.name, "model.pkl"))
+            with self.assertRaisesRegex(reprise.WriteError, "recording dataset 'd' failed: database is locked"):
+                run.log_dataset("d", {"x": [1, 2]})
+            with self.assertRaisesRegex(reprise.WriteError, "recording step 'train' failed: database is locked"):
+                with run.step("train"):
+                    pass
+        run.set_tag("team", "vision")
+        with run.step("train"):
+            pass
+        self.assertEqual(query(self.db, "SELECT key, value FROM tags"), [("team", "vision")])
+        self.assertEqual(query(self.db, "SELECT name, status FROM steps"), [("train", "finished")])
+
+
+CHILD = """
+import os, signal, sys, time
+sys.path.insert(0, sys.argv[1])
+import reprise
+run = reprise.start_run(db=sys.argv[2])
+print(run.id, flush=True)
+sys.stdin.readline()
+for i in range(500):
+    run.log_metric("loss", float(i), step=i)
+if sys.argv[3] == "wait":
+    print("logged", flush=True)
+    sys.stdin.readline()
+"""
+
+
+class TestEndingProcesses(ClientTestCase):
+    def child(self, mode):
+        env = dict(os.environ, REPRISE_BUSY_TIMEOUT_MS="100")
+        return subprocess.Popen([sys.executable, "-c", CHILD, os.path.dirname(HERE), self.db, mode], env=env,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def test_exit_with_unstored_points_says_so(self):
+        child = self.child("exit")
+        run_id = child.stdout.readline().strip()
+        with write_lock(self.db):
+            _, err = child.communicate("\n", timeout=120)
+        self.assertEqual(child.returncode, 0, err)
+        self.assertIn(f"500 metric points of run {run_id} are lost as the process exits: database is locked", err)
+        self.assertEqual(query(self.db, "SELECT status FROM runs WHERE uuid = ?", run_id), [("running",)])
+
+    def test_sigterm_stores_every_point_and_records_the_kill(self):
+        import signal
+        child = self.child("wait")
+        run_id = child.stdout.readline().strip()
+        child.stdin.write("\n")
+        child.stdin.flush()
+        self.assertEqual(child.stdout.readline(), "logged\n")
+        child.send_signal(signal.SIGTERM)
+        _, err = child.communicate(timeout=120)
+        self.assertEqual(child.returncode, -signal.SIGTERM, err)
+        self.assertEqual(query(self.db, "SELECT status, exit_code FROM runs WHERE uuid = ?", run_id),
+                         [("killed", 128 + signal.SIGTERM)])
+        self.assertEqual(history(self.db, "loss"), [(i, float(i)) for i in range(500)])
 
 
 class TestDatabase(ClientTestCase):
