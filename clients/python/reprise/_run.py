@@ -325,18 +325,20 @@ class Run:
         it starts a streak of failures. after_failure=False: nothing is tried while writes are failing
         (log_* leave the retries to the background flusher)."""
         with self._connection(lock_timeout):
-            with self._buffer_lock:
-                points = self._buffer
-                if not points or (not after_failure and self._write_error is not None):
-                    return
-                self._buffer = []
-                self._in_flight = len(points)
+            points = None
             try:
+                with self._buffer_lock:
+                    if not self._buffer or (not after_failure and self._write_error is not None):
+                        return
+                    points, self._buffer = self._buffer, []
+                    self._in_flight = len(points)
                 self._write_points(points)
             except BaseException as e:
                 with self._buffer_lock:
-                    points.extend(self._buffer)  # points logged meanwhile stay behind the failed batch
-                    self._buffer = points
+                    if points is not None and points is not self._buffer:  # (an interrupt may come first)
+                        points.extend(self._buffer)  # points logged meanwhile stay behind the failed batch
+                        self._buffer = points
+                    points = self._buffer
                     self._in_flight = 0
                     if not isinstance(e, sqlite3.Error):
                         raise
