@@ -1,6 +1,8 @@
-// The run store: round-trips, schema versions and migrations, refusals, crash recovery, run table.
+// The run store: round-trips, schema versions and migrations, refusals, crash recovery, run table,
+// damaged files (counts, ids, unreadable pages) and reads that see one snapshot.
 
 #include "store/run_edits.h"
+#include "store/run_format.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
 #include "store/schema.h"
@@ -13,7 +15,10 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
+#include <cstring>
+#include <functional>
 #include <limits>
+#include <numeric>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -92,6 +97,18 @@ private Q_SLOTS:
     void runTableIsColumnar();
     void inferParamTypes_data();
     void inferParamTypes();
+    void rolledBackKeyIdIsNotReused_data();
+    void rolledBackKeyIdIsNotReused();
+    void damagedCountsAreErrors_data();
+    void damagedCountsAreErrors();
+    void outOfRangeIdsAndTimesAreHandled();
+    void outOfRangePidIsNotAnotherProcess();
+    void readErrorsAreNotEndOfData_data();
+    void readErrorsAreNotEndOfData();
+    void aRunIsReadFromOneSnapshot();
+    void aHistoryIsReadFromOneSnapshot();
+    void theRunTableIsReadFromOneSnapshot_data();
+    void theRunTableIsReadFromOneSnapshot();
 };
 
 void TestStore::roundTrip()
@@ -793,6 +810,459 @@ void TestStore::readOnlyFolderOpensAsASnapshot()
     QVERIFY(reader->database().isSnapshot());
     QVERIFY(reader->loadRun(id));
     QVERIFY(!QFileInfo::exists(path + QStringLiteral("-shm"))); // nothing created beside it
+}
+
+namespace {
+
+/// The pages of `btree` (a table or index of the file at `path`) that are leaves, in key order.
+QList<qint64> leafPages(const QString& path, const QString& btree)
+{
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(path.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    QList<qint64> pages;
+    if (sqlite3_prepare_v2(
+            db, "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY path", -1, &stmt, nullptr)
+        == SQLITE_OK) {
+        const QByteArray name = btree.toUtf8();
+        sqlite3_bind_text(stmt, 1, name.constData(), int(name.size()), SQLITE_TRANSIENT);
+        while (sqlite3_step(stmt) == SQLITE_ROW)
+            pages << sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return pages;
+}
+
+/// Overwrites page `page` (1-based) of the closed database file at `path` with garbage, as a bad
+/// disk sector would. Only ever called while no connection of this process has the file open.
+void damagePage(const QString& path, qint64 page, qint64 pageSize)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadWrite));
+    QVERIFY(f.seek((page - 1) * pageSize));
+    QCOMPARE(f.write(QByteArray(int(pageSize), '\xa5')), pageSize);
+}
+
+/// One run with enough of everything that each of its tables spans several pages.
+void writeBigRun(RunStore& store, QString& uuid)
+{
+    NewRun run = sampleRun();
+    const QString filler = QString(160, u'x');
+    for (int i = 0; i < 400; ++i) {
+        run.params.insert(QStringLiteral("param%1").arg(i, 4, 10, QLatin1Char('0')), { filler, QStringLiteral("str") });
+        run.tags.insert(QStringLiteral("tag%1").arg(i, 4, 10, QLatin1Char('0')), filler);
+    }
+    auto ref = store.createRun(run);
+    QVERIFY(ref);
+    uuid = ref->uuid;
+    QList<StepRecord> steps;
+    for (int i = 0; i < 300; ++i) {
+        StepRecord s;
+        s.name = QStringLiteral("step%1").arg(i);
+        s.log = filler;
+        for (int k = 0; k < 2; ++k) {
+            s.inputs << ArtifactRecord { 0, QStringLiteral("in/%1/%2/").arg(i).arg(k) + filler, {}, 1 };
+            s.outputs << ArtifactRecord { 0, QStringLiteral("out/%1/%2/").arg(i).arg(k) + filler, {}, 1 };
+        }
+        for (int back = 1; back <= 5 && back <= i; ++back)
+            s.after << QStringLiteral("step%1").arg(i - back);
+        steps << s;
+    }
+    QVERIFY(store.addSteps(ref->rowId, steps));
+    for (int i = 0; i < 300; ++i) {
+        DatasetRecord d;
+        d.name = QStringLiteral("data%1").arg(i);
+        d.uri = filler;
+        d.rows = 10;
+        for (int k = 0; k < 2; ++k)
+            d.profiles << FeatureProfile { QStringLiteral("f%1").arg(k), QStringLiteral("numeric"), 10, 0,
+                QStringLiteral("{\"note\":\"") + filler + QStringLiteral("\"}"), QStringLiteral("[1,2]"), {} };
+        QVERIFY(store.addDataset(ref->rowId, d));
+    }
+    QList<MetricPoint> points;
+    for (int k = 0; k < 1000; ++k)
+        points << MetricPoint { QStringLiteral("metric/with/a/rather/long/name/number/%1").arg(k), 0, 1.0, 2.0 };
+    QVERIFY(store.logMetrics(ref->rowId, points));
+}
+
+/// Runs `action` once, on the connection `db`, when a statement whose SQL contains `marker` starts.
+struct StatementTrap {
+    QByteArray marker;
+    std::function<void()> action;
+    bool fired = false;
+
+    void install(sqlite3* db)
+    {
+        sqlite3_trace_v2(
+            db, SQLITE_TRACE_STMT,
+            [](unsigned, void* self, void*, void* sql) -> int {
+                auto* trap = static_cast<StatementTrap*>(self);
+                if (!trap->fired && std::strstr(static_cast<const char*>(sql), trap->marker.constData())) {
+                    trap->fired = true;
+                    trap->action();
+                }
+                return 0;
+            },
+            this);
+    }
+};
+
+} // namespace
+
+void TestStore::rolledBackKeyIdIsNotReused_data()
+{
+    QTest::addColumn<bool>("otherConnection");
+    QTest::newRow("key taken by this store") << false;
+    QTest::newRow("key taken by another program") << true;
+}
+
+void TestStore::rolledBackKeyIdIsNotReused()
+{
+    QFETCH(bool, otherConnection);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    auto store = RunStore::open(path, OpenMode::Create);
+    QVERIFY(store);
+    auto ref = store->createRun(sampleRun());
+    QVERIFY(ref);
+    const std::vector<qint64> one { 1 };
+    const std::vector<double> time { 1 };
+    QVERIFY(store->logMetric(ref->rowId, QStringLiteral("loss"), one, std::vector<double> { 0.5 }, time));
+    // A transaction that creates key "ghost" and then fails: the key is rolled back with it.
+    auto failed = inWriteTransaction(store->database(), [&]() -> Status {
+        if (auto st = store->logMetric(ref->rowId, QStringLiteral("ghost"), one, std::vector<double> { 9 }, time); !st)
+            return st;
+        return Error { QStringLiteral("abandoned on purpose"), {} };
+    });
+    QVERIFY(!failed);
+    QCOMPARE(rawCount(path, "SELECT count(*) FROM metric_keys WHERE name = 'ghost'"), 0);
+    // The next key created takes the id "ghost" had inside the rolled-back transaction.
+    if (otherConnection)
+        rawExec(path, "INSERT INTO metric_keys(name) VALUES('acc')");
+    QVERIFY(store->logMetric(ref->rowId, QStringLiteral("acc"), one, std::vector<double> { 0.75 }, time));
+    // "ghost" logged again lands under "ghost", and "acc" keeps only its own point.
+    QVERIFY(store->logMetric(ref->rowId, QStringLiteral("ghost"), std::vector<qint64> { 2 }, std::vector<double> { 7 },
+        std::vector<double> { 3 }));
+    auto ghost = store->loadMetric(*ref, QStringLiteral("ghost"));
+    QVERIFY2(ghost, ghost ? "" : qPrintable(ghost.error().message));
+    QCOMPARE(ghost->values, std::vector<double> { 7 });
+    auto acc = store->loadMetric(*ref, QStringLiteral("acc"));
+    QVERIFY(acc);
+    QCOMPARE(acc->values, std::vector<double> { 0.75 });
+    QCOMPARE(store->metricSummaries(*ref)->size(), 3);
+}
+
+void TestStore::damagedCountsAreErrors_data()
+{
+    QTest::addColumn<QByteArray>("damage");
+    QTest::addColumn<QString>("read");
+    QTest::addColumn<QString>("expected");
+    // One packed history "loss" (4 points) and a metric_latest row for it; a dataset profile.
+    QTest::newRow("packed count 2^61, empty blobs")
+        << QByteArray("UPDATE metric_packed SET count = 2305843009213693952, steps = x'', vals = x'', times = x''")
+        << "metric"
+        << "the stored history of loss is damaged (count 2305843009213693952 does not match its 0-byte";
+    QTest::newRow("packed count whose byte size wraps to the blob's")
+        << QByteArray("UPDATE metric_packed SET count = 2305843009213693953, steps = x'0100000000000000', vals = "
+                      "x'0000000000000000', times = x'0000000000000000'")
+        << "metric"
+        << "count 2305843009213693953 does not match its 8-byte blob of steps";
+    QTest::newRow("packed count negative") << QByteArray("UPDATE metric_packed SET count = -1") << "metric"
+                                           << "count -1 does not match";
+    QTest::newRow("packed times shorter than the count")
+        << QByteArray("UPDATE metric_packed SET times = x'00'") << "metric"
+        << "count 4 does not match its 1-byte blob of times";
+    QTest::newRow("latest count 2^40") << QByteArray("UPDATE metric_latest SET count = 1099511627776") << "metric"
+                                       << "the stored history of loss is damaged (count 1099511627776 in a";
+    QTest::newRow("latest count negative") << QByteArray("UPDATE metric_latest SET count = -3") << "metric"
+                                           << "damaged (count -3 in a";
+    QTest::newRow("latest count at the largest integer, then logging")
+        << QByteArray("UPDATE metric_latest SET count = 9223372036854775807") << "log"
+        << "the stored point count of loss is damaged (9223372036854775807)";
+    QTest::newRow("exit code beyond int") << QByteArray("UPDATE runs SET exit_code = 1099511627776") << "run"
+                                          << "its stored exit code 1099511627776 is not an exit code";
+    QTest::newRow("profile count negative") << QByteArray("UPDATE feature_profiles SET count = -5") << "run"
+                                            << "the profile of age in dataset train is damaged (-5 values, 0 missing)";
+    QTest::newRow("profile missing beyond count") << QByteArray("UPDATE feature_profiles SET missing = 99") << "run"
+                                                  << "(3 values, 99 missing)";
+}
+
+void TestStore::damagedCountsAreErrors()
+{
+    QFETCH(QByteArray, damage);
+    QFETCH(QString, read);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("damaged.db"));
+    QString uuid;
+    {
+        auto store = RunStore::open(path, OpenMode::Create);
+        QVERIFY(store);
+        auto ref = store->createRun(sampleRun());
+        QVERIFY(ref);
+        uuid = ref->uuid;
+        QVERIFY(store->logMetric(ref->rowId, QStringLiteral("loss"), std::vector<qint64> { 0, 1, 2, 3 },
+            std::vector<double> { 4, 3, 2, 1 }, std::vector<double> { 10, 11, 12, 13 }));
+        DatasetRecord data;
+        data.name = QStringLiteral("train");
+        data.rows = 3;
+        data.profiles << FeatureProfile { QStringLiteral("age"), QStringLiteral("numeric"), 3, 0, QStringLiteral("{}"),
+            QStringLiteral("[1,2,3]"), {} };
+        QVERIFY(store->addDataset(ref->rowId, data));
+        QVERIFY(store->finishRun(ref->rowId, RunStatus::Finished, 0, 20));
+    }
+    rawExec(path, damage.constData());
+    auto store = RunStore::open(path, OpenMode::ReadWrite);
+    QVERIFY(store);
+    auto ref = store->resolveRun(uuid);
+    QVERIFY(ref);
+    Error error;
+    if (read == QLatin1String("metric")) {
+        auto history = store->loadMetric(*ref, QStringLiteral("loss"));
+        QVERIFY(!history);
+        error = history.error();
+        // The key's summary still reads (it is only shown), and so do the run's details.
+        QVERIFY(store->loadRun(*ref));
+    } else if (read == QLatin1String("log")) {
+        auto logged = store->logMetric(ref->rowId, QStringLiteral("loss"), std::vector<qint64> { 4 },
+            std::vector<double> { 0 }, std::vector<double> { 14 });
+        QVERIFY(!logged);
+        error = logged.error();
+    } else {
+        auto run = store->loadRun(*ref);
+        QVERIFY(!run);
+        error = run.error();
+    }
+    QVERIFY2(error.message.startsWith(path + QStringLiteral(": run ")), qPrintable(error.message));
+    QVERIFY2(error.message.contains(expected), qPrintable(error.message));
+    QVERIFY(!error.hint.isEmpty());
+    if (read != QLatin1String("log"))
+        QVERIFY2(error.message.contains(uuid), qPrintable(error.message));
+}
+
+void TestStore::outOfRangeIdsAndTimesAreHandled()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("ids.db"));
+    {
+        auto store = RunStore::open(path, OpenMode::Create);
+        QVERIFY(store);
+        auto ref = store->createRun(sampleRun());
+        QVERIFY(ref);
+        QVERIFY(store->logMetric(ref->rowId, QStringLiteral("loss"), std::vector<qint64> { 0 },
+            std::vector<double> { 0.5 }, std::vector<double> { 1 }));
+    }
+    // Ids far from 1, 2, 3 … (another program wrote them, or the file is damaged): no array may
+    // be sized by them. A time beyond any clock.
+    rawExec(path,
+        "INSERT INTO runs(id, uuid, project_id, start_time) VALUES(4611686018427387904, "
+        "'ffffffffffffffffffffffffffffff01', 1, 1e300);"
+        "INSERT INTO runs(id, uuid, project_id, start_time) VALUES(-7, 'ffffffffffffffffffffffffffffff02', 1, 5);"
+        "INSERT INTO params(run_id, key, value) VALUES(4611686018427387904, 'lr', '0.5'), (-7, 'lr', '0.25');"
+        "INSERT INTO metric_keys(id, name) VALUES(9223372036854775807, 'far');"
+        "INSERT INTO metric_latest(run_id, key_id, step, value, time, count) VALUES(-7, 9223372036854775807, 0, 3, 0, "
+        "1);");
+    auto store = RunStore::open(path, OpenMode::ReadOnly);
+    QVERIFY(store);
+    auto table = loadRunTable(store->database());
+    QVERIFY2(table, table ? "" : qPrintable(table.error().message));
+    QCOMPARE(table->rowCount(), size_t(3));
+    const auto row = [&](const char* uuid) {
+        return size_t(std::find(table->uuids.begin(), table->uuids.end(), QLatin1String(uuid)) - table->uuids.begin());
+    };
+    const size_t far = row("ffffffffffffffffffffffffffffff01"), negative = row("ffffffffffffffffffffffffffffff02");
+    QVERIFY(far < 3 && negative < 3);
+    QCOMPARE(table->param(QStringLiteral("lr"))->text.at(far), QStringLiteral("0.5"));
+    QCOMPARE(table->param(QStringLiteral("lr"))->text.at(negative), QStringLiteral("0.25"));
+    QCOMPARE(table->metric(QStringLiteral("far"))->values[negative], 3.0);
+    QCOMPARE(int(table->metric(QStringLiteral("far"))->present[far]), 0);
+    QCOMPARE(formatTime(table->startTimes[far]), QStringLiteral("-"));
+    QCOMPARE(formatDuration(1e300), QStringLiteral("-"));
+    QCOMPARE(formatTime(std::numeric_limits<double>::infinity()), QStringLiteral("-"));
+}
+
+void TestStore::outOfRangePidIsNotAnotherProcess()
+{
+    QTemporaryDir dir;
+    auto store = RunStore::open(dir.filePath(QStringLiteral("runs.db")), OpenMode::Create);
+    QVERIFY(store);
+    // 2^32 + 1 truncates to pid 1 (init, always alive); 2^32 - 1 to -1 (every process).
+    QList<RunRef> refs;
+    for (qint64 pid : { (qint64(1) << 32) + 1, (qint64(1) << 32) - 1 }) {
+        NewRun run = sampleRun();
+        run.host = localHostName();
+        run.pid = pid;
+        auto ref = store->createRun(run);
+        QVERIFY(ref);
+        refs << *ref;
+    }
+    auto recovered = store->recoverAbandonedRuns(localHostName());
+    QVERIFY(recovered);
+    QCOMPARE(*recovered, 2);
+    for (const RunRef& ref : refs)
+        QCOMPARE(toString(store->loadRun(ref)->status), toString(RunStatus::Killed));
+}
+
+void TestStore::readErrorsAreNotEndOfData_data()
+{
+    QTest::addColumn<QStringList>("btrees");
+    QTest::addColumn<QString>("read");
+    QTest::newRow("params") << QStringList { "params" } << "run";
+    QTest::newRow("tags") << QStringList { "tags" } << "run";
+    QTest::newRow("steps") << QStringList { "steps" } << "run";
+    QTest::newRow("step inputs and outputs") << QStringList { "step_io" } << "run";
+    QTest::newRow("step dependencies") << QStringList { "step_edges" } << "run";
+    QTest::newRow("artifacts") << QStringList { "artifacts" } << "run";
+    QTest::newRow("datasets") << QStringList { "datasets" } << "run";
+    QTest::newRow("feature profiles") << QStringList { "feature_profiles" } << "run";
+    QTest::newRow("metric keys (run table)")
+        << QStringList { "metric_keys", "sqlite_autoindex_metric_keys_1" } << "table";
+}
+
+void TestStore::readErrorsAreNotEndOfData()
+{
+    QFETCH(QStringList, btrees);
+    QFETCH(QString, read);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("big.db"));
+    QString uuid;
+    {
+        auto store = RunStore::open(path, OpenMode::Create);
+        QVERIFY(store);
+        writeBigRun(*store, uuid);
+        if (QTest::currentTestFailed())
+            return;
+        auto whole = store->loadRun(uuid);
+        QVERIFY(whole);
+        QCOMPARE(whole->params.size(), 402);
+        QCOMPARE(whole->steps.size(), 300);
+    } // closed: SQLite checkpoints and removes the log, and holds no lock on the file any more
+    QVERIFY(!QFileInfo::exists(path + QStringLiteral("-wal")));
+    const qint64 pageSize = rawCount(path, "PRAGMA page_size");
+    for (const QString& btree : btrees) {
+        const QList<qint64> leaves = leafPages(path, btree);
+        if (leaves.isEmpty())
+            QSKIP("this SQLite has no dbstat table to find the pages of a table");
+        QVERIFY2(leaves.size() >= 3, qPrintable(btree + QStringLiteral(": only %1 leaf pages").arg(leaves.size())));
+        // The last leaf: the scan returns the rows of the others first, then meets the bad page.
+        damagePage(path, leaves.last(), pageSize);
+    }
+    auto store = RunStore::open(path, OpenMode::ReadOnly);
+    QVERIFY2(store, store ? "" : qPrintable(store.error().message));
+    Error error;
+    if (read == QLatin1String("run")) {
+        auto run = store->loadRun(uuid);
+        QVERIFY2(!run, "a damaged page was taken for the end of the data: partial details returned");
+        error = run.error();
+    } else {
+        auto table = loadRunTable(store->database());
+        QVERIFY2(!table, "a damaged page was taken for the end of the data: a partial run table returned");
+        error = table.error();
+    }
+    QVERIFY2(error.message.startsWith(path + QStringLiteral(": ")), qPrintable(error.message));
+    QVERIFY2(error.message.contains(QStringLiteral("damaged")), qPrintable(error.message));
+}
+
+void TestStore::aRunIsReadFromOneSnapshot()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    auto store = RunStore::open(path, OpenMode::Create);
+    QVERIFY(store);
+    NewRun run = sampleRun();
+    run.name = QStringLiteral("before");
+    auto ref = store->createRun(run);
+    QVERIFY(ref);
+    // Another program renames the run and adds a param in one transaction, while the run's
+    // details are being read: just before the params are.
+    StatementTrap trap { "FROM params", [&] {
+                            rawExec(path,
+                                "BEGIN; UPDATE runs SET name = 'after'; INSERT INTO params(run_id, key, value) "
+                                "VALUES(1, 'added', '1'); COMMIT;");
+                        } };
+    trap.install(store->database().handle());
+    auto record = store->loadRun(*ref);
+    sqlite3_trace_v2(store->database().handle(), 0, nullptr, nullptr);
+    QVERIFY(trap.fired);
+    QVERIFY(record);
+    QCOMPARE(record->name, QStringLiteral("before"));
+    QVERIFY2(!record->params.contains(QStringLiteral("added")), "the name and the params come from different moments");
+    auto after = store->loadRun(*ref);
+    QCOMPARE(after->name, QStringLiteral("after"));
+    QVERIFY(after->params.contains(QStringLiteral("added")));
+}
+
+void TestStore::aHistoryIsReadFromOneSnapshot()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    auto store = RunStore::open(path, OpenMode::Create);
+    QVERIFY(store);
+    auto ref = store->createRun(sampleRun());
+    QVERIFY(ref);
+    std::vector<qint64> steps(100);
+    std::vector<double> values(100, 0.5);
+    std::iota(steps.begin(), steps.end(), 0);
+    QVERIFY(store->logMetric(ref->rowId, QStringLiteral("loss"), steps, values, values));
+    auto writer = RunStore::open(path, OpenMode::ReadWrite);
+    QVERIFY(writer);
+    // The recorder finishes the run while the history is read, between its packed part (none
+    // yet) and its rows: finishing moves the rows into the packed part.
+    StatementTrap trap { "FROM metrics WHERE",
+        [&] { QVERIFY(writer->finishRun(ref->rowId, RunStatus::Finished, 0, 2e9)); } };
+    trap.install(store->database().handle());
+    auto history = store->loadMetric(*ref, QStringLiteral("loss"));
+    sqlite3_trace_v2(store->database().handle(), 0, nullptr, nullptr);
+    QVERIFY(trap.fired);
+    QVERIFY(history);
+    QCOMPARE(history->size(), size_t(100));
+    QCOMPARE(rawCount(path, "SELECT count(*) FROM metrics"), 0); // packed meanwhile indeed
+    QCOMPARE(store->loadMetric(*ref, QStringLiteral("loss"))->size(), size_t(100));
+}
+
+void TestStore::theRunTableIsReadFromOneSnapshot_data()
+{
+    QTest::addColumn<bool>("withParams");
+    QTest::newRow("with params (a second connection)") << true;
+    QTest::newRow("runs and metrics only") << false;
+}
+
+void TestStore::theRunTableIsReadFromOneSnapshot()
+{
+    QFETCH(bool, withParams);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    auto store = RunStore::open(path, OpenMode::Create);
+    QVERIFY(store);
+    for (int i = 0; i < 20; ++i) {
+        NewRun run = sampleRun();
+        run.name = QStringLiteral("before");
+        auto ref = store->createRun(run);
+        QVERIFY(ref);
+        QVERIFY(store->logMetric(ref->rowId, QStringLiteral("acc"), std::vector<qint64> { 0 },
+            std::vector<double> { 0.5 }, std::vector<double> { 1 }));
+    }
+    StatementTrap trap { "FROM metric_latest", [&] {
+                            rawExec(path,
+                                "BEGIN; UPDATE runs SET name = 'after'; UPDATE metric_latest SET value = 42; "
+                                "UPDATE params SET value = 'changed' WHERE key = 'optimizer'; COMMIT;");
+                        } };
+    trap.install(store->database().handle());
+    RunTableColumns columns;
+    columns.allParams = columns.allTags = withParams;
+    auto table = loadRunTable(store->database(), columns);
+    sqlite3_trace_v2(store->database().handle(), 0, nullptr, nullptr);
+    QVERIFY(trap.fired);
+    QVERIFY(table);
+    QCOMPARE(table->rowCount(), size_t(20));
+    const bool renamed = table->names.at(0) == QLatin1String("after");
+    for (size_t row = 0; row < table->rowCount(); ++row) {
+        QCOMPARE(table->names.at(row) == QLatin1String("after"), renamed);
+        QCOMPARE(table->metric(QStringLiteral("acc"))->values[row] == 42.0, renamed);
+        if (withParams)
+            QCOMPARE(table->param(QStringLiteral("optimizer"))->text.at(row) == QLatin1String("changed"), renamed);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestStore)

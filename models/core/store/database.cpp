@@ -7,7 +7,9 @@
 #include <QFileInfo>
 #include <QThread>
 #include <QUrl>
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <map>
 #include <sqlite3.h>
 #include <sys/statfs.h>
@@ -169,8 +171,10 @@ Status Database::configure(OpenMode mode)
     auto version = prepare("PRAGMA user_version");
     if (!version)
         return version.error();
-    version->step();
-    m_schemaVersion = int(version->int64(0));
+    rc = version->step();
+    if (rc != SQLITE_ROW)
+        return sqliteError(rc, QStringLiteral("reading the schema version"));
+    m_schemaVersion = int(std::clamp<qint64>(version->int64(0), 0, std::numeric_limits<int>::max()));
     version = Statement();
 
     auto tables = prepare("SELECT count(*) FROM sqlite_master");
@@ -194,7 +198,12 @@ Status Database::configure(OpenMode mode)
 
     // A file shorter than the page count its header announces was truncated: never write to it.
     auto pages = prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
-    if (pages && pages->step() == SQLITE_ROW && !empty) {
+    if (!pages)
+        return pages.error();
+    rc = pages->step();
+    if (rc != SQLITE_ROW)
+        return sqliteError(rc, QStringLiteral("reading the file size"));
+    if (!empty) {
         const qint64 expected = pages->int64(0);
         if (QFileInfo(m_path).size() < expected && !QFileInfo::exists(m_path + QStringLiteral("-wal")))
             return sqliteError(SQLITE_CORRUPT, QStringLiteral("open"));
@@ -225,8 +234,9 @@ Status Database::migrate()
         auto version = prepare("PRAGMA user_version");
         if (!version)
             return version.error();
-        version->step();
-        const int current = int(version->int64(0));
+        if (int rc = version->step(); rc != SQLITE_ROW)
+            return sqliteError(rc, QStringLiteral("reading the schema version"));
+        const qint64 current = version->int64(0);
         version = Statement();
         for (const Migration& migration : schemaMigrations()) {
             if (migration.version <= current)
@@ -307,6 +317,23 @@ void Database::rollback() const
     sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
     if (std::exchange(m_writing, false))
         m_writerQueue->unlock();
+}
+
+ReadTransaction::ReadTransaction(const Database& db)
+    : m_db(db)
+{
+    if (!sqlite3_get_autocommit(db.handle()))
+        return; // an enclosing transaction holds the snapshot
+    m_status = db.exec("BEGIN DEFERRED");
+    m_began = m_status.ok();
+}
+
+ReadTransaction::~ReadTransaction()
+{
+    // An error may have rolled the transaction back already (SQLite does on I/O errors).
+    if (m_began && !sqlite3_get_autocommit(m_db.handle())
+        && sqlite3_exec(m_db.handle(), "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+        sqlite3_exec(m_db.handle(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 } // namespace reprise

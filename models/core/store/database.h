@@ -104,4 +104,25 @@ template <typename Body> Status inWriteTransaction(const Database& db, Body&& bo
     return db.commit();
 }
 
+/// A read transaction (BEGIN DEFERRED ... COMMIT): every statement run while it is open sees the
+/// same snapshot of the database, however many writers commit meanwhile, so the several queries
+/// of one read (a run's details, the run table, a history) agree with each other. Inside an open
+/// transaction (a write, or another read) it does nothing: the enclosing one holds the snapshot.
+/// Statements must be finished (reset or destroyed) before it ends; declare it before them.
+class ReadTransaction {
+public:
+    explicit ReadTransaction(const Database& db);
+    ~ReadTransaction();
+    ReadTransaction(const ReadTransaction&) = delete;
+    ReadTransaction& operator=(const ReadTransaction&) = delete;
+
+    /// Whether the transaction began (or an enclosing one holds the snapshot); the reason if not.
+    const Status& status() const { return m_status; }
+
+private:
+    const Database& m_db;
+    bool m_began = false;
+    Status m_status = success();
+};
+
 } // namespace reprise

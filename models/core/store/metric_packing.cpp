@@ -20,21 +20,33 @@ namespace {
     }
 
     /// Copies a blob column of `count` elements into `out`; false when its size does not match.
-    template <typename T> bool unpack(sqlite3_stmt* stmt, int column, size_t count, std::vector<T>& out)
+    /// Compared by division: `count * sizeof(T)` of a damaged count can wrap around to the size.
+    template <typename T> bool unpack(sqlite3_stmt* stmt, int column, qint64 count, std::vector<T>& out)
     {
-        const auto bytes = size_t(sqlite3_column_bytes(stmt, column));
-        if (bytes != count * sizeof(T))
+        const int bytes = sqlite3_column_bytes(stmt, column);
+        if (count < 0 || bytes < 0 || size_t(bytes) % sizeof(T) != 0 || quint64(bytes) / sizeof(T) != quint64(count))
             return false;
-        out.resize(count);
+        out.resize(size_t(count));
         if (count > 0)
-            std::memcpy(out.data(), sqlite3_column_blob(stmt, column), bytes);
+            std::memcpy(out.data(), sqlite3_column_blob(stmt, column), size_t(bytes));
         return true;
     }
 
+    QString historyName(const QString& name, qint64 runId, qint64 keyId)
+    {
+        return !name.isEmpty() ? name
+                               : QStringLiteral("run #%1: the stored history of metric key #%2").arg(runId).arg(keyId);
+    }
+
+    /// A size hint beyond this many points (~400 MB of arrays) is not trusted: the arrays grow instead.
+    constexpr size_t kMaxSizeHint = size_t(1) << 24;
+
 } // namespace
 
-Result<MetricHistory> readHistoryRows(const Database& db, qint64 runId, qint64 keyId, bool withTimes, size_t sizeHint)
+Result<MetricHistory> readHistoryRows(
+    const Database& db, qint64 runId, qint64 keyId, bool withTimes, size_t sizeHint, const QString& name)
 {
+    sizeHint = std::min(sizeHint, kMaxSizeHint);
     MetricHistory h;
     h.steps.resize(sizeHint);
     h.values.resize(sizeHint);
@@ -68,7 +80,7 @@ Result<MetricHistory> readHistoryRows(const Database& db, qint64 runId, qint64 k
         ++n;
     }
     if (rc != SQLITE_DONE)
-        return db.sqliteError(rc, QStringLiteral("reading metric points"));
+        return db.sqliteError(rc, QStringLiteral("reading ") + historyName(name, runId, keyId));
     h.steps.resize(n);
     h.values.resize(n);
     if (withTimes)
@@ -76,7 +88,8 @@ Result<MetricHistory> readHistoryRows(const Database& db, qint64 runId, qint64 k
     return h;
 }
 
-Result<MetricHistory> readPackedHistory(const Database& db, qint64 runId, qint64 keyId, bool withTimes)
+Result<MetricHistory> readPackedHistory(
+    const Database& db, qint64 runId, qint64 keyId, bool withTimes, const QString& name)
 {
     MetricHistory h;
     if (db.schemaVersion() < 4)
@@ -92,13 +105,22 @@ Result<MetricHistory> readPackedHistory(const Database& db, qint64 runId, qint64
     if (rc == SQLITE_DONE)
         return h;
     if (rc != SQLITE_ROW)
-        return db.sqliteError(rc, QStringLiteral("reading a packed metric history"));
+        return db.sqliteError(rc, QStringLiteral("reading ") + historyName(name, runId, keyId));
     sqlite3_stmt* stmt = s->handle();
-    const auto count = size_t(std::max<qint64>(0, s->int64(0)));
-    if (!unpack(stmt, 1, count, h.steps) || !unpack(stmt, 2, count, h.values)
-        || (withTimes && !unpack(stmt, 3, count, h.times))) {
-        return Error { db.path() + QStringLiteral(": a packed metric history of run #%1 is damaged").arg(runId),
-            QStringLiteral("restore the database from a backup; its other runs read normally") };
+    const qint64 count = s->int64(0);
+    // The first blob whose size does not match the count, if any (1 steps, 2 values, 3 times).
+    const int bad = !unpack(stmt, 1, count, h.steps)    ? 1
+        : !unpack(stmt, 2, count, h.values)             ? 2
+        : withTimes && !unpack(stmt, 3, count, h.times) ? 3
+                                                        : 0;
+    if (bad != 0) {
+        static const char* const columns[] = { "", "steps", "values", "times" };
+        return Error { db.path() + QStringLiteral(": ") + historyName(name, runId, keyId)
+                + QStringLiteral(" is damaged (count %1 does not match its %2-byte blob of %3)")
+                      .arg(count)
+                      .arg(sqlite3_column_bytes(stmt, bad))
+                      .arg(QLatin1String(columns[bad])),
+            QStringLiteral("restore the database from a backup; its other metrics and runs read normally") };
     }
     return h;
 }
@@ -141,8 +163,8 @@ Status packRunHistories(const Database& db, qint64 runId)
         return keys.error();
     keys->bind(1, runId);
     std::vector<qint64> keyIds;
-    while (keys->step() == SQLITE_ROW)
-        keyIds.push_back(keys->int64(0));
+    if (int rc = keys->forEachRow([&] { keyIds.push_back(keys->int64(0)); }); rc != SQLITE_DONE)
+        return db.sqliteError(rc, QStringLiteral("packing the metric histories of run #%1").arg(runId));
     keys = Statement();
     for (qint64 keyId : keyIds) {
         auto rows = readHistoryRows(db, runId, keyId, true, 0);
@@ -162,9 +184,17 @@ Status packRunHistories(const Database& db, qint64 runId)
         write->bind(2, keyId);
         write->bind(3, qint64(all.size()));
         const QByteArray steps = pack(all.steps), values = pack(all.values), times = pack(all.times);
-        sqlite3_bind_blob64(write->handle(), 4, steps.constData(), sqlite3_uint64(steps.size()), SQLITE_STATIC);
-        sqlite3_bind_blob64(write->handle(), 5, values.constData(), sqlite3_uint64(values.size()), SQLITE_STATIC);
-        sqlite3_bind_blob64(write->handle(), 6, times.constData(), sqlite3_uint64(times.size()), SQLITE_STATIC);
+        int bound = SQLITE_OK;
+        for (const auto& [index, blob] :
+            { std::pair { 4, &steps }, std::pair { 5, &values }, std::pair { 6, &times } }) {
+            if (bound == SQLITE_OK)
+                bound = sqlite3_bind_blob64(
+                    write->handle(), index, blob->constData(), sqlite3_uint64(blob->size()), SQLITE_STATIC);
+        }
+        if (bound == SQLITE_TOOBIG)
+            continue; // longer than a blob may be (~125 M points): its points stay rows, read as before
+        if (bound != SQLITE_OK)
+            return db.sqliteError(bound, QStringLiteral("packing a metric history"));
         if (int rc = write->step(); rc != SQLITE_DONE)
             return db.sqliteError(rc, QStringLiteral("packing a metric history"));
         auto remove = db.prepare("DELETE FROM metrics WHERE run_id = ? AND key_id = ?");

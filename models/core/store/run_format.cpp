@@ -9,12 +9,15 @@ namespace reprise {
 
 QString formatTime(double epochSeconds)
 {
+    // A time from a file may be anything: converting one outside qint64 milliseconds is undefined.
+    if (!std::isfinite(epochSeconds) || std::abs(epochSeconds) > 1e15)
+        return QStringLiteral("-");
     return QDateTime::fromMSecsSinceEpoch(qint64(epochSeconds * 1000)).toString(QStringLiteral("yyyy-MM-dd HH:mm:ss"));
 }
 
 QString formatDuration(double seconds)
 {
-    if (std::isnan(seconds))
+    if (!std::isfinite(seconds) || std::abs(seconds) > 1e15)
         return QStringLiteral("-");
     const auto s = qint64(std::llround(seconds));
     if (s < 60)

@@ -77,7 +77,8 @@ namespace {
 
     bool processAlive(qint64 pid)
     {
-        if (pid <= 0)
+        // A pid outside pid_t (a damaged row) would wrap into another process, or -1: every process.
+        if (pid <= 0 || pid > std::numeric_limits<pid_t>::max())
             return false;
         return ::kill(pid_t(pid), 0) == 0 || errno == EPERM;
     }
@@ -105,12 +106,20 @@ Result<RunStore> RunStore::open(const QString& path, OpenMode mode, Database::Op
 
 RunStore::RunStore(std::unique_ptr<Database> db)
     : m_db(std::move(db))
+    , m_keyIds(std::make_unique<QHash<QString, qint64>>())
 {
+    // Any rollback (ours, an enclosing transaction's, or SQLite's own after an I/O error) may undo
+    // the creation of a cached key: forget them all, they are looked up again on next use.
+    sqlite3_rollback_hook(
+        m_db->handle(), [](void* keyIds) { static_cast<QHash<QString, qint64>*>(keyIds)->clear(); }, m_keyIds.get());
 }
 RunStore::RunStore(RunStore&&) noexcept = default;
 RunStore& RunStore::operator=(RunStore&&) noexcept = default;
 RunStore::~RunStore()
 {
+    // The connection may roll back as it closes: the hook must not reach the cache freed before it.
+    if (m_db)
+        sqlite3_rollback_hook(m_db->handle(), nullptr, nullptr);
     // Statements must be finalized before the connection closes.
     m_insertPoint = Statement();
     m_insertBlock = Statement();
@@ -338,7 +347,7 @@ Status RunStore::appendOutput(qint64 runId, const QList<OutputChunk>& chunks)
 
 Result<qint64> RunStore::metricKeyId(const QString& key)
 {
-    if (auto it = m_keyIds.constFind(key); it != m_keyIds.constEnd())
+    if (auto it = m_keyIds->constFind(key); it != m_keyIds->constEnd())
         return *it;
     auto insert = m_db->prepare("INSERT INTO metric_keys(name) VALUES(?) ON CONFLICT(name) DO NOTHING");
     if (!insert)
@@ -353,14 +362,14 @@ Result<qint64> RunStore::metricKeyId(const QString& key)
     if (int rc = select->step(); rc != SQLITE_ROW)
         return m_db->sqliteError(rc, QStringLiteral("reading metric key ") + key);
     const qint64 id = select->int64(0);
-    // Cached only after commit would be stricter; a rolled-back key id is re-created on the next
-    // insert because the INSERT above is idempotent, so caching here is safe within a transaction.
-    m_keyIds.insert(key, id);
+    // Cached at once (the rest of this transaction uses it); the rollback hook set up in the
+    // constructor drops it again if this transaction does not commit.
+    m_keyIds->insert(key, id);
     return id;
 }
 
-Status RunStore::appendPoints(qint64 runId, qint64 keyId, std::span<const qint64> steps, std::span<const double> values,
-    std::span<const double> times)
+Status RunStore::appendPoints(qint64 runId, const QString& key, qint64 keyId, std::span<const qint64> steps,
+    std::span<const double> values, std::span<const double> times)
 {
     if (steps.empty())
         return success();
@@ -386,8 +395,21 @@ Status RunStore::appendPoints(qint64 runId, qint64 keyId, std::span<const qint64
     // The point count is read inside the write lock, so concurrent writers never reuse a seq.
     m_readCount.bind(1, runId);
     m_readCount.bind(2, keyId);
-    qint64 seq = m_readCount.step() == SQLITE_ROW ? m_readCount.int64(0) : 0;
+    const int countRc = m_readCount.step();
+    const qint64 seq0 = countRc == SQLITE_ROW ? m_readCount.int64(0) : 0;
     m_readCount.reset();
+    if (countRc != SQLITE_ROW && countRc != SQLITE_DONE)
+        return m_db->sqliteError(countRc, QStringLiteral("reading the point count"));
+    // The count numbers the new points: a damaged one must not overflow (or go below zero).
+    if (seq0 < 0 || seq0 > std::numeric_limits<qint64>::max() - qint64(steps.size())) {
+        return Error { m_db->path()
+                + QStringLiteral(": run #%1: the stored point count of %2 is damaged (%3)")
+                      .arg(runId)
+                      .arg(key)
+                      .arg(seq0),
+            QStringLiteral("restore the database from a backup, or log into a new database") };
+    }
+    qint64 seq = seq0;
 
     size_t last = 0;
     for (size_t i = 1; i < steps.size(); ++i) {
@@ -463,7 +485,7 @@ Status RunStore::logMetric(qint64 runId, const QString& key, std::span<const qin
         auto keyId = metricKeyId(key);
         if (!keyId)
             return keyId.error();
-        return appendPoints(runId, *keyId, steps, values, times);
+        return appendPoints(runId, key, *keyId, steps, values, times);
     });
 }
 
@@ -482,7 +504,7 @@ Status RunStore::logMetrics(qint64 runId, const QList<MetricPoint>& points)
             auto keyId = metricKeyId(it.key());
             if (!keyId)
                 return keyId.error();
-            if (auto st = appendPoints(runId, *keyId, it->steps, it->values, it->times); !st)
+            if (auto st = appendPoints(runId, it.key(), *keyId, it->steps, it->values, it->times); !st)
                 return st;
         }
         return success();
@@ -627,10 +649,13 @@ Result<int> RunStore::recoverAbandonedRuns(const QString& localHost)
         return select.error();
     select->bind(1, localHost);
     QList<qint64> dead;
-    while (select->step() == SQLITE_ROW) {
+    int rc;
+    while ((rc = select->step()) == SQLITE_ROW) {
         if (!processAlive(select->int64(1)))
             dead << select->int64(0);
     }
+    if (rc != SQLITE_DONE)
+        return m_db->sqliteError(rc, QStringLiteral("looking for abandoned runs"));
     select = Statement();
     if (dead.isEmpty() || m_db->readOnly())
         return 0;
@@ -706,6 +731,16 @@ Result<QList<MetricSummary>> RunStore::metricSummaries(const RunRef& run) const
 
 Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
 {
+    // About ten queries, one snapshot: a writer committing meanwhile is either wholly in the
+    // record or not at all.
+    ReadTransaction snapshot(*m_db);
+    if (!snapshot.status())
+        return snapshot.status().error();
+    const QString what = QStringLiteral("reading run ") + ref.uuid;
+    auto damaged = [&](const QString& why) {
+        return Error { m_db->path() + QStringLiteral(": run ") + ref.uuid + QStringLiteral(": ") + why,
+            QStringLiteral("restore the database from a backup; its other runs read normally") };
+    };
     // A read-only database of an older schema is not migrated: it has no runtime column.
     auto s = m_db->prepare(m_db->schemaVersion() >= 5
             ? "SELECT r.uuid, p.name, r.name, r.status, r.kind, (SELECT uuid FROM runs q WHERE q.id = r.parent_id), "
@@ -724,7 +759,7 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
     int rc = s->step();
     if (rc != SQLITE_ROW)
         return rc == SQLITE_DONE ? Error { QStringLiteral("run ") + ref.uuid + QStringLiteral(": no such run"), {} }
-                                 : m_db->sqliteError(rc, QStringLiteral("reading run ") + ref.uuid);
+                                 : m_db->sqliteError(rc, what);
     RunRecord r;
     r.uuid = s->text(0);
     r.project = s->text(1);
@@ -735,8 +770,12 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
     r.startTime = s->real(6);
     if (!s->isNull(7))
         r.endTime = s->real(7);
-    if (!s->isNull(8))
-        r.exitCode = int(s->int64(8));
+    if (!s->isNull(8)) {
+        const qint64 exitCode = s->int64(8);
+        if (exitCode < std::numeric_limits<int>::min() || exitCode > std::numeric_limits<int>::max())
+            return damaged(QStringLiteral("its stored exit code %1 is not an exit code").arg(exitCode));
+        r.exitCode = int(exitCode);
+    }
     r.user = s->text(9);
     r.host = s->text(10);
     r.pid = s->int64(11);
@@ -759,16 +798,18 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
     if (!params)
         return params.error();
     params->bind(1, ref.rowId);
-    while (params->step() == SQLITE_ROW)
-        r.params.insert(params->text(0), ParamValue { params->text(1), params->text(2) });
+    rc = params->forEachRow([&] { r.params.insert(params->text(0), ParamValue { params->text(1), params->text(2) }); });
+    if (rc != SQLITE_DONE)
+        return m_db->sqliteError(rc, QStringLiteral("reading the params of run ") + ref.uuid);
     params = Statement();
 
     auto tags = m_db->prepare("SELECT key, value FROM tags WHERE run_id = ?");
     if (!tags)
         return tags.error();
     tags->bind(1, ref.rowId);
-    while (tags->step() == SQLITE_ROW)
-        r.tags.insert(tags->text(0), tags->text(1));
+    rc = tags->forEachRow([&] { r.tags.insert(tags->text(0), tags->text(1)); });
+    if (rc != SQLITE_DONE)
+        return m_db->sqliteError(rc, QStringLiteral("reading the tags of run ") + ref.uuid);
     tags = Statement();
 
     auto metrics = metricSummaries(ref);
@@ -783,7 +824,7 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
         return steps.error();
     steps->bind(1, ref.rowId);
     QHash<qint64, qsizetype> stepIndex;
-    while (steps->step() == SQLITE_ROW) {
+    rc = steps->forEachRow([&] {
         StepRecord st;
         st.id = steps->int64(0);
         st.name = steps->text(1);
@@ -796,7 +837,9 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
         st.log = steps->text(8);
         stepIndex.insert(st.id, r.steps.size());
         r.steps << st;
-    }
+    });
+    if (rc != SQLITE_DONE)
+        return m_db->sqliteError(rc, QStringLiteral("reading the pipeline steps of run ") + ref.uuid);
     steps = Statement();
     // LEFT JOIN: a link to an artifact row that is gone still shows up (with an empty path).
     auto io = m_db->prepare("SELECT io.step_id, io.direction, io.artifact_id, a.path, a.hash, a.size FROM step_io io "
@@ -805,45 +848,54 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
     if (!io)
         return io.error();
     io->bind(1, ref.rowId);
-    while (io->step() == SQLITE_ROW) {
+    rc = io->forEachRow([&] {
         const auto idx = stepIndex.value(io->int64(0), -1);
         if (idx < 0)
-            continue;
+            return;
         ArtifactRecord a { io->int64(2), io->isNull(3) ? QString() : io->text(3),
             io->isNull(4) ? QString() : io->text(4), io->isNull(5) ? -1 : io->int64(5) };
         (io->text(1) == QLatin1String("in") ? r.steps[idx].inputs : r.steps[idx].outputs) << a;
-    }
+    });
+    if (rc != SQLITE_DONE)
+        return m_db->sqliteError(rc, QStringLiteral("reading the step inputs and outputs of run ") + ref.uuid);
     io = Statement();
     auto edges = m_db->prepare("SELECT e.from_step, e.to_step FROM step_edges e JOIN steps s ON s.id = e.to_step "
                                "WHERE s.run_id = ?");
     if (!edges)
         return edges.error();
     edges->bind(1, ref.rowId);
-    while (edges->step() == SQLITE_ROW) {
+    rc = edges->forEachRow([&] {
         const auto from = stepIndex.value(edges->int64(0), -1);
         const auto to = stepIndex.value(edges->int64(1), -1);
         if (from >= 0 && to >= 0)
             r.steps[to].after << r.steps[from].name;
-    }
+    });
+    if (rc != SQLITE_DONE)
+        return m_db->sqliteError(rc, QStringLiteral("reading the step dependencies of run ") + ref.uuid);
     edges = Statement();
 
     auto artifacts = m_db->prepare("SELECT id, path, hash, size FROM artifacts WHERE run_id = ? ORDER BY id");
     if (!artifacts)
         return artifacts.error();
     artifacts->bind(1, ref.rowId);
-    while (artifacts->step() == SQLITE_ROW)
+    rc = artifacts->forEachRow([&] {
         r.artifacts << ArtifactRecord { artifacts->int64(0), artifacts->text(1), artifacts->text(2),
             artifacts->isNull(3) ? -1 : artifacts->int64(3) };
+    });
+    if (rc != SQLITE_DONE)
+        return m_db->sqliteError(rc, QStringLiteral("reading the artifacts of run ") + ref.uuid);
     artifacts = Statement();
 
     auto datasets = m_db->prepare("SELECT id, name, uri, hash, rows, role FROM datasets WHERE run_id = ? ORDER BY id");
     if (!datasets)
         return datasets.error();
     datasets->bind(1, ref.rowId);
-    while (datasets->step() == SQLITE_ROW) {
+    rc = datasets->forEachRow([&] {
         r.datasets << DatasetRecord { datasets->int64(0), datasets->text(1), datasets->text(2), datasets->text(3),
             datasets->int64(4), datasets->text(5), {} };
-    }
+    });
+    if (rc != SQLITE_DONE)
+        return m_db->sqliteError(rc, QStringLiteral("reading the datasets of run ") + ref.uuid);
     datasets = Statement();
     // sample_values exists from schema 3 on; a database opened read-only may be older.
     auto profiles = m_db->prepare(m_db->schemaVersion() >= 3
@@ -854,22 +906,37 @@ Result<RunRecord> RunStore::loadRun(const RunRef& ref) const
         return profiles.error();
     for (DatasetRecord& d : r.datasets) {
         profiles->bind(1, d.id);
-        while (profiles->step() == SQLITE_ROW) {
+        std::optional<Error> bad;
+        rc = profiles->forEachRow([&] {
             FeatureProfile f { profiles->text(0), profiles->text(1), profiles->int64(2), profiles->int64(3),
                 profiles->text(4), profiles->text(5), {} };
+            // The counts size the samples drift reads: a negative one must not become a huge size.
+            if (!bad && (f.count < 0 || f.missing < 0 || f.missing > f.count)) {
+                bad = damaged(QStringLiteral("the profile of %1 in dataset %2 is damaged (%3 values, %4 missing)")
+                                  .arg(f.feature, d.name)
+                                  .arg(f.count)
+                                  .arg(f.missing));
+            }
             if (!profiles->isNull(6)) {
                 const auto* blob = static_cast<const char*>(sqlite3_column_blob(profiles->handle(), 6));
                 f.sampleValues = QByteArray(blob, sqlite3_column_bytes(profiles->handle(), 6));
             }
             d.profiles << f;
-        }
+        });
         profiles->reset();
+        if (rc != SQLITE_DONE)
+            return m_db->sqliteError(rc, QStringLiteral("reading the feature profiles of run ") + ref.uuid);
+        if (bad)
+            return *bad;
     }
     return r;
 }
 
 Result<RunRecord> RunStore::loadRun(const QString& idOrPrefix) const
 {
+    ReadTransaction snapshot(*m_db);
+    if (!snapshot.status())
+        return snapshot.status().error();
     auto ref = resolveRun(idOrPrefix);
     if (!ref)
         return ref.error();
@@ -878,28 +945,48 @@ Result<RunRecord> RunStore::loadRun(const QString& idOrPrefix) const
 
 Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key, PointTimes times) const
 {
-    auto info = m_db->prepare("SELECT l.key_id, l.count FROM metric_latest l JOIN metric_keys k ON k.id = l.key_id "
+    // The count, the packed part and the rows from one snapshot: a run finishing meanwhile moves
+    // its rows into the packed part, and reading each at another moment would lose points.
+    ReadTransaction snapshot(*m_db);
+    if (!snapshot.status())
+        return snapshot.status().error();
+    auto info = m_db->prepare("SELECT l.key_id, l.count, (SELECT page_count * page_size FROM pragma_page_count(), "
+                              "pragma_page_size()) FROM metric_latest l JOIN metric_keys k ON k.id = l.key_id "
                               "WHERE l.run_id = ? AND k.name = ?");
     if (!info)
         return info.error();
     info->bind(1, run.rowId);
     info->bind(2, key);
-    if (info->step() != SQLITE_ROW) {
+    if (int rc = info->step(); rc != SQLITE_ROW) {
+        if (rc != SQLITE_DONE)
+            return m_db->sqliteError(
+                rc, QStringLiteral("reading metric ") + key + QStringLiteral(" of run ") + run.uuid);
         return Error { QStringLiteral("run ") + run.uuid + QStringLiteral(": no metric '") + key + u'\'',
             QStringLiteral("list its metrics with `reprise metrics ") + run.uuid.left(8) + u'`' };
     }
     const qint64 keyId = info->int64(0);
-    const auto expected = size_t(info->int64(1));
+    const qint64 count = info->int64(1);
+    const qint64 fileBytes = info->int64(2);
     info = Statement();
+    const QString name = QStringLiteral("run ") + run.uuid + QStringLiteral(": the stored history of ") + key;
+    // Every point takes at least 8 bytes of the file, packed or as a row: a count beyond that is
+    // damage, and must not become the size of an allocation.
+    if (count < 0 || count > fileBytes / 8) {
+        return Error { m_db->path() + QStringLiteral(": ") + name
+                + QStringLiteral(" is damaged (count %1 in a %2-byte database)").arg(count).arg(fileBytes),
+            QStringLiteral("restore the database from a backup; its other metrics and runs read normally") };
+    }
 
     // A finished run's points are packed in one row; points logged after packing are rows.
     const bool withTimes = times == PointTimes::Load;
-    auto packed = readPackedHistory(*m_db, run.rowId, keyId, withTimes);
+    auto packed = readPackedHistory(*m_db, run.rowId, keyId, withTimes, name);
     if (!packed)
         return packed.error();
-    // Sized from the point count up front: the loop then only stores (the count is a hint; a
-    // writer may have added points since, so the arrays still grow if needed).
-    auto rows = readHistoryRows(*m_db, run.rowId, keyId, withTimes, expected - std::min(expected, packed->size()));
+    // Sized from the point count up front: the loop then only stores (the count is a hint; the
+    // arrays still grow if there are more points).
+    const auto expected = size_t(count);
+    auto rows
+        = readHistoryRows(*m_db, run.rowId, keyId, withTimes, expected - std::min(expected, packed->size()), name);
     if (!rows)
         return rows.error();
     MetricHistory h = mergeHistories(std::move(*packed), std::move(*rows));

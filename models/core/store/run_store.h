@@ -72,13 +72,15 @@ public:
 
 private:
     Result<qint64> metricKeyId(const QString& key);
-    Status appendPoints(qint64 runId, qint64 keyId, std::span<const qint64> steps, std::span<const double> values,
-        std::span<const double> times);
+    Status appendPoints(qint64 runId, const QString& key, qint64 keyId, std::span<const qint64> steps,
+        std::span<const double> values, std::span<const double> times);
     Result<qint64> projectId(const QString& name, double now);
     Result<qint64> insertArtifact(qint64 runId, const ArtifactRecord& artifact, double now);
 
     std::unique_ptr<Database> m_db;
-    QHash<QString, qint64> m_keyIds;
+    /// Metric key name -> id. On the heap so SQLite's rollback hook can empty it wherever the store
+    /// moves: an id cached inside a transaction that rolled back may not exist, or may be reused.
+    std::unique_ptr<QHash<QString, qint64>> m_keyIds;
     static constexpr size_t kPointsPerInsert = 64;
     Statement m_insertPoint;
     Statement m_insertBlock;

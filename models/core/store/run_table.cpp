@@ -6,6 +6,7 @@
 #include <cmath>
 #include <future>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -160,9 +161,55 @@ const ValueColumn* RunTable::tag(const QString& key) const { return findColumn(t
 
 namespace {
 
-    /// Params or tags as value columns whose codes are indexed by run id (not yet by table row).
+    /// Where the data of each id goes while a table is assembled: the id itself while ids are dense
+    /// (the usual case: SQLite numbers rows 1, 2, 3, …), else its position among the sorted ids,
+    /// found by binary search, so that a damaged or hand-written id (negative, or 2^62) never
+    /// becomes the size of an array.
+    class IdSlots {
+    public:
+        /// Slots 0 … maxId (maxId >= -1), for ids known to be dense.
+        static IdSlots dense(qint64 maxId)
+        {
+            IdSlots s;
+            s.m_count = size_t(maxId + 1);
+            return s;
+        }
+        /// One slot per distinct id.
+        static IdSlots sparse(std::vector<qint64> ids)
+        {
+            IdSlots s;
+            std::sort(ids.begin(), ids.end());
+            ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+            s.m_sparse = true;
+            s.m_count = ids.size();
+            s.m_ids = std::move(ids);
+            return s;
+        }
+        /// Dense when the largest id is not far beyond the count (a few rows deleted at most).
+        static bool isDense(qint64 count, qint64 minId, qint64 maxId)
+        {
+            return minId >= 0 && maxId <= 4 * count + 65536;
+        }
+
+        size_t size() const { return m_count; }
+        /// The slot of `id`, or -1 when it has none.
+        qint64 slot(qint64 id) const
+        {
+            if (!m_sparse)
+                return id >= 0 && quint64(id) < m_count ? id : -1;
+            const auto it = std::lower_bound(m_ids.begin(), m_ids.end(), id);
+            return it != m_ids.end() && *it == id ? qint64(it - m_ids.begin()) : -1;
+        }
+
+    private:
+        bool m_sparse = false;
+        size_t m_count = 0;
+        std::vector<qint64> m_ids;
+    };
+
+    /// Params or tags as value columns whose codes are indexed by run id slot (not yet by table row).
     Result<std::vector<ValueColumn>> loadValuesById(
-        const Database& db, const char* table, bool all, const QStringList& keys, size_t idCount)
+        const Database& db, const char* table, bool all, const QStringList& keys, const IdSlots& slots)
     {
         if (!all && keys.isEmpty())
             return std::vector<ValueColumn> {};
@@ -173,13 +220,13 @@ namespace {
             return s.error();
         for (qsizetype i = 0; !all && i < keys.size(); ++i)
             s->bind(int(i + 1), keys[i]);
-        ValueColumnBuilder builder(idCount);
+        ValueColumnBuilder builder(slots.size());
         sqlite3_stmt* stmt = s->handle();
         int rc;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-            const qint64 id = sqlite3_column_int64(stmt, 0);
-            if (id >= 0 && id < qint64(idCount))
-                builder.add(size_t(id), view(stmt, 1), view(stmt, 2));
+            const qint64 slot = slots.slot(sqlite3_column_int64(stmt, 0));
+            if (slot >= 0)
+                builder.add(size_t(slot), view(stmt, 1), view(stmt, 2));
         }
         if (rc != SQLITE_DONE)
             return db.sqliteError(rc, QStringLiteral("reading ") + QString::fromLatin1(table));
@@ -191,165 +238,230 @@ namespace {
         Result<std::vector<ValueColumn>> tags = std::vector<ValueColumn> {};
     };
 
-    ValuesById loadParamsAndTags(const Database& db, const RunTableColumns& columns, size_t idCount)
+    ValuesById loadParamsAndTags(const Database& db, const RunTableColumns& columns, const IdSlots& slots)
     {
         ValuesById out;
-        out.params = loadValuesById(db, "params", columns.allParams, columns.params, idCount);
+        ReadTransaction snapshot(db);
+        if (!snapshot.status()) {
+            out.params = snapshot.status().error();
+            return out;
+        }
+        out.params = loadValuesById(db, "params", columns.allParams, columns.params, slots);
         if (out.params)
-            out.tags = loadValuesById(db, "tags", columns.allTags, columns.tags, idCount);
+            out.tags = loadValuesById(db, "tags", columns.allTags, columns.tags, slots);
         return out;
     }
 
-    /// Re-indexes codes from run id to table row.
-    void remapToRows(std::vector<ValueColumn>& columns, const std::vector<qint64>& idOfRow)
+    /// Re-indexes codes from run id slot to table row.
+    void remapToRows(std::vector<ValueColumn>& columns, const std::vector<size_t>& slotOfRow)
     {
         for (ValueColumn& c : columns) {
-            std::vector<std::int32_t> byRow(idOfRow.size(), -1);
-            for (size_t row = 0; row < idOfRow.size(); ++row) {
-                const auto id = size_t(idOfRow[row]);
-                if (id < c.text.codes.size())
-                    byRow[row] = c.text.codes[id];
+            std::vector<std::int32_t> byRow(slotOfRow.size(), -1);
+            for (size_t row = 0; row < slotOfRow.size(); ++row) {
+                const size_t slot = slotOfRow[row];
+                if (slot < c.text.codes.size())
+                    byRow[row] = c.text.codes[slot];
             }
             c.text.codes = std::move(byRow);
         }
+    }
+
+    /// The slots of the runs' ids, from their count and range (and, when sparse, the ids themselves).
+    Result<IdSlots> runIdSlots(const Database& db)
+    {
+        auto range = db.prepare("SELECT (SELECT count(*) FROM runs), (SELECT coalesce(min(id), 0) FROM runs), "
+                                "(SELECT coalesce(max(id), 0) FROM runs)");
+        if (!range)
+            return range.error();
+        if (int rc = range->step(); rc != SQLITE_ROW)
+            return db.sqliteError(rc, QStringLiteral("reading runs"));
+        const qint64 count = range->int64(0), minId = range->int64(1), maxId = range->int64(2);
+        if (IdSlots::isDense(count, minId, maxId))
+            return IdSlots::dense(maxId);
+        range = Statement();
+        auto ids = db.prepare("SELECT id FROM runs");
+        if (!ids)
+            return ids.error();
+        std::vector<qint64> all;
+        if (int rc = ids->forEachRow([&] { all.push_back(ids->int64(0)); }); rc != SQLITE_DONE)
+            return db.sqliteError(rc, QStringLiteral("reading runs"));
+        return IdSlots::sparse(std::move(all));
+    }
+
+    /// The run table from one snapshot of `db`. With `parallel`, params and tags are read meanwhile
+    /// on a second connection, in a snapshot of its own: the caller checks that they are the same.
+    Result<RunTable> loadSnapshot(const Database& db, const RunTableColumns& columns, bool parallel)
+    {
+        ReadTransaction snapshot(db);
+        if (!snapshot.status())
+            return snapshot.status().error();
+        RunTable t;
+        auto idSlots = runIdSlots(db);
+        if (!idSlots)
+            return idSlots.error();
+        const IdSlots& slots = *idSlots;
+
+        const bool wantValues
+            = columns.allParams || columns.allTags || !columns.params.isEmpty() || !columns.tags.isEmpty();
+        std::future<ValuesById> values;
+        if (wantValues && parallel) {
+            values = std::async(std::launch::async, [path = db.path(), columns, slots]() -> ValuesById {
+                auto second = Database::open(path, OpenMode::ReadOnly);
+                if (!second) {
+                    ValuesById failed;
+                    failed.params = second.error();
+                    return failed;
+                }
+                return loadParamsAndTags(**second, columns, slots);
+            });
+        }
+
+        auto runs = db.prepare(
+            "SELECT r.id, r.uuid, p.name, r.name, r.status, r.kind, r.user_name, r.host, r.git_commit, r.git_branch, "
+            "(SELECT uuid FROM runs q WHERE q.id = r.parent_id), r.start_time, r.end_time, r.git_dirty, "
+            "r.starred, r.archived "
+            "FROM runs r JOIN projects p ON p.id = r.project_id ORDER BY r.start_time DESC, r.id DESC");
+        if (!runs)
+            return runs.error();
+        std::vector<std::int32_t> rowOfSlot(slots.size(), -1);
+        std::vector<size_t> slotOfRow;
+        slotOfRow.reserve(slots.size());
+        TextColumnBuilder projects(t.projects), names(t.names), statuses(t.statuses), kinds(t.kinds), users(t.users),
+            hosts(t.hosts), commits(t.commits), branches(t.branches), parents(t.parents);
+        sqlite3_stmt* stmt = runs->handle();
+        int rc;
+        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+            const qint64 slot = slots.slot(sqlite3_column_int64(stmt, 0));
+            if (slot < 0)
+                continue; // cannot happen within one snapshot; a row without a slot is skipped
+            rowOfSlot[size_t(slot)] = std::int32_t(t.uuids.size());
+            slotOfRow.push_back(size_t(slot));
+            t.uuids.push_back(runs->text(1));
+            projects.add(view(stmt, 2));
+            names.add(view(stmt, 3));
+            statuses.add(view(stmt, 4));
+            kinds.add(view(stmt, 5));
+            users.add(view(stmt, 6));
+            hosts.add(view(stmt, 7));
+            commits.add(view(stmt, 8));
+            branches.add(view(stmt, 9));
+            if (sqlite3_column_type(stmt, 10) == SQLITE_NULL)
+                t.parents.appendMissing();
+            else
+                parents.add(view(stmt, 10));
+            t.startTimes.push_back(sqlite3_column_double(stmt, 11));
+            t.endTimes.push_back(sqlite3_column_type(stmt, 12) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
+                                                                              : sqlite3_column_double(stmt, 12));
+            t.dirty.push_back(std::uint8_t(sqlite3_column_int64(stmt, 13) != 0));
+            t.starred.push_back(std::uint8_t(sqlite3_column_int64(stmt, 14) != 0));
+            t.archived.push_back(std::uint8_t(sqlite3_column_int64(stmt, 15) != 0));
+        }
+        if (rc != SQLITE_DONE)
+            return db.sqliteError(rc, QStringLiteral("reading runs"));
+        runs = Statement();
+        const size_t n = t.uuids.size();
+        auto rowOf = [&](qint64 id) -> std::int32_t {
+            const qint64 slot = slots.slot(id);
+            return slot >= 0 ? rowOfSlot[size_t(slot)] : -1;
+        };
+
+        if (columns.allMetrics || !columns.metrics.isEmpty()) {
+            const QByteArray sql = QByteArrayLiteral("SELECT id, name FROM metric_keys")
+                + keyFilter("name", columns.allMetrics, columns.metrics) + " ORDER BY name";
+            auto keys = db.prepare(sql.constData());
+            if (!keys)
+                return keys.error();
+            for (qsizetype i = 0; !columns.allMetrics && i < columns.metrics.size(); ++i)
+                keys->bind(int(i + 1), columns.metrics[i]);
+            std::vector<qint64> keyIds;
+            rc = keys->forEachRow([&] {
+                keyIds.push_back(keys->int64(0));
+                NumberColumn c;
+                c.key = keys->text(1);
+                c.values.assign(n, std::numeric_limits<double>::quiet_NaN());
+                c.present.assign(n, 0);
+                t.metrics.push_back(std::move(c));
+            });
+            if (rc != SQLITE_DONE)
+                return db.sqliteError(rc, QStringLiteral("reading metric keys"));
+            keys = Statement();
+            const auto [minKey, maxKey] = keyIds.empty() ? std::pair<qint64, qint64> { 0, -1 }
+                                                         : std::pair { *std::min_element(keyIds.begin(), keyIds.end()),
+                                                               *std::max_element(keyIds.begin(), keyIds.end()) };
+            const IdSlots keySlots = IdSlots::isDense(qint64(keyIds.size()), minKey, maxKey) ? IdSlots::dense(maxKey)
+                                                                                             : IdSlots::sparse(keyIds);
+            std::vector<std::int32_t> columnOfKey(keySlots.size(), -1);
+            for (size_t c = 0; c < keyIds.size(); ++c)
+                columnOfKey[size_t(keySlots.slot(keyIds[c]))] = std::int32_t(c);
+            auto latest = db.prepare("SELECT run_id, key_id, value FROM metric_latest");
+            if (!latest)
+                return latest.error();
+            stmt = latest->handle();
+            while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+                const auto row = rowOf(sqlite3_column_int64(stmt, 0));
+                const qint64 keySlot = keySlots.slot(sqlite3_column_int64(stmt, 1));
+                const std::int32_t column = keySlot >= 0 ? columnOfKey[size_t(keySlot)] : -1;
+                if (row < 0 || column < 0)
+                    continue;
+                NumberColumn& c = t.metrics[size_t(column)];
+                c.present[size_t(row)] = 1;
+                if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
+                    c.values[size_t(row)] = sqlite3_column_double(stmt, 2);
+            }
+            if (rc != SQLITE_DONE)
+                return db.sqliteError(rc, QStringLiteral("reading latest metrics"));
+            // Metric columns must be sorted by key for lookup; ORDER BY name did that.
+        }
+        // Sort keys for the text columns, while the params are still loading on the other thread.
+        for (TextColumn* c :
+            { &t.projects, &t.names, &t.statuses, &t.kinds, &t.users, &t.hosts, &t.commits, &t.branches, &t.parents })
+            c->computeSortRanks();
+        if (wantValues) {
+            ValuesById loaded = parallel ? values.get() : loadParamsAndTags(db, columns, slots);
+            if (!loaded.params)
+                return loaded.params.error();
+            if (!loaded.tags)
+                return loaded.tags.error();
+            t.params = std::move(*loaded.params);
+            t.tags = std::move(*loaded.tags);
+            remapToRows(t.params, slotOfRow);
+            remapToRows(t.tags, slotOfRow);
+            for (std::vector<ValueColumn>* columns : { &t.params, &t.tags }) {
+                for (ValueColumn& c : *columns)
+                    c.text.computeSortRanks();
+            }
+        }
+        return t;
+    }
+
+    /// PRAGMA data_version: changes when another connection commits.
+    std::optional<qint64> dataVersion(const Database& db)
+    {
+        auto s = db.prepare("PRAGMA data_version");
+        if (!s || s->step() != SQLITE_ROW)
+            return std::nullopt;
+        return s->int64(0);
     }
 
 } // namespace
 
 Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns)
 {
-    RunTable t;
-    auto maxId = db.prepare("SELECT coalesce(max(id), 0) FROM runs");
-    if (!maxId)
-        return maxId.error();
-    if (int rc = maxId->step(); rc != SQLITE_ROW)
-        return db.sqliteError(rc, QStringLiteral("reading runs"));
-    const auto idCount = size_t(maxId->int64(0) + 1);
-    maxId = Statement();
-
     // Params are the biggest table: they load on a second connection while this one reads the
-    // runs and metrics. Runs committed in between are simply not in this snapshot.
-    std::future<ValuesById> values;
-    if (columns.allParams || columns.allTags || !columns.params.isEmpty() || !columns.tags.isEmpty()) {
-        values = std::async(std::launch::async, [path = db.path(), columns, idCount]() -> ValuesById {
-            auto second = Database::open(path, OpenMode::ReadOnly);
-            if (!second) {
-                ValuesById failed;
-                failed.params = second.error();
-                return failed;
-            }
-            return loadParamsAndTags(**second, columns, idCount);
-        });
+    // runs and metrics. Two connections cannot share one snapshot (SQLite's snapshot API is not
+    // built in), so that load is kept only when no other connection committed from before it began
+    // until after it ended; otherwise the table is read again on this connection alone, in one
+    // transaction. Inside a transaction of the caller's, it is read that way at once.
+    const bool wantValues
+        = columns.allParams || columns.allTags || !columns.params.isEmpty() || !columns.tags.isEmpty();
+    if (wantValues && sqlite3_get_autocommit(db.handle())) {
+        const auto before = dataVersion(db);
+        auto table = loadSnapshot(db, columns, true);
+        const auto after = dataVersion(db);
+        if (!table || (before && after && *before == *after))
+            return table;
     }
-
-    auto runs = db.prepare(
-        "SELECT r.id, r.uuid, p.name, r.name, r.status, r.kind, r.user_name, r.host, r.git_commit, r.git_branch, "
-        "(SELECT uuid FROM runs q WHERE q.id = r.parent_id), r.start_time, r.end_time, r.git_dirty, "
-        "r.starred, r.archived "
-        "FROM runs r JOIN projects p ON p.id = r.project_id ORDER BY r.start_time DESC, r.id DESC");
-    if (!runs)
-        return runs.error();
-    std::vector<std::int32_t> rowOfId(idCount, -1);
-    std::vector<qint64> idOfRow;
-    idOfRow.reserve(idCount);
-    TextColumnBuilder projects(t.projects), names(t.names), statuses(t.statuses), kinds(t.kinds), users(t.users),
-        hosts(t.hosts), commits(t.commits), branches(t.branches), parents(t.parents);
-    sqlite3_stmt* stmt = runs->handle();
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        const qint64 id = sqlite3_column_int64(stmt, 0);
-        if (id < 0 || id >= qint64(idCount))
-            continue; // committed after max(id) was read
-        rowOfId[size_t(id)] = std::int32_t(t.uuids.size());
-        idOfRow.push_back(id);
-        t.uuids.push_back(runs->text(1));
-        projects.add(view(stmt, 2));
-        names.add(view(stmt, 3));
-        statuses.add(view(stmt, 4));
-        kinds.add(view(stmt, 5));
-        users.add(view(stmt, 6));
-        hosts.add(view(stmt, 7));
-        commits.add(view(stmt, 8));
-        branches.add(view(stmt, 9));
-        if (sqlite3_column_type(stmt, 10) == SQLITE_NULL)
-            t.parents.appendMissing();
-        else
-            parents.add(view(stmt, 10));
-        t.startTimes.push_back(sqlite3_column_double(stmt, 11));
-        t.endTimes.push_back(sqlite3_column_type(stmt, 12) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
-                                                                          : sqlite3_column_double(stmt, 12));
-        t.dirty.push_back(std::uint8_t(sqlite3_column_int64(stmt, 13) != 0));
-        t.starred.push_back(std::uint8_t(sqlite3_column_int64(stmt, 14) != 0));
-        t.archived.push_back(std::uint8_t(sqlite3_column_int64(stmt, 15) != 0));
-    }
-    if (rc != SQLITE_DONE)
-        return db.sqliteError(rc, QStringLiteral("reading runs"));
-    runs = Statement();
-    const size_t n = t.uuids.size();
-    auto rowOf
-        = [&](qint64 id) -> std::int32_t { return id >= 0 && id < qint64(rowOfId.size()) ? rowOfId[size_t(id)] : -1; };
-
-    if (columns.allMetrics || !columns.metrics.isEmpty()) {
-        const QByteArray sql = QByteArrayLiteral("SELECT id, name FROM metric_keys")
-            + keyFilter("name", columns.allMetrics, columns.metrics) + " ORDER BY name";
-        auto keys = db.prepare(sql.constData());
-        if (!keys)
-            return keys.error();
-        for (qsizetype i = 0; !columns.allMetrics && i < columns.metrics.size(); ++i)
-            keys->bind(int(i + 1), columns.metrics[i]);
-        std::vector<std::int32_t> columnOfKey;
-        while (keys->step() == SQLITE_ROW) {
-            const auto keyId = size_t(std::max<qint64>(0, keys->int64(0)));
-            if (keyId >= columnOfKey.size())
-                columnOfKey.resize(keyId + 1, -1);
-            columnOfKey[keyId] = std::int32_t(t.metrics.size());
-            NumberColumn c;
-            c.key = keys->text(1);
-            c.values.assign(n, std::numeric_limits<double>::quiet_NaN());
-            c.present.assign(n, 0);
-            t.metrics.push_back(std::move(c));
-        }
-        keys = Statement();
-        auto latest = db.prepare("SELECT run_id, key_id, value FROM metric_latest");
-        if (!latest)
-            return latest.error();
-        stmt = latest->handle();
-        while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-            const auto row = rowOf(sqlite3_column_int64(stmt, 0));
-            const qint64 keyId = sqlite3_column_int64(stmt, 1);
-            const std::int32_t column
-                = keyId >= 0 && keyId < qint64(columnOfKey.size()) ? columnOfKey[size_t(keyId)] : -1;
-            if (row < 0 || column < 0)
-                continue;
-            NumberColumn& c = t.metrics[size_t(column)];
-            c.present[size_t(row)] = 1;
-            if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
-                c.values[size_t(row)] = sqlite3_column_double(stmt, 2);
-        }
-        if (rc != SQLITE_DONE)
-            return db.sqliteError(rc, QStringLiteral("reading latest metrics"));
-        // Metric columns must be sorted by key for lookup; ORDER BY name did that.
-    }
-    // Sort keys for the text columns, while the params are still loading on the other thread.
-    for (TextColumn* c :
-        { &t.projects, &t.names, &t.statuses, &t.kinds, &t.users, &t.hosts, &t.commits, &t.branches, &t.parents })
-        c->computeSortRanks();
-    if (values.valid()) {
-        ValuesById loaded = values.get();
-        if (!loaded.params)
-            return loaded.params.error();
-        if (!loaded.tags)
-            return loaded.tags.error();
-        t.params = std::move(*loaded.params);
-        t.tags = std::move(*loaded.tags);
-        remapToRows(t.params, idOfRow);
-        remapToRows(t.tags, idOfRow);
-        for (std::vector<ValueColumn>* columns : { &t.params, &t.tags }) {
-            for (ValueColumn& c : *columns)
-                c.text.computeSortRanks();
-        }
-    }
-    return t;
+    return loadSnapshot(db, columns, false);
 }
 
 } // namespace reprise

@@ -48,6 +48,15 @@ public:
 
     /// Steps once: SQLITE_ROW, SQLITE_DONE or an error code.
     int step() { return sqlite3_step(m_stmt); }
+    /// Steps to the end, calling `row()` at each row. Returns SQLITE_DONE, or the error code that
+    /// stopped it: a read error (SQLITE_CORRUPT, SQLITE_IOERR, SQLITE_BUSY) is not the end of the data.
+    template <typename Row> int forEachRow(Row&& row)
+    {
+        int rc;
+        while ((rc = sqlite3_step(m_stmt)) == SQLITE_ROW)
+            row();
+        return rc;
+    }
     void reset()
     {
         sqlite3_reset(m_stmt);
