@@ -66,15 +66,20 @@ bool parseArguments(QCommandLineParser& parser, const QString& command, const QS
 
 Result<RunStore> openForReading(const QString& path)
 {
+    // Reading never creates, fills or migrates a file: it is checked read-only first, so an empty
+    // file, another program's database or an older schema stay exactly as they were.
+    auto reader = RunStore::open(path, OpenMode::ReadOnly);
+    if (!reader)
+        return reader;
     const QFileInfo info(path);
-    if (info.exists() && info.isWritable() && QFileInfo(info.absolutePath()).isWritable()) {
-        auto store = RunStore::open(path, OpenMode::ReadWrite);
-        if (!store)
-            return store;
-        (void)store->recoverAbandonedRuns(localHostName());
+    if (reader->database().schemaVersion() != latestSchemaVersion() || !info.isWritable()
+        || !QFileInfo(info.absolutePath()).isWritable())
+        return reader;
+    auto store = RunStore::open(path, OpenMode::ReadWrite);
+    if (!store)
         return store;
-    }
-    return RunStore::open(path, OpenMode::ReadOnly);
+    (void)store->recoverAbandonedRuns(localHostName());
+    return store;
 }
 
 QJsonValue jsonNumber(double value)

@@ -80,6 +80,11 @@ private Q_SLOTS:
     void demoIsDeterministicAndRealistic();
     void printsPipelineDags();
     void profilesCsvFilesAndComparesThem();
+    void readersNeverWriteAnEmptyFile_data();
+    void readersNeverWriteAnEmptyFile();
+    void damagedValuesFailCleanly_data();
+    void damagedValuesFailCleanly();
+    void unreadablePageFailsCleanly();
 };
 
 void TestCli::recordsAPythonScriptInAGitRepository()
@@ -679,6 +684,139 @@ void TestCli::profilesCsvFilesAndComparesThem()
     QVERIFY(missing.err.contains(QStringLiteral("no dataset 'nope'")));
     QVERIFY(missing.err.contains(QStringLiteral("its datasets: reference, current")));
     QCOMPARE(runReprise({ "drift", "--db", db, "--reference", run }).exitCode, 2);
+}
+
+namespace {
+
+/// The first row of `sql` on the database at `path` (a raw connection, closed again), as text.
+QStringList rawRow(const QString& path, const char* sql)
+{
+    sqlite3* raw = nullptr;
+    sqlite3_open_v2(path.toUtf8().constData(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    sqlite3_stmt* stmt = nullptr;
+    QStringList row;
+    if (sqlite3_prepare_v2(raw, sql, -1, &stmt, nullptr) == SQLITE_OK && sqlite3_step(stmt) == SQLITE_ROW) {
+        for (int c = 0; c < sqlite3_column_count(stmt); ++c)
+            row << QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(stmt, c)));
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(raw);
+    return row;
+}
+
+} // namespace
+
+void TestCli::readersNeverWriteAnEmptyFile_data()
+{
+    QTest::addColumn<QStringList>("command");
+    QTest::newRow("ls") << QStringList { "ls" };
+    QTest::newRow("ls --json") << QStringList { "ls", "--json" };
+    QTest::newRow("show") << QStringList { "show", "abcdef" };
+    QTest::newRow("metrics") << QStringList { "metrics", "abcdef", "loss" };
+    QTest::newRow("dag") << QStringList { "dag", "abcdef" };
+}
+
+void TestCli::readersNeverWriteAnEmptyFile()
+{
+    QFETCH(QStringList, command);
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("empty.db"));
+    writeFile(db, QByteArray());
+    const Outcome o = runReprise(QStringList { command.first(), "--db", db } + command.mid(1), dir.path());
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.err.startsWith(QStringLiteral("reprise: ") + db + QStringLiteral(": an empty file, not a run database")),
+        qPrintable(o.err));
+    QVERIFY(o.err.contains(QStringLiteral("\nhint: ")));
+    QCOMPARE(QFileInfo(db).size(), 0); // no schema written into it
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files), QStringList { QStringLiteral("empty.db") });
+}
+
+void TestCli::damagedValuesFailCleanly_data()
+{
+    QTest::addColumn<QByteArray>("damage");
+    QTest::addColumn<QString>("command");
+    QTest::addColumn<QString>("message");
+    const QByteArray packed2e61 = "UPDATE metric_packed SET count = 2305843009213693952, steps = x'', vals = x'', "
+                                  "times = x'' WHERE run_id = %RUN AND key_id = %KEY";
+    const QByteArray latest2e40
+        = "UPDATE metric_latest SET count = 1099511627776 WHERE run_id = %RUN AND key_id = %KEY";
+    QTest::newRow("packed count 2^61, empty blobs: metrics")
+        << packed2e61 << "metrics"
+        << "the stored history of %KEYNAME is damaged (count 2305843009213693952 does not match its 0-byte blob";
+    QTest::newRow("packed count 2^61, empty blobs: metrics --json") << packed2e61 << "metrics --json"
+                                                                    << "the stored history of %KEYNAME is damaged";
+    QTest::newRow("latest count 2^40: metrics")
+        << latest2e40 << "metrics"
+        << "the stored history of %KEYNAME is damaged (count 1099511627776 in a";
+    QTest::newRow("latest count 2^40: metrics --csv") << latest2e40 << "metrics --csv"
+                                                      << "the stored history of %KEYNAME is damaged";
+    QTest::newRow("profile count negative: show") << QByteArray(
+        "UPDATE feature_profiles SET count = -5 WHERE dataset_id IN (SELECT id FROM datasets WHERE run_id "
+        "= %RUN)") << "show"
+                                                  << "is damaged (-5 values";
+}
+
+void TestCli::damagedValuesFailCleanly()
+{
+    QFETCH(QByteArray, damage);
+    QFETCH(QString, command);
+    QFETCH(QString, message);
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    QCOMPARE(runReprise({ "demo", "--out", db, "--runs", "8" }).exitCode, 0);
+    // A run with a packed history and datasets.
+    const QStringList target = rawRow(db,
+        "SELECT r.id, r.uuid, k.id, k.name FROM metric_packed p JOIN runs r ON r.id = p.run_id JOIN metric_keys k ON "
+        "k.id = p.key_id WHERE r.id IN (SELECT run_id FROM datasets) ORDER BY r.id, k.name LIMIT 1");
+    QCOMPARE(target.size(), 4);
+    damage.replace("%RUN", target[0].toUtf8()).replace("%KEY", target[2].toUtf8());
+    sqlite3* raw = nullptr;
+    sqlite3_open(db.toUtf8().constData(), &raw);
+    QCOMPARE(sqlite3_exec(raw, damage.constData(), nullptr, nullptr, nullptr), SQLITE_OK);
+    QVERIFY(sqlite3_changes(raw) >= 1);
+    sqlite3_close(raw);
+    QStringList args = command.split(u' ');
+    args.insert(1, target[1]);
+    if (args.first() == QLatin1String("metrics"))
+        args.insert(2, target[3]);
+    const Outcome o = runReprise(args + QStringList { "--db", db }, dir.path());
+    QCOMPARE(o.exitCode, 1); // not 134: nothing aborts
+    message.replace(QStringLiteral("%KEYNAME"), target[3]);
+    QVERIFY2(o.err.startsWith(QStringLiteral("reprise: ") + db + QStringLiteral(": run ") + target[1] + u':'),
+        qPrintable(o.err));
+    QVERIFY2(o.err.contains(message), qPrintable(o.err));
+    QVERIFY2(o.err.contains(QStringLiteral("\nhint: restore the database from a backup")), qPrintable(o.err));
+    QCOMPARE(o.err.count(u'\n'), 2);
+    QVERIFY(o.out.isEmpty());
+}
+
+void TestCli::unreadablePageFailsCleanly()
+{
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    QCOMPARE(runReprise({ "demo", "--out", db, "--runs", "8" }).exitCode, 0);
+    // The run whose params come last in the params table, and the last page of that table.
+    const QString run = rawRow(db, "SELECT uuid FROM runs WHERE id = (SELECT max(run_id) FROM params)").value(0);
+    const qint64 page = rawRow(db,
+        "SELECT max(pageno) FROM dbstat WHERE name = 'params' AND pagetype = 'leaf' AND path = (SELECT "
+        "max(path) FROM dbstat WHERE name = 'params' AND pagetype = 'leaf')")
+                            .value(0)
+                            .toLongLong();
+    if (page <= 0)
+        QSKIP("this SQLite has no dbstat table to find the pages of a table");
+    const qint64 pageSize = rawRow(db, "PRAGMA page_size").value(0).toLongLong();
+    QVERIFY(!QFileInfo::exists(db + QStringLiteral("-wal")));
+    {
+        QFile f(db); // no connection of this process has the file open now
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.seek((page - 1) * pageSize));
+        f.write(QByteArray(int(pageSize), '\xa5'));
+    }
+    const Outcome o = runReprise({ "show", run, "--db", db, "--json" }, dir.path());
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(o.err.startsWith(QStringLiteral("reprise: ") + db + QStringLiteral(": the database is damaged")),
+        qPrintable(o.err));
+    QVERIFY(o.out.isEmpty()); // not a run with some of its params missing
 }
 
 QTEST_GUILESS_MAIN(TestCli)
