@@ -62,8 +62,8 @@ def write_advice(reason):
     """What a user can do about a SQLite write error, from its message."""
     text = reason.lower()
     if "locked" in text or "busy" in text:
-        return ("another program is writing to this database, e.g. `reprise import`; each write waits "
-                "$REPRISE_BUSY_TIMEOUT_MS for it")
+        return ("another program holds its write lock, e.g. a `reprise import`; a write waits for it up to "
+                "$REPRISE_BUSY_TIMEOUT_MS, 30 s by default")
     if "full" in text:
         return "free space on its disk"
     if "readonly" in text or "read-only" in text:
