@@ -1,5 +1,7 @@
 #include "main_window.h"
 
+#include "files/file_dialogs.h"
+
 #include "charts/compare_view.h"
 #include "dag/dag_view.h"
 #include "demo/demo_generator.h"
@@ -25,7 +27,6 @@
 #include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QHeaderView>
 #include <QLabel>
@@ -572,7 +573,7 @@ void MainWindow::updateBusy()
 void MainWindow::openWithDialog()
 {
     const QString start = m_current.isEmpty() ? QDir::homePath() : QFileInfo(m_current).absolutePath();
-    const QString path = QFileDialog::getOpenFileName(this, tr("Open runs"), start,
+    const QString path = chooseOpenFile(this, tr("Open runs"), start,
         tr("Run data (*.db *.sqlite *.reprise *.csv dvc.yaml *tfevents*);;All files (*)"));
     if (!path.isEmpty())
         openSource(path);
@@ -581,7 +582,7 @@ void MainWindow::openWithDialog()
 void MainWindow::openFolderWithDialog()
 {
     const QString start = m_current.isEmpty() ? QDir::homePath() : QFileInfo(sourceLocation(m_current)).absolutePath();
-    const QString path = QFileDialog::getExistingDirectory(
+    const QString path = chooseDirectory(
         this, tr("Open a folder of runs (mlruns/, a TensorBoard log dir, a DVC project, Lightning logs)"), start);
     if (!path.isEmpty())
         openSource(path);
@@ -590,12 +591,12 @@ void MainWindow::openFolderWithDialog()
 void MainWindow::importWithDialog()
 {
     const QString start = QDir::homePath();
-    const QString path = QFileDialog::getExistingDirectory(this,
+    const QString path = chooseDirectory(this,
         tr("Import runs from a folder (mlruns/, TensorBoard logs, a DVC project, Lightning logs) — or cancel to "
            "choose a file"),
         start);
     const QString chosen = !path.isEmpty() ? path
-                                           : QFileDialog::getOpenFileName(this, tr("Import runs from a file"), start,
+                                           : chooseOpenFile(this, tr("Import runs from a file"), start,
                                                tr("Run data (*.db *.csv *tfevents* dvc.yaml);;All files (*)"));
     if (!chosen.isEmpty())
         importIntoCurrent(chosen);

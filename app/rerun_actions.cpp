@@ -38,7 +38,9 @@ namespace {
             return out;
         }
         RerunDraft draft = makeRerunDraft(*run, source);
-        draft.untrusted = isUntrustedSource(source, false, &draft.trustReason);
+        QString trustReason;
+        const bool untrusted = isUntrustedSource(source, false, &trustReason);
+        setTrust(draft, untrusted, trustReason);
         // A database we cannot write to still has runs worth rerunning: record them in our own.
         const QFileInfo info(source);
         if (!info.isWritable() || !QFileInfo(info.absolutePath()).isWritable())

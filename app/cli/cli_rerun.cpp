@@ -2,6 +2,7 @@
 #include "cli/cli_common.h"
 #include "launch/rerun_draft.h"
 #include "launch/run_launcher.h"
+#include "text/display_text.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -17,34 +18,59 @@ namespace reprise::cli {
 
 namespace {
 
-    QString paramText(const ParamValue& p) { return p.value; }
+    QString paramText(const ParamValue& p) { return visibleText(p.value); }
 
-    /// The draft as a person reads it before confirming: everything that will execute.
-    QString draftText(const RerunDraft& draft)
+    /// The draft as a person reads it before confirming: everything that will execute. Every text
+    /// from the database goes through visibleText(): no escape sequence reaches the terminal.
+    QString draftText(const RerunDraft& draft, bool fullPatch)
     {
         QString out;
-        out += QStringLiteral("Rerun of run %1 (%2/%3)\n").arg(draft.originalId, draft.project, draft.originalName);
-        out += QStringLiteral("  command:      ") + displayCommand(draft.argv) + u'\n';
-        out += QStringLiteral("  working dir:  ") + draft.workingDir + u'\n';
-        out += QStringLiteral("  code:         ") + draft.codeSummary() + u'\n';
-        out += QStringLiteral("  recorded in:  ") + draft.target + u'\n';
+        out += QStringLiteral("Rerun of run %1 (%2/%3)\n")
+                   .arg(draft.originalId, visibleText(draft.project), visibleText(draft.originalName));
+        out += QStringLiteral("  command:      ") + visibleText(displayCommand(draft.argv)) + u'\n';
+        out += QStringLiteral("  working dir:  ") + visibleText(draft.workingDir) + u'\n';
+        out += QStringLiteral("  code:         ") + visibleText(draft.codeSummary()) + u'\n';
+        out += QStringLiteral("  recorded in:  ") + visibleText(draft.target) + u'\n';
         if (draft.environment.isEmpty())
             out += QStringLiteral("  environment:  (no overrides recorded)\n");
-        for (auto it = draft.environment.begin(); it != draft.environment.end(); ++it)
-            out += QStringLiteral("  environment:  ") + it.key() + u'=' + *it
-                + (isSensitiveVariable(it.key()) ? QStringLiteral("   <- changes which code runs") : QString()) + u'\n';
+        for (auto it = draft.environment.begin(); it != draft.environment.end(); ++it) {
+            out += QStringLiteral("  environment:  ") + visibleText(it.key()) + u'=' + visibleText(*it);
+            if (draft.heldBack.contains(it.key()))
+                out += QStringLiteral("   <- NOT applied (changes which code runs; --allow-env ")
+                    + visibleText(it.key()) + QStringLiteral(" to apply it)");
+            else if (isSensitiveVariable(it.key()))
+                out += QStringLiteral("   <- changes which code runs");
+            out += u'\n';
+        }
         const auto edited = draft.editedParams();
         for (auto it = draft.params.begin(); it != draft.params.end(); ++it) {
-            out += QStringLiteral("  param:        ") + it.key() + u'=' + paramText(*it);
+            out += QStringLiteral("  param:        ") + visibleText(it.key()) + u'=' + paramText(*it);
             if (edited.contains(it.key()))
                 out += draft.recordedParams.contains(it.key())
                     ? QStringLiteral("   (edited; recorded ") + paramText(draft.recordedParams.value(it.key())) + u')'
                     : QStringLiteral("   (added)");
             out += u'\n';
         }
+        const PatchSummary patch = summarizePatch(draft.code.patch);
+        if (!draft.code.patch.isEmpty()) {
+            out += QStringLiteral("  patch:        ") + patch.text()
+                + (draft.runsInWorktree() ? QStringLiteral(", applied to the recorded commit before running\n")
+                                          : QStringLiteral(", recorded (not applied: running in place)\n"));
+            for (const PatchSummary::File& file : patch.files)
+                out += QStringLiteral("                  %1  +%2 \u2212%3%4\n")
+                           .arg(visibleText(file.path))
+                           .arg(file.added)
+                           .arg(file.removed)
+                           .arg(file.binary ? QStringLiteral(" (binary)") : QString());
+            if (fullPatch)
+                out += QStringLiteral("----- recorded patch -----\n") + visibleText(draft.code.patch, LineBreaks::Keep)
+                    + QStringLiteral("\n----- end of patch -----\n");
+            else
+                out += QStringLiteral("                  (--show-patch prints it in full)\n");
+        }
         if (draft.untrusted)
-            out += QStringLiteral("  UNTRUSTED:    this database is a shared source (") + draft.trustReason
-                + QStringLiteral("); read the command and environment above before confirming\n");
+            out += QStringLiteral("  UNTRUSTED:    this database is a shared source (") + visibleText(draft.trustReason)
+                + QStringLiteral("); read the command, environment and patch above before confirming\n");
         return out;
     }
 
@@ -55,8 +81,18 @@ namespace {
             params.insert(it.key(), it->value);
         for (auto it = draft.environment.begin(); it != draft.environment.end(); ++it)
             environment.insert(it.key(), *it);
+        QStringList heldBack(draft.heldBack.begin(), draft.heldBack.end());
+        heldBack.sort();
+        const PatchSummary summary = summarizePatch(draft.code.patch);
+        QJsonArray files;
+        for (const PatchSummary::File& file : summary.files)
+            files.append(QJsonObject { { QStringLiteral("path"), file.path }, { QStringLiteral("added"), file.added },
+                { QStringLiteral("removed"), file.removed }, { QStringLiteral("binary"), file.binary } });
+        const QJsonObject patch { { QStringLiteral("files"), files }, { QStringLiteral("added"), summary.added },
+            { QStringLiteral("removed"), summary.removed }, { QStringLiteral("text"), draft.code.patch } };
         return QJsonObject { { QStringLiteral("original"), draft.originalId },
-            { QStringLiteral("argv"), QJsonArray::fromStringList(draft.argv) },
+            { QStringLiteral("environment_held_back"), QJsonArray::fromStringList(heldBack) },
+            { QStringLiteral("patch"), patch }, { QStringLiteral("argv"), QJsonArray::fromStringList(draft.argv) },
             { QStringLiteral("working_dir"), draft.workingDir }, { QStringLiteral("environment"), environment },
             { QStringLiteral("params"), params },
             { QStringLiteral("edited"), QJsonArray::fromStringList(draft.editedParams().keys()) },
@@ -109,6 +145,11 @@ int runRerun(const QStringList& args)
         QStringLiteral("PATH") });
     parser.addOption({ QStringLiteral("wait"), QStringLiteral("Run in the foreground, then print the report.") });
     parser.addOption({ QStringLiteral("dry-run"), QStringLiteral("Show what would run, and check it; run nothing.") });
+    parser.addOption({ QStringLiteral("allow-env"),
+        QStringLiteral("Apply this recorded environment override although the database is untrusted (repeatable;\n"
+                       "loader variables such as LD_PRELOAD, PYTHONPATH or PATH are otherwise held back)."),
+        QStringLiteral("NAME") });
+    parser.addOption({ QStringLiteral("show-patch"), QStringLiteral("Print the recorded uncommitted patch in full.") });
     parser.addOption({ QStringLiteral("yes"),
         QStringLiteral("Confirm a rerun from an untrusted (shared) database without asking.") });
     parser.addOption({ QStringLiteral("run-id"), QStringLiteral("Record the rerun under this id (32 hex digits)."),
@@ -151,7 +192,18 @@ int runRerun(const QStringList& args)
         return Failure;
     }
     RerunDraft draft = makeRerunDraft(*original, source);
-    draft.untrusted = isUntrustedSource(source, store->database().readOnly(), &draft.trustReason);
+    QString trustReason;
+    const bool untrusted = isUntrustedSource(source, store->database().readOnly(), &trustReason);
+    setTrust(draft, untrusted, trustReason);
+    for (const QString& name : parser.values(QStringLiteral("allow-env"))) {
+        if (!draft.environment.contains(name)) {
+            printError(QStringLiteral("rerun: --allow-env ") + visibleText(name)
+                    + QStringLiteral(": the run recorded no such environment override"),
+                QStringLiteral("the recorded overrides are listed by `reprise rerun RUN --dry-run`"));
+            return Usage;
+        }
+        draft.heldBack.remove(name);
+    }
     if (parser.isSet(QStringLiteral("into")))
         draft.target = QFileInfo(parser.value(QStringLiteral("into"))).absoluteFilePath();
     else if (store->database().readOnly()) {
@@ -180,10 +232,11 @@ int runRerun(const QStringList& args)
     const QList<DraftProblem> problems = checkRerunDraft(draft);
     QJsonObject result { { QStringLiteral("draft"), draftJson(draft) } };
     if (!json)
-        printOut(draftText(draft));
+        printOut(draftText(draft,
+            parser.isSet(QStringLiteral("show-patch")) || (draft.untrusted && !parser.isSet(QStringLiteral("yes")))));
     if (!problems.isEmpty()) {
         for (const DraftProblem& p : problems)
-            printError(p.message, p.hint);
+            printError(visibleText(p.message), p.hint);
         if (json) {
             QJsonArray list;
             for (const DraftProblem& p : problems)
@@ -200,9 +253,9 @@ int runRerun(const QStringList& args)
         return Ok;
     }
     if (draft.untrusted && !parser.isSet(QStringLiteral("yes")) && !confirmOnTerminal()) {
-        printError(QStringLiteral("rerun: not confirmed: ") + source + QStringLiteral(" is untrusted (")
-                + draft.trustReason + u')',
-            QStringLiteral("read the command, working dir and environment above, then confirm with --yes"));
+        printError(QStringLiteral("rerun: not confirmed: ") + visibleText(source) + QStringLiteral(" is untrusted (")
+                + visibleText(draft.trustReason) + u')',
+            QStringLiteral("read the command, working dir, environment and patch above, then confirm with --yes"));
         return Failure;
     }
 
@@ -214,6 +267,8 @@ int runRerun(const QStringList& args)
             QStringLiteral("--run-id"), id };
         for (const QString& assignment : parser.values(QStringLiteral("set")))
             childArgs << QStringLiteral("--set") << assignment;
+        for (const QString& name : parser.values(QStringLiteral("allow-env")))
+            childArgs << QStringLiteral("--allow-env") << name;
         for (const char* flag : { "at-commit", "in-place" })
             if (parser.isSet(QString::fromLatin1(flag)))
                 childArgs << QStringLiteral("--") + QString::fromLatin1(flag);

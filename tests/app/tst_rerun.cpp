@@ -61,6 +61,8 @@ private Q_SLOTS:
     void programNotInstalled();
     void runWithoutLaunchSpec();
     void untrustedSourceNeedsConfirmation();
+    void untrustedSourceShowsThePatchAndHoldsBackLoaderVariables();
+    void recordedCommitThatIsNotACommitId();
     void verifyIncomparableAndUsage();
 
 private:
@@ -351,6 +353,92 @@ void TestRerun::untrustedSourceNeedsConfirmation()
     o = runReprise(args << "--yes", m_dir.path());
     QVERIFY2(o.exitCode == 4, qPrintable(o.err)); // ran; no metrics to compare
     QVERIFY(o.out.contains(QStringLiteral("ran\n")));
+}
+
+void TestRerun::untrustedSourceShowsThePatchAndHoldsBackLoaderVariables()
+{
+    // A shared database whose run carries an uncommitted patch and a loader variable: both are code
+    // that would run behind a harmless-looking command.
+    const QString repo = m_dir.filePath(QStringLiteral("hostile"));
+    QVERIFY(QDir().mkpath(repo));
+    writeFile(
+        repo + QStringLiteral("/job.py"), "import os\nprint('mark=' + os.environ.get('REPRISE_MARK', 'unset'))\n");
+    initRepository(repo);
+    commitAll(repo, QStringLiteral("one"));
+    writeFile(repo + QStringLiteral("/job.py"),
+        "import os\nprint('mark=' + os.environ.get('REPRISE_MARK', 'unset'))\nprint('patched \\x1b[2J in')\n");
+    const QString shared = m_dir.filePath(QStringLiteral("hostile.db"));
+    const Outcome recorded = runReprise({ "run", "--db", shared, "--", REPRISE_PYTHON, "job.py" }, repo);
+    const QString id = runIdFrom(recorded.err);
+    QVERIFY(!id.isEmpty());
+    sql(shared,
+        "UPDATE runs SET env = json_set(env, '$.LD_PRELOAD', '/tmp/evil.so', '$.PYTHONSTARTUP', '/tmp/x.py', "
+        "'$.REPRISE_MARK', 'plain', '$.TITLE', 'a\x1b]0;pwned\x07"
+        "b') WHERE uuid = '"
+            + id.toLatin1() + "'");
+    if (::getuid() == 0)
+        QCOMPARE(::chown(QFile::encodeName(shared).constData(), 65534, 65534), 0);
+    else
+        QVERIFY(QFile::setPermissions(shared, QFileDevice::ReadOwner | QFileDevice::ReadGroup));
+    QStringList args { "rerun", id, "--db", shared, "--dry-run" };
+    if (::getuid() != 0)
+        args << "--into" << m_db;
+
+    // Without --yes: the whole patch and every override, loader variables marked as not applied.
+    Outcome o = runReprise(args, m_dir.path());
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    QVERIFY2(o.out.contains(QStringLiteral("patch:        1 file changed, +1 \u22120 lines")), qPrintable(o.out));
+    QVERIFY(o.out.contains(QStringLiteral("job.py  +1 \u22120")));
+    QVERIFY(o.out.contains(QStringLiteral("----- recorded patch -----")));
+    QVERIFY(o.out.contains(QStringLiteral("+print('patched \\x1b[2J in')")));
+    QVERIFY(o.out.contains(QStringLiteral("LD_PRELOAD=/tmp/evil.so   <- NOT applied")));
+    QVERIFY(o.out.contains(QStringLiteral("PYTHONSTARTUP=/tmp/x.py   <- NOT applied")));
+    QVERIFY(o.out.contains(QStringLiteral("TITLE=a\\x1b]0;pwned\\x07b")));
+    QVERIFY2(!o.out.contains(QChar(0x1b)) && !o.out.contains(QChar(0x07)), "a control character reached the terminal");
+    QVERIFY(o.out.contains(QStringLiteral("REPRISE_MARK=plain\n")));
+
+    // As JSON: what is held back, and the patch with its files.
+    o = runReprise(QStringList(args) << "--json"
+                                     << "--allow-env"
+                                     << "PYTHONSTARTUP",
+        m_dir.path());
+    const QJsonObject draft = jsonOf(o).value(QStringLiteral("draft")).toObject();
+    const QJsonArray heldBack = draft.value(QStringLiteral("environment_held_back")).toArray();
+    QVERIFY(heldBack.contains(QStringLiteral("LD_PRELOAD")));
+    QVERIFY(!heldBack.contains(QStringLiteral("PYTHONSTARTUP"))); // allowed
+    QVERIFY(!heldBack.contains(QStringLiteral("REPRISE_MARK"))); // not a loader variable
+    const QJsonObject patch = draft.value(QStringLiteral("patch")).toObject();
+    QCOMPARE(patch.value(QStringLiteral("added")).toInt(), 1);
+    QCOMPARE(patch.value(QStringLiteral("files")).toArray().first().toObject().value(QStringLiteral("path")).toString(),
+        QStringLiteral("job.py"));
+    QVERIFY(patch.value(QStringLiteral("text")).toString().contains(QStringLiteral("+print('patched")));
+
+    o = runReprise(QStringList(args) << "--allow-env"
+                                     << "NO_SUCH_VARIABLE",
+        m_dir.path());
+    QCOMPARE(o.exitCode, 2);
+    QVERIFY(
+        o.err.contains(QStringLiteral("--allow-env NO_SUCH_VARIABLE: the run recorded no such environment override")));
+}
+
+void TestRerun::recordedCommitThatIsNotACommitId()
+{
+    // A commit recorded as a git option must never reach git as one.
+    const QString repo = m_dir.filePath(QStringLiteral("options"));
+    QVERIFY(QDir().mkpath(repo));
+    writeFile(repo + QStringLiteral("/job.py"), "print('ran')\n");
+    initRepository(repo);
+    commitAll(repo, QStringLiteral("one"));
+    const Outcome recorded = runReprise({ "run", "--db", m_db, "--", REPRISE_PYTHON, "job.py" }, repo);
+    const QString id = runIdFrom(recorded.err);
+    sql(m_db, "UPDATE runs SET git_commit = '--output=/tmp/reprise-owned' WHERE uuid = '" + id.toLatin1() + "'");
+    const Outcome o = runReprise({ "rerun", id, "--db", m_db, "--at-commit", "--wait" }, m_dir.path());
+    QCOMPARE(o.exitCode, 1);
+    QVERIFY2(
+        o.err.contains(QStringLiteral("records '--output=/tmp/reprise-owned' as its commit, which is not a commit id")),
+        qPrintable(o.err));
+    QVERIFY(!QFileInfo::exists(QStringLiteral("/tmp/reprise-owned")));
+    QVERIFY(!o.out.contains(QStringLiteral("ran\n")));
 }
 
 void TestRerun::verifyIncomparableAndUsage()

@@ -2,6 +2,8 @@
 // the reproduction report; on the digits example in a real git repository.
 
 #include "example_repository.h"
+#include "files/file_dialogs.h"
+#include "import/source_reader.h"
 #include "launch/rerun_queue.h"
 #include "main_window.h"
 #include "rerun/report_view.h"
@@ -15,6 +17,8 @@
 #include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QFileDialog>
+#include <QFileSystemModel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
@@ -74,6 +78,7 @@ private Q_SLOTS:
     void problemOffersAWayForward();
     void cancelStopsARunningRerunAndQueueRunsOneAtATime();
     void verifyTwoSelectedRuns();
+    void rerunAfterAFileDialogListedTheDatabaseKeepsEveryRow();
 
 private:
     /// Opens the draft of `runId` in `window`; the dialog, or nullptr.
@@ -144,7 +149,7 @@ void TestRerunWindow::rerunFromTheWindowReproduces()
     QVERIFY(dialog->runButton()->isEnabled());
     bool pythonPathShown = false;
     for (int row = 0; row < dialog->environmentTable()->rowCount(); ++row)
-        pythonPathShown |= dialog->environmentTable()->item(row, 0)->text() == QStringLiteral("⚠ PYTHONPATH");
+        pythonPathShown |= dialog->environmentTable()->item(row, 1)->text() == QStringLiteral("⚠ PYTHONPATH");
     QVERIFY(pythonPathShown);
 
     const RerunJob* job = runAndWait(window, dialog);
@@ -211,6 +216,19 @@ void TestRerunWindow::untrustedSourceNeedsTheConfirmation()
     QVERIFY(dialog->draft().untrusted);
     QVERIFY(dialog->confirmation()->isVisible());
     QVERIFY(dialog->problems().isEmpty());
+    // Loader variables of an untrusted source are shown, and not applied until ticked one by one.
+    QTableWidget* environment = dialog->environmentTable();
+    int pythonPath = -1;
+    for (int row = 0; row < environment->rowCount(); ++row)
+        if (environment->item(row, 1)->text() == QStringLiteral("⚠ PYTHONPATH"))
+            pythonPath = row;
+    QVERIFY(pythonPath >= 0);
+    QCOMPARE(environment->item(pythonPath, 0)->checkState(), Qt::Unchecked);
+    QVERIFY(dialog->draft().heldBack.contains(QStringLiteral("PYTHONPATH")));
+    QVERIFY(!dialog->draft().appliedEnvironment().contains(QStringLiteral("PYTHONPATH")));
+    environment->item(pythonPath, 0)->setCheckState(Qt::Checked);
+    QVERIFY(dialog->draft().appliedEnvironment().contains(QStringLiteral("PYTHONPATH")));
+    QVERIFY(dialog->patchSummaryText().startsWith(QStringLiteral("No uncommitted changes")));
     saveScreenshot(dialog, QStringLiteral("rerun-draft"));
     // Nothing runs before the confirmation: the button is disabled, and clicking it does nothing.
     QVERIFY(!dialog->runButton()->isEnabled());
@@ -325,6 +343,53 @@ void TestRerunWindow::verifyTwoSelectedRuns()
     window.rerunActions()->verifyAction()->trigger();
     QTRY_COMPARE_WITH_TIMEOUT(verified.count(), 2, 20000);
     QVERIFY(report->verdictText().contains(QStringLiteral("is not a rerun")));
+}
+
+void TestRerunWindow::rerunAfterAFileDialogListedTheDatabaseKeepsEveryRow()
+{
+    // What lost a rerun's record: File > Open listed the database's folder (Qt's dialog reads each
+    // file to find its type, and closing that read drops SQLite's locks in this process); the rerun's
+    // Python program then found the write-ahead log unused, reset it and deleted it under the window.
+    MainWindow window({ m_db });
+    window.show();
+    QVERIFY(waitForRuns(window));
+    {
+        std::unique_ptr<QFileDialog> dialog(createFileDialog(&window, QStringLiteral("Open runs"), m_dir.path()));
+        dialog->show();
+        auto* model = dialog->findChild<QFileSystemModel*>();
+        QVERIFY(model);
+        for (const QString& name :
+            { QStringLiteral("runs.db"), QStringLiteral("runs.db-wal"), QStringLiteral("runs.db-shm") })
+            QTRY_VERIFY_WITH_TIMEOUT(!model->type(model->index(m_dir.filePath(name))).isEmpty(), 10000);
+        dialog->reject();
+    }
+    // Detection of a source, under another spelling of the open database's path, reads nothing either.
+    QCOMPARE(int(detectSource(m_dir.filePath(QStringLiteral("digits/../runs.db")))), int(SourceKind::Reprise));
+
+    RerunDialog* dialog = openDraft(window, m_original);
+    QVERIFY(dialog);
+    const RerunJob* job = runAndWait(window, dialog);
+    QVERIFY(job);
+    QCOMPARE(toString(job->state), QStringLiteral("done"));
+    QVERIFY2(QFileInfo::exists(m_db + QStringLiteral("-wal")), "the write-ahead log was deleted under the window");
+
+    // Every row of the rerun is in the file: its end, its metrics, its output.
+    auto store = RunStore::open(m_db, OpenMode::ReadOnly);
+    QVERIFY(store);
+    auto rerun = store->loadRun(job->runId);
+    QVERIFY(rerun);
+    QCOMPARE(int(rerun->status), int(RunStatus::Finished));
+    auto original = store->loadRun(m_original);
+    QVERIFY(original);
+    auto ran = store->metricSummaries(*store->resolveRun(job->runId));
+    auto recorded = store->metricSummaries(*store->resolveRun(m_original));
+    QVERIFY(ran && recorded);
+    QCOMPARE(ran->size(), recorded->size());
+    for (qsizetype i = 0; i < ran->size(); ++i)
+        QCOMPARE(ran->at(i).count, recorded->at(i).count);
+    auto check = store->database().prepare("PRAGMA integrity_check");
+    QVERIFY(check && check->step() == SQLITE_ROW);
+    QCOMPARE(check->text(0), QStringLiteral("ok"));
 }
 
 QTEST_MAIN(TestRerunWindow)

@@ -1,16 +1,18 @@
 #include "charts/compare_view.h"
 
+#include "files/file_dialogs.h"
+
 #include "analysis/group_stats.h"
 #include "charts/parallel_coordinates.h"
 #include "charts/scatter_plot.h"
 #include "compute_pool.h"
 #include "store/run_store.h"
+#include "text/display_text.h"
 
 #include <QBuffer>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFile>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QGraphicsLayout>
 #include <QGridLayout>
@@ -450,10 +452,11 @@ CompareView::CompareView(QWidget* parent)
 
     connect(m_keyFilter, &QLineEdit::textChanged, this, &CompareView::fillKeyList);
     connect(m_keyList, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
+        const QString key = item->data(Qt::UserRole).toString();
         QStringList keys = m_keys;
-        keys.removeAll(item->text());
+        keys.removeAll(key);
         if (item->checkState() == Qt::Checked)
-            keys << item->text();
+            keys << key;
         setKeys(keys);
     });
     connect(m_legend, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
@@ -469,13 +472,16 @@ CompareView::CompareView(QWidget* parent)
     connect(m_onlyDifferencesBox, &QCheckBox::toggled, this, &CompareView::setOnlyDifferences);
     connect(m_parallel, &ParallelCoordinates::runsBrushed, this, &CompareView::runsBrushed);
     connect(m_scatter, &ScatterPlot::runsBrushed, this, &CompareView::runsBrushed);
-    connect(m_parallelMetric, &QComboBox::currentTextChanged, m_parallel, &ParallelCoordinates::setColourMetric);
+    // The field choosers show escaped names and carry the real ones as item data.
+    connect(m_parallelMetric, &QComboBox::currentIndexChanged, this,
+        [this] { m_parallel->setColourMetric(m_parallelMetric->currentData().toString()); });
     auto scatterFields = [this] {
-        m_scatter->setFields(m_scatterX->currentText(), m_scatterY->currentText(), m_scatterColour->currentText());
+        m_scatter->setFields(m_scatterX->currentData().toString(), m_scatterY->currentData().toString(),
+            m_scatterColour->currentData().toString());
         m_scatter->setLog(m_scatterLogX->isChecked(), m_scatterLogY->isChecked());
     };
     for (QComboBox* box : { m_scatterX, m_scatterY, m_scatterColour })
-        connect(box, &QComboBox::currentTextChanged, this, scatterFields);
+        connect(box, &QComboBox::currentIndexChanged, this, scatterFields);
     for (QCheckBox* box : { m_scatterLogX, m_scatterLogY })
         connect(box, &QCheckBox::toggled, this, scatterFields);
     fillGroupings();
@@ -574,7 +580,8 @@ void CompareView::fillKeyList()
     for (const QString& key : std::as_const(m_allKeys)) {
         if (!m_keyFilter->text().isEmpty() && !key.contains(m_keyFilter->text(), Qt::CaseInsensitive))
             continue;
-        auto* item = new QListWidgetItem(key, m_keyList);
+        auto* item = new QListWidgetItem(visibleText(key), m_keyList);
+        item->setData(Qt::UserRole, key);
         item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
         item->setCheckState(m_keys.contains(key) ? Qt::Checked : Qt::Unchecked);
     }
@@ -596,10 +603,11 @@ void CompareView::fillGroupings()
     const QStringList varying = varyingParams(m_runs);
     for (const QString& p : varying) {
         if (p.contains(QStringLiteral("seed"), Qt::CaseInsensitive))
-            m_groupChooser->addItem(tr("same params except %1").arg(p), QString(QStringLiteral("except:") + p));
+            m_groupChooser->addItem(
+                tr("same params except %1").arg(visibleText(p)), QString(QStringLiteral("except:") + p));
     }
     for (const QString& p : varying)
-        m_groupChooser->addItem(tr("by %1").arg(p), QString(QStringLiteral("param:") + p));
+        m_groupChooser->addItem(tr("by %1").arg(visibleText(p)), QString(QStringLiteral("param:") + p));
     const int at = m_groupChooser->findData(m_groupBy);
     if (at < 0)
         m_groupBy.clear();
@@ -613,7 +621,7 @@ void CompareView::fillParams()
     m_params->setColumnCount(int(m_runs.size()));
     QStringList headers;
     for (const RunRecord& r : std::as_const(m_runs)) {
-        headers << (r.name.isEmpty() ? QString() : r.name + u'\n') + r.uuid.left(8);
+        headers << (r.name.isEmpty() ? QString() : visibleText(r.name) + u'\n') + r.uuid.left(8);
     }
     m_params->setHorizontalHeaderLabels(headers);
     for (int c = 0; c < int(m_runs.size()); ++c) {
@@ -647,14 +655,15 @@ void CompareView::fillParams()
             row.values.begin(), row.values.end(), [&](const QString& v) { return v != row.values.first(); });
         if (m_onlyDifferences && !differs)
             continue;
-        auto* header = new QTableWidgetItem(row.name);
+        auto* header = new QTableWidgetItem(visibleText(row.name));
+        header->setToolTip(plainToolTip(row.name));
         QFont font = m_params->font();
         font.setBold(differs);
         header->setFont(font);
         m_params->setVerticalHeaderItem(shown, header);
         for (int c = 0; c < int(row.values.size()); ++c) {
-            auto* item = new QTableWidgetItem(row.values[c]);
-            item->setToolTip(row.values[c]);
+            auto* item = new QTableWidgetItem(visibleText(row.values[c]));
+            item->setToolTip(plainToolTip(row.values[c]));
             if (differs) {
                 item->setBackground(QColor(0xff, 0xe9, 0xa8));
                 item->setForeground(QColor(0x20, 0x20, 0x20)); // readable on amber in a dark palette too
@@ -716,11 +725,13 @@ void CompareView::fillScatterFields()
     for (const auto& [_, name] : byCoverage)
         metrics << name;
     auto refill = [](QComboBox* box, const QStringList& items, const QString& fallback) {
-        const QString current = box->currentText();
+        const QString current = box->currentData().toString();
         const QSignalBlocker block(box);
         box->clear();
-        box->addItems(items);
-        box->setCurrentText(items.contains(current) && !current.isEmpty() ? current : fallback);
+        for (const QString& item : items)
+            box->addItem(visibleText(item), item);
+        box->setCurrentIndex(
+            std::max(0, box->findData(items.contains(current) && !current.isEmpty() ? current : fallback)));
     };
     // x: the param with the most distinct values (the swept one); colour: the next one.
     std::vector<std::pair<int, QString>> params;
@@ -733,10 +744,11 @@ void CompareView::fillScatterFields()
     refill(m_scatterY, metrics, metrics.value(0));
     refill(m_scatterColour, QStringList { QString() } + all, params.size() > 1 ? params[1].second : QString());
     refill(m_parallelMetric, metrics, metrics.value(0));
-    m_parallel->setColourMetric(m_parallelMetric->currentText());
-    m_scatter->setFields(m_scatterX->currentText(), m_scatterY->currentText(), m_scatterColour->currentText());
-    const PlotField* x = t.field(m_scatterX->currentText());
-    const PlotField* y = t.field(m_scatterY->currentText());
+    m_parallel->setColourMetric(m_parallelMetric->currentData().toString());
+    m_scatter->setFields(m_scatterX->currentData().toString(), m_scatterY->currentData().toString(),
+        m_scatterColour->currentData().toString());
+    const PlotField* x = t.field(m_scatterX->currentData().toString());
+    const PlotField* y = t.field(m_scatterY->currentData().toString());
     {
         const QSignalBlocker bx(m_scatterLogX), by(m_scatterLogY);
         m_scatterLogX->setChecked(x && x->logSuggested);
@@ -837,7 +849,7 @@ void CompareView::reload(bool keepRange)
             return;
         if (!result) {
             m_busy = false;
-            m_message->setText(result.error().message);
+            m_message->setText(visibleText(result.error().message, LineBreaks::Keep));
             Q_EMIT ready();
             return;
         }
@@ -878,7 +890,7 @@ void CompareView::fillLegend(const std::vector<std::vector<ChartCurve>>& curvesP
             seen.insert(c.runId);
             QPixmap swatch(14, 14);
             swatch.fill(c.colour);
-            auto* item = new QListWidgetItem(QIcon(swatch), c.label, m_legend);
+            auto* item = new QListWidgetItem(QIcon(swatch), visibleText(c.label), m_legend);
             item->setData(Qt::UserRole, c.runId);
             item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
             item->setCheckState(m_hidden.contains(c.runId) ? Qt::Unchecked : Qt::Checked);
@@ -979,7 +991,7 @@ void CompareView::exportCharts(const QString& path)
         generator.setOutputDevice(&buffer);
         generator.setSize(m_grid->size());
         generator.setViewBox(QRect(QPoint(0, 0), m_grid->size()));
-        generator.setTitle(tr("Reprise: %1").arg(m_keys.join(QStringLiteral(", "))));
+        generator.setTitle(tr("Reprise: %1").arg(visibleText(m_keys.join(QStringLiteral(", ")))));
         QPainter painter(&generator);
         m_grid->render(&painter);
     } else {
@@ -1027,7 +1039,7 @@ void CompareView::chooseExport(const QString& kind)
     const QString filter = kind == QLatin1String("csv") ? tr("CSV (*.csv)")
         : kind == QLatin1String("svg")                  ? tr("SVG image (*.svg)")
                                                         : tr("PNG image (*.png)");
-    QString path = QFileDialog::getSaveFileName(this, tr("Export"), QStringLiteral("metrics.") + kind, filter);
+    QString path = chooseSaveFile(this, tr("Export"), QStringLiteral("metrics.") + kind, filter);
     if (path.isEmpty())
         return;
     if (!path.contains(u'.'))

@@ -1,11 +1,12 @@
 #include "rerun/rerun_dialog.h"
 
+#include "files/file_dialogs.h"
 #include "rerun/compact_table.h"
+#include "text/display_text.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QFileDialog>
 #include <QFontDatabase>
 #include <QFormLayout>
 #include <QHeaderView>
@@ -44,8 +45,8 @@ RerunDialog::RerunDialog(const RerunDraft& draft, const QList<DraftProblem>& pro
     , m_problems(problems)
     , m_title(new QLabel(this))
     , m_untrusted(new QLabel(this))
-    , m_confirm(new QCheckBox(tr("I have read the command, working directory and environment above, and want to run "
-                                 "them"),
+    , m_confirm(new QCheckBox(tr("I have read the command, working directory, environment and patch above, and want "
+                                 "to run them"),
           this))
     , m_command(new QPlainTextEdit(this))
     , m_workingDir(new QLineEdit(this))
@@ -53,7 +54,10 @@ RerunDialog::RerunDialog(const RerunDraft& draft, const QList<DraftProblem>& pro
     , m_mode(new QComboBox(this))
     , m_code(new QLabel(this))
     , m_target(new QLabel(this))
-    , m_environment(makeCompactTable({ tr("Variable"), tr("Value") }, this))
+    , m_patchSummary(new QLabel(this))
+    , m_showPatch(new QPushButton(tr("Show Patch"), this))
+    , m_patch(new QPlainTextEdit(this))
+    , m_environment(makeCompactTable({ tr("Apply"), tr("Variable"), tr("Value") }, this))
     , m_params(makeCompactTable({ tr("Param"), tr("Recorded"), tr("Rerun with") }, this))
     , m_resetParams(new QPushButton(tr("Reset Params"), this))
     , m_problemBox(new QWidget(this))
@@ -63,7 +67,7 @@ RerunDialog::RerunDialog(const RerunDraft& draft, const QList<DraftProblem>& pro
     setWindowTitle(tr("Rerun"));
     resize(860, 720);
     // Everything from the database is shown as plain text: a run name is never markup.
-    for (QLabel* label : { m_title, m_untrusted, m_code, m_target })
+    for (QLabel* label : { m_title, m_untrusted, m_code, m_target, m_patchSummary })
         label->setTextFormat(Qt::PlainText);
     QFont title = m_title->font();
     title.setBold(true);
@@ -84,6 +88,14 @@ RerunDialog::RerunDialog(const RerunDraft& draft, const QList<DraftProblem>& pro
     m_workingDir->setFont(mono);
     m_workingDir->setAccessibleName(tr("Working directory"));
     m_code->setWordWrap(true);
+    m_patchSummary->setWordWrap(true);
+    m_patchSummary->setAccessibleName(tr("Recorded patch"));
+    m_showPatch->setCheckable(true);
+    m_patch->setReadOnly(true);
+    m_patch->setFont(mono);
+    m_patch->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_patch->setAccessibleName(tr("Recorded patch, in full"));
+    m_patch->setMinimumHeight(120);
     m_mode->addItem(tr("Automatic: recorded commit in a worktree when HEAD moved"), int(CodeMode::Auto));
     m_mode->addItem(tr("Recorded commit, in a temporary worktree"), int(CodeMode::AtCommit));
     m_mode->addItem(tr("Current working tree, in place"), int(CodeMode::InPlace));
@@ -102,6 +114,11 @@ RerunDialog::RerunDialog(const RerunDraft& draft, const QList<DraftProblem>& pro
     form->addRow(tr("Working dir"), dirRow);
     form->addRow(tr("Code"), m_mode);
     form->addRow(QString(), m_code);
+    auto* patchRow = new QHBoxLayout;
+    patchRow->addWidget(m_patchSummary, 1);
+    patchRow->addWidget(m_showPatch);
+    form->addRow(tr("Patch"), patchRow);
+    form->addRow(QString(), m_patch);
     form->addRow(tr("Recorded in"), m_target);
 
     auto* paramsHeader = new QHBoxLayout;
@@ -128,12 +145,22 @@ RerunDialog::RerunDialog(const RerunDraft& draft, const QList<DraftProblem>& pro
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_confirm, &QCheckBox::toggled, this, &RerunDialog::updateRunButton);
+    connect(m_showPatch, &QPushButton::toggled, m_patch, &QWidget::setVisible);
+    connect(m_environment, &QTableWidget::itemChanged, this, [this](QTableWidgetItem* item) {
+        if (item->column() != 0)
+            return;
+        const QString name = item->data(Qt::UserRole).toString();
+        if (item->checkState() == Qt::Checked)
+            m_draft.heldBack.remove(name);
+        else
+            m_draft.heldBack.insert(name);
+    });
     connect(m_mode, &QComboBox::currentIndexChanged, this, [this] {
         m_draft.mode = CodeMode(m_mode->currentData().toInt());
         recheck();
     });
     connect(m_chooseDir, &QPushButton::clicked, this, [this] {
-        const QString dir = QFileDialog::getExistingDirectory(this, tr("Working Directory"), m_draft.workingDir);
+        const QString dir = reprise::chooseDirectory(this, tr("Working Directory"), m_draft.workingDir);
         if (!dir.isEmpty())
             chooseDirectory(dir);
     });
@@ -152,6 +179,8 @@ RerunDraft RerunDialog::draft() const { return m_draft; }
 
 QString RerunDialog::commandText() const { return m_command->toPlainText(); }
 
+QString RerunDialog::patchSummaryText() const { return m_patchSummary->text(); }
+
 QString RerunDialog::problemText() const
 {
     QStringList lines;
@@ -163,26 +192,34 @@ QString RerunDialog::problemText() const
 void RerunDialog::fill()
 {
     m_title->setText(tr("Rerun of %1 (%2) in %3")
-                         .arg(m_draft.originalName.isEmpty() ? tr("unnamed run") : m_draft.originalName,
-                             m_draft.originalId.left(8), m_draft.project));
+                         .arg(m_draft.originalName.isEmpty() ? tr("unnamed run") : visibleText(m_draft.originalName),
+                             m_draft.originalId.left(8), visibleText(m_draft.project)));
     m_untrusted->setVisible(m_draft.untrusted);
     m_confirm->setVisible(m_draft.untrusted);
     m_untrusted->setText(tr("This database is an untrusted, shared source: %1. Running its command executes "
-                            "whatever it says. Check the exact command, working directory and environment "
-                            "(highlighted variables change which code runs) before you confirm.")
-                             .arg(m_draft.trustReason));
-    m_command->setPlainText(displayCommand(m_draft.argv));
-    m_workingDir->setText(m_draft.workingDir);
-    m_code->setText(m_draft.codeSummary());
-    m_target->setText(m_draft.target);
+                            "whatever it says. Check the exact command, working directory, environment and the "
+                            "recorded patch before you confirm. Variables that change which code runs are not "
+                            "applied unless you tick them.")
+                             .arg(visibleText(m_draft.trustReason)));
+    m_command->setPlainText(visibleText(displayCommand(m_draft.argv), LineBreaks::Keep));
+    m_workingDir->setText(visibleText(m_draft.workingDir));
+    m_code->setText(visibleText(m_draft.codeSummary()));
+    m_target->setText(visibleText(m_draft.target));
+    fillPatch();
 
+    const QSignalBlocker blockEnvironment(m_environment);
     m_environment->setRowCount(0);
     for (auto it = m_draft.environment.begin(); it != m_draft.environment.end(); ++it) {
         const int row = m_environment->rowCount();
         m_environment->insertRow(row);
-        auto* name = readOnlyItem(it.key());
-        auto* value = readOnlyItem(*it);
-        value->setToolTip(*it);
+        auto* apply = new QTableWidgetItem;
+        apply->setFlags(Qt::ItemIsEnabled | Qt::ItemIsUserCheckable);
+        apply->setCheckState(m_draft.heldBack.contains(it.key()) ? Qt::Unchecked : Qt::Checked);
+        apply->setData(Qt::UserRole, it.key());
+        apply->setToolTip(tr("Ticked: the rerun gets this variable"));
+        auto* name = readOnlyItem(visibleText(it.key()));
+        auto* value = readOnlyItem(visibleText(*it));
+        value->setToolTip(plainToolTip(*it));
         if (isSensitiveVariable(it.key())) {
             QFont bold = name->font();
             bold.setBold(true);
@@ -190,13 +227,15 @@ void RerunDialog::fill()
                 item->setFont(bold);
                 item->setForeground(kWarning);
             }
-            name->setText(QStringLiteral("⚠ ") + it.key());
+            name->setText(QStringLiteral("⚠ ") + visibleText(it.key()));
             name->setToolTip(tr("Changes which programs, libraries or modules run"));
         }
-        m_environment->setItem(row, 0, name);
-        m_environment->setItem(row, 1, value);
+        m_environment->setItem(row, 0, apply);
+        m_environment->setItem(row, 1, name);
+        m_environment->setItem(row, 2, value);
     }
     m_environment->resizeColumnToContents(0);
+    m_environment->resizeColumnToContents(1);
 
     const QSignalBlocker block(m_params);
     m_params->setRowCount(0);
@@ -204,11 +243,11 @@ void RerunDialog::fill()
     for (auto it = m_draft.params.begin(); it != m_draft.params.end(); ++it) {
         const int row = m_params->rowCount();
         m_params->insertRow(row);
-        auto* key = readOnlyItem(it.key());
+        auto* key = readOnlyItem(visibleText(it.key()));
         key->setData(Qt::UserRole, it.key());
-        auto* recorded = readOnlyItem(m_draft.recordedParams.value(it.key()).value);
+        auto* recorded = readOnlyItem(visibleText(m_draft.recordedParams.value(it.key()).value));
         auto* value = new QTableWidgetItem(it->value);
-        value->setToolTip(tr("Type: %1").arg(it->type));
+        value->setToolTip(plainToolTip(tr("Type: %1").arg(it->type)));
         if (edited.contains(it.key())) {
             QFont bold = value->font();
             bold.setBold(true);
@@ -225,6 +264,33 @@ void RerunDialog::fill()
     fillProblems();
 }
 
+void RerunDialog::fillPatch()
+{
+    const QString& patch = m_draft.code.patch;
+    const PatchSummary summary = summarizePatch(patch);
+    if (patch.isEmpty()) {
+        m_patchSummary->setText(tr("No uncommitted changes were recorded."));
+    } else {
+        QStringList files;
+        for (const PatchSummary::File& file : summary.files)
+            files << tr("%1 (+%2 \u2212%3%4)")
+                         .arg(visibleText(file.path))
+                         .arg(file.added)
+                         .arg(file.removed)
+                         .arg(file.binary ? tr(", binary") : QString());
+        m_patchSummary->setText(
+            tr("Uncommitted changes recorded with the run, %1 before it runs: %2 — %3")
+                .arg(m_draft.runsInWorktree() ? tr("applied to the commit") : tr("not applied (in place)"),
+                    summary.text(), files.join(QStringLiteral(", "))));
+    }
+    m_patch->setPlainText(visibleText(patch, LineBreaks::Keep));
+    m_showPatch->setVisible(!patch.isEmpty());
+    // From an untrusted source the patch is code about to run: shown without asking.
+    if (m_draft.untrusted && !patch.isEmpty())
+        m_showPatch->setChecked(true);
+    m_patch->setVisible(!patch.isEmpty() && m_showPatch->isChecked());
+}
+
 void RerunDialog::fillProblems()
 {
     while (QLayoutItem* item = m_problemLayout->takeAt(0)) {
@@ -239,7 +305,7 @@ void RerunDialog::fillProblems()
         auto* row = new QWidget(m_problemBox);
         auto* rowLayout = new QHBoxLayout(row);
         rowLayout->setContentsMargins(0, 0, 0, 0);
-        auto* text = new QLabel(problem.message + u'\n' + problem.hint, row);
+        auto* text = new QLabel(visibleText(problem.message) + u'\n' + visibleText(problem.hint), row);
         text->setTextFormat(Qt::PlainText);
         text->setWordWrap(true);
         text->setStyleSheet(QStringLiteral("background: #fdecea; color: #611a15; padding: 6px; border-radius: 3px;"));

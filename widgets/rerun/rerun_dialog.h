@@ -34,7 +34,11 @@ public:
     QPushButton* runButton() const { return m_run; }
     QCheckBox* confirmation() const { return m_confirm; }
     QTableWidget* paramsTable() const { return m_params; }
+    /// Columns: Apply (checkable), Variable, Value.
     QTableWidget* environmentTable() const { return m_environment; }
+    /// The recorded patch in full, as shown (visible when expanded, or at once from an untrusted source).
+    QPlainTextEdit* patchView() const { return m_patch; }
+    QString patchSummaryText() const;
     QComboBox* modeChooser() const { return m_mode; }
     QString commandText() const;
     QString problemText() const;
@@ -48,6 +52,7 @@ Q_SIGNALS:
 private:
     void fill();
     void fillProblems();
+    void fillPatch();
     void recheck(const QString& directory = {});
     void updateRunButton();
     void onParamEdited(int row);
@@ -66,6 +71,9 @@ private:
     QComboBox* m_mode;
     QLabel* m_code;
     QLabel* m_target;
+    QLabel* m_patchSummary;
+    QPushButton* m_showPatch;
+    QPlainTextEdit* m_patch;
     QTableWidget* m_environment;
     QTableWidget* m_params;
     QPushButton* m_resetParams;

@@ -1,6 +1,7 @@
 #include "import/source_reader.h"
 
 #include "import/tensorboard_events.h"
+#include "store/open_database_files.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -16,8 +17,12 @@ namespace reprise {
 
 namespace {
 
+    /// The first bytes of a file; nothing for a database this process has open (closing our
+    /// descriptor would drop SQLite's locks on it).
     QByteArray head(const QString& path, qint64 bytes)
     {
+        if (isOpenDatabaseFile(path))
+            return {};
         QFile f(path);
         return f.open(QIODevice::ReadOnly) ? f.read(bytes) : QByteArray();
     }
@@ -81,6 +86,13 @@ QString toString(SourceKind kind)
 SourceKind detectSource(const QString& path)
 {
     const QFileInfo info(path);
+    // Open here already, so a Reprise database (only the store opens databases for good) or one of
+    // its -wal/-shm files; none of them is read outside SQLite while it is open.
+    if (info.isFile() && isOpenDatabaseFile(path)) {
+        const bool companion = path.endsWith(QLatin1String("-wal")) || path.endsWith(QLatin1String("-shm"))
+            || path.endsWith(QLatin1String("-journal"));
+        return companion ? SourceKind::Unknown : SourceKind::Reprise;
+    }
     if (info.isFile()) {
         const QByteArray start = head(path, 100);
         if (start.startsWith(QByteArrayLiteral("SQLite format 3\0"))) {
@@ -136,6 +148,8 @@ SourceKind detectSource(const QString& path)
 
 QByteArray readWholeFile(const QString& path)
 {
+    if (isOpenDatabaseFile(path))
+        return {};
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }

@@ -129,6 +129,73 @@ QMap<QString, ParamValue> RerunDraft::editedParams() const
     return out;
 }
 
+QMap<QString, QString> RerunDraft::appliedEnvironment() const
+{
+    QMap<QString, QString> out = environment;
+    for (const QString& name : heldBack)
+        out.remove(name);
+    return out;
+}
+
+void setTrust(RerunDraft& draft, bool untrusted, const QString& reason)
+{
+    draft.untrusted = untrusted;
+    draft.trustReason = untrusted ? reason : QString();
+    draft.heldBack.clear();
+    if (untrusted)
+        for (auto it = draft.environment.begin(); it != draft.environment.end(); ++it)
+            if (isSensitiveVariable(it.key()))
+                draft.heldBack.insert(it.key());
+}
+
+QString PatchSummary::text() const
+{
+    return QStringLiteral("%1 %2 changed, +%3 \u2212%4 lines")
+        .arg(files.size())
+        .arg(files.size() == 1 ? QStringLiteral("file") : QStringLiteral("files"))
+        .arg(added)
+        .arg(removed);
+}
+
+PatchSummary summarizePatch(const QString& patch)
+{
+    PatchSummary out;
+    PatchSummary::File* current = nullptr;
+    bool inHunk = false;
+    const QStringList lines = patch.split(u'\n');
+    for (const QString& line : lines) {
+        if (line.startsWith(QLatin1String("diff --git "))) {
+            // "diff --git a/PATH b/PATH": the b/ side is the file as it is after the change.
+            const qsizetype b = line.lastIndexOf(QLatin1String(" b/"));
+            out.files.append({ b > 0 ? line.mid(b + 3) : line.mid(11), 0, 0, false });
+            current = &out.files.last();
+            inHunk = false;
+        } else if (!current) {
+            continue;
+        } else if (line.startsWith(QLatin1String("@@"))) {
+            inHunk = true;
+        } else if (!inHunk && line.startsWith(QLatin1String("+++ ")) && line.size() > 6
+            && line.mid(4) != QLatin1String("/dev/null")) {
+            current->path = line.mid(line.startsWith(QLatin1String("+++ b/")) ? 6 : 4);
+        } else if (line.startsWith(QLatin1String("Binary files ")) || line == QLatin1String("GIT binary patch")) {
+            current->binary = true;
+        } else if (inHunk && line.startsWith(u'+')) {
+            ++current->added;
+            ++out.added;
+        } else if (inHunk && line.startsWith(u'-')) {
+            ++current->removed;
+            ++out.removed;
+        }
+    }
+    return out;
+}
+
+bool isCommitId(const QString& commit)
+{
+    static const QRegularExpression hex(QStringLiteral("^[0-9a-f]{4,64}$"));
+    return hex.match(commit).hasMatch();
+}
+
 RerunDraft makeRerunDraft(const RunRecord& run, const QString& source)
 {
     RerunDraft draft;
@@ -201,6 +268,11 @@ QList<DraftProblem> checkRerunDraft(const RerunDraft& draft)
             problems << DraftProblem { QStringLiteral("run ") + draft.originalId
                     + QStringLiteral(" has no recorded code version: there is no commit to run"),
                 QStringLiteral("run it in place (--in-place)"), Fix::RunInPlace };
+        } else if (!isCommitId(draft.code.commit)) {
+            problems << DraftProblem { QStringLiteral("run ") + draft.originalId + QStringLiteral(" records '")
+                    + draft.code.commit + QStringLiteral("' as its commit, which is not a commit id"),
+                QStringLiteral("run it in place (--in-place), or check where this database came from"),
+                Fix::RunInPlace };
         } else if (!isGitRepository(draft.repository)) {
             problems << DraftProblem { QStringLiteral("repository '") + draft.repository
                     + QStringLiteral("' no longer exists, so commit ") + shortCommit(draft.code.commit)
@@ -209,7 +281,7 @@ QList<DraftProblem> checkRerunDraft(const RerunDraft& draft)
                                "(--in-place)"),
                 Fix::ChooseDirectory };
         } else if (!runGit(draft.repository,
-                       { QStringLiteral("cat-file"), QStringLiteral("-e"),
+                       { QStringLiteral("cat-file"), QStringLiteral("-e"), QStringLiteral("--end-of-options"),
                            draft.code.commit + QStringLiteral("^{commit}") })
                         .ok) {
             problems << DraftProblem { QStringLiteral("commit ") + shortCommit(draft.code.commit)
@@ -222,8 +294,8 @@ QList<DraftProblem> checkRerunDraft(const RerunDraft& draft)
             if (index.open()) {
                 index.close();
                 const QStringList env { QStringLiteral("GIT_INDEX_FILE=") + index.fileName() };
-                const GitResult read
-                    = runGit(draft.repository, { QStringLiteral("read-tree"), draft.code.commit }, {}, env);
+                const GitResult read = runGit(draft.repository,
+                    { QStringLiteral("read-tree"), QStringLiteral("--end-of-options"), draft.code.commit }, {}, env);
                 const GitResult check = read.ok ? runGit(draft.repository,
                                             { QStringLiteral("apply"), QStringLiteral("--cached"),
                                                 QStringLiteral("--check"), QStringLiteral("--binary") },
@@ -280,13 +352,24 @@ QString displayCommand(const QStringList& argv)
 
 bool isSensitiveVariable(const QString& name)
 {
-    static const QStringList exact { QStringLiteral("PATH"), QStringLiteral("PYTHONPATH"), QStringLiteral("PYTHONHOME"),
-        QStringLiteral("PYTHONSTARTUP"), QStringLiteral("PYTHONUSERBASE"), QStringLiteral("PYTHONINSPECT"),
-        QStringLiteral("PYTHONBREAKPOINT"), QStringLiteral("VIRTUAL_ENV"), QStringLiteral("CONDA_PREFIX"),
-        QStringLiteral("PERL5LIB"), QStringLiteral("RUBYLIB"), QStringLiteral("NODE_OPTIONS"),
+    // Each of these decides which program, library, module or start-up code runs.
+    static const QStringList exact { QStringLiteral("PATH"), QStringLiteral("VIRTUAL_ENV"),
+        QStringLiteral("CONDA_PREFIX"), QStringLiteral("PERL5LIB"), QStringLiteral("PERL5OPT"),
+        QStringLiteral("PERLLIB"), QStringLiteral("RUBYLIB"), QStringLiteral("RUBYOPT"), QStringLiteral("NODE_OPTIONS"),
         QStringLiteral("NODE_PATH"), QStringLiteral("BASH_ENV"), QStringLiteral("ENV"), QStringLiteral("GCONV_PATH"),
-        QStringLiteral("SHELL"), QStringLiteral("IFS") };
-    return exact.contains(name) || name.startsWith(QLatin1String("LD_")) || name.startsWith(QLatin1String("DYLD_"));
+        QStringLiteral("SHELL"), QStringLiteral("IFS"), QStringLiteral("JAVA_TOOL_OPTIONS"),
+        QStringLiteral("_JAVA_OPTIONS"), QStringLiteral("JDK_JAVA_OPTIONS"), QStringLiteral("CLASSPATH"),
+        QStringLiteral("LUA_PATH"), QStringLiteral("LUA_CPATH"), QStringLiteral("LUA_INIT"),
+        QStringLiteral("R_PROFILE"), QStringLiteral("R_PROFILE_USER"), QStringLiteral("R_LIBS"),
+        QStringLiteral("R_LIBS_USER"), QStringLiteral("TCLLIBPATH"), QStringLiteral("GIO_MODULE_DIR"),
+        QStringLiteral("QT_PLUGIN_PATH"), QStringLiteral("HOME"), QStringLiteral("PYTHONPATH"),
+        QStringLiteral("PYTHONHOME"), QStringLiteral("PYTHONSTARTUP"), QStringLiteral("PYTHONUSERBASE"),
+        QStringLiteral("PYTHONINSPECT"), QStringLiteral("PYTHONBREAKPOINT"), QStringLiteral("PYTHONEXECUTABLE"),
+        QStringLiteral("PYTHONPLATLIBDIR"),
+        QStringLiteral("PYTHONWARNINGS"), // a warning category names a module, which is imported
+        QStringLiteral("PYTHONPYCACHEPREFIX") };
+    return exact.contains(name) || name.startsWith(QLatin1String("LD_")) || name.startsWith(QLatin1String("DYLD_"))
+        || name.startsWith(QLatin1String("GIT_"));
 }
 
 bool isUntrustedSource(const QString& path, bool openedReadOnly, QString* reason)
@@ -330,8 +413,8 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
         // The worktree is named like the repository, so tracebacks and logs read naturally.
         const QString worktree = parent.path() + u'/' + QFileInfo(draft.repository).fileName();
         const GitResult add = runGit(draft.repository,
-            { QStringLiteral("worktree"), QStringLiteral("add"), QStringLiteral("--detach"), worktree,
-                draft.code.commit });
+            { QStringLiteral("worktree"), QStringLiteral("add"), QStringLiteral("--detach"),
+                QStringLiteral("--end-of-options"), worktree, draft.code.commit });
         if (!add.ok) {
             QDir(parent.path()).removeRecursively();
             return Error { QStringLiteral("cannot check out commit ") + shortCommit(draft.code.commit)
@@ -357,7 +440,8 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
     }
 
     QProcessEnvironment childEnvironment = environment;
-    for (auto it = draft.environment.begin(); it != draft.environment.end(); ++it)
+    const QMap<QString, QString> overrides = draft.appliedEnvironment();
+    for (auto it = overrides.begin(); it != overrides.end(); ++it)
         childEnvironment.insert(it.key(), mapPathList(*it, from, to));
 
     LaunchRequest& request = prepared.request;
@@ -380,7 +464,7 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
     // Recorded: the command as the user knows it. Executed: the same with paths into the worktree.
     run.launch.argv = draft.argv;
     run.launch.workingDir = draft.workingDir;
-    run.launch.environment = draft.environment;
+    run.launch.environment = overrides; // what it really ran with
     for (const QString& arg : draft.argv)
         request.execArgv << mapInto(arg, from, to);
     request.execWorkingDir = workingDir;

@@ -4,6 +4,8 @@
 #include "result.h"
 #include "store/run_types.h"
 
+#include <QSet>
+
 namespace reprise {
 
 /// Which code a rerun executes.
@@ -26,6 +28,9 @@ struct RerunDraft {
     QStringList argv;
     QString workingDir;
     QMap<QString, QString> environment; ///< recorded overrides, applied over this process's environment
+    /// Overrides shown but not applied: from an untrusted source, every loader variable (LD_*,
+    /// PYTHON*, PATH, …) starts here until the user ticks it (`--allow-env NAME` on the command line).
+    QSet<QString> heldBack;
     QMap<QString, ParamValue> recordedParams;
     QMap<QString, ParamValue> params; ///< what the rerun gets (edited or not)
     CodeVersion code; ///< recorded
@@ -41,7 +46,13 @@ struct RerunDraft {
     QString codeSummary() const;
     /// The params whose value differs from the recorded ones (added ones included).
     QMap<QString, ParamValue> editedParams() const;
+    /// The environment overrides the rerun gets: `environment` less `heldBack`.
+    QMap<QString, QString> appliedEnvironment() const;
 };
+
+/// Marks the draft as coming from an untrusted (or trusted) source. Untrusted: it needs an explicit
+/// confirmation, and every sensitive environment override is held back until allowed one by one.
+void setTrust(RerunDraft& draft, bool untrusted, const QString& reason);
 
 /// Builds the draft of rerunning `run` (from database `source`). Asks git for HEAD: not for the GUI thread.
 RerunDraft makeRerunDraft(const RunRecord& run, const QString& source);
@@ -69,6 +80,28 @@ struct DraftProblem {
 /// Every problem that would stop the draft from starting as it is; empty when it can start.
 /// Asks git whether the commit exists and the patch applies (I/O: not for the GUI thread).
 QList<DraftProblem> checkRerunDraft(const RerunDraft& draft);
+
+/// What a recorded uncommitted patch changes, for the draft view and the CLI: every file with the
+/// lines it adds and removes. The patch itself is always viewable in full beside it.
+struct PatchSummary {
+    struct File {
+        QString path;
+        int added = 0;
+        int removed = 0;
+        bool binary = false;
+    };
+    QList<File> files;
+    int added = 0;
+    int removed = 0;
+    bool isEmpty() const { return files.isEmpty(); }
+    /// "3 files changed, +12 −4 lines".
+    QString text() const;
+};
+PatchSummary summarizePatch(const QString& patch);
+
+/// Whether `commit` is a full or abbreviated commit id (4–64 hex digits): anything else recorded
+/// as a commit is refused before it reaches git.
+bool isCommitId(const QString& commit);
 
 /// argv for display, each argument quoted as a POSIX shell would need it. Only ever shown: a
 /// rerun executes the argv vector itself.

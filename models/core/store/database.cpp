@@ -1,5 +1,6 @@
 #include "store/database.h"
 
+#include "store/open_database_files.h"
 #include "store/schema.h"
 
 #include <QElapsedTimer>
@@ -55,6 +56,7 @@ Database::~Database()
 {
     if (m_writing)
         rollback();
+    unregisterOpenDatabase(this);
     sqlite3_close_v2(m_db);
 }
 
@@ -153,6 +155,7 @@ Result<std::unique_ptr<Database>> Database::open(const QString& path, OpenMode m
 
     if (auto st = db->configure(mode); !st)
         return st.error();
+    registerOpenDatabase(db.get(), path);
     return db;
 }
 
