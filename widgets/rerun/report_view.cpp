@@ -1,5 +1,7 @@
 #include "rerun/report_view.h"
 
+#include "text/display_text.h"
+
 #include "rerun/compact_table.h"
 
 #include <QHeaderView>
@@ -22,9 +24,9 @@ namespace {
 
     QTableWidgetItem* cell(const QString& text)
     {
-        auto* item = new QTableWidgetItem(text);
+        auto* item = new QTableWidgetItem(visibleText(text));
         item->setFlags(Qt::ItemIsEnabled | Qt::ItemIsSelectable);
-        item->setToolTip(text);
+        item->setToolTip(plainToolTip(text));
         return item;
     }
 
@@ -67,7 +69,7 @@ ReportView::ReportView(QWidget* parent)
 
 void ReportView::clear(const QString& message)
 {
-    m_verdict->setText(message);
+    m_verdict->setText(visibleText(message, LineBreaks::Keep));
     m_verdict->setStyleSheet(QStringLiteral("padding: 8px;"));
     m_runs->clear();
     m_differences->setRowCount(0);
@@ -91,9 +93,10 @@ void ReportView::setReport(const ReproductionReport& report)
         break;
     }
     m_verdict->setStyleSheet(style + QStringLiteral(" padding: 8px; font-weight: bold; border-radius: 3px;"));
-    m_verdict->setText(toString(report.verdict).toUpper() + QStringLiteral(" — ") + report.summary());
+    m_verdict->setText(toString(report.verdict).toUpper() + QStringLiteral(" — ") + visibleText(report.summary()));
     m_runs->setText(tr("A (original): %1  %2     B (rerun): %3  %4")
-                        .arg(report.runA.left(8), report.nameA, report.runB.left(8), report.nameB));
+                        .arg(report.runA.left(8), visibleText(report.nameA), report.runB.left(8),
+                            visibleText(report.nameB)));
 
     m_differences->setRowCount(0);
     for (const InputDifference& d : report.differences) {
@@ -146,7 +149,7 @@ void ReportView::setReport(const ReproductionReport& report)
             + (identical.isEmpty() ? QString() : QStringLiteral(": ") + identical.join(QStringLiteral(", ")));
     if (!report.ignored.isEmpty())
         artifacts += u'\n' + tr("Metrics left out: %1").arg(report.ignored.join(QStringLiteral(", ")));
-    m_artifacts->setText(artifacts);
+    m_artifacts->setText(visibleText(artifacts, LineBreaks::Keep));
 }
 
 QString ReportView::verdictText() const { return m_verdict->text(); }

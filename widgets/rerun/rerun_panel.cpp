@@ -1,5 +1,7 @@
 #include "rerun/rerun_panel.h"
 
+#include "text/display_text.h"
+
 #include "launch/rerun_queue.h"
 #include "rerun/report_view.h"
 
@@ -141,8 +143,8 @@ void RerunPanel::onJobChanged(int jobId)
         item = new QListWidgetItem(m_jobs);
         item->setData(Qt::UserRole, jobId);
     }
-    item->setText(jobLabel(*job));
-    item->setToolTip(displayCommand(job->draft.argv));
+    item->setText(visibleText(jobLabel(*job)));
+    item->setToolTip(plainToolTip(displayCommand(job->draft.argv)));
     // A new rerun or one that just started is what the user wants to watch.
     if (job->state == RerunJob::State::Queued && !m_queue->isBusy())
         selectJob(jobId);
@@ -173,7 +175,8 @@ void RerunPanel::appendToLog(bool isError, const QString& text)
     QTextCharFormat format;
     if (isError)
         format.setForeground(QColor(0xd3, 0x2f, 0x2f));
-    cursor.insertText(text, format);
+    // The command's output is shown as it is, but no control sequence of it acts on the view.
+    cursor.insertText(visibleText(text, LineBreaks::Keep), format);
     m_log->verticalScrollBar()->setValue(m_log->verticalScrollBar()->maximum());
 }
 
@@ -221,7 +224,7 @@ void RerunPanel::updateStatus()
                               : tr("Worktree: %1").arg(job->worktree));
     if (!job->error.isEmpty() && !job->report)
         text += u'\n' + job->error;
-    m_status->setText(text);
+    m_status->setText(visibleText(text, LineBreaks::Keep));
 }
 
 } // namespace reprise
