@@ -26,11 +26,19 @@ inline void write(const QString& path, const QByteArray& bytes)
         f.write(bytes);
 }
 
-/// One scratch folder for the whole run (a new one per input would dominate the time).
+/// One scratch folder for the whole run (a new one per input would dominate the time): the one
+/// REPRISE_FUZZ_SCRATCH names, so that a replay reads the same paths every time (a path's bytes can
+/// reach libFuzzer's comparison tables), else a temporary one.
 inline const QString& scratch()
 {
-    static QTemporaryDir dir;
-    static const QString path = dir.path();
+    static QTemporaryDir temporary;
+    static const QString path = [] {
+        const QString fixed = qEnvironmentVariable("REPRISE_FUZZ_SCRATCH");
+        if (fixed.isEmpty())
+            return temporary.path();
+        QDir().mkpath(fixed);
+        return fixed;
+    }();
     return path;
 }
 
