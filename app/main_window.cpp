@@ -1,11 +1,10 @@
 #include "main_window.h"
 
-#include "files/file_dialogs.h"
-
 #include "charts/compare_view.h"
 #include "dag/dag_view.h"
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
+#include "files/file_dialogs.h"
 #include "import/source_cache.h"
 #include "import/source_import.h"
 #include "launch/rerun_queue.h"
@@ -19,6 +18,7 @@
 #include "runs/run_details.h"
 #include "store/database_watcher.h"
 #include "store/run_store.h"
+#include "text/display_text.h"
 
 #include <QAbstractItemDelegate>
 #include <QApplication>
@@ -184,6 +184,7 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     m_banner->setStyleSheet(QStringLiteral("background: #fdecea; color: #611a15; padding: 6px; border-radius: 3px;"));
     m_banner->setAccessibleName(tr("Problem"));
     m_banner->hide();
+    m_status->setTextFormat(Qt::PlainText); // it names paths and sources
 
     m_sourceTree->setHeaderLabel(tr("Sources"));
     m_sourceTree->setAccessibleName(tr("Sources"));
@@ -534,7 +535,8 @@ bool MainWindow::isShowingWelcome() const { return m_center->currentWidget() == 
 
 void MainWindow::showBanner(const QString& text)
 {
-    m_banner->setText(text);
+    // Problems quote file names, run names and importers' messages: shown, never obeyed.
+    m_banner->setText(visibleText(text, LineBreaks::Keep));
     m_banner->setVisible(!text.isEmpty());
 }
 
@@ -612,7 +614,7 @@ void MainWindow::importIntoCurrent(const QString& path)
     ++m_importing;
     m_importCancel = false;
     m_importPermille = 0;
-    m_status->setText(tr("Importing %1…").arg(QFileInfo(path).fileName()));
+    m_status->setText(tr("Importing %1…").arg(visibleText(QFileInfo(path).fileName())));
     auto* cancel = &m_importCancel;
     auto* permille = &m_importPermille;
     QtConcurrent::run([path, target, cancel, permille]() -> Result<ImportSummary> {
@@ -678,7 +680,7 @@ void MainWindow::openForeign(const QString& path, bool show, bool full)
     ++m_importing;
     m_importCancel = false;
     m_importPermille = 0;
-    m_status->setText(tr("Reading %1…").arg(QFileInfo(path).fileName()));
+    m_status->setText(tr("Reading %1…").arg(visibleText(QFileInfo(path).fileName())));
     auto* cancel = &m_importCancel;
     auto* permille = &m_importPermille;
     struct Opened {
@@ -706,6 +708,9 @@ void MainWindow::openForeign(const QString& path, bool show, bool full)
             } else {
                 showBanner(
                     cached.error().message + (cached.error().hint.isEmpty() ? QString() : u'\n' + cached.error().hint));
+                // Nothing more will load for it: whoever waits for this load (--screenshot) is told.
+                if (m_importing == 0)
+                    Q_EMIT runsLoaded();
             }
             return;
         }
@@ -796,7 +801,7 @@ QString MainWindow::sourceLocation(const QString& path) const
 QString MainWindow::sourceLabel(const QString& path) const
 {
     const SourceState& state = m_state.value(path);
-    const QString name = QFileInfo(sourceLocation(path)).fileName();
+    const QString name = visibleText(QFileInfo(sourceLocation(path)).fileName());
     if (!state.error.isEmpty())
         return name + tr("  · unreachable");
     QString label = name + QStringLiteral("  (%1)").arg(state.runs);
@@ -865,7 +870,7 @@ void MainWindow::updateRecentMenu()
     m_recentMenu->clear();
     for (const QString& path : m_recent) {
         // Paths are shown as plain text; '&' would otherwise become a mnemonic.
-        QString label = path;
+        QString label = visibleText(path);
         label.replace(u'&', QStringLiteral("&&"));
         m_recentMenu->addAction(label, this, [this, path] { openSource(path); });
     }
@@ -941,21 +946,22 @@ void MainWindow::fillSources()
         const QString kind = toString(sourceKind(path));
         const QString where = m_foreign.contains(path)
             ? tr("Location: %1\nRead into: %2 (read-only; read again when the source changes)")
-                  .arg(m_foreign.value(path).location, path)
-            : tr("Location: %1").arg(path);
+                  .arg(visibleText(m_foreign.value(path).location), visibleText(path))
+            : tr("Location: %1").arg(visibleText(path));
         const QString condition = !state.error.isEmpty() ? tr("unreachable: ") + state.error
             : m_foreign.contains(path) || state.readOnly ? tr("read-only")
                                                          : tr("live (changes appear as they are written)");
-        item->setToolTip(0, QString(kind + u'\n' + where + u'\n' + tr("State: ") + condition).toHtmlEscaped());
+        item->setToolTip(0, plainToolTip(kind + u'\n' + where + u'\n' + tr("State: ") + visibleText(condition)));
         item->setData(0, kPathRole, path);
         QFont font = item->font(0);
         font.setBold(path == m_current);
         item->setFont(0, font);
         for (auto it = state.projects.begin(); it != state.projects.end(); ++it) {
-            auto* child = new QTreeWidgetItem(item, { QStringLiteral("%1  (%2)").arg(it.key()).arg(it.value()) });
+            auto* child
+                = new QTreeWidgetItem(item, { QStringLiteral("%1  (%2)").arg(visibleText(it.key())).arg(it.value()) });
             child->setData(0, kPathRole, path);
             child->setData(0, kProjectRole, it.key());
-            child->setToolTip(0, it.key().toHtmlEscaped());
+            child->setToolTip(0, plainToolTip(visibleText(it.key())));
         }
         item->setExpanded(true);
     }
@@ -980,7 +986,7 @@ void MainWindow::reload()
     const quint64 ticket = ++m_loadGeneration;
     const QString path = m_current;
     setLoading(true);
-    m_status->setText(tr("Loading %1…").arg(path));
+    m_status->setText(tr("Loading %1…").arg(visibleText(path)));
     QtConcurrent::run([path]() -> LoadedRuns {
         auto store = RunStore::open(path, OpenMode::ReadOnly);
         if (!store)
@@ -1015,7 +1021,7 @@ void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& res
         showBanner(errorText(result.error()));
         m_state[source].error = result.error().message;
         fillSources();
-        m_status->setText(tr("Could not read %1").arg(source));
+        m_status->setText(tr("Could not read %1").arg(visibleText(source)));
         Q_EMIT runsLoaded();
         return;
     }
@@ -1036,7 +1042,7 @@ void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& res
     const bool empty = table->rowCount() == 0;
     m_center->setCurrentWidget(empty ? m_welcome : static_cast<QWidget*>(m_browser));
     m_bottomTabs->setVisible(!empty); // nothing to detail on the welcome page
-    m_welcomePath->setText(tr("%1 has no runs.").arg(source));
+    m_welcomePath->setText(tr("%1 has no runs.").arg(visibleText(source)));
     updateStatus();
     Q_EMIT runsLoaded();
 }
@@ -1051,7 +1057,7 @@ void MainWindow::updateStatus()
     QString text = shown == total ? runs : tr("%1 of %2 match the filter").arg(shown).arg(runs);
     if (selected > 0)
         text += tr(" · %1 selected").arg(selected);
-    text += QStringLiteral(" · ") + sourceLocation(m_current);
+    text += QStringLiteral(" · ") + visibleText(sourceLocation(m_current));
     if (m_foreign.contains(m_current))
         text += QStringLiteral(" (") + toString(m_foreign.value(m_current).kind) + tr(", read-only)");
     m_status->setText(text);

@@ -1,6 +1,7 @@
 #include "run_table_model.h"
 
 #include "store/run_format.h"
+#include "text/display_text.h"
 
 #include <QColor>
 #include <QDateTime>
@@ -13,16 +14,22 @@ namespace reprise {
 
 namespace {
 
-    QString singleLine(QString text)
+    QString singleLine(const QString& text)
     {
-        // Names and values are shown as one plain, bounded line whatever they contain.
-        if (text.size() > RunTableModel::kMaxCellLength)
-            text = text.left(RunTableModel::kMaxCellLength - 1) + QChar(0x2026);
-        for (QChar& c : text) {
-            if (c.category() == QChar::Other_Control)
-                c = u' ';
+        // Names and values are shown as one plain, bounded line whatever they contain: control,
+        // bidirectional and invisible characters as visible escapes, then cut (never inside a
+        // surrogate pair).
+        qsizetype take = std::min<qsizetype>(text.size(), RunTableModel::kMaxCellLength);
+        if (take < text.size() && text[take - 1].isHighSurrogate())
+            --take;
+        QString shown = visibleText(QStringView(text).left(take));
+        if (take < text.size() || shown.size() > RunTableModel::kMaxCellLength) {
+            qsizetype cut = std::min<qsizetype>(shown.size(), RunTableModel::kMaxCellLength - 1);
+            if (cut > 0 && shown[cut - 1].isHighSurrogate())
+                --cut;
+            shown = shown.left(cut) + QChar(0x2026);
         }
-        return text;
+        return shown;
     }
 
 } // namespace
@@ -152,7 +159,9 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
     if (column < FixedColumnCount) {
         switch (column) {
         case StatusColumn:
-            if (role == Qt::DisplayRole || role == SortRole)
+            if (role == Qt::DisplayRole)
+                return singleLine(t.statuses.at(row));
+            if (role == SortRole)
                 return t.statuses.at(row);
             if (role == Qt::ForegroundRole) {
                 const QString s = t.statuses.at(row);
@@ -170,13 +179,15 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
             if (role == SortRole || role == Qt::EditRole)
                 return t.names.at(row);
             if (role == Qt::ToolTipRole)
-                return t.names.at(row).toHtmlEscaped();
+                return plainToolTip(visibleText(t.names.at(row))); // the whole name, literally
             if (role == Qt::ForegroundRole && t.starred[row])
                 return QColor(0x9a, 0x6a, 0x00);
             return {};
         case ProjectColumn:
-            if (role == Qt::DisplayRole || role == SortRole)
+            if (role == Qt::DisplayRole)
                 return singleLine(t.projects.at(row));
+            if (role == SortRole)
+                return t.projects.at(row);
             return {};
         case StartedColumn:
             if (role == Qt::DisplayRole)
@@ -200,6 +211,8 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
         const ValueColumn& c = t.params[size_t(column - FixedColumnCount)];
         if (role == Qt::DisplayRole)
             return singleLine(c.text.at(row));
+        if (role == Qt::ToolTipRole && c.text.at(row).size() > kMaxCellLength)
+            return plainToolTip(visibleText(c.text.at(row)));
         if (role == SortRole) {
             const double n = c.number(row);
             return std::isnan(n) ? QVariant(c.text.at(row)) : QVariant(n);
@@ -335,10 +348,8 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
     default:
         break;
     }
-    if (isParamColumn(section))
-        return columnKey(section);
-    if (isMetricColumn(section))
-        return columnKey(section);
+    if (isParamColumn(section) || isMetricColumn(section))
+        return singleLine(columnKey(section));
     if (isExtraColumn(section))
         return m_extraTitle;
     return {};

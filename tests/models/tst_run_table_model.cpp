@@ -1,5 +1,6 @@
 // The run table model and its filter/sort proxy, checked by QAbstractItemModelTester.
 
+#include "../widgets/hostile_run.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
 #include "store/run_store.h"
@@ -7,6 +8,7 @@
 #include <QAbstractItemModelTester>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextDocument>
 
 using namespace reprise;
 
@@ -17,6 +19,7 @@ private Q_SLOTS:
     void columnsAndRoles();
     void filterAndNumericSort();
     void invalidFilterKeepsThePreviousOne();
+    void hostileTextIsShownAsVisiblePlainText();
 
 private:
     std::shared_ptr<const RunTable> m_table;
@@ -60,8 +63,8 @@ void TestRunTableModel::columnsAndRoles()
     QVERIFY(model.isMetricColumn(acc));
     QCOMPARE(model.headerData(batch, Qt::Horizontal).toString(), QStringLiteral("batch"));
     QCOMPARE(model.headerData(acc, Qt::Horizontal).toString(), QStringLiteral("acc"));
-    // Newest first; names are one plain line.
-    QCOMPARE(model.index(0, RunTableModel::NameColumn).data().toString(), QStringLiteral("run-4 second line"));
+    // Newest first; names are one plain line (a line break shown as \n).
+    QCOMPARE(model.index(0, RunTableModel::NameColumn).data().toString(), QStringLiteral("run-4\\nsecond line"));
     QCOMPARE(model.index(0, RunTableModel::DurationColumn).data().toString(), QStringLiteral("4m 00s"));
     QCOMPARE(model.index(0, RunTableModel::DurationColumn).data(RunTableModel::SortRole).toDouble(), 240.0);
     QCOMPARE(model.index(2, RunTableModel::StatusColumn).data().toString(), QStringLiteral("failed"));
@@ -115,5 +118,72 @@ void TestRunTableModel::invalidFilterKeepsThePreviousOne()
     QCOMPARE(proxy.filterText(), QStringLiteral("project = a"));
 }
 
-QTEST_GUILESS_MAIN(TestRunTableModel)
+void TestRunTableModel::hostileTextIsShownAsVisiblePlainText()
+{
+    QTemporaryDir dir;
+    const hostile::Database db = hostile::write(dir.filePath(QStringLiteral("hostile.db")));
+    QVERIFY(!db.first.isEmpty());
+    {
+        // And a name far longer than a cell, with a right-to-left override at the end of the cut.
+        auto store = RunStore::open(db.path, OpenMode::ReadWrite);
+        QVERIFY(store);
+        NewRun run;
+        run.name = QString(RunTableModel::kMaxCellLength - 10, u'x') + hostile::rlo() + QString(10000, u'y');
+        run.startTime = 1;
+        QVERIFY(store->createRun(run));
+    }
+    auto store = RunStore::open(db.path, OpenMode::ReadOnly);
+    QVERIFY(store);
+    auto table = loadRunTable(store->database());
+    QVERIFY(table);
+    RunTableModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setRuns(std::make_shared<const RunTable>(std::move(*table)), 2e9);
+    QCOMPARE(model.rowCount(), 3);
+
+    int first = -1, second = -1, longName = -1;
+    for (int r = 0; r < model.rowCount(); ++r) {
+        const QString id = model.index(r, 0).data(RunTableModel::RunIdRole).toString();
+        (id == db.first ? first : id == db.second ? second : longName) = r;
+    }
+    QVERIFY(first >= 0 && second >= 0 && longName >= 0);
+    QCOMPARE(model.index(first, RunTableModel::NameColumn).data().toString(), hostile::nameShown());
+    QCOMPARE(model.index(second, RunTableModel::NameColumn).data().toString(), hostile::name2Shown());
+    QCOMPARE(model.index(first, RunTableModel::ProjectColumn).data().toString(), hostile::projectShown());
+    // Sorting and editing still see the real name.
+    QCOMPARE(model.index(first, RunTableModel::NameColumn).data(Qt::EditRole).toString(), hostile::name());
+    // The tooltip shows the whole name literally: no markup rendered, no "&lt;" either.
+    const QString tip = model.index(first, RunTableModel::NameColumn).data(Qt::ToolTipRole).toString();
+    QVERIFY(Qt::mightBeRichText(tip));
+    QTextDocument rendered;
+    rendered.setHtml(tip);
+    QCOMPARE(rendered.toPlainText(), hostile::nameShown());
+
+    int paramColumn = -1, metricColumn = -1;
+    for (int c = 0; c < model.columnCount(); ++c) {
+        if (model.columnKey(c) == hostile::paramKey())
+            paramColumn = c;
+        if (model.columnKey(c) == hostile::metricKey())
+            metricColumn = c;
+    }
+    QVERIFY(paramColumn >= 0 && metricColumn >= 0);
+    QCOMPARE(model.headerData(paramColumn, Qt::Horizontal).toString(), hostile::paramKeyShown());
+    QCOMPARE(model.headerData(metricColumn, Qt::Horizontal).toString(), hostile::metricKeyShown());
+    QCOMPARE(model.index(first, paramColumn).data().toString(), hostile::paramValueShown() + u'0');
+
+    // The long name: one bounded line, with the override visible.
+    const QString cut = model.index(longName, RunTableModel::NameColumn).data().toString();
+    QCOMPARE(cut.size(), RunTableModel::kMaxCellLength);
+    QVERIFY(cut.endsWith(QChar(0x2026)));
+    QVERIFY(cut.contains(QStringLiteral("\\u202e")));
+
+    // Nothing any cell or header shows holds a raw control or bidirectional character.
+    for (int c = 0; c < model.columnCount(); ++c) {
+        QVERIFY(!hostile::hasRawControls(model.headerData(c, Qt::Horizontal).toString()));
+        for (int r = 0; r < model.rowCount(); ++r)
+            QVERIFY2(!hostile::hasRawControls(model.index(r, c).data().toString()), qPrintable(QString::number(c)));
+    }
+}
+
+QTEST_MAIN(TestRunTableModel)
 #include "tst_run_table_model.moc"

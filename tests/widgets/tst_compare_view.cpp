@@ -4,11 +4,15 @@
 #include "charts/compare_view.h"
 #include "charts/parallel_coordinates.h"
 #include "charts/scatter_plot.h"
+#include "hostile_run.h"
 #include "store/database.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
+#include "text/display_text.h"
 
 #include <QApplication>
+#include <QComboBox>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QListWidget>
 #include <QScatterSeries>
@@ -16,8 +20,10 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextDocument>
 #include <QValueAxis>
 #include <QWheelEvent>
+#include <QXmlStreamReader>
 #include <cmath>
 
 using namespace reprise;
@@ -48,6 +54,7 @@ private Q_SLOTS:
     void parallelCoordinatesAndScatterBrush();
     void exportsAndLiveRefresh();
     void hostileHistories();
+    void hostileTextIsShownAsPlainText();
 
 private:
     /// Four runs: lr 0.1 / 0.2 × seed 0 / 1, metric "m" at steps 0..2 with hand-picked values.
@@ -491,6 +498,114 @@ void TestCompareView::hostileHistories()
     QVERIFY(shown(view, [&] { view.setRuns(path, { runs[5] }); }));
     QCOMPARE(*view.charts().first()->curves()[0].x, (std::vector<double> { 1, 1, 2, 3 }));
     QCOMPARE(*view.charts().first()->curves()[0].y, (std::vector<double> { 1, 9, 2, 4 }));
+}
+
+void TestCompareView::hostileTextIsShownAsPlainText()
+{
+    QTemporaryDir dir;
+    const hostile::Database db = hostile::write(dir.filePath(QStringLiteral("hostile.db")));
+    auto store = RunStore::open(db.path, OpenMode::ReadOnly);
+    QVERIFY(store);
+    const QList<RunRecord> runs { *store->loadRun(db.first), *store->loadRun(db.second) };
+    auto table = loadRunTable(store->database());
+    QVERIFY(table);
+
+    CompareView view;
+    view.resize(1300, 800);
+    view.show();
+    QVERIFY(shown(view, [&] { view.setRuns(db.path, runs); }));
+    view.setPlotTable(plotTable(*table, { 0, 1 }));
+    QVERIFY(view.availableKeys().contains(hostile::metricKey()));
+
+    // The chart of the hostile key: QtCharts renders its title and legend labels as HTML, so they
+    // are given escaped; what the chart shows is the visible text.
+    MetricChart* chart = nullptr;
+    for (MetricChart* c : view.charts()) {
+        if (c->property("metricKey").toString() == hostile::metricKey())
+            chart = c;
+    }
+    QVERIFY(chart);
+    QVERIFY2(chart->chart()->title().startsWith(hostile::metricKeyHtml()), qPrintable(chart->chart()->title()));
+    QTextDocument title;
+    title.setHtml(chart->chart()->title());
+    QVERIFY(title.toPlainText().startsWith(hostile::metricKeyShown()));
+    QCOMPARE(chart->accessibleName(), hostile::metricKeyShown());
+    QStringList seriesNames;
+    for (QAbstractSeries* series : chart->chart()->series())
+        seriesNames << series->name();
+    QVERIFY2(
+        seriesNames.contains(hostile::nameHtml() + QStringLiteral(" · a1b2c3")), qPrintable(seriesNames.join(u'|')));
+    for (const QString& name : std::as_const(seriesNames))
+        QVERIFY2(!name.contains(u'<') && !hostile::hasRawControls(name), qPrintable(name));
+    for (QLegendMarker* marker : chart->chart()->legend()->markers())
+        QVERIFY(!marker->label().contains(u'<'));
+    // The hover readout (plain text on the scene) names the runs visibly.
+    const QString readout = chart->readoutAt(1);
+    QVERIFY2(readout.contains(hostile::nameShown()) && !hostile::hasRawControls(readout), qPrintable(readout));
+
+    // The shared legend, the key list and the group chooser: visible text, the real values as data.
+    QCOMPARE(view.legend()->item(0)->text(), hostile::nameShown() + QStringLiteral(" · a1b2c3"));
+    QListWidget* keys = nullptr;
+    for (QListWidget* list : view.findChildren<QListWidget*>()) {
+        if (list->accessibleName() == QStringLiteral("Metrics to chart"))
+            keys = list;
+    }
+    QVERIFY(keys);
+    bool listed = false;
+    for (int i = 0; i < keys->count(); ++i) {
+        QVERIFY(!hostile::hasRawControls(keys->item(i)->text()));
+        if (keys->item(i)->data(Qt::UserRole).toString() == hostile::metricKey()) {
+            QCOMPARE(keys->item(i)->text(), hostile::metricKeyShown());
+            listed = true;
+        }
+    }
+    QVERIFY(listed);
+    QVERIFY(view.groupings().contains(QStringLiteral("param:") + hostile::paramKey()));
+    for (QComboBox* box : view.findChildren<QComboBox*>()) {
+        for (int i = 0; i < box->count(); ++i)
+            QVERIFY2(!hostile::hasRawControls(box->itemText(i)), qPrintable(box->accessibleName()));
+    }
+
+    // Params side by side: headers and cells as visible text, tooltips literal.
+    QTableWidget* params = view.paramsTable();
+    QCOMPARE(params->horizontalHeaderItem(0)->text(), hostile::nameShown() + QStringLiteral("\na1b2c3d4"));
+    int row = -1;
+    for (int r = 0; r < params->rowCount(); ++r) {
+        if (params->verticalHeaderItem(r)->text() == hostile::paramKeyShown())
+            row = r;
+    }
+    QVERIFY(row >= 0);
+    QCOMPARE(params->item(row, 0)->text(), hostile::paramValueShown() + u'0');
+    QTextDocument tip;
+    tip.setHtml(params->item(row, 0)->toolTip());
+    QCOMPARE(tip.toPlainText(), hostile::paramValueShown() + u'0');
+
+    // The scatter and parallel coordinates are fed the real field names through the choosers.
+    view.showPage(QStringLiteral("scatter"));
+    QVERIFY(view.scatter()->table().field(view.scatter()->xField()));
+    QVERIFY(view.scatter()->table().field(view.scatter()->yField()));
+    QVERIFY(!view.grab().toImage().isNull());
+
+    // An SVG export stays well-formed XML, its title the visible keys.
+    const QString svg = dir.filePath(QStringLiteral("hostile.svg"));
+    QSignalSpy exported(&view, &CompareView::exported);
+    view.showPage(QStringLiteral("charts"));
+    view.exportCharts(svg);
+    QTRY_COMPARE_WITH_TIMEOUT(exported.count(), 1, 10000);
+    QCOMPARE(exported.first().at(1).toString(), QString());
+    QFile file(svg);
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QXmlStreamReader xml(&file);
+    QString svgTitle;
+    while (!xml.atEnd()) {
+        if (xml.readNext() == QXmlStreamReader::StartElement && xml.name() == QLatin1String("title"))
+            svgTitle = xml.readElementText();
+    }
+    file.seek(0);
+    const QList<QByteArray> svgLines = file.readAll().split('\n');
+    QVERIFY2(!xml.hasError(),
+        qPrintable(xml.errorString() + u' ' + QString::fromUtf8(svgLines.value(xml.lineNumber() - 1)).toHtmlEscaped()));
+    QVERIFY2(svgTitle.contains(hostile::metricKeyShown()), qPrintable(svgTitle));
 }
 
 QTEST_MAIN(TestCompareView)

@@ -2,13 +2,17 @@
 
 #include "dag/dag_scene.h"
 #include "dag/dag_view.h"
+#include "hostile_run.h"
 
 #include <QCheckBox>
 #include <QGraphicsRectItem>
+#include <QGraphicsSimpleTextItem>
 #include <QGraphicsView>
 #include <QSignalSpy>
 #include <QTabWidget>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTextDocument>
 
 using namespace reprise;
 
@@ -65,6 +69,7 @@ private Q_SLOTS:
     void artifactsCanBeNodes();
     void diffOfTwoRuns();
     void emptyCyclicAndHugePipelines();
+    void hostileNamesAreShownAsPlainText();
 };
 
 void TestDagView::drawsStepsAndEdges()
@@ -176,6 +181,75 @@ void TestDagView::emptyCyclicAndHugePipelines()
     QVERIFY(view.message().contains(QStringLiteral("too many to draw as a graph; showing the timeline")));
     QCOMPARE(view.scene()->nodeItemCount(), 0);
     QCOMPARE(view.tabs()->currentWidget(), view.tabs()->widget(1));
+}
+
+void TestDagView::hostileNamesAreShownAsPlainText()
+{
+    QTemporaryDir dir;
+    const hostile::Database db = hostile::write(dir.filePath(QStringLiteral("hostile.db")));
+    auto store = RunStore::open(db.path, OpenMode::ReadOnly);
+    QVERIFY(store);
+    const RunRecord first = *store->loadRun(db.first);
+    const RunRecord second = *store->loadRun(db.second);
+    auto rendered = [](const QString& html) {
+        QTextDocument document;
+        document.setHtml(html);
+        return document.toPlainText();
+    };
+    auto plainEverywhere = [&](DagView& view) {
+        QVERIFY2(!hostile::hasRawControls(view.message()), qPrintable(view.message()));
+        QVERIFY(!hostile::hasRawControls(view.stepDetails()));
+        for (QGraphicsScene* scene : { static_cast<QGraphicsScene*>(view.scene()), view.timelineScene() }) {
+            for (QGraphicsItem* item : scene->items()) {
+                if (auto* text = dynamic_cast<QGraphicsSimpleTextItem*>(item))
+                    QVERIFY2(!hostile::hasRawControls(text->text()), qPrintable(text->text()));
+                QVERIFY(!hostile::hasRawControls(item->data(DagScene::kNodeText).toString()));
+                QVERIFY(!hostile::hasRawControls(rendered(item->toolTip())));
+            }
+        }
+    };
+
+    DagView view;
+    view.resize(1000, 600);
+    view.show();
+    QVERIFY(show(view, [&] { view.showRun(first); }));
+    QVERIFY2(view.message().startsWith(hostile::nameShown() + QStringLiteral(": 2 steps")), qPrintable(view.message()));
+    int prep = -1;
+    for (size_t i = 0; i < view.scene()->graph().nodes.size(); ++i) {
+        if (view.scene()->graph().nodes[i].label == hostile::stepName())
+            prep = int(i);
+    }
+    QVERIFY(prep >= 0);
+    QGraphicsItem* card = view.scene()->nodeItem(prep);
+    QCOMPARE(card->data(DagScene::kNodeText).toString(), hostile::stepNameShown());
+    QCOMPARE(rendered(card->toolTip()), hostile::stepNameShown());
+    // The edge names the artifact's file: visible text, its full path in a literal tooltip.
+    bool edgeLabel = false;
+    for (QGraphicsItem* item : view.scene()->items()) {
+        auto* text = dynamic_cast<QGraphicsSimpleTextItem*>(item);
+        if (text && text->text().contains(QStringLiteral("\\x1b\\u202egnp.exe"))) {
+            edgeLabel = true;
+            QVERIFY(rendered(text->toolTip()).startsWith(hostile::artifactPathShown()));
+        }
+    }
+    QVERIFY(edgeLabel);
+    // The step's details: every field escaped, the log's lines kept.
+    view.scene()->selectNode(prep);
+    QVERIFY(view.stepDetails().contains(QStringLiteral("step      ") + hostile::stepNameShown()));
+    QVERIFY(view.stepDetails().contains(hostile::artifactPathShown()));
+    QVERIFY(view.stepDetails().contains(hostile::outputShown()));
+    QVERIFY(view.stepDetails().contains(QStringLiteral("python prep.py ") + hostile::nameShown()));
+    plainEverywhere(view);
+
+    // Artifacts as nodes, and the diff of the two runs.
+    view.findChild<QCheckBox*>()->setChecked(true);
+    QTRY_VERIFY_WITH_TIMEOUT(!view.isBusy(), 10000);
+    plainEverywhere(view);
+    QVERIFY(show(view, [&] { view.showDiff(first, second); }));
+    QVERIFY2(view.message().startsWith(hostile::nameShown() + QStringLiteral(" → ") + hostile::name2Shown()),
+        qPrintable(view.message()));
+    plainEverywhere(view);
+    QVERIFY(!view.grab().toImage().isNull());
 }
 
 QTEST_MAIN(TestDagView)

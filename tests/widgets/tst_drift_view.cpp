@@ -2,7 +2,9 @@
 
 #include "analysis/feature_profile.h"
 #include "drift/drift_view.h"
+#include "hostile_run.h"
 
+#include <QBarCategoryAxis>
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
@@ -10,7 +12,9 @@
 #include <QLineSeries>
 #include <QSignalSpy>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QTest>
+#include <QTextDocument>
 #include <cmath>
 
 using namespace reprise;
@@ -69,6 +73,7 @@ private Q_SLOTS:
     void runsWithoutDatasets();
     void testsShareAndEcdfAreTheUsersChoice();
     void cancelDropsTheComputation();
+    void hostileNamesAreShownAsPlainText();
 };
 
 void TestDriftView::heatMapOfFeaturesByDatasets()
@@ -208,6 +213,66 @@ void TestDriftView::testsShareAndEcdfAreTheUsersChoice()
     QVERIFY(line);
     QCOMPARE(line->points().first().y(), 0.0);
     QCOMPARE(line->points().last().y(), 1.0);
+}
+
+void TestDriftView::hostileNamesAreShownAsPlainText()
+{
+    QTemporaryDir dir;
+    const hostile::Database db = hostile::write(dir.filePath(QStringLiteral("hostile.db")));
+    auto store = RunStore::open(db.path, OpenMode::ReadOnly);
+    QVERIFY(store);
+    const QList<RunRecord> runs { *store->loadRun(db.second), *store->loadRun(db.first) };
+    auto rendered = [](const QString& html) {
+        QTextDocument document;
+        document.setHtml(html);
+        return document.toPlainText();
+    };
+    DriftView view;
+    view.resize(1200, 700);
+    view.show();
+    QVERIFY(shown(view, [&] { view.setRuns(runs); }));
+    QCOMPARE(view.referenceChooser()->currentText(), hostile::nameShown() + QStringLiteral(": train"));
+    QCOMPARE(view.currentChooser()->currentText(), hostile::batchShown());
+    QCOMPARE(view.currentChooser()->currentData().toString(), hostile::batchName()); // compared by its real name
+    QTableWidget* map = view.heatMap();
+    QCOMPARE(map->columnCount(), 1);
+    QCOMPARE(map->horizontalHeaderItem(0)->text(), hostile::name2Shown());
+    QCOMPARE(rendered(map->horizontalHeaderItem(0)->toolTip()),
+        hostile::name2Shown() + u'\n' + hostile::batchShown() + u'\n' + db.second);
+    int featureRow = -1, planRow = -1;
+    for (int r = 1; r < map->rowCount(); ++r) {
+        if (map->verticalHeaderItem(r)->text() == hostile::featureShown())
+            featureRow = r;
+        if (map->verticalHeaderItem(r)->text() == QLatin1String("plan"))
+            planRow = r;
+    }
+    QVERIFY(featureRow > 0 && planRow > 0);
+    QVERIFY2(view.message().contains(QStringLiteral("against ") + hostile::nameShown() + QStringLiteral(": train")),
+        qPrintable(view.message()));
+    QVERIFY(!hostile::hasRawControls(view.message()));
+
+    // The charts of a cell: QtCharts renders titles and axis labels as HTML, so they are escaped.
+    QChartView *trend = nullptr, *distribution = nullptr;
+    for (QChartView* c : view.findChildren<QChartView*>())
+        (c->accessibleName() == QLatin1String("Distributions") ? distribution : trend) = c;
+    QVERIFY(trend && distribution);
+    view.selectCell(featureRow, 0);
+    QCOMPARE(distribution->chart()->title(), hostile::featureHtml());
+    QCOMPARE(trend->chart()->title(), hostile::featureHtml() + QStringLiteral(" over time"));
+    QVERIFY(view.cellDetails().startsWith(hostile::featureShown() + u'\n' + hostile::name2Shown()));
+    QVERIFY(!hostile::hasRawControls(view.cellDetails()));
+    view.ecdfToggle()->setChecked(true);
+    QCOMPARE(distribution->chart()->title(), hostile::featureHtml() + QStringLiteral(" (ECDF)"));
+    view.ecdfToggle()->setChecked(false);
+    // A categorical feature: its categories are axis labels.
+    view.selectCell(planRow, 0);
+    auto* categories = qobject_cast<QBarCategoryAxis*>(distribution->chart()->axes(Qt::Horizontal).value(0));
+    QVERIFY(categories);
+    QVERIFY2(
+        categories->categories().contains(hostile::categoryHtml()), qPrintable(categories->categories().join(u'|')));
+    for (const QString& label : categories->categories())
+        QVERIFY(!label.contains(u'<') && !hostile::hasRawControls(label));
+    QVERIFY(!view.grab().toImage().isNull());
 }
 
 QTEST_MAIN(TestDriftView)

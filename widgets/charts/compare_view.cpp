@@ -1,11 +1,10 @@
 #include "charts/compare_view.h"
 
-#include "files/file_dialogs.h"
-
 #include "analysis/group_stats.h"
 #include "charts/parallel_coordinates.h"
 #include "charts/scatter_plot.h"
 #include "compute_pool.h"
+#include "files/file_dialogs.h"
 #include "store/run_store.h"
 #include "text/display_text.h"
 
@@ -991,7 +990,8 @@ void CompareView::exportCharts(const QString& path)
         generator.setOutputDevice(&buffer);
         generator.setSize(m_grid->size());
         generator.setViewBox(QRect(QPoint(0, 0), m_grid->size()));
-        generator.setTitle(tr("Reprise: %1").arg(visibleText(m_keys.join(QStringLiteral(", ")))));
+        // QSvgGenerator writes the title into the XML as it is: escaped, or a key could inject markup.
+        generator.setTitle(tr("Reprise: %1").arg(htmlSafeText(m_keys.join(QStringLiteral(", ")))));
         QPainter painter(&generator);
         m_grid->render(&painter);
     } else {

@@ -2,6 +2,7 @@
 
 #include "analysis/axis_ticks.h"
 #include "compute_pool.h"
+#include "text/display_text.h"
 
 #include <QCategoryAxis>
 #include <QGraphicsLayout>
@@ -68,7 +69,7 @@ namespace {
 
 MetricChart::MetricChart(const QString& title, QWidget* parent)
     : QChartView(parent)
-    , m_title(title)
+    , m_title(htmlSafeText(title)) // QtCharts renders titles and legend labels as HTML
     , m_nonFinite(new QScatterSeries)
     , m_layer(new CurveLayer)
 {
@@ -78,7 +79,7 @@ MetricChart::MetricChart(const QString& title, QWidget* parent)
     setRenderHint(QPainter::Antialiasing);
     setRubberBand(QChartView::HorizontalRubberBand);
     setMouseTracking(true);
-    chart()->setTitle(title);
+    chart()->setTitle(m_title);
     chart()->legend()->setAlignment(Qt::AlignBottom);
     chart()->setAnimationOptions(QChart::NoAnimation);
     chart()->setMargins(QMargins(4, 4, 4, 4));
@@ -93,7 +94,7 @@ MetricChart::MetricChart(const QString& title, QWidget* parent)
     scene()->addItem(m_layer);
     connect(chart(), &QChart::plotAreaChanged, this,
         [this] { m_layer->setFrame(chart()->plotArea(), m_lo, m_hi, m_yLo, m_yHi, m_logY); });
-    setAccessibleName(title);
+    setAccessibleName(visibleText(title));
 }
 
 void MetricChart::setCurves(std::vector<ChartCurve> curves, bool keepRange)
@@ -108,7 +109,7 @@ void MetricChart::setCurves(std::vector<ChartCurve> curves, bool keepRange)
     for (const ChartCurve& c : m_curves) {
         // An empty series per curve: its legend entry names the run in its colour and toggles it.
         auto* entry = new QLineSeries;
-        entry->setName(c.label);
+        entry->setName(htmlSafeText(c.label));
         entry->setPen(QPen(c.colour, 2));
         chart()->addSeries(entry);
         m_legend.push_back(entry);
@@ -341,8 +342,8 @@ QString MetricChart::readoutAt(double x) const
         if (k == xs.size() || (k > 0 && std::abs(xs[k - 1] - x) <= std::abs(xs[k] - x)))
             k = k == 0 ? 0 : k - 1;
         const double v = (c.smoothed ? *c.smoothed : *c.y)[k];
-        lines
-            << QStringLiteral("%1: %2 @ %3").arg(c.label, compactNumber(v, std::abs(v) / 1e4), compactNumber(xs[k], 1));
+        lines << QStringLiteral("%1: %2 @ %3")
+                     .arg(visibleText(c.label), compactNumber(v, std::abs(v) / 1e4), compactNumber(xs[k], 1));
     }
     return lines.join(u'\n');
 }

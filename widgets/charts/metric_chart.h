@@ -85,7 +85,7 @@ private:
     /// Hidden runs' legend entries struck through and greyed.
     void updateLegendStyle();
 
-    QString m_title;
+    QString m_title; ///< as QtCharts is given it: HTML-escaped
     std::vector<ChartCurve> m_curves;
     std::vector<QLineSeries*> m_legend; ///< empty series: a legend entry per curve, attached to the axes
     QScatterSeries* m_nonFinite;

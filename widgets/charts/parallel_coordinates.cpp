@@ -1,6 +1,7 @@
 #include "charts/parallel_coordinates.h"
 
 #include "analysis/axis_ticks.h"
+#include "text/display_text.h"
 
 #include <QMouseEvent>
 #include <QPainter>
@@ -194,11 +195,11 @@ void ParallelCoordinates::paintEvent(QPaintEvent*)
         QFont bold = font();
         bold.setBold(f->kind == PlotField::Kind::Metric);
         p.setFont(bold);
-        const QString title = f->name + (f->logSuggested ? QStringLiteral(" (log)") : QString());
+        const QString title = visibleText(f->name) + (f->logSuggested ? QStringLiteral(" (log)") : QString());
         p.drawText(QRectF(x - 70, 4, 140, 18), Qt::AlignCenter, fm.elidedText(title, Qt::ElideMiddle, 140));
         p.setFont(font());
         auto label = [&](double value, double y) {
-            const QString s = f->categorical() ? f->categories.value(qsizetype(std::lround(value)))
+            const QString s = f->categorical() ? visibleText(f->categories.value(qsizetype(std::lround(value))))
                                                : compactNumber(value, std::abs(value) / 1e3);
             p.drawText(
                 QRectF(x + 4, y - 8, 70, 16), Qt::AlignLeft | Qt::AlignVCenter, fm.elidedText(s, Qt::ElideRight, 70));
@@ -224,7 +225,7 @@ void ParallelCoordinates::paintEvent(QPaintEvent*)
         tr("%1 of %2 runs in the brushes · colour: %3")
             .arg(brushedRunIds().size())
             .arg(m_table.runIds.size())
-            .arg(m_colourMetric));
+            .arg(visibleText(m_colourMetric)));
 }
 
 void ParallelCoordinates::mousePressEvent(QMouseEvent* event)

@@ -2,6 +2,7 @@
 
 #include "analysis/axis_ticks.h"
 #include "charts/parallel_coordinates.h"
+#include "text/display_text.h"
 
 #include <QMouseEvent>
 #include <QPainter>
@@ -114,7 +115,7 @@ void ScatterPlot::paintEvent(QPaintEvent*)
         std::vector<std::pair<double, QString>> out;
         if (f->categorical()) {
             for (qsizetype k = 0; k < f->categories.size(); ++k)
-                out.emplace_back(f->fraction(double(k), false), f->categories[k]);
+                out.emplace_back(f->fraction(double(k), false), visibleText(f->categories[k]));
             return out;
         }
         const double lo = f->min, hi = f->max > f->min ? f->max : f->min + 1;
@@ -140,12 +141,12 @@ void ScatterPlot::paintEvent(QPaintEvent*)
             fm.elidedText(label, Qt::ElideLeft, int(r.left()) - 6));
     }
     p.drawText(QRectF(r.left(), height() - 20, r.width(), 18), Qt::AlignCenter,
-        m_x + (m_logX ? QStringLiteral(" (log)") : QString()));
+        visibleText(m_x) + (m_logX ? QStringLiteral(" (log)") : QString()));
     p.save();
     p.translate(12, r.center().y());
     p.rotate(-90);
     p.drawText(QRectF(-r.height() / 2, -8, r.height(), 16), Qt::AlignCenter,
-        m_y + (m_logY ? QStringLiteral(" (log)") : QString()));
+        visibleText(m_y) + (m_logY ? QStringLiteral(" (log)") : QString()));
     p.restore();
     const PlotField* colour = m_table.field(m_colour);
     for (int pass = 0; pass < 2; ++pass) {
@@ -202,8 +203,8 @@ void ScatterPlot::mouseMoveEvent(QMouseEvent* event)
         const double dist = QPointF::dotProduct(d, d);
         if (dist < best) {
             best = dist;
-            hover = QStringLiteral("%1: %2 = %3, %4 = %5")
-                        .arg(m_table.labels.value(qsizetype(row)), m_x, x->text(row), m_y, y->text(row));
+            hover = visibleText(QStringLiteral("%1: %2 = %3, %4 = %5")
+                                    .arg(m_table.labels.value(qsizetype(row)), m_x, x->text(row), m_y, y->text(row)));
         }
     }
     if (hover != m_hover) {

@@ -1,6 +1,7 @@
 #include "dag/dag_scene.h"
 
 #include "store/run_format.h"
+#include "text/display_text.h"
 
 #include <QFontMetricsF>
 #include <QGraphicsPathItem>
@@ -50,19 +51,23 @@ namespace {
         {
             setFlag(QGraphicsItem::ItemIsSelectable);
             setFlag(QGraphicsItem::ItemIsFocusable);
-            m_title = node.label;
+            m_title = visibleText(node.label);
+            setData(DagScene::kNodeText, m_title);
             if (m_artifact) {
-                m_subtitle = shortHash(node.artifact.hash);
+                m_subtitle = visibleText(shortHash(node.artifact.hash));
             } else {
                 const double seconds = node.step.endTime - node.step.startTime;
-                m_subtitle = node.step.status
+                m_subtitle = visibleText(node.step.status)
                     + (std::isnan(seconds) ? QString() : QStringLiteral(" · ") + formatDuration(seconds));
                 if (node.change != StepChange::None)
                     m_subtitle += QStringLiteral(" · ") + toString(node.change);
                 m_cached = node.step.cached;
             }
-            setToolTip(QString(node.label + (node.reasons.isEmpty() ? QString() : u'\n' + node.reasons.join(u'\n')))
-                           .toHtmlEscaped());
+            // The label on its own line (escaped as one line), then the reasons for a change.
+            QString tip = visibleText(node.label);
+            for (const QString& reason : node.reasons)
+                tip += u'\n' + visibleText(reason);
+            setToolTip(plainToolTip(tip));
         }
 
         QRectF boundingRect() const override { return QRectF(QPointF(-3, -3), m_size + QSizeF(6, 6)); }
@@ -170,12 +175,12 @@ void DagScene::setGraph(const PipelineGraph& graph, const DagLayout& layout)
         if (!label.isEmpty()) {
             // The file name and short hash, at the middle of the edge (the full path is in the tooltip).
             const QString shortLabel = label.section(u'/', -1);
-            auto* text = addSimpleText(shortLabel);
+            auto* text = addSimpleText(visibleText(shortLabel));
             QFont font = text->font();
             font.setPointSizeF(font.pointSizeF() * 0.75);
             text->setFont(font);
             text->setBrush(QColor(0x55, 0x55, 0x55));
-            text->setToolTip(label.toHtmlEscaped());
+            text->setToolTip(plainToolTip(visibleText(label)));
             const QPointF middle = path->path().pointAtPercent(0.5);
             const QRectF bounds = text->boundingRect();
             text->setPos(middle - QPointF(bounds.width() / 2, bounds.height() + 1));

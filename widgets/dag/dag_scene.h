@@ -15,6 +15,8 @@ class DagScene : public QGraphicsScene {
 public:
     /// Data role of node items holding the node's index in the graph.
     static constexpr int kNodeIndex = 0;
+    /// Data role of node items holding the title the card shows (the label, escaped as plain text).
+    static constexpr int kNodeText = 1;
 
     explicit DagScene(QObject* parent = nullptr);
 

@@ -2,6 +2,7 @@
 
 #include "dag/dag_scene.h"
 #include "store/run_format.h"
+#include "text/display_text.h"
 
 #include <QCheckBox>
 #include <QFontDatabase>
@@ -37,9 +38,9 @@ namespace {
         QString out;
         for (const ArtifactRecord& a : list) {
             out += QStringLiteral("    ")
-                + (a.path.isEmpty() ? QStringLiteral("(missing artifact #%1)").arg(a.id) : a.path);
+                + (a.path.isEmpty() ? QStringLiteral("(missing artifact #%1)").arg(a.id) : visibleText(a.path));
             if (!a.hash.isEmpty())
-                out += QStringLiteral("  ") + a.hash;
+                out += QStringLiteral("  ") + visibleText(a.hash);
             if (a.size >= 0)
                 out += QStringLiteral("  (%1 bytes)").arg(a.size);
             out += u'\n';
@@ -188,7 +189,7 @@ void DagView::clear(const QString& message)
     m_scene->setGraph({}, {});
     m_timelineScene->clear();
     m_details->clear();
-    m_message->setText(message);
+    m_message->setText(visibleText(message, LineBreaks::Keep));
     m_overview->hide();
     Q_EMIT ready();
 }
@@ -231,13 +232,13 @@ void DagView::showGraph(const PipelineGraph& graph, const Result<DagLayout>& lay
     m_busy = false;
     m_details->clear();
     buildTimeline(graph);
-    const QString who = m_before ? tr("%1 → %2").arg(m_before->name, m_run->name) : m_run->name;
+    const QString who = visibleText(m_before ? tr("%1 → %2").arg(m_before->name, m_run->name) : m_run->name);
     if (graph.nodes.empty()) {
         m_scene->setGraph({}, {});
         m_overview->hide();
         m_message->setText(tr("%1 recorded no pipeline steps. Steps come from `with run.step(\"name\", inputs=[…], "
                               "outputs=[…]):` in the Python client, or from an imported DVC pipeline.")
-                               .arg(m_run->name));
+                               .arg(visibleText(m_run->name)));
         Q_EMIT ready();
         return;
     }
@@ -251,7 +252,7 @@ void DagView::showGraph(const PipelineGraph& graph, const Result<DagLayout>& lay
         m_scene->setGraph({}, {});
         m_overview->hide();
         m_tabs->setCurrentWidget(m_timeline);
-        notes << layout.error().message + u' ' + layout.error().hint;
+        notes << visibleText(layout.error().message + u' ' + layout.error().hint, LineBreaks::Keep);
     } else {
         m_scene->setGraph(graph, *layout);
         m_overview->setVisible(graph.nodes.size() > 12);
@@ -274,10 +275,11 @@ void DagView::showGraph(const PipelineGraph& graph, const Result<DagLayout>& lay
         summary += tr(" (yellow changed, green added, red removed, grey unchanged)");
         summary += graph.firstDivergence.isEmpty()
             ? tr("; no step's outputs differ")
-            : tr("; outputs first differ at '%1' (red outline)").arg(graph.firstDivergence);
+            : tr("; outputs first differ at '%1' (red outline)").arg(visibleText(graph.firstDivergence));
     }
     notes.prepend(summary);
-    notes << graph.warnings;
+    for (const QString& warning : graph.warnings)
+        notes << visibleText(warning); // they name steps and artifacts
     m_message->setText(notes.join(u'\n'));
     Q_EMIT ready();
 }
@@ -305,7 +307,7 @@ void DagView::buildTimeline(const PipelineGraph& graph)
             continue;
         const double y = row++ * rowHeight;
         auto* label = m_timelineScene->addSimpleText(
-            QFontMetricsF(font()).elidedText(n.label, Qt::ElideMiddle, labelWidth - 10));
+            QFontMetricsF(font()).elidedText(visibleText(n.label), Qt::ElideMiddle, labelWidth - 10));
         label->setPos(0, y + 3);
         if (std::isnan(n.step.startTime))
             continue;
@@ -314,7 +316,7 @@ void DagView::buildTimeline(const PipelineGraph& graph)
         auto* bar
             = m_timelineScene->addRect(QRectF(labelWidth + start, y + 3, std::max(2.0, end - start), rowHeight - 6),
                 QPen(QColor(0x80, 0x80, 0x80)), nodeColour(n));
-        bar->setToolTip(QString(n.label + u'\n' + formatDuration(n.step.endTime - n.step.startTime)).toHtmlEscaped());
+        bar->setToolTip(plainToolTip(visibleText(n.label) + u'\n' + formatDuration(n.step.endTime - n.step.startTime)));
     }
     // A time axis with a few labelled ticks.
     const double axisY = row * rowHeight + 6;
@@ -355,16 +357,18 @@ void DagView::showStep(int node)
     QString text;
     if (n.kind == PipelineNode::Kind::Artifact) {
         text = tr("artifact  %1\nhash      %2\nsize      %3\n")
-                   .arg(n.label, n.artifact.hash,
+                   .arg(visibleText(n.label), visibleText(n.artifact.hash),
                        n.artifact.size >= 0 ? QString::number(n.artifact.size) : tr("unknown"));
     } else {
         const StepRecord& s = n.step;
-        text = tr("step      %1\nstatus    %2%3\n").arg(n.label, s.status, s.cached ? tr(" (cached)") : QString());
+        text = tr("step      %1\nstatus    %2%3\n")
+                   .arg(visibleText(n.label), visibleText(s.status), s.cached ? tr(" (cached)") : QString());
         if (!std::isnan(s.startTime))
             text += tr("started   %1\nduration  %2\n")
                         .arg(formatTime(s.startTime), formatDuration(s.endTime - s.startTime));
         text += tr("command   %1\nparams    %2\n")
-                    .arg(s.command.isEmpty() ? tr("(none recorded)") : s.command, s.paramsJson);
+                    .arg(s.command.isEmpty() ? tr("(none recorded)") : visibleText(s.command),
+                        visibleText(s.paramsJson));
         if (n.change != StepChange::None) {
             text += tr("\ncompared  %1%2\n")
                         .arg(toString(n.change),
@@ -372,13 +376,13 @@ void DagView::showStep(int node)
                                 : n.outputsDiffer ? tr(" — outputs differ")
                                                   : QString());
             for (const QString& r : n.reasons)
-                text += QStringLiteral("    ") + r + u'\n';
+                text += QStringLiteral("    ") + visibleText(r) + u'\n';
         }
         text += tr("\ninputs\n") + artifactLines(s.inputs) + tr("outputs\n") + artifactLines(s.outputs);
         if (!s.after.isEmpty())
-            text += tr("after     %1\n").arg(s.after.join(QStringLiteral(", ")));
+            text += tr("after     %1\n").arg(visibleText(s.after.join(QStringLiteral(", "))));
         if (!s.log.isEmpty())
-            text += tr("\nlog\n") + s.log;
+            text += tr("\nlog\n") + visibleText(s.log, LineBreaks::Keep);
     }
     m_details->setPlainText(text);
 }

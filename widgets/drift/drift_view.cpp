@@ -3,6 +3,7 @@
 #include "analysis/drift_stats.h"
 #include "analysis/feature_profile.h"
 #include "compute_pool.h"
+#include "text/display_text.h"
 
 #include <QBarCategoryAxis>
 #include <QBarSeries>
@@ -186,7 +187,7 @@ void DriftView::clear(const QString& message)
     m_trend->chart()->removeAllSeries();
     m_distribution->chart()->removeAllSeries();
     m_details->clear();
-    m_message->setText(message);
+    m_message->setText(visibleText(message, LineBreaks::Keep));
     Q_EMIT ready();
 }
 
@@ -212,7 +213,8 @@ void DriftView::setRuns(const QList<RunRecord>& runs)
             nameCounts[ds.name]++;
             if (r == 0 && ds.name == QLatin1String("train"))
                 defaultReference = m_reference->count();
-            m_reference->addItem(m_runs[r].name + QStringLiteral(": ") + ds.name, QVariant::fromValue(QPoint(r, d)));
+            m_reference->addItem(
+                visibleText(m_runs[r].name + QStringLiteral(": ") + ds.name), QVariant::fromValue(QPoint(r, d)));
         }
     }
     m_reference->setCurrentIndex(defaultReference);
@@ -220,11 +222,11 @@ void DriftView::setRuns(const QList<RunRecord>& runs)
     m_current->clear();
     QString best;
     for (auto it = nameCounts.begin(); it != nameCounts.end(); ++it) {
-        m_current->addItem(it.key());
+        m_current->addItem(visibleText(it.key()), it.key()); // shown escaped, the real name as data
         if (it.key() != referenceName && (best.isEmpty() || it.value() > nameCounts.value(best)))
             best = it.key();
     }
-    m_current->setCurrentText(best.isEmpty() ? referenceName : best);
+    m_current->setCurrentIndex(std::max(0, m_current->findData(best.isEmpty() ? referenceName : best)));
     recompute();
 }
 
@@ -233,7 +235,7 @@ void DriftView::recompute()
     if (m_runs.isEmpty())
         return;
     const QPoint ref = m_reference->currentData().toPoint();
-    const QString name = m_current->currentText();
+    const QString name = m_current->currentData().toString();
     const quint64 ticket = ++m_generation;
     m_busy = true;
     m_message->setText(tr("Computing drift…"));
@@ -278,7 +280,7 @@ void DriftView::fill(std::vector<Column> columns)
         m_table->setColumnCount(0);
         m_message->setText(tr(
             "No other selected run has a dataset named '%1'. Choose another dataset to compare, or select more runs.")
-                               .arg(m_current->currentText()));
+                               .arg(m_current->currentText())); // already escaped
         Q_EMIT ready();
         return;
     }
@@ -295,13 +297,15 @@ void DriftView::fill(std::vector<Column> columns)
     m_table->setRowCount(int(m_features.size()) + 1);
     m_table->setColumnCount(int(m_columns.size()));
     QStringList rowLabels { tr("dataset drift") };
-    rowLabels += m_features;
+    for (const QString& feature : std::as_const(m_features))
+        rowLabels << visibleText(feature);
     m_table->setVerticalHeaderLabels(rowLabels);
     int driftedDatasets = 0;
     for (int c = 0; c < int(m_columns.size()); ++c) {
         const Column& col = m_columns[size_t(c)];
-        auto* header = new QTableWidgetItem(col.run->name);
-        header->setToolTip(QString(col.run->name + u'\n' + col.dataset->name + u'\n' + col.run->uuid).toHtmlEscaped());
+        auto* header = new QTableWidgetItem(visibleText(col.run->name));
+        header->setToolTip(
+            plainToolTip(visibleText(col.run->name) + u'\n' + visibleText(col.dataset->name) + u'\n' + col.run->uuid));
         m_table->setHorizontalHeaderItem(c, header);
         auto* summary = new QTableWidgetItem(QStringLiteral("%1/%2%3")
                                                  .arg(col.drift.driftedCount)
@@ -319,15 +323,15 @@ void DriftView::fill(std::vector<Column> columns)
             if (!f.ok()) {
                 item->setText(QStringLiteral("—"));
                 item->setBackground(QColor(0xee, 0xee, 0xee));
-                item->setToolTip(f.problem.toHtmlEscaped());
+                item->setToolTip(plainToolTip(f.problem));
             } else {
                 item->setText(
                     (f.pValue >= 0 ? QStringLiteral("p ") + formatNumber(f.pValue) : formatNumber(f.statistic))
                     + (f.drifted ? QStringLiteral(" ●") : QString()));
                 item->setBackground(scoreColour(f.score));
-                item->setToolTip(QStringLiteral("%1: %2")
-                                     .arg(toString(f.test), f.drifted ? tr("drifted") : tr("no drift"))
-                                     .toHtmlEscaped());
+                // Our own words (the test's name and verdict): nothing from the data.
+                item->setToolTip(
+                    QStringLiteral("%1: %2").arg(toString(f.test), f.drifted ? tr("drifted") : tr("no drift")));
             }
             m_table->setItem(row, c, item);
         }
@@ -337,7 +341,7 @@ void DriftView::fill(std::vector<Column> columns)
         tr("%1 of %2 datasets drifted against %3: %4 (● drifted; a dataset drifts when half its features do)")
             .arg(driftedDatasets)
             .arg(m_columns.size())
-            .arg(m_runs[ref.x()].name, m_runs[ref.x()].datasets[ref.y()].name));
+            .arg(visibleText(m_runs[ref.x()].name), visibleText(m_runs[ref.x()].datasets[ref.y()].name)));
     m_table->setCurrentCell(1, int(m_columns.size()) - 1);
     QHash<QString, double> shares;
     for (const Column& c : m_columns)
@@ -376,10 +380,10 @@ void DriftView::showCell(int row, int column)
         if (f.feature == feature)
             drift = &f;
     }
-    QString text = feature + u'\n' + col.run->name + QStringLiteral(": ") + col.dataset->name + QStringLiteral(" vs ")
-        + reference.name + u'\n';
+    QString text = visibleText(feature) + u'\n' + visibleText(col.run->name) + QStringLiteral(": ")
+        + visibleText(col.dataset->name) + QStringLiteral(" vs ") + visibleText(reference.name) + u'\n';
     if (!drift || !drift->ok()) {
-        text += drift ? drift->problem : tr("no result");
+        text += drift ? visibleText(drift->problem, LineBreaks::Keep) : tr("no result");
         m_details->setText(text);
         return;
     }
@@ -436,7 +440,7 @@ void DriftView::showCell(int row, int column)
             s->attachAxis(x);
             s->attachAxis(y);
         }
-        chart->setTitle(feature + tr(" (ECDF)"));
+        chart->setTitle(htmlSafeText(feature) + tr(" (ECDF)")); // QtCharts renders titles as HTML
         return;
     }
     QStringList labels;
@@ -457,7 +461,7 @@ void DriftView::showCell(int row, int column)
         for (double v : cb)
             tb += v;
         for (const QString& k : keys.mid(0, 30)) {
-            labels << k;
+            labels << htmlSafeText(k); // category axis labels are HTML too
             pa.push_back(ca.value(k) / std::max(ta, 1.0));
             pb.push_back(cb.value(k) / std::max(tb, 1.0));
         }
@@ -485,7 +489,7 @@ void DriftView::showCell(int row, int column)
     chart->addAxis(y, Qt::AlignLeft);
     series->attachAxis(x);
     series->attachAxis(y);
-    chart->setTitle(feature);
+    chart->setTitle(htmlSafeText(feature));
 }
 
 void DriftView::showTrend(int row)
@@ -543,7 +547,7 @@ void DriftView::showTrend(int row)
         s->attachAxis(x);
         s->attachAxis(y);
     }
-    chart->setTitle(tr("%1 over time").arg(feature));
+    chart->setTitle(tr("%1 over time").arg(htmlSafeText(feature)));
 }
 
 } // namespace reprise

@@ -1,5 +1,7 @@
 #include "palette/command_palette.h"
 
+#include "text/display_text.h"
+
 #include <QAction>
 #include <QKeyEvent>
 #include <QLineEdit>
@@ -67,7 +69,9 @@ void CommandPalette::refill()
             continue;
         // The shortcut beside the name: the palette is also how people learn the keys.
         const QString keys = action->shortcut().toString(QKeySequence::NativeText);
-        auto* item = new QListWidgetItem(keys.isEmpty() ? name : name + QStringLiteral("    ") + keys, m_list);
+        // Names include recent files' paths: shown as plain, visible text.
+        const QString shown = visibleText(name);
+        auto* item = new QListWidgetItem(keys.isEmpty() ? shown : shown + QStringLiteral("    ") + keys, m_list);
         item->setData(Qt::UserRole, int(i));
         item->setData(Qt::UserRole + 1, name);
         if (!action->isEnabled())

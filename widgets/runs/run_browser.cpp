@@ -125,7 +125,9 @@ void RunBrowser::showColumnMenu(const QPoint& position)
     QMenu* metrics = menu.addMenu(tr("Metrics"));
     for (int c = 0; c < m_model->columnCount(); ++c) {
         QMenu* target = m_model->isParamColumn(c) ? params : m_model->isMetricColumn(c) ? metrics : &menu;
-        QAction* action = target->addAction(m_model->headerData(c, Qt::Horizontal).toString());
+        // Header texts are already escaped; '&' would otherwise become a mnemonic.
+        QAction* action
+            = target->addAction(m_model->headerData(c, Qt::Horizontal).toString().replace(u'&', QStringLiteral("&&")));
         action->setCheckable(true);
         action->setChecked(!m_view->isColumnHidden(c));
         const QString id = columnId(c);

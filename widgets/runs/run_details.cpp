@@ -1,6 +1,7 @@
 #include "runs/run_details.h"
 
 #include "store/run_format.h"
+#include "text/display_text.h"
 
 #include <QFontDatabase>
 #include <QPlainTextEdit>
@@ -24,10 +25,12 @@ RunDetails::RunDetails(QWidget* parent)
 
 void RunDetails::showRun(const RunRecord& run, const QList<OutputChunk>& output)
 {
-    m_text->setPlainText(describeRun(run, output));
+    // Plain text, and every field escaped on its own: a line break in a name cannot fake another
+    // field, and control or bidirectional characters are shown, never obeyed.
+    m_text->setPlainText(describeRun(visibleRun(run), visibleOutput(output)));
 }
 
-void RunDetails::showMessage(const QString& text) { m_text->setPlainText(text); }
+void RunDetails::showMessage(const QString& text) { m_text->setPlainText(visibleText(text, LineBreaks::Keep)); }
 
 QString RunDetails::text() const { return m_text->toPlainText(); }
 

@@ -29,16 +29,26 @@ enum class LineBreaks {
 /// not escaped: paths stay readable, and a literal `\x1b` in the data looks like an escaped ESC
 /// (which is harmless). Pure; any thread.
 QString visibleText(QStringView text, LineBreaks lineBreaks = LineBreaks::Escape);
+/// For strings being built (`a + u' ' + b`), which do not convert to QStringView.
+inline QString visibleText(const QString& text, LineBreaks lineBreaks = LineBreaks::Escape)
+{
+    return visibleText(QStringView(text), lineBreaks);
+}
 
 /// visibleText() escaped for HTML (`<`, `>`, `&`, quotes), for places that always interpret markup:
 /// QtCharts titles, axis titles, axis labels and legend labels, rich-text labels. Pure; any thread.
 QString htmlSafeText(QStringView text, LineBreaks lineBreaks = LineBreaks::Escape);
+inline QString htmlSafeText(const QString& text, LineBreaks lineBreaks = LineBreaks::Escape)
+{
+    return htmlSafeText(QStringView(text), lineBreaks);
+}
 
 /// A tooltip (or any auto-detecting text) that shows `text` literally: escaped and wrapped so that Qt
 /// renders it as rich text, keeping line breaks and runs of spaces. Without the wrapping, Qt guesses
 /// "rich" from a `<` in the data and renders it, or guesses "plain" and shows `&amp;`. Empty text
 /// gives an empty string (no tooltip). Pure; any thread.
 QString plainToolTip(QStringView text);
+inline QString plainToolTip(const QString& text) { return plainToolTip(QStringView(text)); }
 
 /// True when visibleText() would change `text` (it holds a control or invisible character).
 bool hasHiddenCharacters(QStringView text, LineBreaks lineBreaks = LineBreaks::Escape);
