@@ -32,8 +32,9 @@ QString databasePath(const QCommandLineParser& parser);
 /// false when they are wrong. `--help` prints the help and returns false with `exitCode` = 0.
 bool parseArguments(QCommandLineParser& parser, const QString& command, const QStringList& args, int& exitCode);
 
-/// Opens a database to read. When the file is writable, it is opened read-write so runs whose
-/// recording process died are marked killed first; otherwise read-only.
+/// Opens a database to read. Never creates, fills or migrates a file: read-write only for a writable
+/// database of the current schema (so runs whose recording process died are marked killed first);
+/// otherwise read-only.
 Result<RunStore> openForReading(const QString& path);
 
 /// A metric value as JSON: a number, or "nan" / "inf" / "-inf" which JSON cannot express.

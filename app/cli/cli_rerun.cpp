@@ -193,7 +193,11 @@ int runRerun(const QStringList& args)
     }
     RerunDraft draft = makeRerunDraft(*original, source);
     QString trustReason;
-    const bool untrusted = isUntrustedSource(source, store->database().readOnly(), &trustReason);
+    // Reading opens an older schema read-only (reading never migrates); the rerun is still recorded
+    // there when the file is ours to write, and the launcher migrates it then.
+    const QFileInfo sourceInfo(source);
+    const bool writable = sourceInfo.isWritable() && QFileInfo(sourceInfo.absolutePath()).isWritable();
+    const bool untrusted = isUntrustedSource(source, !writable, &trustReason);
     setTrust(draft, untrusted, trustReason);
     for (const QString& name : parser.values(QStringLiteral("allow-env"))) {
         if (!draft.environment.contains(name)) {
@@ -206,7 +210,7 @@ int runRerun(const QStringList& args)
     }
     if (parser.isSet(QStringLiteral("into")))
         draft.target = QFileInfo(parser.value(QStringLiteral("into"))).absoluteFilePath();
-    else if (store->database().readOnly()) {
+    else if (!writable) {
         printError(source + QStringLiteral(": read-only, so the rerun cannot be recorded there"),
             QStringLiteral("record it in your own database: --into ~/.local/share/reprise/runs.db"));
         return Failure;

@@ -1,6 +1,7 @@
 // The command line end to end: real `reprise` processes, real Python scripts using the client,
 // real git repositories and real signals, all in temporary folders.
 
+#include "../widgets/hostile_run.h"
 #include "cli_process.h"
 
 #include <QDir>
@@ -63,6 +64,7 @@ time.sleep(120)
 class TestCli : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void screenshotOfAFolderNamedLikeADatabase();
     void recordsAPythonScriptInAGitRepository();
     void exitCodePassesThrough_data();
     void exitCodePassesThrough();
@@ -77,6 +79,10 @@ private Q_SLOTS:
     void usageErrors_data();
     void usageErrors();
     void listsAndFilters();
+    void hostileTextIsEscapedOnTheTerminal_data();
+    void hostileTextIsEscapedOnTheTerminal();
+    void hostileTextStaysExactInJson_data();
+    void hostileTextStaysExactInJson();
     void demoIsDeterministicAndRealistic();
     void printsPipelineDags();
     void profilesCsvFilesAndComparesThem();
@@ -485,6 +491,146 @@ void TestCli::listsAndFilters()
     QCOMPARE(QJsonDocument::fromJson(fromEnv.out.toUtf8()).array().size(), 4);
 }
 
+namespace {
+
+/// Why `text` could not be printed on a terminal as it is, or an empty string: a control byte other
+/// than a line break or tab, DEL, a C1 control, or a bidirectional control.
+QString terminalProblem(const QString& text)
+{
+    const QByteArray bytes = text.toUtf8();
+    for (qsizetype i = 0; i < bytes.size(); ++i) {
+        const auto b = quint8(bytes[i]);
+        if ((b < 0x20 && b != '\n' && b != '\t') || b == 0x7F)
+            return QStringLiteral("byte 0x%1 at %2").arg(b, 2, 16, QLatin1Char('0')).arg(i);
+    }
+    for (QChar c : text) {
+        const char16_t u = c.unicode();
+        if ((u >= 0x80 && u < 0xA0) || (u >= 0x202A && u <= 0x202E) || (u >= 0x2066 && u <= 0x2069) || u == 0x200E
+            || u == 0x200F)
+            return QStringLiteral("U+%1").arg(uint(u), 4, 16, QLatin1Char('0'));
+    }
+    return {};
+}
+
+} // namespace
+
+void TestCli::hostileTextIsEscapedOnTheTerminal_data()
+{
+    QTest::addColumn<QStringList>("args"); // FIRST and SECOND stand for the two runs' ids
+    QTest::addColumn<QStringList>("shown"); // what stdout must contain
+    QTest::addColumn<QString>("shownOnStderr");
+    const QString first = QStringLiteral("FIRST"), second = QStringLiteral("SECOND");
+    // Columns are cut to their width after escaping: a name's first 27 visible characters and "…".
+    QTest::newRow("ls") << QStringList { "ls" }
+                        << QStringList { hostile::nameShown().left(27) + QChar(0x2026),
+                               hostile::name2Shown().left(27) + QChar(0x2026),
+                               hostile::projectShown().left(15) + QChar(0x2026) }
+                        << QString();
+    QTest::newRow("ls with a param column")
+        << QStringList { "ls", "--filter", "lr > 0" } << QStringList { "0.01" } << QString();
+    QTest::newRow("show") << QStringList { "show", first }
+                          << QStringList { QStringLiteral("name      ") + hostile::nameShown() + u'\n',
+                                 QStringLiteral("project   ") + hostile::projectShown() + u'\n',
+                                 QStringLiteral("  ") + hostile::paramKeyShown() + QStringLiteral(" = ")
+                                     + hostile::paramValueShown() + QStringLiteral("0\n"),
+                                 QStringLiteral("  team = ") + hostile::tagValueShown() + u'\n',
+                                 QStringLiteral("  ") + hostile::metricKeyShown() + QStringLiteral(" = "),
+                                 QStringLiteral("  ") + hostile::stepNameShown() + QStringLiteral(" [finished]"),
+                                 QStringLiteral("  \\x1b[2J\\x1b]0;pwned\\x07hello\\u202e\n  second\n"),
+                                 QStringLiteral("notes     first line\n") + hostile::nameShown() }
+                          << QString();
+    QTest::newRow("show the second run") << QStringList { "show", second }
+                                         << QStringList { QStringLiteral("name      ") + hostile::name2Shown() + u'\n' }
+                                         << QString();
+    QTest::newRow("metrics") << QStringList { "metrics", first } << QStringList { hostile::metricKeyShown() + u' ' }
+                             << QString();
+    QTest::newRow("metrics as CSV") << QStringList { "metrics", first, "--csv" }
+                                    << QStringList { u'\n' + hostile::metricKeyShown() + QStringLiteral(",0.8,3,4\n") }
+                                    << QString();
+    QTest::newRow("a history") << QStringList { "metrics", first, hostile::metricKey() }
+                               << QStringList { QStringLiteral("STEP") } << QString();
+    QTest::newRow("an unknown key quoted in the error")
+        << QStringList { "metrics", first, QStringLiteral("nokey\x1b]0;x\x07") + hostile::rlo() } << QStringList {}
+        << QStringLiteral("nokey\\x1b]0;x\\x07\\u202e");
+    QTest::newRow("dag") << QStringList { "dag", first }
+                         << QStringList { QStringLiteral("<b>prep</b>\\\\x1b[2J\\\\u202epets") } << QString();
+    QTest::newRow("drift") << QStringList { "drift", "--reference", first + QStringLiteral(":train"), "--current",
+        second }
+                           << QStringList { QStringLiteral("reference ") + hostile::nameShown()
+                                      + QStringLiteral(":train"),
+                                  hostile::featureShown() }
+                           << QString();
+    QTest::newRow("verify") << QStringList { "verify", first, second }
+                            << QStringList { hostile::nameShown(), hostile::name2Shown(), hostile::paramKeyShown() }
+                            << QString();
+}
+
+void TestCli::hostileTextIsEscapedOnTheTerminal()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QStringList, shown);
+    QFETCH(QString, shownOnStderr);
+    QTemporaryDir dir;
+    const hostile::Database db = hostile::write(dir.filePath(QStringLiteral("hostile.db")));
+    QVERIFY(!db.second.isEmpty());
+    args.replaceInStrings(QStringLiteral("FIRST"), db.first).replaceInStrings(QStringLiteral("SECOND"), db.second);
+    const Outcome o = runReprise(args + QStringList { "--db", db.path }, dir.path());
+    QVERIFY2(o.exitCode >= 0 && o.exitCode != 2, qPrintable(o.err));
+    // Nothing from the database drives the terminal, on stdout or stderr ...
+    QVERIFY2(terminalProblem(o.out).isEmpty(), qPrintable(terminalProblem(o.out) + u'\n' + o.out));
+    QVERIFY2(terminalProblem(o.err).isEmpty(), qPrintable(terminalProblem(o.err) + u'\n' + o.err));
+    // ... and it is all there, as visible escapes.
+    for (const QString& expected : std::as_const(shown))
+        QVERIFY2(o.out.contains(expected), qPrintable(expected + QStringLiteral("\n---\n") + o.out));
+    QVERIFY2(o.err.contains(shownOnStderr), qPrintable(o.err));
+}
+
+void TestCli::hostileTextStaysExactInJson_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::newRow("ls") << QStringList { "ls", "--json" };
+    QTest::newRow("show") << QStringList { "show", "FIRST", "--json" };
+    QTest::newRow("metrics") << QStringList { "metrics", "FIRST", "--json" };
+}
+
+void TestCli::hostileTextStaysExactInJson()
+{
+    QFETCH(QStringList, args);
+    QTemporaryDir dir;
+    const hostile::Database db = hostile::write(dir.filePath(QStringLiteral("hostile.db")));
+    args.replaceInStrings(QStringLiteral("FIRST"), db.first);
+    const Outcome o = runReprise(args + QStringList { "--db", db.path }, dir.path());
+    QCOMPARE(o.exitCode, 0);
+    // JSON escapes control characters itself (ESC as \u001b): no raw control byte on stdout.
+    const QByteArray bytes = o.out.toUtf8();
+    for (char b : bytes)
+        QVERIFY2(quint8(b) >= 0x20 || b == '\n', qPrintable(QString::number(quint8(b), 16)));
+    QVERIFY(o.out.contains(QStringLiteral("\\u001b")));
+    // ... and the values read back exactly.
+    const QJsonDocument document = QJsonDocument::fromJson(bytes);
+    QVERIFY(!document.isNull());
+    if (args.first() == QLatin1String("ls")) {
+        QStringList names;
+        for (const QJsonValue& run : document.array())
+            names << run.toObject()[QStringLiteral("name")].toString();
+        QVERIFY(names.contains(hostile::name()) && names.contains(hostile::name2()));
+    } else if (args.first() == QLatin1String("show")) {
+        const QJsonObject run = document.object();
+        QCOMPARE(run[QStringLiteral("name")].toString(), hostile::name());
+        QCOMPARE(run[QStringLiteral("project")].toString(), hostile::project());
+        QCOMPARE(
+            run[QStringLiteral("params")].toObject()[hostile::paramKey()].toString(), hostile::paramValue() + u'0');
+        QCOMPARE(run[QStringLiteral("tags")].toObject()[QStringLiteral("team")].toString(), hostile::tagValue());
+        QCOMPARE(run[QStringLiteral("output")].toArray().first().toObject()[QStringLiteral("data")].toString(),
+            hostile::output());
+    } else {
+        QStringList keys;
+        for (const QJsonValue& metric : document.array())
+            keys << metric.toObject()[QStringLiteral("key")].toString();
+        QVERIFY(keys.contains(hostile::metricKey()));
+    }
+}
+
 void TestCli::demoIsDeterministicAndRealistic()
 {
     QTemporaryDir dir;
@@ -817,6 +963,19 @@ void TestCli::unreadablePageFailsCleanly()
     QVERIFY2(o.err.startsWith(QStringLiteral("reprise: ") + db + QStringLiteral(": the database is damaged")),
         qPrintable(o.err));
     QVERIFY(o.out.isEmpty()); // not a run with some of its params missing
+}
+
+void TestCli::screenshotOfAFolderNamedLikeADatabase()
+{
+    // A folder named x.db is neither a database nor another tracker's data: the window says so and
+    // is done loading (it used to wait for a load that never came, until the 60 s limit).
+    QTemporaryDir dir;
+    QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("x.db"))));
+    const QString png = dir.filePath(QStringLiteral("s.png"));
+    const Outcome o = runReprise({ "--db", dir.filePath(QStringLiteral("x.db")), "--screenshot", png }, dir.path());
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    QVERIFY2(!o.err.contains(QStringLiteral("did not finish loading")), qPrintable(o.err));
+    QVERIFY(QFileInfo(png).size() > 0);
 }
 
 QTEST_GUILESS_MAIN(TestCli)
