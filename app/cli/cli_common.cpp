@@ -1,5 +1,7 @@
 #include "cli/cli_common.h"
 
+#include "text/display_text.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
@@ -14,9 +16,10 @@ namespace reprise::cli {
 
 void printError(const QString& message, const QString& hint)
 {
-    QByteArray text = QByteArrayLiteral("reprise: ") + message.toUtf8() + '\n';
+    // Messages quote run names, keys and paths from databases and files: shown, never obeyed.
+    QByteArray text = QByteArrayLiteral("reprise: ") + visibleText(message, LineBreaks::Keep).toUtf8() + '\n';
     if (!hint.isEmpty())
-        text += QByteArrayLiteral("hint: ") + hint.toUtf8() + '\n';
+        text += QByteArrayLiteral("hint: ") + visibleText(hint, LineBreaks::Keep).toUtf8() + '\n';
     std::fwrite(text.constData(), 1, size_t(text.size()), stderr);
     std::fflush(stderr);
 }
@@ -25,7 +28,7 @@ void printError(const Error& error) { printError(error.message, error.hint); }
 
 void printOut(const QByteArray& utf8) { std::fwrite(utf8.constData(), 1, size_t(utf8.size()), stdout); }
 
-void printOut(const QString& text) { printOut(text.toUtf8()); }
+void printOut(const QString& text) { printOut(visibleText(text, LineBreaks::Keep).toUtf8()); }
 
 QString defaultDatabasePath()
 {

@@ -1,6 +1,7 @@
 #include "analysis/pipeline_graph.h"
 #include "cli/cli_common.h"
 #include "dag/dag_scene.h"
+#include "text/display_text.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -11,8 +12,11 @@ namespace reprise::cli {
 
 namespace {
 
-    QString dotString(QString text)
+    QString dotString(const QString& raw)
     {
+        // Visible text first (a name cannot drive the terminal the graph is printed on), then DOT's
+        // own escapes.
+        QString text = visibleText(raw, LineBreaks::Keep);
         text.replace(u'\\', QStringLiteral("\\\\"))
             .replace(u'"', QStringLiteral("\\\""))
             .replace(u'\n', QStringLiteral("\\n"));

@@ -1,5 +1,6 @@
 #include "analysis/drift.h"
 #include "cli/cli_common.h"
+#include "text/display_text.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -191,20 +192,22 @@ int runDrift(const QStringList& args)
                      .toJson(QJsonDocument::Indented));
         return Ok;
     }
-    std::string out = fmt::format("reference {}:{} ({} rows)\n\n", reference->run.name.toStdString(),
-        reference->dataset.name.toStdString(), reference->dataset.rows);
+    // Names come from the database: one line of visible text each.
+    auto shown = [](const QString& text) { return visibleText(text).toStdString(); };
+    std::string out = fmt::format("reference {}:{} ({} rows)\n\n", shown(reference->run.name),
+        shown(reference->dataset.name), reference->dataset.rows);
     for (const auto& [choice, drift] : results) {
-        out += fmt::format("{}:{} ({}) — {} of {} features drifted{}\n", choice.run.name.toStdString(),
-            choice.dataset.name.toStdString(), choice.run.uuid.left(8).toStdString(), drift.driftedCount,
-            drift.testedCount, drift.drifted ? ": DATASET DRIFT" : "");
+        out += fmt::format("{}:{} ({}) — {} of {} features drifted{}\n", shown(choice.run.name),
+            shown(choice.dataset.name), shown(choice.run.uuid.left(8)), drift.driftedCount, drift.testedCount,
+            drift.drifted ? ": DATASET DRIFT" : "");
         out += fmt::format("  {:<24} {:<14} {:>12} {:>12} {:>10}  {}\n", "FEATURE", "TEST", "STATISTIC", "P-VALUE",
             "THRESHOLD", "DRIFT");
         for (const FeatureDrift& f : drift.features) {
             if (!f.ok()) {
-                out += fmt::format("  {:<24} {}\n", f.feature.toStdString(), f.problem.toStdString());
+                out += fmt::format("  {:<24} {}\n", shown(f.feature), shown(f.problem));
                 continue;
             }
-            out += fmt::format("  {:<24} {:<14} {:>12.4g} {:>12} {:>10}  {}\n", f.feature.toStdString(),
+            out += fmt::format("  {:<24} {:<14} {:>12.4g} {:>12} {:>10}  {}\n", shown(f.feature),
                 toString(f.test).toStdString(), f.statistic,
                 f.pValue >= 0 ? fmt::format("{:.4g}", f.pValue) : std::string("-"), fmt::format("{:g}", f.threshold),
                 f.drifted ? "drift" : "-");
@@ -325,7 +328,7 @@ int runProfile(const QStringList& args)
         return Failure;
     }
     printOut(QStringLiteral("recorded dataset %1 (%2 rows, %3 features) on run %4\n")
-                 .arg(dataset.name)
+                 .arg(visibleText(dataset.name))
                  .arg(rows)
                  .arg(header.size())
                  .arg(ref->uuid.left(8)));

@@ -1,5 +1,6 @@
 #include "cli/cli_common.h"
 #include "import/source_import.h"
+#include "text/display_text.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -70,7 +71,8 @@ int runImport(const QStringList& args)
                 const int percent = int(f * 100);
                 if (percent != lastPercent) {
                     lastPercent = percent;
-                    std::fprintf(stderr, "\rimporting %s: %d%%", qPrintable(QFileInfo(source).fileName()), percent);
+                    std::fprintf(
+                        stderr, "\rimporting %s: %d%%", qPrintable(visibleText(QFileInfo(source).fileName())), percent);
                     std::fflush(stderr);
                 }
             };
@@ -89,7 +91,7 @@ int runImport(const QStringList& args)
         } else {
             printOut(QStringLiteral("%1 (%2): %3 runs imported, %4 already there; %5 metric points, %6 steps, %7 "
                                     "datasets\n")
-                         .arg(source, toString(summary->kind))
+                         .arg(visibleText(source), toString(summary->kind))
                          .arg(summary->runsAdded)
                          .arg(summary->runsSkipped)
                          .arg(summary->points)

@@ -1,6 +1,7 @@
 #include "cli/cli_common.h"
 #include "query/query.h"
 #include "store/run_table.h"
+#include "text/display_text.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -44,11 +45,15 @@ namespace {
 
     std::string cell(const QString& text, int width)
     {
-        QString t = text;
-        // One line per run whatever the names contain.
-        t.replace(u'\n', u' ').replace(u'\t', u' ').replace(u'\r', u' ');
-        if (t.size() > width)
-            t = t.left(width - 1) + QChar(0x2026);
+        // One line per run whatever the names contain: line breaks, control and bidirectional
+        // characters as visible escapes (a name cannot clear the screen or reorder the line).
+        QString t = visibleText(text);
+        if (t.size() > width) {
+            qsizetype cut = width - 1;
+            if (t[cut - 1].isHighSurrogate())
+                --cut;
+            t = t.left(cut) + QChar(0x2026);
+        }
         return t.toStdString();
     }
 
@@ -132,7 +137,7 @@ int runList(const QStringList& args)
     out += '\n';
     for (auto r : rows) {
         const auto row = size_t(r);
-        out += fmt::format("{:<10} {:<9} {:<16} {:<28} {:<19} {:>8}", table->uuids[row].left(8).toStdString(),
+        out += fmt::format("{:<10} {:<9} {:<16} {:<28} {:<19} {:>8}", cell(table->uuids[row].left(8), 8),
             cell(table->statuses.at(row), 9), cell(table->projects.at(row), 16), cell(table->names.at(row), 28),
             formatTime(table->startTimes[row]).toStdString(), formatDuration(table->duration(row, now)).toStdString());
         for (const QString& key : extra.params) {

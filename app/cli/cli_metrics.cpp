@@ -1,4 +1,5 @@
 #include "cli/cli_common.h"
+#include "text/display_text.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -17,6 +18,16 @@ namespace {
         if (std::isinf(v))
             return v > 0 ? "inf" : "-inf";
         return fmt::format("{}", v); // shortest text that reads back to the same double
+    }
+
+    /// A key as a CSV cell: visible text (no control characters reach a terminal), quoted when it
+    /// holds a comma, a quote or a leading or trailing space.
+    std::string csvCell(const QString& text)
+    {
+        QString t = visibleText(text);
+        if (t.contains(u',') || t.contains(u'"') || t.startsWith(u' ') || t.endsWith(u' '))
+            t = u'"' + t.replace(u'"', QStringLiteral("\"\"")) + u'"';
+        return t.toStdString();
     }
 
 } // namespace
@@ -72,9 +83,9 @@ int runMetrics(const QStringList& args)
         std::string out = csv ? "key,value,step,count\n"
                               : fmt::format("{:<32} {:>14} {:>10} {:>10}\n", "KEY", "LATEST", "STEP", "POINTS");
         for (const MetricSummary& m : *summaries) {
-            out += csv ? fmt::format("{},{},{},{}\n", m.key.toStdString(), numberText(m.value), m.step, m.count)
-                       : fmt::format(
-                           "{:<32} {:>14} {:>10} {:>10}\n", m.key.toStdString(), numberText(m.value), m.step, m.count);
+            out += csv ? fmt::format("{},{},{},{}\n", csvCell(m.key), numberText(m.value), m.step, m.count)
+                       : fmt::format("{:<32} {:>14} {:>10} {:>10}\n", visibleText(m.key).toStdString(),
+                           numberText(m.value), m.step, m.count);
         }
         printOut(QByteArray::fromStdString(out));
         return Ok;

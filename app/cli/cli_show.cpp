@@ -1,5 +1,6 @@
 #include "cli/cli_common.h"
 #include "store/run_format.h"
+#include "text/display_text.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -157,7 +158,7 @@ int runShow(const QStringList& args)
     if (parser.isSet(QStringLiteral("json")))
         printOut(QJsonDocument(recordJson(*record, *output)).toJson(QJsonDocument::Indented));
     else
-        printOut(describeRun(*record, *output));
+        printOut(describeRun(visibleRun(*record), visibleOutput(*output))); // each field escaped on its own
     return Ok;
 }
 

@@ -1,5 +1,6 @@
 #include "analysis/reproduction_report.h"
 #include "cli/cli_common.h"
+#include "text/display_text.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -9,7 +10,8 @@ namespace reprise::cli {
 
 namespace {
 
-    QString fixed(const QString& text, int width) { return text.leftJustified(width, u' ', false) + u' '; }
+    /// A column of the report: one line of visible text (names, keys and values come from databases).
+    QString fixed(const QString& text, int width) { return visibleText(text).leftJustified(width, u' ', false) + u' '; }
 
     QString number(double v)
     {
@@ -18,7 +20,7 @@ namespace {
         return QString::number(v, 'g', 10);
     }
 
-    QString shortId(const QString& id) { return id.left(8); }
+    QString shortId(const QString& id) { return visibleText(id.left(8)); }
 
 } // namespace
 
@@ -85,7 +87,7 @@ QString reportText(const ReproductionReport& report)
 {
     QString out;
     out += QStringLiteral("Reproduction report: A %1 (%2) vs B %3 (%4)\n")
-               .arg(shortId(report.runA), report.nameA, shortId(report.runB), report.nameB);
+               .arg(shortId(report.runA), visibleText(report.nameA), shortId(report.runB), visibleText(report.nameB));
     out += QStringLiteral("Verdict: ") + toString(report.verdict).toUpper() + QStringLiteral(" — ") + report.summary()
         + u'\n';
     out += u'\n';
@@ -95,13 +97,13 @@ QString reportText(const ReproductionReport& report)
         out += QStringLiteral("Inputs that differ:\n");
         for (const InputDifference& d : report.differences)
             out += QStringLiteral("  ") + fixed(d.area, 12) + fixed(d.name, 28)
-                + (d.a.isEmpty() ? QStringLiteral("—") : d.a) + QStringLiteral("  →  ")
-                + (d.b.isEmpty() ? QStringLiteral("—") : d.b) + u'\n';
+                + (d.a.isEmpty() ? QStringLiteral("—") : visibleText(d.a)) + QStringLiteral("  →  ")
+                + (d.b.isEmpty() ? QStringLiteral("—") : visibleText(d.b)) + u'\n';
     }
     QStringList identical;
     for (const ArtifactComparison& a : report.artifacts)
         if (a.identical())
-            identical << a.path;
+            identical << visibleText(a.path);
     if (!identical.isEmpty())
         out += QStringLiteral("Bit-identical artifacts: ") + identical.join(QStringLiteral(", ")) + u'\n';
     out += u'\n';
@@ -116,7 +118,7 @@ QString reportText(const ReproductionReport& report)
             + u'\n';
     }
     if (!report.ignored.isEmpty())
-        out += QStringLiteral("Ignored: ") + report.ignored.join(QStringLiteral(", ")) + u'\n';
+        out += QStringLiteral("Ignored: ") + visibleText(report.ignored.join(QStringLiteral(", "))) + u'\n';
     return out;
 }
 
