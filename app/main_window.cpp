@@ -352,9 +352,20 @@ QList<QPair<QString, QAction*>> MainWindow::menuActions() const
 {
     // Every action of the menu bar, named by its menu path ("Runs ▸ Archive").
     QList<QPair<QString, QAction*>> out;
+    // The text as the menu shows it: a single '&' marks a mnemonic, "&&" is a literal '&' (paths
+    // of recent files have them).
+    auto shown = [](const QString& text) {
+        QString plain;
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            if (text[i] == u'&' && ++i >= text.size())
+                break;
+            plain += text[i];
+        }
+        return plain;
+    };
     std::function<void(const QMenu*, const QString&)> walk = [&](const QMenu* menu, const QString& path) {
         for (QAction* action : menu->actions()) {
-            const QString name = path + QString(action->text()).remove(u'&');
+            const QString name = path + shown(action->text());
             if (action->menu())
                 walk(action->menu(), name + QStringLiteral(" ▸ "));
             else if (!action->isSeparator() && !action->text().isEmpty())
@@ -363,7 +374,7 @@ QList<QPair<QString, QAction*>> MainWindow::menuActions() const
     };
     for (QAction* top : menuBar()->actions()) {
         if (top->menu())
-            walk(top->menu(), QString(top->text()).remove(u'&') + QStringLiteral(" ▸ "));
+            walk(top->menu(), shown(top->text()) + QStringLiteral(" ▸ "));
     }
     return out;
 }

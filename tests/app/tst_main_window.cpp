@@ -1,5 +1,6 @@
 // The main window driven off-screen on a real demo database.
 
+#include "../widgets/hostile_run.h"
 #include "charts/compare_view.h"
 #include "charts/metric_chart.h"
 #include "charts/parallel_coordinates.h"
@@ -27,6 +28,8 @@
 #include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
+#include <QMenuBar>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -39,6 +42,8 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTextDocument>
+#include <QTreeWidget>
 #include <QUndoStack>
 #include <sqlite3.h>
 
@@ -61,6 +66,7 @@ private Q_SLOTS:
     void newerSchemaIsShownReadOnly();
     void lockedDatabaseShowsABanner();
     void hostileTextStaysPlainAndBounded();
+    void hostileDatabaseIsPlainTextInEveryView();
     void welcomeButtonsAct();
     void droppedFilesOpenAsSources();
     void otherTrackersOpenReadOnlyBesideDatabases();
@@ -401,6 +407,119 @@ void TestMainWindow::hostileTextStaysPlainAndBounded()
     QVERIFY(window.runDetails()->text().contains(longName));
     QImage shot = window.grab().toImage();
     QCOMPARE(shot.size(), QSize(1200, 700));
+}
+
+void TestMainWindow::hostileDatabaseIsPlainTextInEveryView()
+{
+    // Even the database's file name is hostile: it shows in the sources panel, the status bar and
+    // File ▸ Open Recent.
+    QTemporaryDir dir;
+    const QString fileName = QStringLiteral("runs<b>x&amp;\x1b]0;t\x07") + hostile::rlo() + QStringLiteral("bd.db");
+    const QString fileShown = QStringLiteral("runs<b>x&amp;\\x1b]0;t\\x07\\u202ebd.db");
+    const hostile::Database db = hostile::write(dir.filePath(fileName));
+    QVERIFY(!db.second.isEmpty());
+    auto rendered = [](const QString& html) {
+        QTextDocument document;
+        document.setHtml(html);
+        return document.toPlainText();
+    };
+
+    MainWindow window({ db.path });
+    window.resize(1280, 800);
+    window.show();
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    QVERIFY(loaded.wait(30000));
+    window.openSource(db.path); // once more, through File ▸ Open: now it is a recent file too
+    QVERIFY(loaded.wait(30000));
+    RunBrowser* browser = window.runBrowser();
+    QCOMPARE(browser->model()->rowCount(), 2);
+
+    // Sources panel: the file and its project as visible text, tooltips literal.
+    auto* sources = window.findChild<QTreeWidget*>();
+    QVERIFY(sources);
+    QTRY_VERIFY_WITH_TIMEOUT(sources->topLevelItemCount() == 1 && sources->topLevelItem(0)->childCount() == 1, 10000);
+    QTreeWidgetItem* source = sources->topLevelItem(0);
+    QVERIFY2(source->text(0).startsWith(fileShown), qPrintable(source->text(0)));
+    QVERIFY(rendered(source->toolTip(0)).contains(QStringLiteral("Location: ") + dir.path() + u'/' + fileShown));
+    QCOMPARE(source->child(0)->text(0), hostile::projectShown() + QStringLiteral("  (2)"));
+    QCOMPARE(rendered(source->child(0)->toolTip(0)), hostile::projectShown());
+    // File ▸ Open Recent, the status bar and every label: plain, visible text.
+    for (QAction* action : window.menuBar()->actions()) {
+        for (QAction* item : action->menu()->actions()) {
+            if (item->menu()) {
+                for (QAction* recent : item->menu()->actions())
+                    QVERIFY2(!hostile::hasRawControls(recent->text()), qPrintable(recent->text()));
+            }
+        }
+    }
+    auto labelsArePlain = [&] {
+        for (QLabel* label : window.findChildren<QLabel*>()) {
+            if (label->text().contains(QStringLiteral("pwned")) || label->text().contains(QStringLiteral("<b>")))
+                QVERIFY2(label->textFormat() == Qt::PlainText, qPrintable(label->text()));
+            QVERIFY2(!hostile::hasRawControls(label->text()), qPrintable(label->text()));
+        }
+    };
+    labelsArePlain();
+
+    // The table and the details.
+    QSignalSpy details(&window, &MainWindow::detailsLoaded);
+    browser->selectRunIds({ db.first });
+    QTRY_COMPARE_WITH_TIMEOUT(details.count(), 1, 10000);
+    const QString text = window.runDetails()->text();
+    QVERIFY2(text.contains(QStringLiteral("name      ") + hostile::nameShown() + u'\n'), qPrintable(text));
+    QVERIFY(text.contains(QStringLiteral("  ") + hostile::paramKeyShown() + QStringLiteral(" = ")));
+    QVERIFY(text.contains(QStringLiteral("  \\x1b[2J\\x1b]0;pwned\\x07hello\\u202e\n  second\n")));
+    QVERIFY(!hostile::hasRawControls(text));
+
+    // Compare, pipeline and drift of the two runs.
+    browser->selectRunIds({ db.first, db.second });
+    QTRY_COMPARE_WITH_TIMEOUT(details.count(), 2, 10000);
+    QVERIFY(window.showView(QStringLiteral("compare")));
+    QTRY_VERIFY_WITH_TIMEOUT(!window.compareView()->charts().isEmpty() && !window.compareView()->isBusy(), 20000);
+    for (MetricChart* chart : window.compareView()->charts()) {
+        QVERIFY2(!chart->chart()->title().contains(u'<'), qPrintable(chart->chart()->title()));
+        for (QAbstractSeries* series : chart->chart()->series())
+            QVERIFY2(
+                !series->name().contains(u'<') && !hostile::hasRawControls(series->name()), qPrintable(series->name()));
+    }
+    QVERIFY(window.showView(QStringLiteral("dag")));
+    QTRY_VERIFY_WITH_TIMEOUT(window.dagView()->message().contains(QStringLiteral(" → ")), 10000);
+    QVERIFY2(!hostile::hasRawControls(window.dagView()->message()), qPrintable(window.dagView()->message()));
+    QVERIFY(window.showView(QStringLiteral("drift")));
+    QTRY_VERIFY_WITH_TIMEOUT(window.driftView()->heatMap()->columnCount() > 0 && !window.driftView()->isBusy(), 10000);
+    QCOMPARE(window.driftView()->heatMap()->horizontalHeaderItem(0)->text(), hostile::name2Shown());
+    labelsArePlain();
+
+    // The command palette lists File ▸ Open Recent's entries by their (visible) paths.
+    QAction* palette = nullptr;
+    for (QAction* action : window.findChildren<QAction*>()) {
+        if (action->shortcut() == QKeySequence(Qt::CTRL | Qt::Key_K))
+            palette = action;
+    }
+    QVERIFY(palette);
+    palette->trigger();
+    auto* matches = window.commandPalette()->findChild<QListWidget*>();
+    QVERIFY(matches && matches->count() > 0);
+    bool recentListed = false;
+    for (int i = 0; i < matches->count(); ++i) {
+        QVERIFY2(!hostile::hasRawControls(matches->item(i)->text()), qPrintable(matches->item(i)->text()));
+        recentListed = recentListed || matches->item(i)->text().contains(fileShown);
+    }
+    QVERIFY(recentListed);
+    window.commandPalette()->hide();
+
+    // A banner naming a hostile file that is not a database.
+    const QString bad = dir.filePath(QStringLiteral("bad<i>\x1b[2J") + hostile::rlo() + QStringLiteral(".db"));
+    QFile file(bad);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(QByteArray("not a database\n").repeated(100));
+    file.close();
+    window.openSource(bad);
+    QTRY_VERIFY_WITH_TIMEOUT(!window.bannerText().isEmpty(), 20000);
+    QVERIFY2(window.bannerText().contains(QStringLiteral("bad<i>\\x1b[2J\\u202e.db")), qPrintable(window.bannerText()));
+    QVERIFY(!hostile::hasRawControls(window.bannerText()));
+    labelsArePlain();
+    QVERIFY(!window.grab().toImage().isNull());
 }
 
 void TestMainWindow::welcomeButtonsAct()
