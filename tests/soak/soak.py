@@ -686,7 +686,7 @@ class Soak:
                  "lock_errors": sum(r.lock_errors for r in self.readers),
                  "quick_checks": sum(r.quick_checks for r in self.readers),
                  "points_read": sum(r.points_read for r in self.readers)}
-        kills = {"in_flush": sum(1 for w in self.writers if w.in_flush)}
+        kills = {}
         for w in self.writers:
             if w.killed:
                 key = f"{w.killed}@{w.trigger}"
@@ -698,6 +698,7 @@ class Soak:
             "wrapped": sum(1 for w in self.writers if w.mode == "wrapped"),
             "direct": sum(1 for w in self.writers if w.mode == "direct"),
             "kills": sum(1 for w in self.writers if w.killed), "kills_by_target": dict(sorted(kills.items())),
+            "kills_inside_a_flush": sum(1 for w in self.writers if w.in_flush),
             "runs_finished": totals["status_finished"], "runs_killed": totals["status_killed"],
             "runs_left_running": totals["status_running"],
             "points_acknowledged": totals["acknowledged"], "points_stored": totals["stored"],
