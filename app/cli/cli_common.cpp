@@ -30,6 +30,33 @@ void printOut(const QByteArray& utf8) { std::fwrite(utf8.constData(), 1, size_t(
 
 void printOut(const QString& text) { printOut(visibleText(text, LineBreaks::Keep).toUtf8()); }
 
+void printJson(const QJsonDocument& document, QJsonDocument::JsonFormat format)
+{
+    const QByteArray json = document.toJson(format);
+    const QString text = QString::fromUtf8(json);
+    if (!hasHiddenCharacters(text, LineBreaks::Keep)) {
+        printOut(json);
+        return;
+    }
+    // Outside its strings a JSON document is ASCII, spaces and line breaks: whatever is hidden is
+    // inside a string, where \uXXXX (a surrogate pair above U+FFFF) is the same character.
+    QString out;
+    out.reserve(text.size() + 64);
+    for (qsizetype i = 0; i < text.size();) {
+        const qsizetype width
+            = text[i].isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate() ? 2 : 1;
+        const QStringView unit = QStringView(text).mid(i, width);
+        if (text[i].unicode() >= 0x7F && hasHiddenCharacters(unit, LineBreaks::Keep)) {
+            for (QChar c : unit)
+                out += QStringLiteral("\\u%1").arg(c.unicode(), 4, 16, QLatin1Char('0'));
+        } else {
+            out += unit;
+        }
+        i += width;
+    }
+    printOut(out.toUtf8());
+}
+
 QString defaultDatabasePath()
 {
     const QString fromEnvironment = QProcessEnvironment::systemEnvironment().value(QStringLiteral("REPRISE_DB"));

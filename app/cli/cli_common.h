@@ -7,6 +7,7 @@
 
 #include <QCommandLineParser>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QStringList>
 #include <optional>
@@ -20,8 +21,15 @@ enum ExitCode { Ok = 0, Failure = 1, Usage = 2, Diverged = 3, Incomparable = 4 }
 /// `reprise: <what>: <why>` on stderr, then `hint: ...` when there is one.
 void printError(const Error& error);
 void printError(const QString& message, const QString& hint = {});
+/// Human-readable text on stdout: control, bidirectional and invisible characters shown as visible
+/// escapes (`\x1b`, `\u202e`), line breaks and tabs kept.
 void printOut(const QString& text);
+/// Bytes on stdout as they are (text already made visible, e.g. by visibleText()).
 void printOut(const QByteArray& utf8);
+/// A JSON document on stdout, exact: JSON escapes control characters itself, and the characters it
+/// would leave raw that a terminal could obey or hide (DEL, C1 controls, bidirectional and other
+/// format characters) are written as `\uXXXX`, which every JSON reader reads back as they were.
+void printJson(const QJsonDocument& document, QJsonDocument::JsonFormat format = QJsonDocument::Indented);
 
 /// The database a command works on: --db, else $REPRISE_DB, else the XDG data dir's runs.db.
 QString defaultDatabasePath();

@@ -170,7 +170,7 @@ int runDag(const QStringList& args)
     }
     QJsonObject out = toJson(graph, *layout);
     out.insert(QStringLiteral("run"), run->uuid);
-    printOut(QJsonDocument(out).toJson(QJsonDocument::Indented));
+    printJson(QJsonDocument(out));
     return Ok;
 }
 

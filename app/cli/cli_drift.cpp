@@ -183,13 +183,11 @@ int runDrift(const QStringList& args)
                 { QStringLiteral("drifted_features"), drift.driftedCount },
                 { QStringLiteral("tested_features"), drift.testedCount }, { QStringLiteral("features"), features } });
         }
-        printOut(QJsonDocument(
-            QJsonObject { { QStringLiteral("reference"),
-                              QJsonObject { { QStringLiteral("run"), reference->run.uuid },
-                                  { QStringLiteral("dataset"), reference->dataset.name },
-                                  { QStringLiteral("rows"), reference->dataset.rows } } },
-                { QStringLiteral("share"), options.datasetShare }, { QStringLiteral("datasets"), datasets } })
-                     .toJson(QJsonDocument::Indented));
+        printJson(QJsonDocument(QJsonObject { { QStringLiteral("reference"),
+                                                  QJsonObject { { QStringLiteral("run"), reference->run.uuid },
+                                                      { QStringLiteral("dataset"), reference->dataset.name },
+                                                      { QStringLiteral("rows"), reference->dataset.rows } } },
+            { QStringLiteral("share"), options.datasetShare }, { QStringLiteral("datasets"), datasets } }));
         return Ok;
     }
     // Names come from the database: one line of visible text each.

@@ -100,9 +100,8 @@ int runImport(const QStringList& args)
         }
     }
     if (json)
-        printOut(QJsonDocument(
-            QJsonObject { { QStringLiteral("database"), target }, { QStringLiteral("imports"), results } })
-                     .toJson());
+        printJson(QJsonDocument(
+            QJsonObject { { QStringLiteral("database"), target }, { QStringLiteral("imports"), results } }));
     return exitCode;
 }
 

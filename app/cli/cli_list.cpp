@@ -124,7 +124,7 @@ int runList(const QStringList& args)
         QJsonArray array;
         for (auto r : rows)
             array.append(runJson(*table, size_t(r), now));
-        printOut(QJsonDocument(array).toJson(QJsonDocument::Indented));
+        printJson(QJsonDocument(array));
         return Ok;
     }
     const RunTableColumns& extra = query->columns();

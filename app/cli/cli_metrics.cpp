@@ -77,7 +77,7 @@ int runMetrics(const QStringList& args)
                     QJsonObject { { QStringLiteral("key"), m.key }, { QStringLiteral("value"), jsonNumber(m.value) },
                         { QStringLiteral("step"), m.step }, { QStringLiteral("count"), m.count } });
             }
-            printOut(QJsonDocument(a).toJson(QJsonDocument::Indented));
+            printJson(QJsonDocument(a));
             return Ok;
         }
         std::string out = csv ? "key,value,step,count\n"
@@ -103,10 +103,10 @@ int runMetrics(const QStringList& args)
             values.append(jsonNumber(history->values[i]));
             times.append(history->times[i]);
         }
-        printOut(QJsonDocument(QJsonObject { { QStringLiteral("run"), ref->uuid },
-                                   { QStringLiteral("key"), history->key }, { QStringLiteral("steps"), steps },
-                                   { QStringLiteral("values"), values }, { QStringLiteral("times"), times } })
-                     .toJson(QJsonDocument::Compact));
+        printJson(QJsonDocument(QJsonObject { { QStringLiteral("run"), ref->uuid },
+                      { QStringLiteral("key"), history->key }, { QStringLiteral("steps"), steps },
+                      { QStringLiteral("values"), values }, { QStringLiteral("times"), times } }),
+            QJsonDocument::Compact);
         printOut(QByteArrayLiteral("\n"));
         return Ok;
     }

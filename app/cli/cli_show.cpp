@@ -156,7 +156,7 @@ int runShow(const QStringList& args)
         return Failure;
     }
     if (parser.isSet(QStringLiteral("json")))
-        printOut(QJsonDocument(recordJson(*record, *output)).toJson(QJsonDocument::Indented));
+        printJson(QJsonDocument(recordJson(*record, *output)));
     else
         printOut(describeRun(visibleRun(*record), visibleOutput(*output))); // each field escaped on its own
     return Ok;

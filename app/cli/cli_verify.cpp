@@ -185,7 +185,7 @@ int runVerify(const QStringList& args)
         return Failure;
     }
     if (parser.isSet(QStringLiteral("json")))
-        printOut(QJsonDocument(reportJson(*report)).toJson(QJsonDocument::Indented));
+        printJson(QJsonDocument(reportJson(*report)));
     else
         printOut(reportText(*report));
     return verdictExitCode(report->verdict);

@@ -591,6 +591,7 @@ void TestCli::hostileTextStaysExactInJson_data()
     QTest::newRow("ls") << QStringList { "ls", "--json" };
     QTest::newRow("show") << QStringList { "show", "FIRST", "--json" };
     QTest::newRow("metrics") << QStringList { "metrics", "FIRST", "--json" };
+    QTest::newRow("a history") << QStringList { "metrics", "FIRST", "HOSTILE_KEY", "--json" };
 }
 
 void TestCli::hostileTextStaysExactInJson()
@@ -598,9 +599,13 @@ void TestCli::hostileTextStaysExactInJson()
     QFETCH(QStringList, args);
     QTemporaryDir dir;
     const hostile::Database db = hostile::write(dir.filePath(QStringLiteral("hostile.db")));
-    args.replaceInStrings(QStringLiteral("FIRST"), db.first);
+    args.replaceInStrings(QStringLiteral("FIRST"), db.first)
+        .replaceInStrings(QStringLiteral("HOSTILE_KEY"), hostile::metricKey());
     const Outcome o = runReprise(args + QStringList { "--db", db.path }, dir.path());
     QCOMPARE(o.exitCode, 0);
+    // What JSON would leave raw and a terminal could obey or hide (DEL, C1, bidirectional controls)
+    // is written as \uXXXX too.
+    QVERIFY2(terminalProblem(o.out).isEmpty(), qPrintable(terminalProblem(o.out)));
     // JSON escapes control characters itself (ESC as \u001b): no raw control byte on stdout.
     const QByteArray bytes = o.out.toUtf8();
     for (char b : bytes)
@@ -621,8 +626,12 @@ void TestCli::hostileTextStaysExactInJson()
         QCOMPARE(
             run[QStringLiteral("params")].toObject()[hostile::paramKey()].toString(), hostile::paramValue() + u'0');
         QCOMPARE(run[QStringLiteral("tags")].toObject()[QStringLiteral("team")].toString(), hostile::tagValue());
+        QVERIFY(o.out.contains(QStringLiteral("\\u202e\\u007f\\u009b")));
         QCOMPARE(run[QStringLiteral("output")].toArray().first().toObject()[QStringLiteral("data")].toString(),
             hostile::output());
+    } else if (args.size() == 4) { // one key's history
+        QCOMPARE(document.object()[QStringLiteral("key")].toString(), hostile::metricKey());
+        QCOMPARE(document.object()[QStringLiteral("values")].toArray().size(), 4);
     } else {
         QStringList keys;
         for (const QJsonValue& metric : document.array())

@@ -47,8 +47,9 @@ inline QString paramKeyShown() { return QStringLiteral("<b>opt</b>\\x07\\u202e")
 inline QString paramValue() { return QStringLiteral("<i>adam</i>\x1b[31m") + rlo() + QStringLiteral("gnp.exe"); }
 inline QString paramValueShown() { return QStringLiteral("<i>adam</i>\\x1b[31m\\u202egnp.exe"); }
 
-inline QString tagValue() { return QStringLiteral("<u>vision</u>\x1b]0;t\x07") + rlo(); }
-inline QString tagValueShown() { return QStringLiteral("<u>vision</u>\\x1b]0;t\\x07\\u202e"); }
+/// With DEL and U+009B (CSI to terminals that take 8-bit controls), which JSON may leave raw.
+inline QString tagValue() { return QStringLiteral("<u>vision</u>\x1b]0;t\x07") + rlo() + QChar(0x7F) + QChar(0x9B); }
+inline QString tagValueShown() { return QStringLiteral("<u>vision</u>\\x1b]0;t\\x07\\u202e\\x7f\\x9b"); }
 
 inline QString metricKey() { return QStringLiteral("<sup>val</sup>\x1b]0;m\x07") + rlo() + QStringLiteral("cca"); }
 inline QString metricKeyShown() { return QStringLiteral("<sup>val</sup>\\x1b]0;m\\x07\\u202ecca"); }
