@@ -130,7 +130,7 @@ def mlflow_files():
           "1700000000000 0.5 0\n1700000000001 0.25 1\n1700000000002 -inf 2 train 1a2b\n1700000000003 0.1 -1\n\0adam")
 
 
-# --- MLflow SQLite database -------------------------------------------------------------------------
+# --- MLflow SQLite database: the file itself, or SQL that builds it -----------------------------------
 
 MLFLOW_SCHEMA = """
 PRAGMA page_size = 512;
@@ -185,6 +185,8 @@ def mlflow_db():
         db.close()
         with open(path, "rb") as f:
             write("mlflow_db", "seed-mlflow", f.read())
+    # The same as SQL: the harness builds the database from it (CREATE TABLE and INSERT only).
+    write("mlflow_db", "seed-mlflow-sql", MLFLOW_SCHEMA.replace("PRAGMA page_size = 512;\n", "").lstrip())
 
 
 # --- DVC: "[dvc.yaml after 'stages:']\0[dvc.lock]\0[params.yaml]\0[plot .tsv]\0[metrics.json]" ------

@@ -7,7 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/fuzz_common.sh"
 build=${1:?usage: replay_fuzzers.sh BUILD_DIR [RUNS]}
-runs=${2:-5000}
+runs=${2:-4000}
 fuzz_build "$build"
 build=$(cd "$build" && pwd)
 # The files the harnesses write go to one fixed path, so that every replay, of any checkout, reads the
