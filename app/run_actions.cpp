@@ -3,6 +3,7 @@
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
 #include "runs/run_browser.h"
+#include "text/display_text.h"
 
 #include <QAction>
 #include <QApplication>
@@ -15,6 +16,14 @@
 #include <QtConcurrent>
 
 namespace reprise {
+
+namespace {
+
+    /// Database text inside a menu item (Edit ▸ Undo "Rename …"): visible, and `&` shown as itself
+    /// rather than taken for a keyboard mnemonic.
+    QString menuText(const QString& text) { return visibleText(text).replace(u'&', QStringLiteral("&&")); }
+
+} // namespace
 
 /// An undo step: the edits that were written, and the edits that restore what was there before.
 /// Pushed only after `after` was written, so its first redo() writes nothing.
@@ -195,7 +204,7 @@ void RunActions::rename(const QString& runId, const QString& name)
     if (row < 0)
         return;
     const QString old = m_browser->model()->runs()->names.at(size_t(row));
-    perform(tr("Rename “%1”").arg(old), { { runId, RunEdit::Field::Name, {}, old } },
+    perform(tr("Rename “%1”").arg(menuText(old)), { { runId, RunEdit::Field::Name, {}, old } },
         { { runId, RunEdit::Field::Name, {}, name } });
 }
 
@@ -250,7 +259,7 @@ void RunActions::setTag(const QStringList& runIds, const QString& key, const QSt
         before << RunEdit { id, RunEdit::Field::Tag, key, old };
         after << RunEdit { id, RunEdit::Field::Tag, key, value };
     }
-    perform(tr("Tag %1=%2").arg(key, value), before, after);
+    perform(tr("Tag %1=%2").arg(menuText(key), menuText(value)), before, after);
 }
 
 void RunActions::setNotes(const QString& runId, const QString& notes)

@@ -26,7 +26,7 @@ namespace {
     {
         QString out;
         out += QStringLiteral("Rerun of run %1 (%2/%3)\n")
-                   .arg(draft.originalId, visibleText(draft.project), visibleText(draft.originalName));
+                   .arg(visibleText(draft.originalId), visibleText(draft.project), visibleText(draft.originalName));
         out += QStringLiteral("  command:      ") + visibleText(displayCommand(draft.argv)) + u'\n';
         out += QStringLiteral("  working dir:  ") + visibleText(draft.workingDir) + u'\n';
         out += QStringLiteral("  code:         ") + visibleText(draft.codeSummary()) + u'\n';
@@ -247,13 +247,13 @@ int runRerun(const QStringList& args)
                 list.append(
                     QJsonObject { { QStringLiteral("message"), p.message }, { QStringLiteral("hint"), p.hint } });
             result.insert(QStringLiteral("problems"), list);
-            printOut(QJsonDocument(result).toJson());
+            printJson(QJsonDocument(result));
         }
         return Failure;
     }
     if (parser.isSet(QStringLiteral("dry-run"))) {
         if (json)
-            printOut(QJsonDocument(result).toJson());
+            printJson(QJsonDocument(result));
         return Ok;
     }
     if (draft.untrusted && !parser.isSet(QStringLiteral("yes")) && !confirmOnTerminal()) {
@@ -292,11 +292,11 @@ int runRerun(const QStringList& args)
         if (json) {
             result.insert(QStringLiteral("run"), id);
             result.insert(QStringLiteral("status"), QStringLiteral("started"));
-            printOut(QJsonDocument(result).toJson());
+            printJson(QJsonDocument(result));
         } else {
             printOut(QStringLiteral("rerun started in the background as run ") + id
                 + QStringLiteral("\n  follow it: reprise show ") + id + QStringLiteral("\n  verify it: reprise verify ")
-                + draft.originalId.left(8) + u' ' + id.left(8) + u'\n');
+                + visibleText(draft.originalId.left(8)) + u' ' + id.left(8) + u'\n');
         }
         return Ok;
     }
@@ -344,7 +344,7 @@ int runRerun(const QStringList& args)
     }
     if (outcome.runId.isEmpty()) {
         if (json)
-            printOut(QJsonDocument(result).toJson());
+            printJson(QJsonDocument(result));
         return outcome.exitCode;
     }
 
@@ -361,7 +361,7 @@ int runRerun(const QStringList& args)
     }
     if (json) {
         result.insert(QStringLiteral("report"), reportJson(*report));
-        printOut(QJsonDocument(result).toJson());
+        printJson(QJsonDocument(result));
     } else {
         printOut(QStringLiteral("\n") + reportText(*report));
     }

@@ -1,8 +1,7 @@
 #include "rerun/report_view.h"
 
-#include "text/display_text.h"
-
 #include "rerun/compact_table.h"
+#include "text/display_text.h"
 
 #include <QHeaderView>
 #include <QLabel>
@@ -95,8 +94,8 @@ void ReportView::setReport(const ReproductionReport& report)
     m_verdict->setStyleSheet(style + QStringLiteral(" padding: 8px; font-weight: bold; border-radius: 3px;"));
     m_verdict->setText(toString(report.verdict).toUpper() + QStringLiteral(" — ") + visibleText(report.summary()));
     m_runs->setText(tr("A (original): %1  %2     B (rerun): %3  %4")
-                        .arg(report.runA.left(8), visibleText(report.nameA), report.runB.left(8),
-                            visibleText(report.nameB)));
+                        .arg(visibleText(report.runA.left(8)), visibleText(report.nameA),
+                            visibleText(report.runB.left(8)), visibleText(report.nameB)));
 
     m_differences->setRowCount(0);
     for (const InputDifference& d : report.differences) {

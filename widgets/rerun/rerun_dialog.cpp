@@ -193,7 +193,7 @@ void RerunDialog::fill()
 {
     m_title->setText(tr("Rerun of %1 (%2) in %3")
                          .arg(m_draft.originalName.isEmpty() ? tr("unnamed run") : visibleText(m_draft.originalName),
-                             m_draft.originalId.left(8), visibleText(m_draft.project)));
+                             visibleText(m_draft.originalId.left(8)), visibleText(m_draft.project)));
     m_untrusted->setVisible(m_draft.untrusted);
     m_confirm->setVisible(m_draft.untrusted);
     m_untrusted->setText(tr("This database is an untrusted, shared source: %1. Running its command executes "
@@ -219,7 +219,7 @@ void RerunDialog::fill()
         apply->setToolTip(tr("Ticked: the rerun gets this variable"));
         auto* name = readOnlyItem(visibleText(it.key()));
         auto* value = readOnlyItem(visibleText(*it));
-        value->setToolTip(plainToolTip(*it));
+        value->setToolTip(plainToolTip(visibleText(*it)));
         if (isSensitiveVariable(it.key())) {
             QFont bold = name->font();
             bold.setBold(true);
