@@ -1,9 +1,8 @@
 #include "rerun/rerun_panel.h"
 
-#include "text/display_text.h"
-
 #include "launch/rerun_queue.h"
 #include "rerun/report_view.h"
+#include "text/display_text.h"
 
 #include <QDateTime>
 #include <QFontDatabase>
