@@ -17,6 +17,7 @@ struct ImportSummary {
     SourceKind kind = SourceKind::Unknown;
     int runsAdded = 0;
     int runsSkipped = 0; ///< already in the database (imported before)
+    int runsRepaired = 0; ///< there from an import that was interrupted: removed and imported again
     qint64 points = 0;
     int steps = 0;
     int datasets = 0;
@@ -28,9 +29,14 @@ struct ImportSummary {
 Result<ImportedSource> readSource(
     const QString& path, const ReadControl& control, SourceKind kind = SourceKind::Unknown);
 
-/// Writes the runs read from a source into `target` in one transaction: all of them or, on an
-/// error or a cancel, none. Runs already present (same id) are skipped, so a second import of the
-/// same source adds nothing; parents are written before their children.
+/// Writes the runs read from a source into `target` in short transactions (each holds the write lock
+/// ≲ 100 ms, so other writers of the database go on meanwhile): small runs whole, several to a
+/// transaction; a larger run in several, tagged `import.incomplete` until its last one commits. On
+/// an error or a cancel the runs written so far are removed again: the database holds none of the
+/// source's runs. Runs already present (same id) are skipped, so a second import of the same source
+/// adds nothing, except runs still tagged incomplete by an import that was interrupted (killed):
+/// those are removed and imported again. Parents are written before their children. Call it
+/// outside any transaction.
 Result<ImportSummary> writeImportedRuns(RunStore& target, ImportedSource source, const ImportOptions& options);
 
 /// readSource() then writeImportedRuns().

@@ -221,10 +221,12 @@ Status Database::configure(OpenMode mode)
         m_readOnly = true;
         return success();
     }
-    if (auto st = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=8000; PRAGMA "
-                       "cache_size=-32768;");
-        !st)
+    if (auto st = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;"); !st)
         return st;
+    // Checkpoints once the WAL holds 8000 pages (~32 MB), like PRAGMA wal_autocheckpoint=8000, but
+    // after a commit has handed the write lock on, not before: copying 32 MB back into the database
+    // takes a while and blocks no writer (a passive checkpoint runs beside them).
+    sqlite3_wal_hook(m_db, &Database::walHook, this);
     return migrate();
 }
 
@@ -300,7 +302,19 @@ Status Database::beginWrite() const
         return st;
     }
     m_writing = true;
+    m_writeStartNs = monotonicNs();
     return success();
+}
+
+void Database::endWrite() const
+{
+    if (!std::exchange(m_writing, false))
+        return;
+    const qint64 held = monotonicNs() - m_writeStartNs;
+    ++m_writeStats.transactions;
+    m_writeStats.totalNs += held;
+    m_writeStats.longestNs = std::max(m_writeStats.longestNs, held);
+    m_writerQueue->unlock();
 }
 
 Status Database::commit() const
@@ -310,16 +324,38 @@ Status Database::commit() const
         rollback();
         return st;
     }
-    if (std::exchange(m_writing, false))
-        m_writerQueue->unlock();
+    endWrite();
+    if (std::exchange(m_checkpointDue, false))
+        sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     return st;
+}
+
+int Database::walHook(void* self, sqlite3*, const char*, int pages)
+{
+    if (pages >= kCheckpointPages)
+        static_cast<Database*>(self)->m_checkpointDue = true;
+    return SQLITE_OK;
 }
 
 void Database::rollback() const
 {
     sqlite3_exec(m_db, "ROLLBACK", nullptr, nullptr, nullptr);
-    if (std::exchange(m_writing, false))
-        m_writerQueue->unlock();
+    endWrite();
+}
+
+WriterPacing::WriterPacing()
+    : m_sincePauseNs(monotonicNs())
+{
+}
+
+void WriterPacing::afterCommit()
+{
+    if (monotonicNs() - m_sincePauseNs >= qint64(kWriteBetweenPausesMs) * 1000000) {
+        QThread::msleep(kPauseMs);
+        m_sincePauseNs = monotonicNs();
+    } else {
+        QThread::usleep(kBreatherUs);
+    }
 }
 
 ReadTransaction::ReadTransaction(const Database& db)

@@ -51,6 +51,15 @@ public:
     static bool isOnNetworkFileSystem(const QString& path);
     /// Inside a write transaction begun by beginWrite().
     bool isWriting() const { return m_writing; }
+
+    /// The write transactions of this connection so far: how many, and how long they held the write
+    /// lock (from BEGIN IMMEDIATE taking it to COMMIT or ROLLBACK releasing it), for benchmarks.
+    struct WriteStats {
+        qint64 transactions = 0;
+        qint64 longestNs = 0;
+        qint64 totalNs = 0;
+    };
+    WriteStats writeStats() const { return m_writeStats; }
     int schemaVersion() const { return m_schemaVersion; }
 
     /// Prepares a statement; on failure the error names the database and SQLite's reason.
@@ -76,6 +85,8 @@ private:
     Status configure(OpenMode mode);
     Status migrate();
     static int busyHandler(void* self, int attempt);
+    static int walHook(void* self, sqlite3* db, const char* name, int pages);
+    static constexpr int kCheckpointPages = 8000;
 
     sqlite3* m_db = nullptr;
     QString m_path;
@@ -87,6 +98,10 @@ private:
     qint64 m_busyStartNs = 0;
     std::shared_ptr<std::timed_mutex> m_writerQueue;
     mutable bool m_writing = false;
+    mutable qint64 m_writeStartNs = 0;
+    mutable bool m_checkpointDue = false;
+    mutable WriteStats m_writeStats;
+    void endWrite() const;
 };
 
 /// Runs `body` inside a write transaction; commits if it returns success, rolls back otherwise.
@@ -103,6 +118,26 @@ template <typename Body> Status inWriteTransaction(const Database& db, Body&& bo
     }
     return db.commit();
 }
+
+/// Spacing between the transactions of a long writer (an import, packing a finished run's
+/// histories) so that every other writer of the file gets the lock within about a second. After
+/// each commit it leaves the lock free briefly (a writer of this process queued on the file's mutex,
+/// or one in another process polling every 0.5 ms as Database does, takes it then), and after every
+/// ~0.8 s of writing for longer than SQLite's default busy handler sleeps between tries (100 ms: the
+/// Python client and the sqlite3 shell wait that way).
+class WriterPacing {
+public:
+    WriterPacing();
+    /// Call after each commit (outside any transaction).
+    void afterCommit();
+
+    static constexpr int kBreatherUs = 2000;
+    static constexpr int kWriteBetweenPausesMs = 800;
+    static constexpr int kPauseMs = 110;
+
+private:
+    qint64 m_sincePauseNs = 0;
+};
 
 /// A read transaction (BEGIN DEFERRED ... COMMIT): every statement run while it is open sees the
 /// same snapshot of the database, however many writers commit meanwhile, so the several queries

@@ -11,6 +11,7 @@
 #include <QSysInfo>
 #include <cerrno>
 #include <csignal>
+#include <numeric>
 
 namespace reprise {
 
@@ -302,7 +303,7 @@ Status RunStore::removeTag(qint64 runId, const QString& key)
     });
 }
 
-Status RunStore::finishRun(qint64 runId, RunStatus status, std::optional<int> exitCode, double endTime)
+Status RunStore::recordEnd(qint64 runId, RunStatus status, std::optional<int> exitCode, double endTime)
 {
     return inWriteTransaction(*m_db, [&]() -> Status {
         auto s = m_db->prepare("UPDATE runs SET status = ?, exit_code = ?, end_time = ? WHERE id = ?");
@@ -317,9 +318,26 @@ Status RunStore::finishRun(qint64 runId, RunStatus status, std::optional<int> ex
         s->bind(4, runId);
         if (int rc = s->step(); rc != SQLITE_DONE)
             return m_db->sqliteError(rc, QStringLiteral("finishing a run"));
-        // Its histories are complete now: packed, they read in one step each instead of a row a point.
-        return packRunHistories(*m_db, runId);
+        return success();
     });
+}
+
+Status RunStore::finishRun(qint64 runId, RunStatus status, std::optional<int> exitCode, double endTime)
+{
+    if (m_db->isWriting()) {
+        // Part of the caller's transaction: the end and the packed histories land together.
+        if (auto st = recordEnd(runId, status, exitCode, endTime); !st)
+            return st;
+        return packRunHistories(*m_db, runId);
+    }
+    if (auto st = recordEnd(runId, status, exitCode, endTime); !st)
+        return st;
+    // Its histories are complete now: packed, they read in one step each instead of a row a point.
+    // In short transactions, so a run logging into this database meanwhile is never held up for
+    // long. Packing only speeds reading: when it fails (the database locked past the busy timeout,
+    // a full disk) the histories stay rows, read the same, and the next finish packs them.
+    (void)packRunHistoriesInSlices(*m_db, runId);
+    return success();
 }
 
 Status RunStore::appendOutput(qint64 runId, const QList<OutputChunk>& chunks)
@@ -368,11 +386,8 @@ Result<qint64> RunStore::metricKeyId(const QString& key)
     return id;
 }
 
-Status RunStore::appendPoints(qint64 runId, const QString& key, qint64 keyId, std::span<const qint64> steps,
-    std::span<const double> values, std::span<const double> times)
+Status RunStore::prepareMetricStatements()
 {
-    if (steps.empty())
-        return success();
     if (!m_insertPoint.valid()) {
         auto insert = m_db->prepare("INSERT INTO metrics(run_id, key_id, step, seq, value, time) VALUES(?,?,?,?,?,?)");
         auto count = m_db->prepare("SELECT count FROM metric_latest WHERE run_id = ? AND key_id = ?");
@@ -392,14 +407,33 @@ Status RunStore::appendPoints(qint64 runId, const QString& key, qint64 keyId, st
         m_readCount = std::move(*count);
         m_upsertLatest = std::move(*latest);
     }
-    // The point count is read inside the write lock, so concurrent writers never reuse a seq.
+    return success();
+}
+
+Result<qint64> RunStore::pointCount(qint64 runId, qint64 keyId)
+{
     m_readCount.bind(1, runId);
     m_readCount.bind(2, keyId);
     const int countRc = m_readCount.step();
-    const qint64 seq0 = countRc == SQLITE_ROW ? m_readCount.int64(0) : 0;
+    const qint64 count = countRc == SQLITE_ROW ? m_readCount.int64(0) : 0;
     m_readCount.reset();
     if (countRc != SQLITE_ROW && countRc != SQLITE_DONE)
         return m_db->sqliteError(countRc, QStringLiteral("reading the point count"));
+    return count;
+}
+
+Status RunStore::appendPoints(qint64 runId, const QString& key, qint64 keyId, std::span<const qint64> steps,
+    std::span<const double> values, std::span<const double> times)
+{
+    if (steps.empty())
+        return success();
+    if (auto st = prepareMetricStatements(); !st)
+        return st;
+    // The point count is read inside the write lock, so concurrent writers never reuse a seq.
+    auto counted = pointCount(runId, keyId);
+    if (!counted)
+        return counted.error();
+    const qint64 seq0 = *counted;
     // The count numbers the new points: a damaged one must not overflow (or go below zero).
     if (seq0 < 0 || seq0 > std::numeric_limits<qint64>::max() - qint64(steps.size())) {
         return Error { m_db->path()
@@ -507,6 +541,63 @@ Status RunStore::logMetrics(qint64 runId, const QList<MetricPoint>& points)
             if (auto st = appendPoints(runId, it.key(), *keyId, it->steps, it->values, it->times); !st)
                 return st;
         }
+        return success();
+    });
+}
+
+Status RunStore::storeHistory(qint64 runId, const QString& key, std::span<const qint64> steps,
+    std::span<const double> values, std::span<const double> times)
+{
+    if (steps.size() != values.size() || steps.size() != times.size())
+        return Error { QStringLiteral("metric ") + key + QStringLiteral(": steps, values and times differ in length"),
+            {} };
+    if (steps.empty() || m_db->schemaVersion() < 4)
+        return logMetric(runId, key, steps, values, times);
+    // The order of a packed part, built before the write lock is taken: by step, and for equal steps
+    // in logging order (the order of seq).
+    std::vector<qint64> order(steps.size());
+    std::iota(order.begin(), order.end(), qint64(0));
+    std::stable_sort(
+        order.begin(), order.end(), [&](qint64 a, qint64 b) { return steps[size_t(a)] < steps[size_t(b)]; });
+    MetricHistory sorted;
+    sorted.steps.resize(order.size());
+    sorted.values.resize(order.size());
+    sorted.times.resize(order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+        const auto from = size_t(order[i]);
+        sorted.steps[i] = steps[from];
+        sorted.values[i] = values[from];
+        sorted.times[i] = times[from];
+    }
+    std::vector<qint64>().swap(order);
+    return inWriteTransaction(*m_db, [&]() -> Status {
+        auto keyId = metricKeyId(key);
+        if (!keyId)
+            return keyId.error();
+        if (auto st = prepareMetricStatements(); !st)
+            return st;
+        auto count = pointCount(runId, *keyId);
+        if (!count)
+            return count.error();
+        if (*count != 0)
+            return appendPoints(runId, key, *keyId, steps, values, times); // points logged before: rows
+        auto packed = writePackedHistory(*m_db, runId, *keyId, sorted);
+        if (!packed)
+            return packed.error();
+        if (!*packed)
+            return appendPoints(runId, key, *keyId, steps, values, times); // too long for one blob
+        // The latest point: the largest step, the last logged of equal ones (last in sorted order).
+        Statement& u = m_upsertLatest;
+        u.bind(1, runId);
+        u.bind(2, *keyId);
+        u.bind(3, sorted.steps.back());
+        bindReal(u, 4, sorted.values.back());
+        u.bind(5, sorted.times.back());
+        u.bind(6, qint64(sorted.size()));
+        const int rc = u.step();
+        u.reset();
+        if (rc != SQLITE_DONE)
+            return m_db->sqliteError(rc, QStringLiteral("writing latest metric"));
         return success();
     });
 }
@@ -644,7 +735,9 @@ Status RunStore::addDataset(qint64 runId, const DatasetRecord& dataset)
 
 Result<int> RunStore::recoverAbandonedRuns(const QString& localHost)
 {
-    auto select = m_db->prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?");
+    // A run being imported (tagged import.incomplete) is not a recording whose process died.
+    auto select = m_db->prepare("SELECT id, pid FROM runs WHERE status = 'running' AND host = ? AND NOT EXISTS "
+                                "(SELECT 1 FROM tags t WHERE t.run_id = runs.id AND t.key = 'import.incomplete')");
     if (!select)
         return select.error();
     select->bind(1, localHost);
@@ -985,8 +1078,9 @@ Result<MetricHistory> RunStore::loadMetric(const RunRef& run, const QString& key
     // Sized from the point count up front: the loop then only stores (the count is a hint; the
     // arrays still grow if there are more points).
     const auto expected = size_t(count);
-    auto rows
-        = readHistoryRows(*m_db, run.rowId, keyId, withTimes, expected - std::min(expected, packed->size()), name);
+    // Rows of packed points that packing has not deleted yet (it deletes them in slices) are skipped.
+    auto rows = readHistoryRows(*m_db, run.rowId, keyId, withTimes, expected - std::min(expected, packed->size()), name,
+        qint64(packed->size()));
     if (!rows)
         return rows.error();
     MetricHistory h = mergeHistories(std::move(*packed), std::move(*rows));

@@ -41,11 +41,22 @@ public:
     Status setStarred(qint64 runId, bool starred);
     Status setArchived(qint64 runId, bool archived);
     Status removeTag(qint64 runId, const QString& key);
+    /// Records the end (status, exit code, end time) and packs the run's metric histories. Outside a
+    /// transaction the end is one short transaction and the packing others, each holding the write
+    /// lock briefly (see packRunHistoriesInSlices()); inside the caller's, all of it lands there.
     Status finishRun(qint64 runId, RunStatus status, std::optional<int> exitCode, double endTime);
+    /// Records the end only, in one transaction: the histories stay as they are (rows or packed).
+    Status recordEnd(qint64 runId, RunStatus status, std::optional<int> exitCode, double endTime);
     /// Appends captured output; chunks keep their order.
     Status appendOutput(qint64 runId, const QList<OutputChunk>& chunks);
     /// Appends one key's points (arrays of equal length) in one transaction.
     Status logMetric(qint64 runId, const QString& key, std::span<const qint64> steps, std::span<const double> values,
+        std::span<const double> times);
+    /// Stores a whole history of a key the run has no points of yet, in one transaction, packed as
+    /// finishing the run would leave it (no rows to write and delete again); appended as rows like
+    /// logMetric() when the key has points already. One transaction holds the write lock ~25 ns a
+    /// point: callers keep histories they store this way short enough (importers).
+    Status storeHistory(qint64 runId, const QString& key, std::span<const qint64> steps, std::span<const double> values,
         std::span<const double> times);
     /// Appends points of any keys in one transaction.
     Status logMetrics(qint64 runId, const QList<MetricPoint>& points);
@@ -72,6 +83,9 @@ public:
 
 private:
     Result<qint64> metricKeyId(const QString& key);
+    Status prepareMetricStatements();
+    /// metric_latest's point count of (run, key), 0 when it has none; inside a write transaction.
+    Result<qint64> pointCount(qint64 runId, qint64 keyId);
     Status appendPoints(qint64 runId, const QString& key, qint64 keyId, std::span<const qint64> steps,
         std::span<const double> values, std::span<const double> times);
     Result<qint64> projectId(const QString& name, double now);

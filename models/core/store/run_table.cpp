@@ -316,8 +316,11 @@ namespace {
             });
         }
 
+        // A run whose import was interrupted (still tagged import.incomplete) reads as "incomplete".
         auto runs = db.prepare(
-            "SELECT r.id, r.uuid, p.name, r.name, r.status, r.kind, r.user_name, r.host, r.git_commit, r.git_branch, "
+            "SELECT r.id, r.uuid, p.name, r.name, CASE WHEN r.status IN ('running', 'killed') AND EXISTS (SELECT 1 "
+            "FROM tags t WHERE t.run_id = r.id AND t.key = 'import.incomplete') THEN 'incomplete' ELSE r.status END, "
+            "r.kind, r.user_name, r.host, r.git_commit, r.git_branch, "
             "(SELECT uuid FROM runs q WHERE q.id = r.parent_id), r.start_time, r.end_time, r.git_dirty, "
             "r.starred, r.archived "
             "FROM runs r JOIN projects p ON p.id = r.project_id ORDER BY r.start_time DESC, r.id DESC");
