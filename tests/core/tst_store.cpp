@@ -7,9 +7,13 @@
 #include "store/run_table.h"
 #include "store/schema.h"
 
+#include <QDeadlineTimer>
+#include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QScopeGuard>
 #include <QStandardPaths>
 #include <QTemporaryDir>
@@ -109,6 +113,11 @@ private Q_SLOTS:
     void aHistoryIsReadFromOneSnapshot();
     void theRunTableIsReadFromOneSnapshot_data();
     void theRunTableIsReadFromOneSnapshot();
+    void manyProcessesCreateOneNewDatabase_data();
+    void manyProcessesCreateOneNewDatabase();
+    void theHeaderIsReadFromOneSnapshot_data();
+    void theHeaderIsReadFromOneSnapshot();
+    void aLockedNewDatabaseReportsTheTimeWaited();
 };
 
 void TestStore::roundTrip()
@@ -1263,6 +1272,209 @@ void TestStore::theRunTableIsReadFromOneSnapshot()
         if (withParams)
             QCOMPARE(table->param(QStringLiteral("optimizer"))->text.at(row) == QLatin1String("changed"), renamed);
     }
+}
+
+namespace {
+
+/// Starts one process that creates (or opens) the database at `path` and records a run in it: `reprise
+/// run --db PATH -- true`, or the Python client's start_run(db=PATH).finish(). The Python client waits
+/// for a line on stdin first, so that several can be let go at the same moment (openGate()).
+std::unique_ptr<QProcess> startCreator(bool python, const QString& path)
+{
+    auto process = std::make_unique<QProcess>();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    for (const char* name : { "REPRISE_RUN_ID", "REPRISE_DB", "REPRISE_PARAMS", "REPRISE_BUSY_TIMEOUT_MS" })
+        env.remove(QString::fromLatin1(name));
+    env.insert(QStringLiteral("PYTHONPATH"), QStringLiteral(REPRISE_CLIENT_DIR));
+    process->setProcessEnvironment(env);
+    if (python) {
+        process->start(QStringLiteral(REPRISE_PYTHON),
+            { QStringLiteral("-c"),
+                QStringLiteral("import sys, reprise\nsys.stdin.readline()\nreprise.start_run(db=sys.argv[1]).finish()"),
+                path });
+    } else {
+        process->start(QStringLiteral(REPRISE_BIN),
+            { QStringLiteral("run"), QStringLiteral("--db"), path, QStringLiteral("--"), QStringLiteral("true") });
+    }
+    return process;
+}
+
+void openGate(QProcess& process)
+{
+    process.write("\n");
+    process.closeWriteChannel();
+}
+
+/// Calls `competitor` once, on the connections this process opens while it lives, when the
+/// `statement`-th statement that runs outside any transaction begins (1 is the first).
+class StatementCountTrap {
+public:
+    StatementCountTrap(int statement, std::function<void()> competitor)
+        : m_statement(statement)
+        , m_competitor(std::move(competitor))
+    {
+        s_current = this;
+        sqlite3_auto_extension(reinterpret_cast<void (*)()>(&StatementCountTrap::install));
+    }
+    ~StatementCountTrap()
+    {
+        sqlite3_cancel_auto_extension(reinterpret_cast<void (*)()>(&StatementCountTrap::install));
+        s_current = nullptr;
+    }
+    StatementCountTrap(const StatementCountTrap&) = delete;
+    StatementCountTrap& operator=(const StatementCountTrap&) = delete;
+    bool fired() const { return m_fired; }
+
+private:
+    static int install(sqlite3* db, const char**, const sqlite3_api_routines*)
+    {
+        sqlite3_trace_v2(db, SQLITE_TRACE_STMT, &StatementCountTrap::onStatement, s_current);
+        return SQLITE_OK;
+    }
+    static int onStatement(unsigned, void* self, void* statement, void*)
+    {
+        auto* trap = static_cast<StatementCountTrap*>(self);
+        // Only where this connection holds no lock at all (not inside a transaction, nor SQLite's own
+        // reading of the schema), as between two statements of another process.
+        sqlite3* db = sqlite3_db_handle(static_cast<sqlite3_stmt*>(statement));
+        if (trap && !trap->m_fired && sqlite3_txn_state(db, nullptr) == SQLITE_TXN_NONE
+            && ++trap->m_seen == trap->m_statement) {
+            trap->m_fired = true;
+            trap->m_competitor();
+        }
+        return 0;
+    }
+
+    static inline StatementCountTrap* s_current = nullptr;
+    int m_statement;
+    std::function<void()> m_competitor;
+    int m_seen = 0;
+    bool m_fired = false;
+};
+
+} // namespace
+
+void TestStore::manyProcessesCreateOneNewDatabase_data()
+{
+    QTest::addColumn<bool>("anotherCreatorHoldsTheLock");
+    QTest::addColumn<int>("rounds");
+    // Let go at the same moment (the Python clients) or as fast as they start (`reprise run`).
+    QTest::newRow("all at once") << false << 6;
+    // Another creator (an import into a new file, a migration) holds the write lock as they start:
+    // they wait for it, and then all go at once.
+    QTest::newRow("while another creator holds the lock") << true << 2;
+}
+
+void TestStore::manyProcessesCreateOneNewDatabase()
+{
+    QFETCH(bool, anotherCreatorHoldsTheLock);
+    QFETCH(int, rounds);
+    constexpr int kEach = 3; // `reprise run` processes and as many Python clients, per round
+    for (int round = 0; round < rounds; ++round) {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("new/runs.db"));
+        QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("new"))));
+        sqlite3* holder = nullptr;
+        if (anotherCreatorHoldsTheLock) {
+            QCOMPARE(sqlite3_open(path.toUtf8().constData(), &holder), SQLITE_OK);
+            QCOMPARE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+        }
+        std::vector<std::unique_ptr<QProcess>> creators;
+        for (int i = 0; i < kEach; ++i)
+            creators.push_back(startCreator(true, path));
+        for (auto& creator : creators)
+            QVERIFY2(creator->waitForStarted(30000), qPrintable(creator->errorString()));
+        for (int i = 0; i < kEach; ++i)
+            creators.push_back(startCreator(false, path));
+        for (auto& creator : creators) {
+            if (creator->program() == QStringLiteral(REPRISE_PYTHON))
+                openGate(*creator);
+        }
+        if (holder) {
+            // Held until they have all given up (what they did at once before: SQLite does not wait
+            // for this lock by itself) or for at most a second, far below their busy timeouts.
+            QDeadlineTimer held(1000);
+            for (auto& creator : creators)
+                creator->waitForFinished(int(held.remainingTime()));
+            sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+            sqlite3_close(holder);
+        }
+        for (auto& creator : creators) {
+            QVERIFY(creator->state() == QProcess::NotRunning || creator->waitForFinished(120000));
+            const QByteArray errors = creator->readAllStandardError();
+            QVERIFY2(creator->exitStatus() == QProcess::NormalExit && creator->exitCode() == 0,
+                qPrintable(QStringLiteral("round %1, %2: exit code %3: %4")
+                               .arg(round)
+                               .arg(creator->program())
+                               .arg(creator->exitCode())
+                               .arg(QString::fromUtf8(errors.right(400)))));
+        }
+        QCOMPARE(rawCount(path, "SELECT count(*) FROM runs"), 2 * kEach);
+        QCOMPARE(rawCount(path, "PRAGMA user_version"), qint64(latestSchemaVersion()));
+    }
+}
+
+void TestStore::theHeaderIsReadFromOneSnapshot_data()
+{
+    QTest::addColumn<int>("statement");
+    // 2..5: the last ones outside a transaction (the WAL switch, its settings, BEGIN IMMEDIATE).
+    for (int statement = 2; statement <= 5; ++statement)
+        QTest::addRow("another process creates it before statement %d", statement) << statement;
+}
+
+void TestStore::theHeaderIsReadFromOneSnapshot()
+{
+    // Another process creates the same new database (schema, application id, version, a run) between
+    // two statements of this open: the header read before must not be taken for a foreign database,
+    // and the migration must find the schema there.
+    QFETCH(int, statement);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    QByteArray competitorErrors;
+    int competitorExit = -1;
+    Result<RunStore> store = Error { {}, {} };
+    {
+        StatementCountTrap trap(statement, [&] {
+            auto competitor = startCreator(false, path);
+            competitor->waitForFinished(120000);
+            competitorExit = competitor->exitCode();
+            competitorErrors = competitor->readAllStandardError();
+        });
+        store = RunStore::open(path, OpenMode::Create);
+        QVERIFY(trap.fired());
+    }
+    QVERIFY2(competitorExit == 0, competitorErrors.constData());
+    QVERIFY2(store, qPrintable(store ? QString() : store.error().message));
+    QCOMPARE(store->database().schemaVersion(), latestSchemaVersion());
+    QVERIFY(store->createRun(sampleRun()));
+    QCOMPARE(rawCount(path, "SELECT count(*) FROM runs"), 2);
+}
+
+void TestStore::aLockedNewDatabaseReportsTheTimeWaited()
+{
+    // Another connection holds the write lock of a new file: switching it to WAL waits for that lock
+    // up to the busy timeout (SQLite itself gives up at once there), and says how long it waited.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    sqlite3* holder = nullptr;
+    QCOMPARE(sqlite3_open(path.toUtf8().constData(), &holder), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    QElapsedTimer timer;
+    timer.start();
+    auto store = RunStore::open(path, OpenMode::Create, { 300 });
+    const qint64 elapsedMs = timer.elapsed();
+    sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_close(holder);
+    QVERIFY(!store);
+    const QString message = store.error().message;
+    const auto match
+        = QRegularExpression(QStringLiteral("locked by another process \\(waited (\\d+) ms\\)")).match(message);
+    QVERIFY2(match.hasMatch(), qPrintable(message));
+    const qint64 waitedMs = match.captured(1).toLongLong();
+    QVERIFY2(waitedMs >= 300, qPrintable(message)); // it waited the whole timeout
+    QVERIFY2(waitedMs <= elapsedMs, qPrintable(message + QStringLiteral(" (open took %1 ms)").arg(elapsedMs)));
+    // Once the lock is free, the same open creates the database.
+    QVERIFY(RunStore::open(path, OpenMode::Create, { 300 }));
 }
 
 QTEST_GUILESS_MAIN(TestStore)

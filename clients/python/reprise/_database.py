@@ -4,6 +4,7 @@ import os
 import pathlib
 import re
 import sqlite3
+import time
 
 APPLICATION_ID = 0x52505253  # "RPRS", as in the C++ store (models/core/store/schema.h)
 SCHEMA_DIR = pathlib.Path(__file__).resolve().parent / "schema"
@@ -103,8 +104,40 @@ def latest_version():
     return migrations()[-1][0]
 
 
-def _scalar(conn, sql):
-    return conn.execute(sql).fetchone()[0]
+# One statement, so one snapshot: another process creating the file at the same moment is seen entirely
+# (its schema, application id and version) or not at all, never half.
+_HEADER_SQL = ("SELECT a.application_id, v.user_version, (SELECT count(*) FROM sqlite_master) "
+               "FROM pragma_application_id() a, pragma_user_version() v")
+
+
+def is_busy(error):
+    """Whether a sqlite3 error is SQLITE_BUSY (another connection holds a lock this one needs)."""
+    code = getattr(error, "sqlite_errorcode", None)  # Python >= 3.11
+    if code is not None:
+        return code & 0xff == 5  # SQLITE_BUSY, and its extended codes
+    return "database is locked" in str(error)
+
+
+def _retry_while_busy(action, timeout):
+    """action() again, after a short sleep, while it raises SQLITE_BUSY and `timeout` seconds have not
+    passed: for the locks SQLite does not wait for itself (it gives up at once where waiting could
+    deadlock, e.g. switching a new file to WAL while another connection creates it). Returns
+    (result, None), or (None, (error, seconds waited)) once it gives up."""
+    start = time.monotonic()
+    tries = 0
+    while True:
+        try:
+            return action(), None
+        except sqlite3.OperationalError as e:
+            waited = time.monotonic() - start
+            if not is_busy(e) or waited > timeout:
+                return None, (e, waited)
+        time.sleep(0.00005 if tries < 10 else 0.0005)
+        tries += 1
+
+
+def _locked_error(path, what, error, waited):
+    return WriteError.from_sqlite(path, what, error, kept=f"gave up after waiting {waited * 1000:.0f} ms")
 
 
 def open_database(path, timeout=None):
@@ -113,7 +146,9 @@ def open_database(path, timeout=None):
     `timeout`: seconds a write waits for another connection's lock (default: busy_timeout_seconds()).
 
     Refuses files that are not SQLite, SQLite files of other programs, and databases written by a
-    newer Reprise, with a DatabaseError naming the file and what to do.
+    newer Reprise, with a DatabaseError naming the file and what to do. Several processes may create
+    the same new database at once: each waits for the others' locks (up to `timeout`), and whoever
+    migrates second finds the schema there. A lock held longer raises WriteError naming the time waited.
     """
     path = os.fspath(path)
     if timeout is None:
@@ -122,40 +157,67 @@ def open_database(path, timeout=None):
     os.makedirs(folder, exist_ok=True)
     try:
         conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
-        application_id = _scalar(conn, "PRAGMA application_id")
-        version = _scalar(conn, "PRAGMA user_version")
-        tables = _scalar(conn, "SELECT count(*) FROM sqlite_master")
     except sqlite3.DatabaseError as e:
         raise DatabaseError(f"{path}: not a usable SQLite database ({e}); check the path") from None
-    if tables and application_id != APPLICATION_ID:
+    try:
+        header, failure = _retry_while_busy(lambda: conn.execute(_HEADER_SQL).fetchall()[0], timeout)
+        if failure:
+            raise _locked_error(path, "reading the header", *failure) if is_busy(failure[0]) else failure[0]
+    except sqlite3.DatabaseError as e:
         conn.close()
+        if isinstance(e, WriteError):
+            raise
+        raise DatabaseError(f"{path}: not a usable SQLite database ({e}); check the path") from None
+    application_id, version, tables = header
+    try:
+        _check_header(path, application_id, version, tables)
+        # Switching a new file to WAL takes its write lock for a moment; while another process holds it
+        # (creating the same file), SQLite answers "database is locked" at once: try again meanwhile.
+        _, failure = _retry_while_busy(lambda: conn.execute("PRAGMA journal_mode=WAL").fetchall(), timeout)
+        if failure:
+            error, waited = failure
+            raise _locked_error(path, "switching to WAL", error, waited) if is_busy(error) else \
+                WriteError.from_sqlite(path, "switching to WAL", error)
+        conn.execute("PRAGMA synchronous=NORMAL")
+        if version < latest_version():
+            _migrate(conn, path, version)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def _check_header(path, application_id, version, tables):
+    if tables and application_id != APPLICATION_ID:
         raise DatabaseError(f"{path}: a SQLite database, but not a Reprise run database; give another path")
     latest = latest_version()
     if version > latest:
-        conn.close()
         raise DatabaseError(
             f"{path}: written by a newer Reprise (schema version {version}; this client knows up to {latest}); "
             "upgrade the reprise client to write to it")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    if version < latest:
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            current = _scalar(conn, "PRAGMA user_version")  # another process may have migrated meanwhile
+
+
+def _migrate(conn, path, version):
+    latest = latest_version()
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        # Read again under the write lock: another process may have created or migrated the file since.
+        # Whoever takes the lock second finds the schema there and writes nothing.
+        application_id, current, tables = conn.execute(_HEADER_SQL).fetchone()
+        _check_header(path, application_id, current, tables)
+        if current < latest:
             for number, sql in migrations():
                 if number > current:
                     _execute_script(conn, sql)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={latest}")
-            conn.execute("COMMIT")
-        except BaseException as e:
-            rollback(conn)
-            if isinstance(e, sqlite3.Error):
-                conn.close()
-                raise WriteError.from_sqlite(path, f"upgrading the schema from version {version} to {latest}",
-                                             e) from e
-            raise
-    return conn
+        conn.execute("COMMIT")
+    except BaseException as e:
+        rollback(conn)
+        if isinstance(e, sqlite3.Error) and not isinstance(e, DatabaseError):
+            raise WriteError.from_sqlite(path, f"upgrading the schema from version {version} to {latest}",
+                                         e) from e
+        raise
 
 
 def rollback(conn):

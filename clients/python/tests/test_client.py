@@ -5,6 +5,7 @@ import contextlib
 import json
 import math
 import os
+import re
 import sqlite3
 import struct
 import subprocess
@@ -560,6 +561,119 @@ class TestInterop(ClientTestCase):
                               capture_output=True, text=True)
         history = json.loads(done.stdout)
         self.assertEqual(history["steps"], list(range(100)))
+
+
+CREATOR = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import reprise
+sys.stdin.readline()
+reprise.start_run(db=sys.argv[2]).finish()
+"""
+
+
+class TestCreationRaces(ClientTestCase):
+    """Several processes creating the same new database at the same moment all succeed."""
+
+    def start_creators(self, path, clients, programs=2):
+        """`clients` Python clients waiting for a line on stdin, and (with REPRISE_BIN) `programs`
+        `reprise run` processes, all creating and recording a run into `path`."""
+        env = {k: v for k, v in os.environ.items() if k not in ("REPRISE_RUN_ID", "REPRISE_DB", "REPRISE_PARAMS")}
+        env.pop("REPRISE_BUSY_TIMEOUT_MS", None)
+        creators = [subprocess.Popen([sys.executable, "-c", CREATOR, os.path.dirname(HERE), path], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                     text=True) for _ in range(clients)]
+        if os.environ.get("REPRISE_BIN"):
+            creators += [subprocess.Popen([os.environ["REPRISE_BIN"], "run", "--db", path, "--", "true"], env=env,
+                                          stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                          text=True) for _ in range(programs)]
+        for creator in creators:  # let them go at once
+            creator.stdin.write("\n")
+            creator.stdin.close()
+        return creators
+
+    def assert_all_recorded(self, creators, path):
+        for creator in creators:
+            err = creator.stderr.read()
+            creator.wait(timeout=120)
+            creator.stderr.close()
+            self.assertEqual(creator.returncode, 0, f"{creator.args[0]}: {err}")
+        self.assertEqual(query(path, "SELECT count(*) FROM runs"), [(len(creators),)])
+        self.assertEqual(query(path, "PRAGMA user_version"), [(_database.latest_version(),)])
+
+    def test_processes_creating_one_new_database_at_once(self):
+        for round in range(3):
+            with self.subTest(round=round):
+                path = os.path.join(self.tmp.name, f"new{round}", "runs.db")
+                os.makedirs(os.path.dirname(path))
+                self.assert_all_recorded(self.start_creators(path, 5), path)
+
+    def test_creators_wait_for_another_creators_write_lock(self):
+        # Another creator (an import into the new file, a migration) holds its write lock as they start.
+        # SQLite gives up on that lock at once when switching the file to WAL: the client waits for it.
+        path = os.path.join(self.tmp.name, "new", "runs.db")
+        os.makedirs(os.path.dirname(path))
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        creators = self.start_creators(path, 3)
+        # Held until they have all given up (what they did before) or for at most a second.
+        deadline = time.monotonic() + 1.0
+        for creator in creators:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                creator.wait(timeout=max(0.0, deadline - time.monotonic()))
+        holder.execute("ROLLBACK")
+        holder.close()
+        self.assert_all_recorded(creators, path)
+
+    def test_the_header_is_read_from_one_snapshot(self):
+        # Another process creates the same new database (schema, application id, version) between two
+        # statements of this client's opening: the header read before must not be taken for another
+        # program's database, and the migration finds the schema there.
+        from unittest import mock
+        real_connect = sqlite3.connect
+        for statement in (2, 3, 4):
+            with self.subTest(statement=statement):
+                path = os.path.join(self.tmp.name, f"s{statement}", "runs.db")
+                os.makedirs(os.path.dirname(path))
+                fired = []
+
+                class Interrupted(sqlite3.Connection):
+                    seen = 0
+
+                    def execute(self, *args):
+                        # Counted outside transactions only, where this connection holds no lock.
+                        if not fired and not self.in_transaction:
+                            Interrupted.seen += 1
+                            if Interrupted.seen == statement:
+                                fired.append(True)
+                                done = subprocess.run([sys.executable, "-c", CREATOR, os.path.dirname(HERE), path],
+                                                      input="\n", capture_output=True, text=True, timeout=120)
+                                if done.returncode != 0:
+                                    fired.append(done.stderr)
+                        return super().execute(*args)
+
+                def connect(*args, **kwargs):
+                    return real_connect(*args, factory=Interrupted, **kwargs)
+
+                with mock.patch.object(_database.sqlite3, "connect", connect):
+                    run = reprise.start_run(db=path)
+                self.assertEqual(fired, [True])
+                run.finish()
+                self.assertEqual(query(path, "SELECT count(*) FROM runs WHERE status = 'finished'"), [(2,)])
+
+    def test_a_held_lock_on_a_new_database_says_how_long_it_waited(self):
+        with write_lock(self.db):
+            started = time.monotonic()
+            with self.assertRaises(reprise.WriteError) as raised:
+                reprise.open_database(self.db, timeout=0.3)
+            elapsed_ms = round((time.monotonic() - started) * 1000)
+        message = str(raised.exception)
+        self.assertIn("database is locked", message)
+        waited = re.search(r"gave up after waiting (\d+) ms", message)
+        self.assertIsNotNone(waited, message)
+        self.assertGreaterEqual(int(waited.group(1)), 300, message)  # the whole timeout
+        self.assertLessEqual(int(waited.group(1)), elapsed_ms, message)  # and no more than really passed
+        reprise.open_database(self.db, timeout=0.3).close()  # the lock is free: it opens
 
 
 if __name__ == "__main__":

@@ -41,6 +41,13 @@ namespace {
         return queue;
     }
 
+    Error notARunDatabase(const QString& path)
+    {
+        return { path + QStringLiteral(": a SQLite database, but not a Reprise run database"),
+            QStringLiteral("give the path of a database written by Reprise; other trackers' stores are read by their "
+                           "importers") };
+    }
+
 } // namespace
 
 int latestSchemaVersion() { return schemaMigrations().empty() ? 0 : schemaMigrations().back().version; }
@@ -66,11 +73,14 @@ Error Database::sqliteError(int rc, const QString& what) const
     const QString detail = m_db ? QString::fromUtf8(sqlite3_errmsg(m_db)) : QString::fromUtf8(sqlite3_errstr(rc));
     switch (primary) {
     case SQLITE_BUSY:
-    case SQLITE_LOCKED:
+    case SQLITE_LOCKED: {
+        // The time this connection really waited: SQLite gives up at once on some locks (it does not
+        // call the busy handler where waiting could deadlock), and those are retried until the timeout.
+        const qint64 waitedNs = std::max<qint64>(std::exchange(m_busyWaitedNs, -1), 0);
         return { m_path
-                + QStringLiteral(": the database is locked by another process (waited %1 ms)")
-                      .arg(m_options.busyTimeoutMs),
+                + QStringLiteral(": the database is locked by another process (waited %1 ms)").arg(waitedNs / 1000000),
             QStringLiteral("wait for the other writer to finish or close it, then try again") };
+    }
     case SQLITE_NOTADB:
         return { m_path + QStringLiteral(": not a SQLite database"),
             QStringLiteral("check the path: Reprise opens run databases it wrote (see `reprise --help`)") };
@@ -96,12 +106,33 @@ int Database::busyHandler(void* self, int attempt)
     // writers; short sleeps hand the lock over quickly while still giving up at the timeout.
     auto* db = static_cast<Database*>(self);
     const qint64 now = monotonicNs();
-    if (attempt == 0)
+    if (attempt == 0) {
         db->m_busyStartNs = now;
-    if (now - db->m_busyStartNs > qint64(db->m_options.busyTimeoutMs) * 1000000)
+        db->m_busyWaitedNs = -1;
+    }
+    if (now - db->m_busyStartNs > qint64(db->m_options.busyTimeoutMs) * 1000000) {
+        db->m_busyWaitedNs = now - db->m_busyStartNs;
         return 0;
+    }
     QThread::usleep(attempt < 10 ? 50 : 500);
     return 1;
+}
+
+template <typename Attempt> int Database::retryWhileBusy(Attempt&& attempt)
+{
+    const qint64 start = monotonicNs();
+    for (int tries = 0;; ++tries) {
+        const int rc = attempt();
+        if ((rc & 0xff) != SQLITE_BUSY)
+            return rc;
+        // Measured from the first try, so a wait the busy handler already spent counts too.
+        const qint64 waited = monotonicNs() - start;
+        if (waited > qint64(m_options.busyTimeoutMs) * 1000000) {
+            m_busyWaitedNs = waited;
+            return rc;
+        }
+        QThread::usleep(tries < 10 ? 50 : 500);
+    }
 }
 
 bool Database::isOnNetworkFileSystem(const QString& path)
@@ -159,59 +190,50 @@ Result<std::unique_ptr<Database>> Database::open(const QString& path, OpenMode m
     return db;
 }
 
+Result<Database::Header> Database::readHeader()
+{
+    // One statement, so one snapshot: another process creating the file at the same moment is seen
+    // entirely (its schema, application id and version) or not at all, never half.
+    Header header;
+    const int rc = retryWhileBusy([&] {
+        sqlite3_stmt* raw = nullptr;
+        int result = sqlite3_prepare_v2(m_db,
+            "SELECT a.application_id, v.user_version, (SELECT count(*) FROM sqlite_master), "
+            "c.page_count * s.page_size FROM pragma_application_id() a, pragma_user_version() v, "
+            "pragma_page_count() c, pragma_page_size() s",
+            -1, &raw, nullptr);
+        Statement statement(raw);
+        if (result != SQLITE_OK)
+            return result;
+        result = statement.step();
+        if (result != SQLITE_ROW)
+            return result == SQLITE_DONE ? SQLITE_CORRUPT : result;
+        header = { statement.int64(0), statement.int64(1), statement.int64(2), statement.int64(3) };
+        return SQLITE_OK;
+    });
+    if (rc != SQLITE_OK)
+        return sqliteError(rc, QStringLiteral("reading the header"));
+    return header;
+}
+
 Status Database::configure(OpenMode mode)
 {
-    // Reading the header is what makes SQLite notice a file that is not a database.
-    auto header = prepare("PRAGMA application_id");
+    // Reading the header is also what makes SQLite notice a file that is not a database.
+    auto header = readHeader();
     if (!header)
         return header.error();
-    int rc = header->step();
-    if (rc != SQLITE_ROW)
-        return sqliteError(rc, QStringLiteral("reading the header"));
-    const int applicationId = int(header->int64(0));
-    header = Statement();
+    m_schemaVersion = int(std::clamp<qint64>(header->schemaVersion, 0, std::numeric_limits<int>::max()));
+    const bool empty = header->objects == 0;
 
-    auto version = prepare("PRAGMA user_version");
-    if (!version)
-        return version.error();
-    rc = version->step();
-    if (rc != SQLITE_ROW)
-        return sqliteError(rc, QStringLiteral("reading the schema version"));
-    m_schemaVersion = int(std::clamp<qint64>(version->int64(0), 0, std::numeric_limits<int>::max()));
-    version = Statement();
-
-    auto tables = prepare("SELECT count(*) FROM sqlite_master");
-    if (!tables)
-        return tables.error();
-    rc = tables->step();
-    if (rc != SQLITE_ROW)
-        return sqliteError(rc, QStringLiteral("reading the schema"));
-    const bool empty = tables->int64(0) == 0;
-    tables = Statement();
-
-    if (!empty && applicationId != kApplicationId) {
-        return Error { m_path + QStringLiteral(": a SQLite database, but not a Reprise run database"),
-            QStringLiteral("give the path of a database written by Reprise; other trackers' stores are read by their "
-                           "importers") };
-    }
+    if (!empty && header->applicationId != kApplicationId)
+        return notARunDatabase(m_path);
     if (empty && mode == OpenMode::ReadOnly) {
         return Error { m_path + QStringLiteral(": an empty file, not a run database yet"),
             QStringLiteral("record a run into it with `reprise run --db PATH -- CMD`") };
     }
-
     // A file shorter than the page count its header announces was truncated: never write to it.
-    auto pages = prepare("SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()");
-    if (!pages)
-        return pages.error();
-    rc = pages->step();
-    if (rc != SQLITE_ROW)
-        return sqliteError(rc, QStringLiteral("reading the file size"));
-    if (!empty) {
-        const qint64 expected = pages->int64(0);
-        if (QFileInfo(m_path).size() < expected && !QFileInfo::exists(m_path + QStringLiteral("-wal")))
-            return sqliteError(SQLITE_CORRUPT, QStringLiteral("open"));
-    }
-    pages = Statement();
+    if (!empty && QFileInfo(m_path).size() < header->bytes && !QFileInfo::exists(m_path + QStringLiteral("-wal")))
+        return sqliteError(SQLITE_CORRUPT, QStringLiteral("open"));
 
     m_newerSchema = m_schemaVersion > latestSchemaVersion();
     if (m_readOnly)
@@ -221,8 +243,16 @@ Status Database::configure(OpenMode mode)
         m_readOnly = true;
         return success();
     }
-    if (auto st = exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;"); !st)
-        return st;
+    // Switching a new file to WAL takes its write lock for a moment. While another connection holds
+    // that lock (another process creating the same file), SQLite answers SQLITE_BUSY at once instead of
+    // calling the busy handler (this connection holds a read lock by then: waiting could deadlock), so
+    // it is tried again here until the busy timeout. The other pragmas only set this connection up.
+    const int rc = retryWhileBusy([this] {
+        return sqlite3_exec(m_db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-32768;",
+            nullptr, nullptr, nullptr);
+    });
+    if (rc != SQLITE_OK)
+        return sqliteError(rc, QStringLiteral("switching to WAL"));
     // Checkpoints once the WAL holds 8000 pages (~32 MB), like PRAGMA wal_autocheckpoint=8000, but
     // after a commit has handed the write lock on, not before: copying 32 MB back into the database
     // takes a while and blocks no writer (a passive checkpoint runs beside them).
@@ -235,14 +265,20 @@ Status Database::migrate()
     if (m_schemaVersion >= latestSchemaVersion())
         return success();
     return inWriteTransaction(*this, [this]() -> Status {
-        // Re-read inside the lock: another process may have migrated meanwhile.
-        auto version = prepare("PRAGMA user_version");
-        if (!version)
-            return version.error();
-        if (int rc = version->step(); rc != SQLITE_ROW)
-            return sqliteError(rc, QStringLiteral("reading the schema version"));
-        const qint64 current = version->int64(0);
-        version = Statement();
+        // Read again under the write lock: another process may have created, migrated or (another
+        // program) filled the file since. Whoever takes the lock second finds the schema there.
+        auto header = readHeader();
+        if (!header)
+            return header.error();
+        if (header->objects != 0 && header->applicationId != kApplicationId)
+            return notARunDatabase(m_path);
+        const qint64 current = header->schemaVersion;
+        if (current >= latestSchemaVersion()) {
+            m_schemaVersion = int(std::min<qint64>(current, std::numeric_limits<int>::max()));
+            m_newerSchema = current > latestSchemaVersion();
+            m_readOnly = m_newerSchema;
+            return success(); // nothing to write: the lock is handed back untouched
+        }
         for (const Migration& migration : schemaMigrations()) {
             if (migration.version <= current)
                 continue;
@@ -295,8 +331,10 @@ Status Database::beginWrite() const
 {
     if (auto st = checkWritable(); !st)
         return st;
-    if (!m_writerQueue->try_lock_for(std::chrono::milliseconds(m_options.busyTimeoutMs)))
+    if (!m_writerQueue->try_lock_for(std::chrono::milliseconds(m_options.busyTimeoutMs))) {
+        m_busyWaitedNs = qint64(m_options.busyTimeoutMs) * 1000000;
         return sqliteError(SQLITE_BUSY, QStringLiteral("begin"));
+    }
     if (auto st = exec("BEGIN IMMEDIATE"); !st) {
         m_writerQueue->unlock();
         return st;

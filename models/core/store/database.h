@@ -82,11 +82,22 @@ public:
 
 private:
     Database() = default;
+    /// What the file says about itself, read by one statement (so from one snapshot).
+    struct Header {
+        qint64 applicationId = 0;
+        qint64 schemaVersion = 0;
+        qint64 objects = 0; ///< rows of sqlite_master: 0 for a new, empty file
+        qint64 bytes = 0; ///< page count × page size
+    };
+    Result<Header> readHeader();
     Status configure(OpenMode mode);
     Status migrate();
     static int busyHandler(void* self, int attempt);
     static int walHook(void* self, sqlite3* db, const char* name, int pages);
     static constexpr int kCheckpointPages = 8000;
+    /// Runs `attempt` (returning an SQLite result code) again, after a short sleep, while it fails with
+    /// SQLITE_BUSY and the busy timeout has not passed: for the locks SQLite does not wait for itself.
+    template <typename Attempt> int retryWhileBusy(Attempt&& attempt);
 
     sqlite3* m_db = nullptr;
     QString m_path;
@@ -96,6 +107,9 @@ private:
     bool m_newerSchema = false;
     int m_schemaVersion = 0;
     qint64 m_busyStartNs = 0;
+    /// How long the latest wait for a lock lasted before giving up (ns), for the error that reports
+    /// it; -1 when no wait gave up since the last such error.
+    mutable qint64 m_busyWaitedNs = -1;
     std::shared_ptr<std::timed_mutex> m_writerQueue;
     mutable bool m_writing = false;
     mutable qint64 m_writeStartNs = 0;
