@@ -17,6 +17,7 @@
 #include "runs/run_browser.h"
 #include "runs/run_details.h"
 #include "store/database_watcher.h"
+#include "store/run_recovery.h"
 #include "store/run_store.h"
 #include "text/display_text.h"
 
@@ -998,7 +999,11 @@ void MainWindow::reload()
     const QString path = m_current;
     setLoading(true);
     m_status->setText(tr("Loading %1…").arg(visibleText(path)));
-    QtConcurrent::run([path]() -> LoadedRuns {
+    QtConcurrent::run([path, recover = !m_foreign.contains(path)]() -> LoadedRuns {
+        // Runs of this host whose process died (a killed client) are marked killed before they are
+        // read, as every opening of the database does; another tracker's data read into a cache is not.
+        if (recover)
+            (void)recoverAbandonedRunsIfWritable(path);
         auto store = RunStore::open(path, OpenMode::ReadOnly);
         if (!store)
             return { store.error(), {} };

@@ -3,6 +3,7 @@
 
 #include "store/run_edits.h"
 #include "store/run_format.h"
+#include "store/run_recovery.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
 #include "store/schema.h"
@@ -118,6 +119,7 @@ private Q_SLOTS:
     void theHeaderIsReadFromOneSnapshot_data();
     void theHeaderIsReadFromOneSnapshot();
     void aLockedNewDatabaseReportsTheTimeWaited();
+    void recoversAbandonedRunsOnlyWhereWritable();
 };
 
 void TestStore::roundTrip()
@@ -1475,6 +1477,72 @@ void TestStore::aLockedNewDatabaseReportsTheTimeWaited()
     QVERIFY2(waitedMs <= elapsedMs, qPrintable(message + QStringLiteral(" (open took %1 ms)").arg(elapsedMs)));
     // Once the lock is free, the same open creates the database.
     QVERIFY(RunStore::open(path, OpenMode::Create, { 300 }));
+}
+
+void TestStore::recoversAbandonedRunsOnlyWhereWritable()
+{
+    QTemporaryDir dir;
+    QProcess gone;
+    gone.start(QStringLiteral("true"));
+    QVERIFY(gone.waitForFinished());
+    NewRun dead = sampleRun();
+    dead.host = localHostName();
+    dead.pid = gone.processId() > 0 ? gone.processId() : 999999;
+    NewRun alive = dead;
+    alive.pid = QCoreApplication::applicationPid();
+
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    RunRef deadRef;
+    RunRef aliveRef;
+    {
+        auto store = RunStore::open(path, OpenMode::Create);
+        QVERIFY(store);
+        deadRef = *store->createRun(dead);
+        aliveRef = *store->createRun(alive);
+    }
+    auto recovered = recoverAbandonedRunsIfWritable(path);
+    QVERIFY2(recovered, qPrintable(recovered ? QString() : recovered.error().message));
+    QCOMPARE(*recovered, 1);
+    {
+        auto reader = RunStore::open(path, OpenMode::ReadOnly);
+        QVERIFY(reader);
+        QCOMPARE(toString(reader->loadRun(deadRef)->status), toString(RunStatus::Killed));
+        QCOMPARE(toString(reader->loadRun(aliveRef)->status), toString(RunStatus::Running));
+    }
+    QCOMPARE(*recoverAbandonedRunsIfWritable(path), 0); // nothing left to do
+
+    // An older schema is left as it is: looking at it neither migrates nor writes it.
+    const QString older = dir.filePath(QStringLiteral("v1.db"));
+    rawExec(older, schemaMigrations().front().sql);
+    rawExec(older,
+        QStringLiteral("PRAGMA user_version = 1; PRAGMA application_id = 1380995667;"
+                       "INSERT INTO projects(id, name, created_at) VALUES (1, 'old', 0);"
+                       "INSERT INTO runs(uuid, project_id, name, status, start_time, host, pid) VALUES "
+                       "('00112233445566778899aabbccddeeff', 1, 'old', 'running', 5, '%1', %2);")
+            .arg(localHostName())
+            .arg(dead.pid)
+            .toUtf8()
+            .constData());
+    QCOMPARE(*recoverAbandonedRunsIfWritable(older), 0);
+    QCOMPARE(rawCount(older, "PRAGMA user_version"), 1);
+    QCOMPARE(rawCount(older, "SELECT count(*) FROM runs WHERE status = 'running'"), 1);
+
+    // A missing file is not created, an empty one stays empty, another program's database untouched.
+    const QString missing = dir.filePath(QStringLiteral("missing.db"));
+    QCOMPARE(*recoverAbandonedRunsIfWritable(missing), 0);
+    QVERIFY(!QFileInfo::exists(missing));
+    const QString empty = dir.filePath(QStringLiteral("empty.db"));
+    {
+        QFile file(empty);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+    }
+    (void)recoverAbandonedRunsIfWritable(empty);
+    QCOMPARE(QFileInfo(empty).size(), 0);
+    const QString foreign = dir.filePath(QStringLiteral("mlflow.db"));
+    rawExec(
+        foreign, "CREATE TABLE runs(status TEXT, host TEXT, pid INTEGER); INSERT INTO runs VALUES ('running', '', 1)");
+    QVERIFY(!recoverAbandonedRunsIfWritable(foreign));
+    QCOMPARE(rawCount(foreign, "PRAGMA user_version"), 0);
 }
 
 QTEST_GUILESS_MAIN(TestStore)

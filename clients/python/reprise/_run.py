@@ -608,6 +608,41 @@ class Run:
         os.kill(os.getpid(), signal.SIGTERM)
 
 
+def _process_alive(pid):
+    """Whether process `pid` of this host still exists (as the C++ store decides: kill(pid, 0) succeeds
+    or is refused for permission). A pid outside pid_t (a damaged row) or none is no process."""
+    if not isinstance(pid, int) or pid <= 0 or pid > 2**31 - 1:
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def recover_abandoned_runs(conn, db_path, host=None):
+    """Marks the runs of this host whose process is gone (a client or `reprise run` that was killed) as
+    killed, ending at their last sign of life (newest point or output, else now), as the reprise program
+    does whenever it opens the database. Returns how many. Takes the write lock only when there are some,
+    in one short transaction; raises WriteError when SQLite refuses it."""
+    if os.name != "posix":
+        return 0  # os.kill(pid, 0) would send a Ctrl+C to that process on Windows
+    host = socket.gethostname() if host is None else host
+    running = conn.execute("SELECT id, pid FROM runs WHERE status = 'running' AND host = ?", (host,)).fetchall()
+    dead = [row for row, pid in running if not _process_alive(pid)]
+    if not dead:
+        return 0
+    now = time.time()
+    with _transact(conn, db_path, "marking runs of ended processes killed"):
+        conn.executemany(
+            "UPDATE runs SET status = 'killed', end_time = max(start_time, coalesce((SELECT max(time) FROM "
+            "metric_latest WHERE run_id = ?1), (SELECT max(time) FROM run_output WHERE run_id = ?1), ?2)) "
+            "WHERE id = ?1 AND status = 'running'", [(row, now) for row in dead])
+    return len(dead)
+
+
 def _project_id(conn, name):
     conn.execute("INSERT INTO projects(name, created_at) VALUES(?, ?) ON CONFLICT(name) DO NOTHING",
                  (name, time.time()))
@@ -638,6 +673,15 @@ def start_run(project="default", name=None, params=None, tags=None, db=None, max
     db_path = db_path or db or default_database_path()
     busy_timeout = busy_timeout_seconds()
     conn = open_database(db_path, timeout=busy_timeout)
+    try:
+        # The runs of processes of this host that died without ending them (a SIGKILLed client) are
+        # marked killed now, as the reprise program and window do whenever they open the database.
+        recover_abandoned_runs(conn, db_path)
+    except WriteError as error:
+        _warn(f"{error} (runs of ended processes stay 'running' for now)")
+    except BaseException:
+        conn.close()
+        raise
 
     if attached_id:
         found = conn.execute("SELECT id FROM runs WHERE uuid = ?", (attached_id,)).fetchone()

@@ -676,5 +676,50 @@ class TestCreationRaces(ClientTestCase):
         reprise.open_database(self.db, timeout=0.3).close()  # the lock is free: it opens
 
 
+class TestRecovery(ClientTestCase):
+    def test_a_killed_client_run_is_marked_killed_by_the_next_start_run(self):
+        import signal
+        child = subprocess.Popen([sys.executable, "-c", CHILD, os.path.dirname(HERE), self.db, "wait"],
+                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        run_id = child.stdout.readline().strip()
+        child.stdin.write("\n")
+        child.stdin.flush()
+        self.assertEqual(child.stdout.readline(), "logged\n")
+        # Its points are flushed within a second; the newest one's time is its last sign of life.
+        deadline = time.monotonic() + 60
+        while query(self.db, "SELECT count(*) FROM metrics")[0][0] < 500 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+        child.communicate(timeout=120)
+        self.assertEqual(child.returncode, -signal.SIGKILL)
+        self.assertEqual(query(self.db, "SELECT status FROM runs WHERE uuid = ?", run_id), [("running",)])
+        last_point = query(self.db, "SELECT max(time) FROM metric_latest")[0][0]
+
+        with reprise.start_run(db=self.db) as run:
+            self.assertEqual(query(self.db, "SELECT status, exit_code, end_time FROM runs WHERE uuid = ?", run_id),
+                             [("killed", None, last_point)])
+            self.assertEqual(query(self.db, "SELECT status FROM runs WHERE uuid = ?", run.id), [("running",)])
+        self.assertEqual(history(self.db, "loss")[:500], [(i, float(i)) for i in range(500)])
+
+    def test_runs_of_live_processes_and_other_hosts_stay_running(self):
+        import socket
+        reprise.start_run(db=self.db).finish()
+        ended = subprocess.Popen(["true"])
+        ended.wait()  # its pid is free now
+        dead_pid = ended.pid
+        conn = sqlite3.connect(self.db, isolation_level=None)
+        rows = [("a" * 32, socket.gethostname(), os.getpid()), ("b" * 32, "some-other-host", dead_pid),
+                ("c" * 32, socket.gethostname(), None), ("d" * 32, socket.gethostname(), 2**40)]
+        conn.executemany("INSERT INTO runs(uuid, project_id, name, status, start_time, host, pid) "
+                         "VALUES(?, 1, 'r', 'running', 5, ?, ?)", rows)
+        conn.close()
+        reprise.start_run(db=self.db).finish()
+        self.assertEqual(query(self.db, "SELECT uuid, status FROM runs WHERE name = 'r' ORDER BY uuid"),
+                         [("a" * 32, "running"), ("b" * 32, "running"), ("c" * 32, "killed"), ("d" * 32, "killed")])
+        # A run without any point or output ends "now", never before it started.
+        self.assertEqual(query(self.db, "SELECT count(*) FROM runs WHERE uuid = ? AND end_time > 5", "c" * 32), [(1,)])
+
+
+
 if __name__ == "__main__":
     unittest.main()
