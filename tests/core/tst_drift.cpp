@@ -205,13 +205,15 @@ void TestDrift::datasetShareAndOverrides()
     QVERIFY(computeDrift(reference, current, loose).drifted);
     DriftOptions psi;
     psi.testOverrides.insert(QStringLiteral("a"), DriftTest::Psi);
-    const FeatureDrift& a = feature(computeDrift(reference, current, psi), "a");
+    const DatasetDrift withPsi = computeDrift(reference, current, psi); // the reference below points into it
+    const FeatureDrift& a = feature(withPsi, "a");
     QCOMPARE(toString(a.test), QStringLiteral("psi"));
     QVERIFY(a.drifted);
     QCOMPARE(a.pValue, -1.0);
     DriftOptions wrong;
     wrong.testOverrides.insert(QStringLiteral("a"), DriftTest::KolmogorovSmirnov);
-    const FeatureDrift& fine = feature(computeDrift(reference, current, wrong), "a");
+    const DatasetDrift withWrongTest = computeDrift(reference, current, wrong);
+    const FeatureDrift& fine = feature(withWrongTest, "a");
     QVERIFY(fine.ok());
     const DatasetDrift cat = computeDrift(dataset(10, { profileCategorical("k", { "x", "y" }, 0) }),
         dataset(10, { profileCategorical("k", { "x", "y" }, 0) }), wrong);

@@ -176,6 +176,15 @@ DagView::DagView(QWidget* parent)
     clear(tr("Select a run to see its pipeline."));
 }
 
+DagView::~DagView()
+{
+    // The scene and the view are children, destroyed after this object stopped being a DagView: the
+    // scene's items' removal and the view's scroll bars still signal, and must not reach it then.
+    m_scene->disconnect(this);
+    m_view->horizontalScrollBar()->disconnect(this);
+    m_view->verticalScrollBar()->disconnect(this);
+}
+
 QString DagView::message() const { return m_message->text(); }
 
 QString DagView::stepDetails() const { return m_details->toPlainText(); }

@@ -28,6 +28,7 @@ public:
     static constexpr int kMaxGraphSteps = 2000;
 
     explicit DagView(QWidget* parent = nullptr);
+    ~DagView() override;
 
     void showRun(const RunRecord& run);
     /// `before` and `after` are matched step by step; changes are relative to `before`.
