@@ -1333,9 +1333,11 @@ private:
         sqlite3_trace_v2(db, SQLITE_TRACE_STMT, &StatementCountTrap::onStatement, s_current);
         return SQLITE_OK;
     }
-    static int onStatement(unsigned, void* self, void* statement, void*)
+    static int onStatement(unsigned, void*, void* statement, void*)
     {
-        auto* trap = static_cast<StatementCountTrap*>(self);
+        // The trap in force now, not the one the connection was opened under: a connection may
+        // outlive its trap (the sanitizer build caught the dangling pointer).
+        StatementCountTrap* trap = s_current;
         // Only where this connection holds no lock at all (not inside a transaction, nor SQLite's own
         // reading of the schema), as between two statements of another process.
         sqlite3* db = sqlite3_db_handle(static_cast<sqlite3_stmt*>(statement));
