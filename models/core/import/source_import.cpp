@@ -134,6 +134,7 @@ namespace {
             , m_db(store.database())
             , m_options(options)
             , m_summary(summary)
+            , m_pacing(store.database())
         {
             quint32 random[2];
             QRandomGenerator::system()->fillRange(random);

@@ -381,13 +381,19 @@ void Database::rollback() const
     endWrite();
 }
 
-WriterPacing::WriterPacing()
-    : m_sincePauseNs(monotonicNs())
+WriterPacing::WriterPacing(const Database& db)
+    : m_db(db)
+    , m_heldAtBreatherNs(db.writeStats().totalNs)
+    , m_sincePauseNs(monotonicNs())
 {
 }
 
 void WriterPacing::afterCommit()
 {
+    const qint64 held = m_db.writeStats().totalNs;
+    if (held - m_heldAtBreatherNs < qint64(kHeldBeforeBreatherMs) * 1000000)
+        return;
+    m_heldAtBreatherNs = held;
     if (monotonicNs() - m_sincePauseNs >= qint64(kWriteBetweenPausesMs) * 1000000) {
         QThread::msleep(kPauseMs);
         m_sincePauseNs = monotonicNs();

@@ -134,22 +134,26 @@ template <typename Body> Status inWriteTransaction(const Database& db, Body&& bo
 }
 
 /// Spacing between the transactions of a long writer (an import, packing a finished run's
-/// histories) so that every other writer of the file gets the lock within about a second. After
-/// each commit it leaves the lock free briefly (a writer of this process queued on the file's mutex,
-/// or one in another process polling every 0.5 ms as Database does, takes it then), and after every
-/// ~0.8 s of writing for longer than SQLite's default busy handler sleeps between tries (100 ms: the
-/// Python client and the sqlite3 shell wait that way).
+/// histories) so that every other writer of the file gets the lock within about a second. Once its
+/// transactions have held the lock for 10 ms it leaves the lock free briefly (a writer of this
+/// process queued on the file's mutex, or one in another process polling every 0.5 ms as Database
+/// does, takes it then), and after every ~0.4 s of writing for longer than SQLite's default busy
+/// handler sleeps between tries (100 ms: the Python client and the sqlite3 shell wait that way).
+/// A few short transactions (finishing a small run) are not slowed at all.
 class WriterPacing {
 public:
-    WriterPacing();
+    explicit WriterPacing(const Database& db);
     /// Call after each commit (outside any transaction).
     void afterCommit();
 
+    static constexpr int kHeldBeforeBreatherMs = 10;
     static constexpr int kBreatherUs = 2000;
-    static constexpr int kWriteBetweenPausesMs = 800;
+    static constexpr int kWriteBetweenPausesMs = 400;
     static constexpr int kPauseMs = 110;
 
 private:
+    const Database& m_db;
+    qint64 m_heldAtBreatherNs = 0;
     qint64 m_sincePauseNs = 0;
 };
 

@@ -309,7 +309,7 @@ Status packRunHistoriesInSlices(const Database& db, qint64 runId, const PackingL
         return packRunHistories(db, runId);
     if (db.schemaVersion() < 4)
         return success();
-    WriterPacing pacing;
+    WriterPacing pacing(db);
     std::vector<qint64> keyIds;
     {
         ReadTransaction snapshot(db);
@@ -337,10 +337,12 @@ Status packRunHistoriesInSlices(const Database& db, qint64 runId, const PackingL
             auto rows = readHistoryRows(db, runId, keyId, true, 0, {}, before);
             if (!rows)
                 return rows.error();
-            auto stale = hasPackedRows(db, runId, keyId, before);
-            if (!stale)
-                return stale.error();
-            leftover = *stale;
+            if (before > 0) { // (without a packed part no row is one of its points)
+                auto stale = hasPackedRows(db, runId, keyId, before);
+                if (!stale)
+                    return stale.error();
+                leftover = *stale;
+            }
             if (rows->steps.empty() && !leftover)
                 continue; // packed already, nothing logged since
             auto latest = latestCount(db, runId, keyId);
