@@ -183,7 +183,8 @@ namespace {
                 if (m_options.control.cancelled())
                     return cancelled();
                 ImportedRun* r = ordered[next];
-                auto state = stateOf(r->run.uuid);
+                qint64 rowId = 0;
+                auto state = stateOf(r->run.uuid, &rowId);
                 if (!state)
                     return state.error();
                 if (*state == Present::Complete || *state == Present::BeingImported) {
@@ -203,10 +204,7 @@ namespace {
                 if (*state == Present::Incomplete) {
                     // An import of it was interrupted (killed, or the machine stopped): its partial
                     // data goes, and it is imported again.
-                    auto ref = m_store.resolveRun(r->run.uuid);
-                    if (!ref)
-                        return ref.error();
-                    if (auto st = removeRun(ref->rowId); !st)
+                    if (auto st = removeRun(rowId); !st)
                         return st;
                     ++m_summary.runsRepaired;
                 }
@@ -263,10 +261,11 @@ namespace {
 
         enum class Present { No, Complete, Incomplete, BeingImported };
 
-        /// Whether the target has a run of this id, and whether an import of it is unfinished.
-        Result<Present> stateOf(const QString& uuid)
+        /// Whether the target has a run of exactly this id (its row id into `rowId`), and whether an
+        /// import of it is unfinished.
+        Result<Present> stateOf(const QString& uuid, qint64* rowId = nullptr)
         {
-            auto s = m_db.prepare("SELECT (SELECT value FROM tags WHERE run_id = r.id AND key = ?) FROM runs r "
+            auto s = m_db.prepare("SELECT (SELECT value FROM tags WHERE run_id = r.id AND key = ?), r.id FROM runs r "
                                   "WHERE r.uuid = ?");
             if (!s)
                 return s.error();
@@ -277,6 +276,8 @@ namespace {
                 return Present::No;
             if (rc != SQLITE_ROW)
                 return m_db.sqliteError(rc, QStringLiteral("looking up run ") + uuid);
+            if (rowId)
+                *rowId = s->int64(1);
             if (s->isNull(0))
                 return Present::Complete;
             return markerOwnerAlive(s->text(0)) ? Present::BeingImported : Present::Incomplete;
