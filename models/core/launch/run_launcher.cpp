@@ -84,6 +84,12 @@ namespace {
                 m_chunks << OutputChunk { stream, nowSeconds(), text };
         }
         QList<OutputChunk> take() { return std::exchange(m_chunks, {}); }
+        /// Chunks whose write failed go back in front of what arrived since, to be retried.
+        void putBack(QList<OutputChunk> chunks)
+        {
+            chunks += m_chunks;
+            m_chunks = std::move(chunks);
+        }
 
     private:
         QList<OutputChunk> m_chunks;
@@ -238,9 +244,16 @@ void RunLauncher::flushOutput()
 {
     if (!d->store)
         return;
-    if (auto st = d->store->appendOutput(d->ref.rowId, d->buffer.take()); !st && !d->storeFailed) {
+    QList<OutputChunk> chunks = d->buffer.take();
+    if (chunks.isEmpty())
+        return;
+    if (auto st = d->store->appendOutput(d->ref.rowId, chunks); !st) {
+        // Kept, in order, and written with the next flush (the database may be locked a while):
+        // a captured line is never dropped for a failed write.
+        d->buffer.putBack(std::move(chunks));
+        if (!d->storeFailed)
+            Q_EMIT message(QStringLiteral("cannot store output yet (kept, retried): ") + st.error().message, {});
         d->storeFailed = true;
-        Q_EMIT message(QStringLiteral("cannot store output: ") + st.error().message, {});
     }
 }
 
