@@ -218,36 +218,33 @@ namespace {
         return success();
     }
 
-    /// The point count metric_latest holds for (run, key), -1 when it has none.
-    Result<qint64> latestCount(const Database& db, qint64 runId, qint64 keyId)
+    /// The `count` column that `sql` selects for (run, key) (metric_latest or metric_packed), `missing` when
+    /// the table has no row for it.
+    Result<qint64> countIn(const Database& db, const char* sql, qint64 runId, qint64 keyId, qint64 missing)
     {
-        auto s = db.prepare("SELECT count FROM metric_latest WHERE run_id = ? AND key_id = ?");
+        auto s = db.prepare(sql);
         if (!s)
             return s.error();
         s->bind(1, runId);
         s->bind(2, keyId);
         const int rc = s->step();
         if (rc == SQLITE_DONE)
-            return qint64(-1);
+            return missing;
         if (rc != SQLITE_ROW)
             return db.sqliteError(rc, QStringLiteral("packing a metric history"));
         return s->int64(0);
     }
 
+    /// The point count metric_latest holds for (run, key), -1 when it has none.
+    Result<qint64> latestCount(const Database& db, qint64 runId, qint64 keyId)
+    {
+        return countIn(db, "SELECT count FROM metric_latest WHERE run_id = ? AND key_id = ?", runId, keyId, -1);
+    }
+
     /// How many points the packed part of (run, key) holds, 0 when it has none.
     Result<qint64> packedCount(const Database& db, qint64 runId, qint64 keyId)
     {
-        auto s = db.prepare("SELECT count FROM metric_packed WHERE run_id = ? AND key_id = ?");
-        if (!s)
-            return s.error();
-        s->bind(1, runId);
-        s->bind(2, keyId);
-        const int rc = s->step();
-        if (rc == SQLITE_DONE)
-            return qint64(0);
-        if (rc != SQLITE_ROW)
-            return db.sqliteError(rc, QStringLiteral("packing a metric history"));
-        return s->int64(0);
+        return countIn(db, "SELECT count FROM metric_packed WHERE run_id = ? AND key_id = ?", runId, keyId, 0);
     }
 
     /// Whether rows of points already packed are left (a packing interrupted between its slices).
