@@ -645,11 +645,12 @@ void MainWindow::importIntoCurrent(const QString& path)
                 summary.error().message + (summary.error().hint.isEmpty() ? QString() : u'\n' + summary.error().hint));
             return;
         }
-        QString text = tr("%1 (%2): %3 runs imported, %4 already there, %5 metric points.")
+        QString text = tr("%1 (%2): %3 runs imported%6, %4 already there, %5 metric points.")
                            .arg(QFileInfo(path).fileName(), toString(summary->kind))
                            .arg(summary->runsAdded)
                            .arg(summary->runsSkipped)
-                           .arg(summary->points);
+                           .arg(summary->points)
+                           .arg(repairedRunsText(*summary));
         for (const ImportProblem& p : summary->problems.mid(0, 5))
             text += u'\n' + p.file + QStringLiteral(": ") + p.message;
         m_notice = text;

@@ -163,11 +163,14 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
                 return singleLine(t.statuses.at(row));
             if (role == SortRole)
                 return t.statuses.at(row);
+            if (role == Qt::ToolTipRole && t.statuses.at(row) == QLatin1String("incomplete"))
+                return tr("Its import was interrupted: some of its data is missing. Import the source again to "
+                          "complete it.");
             if (role == Qt::ForegroundRole) {
                 const QString s = t.statuses.at(row);
                 if (s == QLatin1String("failed"))
                     return QColor(0xc0, 0x39, 0x2b);
-                if (s == QLatin1String("killed"))
+                if (s == QLatin1String("killed") || s == QLatin1String("incomplete"))
                     return QColor(0xb9, 0x77, 0x0e);
                 if (s == QLatin1String("running"))
                     return QColor(0x1f, 0x6f, 0xeb);

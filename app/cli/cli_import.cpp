@@ -22,7 +22,8 @@ namespace {
                 QJsonObject { { QStringLiteral("file"), p.file }, { QStringLiteral("message"), p.message } });
         return QJsonObject { { QStringLiteral("source"), path }, { QStringLiteral("kind"), toString(s.kind) },
             { QStringLiteral("runs_in_source"), s.runsInSource }, { QStringLiteral("runs_added"), s.runsAdded },
-            { QStringLiteral("runs_skipped"), s.runsSkipped }, { QStringLiteral("points"), s.points },
+            { QStringLiteral("runs_skipped"), s.runsSkipped }, { QStringLiteral("runs_repaired"), s.runsRepaired },
+            { QStringLiteral("points"), s.points },
             { QStringLiteral("steps"), s.steps }, { QStringLiteral("datasets"), s.datasets },
             { QStringLiteral("problems"), problems } };
     }
@@ -89,14 +90,15 @@ int runImport(const QStringList& args)
         if (json) {
             results.append(summaryJson(source, *summary));
         } else {
-            printOut(QStringLiteral("%1 (%2): %3 runs imported, %4 already there; %5 metric points, %6 steps, %7 "
+            printOut(QStringLiteral("%1 (%2): %3 runs imported%8, %4 already there; %5 metric points, %6 steps, %7 "
                                     "datasets\n")
                          .arg(visibleText(source), toString(summary->kind))
                          .arg(summary->runsAdded)
                          .arg(summary->runsSkipped)
                          .arg(summary->points)
                          .arg(summary->steps)
-                         .arg(summary->datasets));
+                         .arg(summary->datasets)
+                         .arg(repairedRunsText(*summary)));
         }
     }
     if (json)

@@ -129,7 +129,7 @@ int runList(const QStringList& args)
     }
     const RunTableColumns& extra = query->columns();
     std::string out = fmt::format(
-        "{:<10} {:<9} {:<16} {:<28} {:<19} {:>8}", "ID", "STATUS", "PROJECT", "NAME", "STARTED", "DURATION");
+        "{:<10} {:<10} {:<16} {:<28} {:<19} {:>8}", "ID", "STATUS", "PROJECT", "NAME", "STARTED", "DURATION");
     for (const QString& key : extra.params)
         out += fmt::format(" {:>12}", cell(key, 12));
     for (const QString& key : extra.metrics)
@@ -137,8 +137,8 @@ int runList(const QStringList& args)
     out += '\n';
     for (auto r : rows) {
         const auto row = size_t(r);
-        out += fmt::format("{:<10} {:<9} {:<16} {:<28} {:<19} {:>8}", cell(table->uuids[row].left(8), 8),
-            cell(table->statuses.at(row), 9), cell(table->projects.at(row), 16), cell(table->names.at(row), 28),
+        out += fmt::format("{:<10} {:<10} {:<16} {:<28} {:<19} {:>8}", cell(table->uuids[row].left(8), 8),
+            cell(table->statuses.at(row), 10), cell(table->projects.at(row), 16), cell(table->names.at(row), 28),
             formatTime(table->startTimes[row]).toStdString(), formatDuration(table->duration(row, now)).toStdString());
         for (const QString& key : extra.params) {
             const ValueColumn* c = table->param(key);

@@ -8,6 +8,7 @@
 // runs. REPRISE_LONG_WRITERS_SCALE=16 makes it 10 M points (2 M + 16 × 500 k) instead of 2.5 M.
 
 #include "import/source_import.h"
+#include "query/query.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
 
@@ -391,6 +392,12 @@ void TestLongWriters::anImportKilledMidwayIsMarkedAndRepairedByImportingAgain()
             }
         }
         QCOMPARE(incomplete, 1);
+        // The filter finds it by that status.
+        auto query = Query::parse(QStringLiteral("status = incomplete"));
+        QVERIFY2(query, qPrintable(query ? QString() : query.error().message));
+        const auto found = query->filter(*table, 0);
+        QCOMPARE(found.size(), size_t(1));
+        QCOMPARE(table->uuids[size_t(found.front())], kLongRun);
         before = qint64(table->rowCount());
         auto ref = store->resolveRun(kLongRun);
         QVERIFY(ref);
@@ -406,6 +413,7 @@ void TestLongWriters::anImportKilledMidwayIsMarkedAndRepairedByImportingAgain()
     auto again = importSource(m_source, *store, {});
     QVERIFY2(again, qPrintable(again ? QString() : again.error().message));
     QCOMPARE(again->runsRepaired, 1);
+    QCOMPARE(repairedRunsText(*again), QStringLiteral(" (1 of them completing an interrupted import)"));
     QCOMPARE(again->runsSkipped, int(before) - 1);
     QCOMPARE(again->runsAdded, smallRuns() + 1 - (int(before) - 1));
     checkImportedWhole(db);

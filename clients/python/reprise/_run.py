@@ -559,7 +559,6 @@ class Run:
                     "written, or they are lost when the process exits"
                     + (f" ({write_advice(error.reason)})" if write_advice(error.reason) else ""),
                     self.db_path, error.reason, error.pending, error.__cause__) from error
-            # The end and the packed histories land together (as the C++ store does it).
             with self._transaction(f"recording the end of run {self.id}") as conn:
                 if conn.execute("PRAGMA user_version").fetchone()[0] >= 5:
                     conn.execute("UPDATE runs SET runtime = ? WHERE id = ?", (runtime, self._row))
@@ -567,9 +566,18 @@ class Run:
                     conn.execute("UPDATE runs SET status = ?, exit_code = ?, end_time = ? WHERE id = ?",
                                  (status, 0 if status == "finished" and exit_code is None else exit_code,
                                   time.time(), self._row))
-                    pack_run_histories(conn, self._row)
             self._finished = True
             self._stop.set()
+            if self._owner:
+                # The histories are complete: packed, they read in one step each instead of a row a point.
+                # In short transactions (a run logging into this database meanwhile is never held up for
+                # long). Packing only speeds reading: when the database refuses, the histories stay rows,
+                # read the same, and the next packing (`reprise` or another finish) merges them.
+                with contextlib.suppress(sqlite3.Error):
+                    try:
+                        pack_run_histories(self._conn, self._row)
+                    finally:
+                        rollback(self._conn)
         if self._previous_sigterm is not None and threading.current_thread() is threading.main_thread():
             with contextlib.suppress(ValueError, OSError):
                 signal.signal(signal.SIGTERM, self._previous_sigterm)

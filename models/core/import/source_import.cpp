@@ -647,4 +647,11 @@ Result<ImportSummary> importSource(const QString& path, RunStore& target, const 
     return writeImportedRuns(target, std::move(*source), writing);
 }
 
+QString repairedRunsText(const ImportSummary& summary)
+{
+    if (summary.runsRepaired == 0)
+        return {};
+    return QStringLiteral(" (%1 of them completing an interrupted import)").arg(summary.runsRepaired);
+}
+
 } // namespace reprise

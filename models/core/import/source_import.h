@@ -25,6 +25,10 @@ struct ImportSummary {
     QList<ImportProblem> problems;
 };
 
+/// " (2 of them completing an interrupted import)" after the count of runs imported, when some were
+/// repaired; empty otherwise.
+QString repairedRunsText(const ImportSummary& summary);
+
 /// Reads `path` with the reader of `kind` (detected when Unknown).
 Result<ImportedSource> readSource(
     const QString& path, const ReadControl& control, SourceKind kind = SourceKind::Unknown);

@@ -413,10 +413,11 @@ namespace {
             }
             if (node.field == FieldKind::Attribute && node.attribute == Attribute::Status && node.op == Op::Eq
                 && !QStringList { QStringLiteral("running"), QStringLiteral("finished"), QStringLiteral("failed"),
-                    QStringLiteral("killed") }
+                    QStringLiteral("killed"), QStringLiteral("incomplete") }
                         .contains(t.text)) {
                 return fail(t, QStringLiteral("unknown status '%1'").arg(t.text),
-                    QStringLiteral("status is one of running, finished, failed, killed"));
+                    QStringLiteral("status is one of running, finished, failed, killed, incomplete "
+                                   "(an import that was interrupted)"));
             }
             return success();
         }
