@@ -90,15 +90,7 @@ int runImport(const QStringList& args)
         if (json) {
             results.append(summaryJson(source, *summary));
         } else {
-            printOut(QStringLiteral("%1 (%2): %3 runs imported%8, %4 already there; %5 metric points, %6 steps, %7 "
-                                    "datasets\n")
-                         .arg(visibleText(source), toString(summary->kind))
-                         .arg(summary->runsAdded)
-                         .arg(summary->runsSkipped)
-                         .arg(summary->points)
-                         .arg(summary->steps)
-                         .arg(summary->datasets)
-                         .arg(repairedRunsText(*summary)));
+            printOut(importSummaryLine(visibleText(source), *summary) + u'\n');
         }
     }
     if (json)

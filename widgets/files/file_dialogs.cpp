@@ -115,4 +115,24 @@ QString chooseSaveFile(QWidget* parent, const QString& caption, const QString& p
     return runForOne(dialog);
 }
 
+QString chooseSource(QWidget* parent, SourceChoice choice, const QString& directory)
+{
+    const QString runData = QObject::tr("Run data (*.db *.sqlite *.reprise *.csv dvc.yaml *tfevents*);;All files (*)");
+    switch (choice) {
+    case SourceChoice::File:
+        return chooseOpenFile(parent, QObject::tr("Open runs"), directory, runData);
+    case SourceChoice::Folder:
+        return chooseDirectory(parent,
+            QObject::tr("Open a folder of runs (mlruns/, a TensorBoard log dir, a DVC project, Lightning logs)"),
+            directory);
+    case SourceChoice::ToImport:
+        break;
+    }
+    const QString folder = chooseDirectory(parent,
+        QObject::tr("Import runs from a folder (mlruns/, TensorBoard logs, a DVC project, Lightning logs) — or "
+                    "cancel to choose a file"),
+        directory);
+    return !folder.isEmpty() ? folder : chooseOpenFile(parent, QObject::tr("Import runs from a file"), directory, runData);
+}
+
 } // namespace reprise

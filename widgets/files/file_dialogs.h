@@ -24,4 +24,13 @@ QString chooseDirectory(QWidget* parent, const QString& caption, const QString& 
 /// Like QFileDialog::getSaveFileName() (asks before overwriting). Empty when cancelled.
 QString chooseSaveFile(QWidget* parent, const QString& caption, const QString& path, const QString& filter);
 
+/// What kind of place a source dialog asks for.
+enum class SourceChoice {
+    File, ///< File ▸ Open: a database or another tracker's file
+    Folder, ///< File ▸ Open Folder: mlruns/, a TensorBoard log dir, a DVC project, Lightning logs
+    ToImport, ///< File ▸ Import: a folder, or (when that dialog is cancelled) a file
+};
+/// Asks for a source to open or import, starting in `directory`. Empty when cancelled.
+QString chooseSource(QWidget* parent, SourceChoice choice, const QString& directory);
+
 } // namespace reprise

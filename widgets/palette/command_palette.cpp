@@ -3,6 +3,8 @@
 #include "text/display_text.h"
 
 #include <QAction>
+#include <QMenu>
+#include <QMenuBar>
 #include <QKeyEvent>
 #include <QLineEdit>
 #include <QListWidget>
@@ -109,6 +111,36 @@ bool CommandPalette::eventFilter(QObject* watched, QEvent* event)
         }
     }
     return QDialog::eventFilter(watched, event);
+}
+
+QList<QPair<QString, QAction*>> CommandPalette::menuActions(const QMenuBar* bar)
+{
+    QList<QPair<QString, QAction*>> out;
+    // The text as the menu shows it: a single '&' marks a mnemonic, "&&" is a literal '&' (paths
+    // of recent files have them).
+    auto shown = [](const QString& text) {
+        QString plain;
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            if (text[i] == u'&' && ++i >= text.size())
+                break;
+            plain += text[i];
+        }
+        return plain;
+    };
+    std::function<void(const QMenu*, const QString&)> walk = [&](const QMenu* menu, const QString& path) {
+        for (QAction* action : menu->actions()) {
+            const QString name = path + shown(action->text());
+            if (action->menu())
+                walk(action->menu(), name + QStringLiteral(" ▸ "));
+            else if (!action->isSeparator() && !action->text().isEmpty())
+                out.append({ name, action });
+        }
+    };
+    for (QAction* top : bar->actions()) {
+        if (top->menu())
+            walk(top->menu(), shown(top->text()) + QStringLiteral(" ▸ "));
+    }
+    return out;
 }
 
 } // namespace reprise

@@ -5,6 +5,7 @@
 
 class QAction;
 class QLineEdit;
+class QMenuBar;
 class QListWidget;
 
 namespace reprise {
@@ -19,6 +20,8 @@ public:
 
     /// The actions to offer (menu paths are part of their names, e.g. "Run ▸ Archive").
     void setActions(const QList<QPair<QString, QAction*>>& actions);
+    /// Every action of a menu bar, named by its menu path as the menus show it ("Runs ▸ Archive").
+    static QList<QPair<QString, QAction*>> menuActions(const QMenuBar* bar);
     /// Shows the palette over the window with an empty query.
     void popUp();
     void setQuery(const QString& text);

@@ -654,4 +654,24 @@ QString repairedRunsText(const ImportSummary& summary)
     return QStringLiteral(" (%1 of them completing an interrupted import)").arg(summary.runsRepaired);
 }
 
+Result<ImportSummary> importSourceInto(const QString& path, const QString& target, const ImportOptions& options)
+{
+    auto store = RunStore::open(target, OpenMode::ReadWrite);
+    if (!store)
+        return store.error();
+    return importSource(path, *store, options);
+}
+
+QString importSummaryLine(const QString& source, const ImportSummary& summary)
+{
+    return QStringLiteral("%1 (%2): %3 runs imported%8, %4 already there, %5 metric points, %6 steps, %7 datasets")
+        .arg(source, toString(summary.kind))
+        .arg(summary.runsAdded)
+        .arg(summary.runsSkipped)
+        .arg(summary.points)
+        .arg(summary.steps)
+        .arg(summary.datasets)
+        .arg(repairedRunsText(summary));
+}
+
 } // namespace reprise

@@ -28,6 +28,12 @@ struct ImportSummary {
 /// " (2 of them completing an interrupted import)" after the count of runs imported, when some were
 /// repaired; empty otherwise.
 QString repairedRunsText(const ImportSummary& summary);
+/// importSource() into the database at `target` (opened for writing; created when missing).
+Result<ImportSummary> importSourceInto(const QString& path, const QString& target, const ImportOptions& options);
+
+/// One line on what an import of `source` did: "mlruns (MLflow file store): 26 runs imported, 0 already
+/// there, 404 metric points, 20 steps, 1 datasets".
+QString importSummaryLine(const QString& source, const ImportSummary& summary);
 
 /// Reads `path` with the reader of `kind` (detected when Unknown).
 Result<ImportedSource> readSource(
