@@ -2,6 +2,7 @@
 
 #include "store/run_store.h"
 
+#include <QDeadlineTimer>
 #include <QPointer>
 #include <QProcessEnvironment>
 #include <QStringDecoder>
@@ -12,11 +13,29 @@ namespace reprise {
 
 namespace {
 
+    /// How long a destroyed queue waits for a worker that is not inside git: it only has to kill the
+    /// command and record the end (milliseconds, unless the database is locked by another writer).
+    constexpr int kShutdownWaitMs = 2000;
+
+    /// Worker threads alive (their QThread objects not yet deleted), those of destroyed queues included.
+    std::atomic<int> g_workerThreads { 0 };
+
     /// Runs one job at a time on the worker thread; its signals reach the queue queued.
+    ///
+    /// When the queue is destroyed the worker outlives it: `closing` is set, shutdown() is queued,
+    /// and the worker stops on its own thread (the running command killed and recorded as killed,
+    /// a worktree being prepared removed again), then ends the thread. Nothing here refers to the
+    /// queue; its signals simply reach nobody any more.
     class RerunWorker : public QObject {
         Q_OBJECT
     public:
-        std::atomic<bool> cancelRequested { false };
+        /// Id of the job the user cancelled (set from the GUI thread).
+        std::atomic<int> cancelledJob { 0 };
+        /// The queue is gone: start nothing new, stop what runs, end the thread.
+        std::atomic<bool> closing { false };
+        /// Inside a step that may block for long (git, opening databases, building the report): the
+        /// destroyed queue does not wait for the worker then.
+        std::atomic<bool> blocking { false };
 
     Q_SIGNALS:
         void started(int jobId, const QString& runId, const QString& worktree);
@@ -27,15 +46,22 @@ namespace {
         /// Everything of one job after it left the queue: prepare, run, clean up, report.
         void run(RerunJob job, Tolerance tolerance, QStringList ignore, int graceMs)
         {
-            cancelRequested = false;
-            auto prepared = prepareRerun(job.draft, QProcessEnvironment::systemEnvironment());
+            if (stopping(job.id)) {
+                job.state = RerunJob::State::Cancelled;
+                return finish(job);
+            }
+            auto prepared = [&] {
+                const BlockingStep step(this);
+                return prepareRerun(job.draft, QProcessEnvironment::systemEnvironment());
+            }();
             if (!prepared) {
                 job.state = RerunJob::State::Failed;
                 job.error = prepared.error().message;
                 job.hint = prepared.error().hint;
                 return finish(job);
             }
-            if (cancelRequested) {
+            if (stopping(job.id)) {
+                const BlockingStep step(this);
                 (void)removeWorktree(*prepared);
                 job.state = RerunJob::State::Cancelled;
                 return finish(job);
@@ -63,17 +89,51 @@ namespace {
                     QStringLiteral("reprise: ") + text + (hint.isEmpty() ? QString() : u'\n' + hint) + u'\n');
             });
             connect(m_launcher, &RunLauncher::finished, this, &RerunWorker::onLaunchFinished);
-            m_launcher->start(m_prepared.request);
+            {
+                const BlockingStep step(this);
+                m_launcher->start(m_prepared.request);
+            }
+            // Cancelled (or the queue destroyed) while the run was being created: stop it at once.
+            if (m_launcher && stopping(job.id))
+                m_launcher->terminate(closing ? 0 : m_graceMs);
         }
 
-        void cancel()
+        /// Cancels the job `jobId` if it is the one running.
+        void cancel(int jobId)
         {
-            cancelRequested = true;
-            if (m_launcher)
+            if (m_launcher && m_job.id == jobId)
                 m_launcher->terminate(m_graceMs);
         }
 
+        /// The queue is gone (`closing` is set): a running command is stopped now, without the grace
+        /// period, and recorded as killed; the thread ends once nothing runs.
+        void shutdown()
+        {
+            if (m_launcher)
+                m_launcher->terminate(0);
+            else
+                thread()->quit();
+        }
+
     private:
+        /// Marks a step during which the destroyed queue does not wait for this worker.
+        class BlockingStep {
+        public:
+            explicit BlockingStep(RerunWorker* worker)
+                : m_worker(worker)
+            {
+                m_worker->blocking = true;
+            }
+            ~BlockingStep() { m_worker->blocking = false; }
+            BlockingStep(const BlockingStep&) = delete;
+            BlockingStep& operator=(const BlockingStep&) = delete;
+
+        private:
+            RerunWorker* m_worker;
+        };
+
+        bool stopping(int jobId) const { return closing || cancelledJob == jobId; }
+
         void onLaunchFinished(const LaunchOutcome& outcome)
         {
             RerunJob job = m_job;
@@ -83,6 +143,7 @@ namespace {
             m_launcher = nullptr;
             if (!m_prepared.worktree.isEmpty()) {
                 if (outcome.exitCode == 0) {
+                    const BlockingStep step(this);
                     if (auto st = removeWorktree(m_prepared); !st) {
                         job.error = st.error().message;
                         job.hint = st.error().hint;
@@ -92,14 +153,17 @@ namespace {
                     job.worktree = m_prepared.worktree; // kept for inspection
                 }
             }
-            if (cancelRequested)
+            if (stopping(job.id))
                 job.state = RerunJob::State::Cancelled;
             else if (outcome.runId.isEmpty() || !outcome.started)
                 job.state = RerunJob::State::Failed;
             else
                 job.state = outcome.exitCode == 0 ? RerunJob::State::Done : RerunJob::State::Failed;
-            if (!outcome.runId.isEmpty())
+            // Nobody would read the report of a queue that is gone.
+            if (!outcome.runId.isEmpty() && !closing) {
+                const BlockingStep step(this);
                 attachReport(job);
+            }
             finish(job);
         }
 
@@ -124,6 +188,8 @@ namespace {
         {
             job.endedAt = nowSeconds();
             Q_EMIT finished(job);
+            if (closing)
+                thread()->quit();
         }
 
         PreparedRerun m_prepared;
@@ -159,7 +225,7 @@ QString toString(RerunJob::State state)
 
 RerunQueue::RerunQueue(QObject* parent)
     : QObject(parent)
-    , m_thread(new QThread(this))
+    , m_thread(new QThread) // not a child: it may outlive the queue (see the destructor)
     , m_worker(new RerunWorker)
 {
     m_thread->setObjectName(QStringLiteral("reprise-reruns"));
@@ -169,19 +235,32 @@ RerunQueue::RerunQueue(QObject* parent)
     connect(worker, &RerunWorker::started, this, &RerunQueue::onStarted);
     connect(worker, &RerunWorker::output, this, &RerunQueue::output);
     connect(worker, &RerunWorker::finished, this, &RerunQueue::onFinished);
+    // The worker is deleted on its own thread as the thread ends, the thread object by the
+    // destructor or, when the worker outlived the queue, by the event loop of this thread.
     connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_thread, &QThread::finished, m_thread, &QObject::deleteLater);
+    connect(m_thread, &QObject::destroyed, [] { --g_workerThreads; });
+    ++g_workerThreads;
     m_thread->start();
 }
 
 RerunQueue::~RerunQueue()
 {
-    // A running command must not outlive the window: stop it now, without the grace period.
+    // A running command must not outlive the window: the worker stops it now, without the grace
+    // period, and records it as killed. That takes milliseconds when the worker waits for the
+    // command, and the queue waits for it (briefly) so that the record is written before the
+    // process may exit. Inside git (preparing or removing a worktree, up to 60 s) the window is not
+    // held: the worker finishes that step on its own thread, starts nothing more, cleans up, and the
+    // thread ends and is deleted without the queue.
     auto* worker = static_cast<RerunWorker*>(m_worker);
-    QMetaObject::invokeMethod(
-        worker, [worker] { worker->cancel(); }, Qt::BlockingQueuedConnection);
-    m_thread->quit();
-    m_thread->wait();
+    worker->closing = true;
+    QMetaObject::invokeMethod(worker, &RerunWorker::shutdown, Qt::QueuedConnection);
+    if (!worker->blocking && m_thread->wait(QDeadlineTimer(kShutdownWaitMs))) {
+        delete m_thread; // its pending deleteLater goes with it
+    }
 }
+
+int RerunQueue::activeWorkerThreads() { return g_workerThreads; }
 
 int RerunQueue::enqueue(const RerunDraft& draft)
 {
@@ -206,8 +285,8 @@ void RerunQueue::cancel(int jobId)
             Q_EMIT jobFinished(jobId);
         } else if (job.isActive()) {
             auto* worker = static_cast<RerunWorker*>(m_worker);
-            worker->cancelRequested = true; // seen by a job still preparing its worktree
-            QMetaObject::invokeMethod(worker, [worker] { worker->cancel(); });
+            worker->cancelledJob = jobId; // seen by a job still preparing its worktree
+            QMetaObject::invokeMethod(worker, [worker, jobId] { worker->cancel(jobId); });
         }
         return;
     }

@@ -35,6 +35,12 @@ QString toString(RerunJob::State state);
 /// thread; this object (on the GUI thread) holds value snapshots of the jobs and says when they
 /// change. Cancel stops a queued job at once and a running one with SIGTERM, then SIGKILL after
 /// the grace period.
+///
+/// Destroying the queue never holds the GUI thread for long: a running command is killed at once
+/// and recorded as killed (the destructor waits for that, at most 2 s); a worker inside git
+/// (preparing or removing a worktree) is not waited for: it finishes that step on its own thread,
+/// starts nothing more, removes the worktree it made, and its thread ends and is deleted without
+/// the queue.
 class RerunQueue : public QObject {
     Q_OBJECT
 public:
@@ -50,6 +56,9 @@ public:
     /// Tolerance and ignored metrics of the reports (for reruns queued after the change).
     void setReportOptions(const Tolerance& tolerance, const QStringList& ignore);
     void setGracePeriod(int ms) { m_graceMs = ms; }
+    /// Worker threads not yet deleted, those still finishing a step for a destroyed queue included
+    /// (tests; an exit that wants to let them finish). GUI thread.
+    static int activeWorkerThreads();
 
 Q_SIGNALS:
     void jobChanged(int jobId);
@@ -68,8 +77,8 @@ private:
     int m_graceMs = 5000;
     Tolerance m_tolerance;
     QStringList m_ignore;
-    QThread* m_thread;
-    QObject* m_worker; ///< lives on m_thread
+    QThread* m_thread; ///< owned; may outlive the queue (deletes itself then)
+    QObject* m_worker; ///< lives on m_thread, deleted there as it ends
 };
 
 } // namespace reprise
