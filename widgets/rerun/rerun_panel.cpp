@@ -54,6 +54,7 @@ RerunPanel::RerunPanel(RerunQueue* queue, QWidget* parent)
     , m_queue(queue)
     , m_jobs(new QListWidget(this))
     , m_log(new QPlainTextEdit(this))
+    , m_logNotice(new QLabel(this))
     , m_status(new QLabel(this))
     , m_cancel(new QPushButton(tr("Cancel Rerun"), this))
     , m_report(new ReportView(this))
@@ -65,6 +66,12 @@ RerunPanel::RerunPanel(RerunQueue* queue, QWidget* parent)
     m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
     m_log->setAccessibleName(tr("Rerun log"));
     m_log->setPlaceholderText(tr("Rerun a run (Runs ▸ Rerun…, Ctrl+R) to see its output here."));
+    // A chatty command must not grow the log without bound: the oldest lines go.
+    m_log->setMaximumBlockCount(kMaxLogLines);
+    m_logNotice->setTextFormat(Qt::PlainText);
+    m_logNotice->setWordWrap(true);
+    m_logNotice->setAccessibleName(tr("Rerun log notice"));
+    m_logNotice->hide();
     m_status->setTextFormat(Qt::PlainText);
     m_status->setWordWrap(true);
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -83,6 +90,7 @@ RerunPanel::RerunPanel(RerunQueue* queue, QWidget* parent)
     statusRow->addWidget(m_status, 1);
     statusRow->addWidget(m_cancel);
     middleLayout->addLayout(statusRow);
+    middleLayout->addWidget(m_logNotice);
     middleLayout->addWidget(m_log, 1);
     auto* top = new QSplitter(Qt::Horizontal, this);
     top->addWidget(left);
@@ -127,6 +135,10 @@ void RerunPanel::selectJob(int jobId)
 
 QString RerunPanel::logText() const { return m_log->toPlainText(); }
 
+int RerunPanel::logLineCount() const { return m_log->blockCount(); }
+
+QString RerunPanel::logNotice() const { return m_logNotice->isHidden() ? QString() : m_logNotice->text(); }
+
 QString RerunPanel::statusText() const { return m_status->text(); }
 
 void RerunPanel::onJobChanged(int jobId)
@@ -162,9 +174,26 @@ void RerunPanel::onOutput(int jobId, bool isError, const QString& text)
     while (size > kMaxLogChars && chunks.size() > 1) {
         size -= chunks.first().second.size();
         chunks.removeFirst();
+        m_chunksDropped.insert(jobId);
     }
-    if (jobId == m_selected)
+    if (jobId == m_selected) {
         appendToLog(isError, text);
+        updateLogNotice();
+    }
+}
+
+void RerunPanel::updateLogNotice()
+{
+    // The document keeps kMaxLogLines blocks: more line breaks than that and the first ones are gone.
+    const bool dropped = m_logLines >= kMaxLogLines || m_chunksDropped.contains(m_selected);
+    if (dropped) {
+        const RerunJob* job = m_selected ? m_queue->job(m_selected) : nullptr;
+        m_logNotice->setText(job && !job->runId.isEmpty()
+                ? tr("… earlier lines dropped (the last %L1 are shown); the full output is in the run's record.")
+                      .arg(kMaxLogLines)
+                : tr("… earlier lines dropped (the last %L1 are shown).").arg(kMaxLogLines));
+    }
+    m_logNotice->setVisible(dropped);
 }
 
 void RerunPanel::appendToLog(bool isError, const QString& text)
@@ -175,7 +204,9 @@ void RerunPanel::appendToLog(bool isError, const QString& text)
     if (isError)
         format.setForeground(QColor(0xd3, 0x2f, 0x2f));
     // The command's output is shown as it is, but no control sequence of it acts on the view.
-    cursor.insertText(visibleText(text, LineBreaks::Keep), format);
+    const QString shown = visibleText(text, LineBreaks::Keep);
+    m_logLines += shown.count(u'\n');
+    cursor.insertText(shown, format);
     m_log->verticalScrollBar()->setValue(m_log->verticalScrollBar()->maximum());
 }
 
@@ -185,9 +216,11 @@ void RerunPanel::showJob(int jobId)
     m_selected = jobId;
     if (switched) {
         m_log->clear();
+        m_logLines = 0;
         for (const auto& [isError, text] : std::as_const(m_chunks[jobId]))
             appendToLog(isError, text);
     }
+    updateLogNotice();
     const RerunJob* job = m_queue->job(jobId);
     if (job && job->report)
         m_report->setReport(*job->report);

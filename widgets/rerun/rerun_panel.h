@@ -3,6 +3,7 @@
 #include "analysis/reproduction_report.h"
 
 #include <QHash>
+#include <QSet>
 #include <QWidget>
 
 class QLabel;
@@ -22,6 +23,9 @@ class ReportView;
 class RerunPanel : public QWidget {
     Q_OBJECT
 public:
+    /// Lines of output the log shows at most: the newest ones (the full output is in the run's record).
+    static constexpr int kMaxLogLines = 10000;
+
     explicit RerunPanel(RerunQueue* queue, QWidget* parent = nullptr);
 
     /// Shows the report of two runs compared on request (no rerun involved).
@@ -34,6 +38,10 @@ public:
     QListWidget* jobList() const { return m_jobs; }
     QPushButton* cancelButton() const { return m_cancel; }
     QString logText() const;
+    /// Lines (blocks) the log holds now; at most kMaxLogLines.
+    int logLineCount() const;
+    /// Says that earlier lines were dropped from the log (empty while none were).
+    QString logNotice() const;
     QString statusText() const;
     int selectedJob() const { return m_selected; }
 
@@ -43,16 +51,20 @@ private:
     void updateStatus();
     void showJob(int jobId);
     void appendToLog(bool isError, const QString& text);
+    void updateLogNotice();
 
     RerunQueue* m_queue;
     QListWidget* m_jobs;
     QPlainTextEdit* m_log;
+    QLabel* m_logNotice;
     QLabel* m_status;
     QPushButton* m_cancel;
     ReportView* m_report;
     QTimer* m_clock;
     QHash<int, QList<QPair<bool, QString>>> m_chunks; ///< job -> its output (isError, text), the tail kept
     QHash<int, qsizetype> m_logSize;
+    QSet<int> m_chunksDropped; ///< jobs whose oldest output chunks were dropped from m_chunks
+    qsizetype m_logLines = 0; ///< line breaks written into the log since it last showed another job
     int m_selected = 0;
 };
 
