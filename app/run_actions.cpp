@@ -8,6 +8,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
+#include <QFileInfo>
 #include <QInputDialog>
 #include <QKeyEvent>
 #include <QMenu>
@@ -25,26 +26,38 @@ namespace {
 
 } // namespace
 
-/// An undo step: the edits that were written, and the edits that restore what was there before.
-/// Pushed only after `after` was written, so its first redo() writes nothing.
+/// An undo step: the edits that were written, and the edits that restore what was there before,
+/// bound to the database they were written to (not to whichever source is current when the user
+/// undoes). Pushed only after `after` was written, so its first redo() writes nothing.
 class RunEditCommand : public QUndoCommand {
 public:
-    RunEditCommand(RunActions* actions, const QString& text, QList<RunEdit> before, QList<RunEdit> after)
+    RunEditCommand(RunActions* actions, quint64 serial, const QString& path, const QString& text, QList<RunEdit> before,
+        QList<RunEdit> after)
         : QUndoCommand(text)
         , m_actions(actions)
+        , m_serial(serial)
+        , m_path(path)
         , m_before(std::move(before))
         , m_after(std::move(after))
     {
     }
-    void undo() override { m_actions->write(m_before); }
+    void undo() override
+    {
+        if (!m_actions->m_restoring)
+            m_actions->write(m_serial, m_path, text(), m_before, true);
+    }
     void redo() override
     {
-        if (!std::exchange(m_firstRedo, false))
-            m_actions->write(m_after);
+        if (!std::exchange(m_firstRedo, false) && !m_actions->m_restoring)
+            m_actions->write(m_serial, m_path, text(), m_after, false);
     }
+    quint64 serial() const { return m_serial; }
+    const QString& path() const { return m_path; }
 
 private:
     RunActions* m_actions;
+    quint64 m_serial;
+    QString m_path;
     QList<RunEdit> m_before, m_after;
     bool m_firstRedo = true;
 };
@@ -164,6 +177,19 @@ bool RunActions::refusedFor(const QString& path)
     return !reason.isEmpty();
 }
 
+QString RunActions::undoPath() const
+{
+    const auto* command
+        = m_undo->index() > 0 ? dynamic_cast<const RunEditCommand*>(m_undo->command(m_undo->index() - 1)) : nullptr;
+    return command ? command->path() : QString();
+}
+
+QString RunActions::redoPath() const
+{
+    const auto* command = dynamic_cast<const RunEditCommand*>(m_undo->command(m_undo->index()));
+    return command ? command->path() : QString();
+}
+
 void RunActions::perform(const QString& text, const QList<RunEdit>& before, const QList<RunEdit>& after)
 {
     if (after.isEmpty() || after == before)
@@ -173,29 +199,70 @@ void RunActions::perform(const QString& text, const QList<RunEdit>& before, cons
         return;
     QtConcurrent::run(&m_writer, [path, after] {
         return applyRunEdits(path, after);
-    }).then(this, [this, text, before, after](const Status& status) {
+    }).then(this, [this, path, text, before, after](const Status& status) {
         if (!status) {
             Q_EMIT refused(status.error().message + u'\n' + status.error().hint);
             return;
         }
-        m_undo->push(new RunEditCommand(this, text, before, after));
+        // The step remembers the database it was written to: undo and redo go there, whatever
+        // source is current by then.
+        m_undo->push(new RunEditCommand(this, ++m_serial, path, text, before, after));
         Q_EMIT written();
     });
 }
 
-void RunActions::write(const QList<RunEdit>& edits)
+void RunActions::write(quint64 serial, const QString& path, const QString& text, const QList<RunEdit>& edits, bool undo)
 {
-    const QString path = m_source();
-    if (refusedFor(path))
+    // The step's text is a menu text (`&` doubled); a message shows it as it is.
+    const QString shown = QString(text).replace(QStringLiteral("&&"), QStringLiteral("&"));
+    const QString what = undo ? tr("Cannot undo “%1”").arg(shown) : tr("Cannot redo “%1”").arg(shown);
+    const QString kept = undo ? tr("The change is kept in Edit ▸ Undo: undo it again once the database is back.")
+                              : tr("The change is kept in Edit ▸ Redo: redo it again once the database is back.");
+    QString reason;
+    if (m_sourceOpen && !m_sourceOpen(path))
+        reason = tr("%1: %2 was closed.").arg(what, visibleText(path)) + u'\n'
+            + (undo ? tr("Open it again (File ▸ Open) to undo this change; it is kept in Edit ▸ Undo.")
+                    : tr("Open it again (File ▸ Open) to redo this change; it is kept in Edit ▸ Redo."));
+    else if (m_readOnlyReason)
+        reason = m_readOnlyReason(path);
+    if (!reason.isEmpty()) {
+        Q_EMIT refused(reason);
+        // Inside QUndoStack::undo()/redo(), which moves its index after this returns: step back later.
+        QMetaObject::invokeMethod(
+            this, [this, serial, undo] { restoreStep(serial, undo); }, Qt::QueuedConnection);
         return;
-    QtConcurrent::run(&m_writer, [path, edits] {
+    }
+    QtConcurrent::run(&m_writer, [path, edits]() -> Status {
+        // A database that went away is not created anew (an empty file would take the change).
+        if (!QFileInfo::exists(path))
+            return Error { visibleText(path) + QStringLiteral(": not found (moved, deleted, or its drive is gone)"),
+                {} };
         return applyRunEdits(path, edits);
-    }).then(this, [this](const Status& status) {
-        if (status)
+    }).then(this, [this, serial, undo, what, kept](const Status& status) {
+        if (status) {
             Q_EMIT written();
-        else
-            Q_EMIT refused(status.error().message + u'\n' + status.error().hint);
+            return;
+        }
+        Q_EMIT refused(what + QStringLiteral(": ") + status.error().message + u'\n'
+            + (status.error().hint.isEmpty() ? kept : status.error().hint + u'\n' + kept));
+        restoreStep(serial, undo);
     });
+}
+
+void RunActions::restoreStep(quint64 serial, bool undone)
+{
+    // The step whose write failed goes back where it was, so nothing is lost: undo (or redo) it
+    // again later. Only if it is still next to the stack's index (the user may have moved on).
+    const int index = m_undo->index();
+    const auto* command = dynamic_cast<const RunEditCommand*>(m_undo->command(undone ? index : index - 1));
+    if (!command || command->serial() != serial)
+        return;
+    m_restoring = true;
+    if (undone)
+        m_undo->redo();
+    else
+        m_undo->undo();
+    m_restoring = false;
 }
 
 void RunActions::rename(const QString& runId, const QString& name)

@@ -19,7 +19,10 @@ class RunBrowser;
 /// Run management from the GUI: rename (F2, in place), star, tag, note, archive and restore, copy
 /// as TSV, show archived runs; every change goes into an undo stack (Ctrl+Z / Ctrl+Shift+Z).
 /// Changes are written to the current source on a worker thread, and only a change that was written
-/// becomes an undo step; a read-only source refuses with a message and changes nothing.
+/// becomes an undo step; a read-only source refuses with a message and changes nothing. An undo
+/// step belongs to the database its change was written to: undo and redo write there even after
+/// another source became current. When that database was closed or cannot be written, the undo
+/// (redo) is refused with a message and the step stays where it was, to be undone later.
 class RunActions : public QObject {
     Q_OBJECT
 public:
@@ -30,6 +33,12 @@ public:
     QUndoStack* undoStack() const { return m_undo; }
     /// Why a source cannot be changed from here (empty: it can), asked before every write.
     void setReadOnlyReason(std::function<QString(const QString&)> reason) { m_readOnlyReason = std::move(reason); }
+    /// Whether the source at a path is still open in the window (unset: every source is); asked
+    /// before an undo or redo writes to the database its step belongs to.
+    void setSourceOpen(std::function<bool(const QString&)> isOpen) { m_sourceOpen = std::move(isOpen); }
+    /// The database the next undo (redo) writes to; empty when there is nothing to undo (redo).
+    QString undoPath() const;
+    QString redoPath() const;
     /// The actions on runs, for a menu, the browser's context menu and the command palette.
     QList<QAction*> actions() const { return m_actions; }
     QAction* undoAction() const { return m_undoAction; }
@@ -55,8 +64,11 @@ private:
     friend class RunEditCommand;
     /// Writes `after` off the GUI thread; on success pushes an undo step that restores `before`.
     void perform(const QString& text, const QList<RunEdit>& before, const QList<RunEdit>& after);
-    /// Writes edits off the GUI thread (an undo or redo of a step already written once).
-    void write(const QList<RunEdit>& edits);
+    /// Writes the edits of step `serial` (an undo, or a redo of a step already written once) to
+    /// the step's database `path`, off the GUI thread; when that fails, says so and puts the step back.
+    void write(quint64 serial, const QString& path, const QString& text, const QList<RunEdit>& edits, bool undo);
+    /// Moves the undo stack's index back over step `serial` without writing (its undo or redo failed).
+    void restoreStep(quint64 serial, bool undone);
     /// Says why `path` cannot be changed (refused()) and returns true, or returns false.
     bool refusedFor(const QString& path);
     /// Sets a yes/no field (starred, archived) of the runs, remembering each run's old value.
@@ -74,6 +86,9 @@ private:
     std::function<QString(const QString&)> m_notes;
     QUndoStack* m_undo;
     std::function<QString(const QString&)> m_readOnlyReason;
+    std::function<bool(const QString&)> m_sourceOpen;
+    quint64 m_serial = 0; ///< of the last undo step pushed
+    bool m_restoring = false; ///< moving the stack's index back: the steps write nothing
     QThreadPool m_writer;
     QAction* m_undoAction;
     QAction* m_redoAction;
