@@ -1,0 +1,40 @@
+#pragma once
+
+#include "result.h"
+#include "store/run_types.h"
+
+#include <QStringList>
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace reprise {
+
+/// What x is on a metric chart: the step, the wall time of the point (seconds since the epoch), or
+/// the seconds since the run started.
+enum class CurveAxis { Step, WallTime, RelativeTime };
+
+/// One run's history of one metric as read: x sorted ascending (a stable sort, so repeated steps
+/// keep their logging order), y the logged values (NaN and ±inf kept). Shared, immutable arrays.
+struct MetricCurve {
+    QString runId;
+    QString label; ///< "name · 1a2b3c", or the id prefix alone for a run without a name
+    std::shared_ptr<const std::vector<double>> x;
+    std::shared_ptr<const std::vector<double>> y;
+};
+
+/// The label a run's curves carry: names repeat across runs (seeds), so the id prefix tells them apart.
+QString curveLabel(const RunRecord& run);
+
+/// One run's curves for `keys`, in the order of `keys`: nothing for a key the run did not log (per its
+/// record's metric summaries) and nothing at all when the database no longer has the run. Opens its own
+/// read-only connection to `database`, so any thread may call it, several at once.
+Result<std::vector<std::optional<MetricCurve>>> loadRunCurves(
+    const QString& database, const RunRecord& run, const QStringList& keys, CurveAxis axis);
+
+/// Per-run results (in run order, each as loadRunCurves() returns it for `keyCount` keys) regrouped as
+/// one list of curves per key, runs in their order. The first failed run's error is the result.
+Result<std::vector<std::vector<MetricCurve>>> curvesPerKey(
+    const std::vector<Result<std::vector<std::optional<MetricCurve>>>>& perRun, qsizetype keyCount);
+
+} // namespace reprise
