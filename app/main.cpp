@@ -1,6 +1,6 @@
 // reprise: the GUI, or a command-line subcommand when the first argument names one.
 
-#include "charts/compare_view.h"
+#include "compare/compare_view.h"
 #include "cli/cli_common.h"
 #include "dag/dag_view.h"
 #include "drift/drift_view.h"

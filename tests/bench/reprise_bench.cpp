@@ -6,7 +6,7 @@
 #include "analysis/pipeline_graph.h"
 #include "analysis/reproduction_report.h"
 #include "bench_data.h"
-#include "charts/compare_view.h"
+#include "compare/compare_view.h"
 #include "charts/metric_chart.h"
 #include "dag/dag_scene.h"
 #include "dag/dag_view.h"

@@ -1,9 +1,9 @@
 // The Compare view off-screen on a real database: charts per key, exact decimation at pixel
 // resolution, smoothing, linked zoom, log axis with non-positive values, NaN marks, readout.
 
-#include "charts/compare_view.h"
-#include "charts/parallel_coordinates.h"
-#include "charts/scatter_plot.h"
+#include "compare/compare_view.h"
+#include "compare/parallel_coordinates.h"
+#include "compare/scatter_plot.h"
 #include "hostile_run.h"
 #include "store/database.h"
 #include "store/run_store.h"

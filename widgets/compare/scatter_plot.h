@@ -1,16 +1,13 @@
 #pragma once
 
-#include "analysis/plot_table.h"
-
-#include <QWidget>
-#include <optional>
+#include "compare/brushable_plot.h"
 
 namespace reprise {
 
 /// A scatter of any field (param or metric) against any metric over the runs, coloured by a third
 /// field, with log axes on request. Drag a rectangle to select the runs inside (reported so the
 /// browser can select them); hovering names the nearest run.
-class ScatterPlot : public QWidget {
+class ScatterPlot : public BrushablePlot {
     Q_OBJECT
 public:
     explicit ScatterPlot(QWidget* parent = nullptr);
@@ -19,9 +16,7 @@ public:
     /// Fields by name; an unknown name leaves that role unset (no colour: one colour for all).
     void setFields(const QString& x, const QString& y, const QString& colour);
     void setLog(bool logX, bool logY);
-    void setHighlighted(const QStringList& runIds);
 
-    const PlotTable& table() const { return m_table; }
     QString xField() const { return m_x; }
     QString yField() const { return m_y; }
     /// Runs with a finite x and y (the points drawn).
@@ -29,26 +24,21 @@ public:
     /// Runs whose points fall inside the rectangle of the plot's coordinates [x0,x1]×[y0,y1].
     QStringList runsIn(double x0, double x1, double y0, double y1) const;
 
-Q_SIGNALS:
-    void runsBrushed(const QStringList& runIds);
-
 protected:
     void paintEvent(QPaintEvent* event) override;
-    void mousePressEvent(QMouseEvent* event) override;
-    void mouseMoveEvent(QMouseEvent* event) override;
-    void mouseReleaseEvent(QMouseEvent* event) override;
+    /// Anywhere: a rectangle.
+    bool brushStarts(QPointF at) override;
+    /// The runs inside the rectangle, or the nearest point within 8 px of a click; nothing when none.
+    std::optional<QStringList> brushEnded(QPointF from, QPointF to) override;
+    /// The nearest point within 10 px: its run and values.
+    QString hoverText(QPointF at) const override;
 
 private:
     QRectF plotRect() const;
     std::optional<QPointF> position(std::size_t row) const;
 
-    PlotTable m_table;
     QString m_x, m_y, m_colour;
     bool m_logX = false, m_logY = false;
-    QStringList m_highlighted;
-    std::optional<QPointF> m_dragFrom;
-    QPointF m_dragTo;
-    QString m_hover;
 };
 
 } // namespace reprise

@@ -1,4 +1,4 @@
-#include "charts/parallel_coordinates.h"
+#include "compare/parallel_coordinates.h"
 
 #include "analysis/axis_ticks.h"
 #include "text/display_text.h"
@@ -10,26 +10,9 @@
 
 namespace reprise {
 
-QColor rampColour(double t)
-{
-    // Stops of a viridis-like ramp: ordered in lightness, readable for colour-blind people.
-    static const QColor stops[] = { QColor(0x44, 0x01, 0x54), QColor(0x3b, 0x52, 0x8b), QColor(0x21, 0x90, 0x8d),
-        QColor(0x5d, 0xc8, 0x63), QColor(0xfd, 0xe7, 0x25) };
-    if (!std::isfinite(t))
-        return QColor(0xaa, 0xaa, 0xaa);
-    t = std::clamp(t, 0.0, 1.0) * 4;
-    const int i = std::min(3, int(t));
-    const double f = t - i;
-    const QColor& a = stops[i];
-    const QColor& b = stops[i + 1];
-    return QColor::fromRgbF(float(a.redF() + (b.redF() - a.redF()) * f),
-        float(a.greenF() + (b.greenF() - a.greenF()) * f), float(a.blueF() + (b.blueF() - a.blueF()) * f));
-}
-
 ParallelCoordinates::ParallelCoordinates(QWidget* parent)
-    : QWidget(parent)
+    : BrushablePlot(parent)
 {
-    setMinimumHeight(220);
     setMouseTracking(false);
     setAccessibleName(tr("Parallel coordinates of params and a metric"));
     setToolTip(tr("Drag along an axis to brush a range; double-click the axis to clear it"));
@@ -56,12 +39,6 @@ void ParallelCoordinates::setTable(PlotTable table)
 void ParallelCoordinates::setColourMetric(const QString& metric)
 {
     m_colourMetric = metric;
-    update();
-}
-
-void ParallelCoordinates::setHighlighted(const QStringList& runIds)
-{
-    m_highlighted = runIds;
     update();
 }
 
@@ -228,45 +205,35 @@ void ParallelCoordinates::paintEvent(QPaintEvent*)
             .arg(visibleText(m_colourMetric)));
 }
 
-void ParallelCoordinates::mousePressEvent(QMouseEvent* event)
+bool ParallelCoordinates::brushStarts(QPointF at)
 {
-    const int axis = axisAt(event->position().x());
-    if (axis < 0 || event->button() != Qt::LeftButton) {
-        QWidget::mousePressEvent(event);
-        return;
-    }
-    m_dragAxis = axis;
-    m_dragFrom = event->position().y();
+    m_dragAxis = axisAt(at.x());
+    return m_dragAxis >= 0;
 }
 
-void ParallelCoordinates::mouseMoveEvent(QMouseEvent* event)
+void ParallelCoordinates::brushMoved(QPointF from, QPointF to)
 {
-    if (!m_dragAxis)
-        return;
     const auto fields = axes();
-    if (*m_dragAxis >= int(fields.size()))
+    if (m_dragAxis < 0 || m_dragAxis >= int(fields.size()))
         return;
-    const PlotField* f = fields[std::size_t(*m_dragAxis)];
+    const PlotField* f = fields[std::size_t(m_dragAxis)];
     const QRectF r = plotRect();
     auto valueAtY
         = [&](double y) { return f->valueAt(std::clamp((r.bottom() - y) / r.height(), 0.0, 1.0), f->logSuggested); };
-    const double a = valueAtY(m_dragFrom), b = valueAtY(event->position().y());
+    const double a = valueAtY(from.y()), b = valueAtY(to.y());
     setBrush(f->name, std::min(a, b), std::max(a, b));
 }
 
-void ParallelCoordinates::mouseReleaseEvent(QMouseEvent* event)
+std::optional<QStringList> ParallelCoordinates::brushEnded(QPointF from, QPointF to)
 {
-    if (!m_dragAxis)
-        return;
-    if (std::abs(event->position().y() - m_dragFrom) < 3) {
+    if (std::abs(to.y() - from.y()) < 3) {
         // A click, not a drag: clears that axis's brush.
         const auto fields = axes();
-        if (*m_dragAxis < int(fields.size()))
-            m_brushes.erase(fields[std::size_t(*m_dragAxis)]->name);
-        update();
+        if (m_dragAxis >= 0 && m_dragAxis < int(fields.size()))
+            m_brushes.erase(fields[std::size_t(m_dragAxis)]->name);
     }
-    m_dragAxis.reset();
-    Q_EMIT runsBrushed(brushedRunIds());
+    m_dragAxis = -1;
+    return brushedRunIds();
 }
 
 void ParallelCoordinates::mouseDoubleClickEvent(QMouseEvent* event)

@@ -1,10 +1,8 @@
-#include "charts/scatter_plot.h"
+#include "compare/scatter_plot.h"
 
 #include "analysis/axis_ticks.h"
-#include "charts/parallel_coordinates.h"
 #include "text/display_text.h"
 
-#include <QMouseEvent>
 #include <QPainter>
 #include <cmath>
 
@@ -19,9 +17,8 @@ namespace {
 } // namespace
 
 ScatterPlot::ScatterPlot(QWidget* parent)
-    : QWidget(parent)
+    : BrushablePlot(parent)
 {
-    setMinimumHeight(220);
     setMouseTracking(true);
     setAccessibleName(tr("Scatter plot of runs"));
     setToolTip(tr("Drag a rectangle to select the runs inside it"));
@@ -45,12 +42,6 @@ void ScatterPlot::setLog(bool logX, bool logY)
 {
     m_logX = logX;
     m_logY = logY;
-    update();
-}
-
-void ScatterPlot::setHighlighted(const QStringList& runIds)
-{
-    m_highlighted = runIds;
     update();
 }
 
@@ -164,32 +155,21 @@ void ScatterPlot::paintEvent(QPaintEvent*)
             p.drawEllipse(*pt, highlighted ? 5.5 : 4, highlighted ? 5.5 : 4);
         }
     }
-    if (m_dragFrom) {
+    if (const auto from = brushFrom()) {
         p.setPen(QPen(QColor(0x30, 0x80, 0xd0), 1));
         p.setBrush(QColor(0x30, 0x80, 0xd0, 50));
-        p.drawRect(QRectF(*m_dragFrom, m_dragTo).normalized());
+        p.drawRect(QRectF(*from, brushTo()).normalized());
     }
-    if (!m_hover.isEmpty()) {
+    if (!hovered().isEmpty()) {
         p.setPen(text);
-        p.drawText(QRectF(r.left() + 6, r.top() + 4, r.width() - 12, 18), Qt::AlignRight, m_hover);
+        p.drawText(QRectF(r.left() + 6, r.top() + 4, r.width() - 12, 18), Qt::AlignRight, hovered());
     }
 }
 
-void ScatterPlot::mousePressEvent(QMouseEvent* event)
-{
-    if (event->button() == Qt::LeftButton) {
-        m_dragFrom = event->position();
-        m_dragTo = event->position();
-    }
-}
+bool ScatterPlot::brushStarts(QPointF) { return true; }
 
-void ScatterPlot::mouseMoveEvent(QMouseEvent* event)
+QString ScatterPlot::hoverText(QPointF at) const
 {
-    if (m_dragFrom) {
-        m_dragTo = event->position();
-        update();
-        return;
-    }
     // Hover: the nearest point within 10 px names its run and values.
     QString hover;
     double best = 100;
@@ -199,7 +179,7 @@ void ScatterPlot::mouseMoveEvent(QMouseEvent* event)
         const auto pt = position(row);
         if (!pt)
             continue;
-        const QPointF d = *pt - event->position();
+        const QPointF d = *pt - at;
         const double dist = QPointF::dotProduct(d, d);
         if (dist < best) {
             best = dist;
@@ -207,24 +187,17 @@ void ScatterPlot::mouseMoveEvent(QMouseEvent* event)
                                     .arg(m_table.labels.value(qsizetype(row)), m_x, x->text(row), m_y, y->text(row)));
         }
     }
-    if (hover != m_hover) {
-        m_hover = hover;
-        update();
-    }
+    return hover;
 }
 
-void ScatterPlot::mouseReleaseEvent(QMouseEvent* event)
+std::optional<QStringList> ScatterPlot::brushEnded(QPointF from, QPointF to)
 {
-    if (!m_dragFrom)
-        return;
     const PlotField* x = m_table.field(m_x);
     const PlotField* y = m_table.field(m_y);
-    const QRectF r = plotRect();
-    const QRectF band = QRectF(*m_dragFrom, event->position()).normalized();
-    m_dragFrom.reset();
-    update();
     if (!x || !y)
-        return;
+        return std::nullopt;
+    const QRectF r = plotRect();
+    const QRectF band = QRectF(from, to).normalized();
     QStringList ids;
     if (band.width() < 3 && band.height() < 3) {
         // A click: the nearest point within 8 px.
@@ -244,8 +217,9 @@ void ScatterPlot::mouseReleaseEvent(QMouseEvent* event)
         auto yAt = [&](double py) { return y->valueAt(fromPlot((r.bottom() - py) / r.height()), m_logY); };
         ids = runsIn(xAt(band.left()), xAt(band.right()), yAt(band.bottom()), yAt(band.top()));
     }
-    if (!ids.isEmpty())
-        Q_EMIT runsBrushed(ids);
+    if (ids.isEmpty())
+        return std::nullopt;
+    return ids;
 }
 
 } // namespace reprise

@@ -1,0 +1,137 @@
+#include "compare/chart_curves.h"
+
+#include "analysis/group_stats.h"
+#include "compute_pool.h"
+
+#include <QtConcurrent>
+
+namespace reprise {
+
+namespace {
+
+    ChartCurve runCurve(MetricCurve curve)
+    {
+        ChartCurve c;
+        c.label = std::move(curve.label);
+        c.runId = std::move(curve.runId);
+        c.colour = runColour(c.runId);
+        c.x = std::move(curve.x);
+        c.y = std::move(curve.y);
+        c.pyramid = std::make_shared<const MinMaxPyramid>(*c.y);
+        return c;
+    }
+
+    /// Group means side by side: distinct colours from a categorical palette beat hashed ones, which can
+    /// land close together.
+    QColor groupColour(std::size_t index)
+    {
+        static const QColor palette[] = { QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
+            QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2),
+            QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf) };
+        return palette[index % std::size(palette)];
+    }
+
+    ChartCurve groupChartCurve(const GroupCurve& group, std::size_t index)
+    {
+        ChartCurve g;
+        g.label = group.label;
+        g.runId = group.id;
+        g.colour = groupColour(index);
+        g.x = std::make_shared<const std::vector<double>>(group.x);
+        g.y = std::make_shared<const std::vector<double>>(group.mean);
+        auto low = std::make_shared<const std::vector<double>>(group.low);
+        auto high = std::make_shared<const std::vector<double>>(group.high);
+        g.pyramid = std::make_shared<const MinMaxPyramid>(*g.y);
+        g.bandLowPyramid = std::make_shared<const MinMaxPyramid>(*low);
+        g.bandHighPyramid = std::make_shared<const MinMaxPyramid>(*high);
+        g.bandLow = std::move(low);
+        g.bandHigh = std::move(high);
+        return g;
+    }
+
+} // namespace
+
+void smoothCurve(ChartCurve& c, double weight)
+{
+    c.smoothed.reset();
+    c.smoothedPyramid.reset();
+    if (weight <= 0 || !c.y)
+        return;
+    auto smoothed = std::make_shared<const std::vector<double>>(debiasedEma(*c.y, weight));
+    c.smoothed = smoothed;
+    c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(*smoothed);
+}
+
+Result<CurvesPerKey> loadChartCurves(const QString& database, const QList<RunRecord>& runs, const QStringList& keys,
+    CurveAxis axis, double smoothing, const std::atomic_bool& cancelled)
+{
+    using PerRun = Result<std::vector<std::optional<MetricCurve>>>;
+    const auto perRun
+        = QtConcurrent::blockingMapped<std::vector<PerRun>>(computePool(), runs, [&](const RunRecord& run) -> PerRun {
+              if (cancelled)
+                  return Error { QObject::tr("Cancelled."), {} };
+              return loadRunCurves(database, run, keys, axis);
+          });
+    auto read = curvesPerKey(perRun, keys.size());
+    if (!read)
+        return read.error();
+    // The pyramids and the smoothing are the costly part for long histories: the curves in parallel.
+    std::vector<std::pair<std::size_t, std::size_t>> at;
+    for (std::size_t k = 0; k < read->size(); ++k) {
+        for (std::size_t i = 0; i < (*read)[k].size(); ++i)
+            at.emplace_back(k, i);
+    }
+    CurvesPerKey out(read->size());
+    for (std::size_t k = 0; k < read->size(); ++k)
+        out[k].resize((*read)[k].size());
+    QtConcurrent::blockingMap(computePool(), at, [&](const std::pair<std::size_t, std::size_t>& ki) {
+        if (cancelled)
+            return;
+        ChartCurve c = runCurve(std::move((*read)[ki.first][ki.second]));
+        smoothCurve(c, smoothing);
+        out[ki.first][ki.second] = std::move(c);
+    });
+    if (cancelled)
+        return Error { QObject::tr("Cancelled."), {} };
+    return out;
+}
+
+CurvesPerKey deriveChartCurves(const CurvesPerKey& loaded, const QList<RunRecord>& runs, const QString& grouping,
+    BandKind band, double smoothing, bool reuseSmoothing)
+{
+    CurvesPerKey out;
+    for (const std::vector<ChartCurve>& curves : loaded) {
+        std::vector<ChartCurve> shown;
+        if (grouping.isEmpty()) {
+            shown = curves;
+        } else {
+            QStringList ids, labels;
+            for (const ChartCurve& c : curves) {
+                ids << c.runId;
+                labels << c.label;
+            }
+            for (const CurveGroup& group : groupCurves(ids, labels, runs, grouping)) {
+                std::vector<CurvePoints> points;
+                for (std::size_t i : group.members)
+                    points.push_back({ *curves[i].x, *curves[i].y });
+                shown.push_back(groupChartCurve(groupCurve(group.label, points, band), shown.size()));
+            }
+        }
+        // Smoothing is the costly part for long histories: the curves in parallel.
+        if (!grouping.isEmpty() || !reuseSmoothing)
+            QtConcurrent::blockingMap(computePool(), shown, [&](ChartCurve& c) { smoothCurve(c, smoothing); });
+        out.push_back(std::move(shown));
+    }
+    return out;
+}
+
+std::vector<MetricCurve> metricCurves(const std::vector<ChartCurve>& curves)
+{
+    std::vector<MetricCurve> out;
+    out.reserve(curves.size());
+    for (const ChartCurve& c : curves)
+        out.push_back({ c.runId, c.label, c.x, c.y });
+    return out;
+}
+
+} // namespace reprise

@@ -1,0 +1,153 @@
+#include "compare/chart_grid.h"
+
+#include <QBuffer>
+#include <QGraphicsLayout>
+#include <QGridLayout>
+#include <QPainter>
+#include <QScrollArea>
+#include <QSvgGenerator>
+#include <QVBoxLayout>
+
+namespace reprise {
+
+ChartGrid::ChartGrid(QWidget* parent)
+    : QWidget(parent)
+    , m_scroll(new QScrollArea(this))
+    , m_grid(new QWidget(this))
+    , m_gridLayout(new QGridLayout(m_grid))
+{
+    m_scroll->setWidgetResizable(true);
+    m_scroll->setWidget(m_grid);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_scroll);
+}
+
+void ChartGrid::setCurves(CurvesPerKey curvesPerKey, const QStringList& keys, bool keepRange)
+{
+    bool reuse = keepRange && m_charts.size() == keys.size();
+    for (qsizetype k = 0; reuse && k < keys.size(); ++k)
+        reuse = m_charts[k]->property("metricKey").toString() == keys[k];
+    if (!reuse) {
+        clear();
+        for (qsizetype k = 0; k < keys.size(); ++k) {
+            auto* chart = new MetricChart(keys[k], m_grid);
+            chart->setProperty("metricKey", keys[k]);
+            chart->chart()->legend()->hide(); // the shared legend above names the runs
+            chart->setLogY(m_logY);
+            for (const QString& id : std::as_const(m_hidden))
+                chart->setCurveVisible(id, false);
+            m_charts << chart;
+        }
+        // Linked x: zooming or panning one chart moves the others.
+        for (MetricChart* source : std::as_const(m_charts)) {
+            connect(source, &MetricChart::xRangeChanged, this, [this, source](double lo, double hi) {
+                for (MetricChart* other : std::as_const(m_charts)) {
+                    if (other != source)
+                        other->setXRange(lo, hi);
+                }
+            });
+        }
+        layoutCharts();
+    }
+    // Redrawn once every chart has drawn its first decimated picture.
+    auto pending = std::make_shared<int>(int(m_charts.size()));
+    const quint64 ticket = ++m_generation;
+    for (qsizetype k = 0; k < m_charts.size(); ++k) {
+        MetricChart* chart = m_charts[k];
+        auto connection = std::make_shared<QMetaObject::Connection>();
+        *connection = connect(chart, &MetricChart::redrawn, this, [this, pending, ticket, connection] {
+            disconnect(*connection);
+            if (ticket == m_generation && *pending > 0 && --*pending == 0)
+                Q_EMIT redrawn();
+        });
+        chart->setCurves(std::move(curvesPerKey[std::size_t(k)]), reuse);
+    }
+}
+
+void ChartGrid::clear()
+{
+    ++m_generation;
+    qDeleteAll(m_charts);
+    m_charts.clear();
+}
+
+void ChartGrid::setLogY(bool log)
+{
+    m_logY = log;
+    for (MetricChart* chart : std::as_const(m_charts))
+        chart->setLogY(log);
+}
+
+void ChartGrid::setSingleChart(bool single)
+{
+    m_single = single;
+    layoutCharts();
+}
+
+void ChartGrid::setRunVisible(const QString& runId, bool visible)
+{
+    if (visible)
+        m_hidden.remove(runId);
+    else
+        m_hidden.insert(runId);
+    for (MetricChart* chart : std::as_const(m_charts))
+        chart->setCurveVisible(runId, visible);
+}
+
+void ChartGrid::layoutCharts()
+{
+    const int columns = m_single || m_charts.size() < 2 ? 1 : 2;
+    for (MetricChart* chart : std::as_const(m_charts))
+        m_gridLayout->removeWidget(chart);
+    for (int c = 0; c < 2; ++c)
+        m_gridLayout->setColumnStretch(c, c < columns ? 1 : 0);
+    const int height = m_single ? std::max(360, m_scroll->viewport()->height() - 12) : 260;
+    for (qsizetype k = 0; k < m_charts.size(); ++k) {
+        m_charts[k]->setMinimumHeight(height);
+        m_gridLayout->addWidget(m_charts[k], int(k) / columns, int(k) % columns);
+    }
+}
+
+ChartGrid::Picture ChartGrid::paint(bool svg, const QString& title)
+{
+    // Legends are part of an exported picture: each chart names its runs.
+    for (MetricChart* chart : std::as_const(m_charts)) {
+        chart->chart()->legend()->show();
+        if (chart->chart()->layout())
+            chart->chart()->layout()->activate();
+    }
+    Picture picture;
+    if (svg) {
+        QBuffer buffer(&picture.svg);
+        QSvgGenerator generator;
+        generator.setOutputDevice(&buffer);
+        generator.setSize(m_grid->size());
+        generator.setViewBox(QRect(QPoint(0, 0), m_grid->size()));
+        generator.setTitle(title);
+        QPainter painter(&generator);
+        m_grid->render(&painter);
+    } else {
+        picture.image = m_grid->grab().toImage();
+    }
+    for (MetricChart* chart : std::as_const(m_charts))
+        chart->chart()->legend()->hide();
+    return picture;
+}
+
+std::vector<CsvCurves> ChartGrid::visibleData() const
+{
+    std::vector<CsvCurves> out;
+    for (MetricChart* chart : std::as_const(m_charts)) {
+        std::vector<ChartCurve> visible;
+        for (const ChartCurve& c : chart->curves()) {
+            if (!m_hidden.contains(c.runId))
+                visible.push_back(c);
+        }
+        out.push_back({ chart->property("metricKey").toString(), chart->visibleLow(), chart->visibleHigh(),
+            metricCurves(visible) });
+    }
+    return out;
+}
+
+} // namespace reprise

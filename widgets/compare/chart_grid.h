@@ -1,0 +1,63 @@
+#pragma once
+
+#include "analysis/curve_csv.h"
+#include "compare/chart_curves.h"
+
+#include <QImage>
+#include <QSet>
+#include <QWidget>
+
+class QGridLayout;
+class QScrollArea;
+
+namespace reprise {
+
+/// The compare view's charts: one MetricChart per metric key, as small multiples in a two-column grid
+/// or one large chart each, scrolled. Their x axes are linked (zooming or panning one moves all), and a
+/// run hidden here is hidden in every chart. GUI thread only.
+class ChartGrid : public QWidget {
+    Q_OBJECT
+public:
+    explicit ChartGrid(QWidget* parent = nullptr);
+
+    /// Shows `curvesPerKey` (one entry per key of `keys`). With `keepRange`, charts of the same keys are
+    /// kept and updated in place, keeping their zoom (live data); otherwise they are made anew.
+    /// `redrawn` follows once every chart has drawn its first decimated picture.
+    void setCurves(CurvesPerKey curvesPerKey, const QStringList& keys, bool keepRange);
+    /// Drops every chart.
+    void clear();
+    QList<MetricChart*> charts() const { return m_charts; }
+
+    void setLogY(bool log);
+    void setSingleChart(bool single);
+    void setRunVisible(const QString& runId, bool visible);
+    bool isRunVisible(const QString& runId) const { return !m_hidden.contains(runId); }
+
+    /// The charts with their legends, painted as SVG (`svg`, titled `title`) or grabbed as an image.
+    /// Painting needs the GUI thread; encoding and writing the file do not.
+    struct Picture {
+        QByteArray svg;
+        QImage image;
+    };
+    Picture paint(bool svg, const QString& title);
+    /// Every chart's visible (not hidden) curves and its x range, for a CSV export.
+    std::vector<CsvCurves> visibleData() const;
+
+Q_SIGNALS:
+    /// Every chart of the last setCurves() has drawn.
+    void redrawn();
+
+private:
+    void layoutCharts();
+
+    QList<MetricChart*> m_charts;
+    QSet<QString> m_hidden;
+    bool m_logY = false;
+    bool m_single = false;
+    quint64 m_generation = 0;
+    QScrollArea* m_scroll;
+    QWidget* m_grid;
+    QGridLayout* m_gridLayout;
+};
+
+} // namespace reprise

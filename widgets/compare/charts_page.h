@@ -1,0 +1,108 @@
+#pragma once
+
+#include "cancel_flag.h"
+#include "compare/chart_curves.h"
+
+#include <QSet>
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QSlider;
+class QToolButton;
+
+namespace reprise {
+
+class ChartGrid;
+
+/// The Charts page of the compare view: the metric keys to chart (a searchable list), the controls
+/// (smoothing, x axis, log y, grid or one chart, grouping and its band, export), the shared legend that
+/// toggles runs, and the ChartGrid. Histories are loaded on a worker thread; smoothing and grouping are
+/// derived from the loaded histories without reading the database again; stale results are dropped.
+class ChartsPage : public QWidget {
+    Q_OBJECT
+public:
+    static constexpr int kMaxRuns = 50;
+
+    explicit ChartsPage(QWidget* parent = nullptr);
+    /// Tells a load in flight to stop reading: nobody waits for its result any more.
+    ~ChartsPage() override;
+
+    /// Runs to chart (at most kMaxRuns; their metric keys come from the records); histories are read from
+    /// `database`. The same runs again (live data) keep the keys and the zoom.
+    void setRuns(const QString& database, const QList<RunRecord>& runs);
+    /// No runs: drops the charts and shows `message`.
+    void clear(const QString& message);
+    void refresh();
+    void cancel();
+    void setKeys(const QStringList& keys);
+    void setSmoothing(double weight);
+    void setLogY(bool log);
+    void setXAxis(CurveAxis axis);
+    void setSingleChart(bool single);
+    void setGroupBy(const QString& grouping);
+    void setBand(BandKind band);
+    void setRunVisible(const QString& runId, bool visible);
+    void exportCharts(const QString& path);
+    void exportCsv(const QString& path);
+
+    QList<MetricChart*> charts() const;
+    QStringList availableKeys() const { return m_allKeys; }
+    QStringList chosenKeys() const { return m_keys; }
+    QStringList groupings() const;
+    QString message() const;
+    bool isBusy() const { return m_busy; }
+    QListWidget* legend() const { return m_legend; }
+
+Q_SIGNALS:
+    void ready();
+    void exported(const QString& path, const QString& error);
+
+private:
+    /// Drops the charts (not the runs: the params page still compares them) and says why.
+    void clearCharts(const QString& message);
+    void reload(bool keepRange);
+    void derive(bool keepRange);
+    void build(CurvesPerKey curvesPerKey, bool keepRange);
+    void fillKeyList();
+    void fillLegend(const CurvesPerKey& curvesPerKey);
+    void fillGroupings();
+    /// Asks where to write, then exports: `kind` is png, svg or csv.
+    void chooseExport(const QString& kind);
+    void reportExport(const QString& path, const QString& error);
+
+    QString m_database;
+    QList<RunRecord> m_runs;
+    QStringList m_allKeys;
+    QStringList m_keys;
+    double m_smoothing = 0.6;
+    double m_loadedSmoothing = 0; ///< the smoothing computed with m_loaded
+    CurveAxis m_xAxis = CurveAxis::Step;
+    QString m_groupBy;
+    BandKind m_band = BandKind::StandardDeviation;
+    quint64 m_generation = 0;
+    quint64 m_builtGeneration = 0; ///< the generation whose curves the grid is drawing
+    bool m_busy = false;
+    CancelFlag m_cancel; ///< of the load in flight
+    /// Histories as read (per key, one curve per run, no smoothing): smoothing and grouping derive from these.
+    std::shared_ptr<const CurvesPerKey> m_loaded;
+
+    QLabel* m_message;
+    QLineEdit* m_keyFilter;
+    QListWidget* m_keyList;
+    QSlider* m_smoothingSlider;
+    QLabel* m_smoothingLabel;
+    QCheckBox* m_log;
+    QComboBox* m_xChooser;
+    QComboBox* m_layoutChooser;
+    QComboBox* m_groupChooser;
+    QComboBox* m_bandChooser;
+    QToolButton* m_export;
+    QListWidget* m_legend;
+    ChartGrid* m_grid;
+};
+
+} // namespace reprise
