@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <numeric>
+#include <type_traits>
 
 namespace reprise {
 
@@ -44,37 +46,50 @@ void RunTableModel::setRuns(std::shared_ptr<const RunTable> table, double now)
     beginResetModel();
     m_table = std::move(table);
     m_now = now;
+    ++m_generation;
     mapExtraValues();
     endResetModel();
 }
 
 int RunTableModel::rowCount(const QModelIndex& parent) const
 {
-    return parent.isValid() || !m_table ? 0 : int(m_table->rowCount());
+    if (parent.isValid() || !m_table)
+        return 0;
+    return m_mapped ? int(m_rows.size()) : int(m_table->rowCount());
 }
 
 int RunTableModel::columnCount(const QModelIndex& parent) const
 {
     if (parent.isValid())
         return 0;
-    if (!m_table)
-        return FixedColumnCount;
     return dynamicColumnCount() + (m_extraTitle.isEmpty() ? 0 : 1);
+}
+
+int RunTableModel::dynamicIndex(int column) const
+{
+    if (!m_table || column < FixedColumnCount || column >= dynamicColumnCount())
+        return -1;
+    const int dynamic = column - FixedColumnCount;
+    return m_mapped ? m_columns[size_t(dynamic)] : dynamic;
 }
 
 bool RunTableModel::isParamColumn(int column) const
 {
-    return m_table && column >= FixedColumnCount && column < FixedColumnCount + int(m_table->params.size());
+    const int d = dynamicIndex(column);
+    return d >= 0 && d < int(m_table->params.size());
 }
 
 bool RunTableModel::isMetricColumn(int column) const
 {
-    return m_table && column >= FixedColumnCount + int(m_table->params.size()) && column < dynamicColumnCount();
+    return dynamicIndex(column) >= int(m_table ? m_table->params.size() : 0);
 }
 
 int RunTableModel::dynamicColumnCount() const
 {
-    return m_table ? FixedColumnCount + int(m_table->params.size() + m_table->metrics.size()) : FixedColumnCount;
+    if (!m_table)
+        return FixedColumnCount;
+    return FixedColumnCount
+        + (m_mapped ? int(m_columns.size()) : int(m_table->params.size() + m_table->metrics.size()));
 }
 
 bool RunTableModel::isExtraColumn(int column) const
@@ -102,6 +117,7 @@ void RunTableModel::setExtraColumn(const QString& title, const QHash<QString, do
         beginInsertColumns({}, column, column);
     m_extraTitle = title;
     m_extraByRun = values;
+    ++m_generation;
     mapExtraValues();
     if (adding) {
         endInsertColumns();
@@ -112,13 +128,408 @@ void RunTableModel::setExtraColumn(const QString& title, const QHash<QString, do
     }
 }
 
+namespace {
+
+    bool sameNumber(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
+
+    /// Compares one text column of two snapshots row by row. Each snapshot has its own dictionary,
+    /// so the old code -> new code translation is learnt as rows are compared: at most one string
+    /// comparison per distinct old value, plus one per changed row.
+    class TextDiff {
+    public:
+        TextDiff(const TextColumn* before, const TextColumn* after)
+            : m_before(before)
+            , m_after(after)
+        {
+            if (before)
+                m_translation.assign(size_t(before->dict.size()), -1);
+        }
+        bool same(size_t o, size_t n)
+        {
+            const std::int32_t oc = m_before ? m_before->codes[o] : -1;
+            const std::int32_t nc = m_after ? m_after->codes[n] : -1;
+            if (oc < 0 || nc < 0)
+                return oc < 0 && nc < 0;
+            std::int32_t& known = m_translation[size_t(oc)];
+            if (known >= 0)
+                return known == nc;
+            if (m_before->dict[oc] != m_after->dict[nc])
+                return false;
+            known = nc;
+            return true;
+        }
+
+    private:
+        const TextColumn* m_before;
+        const TextColumn* m_after;
+        std::vector<std::int32_t> m_translation;
+    };
+
+    class NumberDiff {
+    public:
+        NumberDiff(const NumberColumn* before, const NumberColumn* after)
+            : m_before(before)
+            , m_after(after)
+        {
+        }
+        bool same(size_t o, size_t n) const
+        {
+            const bool a = m_before && m_before->present[o];
+            const bool b = m_after && m_after->present[n];
+            return a == b && (!a || sameNumber(m_before->values[o], m_after->values[n]));
+        }
+
+    private:
+        const NumberColumn* m_before;
+        const NumberColumn* m_after;
+    };
+
+    /// Pairs keyed columns (params, tags, metrics) of two snapshots by key; a key on one side only
+    /// is paired with nothing, so a row changes if it has a value there.
+    template <typename Column, typename Diff>
+    void pairByKey(const std::vector<Column>& before, const std::vector<Column>& after, std::vector<Diff>& out)
+    {
+        QHash<QString, size_t> afterByKey;
+        for (size_t i = 0; i < after.size(); ++i)
+            afterByKey.insert(after[i].key, i);
+        std::vector<std::uint8_t> paired(after.size(), 0);
+        auto make = [](const Column* a, const Column* b) {
+            if constexpr (std::is_same_v<Column, NumberColumn>)
+                return Diff(a, b);
+            else
+                return Diff(a ? &a->text : nullptr, b ? &b->text : nullptr);
+        };
+        for (const Column& column : before) {
+            const auto it = afterByKey.constFind(column.key);
+            if (it == afterByKey.constEnd()) {
+                out.push_back(make(&column, nullptr));
+            } else {
+                paired[*it] = 1;
+                out.push_back(make(&column, &after[*it]));
+            }
+        }
+        for (size_t i = 0; i < after.size(); ++i) {
+            if (!paired[i])
+                out.push_back(make(nullptr, &after[i]));
+        }
+    }
+
+    /// Whether a run has the same values in both snapshots (every field, shown or not: the filter
+    /// reads tags, users and commits too).
+    class RowDiff {
+    public:
+        RowDiff(const RunTable& before, const RunTable& after)
+            : m_before(before)
+            , m_after(after)
+        {
+            for (auto member : { &RunTable::projects, &RunTable::names, &RunTable::statuses, &RunTable::kinds,
+                     &RunTable::users, &RunTable::hosts, &RunTable::commits, &RunTable::branches, &RunTable::parents })
+                m_text.emplace_back(&(before.*member), &(after.*member));
+            pairByKey(before.params, after.params, m_text);
+            pairByKey(before.tags, after.tags, m_text);
+            pairByKey(before.metrics, after.metrics, m_numbers);
+        }
+        bool same(size_t o, size_t n)
+        {
+            const RunTable& a = m_before;
+            const RunTable& b = m_after;
+            if (!sameNumber(a.startTimes[o], b.startTimes[n]) || !sameNumber(a.endTimes[o], b.endTimes[n])
+                || a.dirty[o] != b.dirty[n] || a.starred[o] != b.starred[n] || a.archived[o] != b.archived[n])
+                return false;
+            for (TextDiff& d : m_text) {
+                if (!d.same(o, n))
+                    return false;
+            }
+            for (const NumberDiff& d : m_numbers) {
+                if (!d.same(o, n))
+                    return false;
+            }
+            return true;
+        }
+
+    private:
+        const RunTable& m_before;
+        const RunTable& m_after;
+        std::vector<TextDiff> m_text;
+        std::vector<NumberDiff> m_numbers;
+    };
+
+    /// Dynamic column keys as the model orders them: params, then metrics.
+    QStringList dynamicKeys(const RunTable& t)
+    {
+        QStringList keys;
+        keys.reserve(qsizetype(t.params.size() + t.metrics.size()));
+        for (const ValueColumn& c : t.params)
+            keys << QStringLiteral("p:") + c.key;
+        for (const NumberColumn& c : t.metrics)
+            keys << QStringLiteral("m:") + c.key;
+        return keys;
+    }
+
+    /// Contiguous runs of `value` in `flags`, as [first, last] pairs, ascending.
+    template <typename Pred> std::vector<std::pair<int, int>> ranges(size_t n, Pred&& pred)
+    {
+        std::vector<std::pair<int, int>> out;
+        for (size_t i = 0; i < n; ++i) {
+            if (!pred(i))
+                continue;
+            if (!out.empty() && out.back().second == int(i) - 1)
+                out.back().second = int(i);
+            else
+                out.emplace_back(int(i), int(i));
+        }
+        return out;
+    }
+
+} // namespace
+
+RunTableMerge RunTableModel::diff(std::shared_ptr<const RunTable> before, std::shared_ptr<const RunTable> after)
+{
+    static const RunTable empty;
+    RunTableMerge m;
+    m.before = std::move(before);
+    m.after = std::move(after);
+    const RunTable& a = m.before ? *m.before : empty;
+    const RunTable& b = m.after ? *m.after : empty;
+    const size_t n0 = a.rowCount(), n1 = b.rowCount();
+    m.oldToNew.assign(n0, -1);
+    m.newToOld.assign(n1, -1);
+    // A refresh mostly adds runs at one end: match the common prefix and suffix directly and hash
+    // only what is left between them.
+    size_t prefix = 0;
+    while (prefix < n0 && prefix < n1 && a.uuids[prefix] == b.uuids[prefix]) {
+        m.oldToNew[prefix] = m.newToOld[prefix] = std::int32_t(prefix);
+        ++prefix;
+    }
+    size_t suffix = 0;
+    while (suffix < n0 - prefix && suffix < n1 - prefix && a.uuids[n0 - 1 - suffix] == b.uuids[n1 - 1 - suffix]) {
+        m.oldToNew[n0 - 1 - suffix] = std::int32_t(n1 - 1 - suffix);
+        m.newToOld[n1 - 1 - suffix] = std::int32_t(n0 - 1 - suffix);
+        ++suffix;
+    }
+    if (prefix + suffix < n0 && prefix + suffix < n1) {
+        QHash<QString, std::int32_t> oldRows;
+        oldRows.reserve(qsizetype(n0 - prefix - suffix));
+        for (size_t o = prefix; o < n0 - suffix; ++o)
+            oldRows.insert(a.uuids[o], std::int32_t(o));
+        for (size_t n = prefix; n < n1 - suffix; ++n) {
+            const auto it = oldRows.constFind(b.uuids[n]);
+            if (it != oldRows.constEnd() && m.oldToNew[size_t(*it)] < 0) {
+                m.oldToNew[size_t(*it)] = std::int32_t(n);
+                m.newToOld[n] = *it;
+            }
+        }
+    }
+    std::int32_t lastKept = -1;
+    for (std::int32_t o : m.newToOld) {
+        if (o >= 0) {
+            m.reordered = m.reordered || o < lastKept;
+            lastKept = o;
+        }
+    }
+
+    // Columns: kept ones must keep their relative order (both sides are sorted by key); one that
+    // does not is removed and added again.
+    const QStringList oldKeys = dynamicKeys(a), newKeys = dynamicKeys(b);
+    QHash<QString, std::int32_t> newColumns;
+    for (qsizetype i = 0; i < newKeys.size(); ++i)
+        newColumns.insert(newKeys[i], std::int32_t(i));
+    m.oldColumnToNew.assign(size_t(oldKeys.size()), -1);
+    m.newColumnToOld.assign(size_t(newKeys.size()), -1);
+    std::int32_t lastColumn = -1;
+    for (qsizetype i = 0; i < oldKeys.size(); ++i) {
+        const std::int32_t j = newColumns.value(oldKeys[i], -1);
+        if (j > lastColumn) {
+            m.oldColumnToNew[size_t(i)] = j;
+            m.newColumnToOld[size_t(j)] = std::int32_t(i);
+            lastColumn = j;
+        }
+    }
+
+    if (n0 > 0 && n1 > 0) {
+        RowDiff rows(a, b);
+        for (size_t n = 0; n < n1; ++n) {
+            const std::int32_t o = m.newToOld[n];
+            if (o >= 0 && !rows.same(size_t(o), n))
+                m.changed.push_back(std::int32_t(n));
+        }
+    }
+    return m;
+}
+
+void RunTableModel::mergeRuns(std::shared_ptr<const RunTable> table, double now)
+{
+    mergeRuns(diff(m_table, std::move(table)), now);
+}
+
+void RunTableModel::mergeRuns(RunTableMerge merge, double now)
+{
+    if (merge.before != m_table)
+        merge = diff(m_table, std::move(merge.after));
+    Q_EMIT runsAboutToBeMerged();
+    const size_t n0 = merge.oldToNew.size(), n1 = merge.newToOld.size();
+
+    // Signalled on the old snapshot through row and column maps, then on the new one, so that at
+    // every signal the model shows exactly the state the signals so far describe.
+    m_mapped = true;
+    m_rows.resize(n0);
+    std::iota(m_rows.begin(), m_rows.end(), 0);
+    m_columns.resize(merge.oldColumnToNew.size());
+    std::iota(m_columns.begin(), m_columns.end(), 0);
+
+    const auto removedColumns
+        = ranges(merge.oldColumnToNew.size(), [&](size_t i) { return merge.oldColumnToNew[i] < 0; });
+    for (auto it = removedColumns.rbegin(); it != removedColumns.rend(); ++it) {
+        beginRemoveColumns({}, FixedColumnCount + it->first, FixedColumnCount + it->second);
+        m_columns.erase(m_columns.begin() + it->first, m_columns.begin() + it->second + 1);
+        endRemoveColumns();
+    }
+
+    const auto removedRows = ranges(n0, [&](size_t i) { return merge.oldToNew[i] < 0; });
+    const bool layoutRemoval = removedRows.size() > size_t(kMaxMergeRanges);
+    if (merge.reordered || layoutRemoval) {
+        // One layout change: kept runs in their new order, then (for one contiguous removal) the
+        // runs that go, in their old order.
+        Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+        const QModelIndexList from = persistentIndexList();
+        std::vector<std::int32_t> order; // new model row -> old model row (== old snapshot row here)
+        order.reserve(n0);
+        for (std::int32_t o : merge.newToOld) {
+            if (o >= 0)
+                order.push_back(o);
+        }
+        for (size_t o = 0; o < n0; ++o) {
+            if (merge.oldToNew[o] < 0)
+                order.push_back(std::int32_t(o));
+        }
+        std::vector<std::int32_t> position(n0, -1);
+        for (size_t i = 0; i < order.size(); ++i)
+            position[size_t(order[i])] = std::int32_t(i);
+        QModelIndexList to;
+        to.reserve(from.size());
+        for (const QModelIndex& index : from)
+            to << createIndex(position[size_t(m_rows[size_t(index.row())])], index.column());
+        m_rows = order;
+        changePersistentIndexList(from, to);
+        Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+        const int kept
+            = int(std::count_if(merge.oldToNew.begin(), merge.oldToNew.end(), [](std::int32_t n) { return n >= 0; }));
+        if (kept < int(m_rows.size())) {
+            beginRemoveRows({}, kept, int(m_rows.size()) - 1);
+            m_rows.resize(size_t(kept));
+            endRemoveRows();
+        }
+    } else {
+        for (auto it = removedRows.rbegin(); it != removedRows.rend(); ++it) {
+            beginRemoveRows({}, it->first, it->second);
+            m_rows.erase(m_rows.begin() + it->first, m_rows.begin() + it->second + 1);
+            endRemoveRows();
+        }
+    }
+
+    // Now the new snapshot, kept runs and kept columns only; values that changed are signalled.
+    std::vector<std::int32_t> modelRowOfNew(n1, -1);
+    m_rows.clear();
+    for (size_t n = 0; n < n1; ++n) {
+        if (merge.newToOld[n] >= 0) {
+            modelRowOfNew[n] = std::int32_t(m_rows.size());
+            m_rows.push_back(std::int32_t(n));
+        }
+    }
+    m_columns.clear();
+    for (size_t j = 0; j < merge.newColumnToOld.size(); ++j) {
+        if (merge.newColumnToOld[j] >= 0)
+            m_columns.push_back(std::int32_t(j));
+    }
+    std::vector<double> extra(n1, std::numeric_limits<double>::quiet_NaN());
+    if (!m_extraByRun.isEmpty()) {
+        for (size_t n = 0; n < n1; ++n) {
+            const std::int32_t o = merge.newToOld[n];
+            if (o >= 0 && size_t(o) < m_extra.size()) {
+                extra[n] = m_extra[size_t(o)];
+            } else {
+                const auto it = m_extraByRun.constFind(merge.after->uuids[n]);
+                if (it != m_extraByRun.constEnd())
+                    extra[n] = *it;
+            }
+        }
+    }
+    int firstChanged = int(m_rows.size()), lastChanged = -1;
+    for (std::int32_t n : merge.changed) {
+        firstChanged = std::min(firstChanged, modelRowOfNew[size_t(n)]);
+        lastChanged = std::max(lastChanged, modelRowOfNew[size_t(n)]);
+    }
+    if (now != m_now && merge.after) {
+        // Running runs' durations grow with `now`.
+        for (size_t n = 0; n < n1; ++n) {
+            if (modelRowOfNew[n] >= 0 && std::isnan(merge.after->endTimes[n])) {
+                firstChanged = std::min(firstChanged, modelRowOfNew[n]);
+                lastChanged = std::max(lastChanged, modelRowOfNew[n]);
+            }
+        }
+    }
+    m_table = merge.after;
+    m_extra = std::move(extra);
+    m_now = now;
+    ++m_generation;
+    if (lastChanged >= 0)
+        Q_EMIT dataChanged(index(firstChanged, 0), index(lastChanged, columnCount() - 1));
+
+    const auto addedRows = ranges(n1, [&](size_t i) { return merge.newToOld[i] < 0; });
+    if (addedRows.size() > size_t(kMaxMergeRanges)) {
+        // One insert at the end, then one layout change that moves the new runs into place.
+        const int kept = int(m_rows.size());
+        beginInsertRows({}, kept, int(n1) - 1);
+        for (size_t n = 0; n < n1; ++n) {
+            if (merge.newToOld[n] < 0) {
+                modelRowOfNew[n] = std::int32_t(m_rows.size());
+                m_rows.push_back(std::int32_t(n));
+            }
+        }
+        endInsertRows();
+        Q_EMIT layoutAboutToBeChanged({}, QAbstractItemModel::VerticalSortHint);
+        const QModelIndexList from = persistentIndexList();
+        QModelIndexList to;
+        to.reserve(from.size());
+        for (const QModelIndex& index : from)
+            to << createIndex(m_rows[size_t(index.row())], index.column());
+        std::iota(m_rows.begin(), m_rows.end(), 0);
+        changePersistentIndexList(from, to);
+        Q_EMIT layoutChanged({}, QAbstractItemModel::VerticalSortHint);
+    } else {
+        for (const auto& [first, last] : addedRows) {
+            beginInsertRows({}, first, last);
+            std::vector<std::int32_t> added(size_t(last - first + 1));
+            std::iota(added.begin(), added.end(), first);
+            m_rows.insert(m_rows.begin() + first, added.begin(), added.end());
+            endInsertRows();
+        }
+    }
+
+    const auto addedColumns
+        = ranges(merge.newColumnToOld.size(), [&](size_t i) { return merge.newColumnToOld[i] < 0; });
+    for (const auto& [first, last] : addedColumns) {
+        beginInsertColumns({}, FixedColumnCount + first, FixedColumnCount + last);
+        std::vector<std::int32_t> added(size_t(last - first + 1));
+        std::iota(added.begin(), added.end(), first);
+        m_columns.insert(m_columns.begin() + first, added.begin(), added.end());
+        endInsertColumns();
+    }
+
+    m_mapped = false;
+    m_rows.clear();
+    m_rows.shrink_to_fit();
+    m_columns.clear();
+    Q_EMIT runsMerged();
+}
+
 QString RunTableModel::columnKey(int column) const
 {
-    if (isParamColumn(column))
-        return m_table->params[size_t(column - FixedColumnCount)].key;
-    if (isMetricColumn(column))
-        return m_table->metrics[size_t(column - FixedColumnCount - int(m_table->params.size()))].key;
-    return {};
+    const int d = dynamicIndex(column);
+    if (d < 0)
+        return {};
+    const size_t params = m_table->params.size();
+    return size_t(d) < params ? m_table->params[size_t(d)].key : m_table->metrics[size_t(d) - params].key;
 }
 
 Qt::ItemFlags RunTableModel::flags(const QModelIndex& index) const
@@ -136,8 +547,9 @@ bool RunTableModel::setData(const QModelIndex& index, const QVariant& value, int
     if (!m_table || role != Qt::EditRole || index.column() != NameColumn || index.row() >= rowCount())
         return false;
     const QString name = value.toString().trimmed();
-    if (name != m_table->names.at(size_t(index.row())))
-        Q_EMIT renameRequested(m_table->uuids[size_t(index.row())], name);
+    const auto row = size_t(tableRow(index.row()));
+    if (name != m_table->names.at(row))
+        Q_EMIT renameRequested(m_table->uuids[row], name);
     return false;
 }
 
@@ -145,7 +557,7 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
 {
     if (!m_table || !index.isValid() || index.row() >= rowCount())
         return {};
-    const auto row = size_t(index.row());
+    const auto row = size_t(tableRow(index.row()));
     const int column = index.column();
     const RunTable& t = *m_table;
     if (role == RunIdRole)
@@ -210,8 +622,9 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
             return {};
         }
     }
-    if (isParamColumn(column)) {
-        const ValueColumn& c = t.params[size_t(column - FixedColumnCount)];
+    const int dynamic = dynamicIndex(column);
+    if (dynamic >= 0 && size_t(dynamic) < t.params.size()) {
+        const ValueColumn& c = t.params[size_t(dynamic)];
         if (role == Qt::DisplayRole)
             return singleLine(c.text.at(row));
         if (role == Qt::ToolTipRole && c.text.at(row).size() > kMaxCellLength)
@@ -236,8 +649,8 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
             return int(Qt::AlignRight | Qt::AlignVCenter);
         return {};
     }
-    if (isMetricColumn(column)) {
-        const NumberColumn& c = t.metrics[size_t(column - FixedColumnCount - int(t.params.size()))];
+    if (dynamic >= 0) {
+        const NumberColumn& c = t.metrics[size_t(dynamic) - t.params.size()];
         if (!c.present[row])
             return {};
         if (role == Qt::DisplayRole)
@@ -250,16 +663,15 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
     return {};
 }
 
-std::vector<std::int32_t> RunTableModel::sortedRows(int column, Qt::SortOrder order) const
+RunTableModel::SortKeys RunTableModel::sortKeys(int column) const
 {
-    std::vector<std::int32_t> rows;
+    SortKeys keys;
     if (!m_table)
-        return rows;
+        return keys;
     const RunTable& t = *m_table;
     const size_t n = t.rowCount();
-    // Each row gets (group, key): group 0 numbers, 1 text, 2 missing; missing stays last.
-    std::vector<std::uint8_t> group(n, 2);
-    std::vector<double> key(n, 0.0);
+    keys.group.assign(n, 2);
+    keys.key.assign(n, 0.0);
     auto fromText = [&](const TextColumn& c) {
         std::vector<std::int32_t> computed;
         const std::vector<std::int32_t>* ranks = &c.sortRanks;
@@ -273,8 +685,8 @@ std::vector<std::int32_t> RunTableModel::sortedRows(int column, Qt::SortOrder or
         }
         for (size_t r = 0; r < n; ++r) {
             if (c.codes[r] >= 0) {
-                group[r] = 1;
-                key[r] = double((*ranks)[size_t(c.codes[r])]);
+                keys.group[r] = 1;
+                keys.key[r] = double((*ranks)[size_t(c.codes[r])]);
             }
         }
     };
@@ -282,11 +694,12 @@ std::vector<std::int32_t> RunTableModel::sortedRows(int column, Qt::SortOrder or
         for (size_t r = 0; r < n; ++r) {
             const double v = value(r);
             if (!std::isnan(v)) {
-                group[r] = 0;
-                key[r] = v;
+                keys.group[r] = 0;
+                keys.key[r] = v;
             }
         }
     };
+    const int dynamic = dynamicIndex(column);
     switch (column) {
     case StatusColumn:
         fromText(t.statuses);
@@ -304,33 +717,21 @@ std::vector<std::int32_t> RunTableModel::sortedRows(int column, Qt::SortOrder or
         fromNumbers([&](size_t r) { return t.duration(r, m_now); });
         break;
     default:
-        if (isParamColumn(column)) {
-            const ValueColumn& c = t.params[size_t(column - FixedColumnCount)];
+        if (dynamic >= 0 && size_t(dynamic) < t.params.size()) {
+            const ValueColumn& c = t.params[size_t(dynamic)];
             fromText(c.text);
             fromNumbers([&](size_t r) { return c.number(r); });
+        } else if (dynamic >= 0) {
+            const NumberColumn& c = t.metrics[size_t(dynamic) - t.params.size()];
+            fromNumbers(
+                [&](size_t r) { return c.present[r] ? c.values[r] : std::numeric_limits<double>::quiet_NaN(); });
         } else if (isExtraColumn(column)) {
             fromNumbers(
                 [&](size_t r) { return r < m_extra.size() ? m_extra[r] : std::numeric_limits<double>::quiet_NaN(); });
-        } else if (isMetricColumn(column)) {
-            const NumberColumn& c = t.metrics[size_t(column - FixedColumnCount - int(t.params.size()))];
-            fromNumbers(
-                [&](size_t r) { return c.present[r] ? c.values[r] : std::numeric_limits<double>::quiet_NaN(); });
         }
         break;
     }
-    rows.resize(n);
-    for (size_t r = 0; r < n; ++r)
-        rows[r] = std::int32_t(r);
-    const bool descending = order == Qt::DescendingOrder;
-    std::stable_sort(rows.begin(), rows.end(), [&](std::int32_t a, std::int32_t b) {
-        const auto ga = group[size_t(a)], gb = group[size_t(b)];
-        if (ga == 2 || gb == 2)
-            return ga != 2 && gb == 2;
-        if (ga != gb)
-            return descending ? ga > gb : ga < gb;
-        return descending ? key[size_t(a)] > key[size_t(b)] : key[size_t(a)] < key[size_t(b)];
-    });
-    return rows;
+    return keys;
 }
 
 QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int role) const

@@ -13,6 +13,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <set>
+#include <utility>
 
 namespace reprise {
 
@@ -63,8 +64,10 @@ RunBrowser::RunBrowser(QWidget* parent)
     layout->addWidget(m_view, 1);
 
     connect(m_filter, &QLineEdit::textChanged, this, &RunBrowser::applyFilter);
-    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
-        [this] { Q_EMIT selectionChanged(selectedRunIds()); });
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this, [this] {
+        if (!m_merging)
+            Q_EMIT selectionChanged(selectedRunIds());
+    });
     connect(m_view->horizontalHeader(), &QWidget::customContextMenuRequested, this, &RunBrowser::showColumnMenu);
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
         m_view->setColumnWidth(RunTableModel::StatusColumn, 80);
@@ -72,6 +75,55 @@ RunBrowser::RunBrowser(QWidget* parent)
         m_view->setColumnWidth(RunTableModel::StartedColumn, 150);
         applyHiddenColumns();
     });
+    // A merge's new params and metrics: hidden if the user hid them before.
+    connect(m_model, &QAbstractItemModel::columnsInserted, this, &RunBrowser::applyHiddenColumns);
+    connect(m_model, &RunTableModel::runsAboutToBeMerged, this, &RunBrowser::beforeMerge);
+    connect(m_model, &RunTableModel::runsMerged, this, &RunBrowser::afterMerge);
+}
+
+void RunTableView::scrollRowToTop(const QModelIndex& index)
+{
+    updateGeometries();
+    scrollTo(index, PositionAtTop);
+}
+
+void RunBrowser::showRuns(const QString& source, std::shared_ptr<const RunTable> table, double now)
+{
+    if (source == m_source && m_model->runs()) {
+        m_model->mergeRuns(std::move(table), now);
+        return;
+    }
+    m_source = source;
+    m_model->setRuns(std::move(table), now);
+}
+
+void RunBrowser::showRuns(const QString& source, RunTableMerge merge, double now)
+{
+    if (source == m_source && m_model->runs()) {
+        m_model->mergeRuns(std::move(merge), now);
+        return;
+    }
+    m_source = source;
+    m_model->setRuns(std::move(merge.after), now);
+}
+
+void RunBrowser::beforeMerge()
+{
+    m_merging = true;
+    m_mergeTop = m_view->indexAt(QPoint(1, 1));
+    m_mergeSelection = selectedRunIds();
+}
+
+void RunBrowser::afterMerge()
+{
+    // Rows inserted or removed above the viewport would otherwise shift what the user looks at.
+    if (m_mergeTop.isValid() && m_view->indexAt(QPoint(1, 1)) != QModelIndex(m_mergeTop))
+        m_view->scrollRowToTop(m_mergeTop);
+    m_mergeTop = QPersistentModelIndex();
+    m_merging = false;
+    const QStringList ids = selectedRunIds();
+    if (ids != std::exchange(m_mergeSelection, {}))
+        Q_EMIT selectionChanged(ids);
 }
 
 void RunBrowser::applyFilter()

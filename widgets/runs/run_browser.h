@@ -1,7 +1,9 @@
 #pragma once
 
+#include <QPersistentModelIndex>
 #include <QTableView>
 #include <QWidget>
+#include <memory>
 #include <set>
 
 class QAction;
@@ -12,14 +14,20 @@ class QLineEdit;
 namespace reprise {
 
 class RunTableModel;
+struct RunTable;
+struct RunTableMerge;
 
-/// The run table: a QTableView that says whether a cell is being edited (a reload would close the
-/// editor and lose the text being typed).
+/// The run table: a QTableView that says whether a cell is being edited (a reset would close the
+/// editor and lose the text being typed; a merge keeps it).
 class RunTableView : public QTableView {
     Q_OBJECT
 public:
     using QTableView::QTableView;
     bool isEditing() const { return state() == EditingState; }
+    /// Scrolls `index`'s row to the top now, with the scroll range already fitted to the model's
+    /// current row count (a plain scrollTo() right after rows were inserted would be clamped to the
+    /// old range until the view lays itself out again).
+    void scrollRowToTop(const QModelIndex& index);
 };
 class RunFilterProxy;
 
@@ -32,6 +40,19 @@ public:
     explicit RunBrowser(QWidget* parent = nullptr);
 
     RunTableModel* model() const { return m_model; }
+
+    /// Shows `table` as the runs of `source` (a path or any id of where they come from). A newer
+    /// snapshot of the source already shown is merged (RunTableModel::mergeRuns): selection,
+    /// current run, the top visible run and an open name editor stay, and selectionChanged is
+    /// emitted once afterwards only if the selected runs changed (some were removed). Another
+    /// source replaces everything (a reset). `now`: epoch seconds for running runs' durations.
+    void showRuns(const QString& source, std::shared_ptr<const RunTable> table, double now);
+    /// The same with a merge computed off the GUI thread by RunTableModel::diff(runs(), table);
+    /// for another source only `merge.after` is used.
+    void showRuns(const QString& source, RunTableMerge merge, double now);
+    /// The source shown (as given to showRuns), empty before the first.
+    const QString& source() const { return m_source; }
+
     RunFilterProxy* proxy() const { return m_proxy; }
     RunTableView* view() const { return m_view; }
     QLineEdit* filterEdit() const { return m_filter; }
@@ -70,6 +91,8 @@ private:
     void applyFilter();
     void applyHiddenColumns();
     void showColumnMenu(const QPoint& position);
+    void beforeMerge();
+    void afterMerge();
 
     RunTableModel* m_model;
     RunFilterProxy* m_proxy;
@@ -78,6 +101,11 @@ private:
     QHBoxLayout* m_bar; ///< the filter bar and its buttons
     RunTableView* m_view;
     QStringList m_hidden;
+    QString m_source;
+    // Across a merge: the run at the top of the view and the selected runs before it.
+    bool m_merging = false;
+    QPersistentModelIndex m_mergeTop;
+    QStringList m_mergeSelection;
 };
 
 } // namespace reprise
