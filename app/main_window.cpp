@@ -165,9 +165,11 @@ void MainWindow::connectSources()
         m_tabs->refreshCharts();
     });
     connect(m_sources, &SourceRegistry::lost, this, [this](const QString& path, const QString& message) {
-        if (path == m_current)
-            showBanner(message + u'\n'
-                + tr("The runs shown are the last ones read. Reopen it with File ▸ Open when it is back."));
+        if (path != m_current)
+            return;
+        showBanner(message + u'\n'
+            + tr("The runs shown are the last ones read. Reopen it with File ▸ Open when it is back."));
+        m_bannerFromLoad = true; // goes once the source can be read again
     });
     connect(m_sources, &SourceRegistry::failed, this, [this](const QString& message) {
         showBanner(message);
@@ -198,6 +200,7 @@ void MainWindow::connectSources()
 void MainWindow::connectViews()
 {
     connect(m_rerunActions, &RerunActions::failed, this, &MainWindow::showBanner);
+    m_runActions->setSourceOpen([this](const QString& path) { return m_sources->contains(path); });
     m_runActions->setReadOnlyReason([this](const QString& path) {
         const SourceInfo source = m_sources->info(path);
         if (!source.foreign)
@@ -353,6 +356,7 @@ bool MainWindow::isShowingWelcome() const { return m_center->currentWidget() == 
 
 void MainWindow::showBanner(const QString& text)
 {
+    m_bannerFromLoad = false;
     // Problems quote file names, run names and importers' messages: shown, never obeyed.
     m_banner->setText(visibleText(text, LineBreaks::Keep));
     m_banner->setVisible(!text.isEmpty());
@@ -506,12 +510,18 @@ void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& res
     }
     if (!result) {
         showBanner(errorText(result.error()));
+        m_bannerFromLoad = true;
         m_status->setText(tr("Could not read %1").arg(visibleText(source)));
         Q_EMIT runsLoaded();
         return;
     }
-    // A notice waiting for this load (what an import did) shows unless the load has a warning.
-    showBanner(warning.isEmpty() ? std::exchange(m_notice, QString()) : warning);
+    // A notice waiting for this load (what an import did) shows unless the load has a warning. A
+    // load's own problem goes once a load succeeds; anything else stays until replaced (a reload
+    // by the watcher right after an import must not hide what the import said).
+    if (!warning.isEmpty() || !m_notice.isEmpty() || m_bannerFromLoad) {
+        showBanner(warning.isEmpty() ? std::exchange(m_notice, QString()) : warning);
+        m_bannerFromLoad = !warning.isEmpty();
+    }
     const bool sameSource = m_browser->model()->runs() && m_browser->property("source").toString() == source;
     const QStringList keep = sameSource ? m_browser->selectedRunIds() : QStringList();
     const QString top = sameSource ? m_browser->topVisibleRunId() : QString();

@@ -131,6 +131,7 @@ private:
     QString m_current;
     QString m_notice; ///< shown in the banner after the next load (what an import did)
     bool m_closing = false; ///< closing once the background jobs have stopped
+    bool m_bannerFromLoad = false; ///< the banner says why the current source could not be loaded
 
     QLabel* m_banner;
     SourcesPanel* m_panel;

@@ -28,7 +28,7 @@ struct ImportSummary {
 /// " (2 of them completing an interrupted import)" after the count of runs imported, when some were
 /// repaired; empty otherwise.
 QString repairedRunsText(const ImportSummary& summary);
-/// importSource() into the database at `target` (opened for writing; created when missing).
+/// importSource() into the existing database at `target` (opened for writing).
 Result<ImportSummary> importSourceInto(const QString& path, const QString& target, const ImportOptions& options);
 
 /// One line on what an import of `source` did: "mlruns (MLflow file store): 26 runs imported, 0 already
