@@ -38,16 +38,13 @@ QStringList paramsBySpread(const PlotTable& table)
     for (const PlotField& f : table.fields) {
         if (f.kind != PlotField::Kind::Param)
             continue;
-        // NaN (a run without the param) counts as one value of its own; it has no place in an ordered set.
+        // A run without the param (NaN) is no value of the sweep; NaN has no place in an ordered set either.
         std::set<double> distinct;
-        bool missing = false;
         for (double v : f.values) {
-            if (std::isnan(v))
-                missing = true;
-            else
+            if (!std::isnan(v))
                 distinct.insert(v);
         }
-        ranked.emplace_back(-int(distinct.size() + (missing ? 1 : 0)), f.name);
+        ranked.emplace_back(-int(distinct.size()), f.name);
     }
     std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     QStringList out;

@@ -9,8 +9,8 @@ namespace reprise {
 /// by) before others, and metrics that merely echo a param of the same name (a logged lr) last.
 QStringList metricsByRelevance(const PlotTable& table);
 
-/// The params of a plot table, the one with the most distinct values (the swept one) first; ties keep
-/// the table's order.
+/// The params of a plot table, the one with the most distinct values (the swept one) first; runs without
+/// the param do not count; ties keep the table's order.
 QStringList paramsBySpread(const PlotTable& table);
 
 } // namespace reprise
