@@ -25,7 +25,6 @@
 #include "text/display_text.h"
 #include "welcome/welcome_page.h"
 
-#include <QAbstractItemDelegate>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDragEnterEvent>
@@ -167,8 +166,8 @@ void MainWindow::connectSources()
     connect(m_sources, &SourceRegistry::lost, this, [this](const QString& path, const QString& message) {
         if (path != m_current)
             return;
-        showBanner(message + u'\n'
-            + tr("The runs shown are the last ones read. Reopen it with File ▸ Open when it is back."));
+        showBanner(
+            message + u'\n' + tr("The runs shown are the last ones read. Reopen it with File ▸ Open when it is back."));
         m_bannerFromLoad = true; // goes once the source can be read again
     });
     connect(m_sources, &SourceRegistry::failed, this, [this](const QString& message) {
@@ -215,13 +214,6 @@ void MainWindow::connectViews()
     connect(m_tabs->drift(), &DriftView::driftComputed, this,
         [this](const QHash<QString, double>& shares) { m_browser->model()->setExtraColumn(tr("drift"), shares); });
     connect(m_tabs, &SelectionTabs::detailsLoaded, this, &MainWindow::detailsLoaded);
-    connect(m_browser->view()->itemDelegate(), &QAbstractItemDelegate::closeEditor, this, [this] {
-        // After the edit is committed (queued: the view leaves its editing state first).
-        QTimer::singleShot(0, this, [this] {
-            if (std::exchange(m_reloadPending, false))
-                reload();
-        });
-    });
     connect(m_runActions, &RunActions::written, this, [this] {
         showBanner({});
         reload();
@@ -477,39 +469,42 @@ void MainWindow::reload()
         Q_EMIT runsLoaded();
         return;
     }
-    if (m_loading || m_browser->view()->isEditing()) {
-        // One load at a time; a change during a load triggers one more afterwards. A new snapshot
-        // would also close a name being edited in place: that waits until the editor closes.
+    if (m_loading) {
+        // One load at a time; a change during a load triggers one more afterwards.
         m_reloadPending = true;
         return;
     }
     const quint64 ticket = ++m_loadGeneration;
     const QString path = m_current;
+    // A refresh of the source shown is merged into the table by run id, the difference computed
+    // here on the worker: selection, scroll position and a name being edited stay where they are.
+    const bool sameSource = m_browser->property("source").toString() == path;
+    std::shared_ptr<const RunTable> before = sameSource ? m_browser->model()->runs() : nullptr;
     setLoading(true);
     m_status->setText(tr("Loading %1…").arg(visibleText(path)));
-    QtConcurrent::run(loadRunTableAt, path, !m_sources->info(path).foreign)
-        .then(this, [this, ticket, path](const LoadedRunTable& loaded) {
-            setLoading(false);
-            if (m_browser->view()->isEditing()) {
-                // Showing it now would close the name being edited: load again once the editor closes.
-                m_reloadPending = true;
-                return;
-            }
-            if (ticket == m_loadGeneration)
-                onRunsLoaded(path, loaded.runs, loaded.warning);
-            if (std::exchange(m_reloadPending, false))
-                reload();
-        });
+    QtConcurrent::run([path, before, recover = !m_sources->info(path).foreign] {
+        LoadedRunTable loaded = loadRunTableAt(path, recover);
+        std::optional<RunTableMerge> merge;
+        if (before && loaded.runs)
+            merge = RunTableModel::diff(before, std::make_shared<const RunTable>(std::move(*loaded.runs)));
+        return std::make_pair(std::move(loaded), std::move(merge));
+    }).then(this, [this, ticket, path](std::pair<LoadedRunTable, std::optional<RunTableMerge>> loaded) {
+        setLoading(false);
+        if (ticket == m_loadGeneration)
+            onRunsLoaded(path, loaded.first, std::move(loaded.second));
+        if (std::exchange(m_reloadPending, false))
+            reload();
+    });
 }
 
-void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& result, const QString& warning)
+void MainWindow::onRunsLoaded(const QString& source, const LoadedRunTable& loaded, std::optional<RunTableMerge> merge)
 {
     if (source != m_current) {
         reload();
         return;
     }
-    if (!result) {
-        showBanner(errorText(result.error()));
+    if (!loaded.runs && !merge) {
+        showBanner(errorText(loaded.runs.error()));
         m_bannerFromLoad = true;
         m_status->setText(tr("Could not read %1").arg(visibleText(source)));
         Q_EMIT runsLoaded();
@@ -518,23 +513,19 @@ void MainWindow::onRunsLoaded(const QString& source, const Result<RunTable>& res
     // A notice waiting for this load (what an import did) shows unless the load has a warning. A
     // load's own problem goes once a load succeeds; anything else stays until replaced (a reload
     // by the watcher right after an import must not hide what the import said).
+    const QString& warning = loaded.warning;
     if (!warning.isEmpty() || !m_notice.isEmpty() || m_bannerFromLoad) {
         showBanner(warning.isEmpty() ? std::exchange(m_notice, QString()) : warning);
         m_bannerFromLoad = !warning.isEmpty();
     }
-    const bool sameSource = m_browser->model()->runs() && m_browser->property("source").toString() == source;
-    const QStringList keep = sameSource ? m_browser->selectedRunIds() : QStringList();
-    const QString top = sameSource ? m_browser->topVisibleRunId() : QString();
-    auto table = std::make_shared<const RunTable>(result.value());
-    m_browser->setProperty("source", source);
-    m_browser->model()->setRuns(table, nowSeconds());
-    if (!keep.isEmpty()) {
-        // A live refresh keeps what the user was looking at.
-        const QSignalBlocker block(m_browser);
-        m_browser->selectRunIds(keep);
+    if (merge && m_browser->property("source").toString() == source) {
+        m_browser->model()->mergeRuns(std::move(*merge), nowSeconds());
+    } else {
+        m_browser->setProperty("source", source);
+        m_browser->model()->setRuns(
+            merge ? merge->after : std::make_shared<const RunTable>(loaded.runs.value()), nowSeconds());
     }
-    m_browser->scrollToRunId(top);
-    const bool empty = table->rowCount() == 0;
+    const bool empty = m_browser->model()->runs()->rowCount() == 0;
     m_center->setCurrentWidget(empty ? static_cast<QWidget*>(m_welcome) : static_cast<QWidget*>(m_browser));
     m_tabs->setVisible(!empty); // nothing to detail on the welcome page
     m_welcome->setMessage(tr("%1 has no runs.").arg(visibleText(source)));

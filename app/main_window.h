@@ -2,10 +2,13 @@
 
 #include "files/file_dialogs.h"
 #include "import/source_reader.h"
+#include "run_table_model.h"
 #include "store/run_table.h"
+#include "store/run_table_loader.h"
 #include "store/run_types.h"
 
 #include <QMainWindow>
+#include <optional>
 
 class QLabel;
 class QSplitter;
@@ -116,7 +119,7 @@ private:
     void connectViews();
     void restoreSettings();
     void showBanner(const QString& text);
-    void onRunsLoaded(const QString& source, const Result<RunTable>& result, const QString& warning);
+    void onRunsLoaded(const QString& source, const LoadedRunTable& loaded, std::optional<RunTableMerge> merge);
     void onSelectionChanged(const QStringList& ids);
     void onSourceAdded(const QString& path, bool show);
     void setLoading(bool loading);
