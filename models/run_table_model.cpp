@@ -214,45 +214,35 @@ namespace {
         }
     }
 
-    /// Whether a run has the same values in both snapshots (every field, shown or not: the filter
-    /// reads tags, users and commits too).
-    class RowDiff {
-    public:
-        RowDiff(const RunTable& before, const RunTable& after)
-            : m_before(before)
-            , m_after(after)
-        {
-            for (auto member : { &RunTable::projects, &RunTable::names, &RunTable::statuses, &RunTable::kinds,
-                     &RunTable::users, &RunTable::hosts, &RunTable::commits, &RunTable::branches, &RunTable::parents })
-                m_text.emplace_back(&(before.*member), &(after.*member));
-            pairByKey(before.params, after.params, m_text);
-            pairByKey(before.tags, after.tags, m_text);
-            pairByKey(before.metrics, after.metrics, m_numbers);
-        }
-        bool same(size_t o, size_t n)
-        {
-            const RunTable& a = m_before;
-            const RunTable& b = m_after;
-            if (!sameNumber(a.startTimes[o], b.startTimes[n]) || !sameNumber(a.endTimes[o], b.endTimes[n])
-                || a.dirty[o] != b.dirty[n] || a.starred[o] != b.starred[n] || a.archived[o] != b.archived[n])
-                return false;
-            for (TextDiff& d : m_text) {
-                if (!d.same(o, n))
-                    return false;
+    /// Marks in `differs` (per new row) the kept runs with another value in any field, shown or
+    /// not (the filter reads tags, users and commits too).
+    void compareRows(const RunTable& a, const RunTable& b,
+        const std::vector<std::pair<std::int32_t, std::int32_t>>& kept, std::vector<std::uint8_t>& differs)
+    {
+        auto pass = [&](auto&& same) {
+            for (const auto& [o, n] : kept) {
+                if (!same(size_t(o), size_t(n)))
+                    differs[size_t(n)] = 1;
             }
-            for (const NumberDiff& d : m_numbers) {
-                if (!d.same(o, n))
-                    return false;
-            }
-            return true;
-        }
-
-    private:
-        const RunTable& m_before;
-        const RunTable& m_after;
-        std::vector<TextDiff> m_text;
-        std::vector<NumberDiff> m_numbers;
-    };
+        };
+        pass([&](size_t o, size_t n) { return sameNumber(a.startTimes[o], b.startTimes[n]); });
+        pass([&](size_t o, size_t n) { return sameNumber(a.endTimes[o], b.endTimes[n]); });
+        pass([&](size_t o, size_t n) {
+            return a.dirty[o] == b.dirty[n] && a.starred[o] == b.starred[n] && a.archived[o] == b.archived[n];
+        });
+        std::vector<TextDiff> text;
+        for (auto member : { &RunTable::projects, &RunTable::names, &RunTable::statuses, &RunTable::kinds,
+                 &RunTable::users, &RunTable::hosts, &RunTable::commits, &RunTable::branches, &RunTable::parents })
+            text.emplace_back(&(a.*member), &(b.*member));
+        pairByKey(a.params, b.params, text);
+        pairByKey(a.tags, b.tags, text);
+        std::vector<NumberDiff> numbers;
+        pairByKey(a.metrics, b.metrics, numbers);
+        for (TextDiff& d : text)
+            pass([&](size_t o, size_t n) { return d.same(o, n); });
+        for (const NumberDiff& d : numbers)
+            pass([&](size_t o, size_t n) { return d.same(o, n); });
+    }
 
     /// Dynamic column keys as the model orders them: params, then metrics.
     QStringList dynamicKeys(const RunTable& t)
@@ -347,10 +337,18 @@ RunTableMerge RunTableModel::diff(std::shared_ptr<const RunTable> before, std::s
     }
 
     if (n0 > 0 && n1 > 0) {
-        RowDiff rows(a, b);
+        // Column by column: each pass streams through two arrays, where row by row would jump
+        // between dozens of them.
+        std::vector<std::uint8_t> differs(n1, 0);
+        std::vector<std::pair<std::int32_t, std::int32_t>> kept; // (old row, new row)
+        kept.reserve(std::min(n0, n1));
         for (size_t n = 0; n < n1; ++n) {
-            const std::int32_t o = m.newToOld[n];
-            if (o >= 0 && !rows.same(size_t(o), n))
+            if (m.newToOld[n] >= 0)
+                kept.emplace_back(m.newToOld[n], std::int32_t(n));
+        }
+        compareRows(a, b, kept, differs);
+        for (size_t n = 0; n < n1; ++n) {
+            if (differs[n])
                 m.changed.push_back(std::int32_t(n));
         }
     }

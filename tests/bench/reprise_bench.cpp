@@ -289,6 +289,77 @@ void runTableLoad()
     report("run_table_load_100k", "snapshot_memory", memory, "MB");
 }
 
+/// `base` with `count` newer runs in front (the loader's order: newest first), as a new load would
+/// give it: every string freshly allocated, new runs copying the values of existing ones.
+std::shared_ptr<const RunTable> withNewerRuns(const RunTable& base, int count)
+{
+    auto t = std::make_shared<RunTable>();
+    const size_t n = base.rowCount(), added = size_t(count);
+    auto copy = [](const QString& s) { return QString(s.constData(), s.size()); };
+    auto text = [&](const TextColumn& from, TextColumn& to) {
+        for (const QString& s : from.dict)
+            to.dict << copy(s);
+        to.sortRanks = from.sortRanks;
+        to.codes.reserve(added + n);
+        for (size_t i = 0; i < added; ++i)
+            to.codes.push_back(from.codes[i % n]);
+        to.codes.insert(to.codes.end(), from.codes.begin(), from.codes.end());
+    };
+    auto prepend = [&](const auto& from, auto& to) {
+        to.reserve(added + n);
+        for (size_t i = 0; i < added; ++i)
+            to.push_back(from[i % n]);
+        to.insert(to.end(), from.begin(), from.end());
+    };
+    for (size_t i = 0; i < added; ++i)
+        t->uuids.push_back(QStringLiteral("%1").arg(quint64(0xfeed0000ULL + i), 32, 16, QLatin1Char('0')));
+    for (const QString& id : base.uuids)
+        t->uuids.push_back(copy(id));
+    text(base.projects, t->projects);
+    text(base.names, t->names);
+    for (size_t i = 0; i < added; ++i) {
+        t->names.codes[i] = std::int32_t(t->names.dict.size());
+        t->names.dict << QStringLiteral("new-run-%1").arg(i);
+    }
+    t->names.sortRanks.clear();
+    t->names.computeSortRanks();
+    text(base.statuses, t->statuses);
+    text(base.kinds, t->kinds);
+    text(base.users, t->users);
+    text(base.hosts, t->hosts);
+    text(base.commits, t->commits);
+    text(base.branches, t->branches);
+    text(base.parents, t->parents);
+    for (size_t i = 0; i < added; ++i) {
+        t->startTimes.push_back(base.startTimes[0] + double(added - i) * 60.0);
+        t->endTimes.push_back(t->startTimes.back() + 100.0);
+    }
+    t->startTimes.insert(t->startTimes.end(), base.startTimes.begin(), base.startTimes.end());
+    t->endTimes.insert(t->endTimes.end(), base.endTimes.begin(), base.endTimes.end());
+    prepend(base.dirty, t->dirty);
+    prepend(base.starred, t->starred);
+    prepend(base.archived, t->archived);
+    auto values = [&](const std::vector<ValueColumn>& from, std::vector<ValueColumn>& to) {
+        for (const ValueColumn& c : from) {
+            ValueColumn v;
+            v.key = copy(c.key);
+            text(c.text, v.text);
+            v.dictNumbers = c.dictNumbers;
+            to.push_back(std::move(v));
+        }
+    };
+    values(base.params, t->params);
+    values(base.tags, t->tags);
+    for (const NumberColumn& c : base.metrics) {
+        NumberColumn m;
+        m.key = copy(c.key);
+        prepend(c.values, m.values);
+        prepend(c.present, m.present);
+        t->metrics.push_back(std::move(m));
+    }
+    return t;
+}
+
 /// The main window on 100,000 runs × 20 params × 10 metrics: open to painted, a filter keystroke,
 /// sorting by each kind of column, and the process's peak memory.
 void runBrowser()
@@ -345,6 +416,64 @@ void runBrowser()
     }
     report("run_browser_100k", "sort_median", median(sorts), "ms");
     report("run_browser_100k", "sort_max", *std::max_element(sorts.begin(), sorts.end()), "ms");
+
+    // Live refresh: a snapshot with 1,000 more runs merged into the 100,000 shown (the diff is
+    // computed off the GUI thread, as the window's loader does; it is reported on its own), then
+    // the snapshot without them again. GUI thread: the merge through model, proxy and view, the
+    // events it posts (the view's delayed layout) and the repaint. Newest first, a few runs
+    // selected, the view in the middle of the table; then sorted by a param, where the new runs
+    // land all over the table.
+    auto liveRefresh = [&](const char* suffix) {
+        RunTableModel* model = browser->model();
+        const std::shared_ptr<const RunTable> base = model->runs();
+        const std::shared_ptr<const RunTable> bigger = withNewerRuns(*base, 1000);
+        std::vector<double> adds, removes, diffs;
+        for (int round = 0; round < 5; ++round) {
+            t.restart();
+            RunTableMerge add = RunTableModel::diff(base, bigger);
+            diffs.push_back(double(t.nsecsElapsed()) / 1e6);
+            RunTableMerge remove = RunTableModel::diff(bigger, base);
+            QCoreApplication::processEvents();
+            t.restart();
+            model->mergeRuns(std::move(add), model->now());
+            const double signalled = double(t.nsecsElapsed()) / 1e6;
+            QCoreApplication::processEvents();
+            const double laidOut = double(t.nsecsElapsed()) / 1e6;
+            browser->view()->viewport()->repaint();
+            adds.push_back(double(t.nsecsElapsed()) / 1e6);
+            if (model->rowCount() != 101000 || model->runs() != bigger)
+                fail(QStringLiteral("the merge shows %1 runs").arg(model->rowCount()));
+            t.restart();
+            model->mergeRuns(std::move(remove), model->now());
+            QCoreApplication::processEvents();
+            browser->view()->viewport()->repaint();
+            removes.push_back(double(t.nsecsElapsed()) / 1e6);
+            if (qEnvironmentVariableIsSet("REPRISE_BENCH_VERBOSE"))
+                std::fprintf(stderr,
+                    "live refresh %s: add %.1f ms (merge %.1f, events %.1f), remove %.1f ms, diff %.1f ms\n", suffix,
+                    adds.back(), signalled, laidOut - signalled, removes.back(), diffs.back());
+        }
+        report("run_browser_100k", qPrintable(QStringLiteral("live_refresh_add_1000") + QLatin1String(suffix)),
+            median(adds), "ms");
+        report("run_browser_100k", qPrintable(QStringLiteral("live_refresh_remove_1000") + QLatin1String(suffix)),
+            median(removes), "ms");
+        report("run_browser_100k", qPrintable(QStringLiteral("live_refresh_diff_1000") + QLatin1String(suffix)),
+            median(diffs), "ms");
+    };
+    browser->view()->sortByColumn(RunTableModel::StartedColumn, Qt::DescendingOrder);
+    {
+        QStringList ids;
+        for (int row : { 49990, 50000, 50010 })
+            ids << browser->proxy()->index(row, 0).data(RunTableModel::RunIdRole).toString();
+        browser->selectRunIds(ids);
+        browser->scrollToRunId(ids[1]);
+    }
+    const QString topBefore = browser->topVisibleRunId();
+    liveRefresh("");
+    if (browser->topVisibleRunId() != topBefore || browser->selectedRunIds().size() != 3)
+        fail(QStringLiteral("a live refresh lost the top row or the selection"));
+    browser->view()->sortByColumn(firstParam, Qt::AscendingOrder);
+    liveRefresh("_sorted_by_param");
     report("run_browser_100k", "peak_memory", memoryMb().first, "MB");
     report("run_browser_100k", "memory_over_baseline", memoryMb().first - baseline, "MB");
 }
