@@ -1,14 +1,12 @@
+#include "analysis/csv_columns.h"
 #include "analysis/drift.h"
 #include "cli/cli_common.h"
 #include "text/display_text.h"
 
-#include <QCryptographicHash>
-#include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QStringDecoder>
 #include <cmath>
 #include <fmt/core.h>
 
@@ -52,42 +50,6 @@ namespace {
     }
 
     QJsonValue number(double v) { return std::isfinite(v) ? QJsonValue(v) : QJsonValue(jsonNumber(v)); }
-
-    /// RFC 4180 fields of one record starting at `pos`; advances `pos` past the record.
-    QStringList csvRecord(const QString& text, qsizetype& pos)
-    {
-        QStringList fields;
-        QString field;
-        bool quoted = false;
-        while (pos < text.size()) {
-            const QChar c = text[pos++];
-            if (quoted) {
-                if (c == u'"') {
-                    if (pos < text.size() && text[pos] == u'"') {
-                        field += u'"';
-                        ++pos;
-                    } else {
-                        quoted = false;
-                    }
-                } else {
-                    field += c;
-                }
-            } else if (c == u'"') {
-                quoted = true;
-            } else if (c == u',') {
-                fields << field;
-                field.clear();
-            } else if (c == u'\n' || c == u'\r') {
-                if (c == u'\r' && pos < text.size() && text[pos] == u'\n')
-                    ++pos;
-                break;
-            } else {
-                field += c;
-            }
-        }
-        fields << field;
-        return fields;
-    }
 
 } // namespace
 
@@ -240,44 +202,13 @@ int runProfile(const QStringList& args)
         return Usage;
     }
     const QString path = parser.positionalArguments().first();
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        printError(path + QStringLiteral(": cannot read it: ") + file.errorString(), QStringLiteral("check the path"));
+    auto csv = readCsvColumns(path);
+    if (!csv) {
+        printError(csv.error());
         return Failure;
     }
-    const QByteArray bytes = file.readAll();
-    QStringDecoder decoder(QStringDecoder::Utf8);
-    const QString text = decoder.decode(bytes);
-    if (decoder.hasError())
-        printError(path + QStringLiteral(": not valid UTF-8; undecodable bytes are replaced by U+FFFD"));
-    qsizetype pos = 0;
-    const QStringList header = csvRecord(text, pos);
-    if (header.isEmpty() || (header.size() == 1 && header.first().trimmed().isEmpty())) {
-        printError(path + QStringLiteral(": empty file, no header row"),
-            QStringLiteral("the first line must name the columns"));
-        return Failure;
-    }
-    std::vector<QStringList> columns(size_t(header.size()));
-    int line = 1;
-    qint64 rows = 0;
-    while (pos < text.size()) {
-        ++line;
-        const QStringList record = csvRecord(text, pos);
-        if (record.size() == 1 && record.first().isEmpty())
-            continue; // blank line
-        if (record.size() != header.size()) {
-            printError(QStringLiteral("%1:%2: %3 fields, but the header has %4")
-                           .arg(path)
-                           .arg(line)
-                           .arg(record.size())
-                           .arg(header.size()),
-                QStringLiteral("fix that row (quote fields that contain commas); nothing was recorded"));
-            return Failure;
-        }
-        for (qsizetype c = 0; c < record.size(); ++c)
-            columns[size_t(c)] << record[c];
-        ++rows;
-    }
+    for (const QString& warning : csv->warnings)
+        printError(warning);
     auto store = RunStore::open(databasePath(parser), OpenMode::ReadWrite);
     if (!store) {
         printError(store.error());
@@ -288,47 +219,22 @@ int runProfile(const QStringList& args)
         printError(ref.error());
         return Failure;
     }
-    static const QStringList missingMarks { QString(), QStringLiteral("NA"), QStringLiteral("N/A"),
-        QStringLiteral("nan"), QStringLiteral("NaN"), QStringLiteral("null"), QStringLiteral("NULL"),
-        QStringLiteral("None") };
     DatasetRecord dataset;
     dataset.name = parser.isSet(QStringLiteral("name")) ? parser.value(QStringLiteral("name"))
                                                         : QFileInfo(path).completeBaseName();
     dataset.role = parser.value(QStringLiteral("role"));
     dataset.uri = QFileInfo(path).absoluteFilePath();
-    dataset.hash = QStringLiteral("sha256:")
-        + QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex());
-    dataset.rows = rows;
-    for (qsizetype c = 0; c < header.size(); ++c) {
-        QStringList present;
-        qint64 missing = 0;
-        for (const QString& v : columns[size_t(c)]) {
-            if (missingMarks.contains(v.trimmed()))
-                ++missing;
-            else
-                present << v.trimmed();
-        }
-        std::vector<double> numbers;
-        bool numeric = !present.isEmpty();
-        for (const QString& v : present) {
-            bool ok = false;
-            numbers.push_back(v.toDouble(&ok));
-            if (!ok) {
-                numeric = false;
-                break;
-            }
-        }
-        dataset.profiles << (numeric ? profileNumeric(header[c], std::move(numbers), missing)
-                                     : profileCategorical(header[c], present, missing));
-    }
+    dataset.hash = csv->hash;
+    dataset.rows = csv->rows;
+    dataset.profiles = profileCsvColumns(*csv);
     if (auto st = store->addDataset(ref->rowId, dataset); !st) {
         printError(st.error());
         return Failure;
     }
     printOut(QStringLiteral("recorded dataset %1 (%2 rows, %3 features) on run %4\n")
                  .arg(visibleText(dataset.name))
-                 .arg(rows)
-                 .arg(header.size())
+                 .arg(csv->rows)
+                 .arg(csv->header.size())
                  .arg(ref->uuid.left(8)));
     return Ok;
 }

@@ -1,7 +1,11 @@
 // Drift per feature: Evidently's default test choice, and every bad input explained, never a number.
 
+#include "analysis/csv_columns.h"
 #include "analysis/drift.h"
 
+#include <QCryptographicHash>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
 
@@ -60,6 +64,10 @@ private Q_SLOTS:
     void categoricalDriftIsDetected();
     void badInputIsExplained();
     void datasetShareAndOverrides();
+    void csvColumns_data();
+    void csvColumns();
+    void csvColumnsFromFiles();
+    void csvColumnsProfiles();
 };
 
 void TestDrift::defaultTest_data()
@@ -223,6 +231,142 @@ void TestDrift::datasetShareAndOverrides()
     const DatasetDrift refused = computeDrift(dataset(10, { profileCategorical("k", { "x", "y" }, 0) }),
         dataset(10, { profileCategorical("k", { "x", "y" }, 0) }), ksOnText);
     QVERIFY(refused.features[0].problem.contains(QStringLiteral("needs numbers")));
+}
+
+void TestDrift::csvColumns_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QStringList>("header");
+    QTest::addColumn<QList<QStringList>>("columns");
+    QTest::addColumn<QString>("error"); // the whole message, or empty
+    QTest::addColumn<bool>("warned"); // "not valid UTF-8"
+
+    using Cols = QList<QStringList>;
+    QTest::newRow("plain") << QByteArray("a,b\n1,2\n3,4\n") << QStringList { "a", "b" }
+                           << Cols { { "1", "3" }, { "2", "4" } } << QString() << false;
+    QTest::newRow("no final line break, CRLF") << QByteArray("a,b\r\n1,2\r\n3,4") << QStringList { "a", "b" }
+                                               << Cols { { "1", "3" }, { "2", "4" } } << QString() << false;
+    QTest::newRow("old Mac line ends") << QByteArray("a\r1\r2\r") << QStringList { "a" } << Cols { { "1", "2" } }
+                                       << QString() << false;
+    QTest::newRow("quoted comma") << QByteArray("name,n\n\"Smith, J.\",1\n") << QStringList { "name", "n" }
+                                  << Cols { { "Smith, J." }, { "1" } } << QString() << false;
+    QTest::newRow("quoted line break") << QByteArray("note,n\n\"two\nlines\",1\n\"three\r\nmore\nlines\",2\n")
+                                       << QStringList { "note", "n" }
+                                       << Cols { { "two\nlines", "three\r\nmore\nlines" }, { "1", "2" } } << QString()
+                                       << false;
+    QTest::newRow("doubled quotes") << QByteArray("q\n\"say \"\"hi\"\"\"\n\"\"\"\"\n\"\"\n") << QStringList { "q" }
+                                    << Cols { { "say \"hi\"", "\"" } } << QString() << false;
+    QTest::newRow("quoted header, empty fields")
+        << QByteArray("\"a,1\",b\n,\n") << QStringList { "a,1", "b" } << Cols { { "" }, { "" } } << QString() << false;
+    QTest::newRow("blank lines are not rows")
+        << QByteArray("a\n1\n\n\n2\n\n") << QStringList { "a" } << Cols { { "1", "2" } } << QString() << false;
+    QTest::newRow("too many fields") << QByteArray("a,b\n1,2\n3,4,5\n") << QStringList() << Cols()
+                                     << QString("f.csv:3: 3 fields, but the header has 2") << false;
+    QTest::newRow("too few fields, after a blank line") << QByteArray("a,b\n1,2\n\n3\n") << QStringList() << Cols()
+                                                        << QString("f.csv:4: 1 fields, but the header has 2") << false;
+    // The line is where the record starts in the file, counting line breaks inside quotes.
+    QTest::newRow("wrong count after a quoted line break")
+        << QByteArray("a,b\n\"x\ny\",1\n\"p\r\nq\",2,3\n") << QStringList() << Cols()
+        << QString("f.csv:4: 3 fields, but the header has 2") << false;
+    QTest::newRow("a comma outside quotes") << QByteArray("city,n\nLima, Peru,3\n") << QStringList() << Cols()
+                                            << QString("f.csv:2: 3 fields, but the header has 2") << false;
+    QTest::newRow("empty file") << QByteArray() << QStringList() << Cols()
+                                << QString("f.csv: empty file, no header row") << false;
+    QTest::newRow("blank first line") << QByteArray(" \na\n1\n") << QStringList() << Cols()
+                                      << QString("f.csv: empty file, no header row") << false;
+    QTest::newRow("not UTF-8") << QByteArray("city\nM\xfcnchen\nOslo\n") << QStringList { "city" }
+                               << Cols { { QStringLiteral("M\uFFFDnchen"), "Oslo" } } << QString() << true;
+    QTest::newRow("UTF-8") << QByteArray("city\nM\xc3\xbcnchen\n") << QStringList { "city" }
+                           << Cols { { QStringLiteral("M\u00FCnchen") } } << QString() << false;
+}
+
+void TestDrift::csvColumns()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(QStringList, header);
+    QFETCH(QList<QStringList>, columns);
+    QFETCH(QString, error);
+    QFETCH(bool, warned);
+
+    const Result<CsvColumns> csv = parseCsvColumns(bytes, QStringLiteral("f.csv"));
+    if (!error.isEmpty()) {
+        QVERIFY(!csv);
+        QCOMPARE(csv.error().message, error);
+        QVERIFY(!csv.error().hint.isEmpty());
+        if (error.contains(QStringLiteral("fields")))
+            QCOMPARE(csv.error().hint,
+                QStringLiteral("fix that row (quote fields that contain commas); nothing was recorded"));
+        return;
+    }
+    QVERIFY2(csv, qPrintable(csv ? QString() : csv.error().message));
+    QCOMPARE(csv->header, header);
+    QCOMPARE(qsizetype(csv->columns.size()), columns.size());
+    for (qsizetype c = 0; c < columns.size(); ++c)
+        QCOMPARE(csv->columns[size_t(c)], columns[c]);
+    QCOMPARE(csv->rows, qint64(columns.first().size()));
+    QCOMPARE(csv->warnings.size(), warned ? 1 : 0);
+    if (warned)
+        QCOMPARE(
+            csv->warnings.first(), QStringLiteral("f.csv: not valid UTF-8; undecodable bytes are replaced by U+FFFD"));
+    QCOMPARE(csv->hash,
+        QStringLiteral("sha256:")
+            + QString::fromLatin1(QCryptographicHash::hash(bytes, QCryptographicHash::Sha256).toHex()));
+}
+
+void TestDrift::csvColumnsFromFiles()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("data.csv"));
+    const QByteArray bytes = "x,label\n1.5,\"a, b\"\n2,c\n";
+    {
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QCOMPARE(file.write(bytes), bytes.size());
+    }
+    const Result<CsvColumns> read = readCsvColumns(path);
+    QVERIFY(read);
+    QCOMPARE(read->rows, qint64(2));
+    QCOMPARE(read->columns[1], (QStringList { "a, b", "c" }));
+    QCOMPARE(read->hash, parseCsvColumns(bytes, path)->hash);
+
+    const QString missing = dir.filePath(QStringLiteral("nope.csv"));
+    const Result<CsvColumns> none = readCsvColumns(missing);
+    QVERIFY(!none);
+    QVERIFY2(none.error().message.startsWith(missing + QStringLiteral(": cannot read it: ")),
+        qPrintable(none.error().message));
+    QCOMPARE(none.error().hint, QStringLiteral("check the path"));
+    const Result<CsvColumns> folder = readCsvColumns(dir.path());
+    QVERIFY(!folder);
+    QVERIFY(folder.error().message.startsWith(dir.path() + QStringLiteral(": cannot read it: ")));
+
+    const QString empty = dir.filePath(QStringLiteral("empty.csv"));
+    QVERIFY(QFile(empty).open(QIODevice::WriteOnly));
+    const Result<CsvColumns> nothing = readCsvColumns(empty);
+    QVERIFY(!nothing);
+    QCOMPARE(nothing.error().message, empty + QStringLiteral(": empty file, no header row"));
+    QCOMPARE(nothing.error().hint, QStringLiteral("the first line must name the columns"));
+}
+
+void TestDrift::csvColumnsProfiles()
+{
+    const auto csv = parseCsvColumns("age,city,note\n30,Oslo,NA\n 41 ,Lima,\nnan,Oslo,None\n", QStringLiteral("p.csv"));
+    QVERIFY(csv);
+    const QList<FeatureProfile> profiles = profileCsvColumns(*csv);
+    QCOMPARE(profiles.size(), 3);
+    const auto age = decodeProfile(profiles[0]);
+    QVERIFY(age);
+    QVERIFY(age->numeric);
+    QCOMPARE(age->missing, qint64(1));
+    QCOMPARE(age->numbers, (std::vector<double> { 30, 41 }));
+    const auto city = decodeProfile(profiles[1]);
+    QVERIFY(city);
+    QVERIFY(!city->numeric);
+    QCOMPARE(city->missing, qint64(0));
+    QCOMPARE(city->categoryCounts.value(QStringLiteral("Oslo")), 2.0);
+    const auto note = decodeProfile(profiles[2]);
+    QVERIFY(note);
+    QCOMPARE(note->missing, qint64(3));
 }
 
 QTEST_GUILESS_MAIN(TestDrift)
