@@ -7,6 +7,7 @@
 #include "runs/run_browser.h"
 
 #include <QAbstractItemModelTester>
+#include <QApplication>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QPointer>
@@ -49,6 +50,7 @@ class TestRunBrowser : public QObject {
 private Q_SLOTS:
     void editorSurvivesAMergeAndRenamesTheRightRun();
     void anotherSourceResets();
+    void renameByKeyboardAfterArchiveMerges();
     void newColumnsKeepTheSortAndHiddenColumns();
     void refreshAdding1000To100kKeepsSelectionAndTopRow();
 };
@@ -116,6 +118,49 @@ void TestRunBrowser::editorSurvivesAMergeAndRenamesTheRightRun()
     browser.showRuns(QStringLiteral("a.db"), without, 2e9);
     QCOMPARE(selection.size(), 1);
     QCOMPARE(selection.first().first().toStringList(), QStringList { edited });
+}
+
+void TestRunBrowser::renameByKeyboardAfterArchiveMerges()
+{
+    // Archiving hides a run (a merge removes it from the proxy), restoring shows it again (a merge
+    // inserts it back); F2 on it then renames that run.
+    RunBrowser browser;
+    QAbstractItemModelTester proxyTester(browser.proxy(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    browser.resize(900, 500);
+    browser.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&browser));
+    QList<RunSpec> runs;
+    for (int i = 29; i >= 0; --i) {
+        RunSpec r;
+        r.id = idOf(i);
+        r.name = QStringLiteral("run %1").arg(i);
+        r.start = i;
+        r.end = i + 1;
+        runs << r;
+    }
+    browser.showRuns(QStringLiteral("a.db"), makeTable(runs), 2e9);
+    const QString id = idOf(20);
+    browser.selectRunIds({ id });
+    runs[9].archived = true;
+    browser.showRuns(QStringLiteral("a.db"), makeTable(runs), 2e9);
+    QCOMPARE(browser.proxy()->rowCount(), 29);
+    runs[9].archived = false;
+    browser.showRuns(QStringLiteral("a.db"), makeTable(runs), 2e9);
+    QCOMPARE(browser.proxy()->rowCount(), 30);
+    browser.selectRunIds({ id });
+    RunTableView* view = browser.view();
+    const QModelIndex cell = browser.proxy()->mapFromSource(browser.model()->index(9, RunTableModel::NameColumn));
+    QCOMPARE(cell.data(RunTableModel::RunIdRole).toString(), id);
+    view->selectionModel()->setCurrentIndex(cell, QItemSelectionModel::NoUpdate);
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_F2);
+    auto* editor = qobject_cast<QLineEdit*>(QApplication::focusWidget());
+    QVERIFY(editor);
+    QSignalSpy renamed(browser.model(), &RunTableModel::renameRequested);
+    editor->setText(QStringLiteral("renamed by keyboard"));
+    QTest::keyClick(editor, Qt::Key_Return);
+    QTRY_COMPARE(renamed.size(), 1);
+    QCOMPARE(renamed.first().at(0).toString(), id);
 }
 
 void TestRunBrowser::anotherSourceResets()
