@@ -145,7 +145,7 @@ void TestCurveLoading::curvesPerKeyKeepsRunOrderAndFirstError()
     QVERIFY(!perKey);
     QCOMPARE(perKey.error().message, QStringLiteral("first"));
     // No runs: an empty list per key.
-    perKey = curvesPerKey({}, 3);
+    perKey = curvesPerKey<MetricCurve>({}, 3);
     QVERIFY(perKey);
     QCOMPARE(perKey->size(), std::size_t(3));
 }

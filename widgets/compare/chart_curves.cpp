@@ -65,35 +65,27 @@ void smoothCurve(ChartCurve& c, double weight)
 Result<CurvesPerKey> loadChartCurves(const QString& database, const QList<RunRecord>& runs, const QStringList& keys,
     CurveAxis axis, double smoothing, const std::atomic_bool& cancelled)
 {
-    using PerRun = Result<std::vector<std::optional<MetricCurve>>>;
-    const auto perRun
+    // Per run, in parallel: read, then build the pyramids and the smoothing (the costly part for long
+    // histories) while other runs are still being read.
+    using PerRun = Result<std::vector<std::optional<ChartCurve>>>;
+    auto perRun
         = QtConcurrent::blockingMapped<std::vector<PerRun>>(computePool(), runs, [&](const RunRecord& run) -> PerRun {
               if (cancelled)
                   return Error { QObject::tr("Cancelled."), {} };
-              return loadRunCurves(database, run, keys, axis);
+              auto read = loadRunCurves(database, run, keys, axis);
+              if (!read)
+                  return read.error();
+              std::vector<std::optional<ChartCurve>> prepared(read->size());
+              for (std::size_t k = 0; k < read->size(); ++k) {
+                  if (!(*read)[k])
+                      continue;
+                  ChartCurve c = runCurve(std::move(*(*read)[k]));
+                  smoothCurve(c, smoothing);
+                  prepared[k] = std::move(c);
+              }
+              return prepared;
           });
-    auto read = curvesPerKey(perRun, keys.size());
-    if (!read)
-        return read.error();
-    // The pyramids and the smoothing are the costly part for long histories: the curves in parallel.
-    std::vector<std::pair<std::size_t, std::size_t>> at;
-    for (std::size_t k = 0; k < read->size(); ++k) {
-        for (std::size_t i = 0; i < (*read)[k].size(); ++i)
-            at.emplace_back(k, i);
-    }
-    CurvesPerKey out(read->size());
-    for (std::size_t k = 0; k < read->size(); ++k)
-        out[k].resize((*read)[k].size());
-    QtConcurrent::blockingMap(computePool(), at, [&](const std::pair<std::size_t, std::size_t>& ki) {
-        if (cancelled)
-            return;
-        ChartCurve c = runCurve(std::move((*read)[ki.first][ki.second]));
-        smoothCurve(c, smoothing);
-        out[ki.first][ki.second] = std::move(c);
-    });
-    if (cancelled)
-        return Error { QObject::tr("Cancelled."), {} };
-    return out;
+    return curvesPerKey(std::move(perRun), keys.size());
 }
 
 CurvesPerKey deriveChartCurves(const CurvesPerKey& loaded, const QList<RunRecord>& runs, const QString& grouping,

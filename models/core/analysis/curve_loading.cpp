@@ -63,19 +63,4 @@ Result<std::vector<std::optional<MetricCurve>>> loadRunCurves(
     return out;
 }
 
-Result<std::vector<std::vector<MetricCurve>>> curvesPerKey(
-    const std::vector<Result<std::vector<std::optional<MetricCurve>>>>& perRun, qsizetype keyCount)
-{
-    std::vector<std::vector<MetricCurve>> perKey(std::size_t(std::max<qsizetype>(0, keyCount)));
-    for (const auto& result : perRun) {
-        if (!result)
-            return result.error();
-        for (std::size_t k = 0; k < result->size() && k < perKey.size(); ++k) {
-            if ((*result)[k])
-                perKey[k].push_back(*(*result)[k]);
-        }
-    }
-    return perKey;
-}
-
 } // namespace reprise

@@ -4,6 +4,7 @@
 #include "store/run_types.h"
 
 #include <QStringList>
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -32,9 +33,23 @@ QString curveLabel(const RunRecord& run);
 Result<std::vector<std::optional<MetricCurve>>> loadRunCurves(
     const QString& database, const RunRecord& run, const QStringList& keys, CurveAxis axis);
 
-/// Per-run results (in run order, each as loadRunCurves() returns it for `keyCount` keys) regrouped as
-/// one list of curves per key, runs in their order. The first failed run's error is the result.
-Result<std::vector<std::vector<MetricCurve>>> curvesPerKey(
-    const std::vector<Result<std::vector<std::optional<MetricCurve>>>>& perRun, qsizetype keyCount);
+/// Per-run results (in run order, each as loadRunCurves() returns it for `keyCount` keys, or curves
+/// prepared from those) regrouped as one list of curves per key, runs in their order. The first failed
+/// run's error is the result.
+template <typename Curve>
+Result<std::vector<std::vector<Curve>>> curvesPerKey(
+    std::vector<Result<std::vector<std::optional<Curve>>>> perRun, qsizetype keyCount)
+{
+    std::vector<std::vector<Curve>> perKey(std::size_t(std::max<qsizetype>(0, keyCount)));
+    for (auto& result : perRun) {
+        if (!result)
+            return result.error();
+        for (std::size_t k = 0; k < result->size() && k < perKey.size(); ++k) {
+            if ((*result)[k])
+                perKey[k].push_back(std::move(*(*result)[k]));
+        }
+    }
+    return perKey;
+}
 
 } // namespace reprise
