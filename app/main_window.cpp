@@ -1,7 +1,5 @@
 #include "main_window.h"
 
-#include "compare/compare_view.h"
-#include "dag/dag_view.h"
 #include "demo/demo_generator.h"
 #include "drift/drift_view.h"
 #include "files/file_dialogs.h"
@@ -14,9 +12,7 @@
 #include "rerun_actions.h"
 #include "run_actions.h"
 #include "run_filter_proxy.h"
-#include "run_table_model.h"
 #include "runs/run_browser.h"
-#include "runs/run_details.h"
 #include "selection/selection_tabs.h"
 #include "sources/source_registry.h"
 #include "sources/sources_panel.h"
@@ -25,6 +21,7 @@
 #include "text/display_text.h"
 #include "welcome/welcome_page.h"
 
+#include <QAbstractItemDelegate>
 #include <QCloseEvent>
 #include <QDir>
 #include <QDragEnterEvent>
@@ -40,19 +37,12 @@
 #include <QStackedWidget>
 #include <QStandardPaths>
 #include <QStatusBar>
-#include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
 #include <QVBoxLayout>
 #include <QtConcurrent>
 
 namespace reprise {
-
-namespace {
-
-    QString errorText(const Error& e) { return e.hint.isEmpty() ? e.message : e.message + u'\n' + e.hint; }
-
-} // namespace
 
 MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* parent)
     : QMainWindow(parent)
@@ -214,6 +204,13 @@ void MainWindow::connectViews()
     connect(m_tabs->drift(), &DriftView::driftComputed, this,
         [this](const QHash<QString, double>& shares) { m_browser->model()->setExtraColumn(tr("drift"), shares); });
     connect(m_tabs, &SelectionTabs::detailsLoaded, this, &MainWindow::detailsLoaded);
+    connect(m_tabs, &SelectionTabs::runsBrushed, this, &MainWindow::selectRuns);
+    connect(m_browser->view()->itemDelegate(), &QAbstractItemDelegate::closeEditor, this, [this] {
+        QTimer::singleShot(0, this, [this] { // once the view has left its editing state
+            if (std::exchange(m_reloadPending, false))
+                reload();
+        });
+    });
     connect(m_runActions, &RunActions::written, this, [this] {
         showBanner({});
         reload();
@@ -392,7 +389,7 @@ void MainWindow::importIntoCurrent(const QString& path)
             })
         .then(this, [this, name, target](const Result<ImportSummary>& summary) {
             if (!summary) {
-                showBanner(errorText(summary.error()));
+                showBanner(summary.error().text());
                 return;
             }
             QString text = importSummaryLine(visibleText(name), *summary);
@@ -425,10 +422,7 @@ QStringList MainWindow::sources() const { return m_sources->paths(); }
 
 bool MainWindow::isImporting() const { return m_jobs->isBusy() || m_sources->isOpening(); }
 
-SourceKind MainWindow::sourceKind(const QString& path) const
-{
-    return m_sources->contains(path) ? m_sources->info(path).kind : SourceKind::Reprise;
-}
+SourceKind MainWindow::sourceKind(const QString& path) const { return m_sources->info(path).kind; }
 
 QString MainWindow::sourceLocation(const QString& path) const
 {
@@ -469,8 +463,9 @@ void MainWindow::reload()
         Q_EMIT runsLoaded();
         return;
     }
-    if (m_loading) {
-        // One load at a time; a change during a load triggers one more afterwards.
+    if (m_loading || m_browser->view()->isEditing()) {
+        // One load at a time; a change during a load triggers one more afterwards. A merge keeps an
+        // open editor, but a name being typed is not raced with a refresh: that one waits.
         m_reloadPending = true;
         return;
     }
@@ -478,8 +473,7 @@ void MainWindow::reload()
     const QString path = m_current;
     // A refresh of the source shown is merged into the table by run id, the difference computed
     // here on the worker: selection, scroll position and a name being edited stay where they are.
-    const bool sameSource = m_browser->property("source").toString() == path;
-    std::shared_ptr<const RunTable> before = sameSource ? m_browser->model()->runs() : nullptr;
+    std::shared_ptr<const RunTable> before = m_browser->source() == path ? m_browser->model()->runs() : nullptr;
     setLoading(true);
     m_status->setText(tr("Loading %1…").arg(visibleText(path)));
     QtConcurrent::run([path, before, recover = !m_sources->info(path).foreign] {
@@ -490,6 +484,10 @@ void MainWindow::reload()
         return std::make_pair(std::move(loaded), std::move(merge));
     }).then(this, [this, ticket, path](std::pair<LoadedRunTable, std::optional<RunTableMerge>> loaded) {
         setLoading(false);
+        if (m_browser->view()->isEditing()) {
+            m_reloadPending = true; // loaded again once the editor closes
+            return;
+        }
         if (ticket == m_loadGeneration)
             onRunsLoaded(path, loaded.first, std::move(loaded.second));
         if (std::exchange(m_reloadPending, false))
@@ -504,7 +502,7 @@ void MainWindow::onRunsLoaded(const QString& source, const LoadedRunTable& loade
         return;
     }
     if (!loaded.runs && !merge) {
-        showBanner(errorText(loaded.runs.error()));
+        showBanner(loaded.runs.error().text());
         m_bannerFromLoad = true;
         m_status->setText(tr("Could not read %1").arg(visibleText(source)));
         Q_EMIT runsLoaded();
@@ -518,13 +516,10 @@ void MainWindow::onRunsLoaded(const QString& source, const LoadedRunTable& loade
         showBanner(warning.isEmpty() ? std::exchange(m_notice, QString()) : warning);
         m_bannerFromLoad = !warning.isEmpty();
     }
-    if (merge && m_browser->property("source").toString() == source) {
-        m_browser->model()->mergeRuns(std::move(*merge), nowSeconds());
-    } else {
-        m_browser->setProperty("source", source);
-        m_browser->model()->setRuns(
-            merge ? merge->after : std::make_shared<const RunTable>(loaded.runs.value()), nowSeconds());
-    }
+    if (merge)
+        m_browser->showRuns(source, std::move(*merge), nowSeconds());
+    else
+        m_browser->showRuns(source, std::make_shared<const RunTable>(loaded.runs.value()), nowSeconds());
     const bool empty = m_browser->model()->runs()->rowCount() == 0;
     m_center->setCurrentWidget(empty ? static_cast<QWidget*>(m_welcome) : static_cast<QWidget*>(m_browser));
     m_tabs->setVisible(!empty); // nothing to detail on the welcome page
@@ -582,26 +577,19 @@ void MainWindow::selectRuns(const QStringList& ids)
 void MainWindow::loadDemo()
 {
     // The demo goes into its own file in the data folder, never over the user's runs.
-    const QString path
-        = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/reprise/demo.db");
+    DemoOptions demo { QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation)
+        + QStringLiteral("/reprise/demo.db") };
+    demo.overwrite = true;
     m_welcome->setDemoEnabled(false);
-    setLoading(true);
-    m_status->setText(tr("Writing the demo database into %1…").arg(path));
-    QtConcurrent::run([path] {
-        QDir().mkpath(QFileInfo(path).absolutePath());
-        DemoOptions options;
-        options.path = path;
-        options.overwrite = true;
-        return generateDemo(options);
-    }).then(this, [this, path](const Result<DemoSummary>& result) {
-        m_welcome->setDemoEnabled(true);
-        setLoading(false);
-        if (!result) {
-            showBanner(errorText(result.error()));
-            return;
-        }
-        openSource(path);
-    });
+    m_status->setText(tr("Writing the demo database into %1…").arg(demo.path));
+    m_jobs->start(tr("Writing the demo database"), [demo](const ReadControl&) { return generateDemo(demo); })
+        .then(this, [this, path = demo.path](const Result<DemoSummary>& result) {
+            m_welcome->setDemoEnabled(true);
+            if (result)
+                openSource(path);
+            else
+                showBanner(result.error().text());
+        });
 }
 
 } // namespace reprise

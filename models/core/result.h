@@ -11,6 +11,9 @@ struct Error {
     QString message; ///< one line: "<thing>: <why>"
     QString hint; ///< optional second line: what to do about it
     qsizetype position = -1; ///< where in a parsed input the problem is (0-based), or -1
+
+    /// The message, and the hint on a line of its own when there is one.
+    QString text() const { return hint.isEmpty() ? message : message + u'\n' + hint; }
 };
 
 /// Value-or-error result. The core never throws across a layer boundary; it returns one of these.

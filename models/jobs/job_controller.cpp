@@ -39,11 +39,18 @@ void JobController::finished(quint64 id)
         Q_EMIT allFinished();
 }
 
+bool JobController::isBusy() const
+{
+    return std::any_of(m_running.begin(), m_running.end(), [](const Running& r) { return !r.done.isFinished(); });
+}
+
 QList<JobController::Job> JobController::jobs() const
 {
     QList<Job> out;
-    for (const Running& r : m_running)
-        out << r.job;
+    for (const Running& r : m_running) {
+        if (!r.done.isFinished())
+            out << r.job;
+    }
     return out;
 }
 

@@ -42,7 +42,9 @@ public:
 
     /// The running jobs, oldest first.
     QList<Job> jobs() const;
-    bool isBusy() const { return !m_running.isEmpty(); }
+    /// Whether a job is still working (one whose work returned counts as done, even before its end
+    /// has been reported through the event loop: continuations of its future see it done).
+    bool isBusy() const;
     /// The id of the job started last (0 when none ran yet).
     quint64 lastStarted() const { return m_lastId; }
     /// Asks one job to stop (it ends at its next check, leaving nothing half-written).

@@ -256,9 +256,8 @@ void TestMainWindow::settingsPersistAcrossRestarts()
         QVERIFY(loaded.wait(30000));
         window.openSource(second);
         // What it is is decided on a worker; then it is current and loads.
-        QTRY_VERIFY_WITH_TIMEOUT(window.currentSource() == second && !window.isLoading()
-                && window.runBrowser()->property("source").toString() == second,
-            30000);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            window.currentSource() == second && !window.isLoading() && window.runBrowser()->source() == second, 30000);
         RunBrowser* browser = window.runBrowser();
         const int column = RunTableModel::FixedColumnCount; // the first param column
         hiddenId = browser->columnId(column);

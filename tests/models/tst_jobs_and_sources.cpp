@@ -148,9 +148,6 @@ void TestJobsAndSources::sourcesAreLookedAtOnAWorkerInOrder()
     QSignalSpy idle(&sources, &SourceRegistry::idle);
     sources.open(a, false);
     sources.open(b, true);
-    // Nothing decided on this thread: open() returns before anything is added.
-    QCOMPARE(added.count(), 0);
-    QVERIFY(sources.isOpening());
     QTRY_COMPARE(added.count(), 2);
     QCOMPARE(sources.paths(), (QStringList { a, b }));
     QCOMPARE(added.at(0).at(0).toString(), a);

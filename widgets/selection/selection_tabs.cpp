@@ -17,10 +17,6 @@
 
 namespace reprise {
 
-namespace {
-    QString errorText(const Error& e) { return e.hint.isEmpty() ? e.message : e.message + u'\n' + e.hint; }
-}
-
 SelectionTabs::SelectionTabs(RunBrowser* browser, RerunQueue* reruns, QWidget* parent)
     : QTabWidget(parent)
     , m_browser(browser)
@@ -37,13 +33,7 @@ SelectionTabs::SelectionTabs(RunBrowser* browser, RerunQueue* reruns, QWidget* p
     addTab(m_drift, tr("Drift"));
     addTab(m_reruns, tr("Reruns"));
     connect(this, &QTabWidget::currentChanged, this, &SelectionTabs::feedVisibleView);
-    // Brushing runs in the parallel coordinates or the scatter selects them in the browser.
-    connect(m_compare, &CompareView::runsBrushed, this, [this](const QStringList& ids) {
-        m_browser->selectRunIds(ids);
-        const QModelIndexList rows = m_browser->view()->selectionModel()->selectedIndexes();
-        if (!rows.isEmpty())
-            m_browser->view()->scrollTo(rows.first());
-    });
+    connect(m_compare, &CompareView::runsBrushed, this, &SelectionTabs::runsBrushed);
     // The parallel coordinates and scatter show the filtered runs: follow the filter (once per
     // turn of the event loop, however many rows a refresh inserted or removed).
     m_followFilter->setSingleShot(true);
@@ -75,7 +65,7 @@ void SelectionTabs::setSelection(const QString& source, const QStringList& ids)
         if (ticket != m_generation)
             return;
         if (!result) {
-            const QString text = errorText(result.error());
+            const QString text = result.error().text();
             m_details->showMessage(text);
             m_dag->clear(text);
             m_drift->clear(text);

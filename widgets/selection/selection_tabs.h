@@ -53,6 +53,8 @@ public:
 Q_SIGNALS:
     /// The details pane shows the run it was asked for (or why it cannot).
     void detailsLoaded();
+    /// Runs brushed in the parallel coordinates or the scatter: to be selected in the browser.
+    void runsBrushed(const QStringList& runIds);
 
 private:
     void feedVisibleView();

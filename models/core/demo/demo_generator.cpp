@@ -489,6 +489,9 @@ Result<DemoSummary> generateDemo(const DemoOptions& options)
         return Error { options.path + QStringLiteral(": already exists"),
             QStringLiteral("choose another path, or pass --force to replace it") };
     }
+    if (!QDir().mkpath(target.absolutePath()))
+        return Error { target.absolutePath() + QStringLiteral(": cannot create the folder"),
+            QStringLiteral("check the permissions, or choose another path") };
     if (!target.absoluteDir().exists()) {
         return Error { options.path + QStringLiteral(": the folder does not exist"),
             QStringLiteral("create ") + target.absolutePath() + QStringLiteral(" first") };

@@ -7,7 +7,7 @@
 namespace reprise {
 
 struct DemoOptions {
-    QString path;
+    QString path; ///< its folder is created when missing
     int runs = 320;
     quint64 seed = 42;
     bool overwrite = false;
