@@ -245,7 +245,10 @@ void RunActions::write(quint64 serial, const QString& path, const QString& text,
         }
         Q_EMIT refused(what + QStringLiteral(": ") + status.error().message + u'\n'
             + (status.error().hint.isEmpty() ? kept : status.error().hint + u'\n' + kept));
-        restoreStep(serial, undo);
+        // Queued: a write that failed at once is reported inside QUndoStack::undo()/redo() (a
+        // continuation of a finished future runs on the spot), before the stack has moved its index.
+        QMetaObject::invokeMethod(
+            this, [this, serial, undo] { restoreStep(serial, undo); }, Qt::QueuedConnection);
     });
 }
 
