@@ -1,7 +1,7 @@
 // reprise: the GUI, or a command-line subcommand when the first argument names one.
 
-#include "compare/compare_view.h"
 #include "cli/cli_common.h"
+#include "compare/compare_view.h"
 #include "dag/dag_view.h"
 #include "drift/drift_view.h"
 #include "main_window.h"

@@ -23,9 +23,8 @@ namespace {
         return QJsonObject { { QStringLiteral("source"), path }, { QStringLiteral("kind"), toString(s.kind) },
             { QStringLiteral("runs_in_source"), s.runsInSource }, { QStringLiteral("runs_added"), s.runsAdded },
             { QStringLiteral("runs_skipped"), s.runsSkipped }, { QStringLiteral("runs_repaired"), s.runsRepaired },
-            { QStringLiteral("points"), s.points },
-            { QStringLiteral("steps"), s.steps }, { QStringLiteral("datasets"), s.datasets },
-            { QStringLiteral("problems"), problems } };
+            { QStringLiteral("points"), s.points }, { QStringLiteral("steps"), s.steps },
+            { QStringLiteral("datasets"), s.datasets }, { QStringLiteral("problems"), problems } };
     }
 
 } // namespace

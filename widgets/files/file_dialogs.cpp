@@ -132,7 +132,8 @@ QString chooseSource(QWidget* parent, SourceChoice choice, const QString& direct
         QObject::tr("Import runs from a folder (mlruns/, TensorBoard logs, a DVC project, Lightning logs) — or "
                     "cancel to choose a file"),
         directory);
-    return !folder.isEmpty() ? folder : chooseOpenFile(parent, QObject::tr("Import runs from a file"), directory, runData);
+    return !folder.isEmpty() ? folder
+                             : chooseOpenFile(parent, QObject::tr("Import runs from a file"), directory, runData);
 }
 
 } // namespace reprise

@@ -3,11 +3,11 @@
 #include "text/display_text.h"
 
 #include <QAction>
-#include <QMenu>
-#include <QMenuBar>
 #include <QKeyEvent>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
 #include <QVBoxLayout>
 
 namespace reprise {
