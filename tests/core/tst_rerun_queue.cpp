@@ -22,6 +22,7 @@ private Q_SLOTS:
     void destroyingInsideASlowGitStepDoesNotWaitForIt();
     void destroyingDuringARunningCommandRecordsItKilled();
     void destroyingAnIdleQueueEndsItsThread();
+    void destroyingQueuesWhoseWorkersEndAtOnce();
 };
 
 void TestRerunQueue::destroyingInsideASlowGitStepDoesNotWaitForIt()
@@ -124,6 +125,18 @@ void TestRerunQueue::destroyingAnIdleQueueEndsItsThread()
         QCOMPARE(RerunQueue::activeWorkerThreads(), threadsBefore + 1);
     }
     QTRY_COMPARE_WITH_TIMEOUT(RerunQueue::activeWorkerThreads(), threadsBefore, 10000);
+}
+
+void TestRerunQueue::destroyingQueuesWhoseWorkersEndAtOnce()
+{
+    // An idle worker ends its thread and is deleted there as soon as the destroyed queue asks it to
+    // stop, possibly while the destructor still runs: the destructor must not touch the worker
+    // after that (ASan found it reading a flag of a deleted worker in a loaded CI run; the race is
+    // narrow, so this loop catches a regression only sometimes, under ASan).
+    const int threadsBefore = RerunQueue::activeWorkerThreads();
+    for (int i = 0; i < 300; ++i)
+        RerunQueue queue;
+    QTRY_COMPARE_WITH_TIMEOUT(RerunQueue::activeWorkerThreads(), threadsBefore, 30000);
 }
 
 QTEST_GUILESS_MAIN(TestRerunQueue)

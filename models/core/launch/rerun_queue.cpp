@@ -11,6 +11,16 @@
 
 namespace reprise {
 
+struct RerunWorkerFlags {
+    /// Id of the job the user cancelled (set from the GUI thread).
+    std::atomic<int> cancelledJob { 0 };
+    /// The queue is gone: start nothing new, stop what runs, end the thread.
+    std::atomic<bool> closing { false };
+    /// Inside a step that may block for long (git, opening databases, building the report): the
+    /// destroyed queue does not wait for the worker then.
+    std::atomic<bool> blocking { false };
+};
+
 namespace {
 
     /// How long a destroyed queue waits for a worker that is not inside git: it only has to kill the
@@ -29,13 +39,10 @@ namespace {
     class RerunWorker : public QObject {
         Q_OBJECT
     public:
-        /// Id of the job the user cancelled (set from the GUI thread).
-        std::atomic<int> cancelledJob { 0 };
-        /// The queue is gone: start nothing new, stop what runs, end the thread.
-        std::atomic<bool> closing { false };
-        /// Inside a step that may block for long (git, opening databases, building the report): the
-        /// destroyed queue does not wait for the worker then.
-        std::atomic<bool> blocking { false };
+        explicit RerunWorker(std::shared_ptr<RerunWorkerFlags> flags)
+            : m_flags(std::move(flags))
+        {
+        }
 
     Q_SIGNALS:
         void started(int jobId, const QString& runId, const QString& worktree);
@@ -95,7 +102,7 @@ namespace {
             }
             // Cancelled (or the queue destroyed) while the run was being created: stop it at once.
             if (m_launcher && stopping(job.id))
-                m_launcher->terminate(closing ? 0 : m_graceMs);
+                m_launcher->terminate(closing() ? 0 : m_graceMs);
         }
 
         /// Cancels the job `jobId` if it is the one running.
@@ -122,9 +129,9 @@ namespace {
             explicit BlockingStep(RerunWorker* worker)
                 : m_worker(worker)
             {
-                m_worker->blocking = true;
+                m_worker->m_flags->blocking = true;
             }
-            ~BlockingStep() { m_worker->blocking = false; }
+            ~BlockingStep() { m_worker->m_flags->blocking = false; }
             BlockingStep(const BlockingStep&) = delete;
             BlockingStep& operator=(const BlockingStep&) = delete;
 
@@ -132,7 +139,8 @@ namespace {
             RerunWorker* m_worker;
         };
 
-        bool stopping(int jobId) const { return closing || cancelledJob == jobId; }
+        bool stopping(int jobId) const { return closing() || m_flags->cancelledJob == jobId; }
+        bool closing() const { return m_flags->closing; }
 
         void onLaunchFinished(const LaunchOutcome& outcome)
         {
@@ -160,7 +168,7 @@ namespace {
             else
                 job.state = outcome.exitCode == 0 ? RerunJob::State::Done : RerunJob::State::Failed;
             // Nobody would read the report of a queue that is gone.
-            if (!outcome.runId.isEmpty() && !closing) {
+            if (!outcome.runId.isEmpty() && !closing()) {
                 const BlockingStep step(this);
                 attachReport(job);
             }
@@ -188,7 +196,7 @@ namespace {
         {
             job.endedAt = nowSeconds();
             Q_EMIT finished(job);
-            if (closing)
+            if (closing())
                 thread()->quit();
         }
 
@@ -197,6 +205,7 @@ namespace {
         Tolerance m_tolerance;
         QStringList m_ignore;
         int m_graceMs = 5000;
+        std::shared_ptr<RerunWorkerFlags> m_flags;
         QPointer<RunLauncher> m_launcher;
         QStringDecoder m_outDecoder;
         QStringDecoder m_errDecoder;
@@ -226,8 +235,9 @@ QString toString(RerunJob::State state)
 RerunQueue::RerunQueue(QObject* parent)
     : QObject(parent)
     , m_thread(new QThread) // not a child: it may outlive the queue (see the destructor)
-    , m_worker(new RerunWorker)
+    , m_flags(std::make_shared<RerunWorkerFlags>())
 {
+    m_worker = new RerunWorker(m_flags);
     m_thread->setObjectName(QStringLiteral("reprise-reruns"));
     qRegisterMetaType<RerunJob>();
     m_worker->moveToThread(m_thread);
@@ -252,10 +262,11 @@ RerunQueue::~RerunQueue()
     // process may exit. Inside git (preparing or removing a worktree, up to 60 s) the window is not
     // held: the worker finishes that step on its own thread, starts nothing more, cleans up, and the
     // thread ends and is deleted without the queue.
-    auto* worker = static_cast<RerunWorker*>(m_worker);
-    worker->closing = true;
-    QMetaObject::invokeMethod(worker, &RerunWorker::shutdown, Qt::QueuedConnection);
-    if (!worker->blocking && m_thread->wait(QDeadlineTimer(kShutdownWaitMs))) {
+    // From the moment shutdown() is queued the worker may end its thread and be deleted there, so
+    // only the shared flags are read after it.
+    m_flags->closing = true;
+    QMetaObject::invokeMethod(static_cast<RerunWorker*>(m_worker), &RerunWorker::shutdown, Qt::QueuedConnection);
+    if (!m_flags->blocking && m_thread->wait(QDeadlineTimer(kShutdownWaitMs))) {
         delete m_thread; // its pending deleteLater goes with it
     }
 }
@@ -285,7 +296,7 @@ void RerunQueue::cancel(int jobId)
             Q_EMIT jobFinished(jobId);
         } else if (job.isActive()) {
             auto* worker = static_cast<RerunWorker*>(m_worker);
-            worker->cancelledJob = jobId; // seen by a job still preparing its worktree
+            m_flags->cancelledJob = jobId; // seen by a job still preparing its worktree
             QMetaObject::invokeMethod(worker, [worker, jobId] { worker->cancel(jobId); });
         }
         return;

@@ -5,11 +5,14 @@
 #include "launch/run_launcher.h"
 
 #include <QObject>
+#include <memory>
 #include <optional>
 
 class QThread;
 
 namespace reprise {
+
+struct RerunWorkerFlags;
 
 /// One queued or executed rerun, as the queue last reported it.
 struct RerunJob {
@@ -78,7 +81,10 @@ private:
     Tolerance m_tolerance;
     QStringList m_ignore;
     QThread* m_thread; ///< owned; may outlive the queue (deletes itself then)
-    QObject* m_worker; ///< lives on m_thread, deleted there as it ends
+    QObject* m_worker; ///< lives on m_thread, deleted there as it ends (possibly during ~RerunQueue)
+    /// What the queue and the worker tell each other across threads; shared, because the worker may
+    /// be deleted on its thread while the destroyed queue still reads them.
+    std::shared_ptr<RerunWorkerFlags> m_flags;
 };
 
 } // namespace reprise
