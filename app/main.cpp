@@ -41,6 +41,9 @@ Commands:
                          did RUN_B reproduce RUN_A? (exit 0 reproduced, 3 diverged, 4 incomparable)
   import SOURCE... [--project P] [--json]
                          import MLflow, TensorBoard, DVC or CSV-logger runs (idempotent)
+  sync --to LOCATION [--project P] [--filter EXPR] [--watch]
+                         push runs to a PostgreSQL team store (idempotent, incremental)
+  team init LOCATION     create or migrate a team store and its roles
   ls [--project P] [--filter EXPR] [--limit N] [--json]
                          list runs, newest first
   show RUN [--json]      everything recorded about a run
@@ -211,6 +214,8 @@ int main(int argc, char** argv)
         { "rerun", reprise::cli::runRerun },
         { "verify", reprise::cli::runVerify },
         { "import", reprise::cli::runImport },
+        { "team", reprise::cli::runTeam },
+        { "sync", reprise::cli::runSync },
     };
     if (argc > 1) {
         const std::string first = argv[1];
@@ -236,7 +241,7 @@ int main(int argc, char** argv)
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
                 QStringLiteral(
-                    "commands: run, rerun, verify, import, ls, show, metrics, dag, drift, profile, demo (see "
+                    "commands: run, rerun, verify, import, sync, team, ls, show, metrics, dag, drift, profile, demo (see "
                     "`reprise --help`)"));
             return reprise::cli::Usage;
         }

@@ -69,5 +69,7 @@ int runDemo(const QStringList& args);
 int runDag(const QStringList& args);
 int runDrift(const QStringList& args);
 int runProfile(const QStringList& args);
+int runTeam(const QStringList& args);
+int runSync(const QStringList& args);
 
 } // namespace reprise::cli

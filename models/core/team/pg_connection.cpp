@@ -1,0 +1,309 @@
+#include "team/pg_connection.h"
+
+#include <QRegularExpression>
+#include <libpq-fe.h>
+
+namespace reprise {
+
+namespace {
+
+    QString firstLine(const char* message)
+    {
+        QString text = QString::fromUtf8(message).trimmed();
+        if (text.startsWith(QLatin1String("ERROR:")))
+            text = text.mid(6).trimmed();
+        const qsizetype newline = text.indexOf(u'\n');
+        return newline < 0 ? text : text.left(newline).trimmed();
+    }
+
+    QString serverName(PGconn* conn)
+    {
+        const QString host = QString::fromUtf8(PQhost(conn));
+        const QString where
+            = host.startsWith(u'/') ? QStringLiteral("[%1]").arg(host) : host + u':' + QString::fromUtf8(PQport(conn));
+        return QStringLiteral("team store %1@%2/%3")
+            .arg(QString::fromUtf8(PQuser(conn)), where, QString::fromUtf8(PQdb(conn)));
+    }
+
+    QString hintFor(const QByteArray& state, const QString& message, const QString& login)
+    {
+        if (state == "42501")
+            return QStringLiteral("hint: ask an administrator to GRANT reprise_writer (to add and edit runs) or "
+                                  "reprise_reader (to read) TO %1")
+                .arg(login);
+        if (state == "3F000" || state == "42P01")
+            return QStringLiteral("hint: this database holds no Reprise team store; an administrator creates it with "
+                                  "`reprise team init LOCATION`");
+        if (state.startsWith("08") || state == "57P01")
+            return QStringLiteral("hint: the connection to the server was lost; nothing half-written was kept, run "
+                                  "it again when the server is back");
+        if (message.contains(QLatin1String("password")))
+            return QStringLiteral("hint: put the password in ~/.pgpass (or the file PGPASSFILE names) or a service "
+                                  "file; Reprise never stores passwords in its settings");
+        return {};
+    }
+
+} // namespace
+
+bool isTeamStoreLocation(const QString& location)
+{
+    if (location.startsWith(QLatin1String("postgresql://")) || location.startsWith(QLatin1String("postgres://")))
+        return true;
+    // A key/value connection string: words like host=… dbname=… service=…, nothing a file name would be.
+    static const QRegularExpression keyValue(QStringLiteral(
+        R"(^\s*(host|hostaddr|port|dbname|user|service|sslmode|passfile|connect_timeout|application_name)\s*=)"));
+    return keyValue.match(location).hasMatch();
+}
+
+// --- PgResult ---------------------------------------------------------------------------------------
+
+PgResult::PgResult(pg_result* result)
+    : m_result(result, PQclear)
+{
+}
+
+int PgResult::rows() const { return PQntuples(m_result.get()); }
+int PgResult::columns() const { return PQnfields(m_result.get()); }
+bool PgResult::isNull(int row, int column) const { return PQgetisnull(m_result.get(), row, column) != 0; }
+
+QByteArray PgResult::bytes(int row, int column) const
+{
+    return QByteArray(PQgetvalue(m_result.get(), row, column), PQgetlength(m_result.get(), row, column));
+}
+
+QString PgResult::text(int row, int column) const
+{
+    return QString::fromUtf8(PQgetvalue(m_result.get(), row, column), PQgetlength(m_result.get(), row, column));
+}
+
+qint64 PgResult::int64(int row, int column) const { return bytes(row, column).toLongLong(); }
+
+double PgResult::real(int row, int column) const
+{
+    const QByteArray value = bytes(row, column);
+    if (value == "Infinity")
+        return std::numeric_limits<double>::infinity();
+    if (value == "-Infinity")
+        return -std::numeric_limits<double>::infinity();
+    if (value == "NaN")
+        return std::numeric_limits<double>::quiet_NaN();
+    return value.toDouble();
+}
+
+// --- PgConnection -----------------------------------------------------------------------------------
+
+void PgConnection::Closer::operator()(pg_conn* conn) const { PQfinish(conn); }
+
+PgConnection::PgConnection(PgConnection&&) noexcept = default;
+PgConnection& PgConnection::operator=(PgConnection&&) noexcept = default;
+PgConnection::~PgConnection() = default;
+
+Result<PgConnection> PgConnection::connect(const QString& location)
+{
+    PgConnection connection;
+    // connect_timeout: a server that does not answer is reported within seconds, not minutes.
+    const QByteArray conninfo = location.toUtf8();
+    const char* keys[] = { "dbname", "connect_timeout", "application_name", nullptr };
+    const char* values[] = { conninfo.constData(), "10", "reprise", nullptr };
+    connection.m_conn.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+    if (!connection.m_conn)
+        return Error { QStringLiteral("team store %1: out of memory").arg(location), {} };
+    if (PQstatus(connection.m_conn.get()) != CONNECTION_OK) {
+        // The location without any password it may hold, for the message.
+        QString shown = location;
+        shown.replace(QRegularExpression(QStringLiteral(R"((://[^:/@]*):[^@/]*@)")), QStringLiteral("\\1:***@"));
+        shown.replace(QRegularExpression(QStringLiteral(R"(password\s*=\s*\S+)")), QStringLiteral("password=***"));
+        const QString why = firstLine(PQerrorMessage(connection.m_conn.get()));
+        QString hint = hintFor({}, why, {});
+        if (hint.isEmpty())
+            hint = QStringLiteral("hint: check that the server is running and that the location is right (a libpq "
+                                  "URI such as postgresql://host/database, or host=… dbname=…)");
+        return Error { QStringLiteral("team store %1: cannot connect: %2").arg(shown, why), hint };
+    }
+    connection.m_name = serverName(connection.m_conn.get());
+    // Messages in English and times in UTC whatever the server's defaults; no notices on stderr.
+    PQsetNoticeProcessor(
+        connection.m_conn.get(), [](void*, const char*) {}, nullptr);
+    if (auto st = connection.exec(QStringLiteral("SET client_encoding = 'UTF8'; SET lc_messages = 'C'")); !st) {
+        // lc_messages needs superuser on some servers: the encoding is what matters.
+        if (auto enc = connection.exec(QStringLiteral("SET client_encoding = 'UTF8'")); !enc)
+            return enc.error();
+    }
+    return connection;
+}
+
+QString PgConnection::login() const { return QString::fromUtf8(PQuser(m_conn.get())); }
+
+Error PgConnection::resultError(pg_result* result, const QString& what) const
+{
+    const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+    m_lastState = state ? QByteArray(state) : QByteArray();
+    const QString why = firstLine(
+        result && PQresultErrorMessage(result)[0] ? PQresultErrorMessage(result) : PQerrorMessage(handle()));
+    if (m_lastState.isEmpty() && PQstatus(handle()) == CONNECTION_BAD)
+        m_lastState = "08006";
+    return Error { QStringLiteral("%1: %2: %3").arg(m_name, what, why), hintFor(m_lastState, why, login()) };
+}
+
+Error PgConnection::lastError(const QString& what) const
+{
+    const QString why = firstLine(PQerrorMessage(handle()));
+    return Error { QStringLiteral("%1: %2: %3").arg(m_name, what, why), hintFor(m_lastState, why, login()) };
+}
+
+Result<PgResult> PgConnection::query(const QString& sql, const QList<QByteArray>& params) const
+{
+    const QByteArray text = sql.toUtf8();
+    std::vector<const char*> values;
+    values.reserve(size_t(params.size()));
+    for (const QByteArray& param : params)
+        values.push_back(param.isNull() ? nullptr : param.constData());
+    pg_result* result = params.isEmpty()
+        ? PQexec(handle(), text.constData())
+        : PQexecParams(handle(), text.constData(), int(params.size()), nullptr, values.data(), nullptr, nullptr, 0);
+    const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        Error error = resultError(result, QStringLiteral("%1 failed").arg(sql.section(u' ', 0, 0)));
+        PQclear(result);
+        return error;
+    }
+    m_lastState.clear();
+    return PgResult(result);
+}
+
+Status PgConnection::exec(const QString& sql, const QList<QByteArray>& params) const
+{
+    auto result = query(sql, params);
+    if (!result)
+        return result.error();
+    return success();
+}
+
+Status PgConnection::copyIn(const QString& copySql, const QByteArray& data) const
+{
+    // Chunks of 1 MiB: libpq buffers what it is given, so one huge call would double the memory.
+    constexpr qsizetype kChunk = 1 << 20;
+    qsizetype at = 0;
+    return copyIn(copySql, [&](QByteArray& chunk) {
+        if (at >= data.size())
+            return false;
+        chunk = data.mid(at, kChunk);
+        at += kChunk;
+        return true;
+    });
+}
+
+Status PgConnection::copyIn(const QString& copySql, const std::function<bool(QByteArray&)>& next) const
+{
+    const QByteArray text = copySql.toUtf8();
+    pg_result* start = PQexec(handle(), text.constData());
+    if (!start || PQresultStatus(start) != PGRES_COPY_IN) {
+        Error error = resultError(start, QStringLiteral("COPY failed"));
+        PQclear(start);
+        return error;
+    }
+    PQclear(start);
+    QByteArray chunk;
+    bool sent = true;
+    while (sent) {
+        chunk.clear();
+        if (!next(chunk))
+            break;
+        if (!chunk.isEmpty() && PQputCopyData(handle(), chunk.constData(), int(chunk.size())) != 1)
+            sent = false;
+    }
+    if (!sent || PQputCopyEnd(handle(), nullptr) != 1) {
+        m_lastState = "08006";
+        return lastError(QStringLiteral("COPY failed"));
+    }
+    Status status = success();
+    while (pg_result* result = PQgetResult(handle())) {
+        if (PQresultStatus(result) != PGRES_COMMAND_OK && status)
+            status = resultError(result, QStringLiteral("COPY failed"));
+        PQclear(result);
+    }
+    return status;
+}
+
+Result<QByteArray> PgConnection::copyOut(const QString& copySql) const
+{
+    const QByteArray text = copySql.toUtf8();
+    pg_result* start = PQexec(handle(), text.constData());
+    if (!start || PQresultStatus(start) != PGRES_COPY_OUT) {
+        Error error = resultError(start, QStringLiteral("COPY failed"));
+        PQclear(start);
+        return error;
+    }
+    PQclear(start);
+    QByteArray data;
+    char* buffer = nullptr;
+    int length = 0;
+    while ((length = PQgetCopyData(handle(), &buffer, 0)) > 0) {
+        data.append(buffer, length);
+        PQfreemem(buffer);
+    }
+    Status status = success();
+    if (length == -2)
+        status = lastError(QStringLiteral("COPY failed"));
+    while (pg_result* result = PQgetResult(handle())) {
+        if (PQresultStatus(result) != PGRES_COMMAND_OK && status)
+            status = resultError(result, QStringLiteral("COPY failed"));
+        PQclear(result);
+    }
+    if (!status)
+        return status.error();
+    return data;
+}
+
+void PgConnection::rollback() const
+{
+    if (PQstatus(handle()) == CONNECTION_OK)
+        PQclear(PQexec(handle(), "ROLLBACK"));
+}
+
+// --- COPY text format -------------------------------------------------------------------------------
+
+void appendCopyText(QByteArray& row, QByteArrayView value)
+{
+    for (const char c : value) {
+        switch (c) {
+        case '\\':
+            row.append("\\\\");
+            break;
+        case '\t':
+            row.append("\\t");
+            break;
+        case '\n':
+            row.append("\\n");
+            break;
+        case '\r':
+            row.append("\\r");
+            break;
+        default:
+            row.append(c);
+        }
+    }
+}
+
+void appendCopyBytea(QByteArray& row, QByteArrayView value)
+{
+    static constexpr char kHex[] = "0123456789abcdef";
+    row.append("\\\\x"); // COPY unescapes \\ to \, and bytea reads \x… as hex
+    const qsizetype start = row.size();
+    row.resize(start + value.size() * 2);
+    char* out = row.data() + start;
+    for (const char c : value) {
+        const auto byte = static_cast<unsigned char>(c);
+        *out++ = kHex[byte >> 4];
+        *out++ = kHex[byte & 15];
+    }
+}
+
+QByteArray decodeBytea(QByteArrayView text)
+{
+    if (text.startsWith("\\x"))
+        return QByteArray::fromHex(text.sliced(2).toByteArray());
+    return text.toByteArray();
+}
+
+} // namespace reprise
