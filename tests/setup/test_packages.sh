@@ -79,6 +79,13 @@ for module in numpy scipy sklearn; do
   check "Python module $module" "$path"
 done
 check "font DejaVu Sans" /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+# The PostgreSQL server programs the team-store tests run (not on PATH in Debian).
+pg_bindir=$(sed -n 's/^REPRISE_PG_BINDIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+[[ -n $pg_bindir ]] || pg_bindir=$(dirname "$(sed -n 's/^REPRISE_PG_CTL:[A-Z]*=//p' "$build/CMakeCache.txt")")
+for tool in initdb pg_ctl postgres psql; do
+  [[ -x $pg_bindir/$tool ]] || fail "$pg_bindir/$tool is missing: add postgresql-15 to $list"
+  check "tool $tool" "$pg_bindir/$tool"
+done
 
 ((checked > 20)) || fail "only $checked findings were checked; is $build/CMakeCache.txt complete?"
 echo "setup_packages: $checked findings, each from a package that $list brings"

@@ -350,9 +350,18 @@ Result<SyncSummary> TeamSync::sync(const QStringList& uuids, const std::function
             int rc = SQLITE_ROW;
             Status mapped = success();
             qint64 rows = 0;
+            // PostgreSQL refuses COPY FROM into a table with row-level security for those it applies
+            // to (writers), so rows go by COPY into a temporary twin of the table, then by one
+            // INSERT … SELECT, which the policies check. Temporary tables are not WAL-logged.
+            const QString staging = u"sync_"_s + table;
+            // (Made in the run's transaction, so a rolled-back run takes it along: made each time.)
+            if (auto made = remote(
+                    QStringLiteral("CREATE TEMPORARY TABLE IF NOT EXISTS %1 (LIKE reprise.%2)").arg(staging, table));
+                !made)
+                return made.error();
             faultPoint();
             auto copied = m_team.copyIn(
-                QStringLiteral("COPY reprise.%1 (%2) FROM STDIN").arg(table, columns->list()), [&](QByteArray& chunk) {
+                QStringLiteral("COPY %1 (%2) FROM STDIN").arg(staging, columns->list()), [&](QByteArray& chunk) {
                     // Stepping again after the end would start the query over (SQLite resets it).
                     while (chunk.size() < (1 << 20) && rc == SQLITE_ROW && (rc = st->step()) == SQLITE_ROW) {
                         for (int c = 0; c < kinds.size(); ++c) {
@@ -384,13 +393,18 @@ Result<SyncSummary> TeamSync::sync(const QStringList& uuids, const std::function
                 });
             if (!mapped)
                 return mapped;
+            if (!copied)
+                return copied;
             if (rc != SQLITE_DONE)
                 return m_local.sqliteError(
                     rc, QStringLiteral("reading %1 of run %2").arg(table, QString::fromUtf8(uuid)));
-            if (!copied)
-                return copied;
-            if (rows > 0)
-                state.changed = true;
+            if (rows == 0)
+                return success();
+            if (auto moved = remote(QStringLiteral("INSERT INTO reprise.%1 (%2) SELECT %2 FROM %3; TRUNCATE %3")
+                                        .arg(table, columns->list(), staging));
+                !moved)
+                return moved.error();
+            state.changed = true;
             return success();
         };
         // Remote ids for the local rows of `table` (steps, artifacts, datasets), drawn from its sequence.
