@@ -21,6 +21,7 @@
 #include "runs/run_browser.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
+#include "team_bench.h"
 
 #include <QApplication>
 #include <QDir>
@@ -1084,6 +1085,7 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "verify_50x100k", verifyReport },
         { "mlflow_import", mlflowImport },
         { "tensorboard_read", tensorboardRead },
+        { "team_sync", teamSyncBench },
     };
     return all;
 }

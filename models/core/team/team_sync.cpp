@@ -356,7 +356,7 @@ Result<SyncSummary> TeamSync::sync(const QStringList& uuids, const std::function
             const QString staging = u"sync_"_s + table;
             // (Made in the run's transaction, so a rolled-back run takes it along: made each time.)
             if (auto made = remote(
-                    QStringLiteral("CREATE TEMPORARY TABLE IF NOT EXISTS %1 (LIKE reprise.%2)").arg(staging, table));
+                    QStringLiteral("CREATE TEMPORARY TABLE IF NOT EXISTS %1 (LIKE reprise.%2 INCLUDING STORAGE)").arg(staging, table));
                 !made)
                 return made.error();
             faultPoint();
