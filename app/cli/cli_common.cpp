@@ -1,4 +1,6 @@
 #include "cli/cli_common.h"
+#include "team/pg_connection.h"
+#include "team/team_mirror.h"
 
 #include "text/display_text.h"
 
@@ -96,6 +98,13 @@ bool parseArguments(QCommandLineParser& parser, const QString& command, const QS
 
 Result<RunStore> openForReading(const QString& path)
 {
+    // A team store is read through its local copy, brought up to date first.
+    if (isTeamStoreLocation(path)) {
+        auto mirror = refreshTeamMirror(path);
+        if (!mirror)
+            return mirror.error();
+        return RunStore::open(mirror->cache, OpenMode::ReadOnly);
+    }
     // Reading never creates, fills or migrates a file: it is checked read-only first, so an empty
     // file, another program's database or an older schema stay exactly as they were.
     auto reader = RunStore::open(path, OpenMode::ReadOnly);

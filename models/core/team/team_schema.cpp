@@ -63,19 +63,14 @@ CREATE OR REPLACE FUNCTION reprise_meta.record_owner() RETURNS trigger
     END $$;
 DROP TRIGGER IF EXISTS runs_owner ON reprise.runs;
 CREATE TRIGGER runs_owner AFTER INSERT ON reprise.runs FOR EACH ROW EXECUTE FUNCTION reprise_meta.record_owner();
--- Windows following the store LISTEN on `reprise`: one notification per committed transaction
--- that changed runs, their latest metric values or their output (PostgreSQL folds duplicates).
-CREATE OR REPLACE FUNCTION reprise_meta.notify_change() RETURNS trigger
-    LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('reprise', ''); RETURN NULL; END $$;
-DROP TRIGGER IF EXISTS runs_notify ON reprise.runs;
-CREATE TRIGGER runs_notify AFTER INSERT OR UPDATE OR DELETE ON reprise.runs
-    FOR EACH STATEMENT EXECUTE FUNCTION reprise_meta.notify_change();
-DROP TRIGGER IF EXISTS latest_notify ON reprise.metric_latest;
-CREATE TRIGGER latest_notify AFTER INSERT OR UPDATE OR DELETE ON reprise.metric_latest
-    FOR EACH STATEMENT EXECUTE FUNCTION reprise_meta.notify_change();
-DROP TRIGGER IF EXISTS output_notify ON reprise.run_output;
-CREATE TRIGGER output_notify AFTER INSERT ON reprise.run_output
-    FOR EACH STATEMENT EXECUTE FUNCTION reprise_meta.notify_change();
+-- Every statement that changes a table of the store moves the change counter (readers compare it
+-- with the one their copy was made at) and notifies `reprise`, which windows following the store
+-- LISTEN on (one notification per committed transaction: PostgreSQL folds duplicates).
+CREATE SEQUENCE IF NOT EXISTS reprise_meta.changes;
+CREATE OR REPLACE FUNCTION reprise_meta.note_change() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$ BEGIN PERFORM nextval('reprise_meta.changes'); PERFORM pg_notify('reprise', ''); RETURN NULL; END $$;
+GRANT SELECT ON SEQUENCE reprise_meta.changes TO reprise_reader;
 -- Packed histories are float64/int64 arrays that do not compress: stored as they are, not run
 -- through pglz on every write and read (a 1 M-point run is 24 MB).
 ALTER TABLE reprise.metric_packed ALTER COLUMN steps SET STORAGE EXTERNAL, ALTER COLUMN vals SET STORAGE EXTERNAL,
@@ -107,11 +102,21 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA reprise TO reprise_writer;
         return sql;
     }
 
+    /// The change trigger of one table (see note_change in kOwnership).
+    QString changeTrigger(const QString& table)
+    {
+        return QStringLiteral("DROP TRIGGER IF EXISTS note_change ON reprise.%1;\n"
+                              "CREATE TRIGGER note_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON reprise.%1 "
+                              "FOR EACH STATEMENT EXECUTE FUNCTION reprise_meta.note_change();\n")
+            .arg(table);
+    }
+
     /// Row-level security of every table; an error names a table no rule covers.
     Result<QString> accessRules(const QStringList& tables)
     {
         QString sql;
         for (const QString& table : tables) {
+            sql += changeTrigger(table);
             const QString owned = QString::fromLatin1(kOwnedRuns);
             const QString ownsRun = QStringLiteral("run_id IN (%1)").arg(owned);
             if (table == QLatin1String("runs")) {
