@@ -7,6 +7,7 @@
 #include "main_window.h"
 #include "rerun_actions.h"
 #include "runs/run_browser.h"
+#include "team/pg_connection.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -237,12 +238,13 @@ int main(int argc, char** argv)
             std::fflush(stdout);
             return code;
         }
-        if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))) {
+        if (first.size() > 0 && first[0] != '-' && !QFileInfo::exists(QString::fromLocal8Bit(argv[1]))
+            && !reprise::isTeamStoreLocation(QString::fromLocal8Bit(argv[1]))) {
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
-                QStringLiteral(
-                    "commands: run, rerun, verify, import, sync, team, ls, show, metrics, dag, drift, profile, demo (see "
-                    "`reprise --help`)"));
+                QStringLiteral("commands: run, rerun, verify, import, sync, team, ls, show, metrics, dag, drift, "
+                               "profile, demo (see "
+                               "`reprise --help`)"));
             return reprise::cli::Usage;
         }
     }

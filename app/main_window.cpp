@@ -196,7 +196,7 @@ void MainWindow::connectViews()
             return QString();
         return tr("%1 is %2, shown read-only: changes would be lost when it is read again.\n"
                   "Import it into your database to keep changes: reprise import %3")
-            .arg(QFileInfo(source.location).fileName(), toString(source.kind), source.location);
+            .arg(source.name(), toString(source.kind), source.shownLocation());
     });
     connect(m_welcome, &WelcomePage::openRequested, this, [this] { openWithDialog(SourceChoice::File); });
     connect(m_welcome, &WelcomePage::demoRequested, this, &MainWindow::loadDemo);
@@ -426,7 +426,7 @@ SourceKind MainWindow::sourceKind(const QString& path) const { return m_sources-
 
 QString MainWindow::sourceLocation(const QString& path) const
 {
-    return m_sources->contains(path) ? m_sources->info(path).location : path;
+    return m_sources->contains(path) ? m_sources->info(path).shownLocation() : path;
 }
 
 QString MainWindow::sourceLabel(const QString& path) const { return SourcesPanel::label(m_sources->info(path)); }

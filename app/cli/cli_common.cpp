@@ -1,7 +1,7 @@
 #include "cli/cli_common.h"
+
 #include "team/pg_connection.h"
 #include "team/team_mirror.h"
-
 #include "text/display_text.h"
 
 #include <QDateTime>

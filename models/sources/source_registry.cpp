@@ -4,6 +4,9 @@
 #include "jobs/job_controller.h"
 #include "store/database_watcher.h"
 #include "store/source_summary.h"
+#include "team/pg_connection.h"
+#include "team/team_listener.h"
+#include "team/team_mirror.h"
 
 #include <QDeadlineTimer>
 #include <QFileInfo>
@@ -25,6 +28,8 @@ namespace {
     /// Reads at most a file's header and its table names (a folder: its file names).
     Detected detect(const QString& path, bool show)
     {
+        if (isTeamStoreLocation(path))
+            return { path, show, false }; // read into its local copy like another tracker's data
         const QFileInfo info(path);
         if (!info.exists())
             return { path, show, true }; // the loader says "no such database"
@@ -68,6 +73,16 @@ SourceCondition SourceInfo::condition() const
     return SourceCondition::Live;
 }
 
+QString SourceInfo::name() const
+{
+    return kind == SourceKind::TeamStore ? describeTeamLocation(location) : QFileInfo(location).fileName();
+}
+
+QString SourceInfo::shownLocation() const
+{
+    return kind == SourceKind::TeamStore ? describeTeamLocation(location) : location;
+}
+
 SourceRegistry::SourceRegistry(JobController* jobs, QObject* parent)
     : QObject(parent)
     , m_jobs(jobs)
@@ -88,6 +103,8 @@ SourceRegistry::~SourceRegistry()
     // (closing a connection each), bounded in case a poll hangs on a dead network mount.
     for (const QString& path : m_watchers.keys())
         stopWatching(path);
+    for (const QString& path : m_listeners.keys())
+        stopFollowing(path);
     auto* closer = new QObject;
     closer->moveToThread(m_watchThread);
     QMetaObject::invokeMethod(
@@ -116,7 +133,7 @@ QString SourceRegistry::sourceFor(const QString& location) const
 
 void SourceRegistry::open(const QString& path, bool show)
 {
-    const QString absolute = QFileInfo(path).absoluteFilePath();
+    const QString absolute = isTeamStoreLocation(path) ? path : QFileInfo(path).absoluteFilePath();
     for (const QString& known : { path, absolute, sourceFor(absolute) }) {
         if (!known.isEmpty() && m_sources.contains(known)) {
             Q_EMIT sourceAdded(known, show);
@@ -178,7 +195,8 @@ void SourceRegistry::readForeign(const QString& path, bool show, bool full)
     const bool first = sourceFor(path).isEmpty();
     if (first)
         ++m_firstReads;
-    const QString title = tr("Reading %1").arg(QFileInfo(path).fileName());
+    const QString title
+        = isTeamStoreLocation(path) ? tr("Reading the team store") : tr("Reading %1").arg(QFileInfo(path).fileName());
     m_jobs
         ->start(title,
             [path, full](const ReadControl& control) {
@@ -214,6 +232,8 @@ void SourceRegistry::readForeign(const QString& path, bool show, bool full)
                     SourceInfo& info = m_sources[cached->cache];
                     info.path = cached->cache;
                     watch(cached->cache);
+                    if (cached->kind == SourceKind::TeamStore)
+                        follow(cached->cache, cached->source);
                 }
                 SourceInfo& info = m_sources[cached->cache];
                 info.location = cached->source;
@@ -221,9 +241,14 @@ void SourceRegistry::readForeign(const QString& path, bool show, bool full)
                 info.foreign = true;
                 info.stale = false;
                 info.gone = false;
+                info.error.clear();
                 refreshSummary(cached->cache); // a rebuilt cache is read again
                 Q_EMIT sourcesChanged();
                 Q_EMIT sourceAdded(cached->cache, show);
+                // A copy remade under a shown source (a team store that changed) is loaded again; the
+                // file was replaced, so its watcher cannot see it.
+                if (known && cached->rebuilt)
+                    Q_EMIT dataChanged(cached->cache);
             }
             if (!cached->summary.problems.isEmpty())
                 Q_EMIT notice(joinedProblems(path, cached->summary.problems));
@@ -256,6 +281,7 @@ void SourceRegistry::close(const QString& path)
     m_order.removeAll(path);
     m_sources.remove(path);
     stopWatching(path);
+    stopFollowing(path);
     Q_EMIT sourceRemoved(path);
     Q_EMIT sourcesChanged();
 }
@@ -266,7 +292,7 @@ void SourceRegistry::checkForeignSources()
         return;
     QMap<QString, QString> locations;
     for (const SourceInfo& s : m_sources) {
-        if (s.foreign)
+        if (s.foreign && s.kind != SourceKind::TeamStore) // team stores notify (follow())
             locations.insert(s.path, s.location);
     }
     if (locations.isEmpty())
@@ -353,6 +379,88 @@ void SourceRegistry::refreshSummary(const QString& path)
             s.error = result.error().message;
         }
         Q_EMIT sourcesChanged();
+    });
+}
+
+} // namespace reprise
+
+namespace reprise {
+
+void SourceRegistry::follow(const QString& path, const QString& location)
+{
+    auto* thread = new QThread(this);
+    thread->setObjectName(QStringLiteral("reprise-team-listen"));
+    auto* listener = new TeamListener(location);
+    listener->moveToThread(thread);
+    connect(thread, &QThread::finished, listener, &QObject::deleteLater);
+    m_listeners.insert(path, { thread, listener });
+    // A change remakes the local copy (coalesced: one read at a time, and one more if changes came
+    // during it); the copy's reload then shows it.
+    connect(listener, &TeamListener::changed, this, [this, path] { refreshTeamCopy(path); });
+    connect(listener, &TeamListener::lost, this, [this, path](const QString& message) {
+        if (!m_sources.contains(path))
+            return;
+        m_sources[path].error = message;
+        Q_EMIT lost(path, message);
+        Q_EMIT sourcesChanged();
+    });
+    connect(listener, &TeamListener::restored, this, [this, path] {
+        if (!m_sources.contains(path))
+            return;
+        m_sources[path].error.clear();
+        Q_EMIT sourcesChanged();
+    });
+    thread->start();
+    QMetaObject::invokeMethod(listener, &TeamListener::start, Qt::QueuedConnection);
+}
+
+void SourceRegistry::stopFollowing(const QString& path)
+{
+    const auto [thread, listener] = m_listeners.take(path);
+    if (!thread)
+        return;
+    listener->disconnect(this);
+    QMetaObject::invokeMethod(
+        listener,
+        [listener, thread] {
+            listener->stop();
+            thread->quit();
+        },
+        Qt::QueuedConnection);
+    // Not waited for: a connect in progress may take seconds; the thread ends on its own.
+    thread->setParent(nullptr);
+    connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+}
+
+void SourceRegistry::refreshTeamCopy(const QString& path)
+{
+    if (!m_sources.contains(path))
+        return;
+    if (m_teamReads.contains(path)) {
+        m_teamReadAgain.insert(path);
+        return;
+    }
+    m_teamReads.insert(path);
+    const QString location = m_sources[path].location;
+    QtConcurrent::run([location] {
+        return refreshTeamMirror(location);
+    }).then(this, [this, path](const Result<TeamMirror>& mirror) {
+        m_teamReads.remove(path);
+        if (!m_sources.contains(path))
+            return;
+        SourceInfo& info = m_sources[path];
+        if (!mirror) {
+            info.error = mirror.error().text();
+            Q_EMIT sourcesChanged();
+        } else {
+            info.error.clear();
+            if (mirror->refreshed) {
+                refreshSummary(path);
+                Q_EMIT dataChanged(path);
+            }
+        }
+        if (m_teamReadAgain.remove(path))
+            refreshTeamCopy(path);
     });
 }
 

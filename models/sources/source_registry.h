@@ -5,6 +5,7 @@
 #include <QList>
 #include <QMap>
 #include <QObject>
+#include <QSet>
 #include <QString>
 #include <QStringList>
 
@@ -14,6 +15,7 @@ class QTimer;
 namespace reprise {
 
 class DatabaseWatcher;
+class TeamListener;
 class JobController;
 
 /// What can be done with a source now.
@@ -38,6 +40,10 @@ struct SourceInfo {
     bool gone = false; ///< (foreign) the source is no longer there
 
     SourceCondition condition() const;
+    /// For people: a file's name, or a team store's user@host/database (never a password).
+    QString name() const;
+    /// For people: the path, or a team store's user@host/database.
+    QString shownLocation() const;
 };
 
 /// The open sources of the window: Reprise databases and other trackers' data (MLflow, TensorBoard,
@@ -104,11 +110,19 @@ private:
     void stopWatching(const QString& path);
     void replace(const QString& from, const QString& to);
     void checkIdle();
+    /// Team stores: follows the store at `location` (LISTEN/NOTIFY on a thread of its own) and remakes
+    /// the local copy shown as `path` when it changes.
+    void follow(const QString& path, const QString& location);
+    void stopFollowing(const QString& path);
+    void refreshTeamCopy(const QString& path);
 
     JobController* m_jobs;
     QStringList m_order;
     QMap<QString, SourceInfo> m_sources;
     QMap<QString, DatabaseWatcher*> m_watchers;
+    QMap<QString, std::pair<QThread*, TeamListener*>> m_listeners; ///< team stores followed
+    QSet<QString> m_teamReads; ///< team stores whose copy is being remade
+    QSet<QString> m_teamReadAgain; ///< and that changed again meanwhile
     QList<QPair<QString, bool>> m_pending; ///< paths waiting to be looked at, with `show`
     bool m_detecting = false;
     int m_reads = 0;

@@ -1,11 +1,15 @@
 // The team store against a real PostgreSQL 15 server the test starts itself (tests/support).
 
 #include "demo/demo_generator.h"
+#include "jobs/job_controller.h"
+#include "sources/source_registry.h"
 #include "store/database.h"
 #include "store/run_store.h"
+#include "store/run_table.h"
 #include "store/statement.h"
 #include "support/test_postgres.h"
 #include "team/pg_connection.h"
+#include "team/team_mirror.h"
 #include "team/team_schema.h"
 #include "team/team_sync.h"
 
@@ -114,6 +118,8 @@ private Q_SLOTS:
     void writersEditOnlyTheirOwnRuns();
     void killedSyncLeavesTheRowsOfOneSync();
     void badLocationsSayWhatToDo();
+    void readersSeeTheStoreThroughACopy();
+    void windowSourceFollowsTheStore();
     void cleanupTestCase();
 
 private:
@@ -531,6 +537,77 @@ void TestTeamStore::badLocationsSayWhatToDo()
         { "sync", "--db", local, "--to", m_server.location(QStringLiteral("not_a_store"), QStringLiteral("alice")) });
     QCOMPARE(bare.exitCode, 1);
     QVERIFY2(bare.err.contains(QStringLiteral("reprise team init")), qPrintable(bare.err));
+}
+
+void TestTeamStore::readersSeeTheStoreThroughACopy()
+{
+    // Two users' runs in one store, listed as one table by a third (a reader) and verified
+    // against each other, all through `--db LOCATION`.
+    newStore(QStringLiteral("browse"));
+    const QString aliceDb = demoDatabase(QStringLiteral("browse-alice.db"), 11, 5);
+    const QString bobDb = demoDatabase(QStringLiteral("browse-bob.db"), 12, 4);
+    QVERIFY(runReprise({ "sync", "--db", aliceDb, "--to", m_server.location(u"browse"_s, u"alice"_s) }).exitCode == 0);
+    QVERIFY(runReprise({ "sync", "--db", bobDb, "--to", m_server.location(u"browse"_s, u"bob"_s) }).exitCode == 0);
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CACHE_HOME"), m_dir.filePath(QStringLiteral("cache")));
+    const QString store = m_server.location(QStringLiteral("browse"), QStringLiteral("carol"));
+    const CliOutcome list = runReprise({ "ls", "--db", store, "--json" }, env);
+    QVERIFY2(list.exitCode == 0, qPrintable(list.err));
+    const QJsonArray runs = QJsonDocument::fromJson(list.out.toUtf8()).array();
+    QCOMPARE(runs.size(), 9);
+    const auto firstIdOf = [&](const QString& path) {
+        auto local = RunStore::open(path, OpenMode::ReadOnly);
+        auto table = loadRunTable(local->database());
+        return table->uuids.front();
+    };
+    const QString a = firstIdOf(aliceDb), b = firstIdOf(bobDb);
+    QStringList listed;
+    for (const auto& run : runs)
+        listed << run.toObject()[u"id"_s].toString();
+    QVERIFY(listed.contains(a) && listed.contains(b));
+    const CliOutcome show = runReprise({ "show", a.left(8), "--db", store, "--json" }, env);
+    QVERIFY2(show.exitCode == 0, qPrintable(show.err));
+    const CliOutcome verify = runReprise({ "verify", a.left(8), b.left(8), "--db", store, "--json" }, env);
+    QVERIFY2(verify.exitCode == 0 || verify.exitCode == 3 || verify.exitCode == 4, qPrintable(verify.err));
+    QVERIFY(verify.out.contains(u"\"verdict\""_s));
+    // The copy is remade only when the store changed: a second read uses it as it is.
+    const QString copy = m_dir.filePath(QStringLiteral("cache/reprise/team"));
+    QVERIFY(QDir(copy).exists());
+    const QDateTime made = QFileInfo(QDir(copy).entryInfoList({ "*.db" }).first()).lastModified();
+    QVERIFY(runReprise({ "ls", "--db", store }, env).exitCode == 0);
+    QCOMPARE(QFileInfo(QDir(copy).entryInfoList({ "*.db" }).first()).lastModified(), made);
+    // A server that is not there: one clear line, exit 1.
+    const CliOutcome down = runReprise({ "ls", "--db", u"host=%1/gone dbname=browse"_s.arg(m_dir.path()) }, env);
+    QCOMPARE(down.exitCode, 1);
+    QVERIFY2(down.err.contains(QStringLiteral("cannot connect")), qPrintable(down.err));
+}
+
+void TestTeamStore::windowSourceFollowsTheStore()
+{
+    // The window's source of a team store shows its runs, and a run synced by someone else appears
+    // by itself (LISTEN/NOTIFY remakes the copy; no polling).
+    newStore(QStringLiteral("live"));
+    qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("window-cache")).toUtf8());
+    const QString first = demoDatabase(QStringLiteral("live-1.db"), 21, 2);
+    QVERIFY(runReprise({ "sync", "--db", first, "--to", m_server.location(u"live"_s, u"alice"_s) }).exitCode == 0);
+    JobController jobs;
+    SourceRegistry registry(&jobs);
+    QSignalSpy added(&registry, &SourceRegistry::sourceAdded);
+    QSignalSpy changed(&registry, &SourceRegistry::dataChanged);
+    const QString location = m_server.location(QStringLiteral("live"), QStringLiteral("carol"));
+    registry.open(location, true);
+    QTRY_COMPARE_WITH_TIMEOUT(added.size(), 1, 60000);
+    const QString path = added.first().first().toString();
+    QVERIFY(registry.info(path).kind == SourceKind::TeamStore);
+    QCOMPARE(registry.info(path).name(), u"carol@[%1]/live"_s.arg(m_server.socketDir()));
+    QTRY_COMPARE_WITH_TIMEOUT(registry.info(path).runs, 2, 60000);
+    // Whether the listener is listening yet or not: a change before LISTEN is caught by the look it
+    // takes once listening starts.
+    const QString second = demoDatabase(QStringLiteral("live-2.db"), 22, 3);
+    QVERIFY(runReprise({ "sync", "--db", second, "--to", m_server.location(u"live"_s, u"bob"_s) }).exitCode == 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty(), 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(registry.info(path).runs, 5, 60000);
+    qunsetenv("XDG_CACHE_HOME");
 }
 
 QTEST_GUILESS_MAIN(TestTeamStore)

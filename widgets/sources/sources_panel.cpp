@@ -52,7 +52,7 @@ SourcesPanel::SourcesPanel(SourceRegistry* sources, QWidget* parent)
 
 QString SourcesPanel::label(const SourceInfo& s)
 {
-    const QString name = visibleText(QFileInfo(s.location).fileName());
+    const QString name = visibleText(s.name());
     if (!s.error.isEmpty())
         return name + tr("  · unreachable");
     const QString label = name + QStringLiteral("  (%1)").arg(s.runs);

@@ -1,6 +1,8 @@
 #include "import/source_cache.h"
 
 #include "store/run_store.h"
+#include "team/pg_connection.h"
+#include "team/team_mirror.h"
 
 #include <QCryptographicHash>
 #include <QDateTime>
@@ -77,6 +79,17 @@ Result<CachedSource> refreshSourceCache(
     const QString& source, const ReadControl& control, CacheDepth depth, SourceKind kind)
 {
     CachedSource out;
+    if (kind == SourceKind::TeamStore || isTeamStoreLocation(source)) {
+        // A team store: its local copy, remade when the store changed (see team_mirror.h).
+        auto mirror = refreshTeamMirror(source);
+        if (!mirror)
+            return mirror.error();
+        out.source = source;
+        out.cache = mirror->cache;
+        out.kind = SourceKind::TeamStore;
+        out.rebuilt = mirror->refreshed;
+        return out;
+    }
     out.source = QFileInfo(source).absoluteFilePath();
     out.kind = kind == SourceKind::Unknown ? detectSource(source) : kind;
     if (out.kind == SourceKind::Unknown || out.kind == SourceKind::Reprise)

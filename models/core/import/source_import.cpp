@@ -44,7 +44,7 @@ namespace {
 
 Result<ImportedSource> readSource(const QString& path, const ReadControl& control, SourceKind kind)
 {
-    if (!QFileInfo::exists(path))
+    if (!QFileInfo::exists(path) && kind != SourceKind::TeamStore && detectSource(path) != SourceKind::TeamStore)
         return Error { path + QStringLiteral(": no such file or directory"), {} };
     switch (kind == SourceKind::Unknown ? detectSource(path) : kind) {
     case SourceKind::MlflowDatabase:
@@ -58,6 +58,11 @@ Result<ImportedSource> readSource(const QString& path, const ReadControl& contro
     case SourceKind::LightningCsv:
     case SourceKind::KerasCsv:
         return readCsvLogs(path, control);
+    case SourceKind::TeamStore:
+        return Error { QStringLiteral("team store %1: not a source to import").arg(path),
+            QStringLiteral(
+                "hint: open it as a source (reprise LOCATION, or ls/show --db LOCATION); push runs to it with "
+                "reprise sync") };
     case SourceKind::Reprise:
         return Error { path + QStringLiteral(": is a Reprise database already"),
             QStringLiteral("open it as a source: reprise ") + path };

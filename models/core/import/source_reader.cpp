@@ -2,6 +2,7 @@
 
 #include "import/tensorboard_events.h"
 #include "store/open_database_files.h"
+#include "team/pg_connection.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -77,6 +78,8 @@ QString toString(SourceKind kind)
         return QStringLiteral("Lightning CSV logs");
     case SourceKind::KerasCsv:
         return QStringLiteral("Keras CSV log");
+    case SourceKind::TeamStore:
+        return QStringLiteral("team store");
     case SourceKind::Unknown:
         break;
     }
@@ -85,6 +88,8 @@ QString toString(SourceKind kind)
 
 SourceKind detectSource(const QString& path)
 {
+    if (isTeamStoreLocation(path))
+        return SourceKind::TeamStore;
     const QFileInfo info(path);
     // Open here already, so a Reprise database (only the store opens databases for good) or one of
     // its -wal/-shm files; none of them is read outside SQLite while it is open.

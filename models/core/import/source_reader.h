@@ -19,6 +19,7 @@ enum class SourceKind {
     Dvc, ///< a DVC project: dvc.yaml (+ dvc.lock, params.yaml, dvclive output)
     LightningCsv, ///< PyTorch Lightning CSVLogger: metrics.csv (+ hparams.yaml), or a folder of them
     KerasCsv, ///< a Keras CSVLogger file
+    TeamStore, ///< a PostgreSQL team store (a libpq location, not a path), read through a local copy
 };
 QString toString(SourceKind kind);
 /// What `path` holds; Unknown when it is none of the kinds (or cannot be read).

@@ -55,6 +55,40 @@ bool isTeamStoreLocation(const QString& location)
     return keyValue.match(location).hasMatch();
 }
 
+QString describeTeamLocation(const QString& location)
+{
+    char* error = nullptr;
+    PQconninfoOption* options = PQconninfoParse(location.toUtf8().constData(), &error);
+    if (!options) {
+        PQfreemem(error);
+        return location;
+    }
+    QString user, host, port, db, service;
+    for (PQconninfoOption* o = options; o->keyword; ++o) {
+        if (!o->val)
+            continue;
+        const QString value = QString::fromUtf8(o->val);
+        const QByteArray key(o->keyword);
+        if (key == "user")
+            user = value;
+        else if (key == "host" || (key == "hostaddr" && host.isEmpty()))
+            host = value;
+        else if (key == "port")
+            port = value;
+        else if (key == "dbname")
+            db = value;
+        else if (key == "service")
+            service = value;
+    }
+    PQconninfoFree(options);
+    if (!service.isEmpty() && host.isEmpty() && db.isEmpty())
+        return QStringLiteral("service %1").arg(service);
+    QString where = host.isEmpty() ? QStringLiteral("localhost") : host.startsWith(u'/') ? u'[' + host + u']' : host;
+    if (!port.isEmpty())
+        where += u':' + port;
+    return (user.isEmpty() ? QString() : user + u'@') + where + u'/' + (db.isEmpty() ? user : db);
+}
+
 // --- PgResult ---------------------------------------------------------------------------------------
 
 PgResult::PgResult(pg_result* result)

@@ -17,6 +17,10 @@ namespace reprise {
 /// (postgresql://…, postgres://…) or a key/value connection string (`host=… dbname=…`, `service=team`).
 bool isTeamStoreLocation(const QString& location);
 
+/// A team store location for people: "user@host/database" (host "[/socket/folder]" for a Unix
+/// socket), never a password; the location itself when libpq cannot parse it.
+QString describeTeamLocation(const QString& location);
+
 /// The rows of one query, values in libpq's text format. Owns the PGresult.
 class PgResult {
 public:

@@ -153,8 +153,8 @@ namespace {
                 }
                 case Affinity::Text: {
                     const QByteArray text = unescapeCopyField(raw);
-                    sqlite3_bind_text64(stmt, c + 1, text.constData(), sqlite3_uint64(text.size()), SQLITE_TRANSIENT,
-                        SQLITE_UTF8);
+                    sqlite3_bind_text64(
+                        stmt, c + 1, text.constData(), sqlite3_uint64(text.size()), SQLITE_TRANSIENT, SQLITE_UTF8);
                     break;
                 }
                 }
@@ -190,7 +190,8 @@ Result<TeamMirror> refreshTeamMirror(const QString& location)
     // One snapshot for the counter and every table: the copy is the store at one moment.
     if (auto begun = conn->exec(QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")); !begun)
         return begun.error();
-    auto counter = conn->query(QStringLiteral("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM reprise_meta.changes"));
+    auto counter = conn->query(
+        QStringLiteral("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM reprise_meta.changes"));
     if (!counter) {
         conn->rollback();
         return counter.error();

@@ -355,8 +355,9 @@ Result<SyncSummary> TeamSync::sync(const QStringList& uuids, const std::function
             // INSERT … SELECT, which the policies check. Temporary tables are not WAL-logged.
             const QString staging = u"sync_"_s + table;
             // (Made in the run's transaction, so a rolled-back run takes it along: made each time.)
-            if (auto made = remote(
-                    QStringLiteral("CREATE TEMPORARY TABLE IF NOT EXISTS %1 (LIKE reprise.%2 INCLUDING STORAGE)").arg(staging, table));
+            if (auto made
+                = remote(QStringLiteral("CREATE TEMPORARY TABLE IF NOT EXISTS %1 (LIKE reprise.%2 INCLUDING STORAGE)")
+                             .arg(staging, table));
                 !made)
                 return made.error();
             faultPoint();
