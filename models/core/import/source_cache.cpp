@@ -1,7 +1,7 @@
 #include "import/source_cache.h"
 
 #include "store/run_store.h"
-#include "team/pg_connection.h"
+#include "team/team_location.h"
 #include "team/team_mirror.h"
 
 #include <QCryptographicHash>

@@ -2,7 +2,7 @@
 
 #include "import/tensorboard_events.h"
 #include "store/open_database_files.h"
-#include "team/pg_connection.h"
+#include "team/team_location.h"
 
 #include <QCryptographicHash>
 #include <QDir>

@@ -45,16 +45,6 @@ namespace {
 
 } // namespace
 
-bool isTeamStoreLocation(const QString& location)
-{
-    if (location.startsWith(QLatin1String("postgresql://")) || location.startsWith(QLatin1String("postgres://")))
-        return true;
-    // A key/value connection string: words like host=… dbname=… service=…, nothing a file name would be.
-    static const QRegularExpression keyValue(QStringLiteral(
-        R"(^\s*(host|hostaddr|port|dbname|user|service|sslmode|passfile|connect_timeout|application_name)\s*=)"));
-    return keyValue.match(location).hasMatch();
-}
-
 QString describeTeamLocation(const QString& location)
 {
     char* error = nullptr;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "result.h"
+#include "team/team_location.h"
 
 #include <QByteArray>
 #include <QList>
@@ -12,10 +13,6 @@ struct pg_conn;
 struct pg_result;
 
 namespace reprise {
-
-/// Whether `location` names a PostgreSQL server rather than a file: a libpq connection URI
-/// (postgresql://…, postgres://…) or a key/value connection string (`host=… dbname=…`, `service=team`).
-bool isTeamStoreLocation(const QString& location);
 
 /// A team store location for people: "user@host/database" (host "[/socket/folder]" for a Unix
 /// socket), never a password; the location itself when libpq cannot parse it.

@@ -1,0 +1,12 @@
+#pragma once
+
+#include <QString>
+
+namespace reprise {
+
+/// Whether `location` names a PostgreSQL server rather than a file: a libpq connection URI
+/// (postgresql://…, postgres://…) or a key/value connection string (`host=… dbname=…`, `service=team`).
+/// Apart from the libpq code so that readers of files (and their fuzz harnesses) can ask it.
+bool isTeamStoreLocation(const QString& location);
+
+} // namespace reprise
