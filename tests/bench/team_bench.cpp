@@ -31,7 +31,8 @@ template <typename T> T check(Result<T> r)
 
 void report(const char* metric, double value, const char* unit)
 {
-    std::printf("{\"bench\": \"team_sync\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", metric, value, unit);
+    std::printf(
+        "{\"bench\": \"team_sync\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", metric, value, unit);
     std::fflush(stdout);
 }
 
@@ -99,7 +100,8 @@ void teamSyncBench()
     const QString running = localRun(dir.filePath(QStringLiteral("running.db")), million, false);
     report("one_run_1m_points_running", syncOnce(running, store(QStringLiteral("running")), million), "points_per_s");
     const QString finished = localRun(dir.filePath(QStringLiteral("finished.db")), million, true);
-    report("one_run_1m_points_finished", syncOnce(finished, store(QStringLiteral("finished")), million), "points_per_s");
+    report(
+        "one_run_1m_points_finished", syncOnce(finished, store(QStringLiteral("finished")), million), "points_per_s");
 
     // 8 clients, each its own database and connection, into one store at once.
     const int clients = 8;
