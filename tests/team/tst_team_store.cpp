@@ -120,6 +120,7 @@ private Q_SLOTS:
     void badLocationsSayWhatToDo();
     void readersSeeTheStoreThroughACopy();
     void windowSourceFollowsTheStore();
+    void hostileTextAndARemadeStore();
     void cleanupTestCase();
 
 private:
@@ -608,6 +609,42 @@ void TestTeamStore::windowSourceFollowsTheStore()
     QTRY_VERIFY_WITH_TIMEOUT(!changed.isEmpty(), 60000);
     QTRY_COMPARE_WITH_TIMEOUT(registry.info(path).runs, 5, 60000);
     qunsetenv("XDG_CACHE_HOME");
+}
+
+void TestTeamStore::hostileTextAndARemadeStore()
+{
+    // Tabs, line breaks, backslashes, COPY's \N, markup and terminal escapes travel exactly both ways.
+    newStore(QStringLiteral("remade"));
+    const QString local = demoDatabase(QStringLiteral("hostile.db"), 31, 1);
+    const QString hostile = u"tab\there\nnew\\line \\N <b>bold</b> \x1b[31mred\u202e"_s;
+    {
+        auto store = RunStore::open(local, OpenMode::ReadWrite);
+        auto table = loadRunTable(store->database());
+        QVERIFY(store->setName(store->resolveRun(table->uuids.front())->rowId, hostile));
+    }
+    const QString writer = m_server.location(QStringLiteral("remade"), QStringLiteral("alice"));
+    QVERIFY(runReprise({ "sync", "--db", local, "--to", writer }).exitCode == 0);
+    auto env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("XDG_CACHE_HOME"), m_dir.filePath(QStringLiteral("remade-cache")));
+    const QString reader = m_server.location(QStringLiteral("remade"), QStringLiteral("carol"));
+    const auto names = [&] {
+        const CliOutcome list = runReprise({ "ls", "--db", reader, "--json" }, env);
+        QStringList out;
+        for (const auto& run : QJsonDocument::fromJson(list.out.toUtf8()).array())
+            out << run.toObject()[u"name"_s].toString();
+        return out;
+    };
+    QCOMPARE(names(), QStringList { hostile });
+    // The store dropped and made again under the same name: its change counter starts over, and the
+    // old copy must not be shown for it.
+    QString error;
+    QVERIFY2(m_server.psql(QStringLiteral("DROP DATABASE remade WITH (FORCE)"), error), qPrintable(error));
+    newStore(QStringLiteral("remade"));
+    const QString other = demoDatabase(QStringLiteral("remade-other.db"), 32, 1);
+    QVERIFY(runReprise({ "sync", "--db", other, "--to", writer }).exitCode == 0);
+    const QStringList after = names();
+    QCOMPARE(after.size(), 1);
+    QVERIFY(after.first() != hostile);
 }
 
 QTEST_GUILESS_MAIN(TestTeamStore)

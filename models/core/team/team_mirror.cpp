@@ -25,14 +25,13 @@ namespace {
 
     QString counterPath(const QString& cache) { return cache + QStringLiteral(".changes"); }
 
-    qint64 storedCounter(const QString& cache)
+    /// What the copy was made at: "<database oid>:<change counter>" (empty when there is no copy).
+    QByteArray storedStamp(const QString& cache)
     {
         QFile file(counterPath(cache));
         if (!QFileInfo::exists(cache) || !file.open(QIODevice::ReadOnly))
-            return -1;
-        bool ok = false;
-        const qint64 counter = file.readAll().trimmed().toLongLong(&ok);
-        return ok ? counter : -1;
+            return {};
+        return file.readAll().trimmed();
     }
 
     /// Undoes COPY's text escapes of one field (\\, \t, \n, \r, \b, \f, \v; other escapes do not
@@ -191,13 +190,17 @@ Result<TeamMirror> refreshTeamMirror(const QString& location)
     if (auto begun = conn->exec(QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")); !begun)
         return begun.error();
     auto counter = conn->query(
-        QStringLiteral("SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM reprise_meta.changes"));
+        QStringLiteral("SELECT CASE WHEN is_called THEN last_value ELSE 0 END, "
+                       "(SELECT oid FROM pg_database WHERE datname = current_database()) FROM reprise_meta.changes"));
     if (!counter) {
         conn->rollback();
         return counter.error();
     }
     mirror.changeCounter = counter->int64(0, 0);
-    if (storedCounter(mirror.cache) == mirror.changeCounter) {
+    // The database's oid too: a store dropped and made again under the same name counts from the
+    // same start, and its copy must not be taken for the old one's.
+    const QByteArray stamp = counter->bytes(0, 1) + ':' + QByteArray::number(mirror.changeCounter);
+    if (storedStamp(mirror.cache) == stamp) {
         conn->rollback();
         return mirror;
     }
@@ -236,9 +239,9 @@ Result<TeamMirror> refreshTeamMirror(const QString& location)
     if (!QFile::rename(partial, mirror.cache))
         return Error { mirror.cache + QStringLiteral(": cannot replace the copy of ") + conn->name(),
             QStringLiteral("hint: check that the folder is writable (XDG_CACHE_HOME)") };
-    QFile stamp(counterPath(mirror.cache));
-    if (stamp.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        stamp.write(QByteArray::number(mirror.changeCounter));
+    QFile stampFile(counterPath(mirror.cache));
+    if (stampFile.open(QIODevice::WriteOnly | QIODevice::Truncate))
+        stampFile.write(stamp);
     mirror.refreshed = true;
     return mirror;
 }
