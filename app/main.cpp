@@ -58,6 +58,8 @@ Commands:
                          profile a CSV file as a dataset of a run
   demo --out PATH [--runs N] [--seed S] [--force]
                          write a deterministic demo database
+  client [--wheel|--site|--json]
+                         where the Python client is, and how to install it (venv, conda, container)
 
 Run ids are full ids or unique prefixes of at least 6 characters.
 `reprise COMMAND --help` describes each command.
@@ -217,6 +219,7 @@ int main(int argc, char** argv)
         { "import", reprise::cli::runImport },
         { "team", reprise::cli::runTeam },
         { "sync", reprise::cli::runSync },
+        { "client", reprise::cli::runClient },
     };
     if (argc > 1) {
         const std::string first = argv[1];
@@ -243,7 +246,7 @@ int main(int argc, char** argv)
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
                 QStringLiteral("commands: run, rerun, verify, import, sync, team, ls, show, metrics, dag, drift, "
-                               "profile, demo (see "
+                               "profile, demo, client (see "
                                "`reprise --help`)"));
             return reprise::cli::Usage;
         }

@@ -71,5 +71,7 @@ int runDrift(const QStringList& args);
 int runProfile(const QStringList& args);
 int runTeam(const QStringList& args);
 int runSync(const QStringList& args);
+/// `reprise client`: where the Python client and its wheel are, and the commands that install it.
+int runClient(const QStringList& args);
 
 } // namespace reprise::cli

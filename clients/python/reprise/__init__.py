@@ -14,6 +14,9 @@ log_metric() raises BufferFullError only once ``max_buffered_points`` points wai
 
 Under ``reprise run`` (REPRISE_RUN_ID and REPRISE_DB set) the client attaches to that run instead of
 creating one. Otherwise the database is $REPRISE_DB, else ~/.local/share/reprise/runs.db.
+
+Helpers for frameworks, imported on first use: reprise.sklearn (estimators, pipelines, hyper-parameter
+searches as child runs) and reprise.torch (model hashes, seeding and a determinism check).
 """
 
 from ._database import (BufferFullError, DatabaseError, WriteError, WriteWarning, default_database_path,
@@ -21,5 +24,35 @@ from ._database import (BufferFullError, DatabaseError, WriteError, WriteWarning
 from ._run import Run, start_run
 
 __all__ = ["Run", "start_run", "DatabaseError", "WriteError", "BufferFullError", "WriteWarning", "open_database",
-           "default_database_path"]
-__version__ = "0.1.0"
+           "default_database_path", "__version__"]
+
+
+def _source_tree_version():
+    """The CMake project version, read from the source tree's CMakeLists.txt (clients/python on PYTHONPATH)."""
+    import pathlib
+    import re
+    try:
+        text = (pathlib.Path(__file__).resolve().parents[3] / "CMakeLists.txt").read_text(encoding="utf-8")
+    except OSError:
+        return "0+unknown"
+    found = re.search(r"project\(\s*reprise\s+VERSION\s+([0-9][0-9.]*)", text)
+    return found.group(1) if found else "0+unknown"
+
+
+try:
+    # Written by the build (packaging/python/build_wheel.cmake) from the CMake project version, the
+    # executable's: the wheel and the Debian package carry it.
+    from ._version import __version__
+except ImportError:
+    __version__ = _source_tree_version()
+
+# The framework helpers, imported only when used (the client itself needs nothing beyond the standard
+# library): reprise.sklearn and reprise.torch.
+_HELPERS = ("sklearn", "torch")
+
+
+def __getattr__(name):
+    if name in _HELPERS:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
