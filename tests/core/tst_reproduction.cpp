@@ -42,6 +42,7 @@ private Q_SLOTS:
     void inputDifferences();
     void verdictsOverADatabase();
     void firstDivergenceIsByLoggingTimeNotStep();
+    void determinismTagsShown();
     void paramEdits();
     void paramsReachTheProgramWithTheirTypes();
     void commandDisplayAndSensitiveVariables();
@@ -221,6 +222,61 @@ void TestReproduction::firstDivergenceIsByLoggingTimeNotStep()
     QVERIFY(report);
     QCOMPARE(report->firstMetric, QStringLiteral("loss"));
     QCOMPARE(report->firstStep, qint64(5));
+}
+
+void TestReproduction::determinismTagsShown()
+{
+    // Tags as the Python client's reprise.torch.seed_everything writes them; other tags stay out.
+    QTemporaryDir dir;
+    auto store = RunStore::open(dir.filePath(QStringLiteral("runs.db")), OpenMode::Create);
+    QVERIFY(store);
+    auto make = [&](bool deterministic, double lossAt2) {
+        NewRun run;
+        run.startTime = 1000;
+        run.tags.insert(QStringLiteral("determinism.deterministic_algorithms"),
+            deterministic ? QStringLiteral("true") : QStringLiteral("false"));
+        run.tags.insert(QStringLiteral("determinism.torch_threads"), QStringLiteral("4"));
+        run.tags.insert(QStringLiteral("determinism.check"),
+            deterministic ? QStringLiteral("passed")
+                          : QStringLiteral("failed: deterministic algorithms are off (torch.use_deterministic_"
+                                           "algorithms(True))"));
+        run.tags.insert(QStringLiteral("team"), deterministic ? QStringLiteral("a") : QStringLiteral("b"));
+        auto ref = store->createRun(run);
+        QList<MetricPoint> points;
+        for (qint64 s = 0; s < 3; ++s)
+            points << MetricPoint { QStringLiteral("loss"), s, s == 2 ? lossAt2 : 1.0, 1000.0 + double(s) };
+        (void)store->logMetrics(ref->rowId, points);
+        return ref->uuid;
+    };
+    const QString on = make(true, 0.5), onAgain = make(true, 0.5), off = make(false, 0.4), offAgain = make(false, 0.3);
+
+    auto report = buildReproductionReport(*store, on, *store, off, Tolerance {});
+    QVERIFY(report);
+    QCOMPARE(
+        report->determinismA.value(QStringLiteral("determinism.deterministic_algorithms")), QStringLiteral("true"));
+    QCOMPARE(
+        report->determinismB.value(QStringLiteral("determinism.deterministic_algorithms")), QStringLiteral("false"));
+    QCOMPARE(report->determinismA.size(), 3);
+    QStringList seen;
+    for (const InputDifference& d : report->differences)
+        seen << d.area + u':' + d.name + u':' + d.a + u'>' + d.b;
+    QVERIFY(seen.contains(QStringLiteral("environment:determinism.deterministic_algorithms:true>false")));
+    QCOMPARE(seen.filter(QStringLiteral("torch_threads")).size(), 0); // the same in both
+    QCOMPARE(seen.filter(QStringLiteral("team")).size(), 0); // other tags are no input
+    QCOMPARE(int(report->verdict), int(Verdict::Diverged));
+    QCOMPARE(report->summary(),
+        QStringLiteral("'loss' parts first, at step 2. Run B was not deterministic: deterministic algorithms are off "
+                       "(torch.use_deterministic_algorithms(True))."));
+
+    report = buildReproductionReport(*store, off, *store, offAgain, Tolerance {});
+    QVERIFY(
+        report->summary().endsWith(QStringLiteral(" Neither run was deterministic: deterministic algorithms are off "
+                                                  "(torch.use_deterministic_algorithms(True)).")));
+    QCOMPARE(report->differences.size(), 0);
+
+    report = buildReproductionReport(*store, on, *store, onAgain, Tolerance {});
+    QCOMPARE(int(report->verdict), int(Verdict::Reproduced));
+    QCOMPARE(report->determinismB.value(QStringLiteral("determinism.check")), QStringLiteral("passed"));
 }
 
 void TestReproduction::paramEdits()

@@ -70,7 +70,27 @@ namespace {
         return out;
     }
 
+    /// Why a run's execution need not repeat bit for bit, from its determinism tags ("" when nothing says so).
+    QString nondeterminism(const QMap<QString, QString>& tags)
+    {
+        const QString check = tags.value(QStringLiteral("determinism.check"));
+        if (check.startsWith(QLatin1String("failed")))
+            return check.mid(6).remove(0, check.mid(6).startsWith(u':') ? 1 : 0).trimmed(); // "failed: REASONS"
+        if (tags.value(QStringLiteral("determinism.deterministic_algorithms")) == QLatin1String("false"))
+            return QStringLiteral("deterministic algorithms are off");
+        return {};
+    }
+
 } // namespace
+
+QMap<QString, QString> determinismTags(const RunRecord& run)
+{
+    QMap<QString, QString> out;
+    for (auto it = run.tags.begin(); it != run.tags.end(); ++it)
+        if (it.key().startsWith(QLatin1String("determinism.")))
+            out.insert(it.key(), *it);
+    return out;
+}
 
 bool Tolerance::matches(double a, double b) const
 {
@@ -121,8 +141,19 @@ QString ReproductionReport::summary() const
                            .arg(metrics.size())
                            .arg(tolerance.absolute)
                            .arg(tolerance.relative);
-    case Verdict::Diverged:
-        return QStringLiteral("'%1' parts first, at step %2.").arg(firstMetric).arg(firstStep);
+    case Verdict::Diverged: {
+        QString text = QStringLiteral("'%1' parts first, at step %2.").arg(firstMetric).arg(firstStep);
+        // A run that did not ask for reproducible execution explains a divergence without any input changing.
+        const QString whyA = nondeterminism(determinismA), whyB = nondeterminism(determinismB);
+        if (!whyA.isEmpty() && whyA == whyB)
+            text += QStringLiteral(" Neither run was deterministic: %1.").arg(whyA);
+        else if (!whyA.isEmpty() && !whyB.isEmpty())
+            text += QStringLiteral(" Neither run was deterministic: A: %1; B: %2.").arg(whyA, whyB);
+        else if (!whyA.isEmpty() || !whyB.isEmpty())
+            text += QStringLiteral(" Run %1 was not deterministic: %2.")
+                        .arg(whyA.isEmpty() ? QStringLiteral("B") : QStringLiteral("A"), whyA.isEmpty() ? whyB : whyA);
+        return text;
+    }
     case Verdict::Incomparable:
         break;
     }
@@ -169,6 +200,7 @@ QList<InputDifference> compareInputs(const RunRecord& a, const RunRecord& b)
     if (!a.packages.isEmpty() && !b.packages.isEmpty())
         differMaps(out, env, QStringLiteral("package "), a.packages, b.packages, identity);
     differMaps(out, env, QStringLiteral("$"), a.launch.environment, b.launch.environment, identity);
+    differMaps(out, env, QString(), determinismTags(a), determinismTags(b), identity);
 
     differMaps(
         out, QStringLiteral("params"), QString(), a.params, b.params, [](const ParamValue& p) { return p.value; });
@@ -245,6 +277,8 @@ Result<ReproductionReport> buildReproductionReport(const RunStore& storeA, const
     report.nameB = b->name;
     report.tolerance = tolerance;
     report.differences = compareInputs(*a, *b);
+    report.determinismA = determinismTags(*a);
+    report.determinismB = determinismTags(*b);
     const QMap<QString, QString> hashesA = artifactHashes(*a), hashesB = artifactHashes(*b);
     for (auto it = hashesA.begin(); it != hashesA.end(); ++it)
         if (hashesB.contains(it.key()))

@@ -27,7 +27,7 @@ QString toString(Verdict verdict);
 
 /// One way the two runs' inputs differ.
 struct InputDifference {
-    QString area; ///< code | data | environment | params | outcome
+    QString area; ///< code | data | environment | params | outcome (determinism tags: environment)
     QString name;
     QString a; ///< value in run A ("" when absent)
     QString b;
@@ -77,12 +77,20 @@ struct ReproductionReport {
     QList<MetricComparison> metrics;
     QList<ArtifactComparison> artifacts; ///< paths present in both runs
     QStringList ignored; ///< metric keys left out (--ignore)
+    /// The runs' `determinism.*` tags (written by the Python client's reprise.torch.seed_everything):
+    /// whether each asked for reproducible execution. Those that differ are also in `differences`.
+    QMap<QString, QString> determinismA;
+    QMap<QString, QString> determinismB;
     /// One sentence on why the verdict is what it is (without the verdict word).
     QString summary() const;
 };
 
 /// The inputs of two runs side by side (code, data, environment, params, outcome): only what differs.
+/// The `determinism.*` tags count as environment.
 QList<InputDifference> compareInputs(const RunRecord& a, const RunRecord& b);
+
+/// A run's `determinism.*` tags.
+QMap<QString, QString> determinismTags(const RunRecord& run);
 
 /// Compares one metric's two histories.
 MetricComparison compareHistories(const MetricHistory& a, const MetricHistory& b, const Tolerance& tolerance);
