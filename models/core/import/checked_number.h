@@ -3,6 +3,7 @@
 // epoch or a tensor shape whose product overflows is a problem of that file, never undefined
 // behaviour. The one copy every importer uses.
 
+#include <QLocale>
 #include <QString>
 #include <QtNumeric>
 #include <cmath>
@@ -57,5 +58,9 @@ inline std::optional<double> checkedEpochSeconds(double seconds)
         return std::nullopt;
     return seconds;
 }
+
+/// The shortest text that reads back to the same double: "0.2", never "0.20000000000000001" (as
+/// Python's repr and MLflow write numbers); "32" for a whole number, "nan", "inf" and "-inf".
+inline QString shortestText(double value) { return QString::number(value, 'g', QLocale::FloatingPointShortest); }
 
 } // namespace reprise

@@ -78,19 +78,31 @@ namespace {
         return path == folder || path.startsWith(folder.endsWith(u'/') ? folder : folder + u'/');
     }
 
-    /// dvclive plots: "step\t<name>" rows (a timestamp column may come too).
+    /// dvclive plots: "step\t<name>" rows (a timestamp column may come too). The value column is the
+    /// one named after the metric (the last such: a metric named "step" or "timestamp" shares its
+    /// name with dvclive's own column); a file without a step column is in logging order.
     MetricHistory readTsv(const QString& key, const QByteArray& bytes, qint64& bad, qint64& badTimes)
     {
         MetricHistory h;
         h.key = key;
         const QList<QByteArray> lines = bytes.split('\n');
         const QList<QByteArray> header = lines.value(0).trimmed().split('\t');
-        const qsizetype stepColumn = header.indexOf("step");
-        const qsizetype timeColumn = header.indexOf("timestamp");
-        qsizetype valueColumn = -1;
-        for (qsizetype c = 0; c < header.size(); ++c)
-            if (c != stepColumn && c != timeColumn)
-                valueColumn = c;
+        const QByteArray name = key.section(u'/', -1).toUtf8();
+        qsizetype valueColumn = header.lastIndexOf(name);
+        if (valueColumn < 0)
+            for (qsizetype c = 0; c < header.size(); ++c)
+                if (header[c] != "step" && header[c] != "timestamp")
+                    valueColumn = c;
+        qsizetype stepColumn = -1, timeColumn = -1;
+        for (qsizetype c = 0; c < header.size(); ++c) {
+            if (c == valueColumn)
+                continue;
+            if (header[c] == "step" && stepColumn < 0)
+                stepColumn = c;
+            else if (header[c] == "timestamp" && timeColumn < 0)
+                timeColumn = c;
+        }
+        qint64 row = 0;
         for (qsizetype i = 1; i < lines.size(); ++i) {
             const QByteArray line = lines[i].trimmed();
             if (line.isEmpty())
@@ -98,8 +110,9 @@ namespace {
             const QList<QByteArray> cells = line.split('\t');
             bool okValue = false;
             const std::optional<qint64> step = stepColumn < 0
-                ? std::optional<qint64>(qint64(h.size()))
+                ? std::optional<qint64>(row)
                 : integerFromText(QString::fromUtf8(cells.value(stepColumn)));
+            ++row;
             const double value = cells.value(valueColumn).toDouble(&okValue);
             if (!step || !okValue) {
                 ++bad;
@@ -120,6 +133,118 @@ namespace {
             h.times.clear();
         sortHistory(h);
         return h;
+    }
+
+    /// dvclive's metrics.json flattened to dvclive's own names: nested keys joined by '/' (the
+    /// path of the metric's plot), numbers only; the top-level "step" is dvclive's step, not a metric.
+    void flattenSummary(const QVariant& value, const QString& prefix, QMap<QString, double>& out)
+    {
+        if (value.typeId() == QMetaType::QVariantMap) {
+            const QVariantMap map = value.toMap();
+            for (auto it = map.begin(); it != map.end(); ++it)
+                if (!(prefix.isEmpty() && it.key() == QLatin1String("step")))
+                    flattenSummary(*it, prefix.isEmpty() ? it.key() : prefix + u'/' + it.key(), out);
+        } else if (value.typeId() == QMetaType::Double || value.typeId() == QMetaType::LongLong
+            || value.typeId() == QMetaType::Int) {
+            out.insert(prefix, value.toDouble());
+        }
+    }
+
+    /// The metrics one dvclive folder holds, and the span of their wall times.
+    struct LiveFolder {
+        QList<MetricHistory> metrics;
+        double first = 0;
+        double last = 0;
+    };
+
+    bool ignoredFolder(const QString& relative)
+    {
+        return relative.startsWith(QLatin1String(".dvc/")) || relative.startsWith(QLatin1String(".git/"))
+            || relative.contains(QLatin1String("/.dvc/")) || relative.contains(QLatin1String("/.git/"));
+    }
+
+    /// Every dvclive folder under `root`, by its path relative to `root` ("" for the root itself).
+    /// A history (plots/metrics/<name>.tsv) is the metric; metrics.json is its summary, whose values
+    /// only stand for a metric that has no history (logged with plot=False).
+    QMap<QString, LiveFolder> readLiveFolders(const QString& root, ImportedSource& source)
+    {
+        QMap<QString, LiveFolder> folders;
+        QMap<QString, QSet<QString>> fromPlots;
+        const QDir base(root);
+        QStringList tsvFiles;
+        QDirIterator plots(root, { QStringLiteral("*.tsv") }, QDir::Files, QDirIterator::Subdirectories);
+        while (plots.hasNext())
+            tsvFiles << plots.next();
+        tsvFiles.sort(); // iteration order is the file system's
+        for (const QString& file : std::as_const(tsvFiles)) {
+            const QString relative = base.relativeFilePath(file);
+            const qsizetype at = QString(u'/' + relative).indexOf(QLatin1String("/plots/metrics/"));
+            if (at < 0 || ignoredFolder(relative))
+                continue;
+            const QString folder = at == 0 ? QString() : relative.left(at - 1);
+            QString key = relative.mid(at + int(qstrlen("plots/metrics/")));
+            key.chop(4);
+            qint64 bad = 0, badTimes = 0;
+            MetricHistory h = readTsv(key, readWholeFile(file), bad, badTimes);
+            if (bad > 0)
+                source.problems << ImportProblem { file, QStringLiteral("%1 unreadable rows skipped").arg(bad) };
+            if (badTimes > 0)
+                source.problems << ImportProblem { file,
+                    QStringLiteral("%1 timestamps are no time in milliseconds: the points are kept without wall times")
+                        .arg(badTimes) };
+            if (h.size() == 0)
+                continue;
+            LiveFolder& live = folders[folder];
+            for (double t : h.times) {
+                live.first = live.first == 0 ? t : std::min(live.first, t);
+                live.last = std::max(live.last, t);
+            }
+            fromPlots[folder].insert(key);
+            live.metrics << std::move(h);
+        }
+        QStringList summaries;
+        QDirIterator json(root, { QStringLiteral("metrics.json") }, QDir::Files, QDirIterator::Subdirectories);
+        while (json.hasNext())
+            summaries << json.next();
+        summaries.sort();
+        for (const QString& file : std::as_const(summaries)) {
+            const QString relative = base.relativeFilePath(file);
+            if (ignoredFolder(relative))
+                continue;
+            const QString folder = relative.contains(u'/') ? relative.section(u'/', 0, -2) : QString();
+            QJsonParseError error;
+            const QJsonDocument doc = QJsonDocument::fromJson(readWholeFile(file), &error);
+            if (error.error != QJsonParseError::NoError) {
+                source.problems << ImportProblem { file, QStringLiteral("not JSON: ") + error.errorString() };
+                continue;
+            }
+            const QVariant summary = doc.toVariant();
+            qint64 step = 0;
+            const QVariant written = summary.toMap().value(QStringLiteral("step"));
+            if (written.isValid()) {
+                const std::optional<qint64> whole = integerFromText(written.toString());
+                if (whole)
+                    step = *whole;
+                else
+                    source.problems << ImportProblem { file,
+                        QStringLiteral("step '%1' is not a whole number that fits in 64 bits: its values are kept at "
+                                       "step 0")
+                            .arg(written.toString().left(40)) };
+            }
+            QMap<QString, double> values;
+            flattenSummary(summary, QString(), values);
+            LiveFolder& live = folders[folder];
+            for (auto it = values.begin(); it != values.end(); ++it) {
+                if (fromPlots.value(folder).contains(it.key()))
+                    continue; // the last point of its history
+                MetricHistory h;
+                h.key = it.key();
+                h.steps = { step };
+                h.values = { *it };
+                live.metrics << h;
+            }
+        }
+        return folders;
     }
 
 } // namespace
@@ -143,6 +268,7 @@ Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& co
         : QVariantMap();
 
     ImportedRun r;
+    QList<ImportedRun> children; // one per dvclive folder, when there are several
     r.run.kind = QStringLiteral("import");
     r.run.name = QFileInfo(root).fileName();
     r.run.project = QFileInfo(root).fileName();
@@ -233,65 +359,32 @@ Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& co
     r.steps = ordered;
     control.report(0.5);
 
-    // dvclive: metrics.json (nested, with "step") and plots/metrics/**.tsv histories.
-    QDirIterator live(root, { QStringLiteral("metrics.json") }, QDir::Files, QDirIterator::Subdirectories);
-    QSet<QString> fromPlots;
-    QDirIterator plots(root, { QStringLiteral("*.tsv") }, QDir::Files, QDirIterator::Subdirectories);
-    while (plots.hasNext()) {
-        const QString file = plots.next();
-        const qsizetype at = file.indexOf(QLatin1String("/plots/metrics/"));
-        if (at < 0)
-            continue;
-        QString key = file.mid(at + int(qstrlen("/plots/metrics/")));
-        key.chop(4);
-        qint64 bad = 0, badTimes = 0;
-        MetricHistory h = readTsv(key, readWholeFile(file), bad, badTimes);
-        if (bad > 0)
-            source.problems << ImportProblem { file, QStringLiteral("%1 unreadable rows skipped").arg(bad) };
-        if (badTimes > 0)
-            source.problems << ImportProblem { file,
-                QStringLiteral("%1 timestamps are no time in milliseconds: the points are kept without wall times")
-                    .arg(badTimes) };
-        if (h.size() > 0) {
-            fromPlots.insert(key);
-            r.metrics << std::move(h);
-        }
-    }
-    while (live.hasNext()) {
-        const QString file = live.next();
-        if (file.contains(QLatin1String("/.dvc/")))
-            continue;
-        QJsonParseError error;
-        const QJsonDocument doc = QJsonDocument::fromJson(readWholeFile(file), &error);
-        if (error.error != QJsonParseError::NoError) {
-            source.problems << ImportProblem { file, QStringLiteral("not JSON: ") + error.errorString() };
-            continue;
-        }
-        const QMap<QString, QString> flat = flattenYaml(doc.toVariant());
-        qint64 step = 0;
-        if (flat.contains(QStringLiteral("step"))) {
-            const std::optional<qint64> written = integerFromText(flat.value(QStringLiteral("step")));
-            if (written)
-                step = *written;
-            else
-                source.problems << ImportProblem { file,
-                    QStringLiteral("step '%1' is not a whole number that fits in 64 bits: its values are kept at "
-                                   "step 0")
-                        .arg(flat.value(QStringLiteral("step")).left(40)) };
-        }
-        for (auto it = flat.begin(); it != flat.end(); ++it) {
-            bool ok = false;
-            const double v = it->toDouble(&ok);
-            if (!ok || it.key() == QLatin1String("step") || fromPlots.contains(it.key()))
-                continue; // a history from plots/ has this point already
-            MetricHistory h;
-            h.key = it.key();
-            h.steps = { step };
-            h.values = { v };
-            r.metrics << h;
+    // dvclive: every folder a Live() wrote into (metrics.json, plots/metrics/**.tsv) is one source of
+    // metrics. One such folder: the pipeline run's metrics. Several (dvclive/ and dvclive/fold_0 …):
+    // each is a run of its own, a child of the pipeline state it belongs to, never merged.
+    QMap<QString, LiveFolder> folders = readLiveFolders(root, source);
+    if (folders.size() == 1) {
+        r.metrics = std::move(folders.first().metrics);
+    } else {
+        for (auto it = folders.begin(); it != folders.end(); ++it) {
+            ImportedRun live;
+            live.run.kind = QStringLiteral("import");
+            live.run.name = it.key().isEmpty() ? r.run.name : it.key();
+            live.run.project = r.run.project;
+            live.run.parentUuid = r.run.uuid;
+            live.run.uuid = stableRunId(QStringLiteral("dvclive:") + r.run.uuid + u':' + it.key());
+            live.run.launch.workingDir = root;
+            live.run.params = r.run.params; // trained with the pipeline's params
+            live.run.tags.insert(QStringLiteral("import.source"), QStringLiteral("dvc"));
+            live.run.tags.insert(QStringLiteral("dvclive.folder"), it.key().isEmpty() ? QStringLiteral(".") : it.key());
+            live.run.startTime = it->first > 0 ? it->first : r.run.startTime;
+            live.endTime = it->last > 0 ? it->last : r.endTime;
+            live.metrics = std::move(it->metrics);
+            children << std::move(live);
         }
     }
     source.runs << std::move(r);
+    source.runs << children;
     control.report(1.0);
     return source;
 }

@@ -6,6 +6,8 @@
 #include "store/statement.h"
 
 #include <QHash>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QScopeGuard>
 #include <QSet>
 #include <QUrl>
@@ -39,6 +41,22 @@ namespace {
         if (status == QLatin1String("KILLED"))
             return RunStatus::Killed;
         return RunStatus::Running; // RUNNING, SCHEDULED
+    }
+
+    /// A dataset's row count from its MLflow profile (JSON): "num_rows" (pandas, Hugging Face and
+    /// others), "approx_count" (Spark); 0 when the profile says none.
+    qint64 profileRows(const QString& profile)
+    {
+        const QJsonObject object = QJsonDocument::fromJson(profile.toUtf8()).object();
+        for (const char* key : { "num_rows", "approx_count" }) {
+            const QJsonValue v = object.value(QLatin1String(key));
+            if (v.isDouble()) {
+                const std::optional<qint64> rows = checkedInteger(v.toDouble());
+                if (rows && *rows >= 0)
+                    return *rows;
+            }
+        }
+        return 0;
     }
 
     /// Columns of `table`, empty when the table does not exist.
@@ -347,10 +365,12 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
     // Datasets used as run inputs (MLflow 2.4+): datasets -> inputs (DATASET -> RUN), role from input_tags.
     if (!columnsOf(db, "inputs").isEmpty() && !columnsOf(db, "datasets").isEmpty()) {
         const bool inputTags = !columnsOf(db, "input_tags").isEmpty();
+        const bool profiles = columnsOf(db, "datasets").contains(QStringLiteral("dataset_profile"));
         const QByteArray sql = QByteArray("SELECT i.destination_id, d.name, d.dataset_source, d.digest, ")
             + (inputTags ? "(SELECT value FROM input_tags t WHERE t.input_uuid = i.input_uuid AND "
                            "t.name = 'mlflow.data.context')"
                          : "''")
+            + (profiles ? ", d.dataset_profile" : ", NULL")
             + " FROM inputs i JOIN datasets d ON d.dataset_uuid = i.source_id "
               "WHERE i.source_type = 'DATASET' AND i.destination_type = 'RUN'";
         (void)each(
@@ -362,6 +382,7 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
                     d.uri = text(s, 2);
                     d.hash = text(s, 3);
                     d.role = text(s, 4);
+                    d.rows = profileRows(text(s, 5));
                     r->datasets << d;
                 }
             },

@@ -14,6 +14,13 @@ namespace reprise {
 
 namespace {
 
+    /// `file` relative to `dir` ("eval/loss"), both made absolute first: QDir::relativeFilePath()
+    /// returns a relative path unchanged, which made keys of whole paths ("mlruns/0/…/params/x").
+    QString keyOf(const QString& dir, const QString& file)
+    {
+        return QDir(QFileInfo(dir).absoluteFilePath()).relativeFilePath(QFileInfo(file).absoluteFilePath());
+    }
+
     /// Every file under `dir` as (relative path → contents): keys with '/' are subfolders.
     QMap<QString, QString> keyedFiles(const QString& dir)
     {
@@ -21,7 +28,7 @@ namespace {
         QDirIterator it(dir, QDir::Files, QDirIterator::Subdirectories);
         while (it.hasNext()) {
             const QString file = it.next();
-            out.insert(QDir(dir).relativeFilePath(file), QString::fromUtf8(readWholeFile(file)));
+            out.insert(keyOf(dir, file), QString::fromUtf8(readWholeFile(file)));
         }
         return out;
     }
@@ -182,8 +189,7 @@ namespace {
         while (metrics.hasNext()) {
             const QString file = metrics.next();
             qint64 bad = 0;
-            r.metrics << readMetricFile(
-                QDir(dir + QStringLiteral("/metrics")).relativeFilePath(file), readWholeFile(file), bad);
+            r.metrics << readMetricFile(keyOf(dir + QStringLiteral("/metrics"), file), readWholeFile(file), bad);
             if (bad > 0)
                 source.problems << ImportProblem { file, QStringLiteral("%1 unreadable lines skipped").arg(bad) };
         }

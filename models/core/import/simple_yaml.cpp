@@ -1,6 +1,11 @@
 #include "import/simple_yaml.h"
 
+#include "import/checked_number.h"
+
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QRegularExpression>
+#include <cmath>
 
 namespace reprise {
 
@@ -307,6 +312,89 @@ namespace {
         std::vector<QString> m_raw;
     };
 
+    QString jsonString(const QString& text)
+    {
+        const QByteArray array = QJsonDocument(QJsonArray { text }).toJson(QJsonDocument::Compact);
+        return QString::fromUtf8(array.mid(1, array.size() - 2));
+    }
+
+    /// A number as Python's json.dumps writes a float: shortest round trip, ".0" on a whole one.
+    QString floatJson(double v)
+    {
+        QString text = shortestText(v);
+        if (!text.contains(u'.') && !text.contains(u'e'))
+            text += QStringLiteral(".0");
+        return text;
+    }
+
+    /// A plain YAML scalar in JSON by YAML 1.2's core schema: null, true/false, integers and floats
+    /// as numbers, anything else (and .inf/.nan, which JSON lacks) as a string.
+    QString scalarJson(const QString& text)
+    {
+        static const QStringList nulls { QStringLiteral("~"), QStringLiteral("null"), QStringLiteral("Null"),
+            QStringLiteral("NULL") };
+        static const QStringList trues { QStringLiteral("true"), QStringLiteral("True"), QStringLiteral("TRUE") };
+        static const QStringList falses { QStringLiteral("false"), QStringLiteral("False"), QStringLiteral("FALSE") };
+        static const QRegularExpression integer(QStringLiteral("^[-+]?[0-9]+$"));
+        static const QRegularExpression real(QStringLiteral("^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$"));
+        if (nulls.contains(text))
+            return QStringLiteral("null");
+        if (trues.contains(text))
+            return QStringLiteral("true");
+        if (falses.contains(text))
+            return QStringLiteral("false");
+        bool ok = false;
+        if (integer.match(text).hasMatch()) {
+            const qlonglong v = text.toLongLong(&ok);
+            if (ok)
+                return QString::number(v);
+        }
+        if (real.match(text).hasMatch()) {
+            const double v = text.toDouble(&ok);
+            if (ok && std::isfinite(v))
+                return floatJson(v);
+        }
+        return jsonString(text);
+    }
+
+    /// A sequence (or mapping) as JSON text the way the Python client stores a list or dict param
+    /// (json.dumps: ", " and ": " separators, keys sorted): numbers stay numbers ([24, 24], never
+    /// ["24","24"]). YAML scalars are text here, so a quoted '24' in a sequence is read as a number too.
+    QString jsonText(const QVariant& value)
+    {
+        switch (value.typeId()) {
+        case QMetaType::QVariantList: {
+            QStringList items;
+            for (const QVariant& item : value.toList())
+                items << jsonText(item);
+            return u'[' + items.join(QStringLiteral(", ")) + u']';
+        }
+        case QMetaType::QVariantMap: {
+            const QVariantMap map = value.toMap();
+            QStringList items;
+            for (auto it = map.begin(); it != map.end(); ++it)
+                items << jsonString(it.key()) + QStringLiteral(": ") + jsonText(*it);
+            return u'{' + items.join(QStringLiteral(", ")) + u'}';
+        }
+        case QMetaType::QString:
+            return scalarJson(value.toString());
+        case QMetaType::Bool:
+            return value.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+        case QMetaType::Int:
+        case QMetaType::LongLong:
+        case QMetaType::UInt:
+        case QMetaType::ULongLong:
+            return value.toString();
+        case QMetaType::Double:
+            return std::isfinite(value.toDouble()) ? floatJson(value.toDouble()) : jsonString(value.toString());
+        case QMetaType::UnknownType:
+        case QMetaType::Nullptr:
+            return QStringLiteral("null");
+        default:
+            return jsonString(value.toString());
+        }
+    }
+
     void flattenInto(const QVariant& value, const QString& prefix, QMap<QString, QString>& out)
     {
         if (value.typeId() == QMetaType::QVariantMap) {
@@ -314,7 +402,7 @@ namespace {
             for (auto it = map.begin(); it != map.end(); ++it)
                 flattenInto(*it, prefix.isEmpty() ? it.key() : prefix + u'.' + it.key(), out);
         } else if (value.typeId() == QMetaType::QVariantList) {
-            out.insert(prefix, QString::fromUtf8(QJsonDocument::fromVariant(value).toJson(QJsonDocument::Compact)));
+            out.insert(prefix, jsonText(value));
         } else if (!prefix.isEmpty()) {
             out.insert(prefix, value.toString());
         }

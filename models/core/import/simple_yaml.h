@@ -19,7 +19,9 @@ struct YamlDocument {
 
 YamlDocument parseYaml(const QByteArray& text);
 
-/// A mapping flattened to dotted keys ("optimizer.lr" → "0.01"); sequences become JSON text.
+/// A mapping flattened to dotted keys ("optimizer.lr" → "0.01"); sequences become JSON text as the
+/// Python client writes a list param (`[24, 24]`, `["a", "b"]`: numbers, booleans and null by YAML
+/// 1.2's core schema).
 QMap<QString, QString> flattenYaml(const QVariant& value);
 
 } // namespace reprise

@@ -39,16 +39,18 @@ QString sourceCachePath(const QString& source, bool summary)
     return cacheFolder() + u'/' + id + (summary ? QStringLiteral(".summary.db") : QStringLiteral(".db"));
 }
 
-bool isSourceCacheFresh(const QString& source)
+bool isSourceCacheFresh(const QString& typed)
 {
+    const QString source = canonicalSourcePath(typed);
     const QString cache = sourceCachePath(source);
     return QFileInfo::exists(cache) && readText(cache + QStringLiteral(".stamp")) == sourceSignature(source);
 }
 
 bool hasQuickSummary(SourceKind kind) { return kind == SourceKind::MlflowDatabase; }
 
-QString sourceSignature(const QString& source)
+QString sourceSignature(const QString& typed)
 {
+    const QString source = canonicalSourcePath(typed);
     QCryptographicHash hash(QCryptographicHash::Sha1);
     const QFileInfo info(source);
     auto add = [&](const QFileInfo& f) {
@@ -76,8 +78,10 @@ QString sourceSignature(const QString& source)
 }
 
 Result<CachedSource> refreshSourceCache(
-    const QString& source, const ReadControl& control, CacheDepth depth, SourceKind kind)
+    const QString& typed, const ReadControl& control, CacheDepth depth, SourceKind kind)
 {
+    // One spelling of the source for its cache's name, its signature and the reader.
+    const QString source = kind == SourceKind::TeamStore ? typed : canonicalSourcePath(typed);
     CachedSource out;
     if (kind == SourceKind::TeamStore || isTeamStoreLocation(source)) {
         // A team store: its local copy, remade when the store changed (see team_mirror.h).
@@ -90,7 +94,7 @@ Result<CachedSource> refreshSourceCache(
         out.rebuilt = mirror->refreshed;
         return out;
     }
-    out.source = QFileInfo(source).absoluteFilePath();
+    out.source = source;
     out.kind = kind == SourceKind::Unknown ? detectSource(source) : kind;
     if (out.kind == SourceKind::Unknown || out.kind == SourceKind::Reprise)
         return Error { source + QStringLiteral(": not another tracker's run data"), {} };

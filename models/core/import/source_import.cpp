@@ -42,8 +42,11 @@ namespace {
 
 } // namespace
 
-Result<ImportedSource> readSource(const QString& path, const ReadControl& control, SourceKind kind)
+Result<ImportedSource> readSource(const QString& typed, const ReadControl& control, SourceKind kind)
 {
+    // Every reader sees the same path whatever the user typed: keys derived from file paths
+    // (MLflow's params/, tags/, metrics/), run names, projects and ids stay the same.
+    const QString path = canonicalSourcePath(typed);
     if (!QFileInfo::exists(path) && kind != SourceKind::TeamStore && detectSource(path) != SourceKind::TeamStore)
         return Error { path + QStringLiteral(": no such file or directory"), {} };
     switch (kind == SourceKind::Unknown ? detectSource(path) : kind) {

@@ -86,10 +86,20 @@ QString toString(SourceKind kind)
     return QStringLiteral("unknown");
 }
 
-SourceKind detectSource(const QString& path)
+QString canonicalSourcePath(const QString& path)
 {
-    if (isTeamStoreLocation(path))
+    if (path.isEmpty() || isTeamStoreLocation(path))
+        return path;
+    const QFileInfo info(path);
+    const QString canonical = info.canonicalFilePath();
+    return canonical.isEmpty() ? QDir::cleanPath(info.absoluteFilePath()) : canonical;
+}
+
+SourceKind detectSource(const QString& typed)
+{
+    if (isTeamStoreLocation(typed))
         return SourceKind::TeamStore;
+    const QString path = canonicalSourcePath(typed);
     const QFileInfo info(path);
     // Open here already, so a Reprise database (only the store opens databases for good) or one of
     // its -wal/-shm files; none of them is read outside SQLite while it is open.

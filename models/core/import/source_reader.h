@@ -22,6 +22,11 @@ enum class SourceKind {
     TeamStore, ///< a PostgreSQL team store (a libpq location, not a path), read through a local copy
 };
 QString toString(SourceKind kind);
+/// `path` as every reader takes it, whatever the user typed (`mlruns`, `./mlruns/`, `..`): absolute,
+/// cleaned, links resolved (canonical) when it exists, else absolute and cleaned; a team store's
+/// location as it is. The entries (readSource(), detectSource(), refreshSourceCache()) call it once,
+/// so the readers never see a relative path.
+QString canonicalSourcePath(const QString& path);
 /// What `path` holds; Unknown when it is none of the kinds (or cannot be read).
 SourceKind detectSource(const QString& path);
 

@@ -275,7 +275,7 @@ namespace {
         QString out;
         while (value.next(field, type)) {
             if (field == 2 && type == 1)
-                out = QString::number(value.doubleValue(), 'g', 17);
+                out = shortestText(value.doubleValue());
             else if (field == 3 && type == 2)
                 out = QString::fromUtf8(value.string());
             else if (field == 4 && type == 0)
@@ -392,8 +392,11 @@ namespace {
         }
         if (!event.ok())
             return false;
-        if (first)
+        if (first) {
             out.isEventFile = fileVersion;
+            if (fileVersion)
+                out.headerWallTime = wallTime;
+        }
         if (summary) {
             Wire s = *summary;
             while (s.next(field, type)) {

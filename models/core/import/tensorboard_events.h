@@ -24,12 +24,17 @@ struct ScalarPoint {
 /// float/double/half scalar tensors), hparams, and how far the file was valid.
 struct EventFileContents {
     QMap<QString, std::vector<ScalarPoint>> scalars;
-    QMap<QString, QString> hparams; ///< from the hparams plugin's session_start_info
+    /// From the hparams plugin's session_start_info; numbers in their shortest form that reads back to
+    /// the same double ("0.2", as Python's repr writes it).
+    QMap<QString, QString> hparams;
     std::int64_t records = 0;
     std::int64_t validBytes = 0; ///< the prefix that was read; the rest is reported in `problem`
     std::int64_t impossibleShapes = 0; ///< tensor values skipped: their shape's size overflows 64 bits
     QString problem; ///< empty, or why reading stopped (truncated tail, CRC mismatch, bad protobuf)
     bool isEventFile = false; ///< the first record is an Event with a file_version
+    /// The wall_time of that first record (seconds since the epoch): when the writer opened the file,
+    /// the run's start. 0 when the file has no such record.
+    double headerWallTime = 0;
 };
 
 /// Reads a TFRecord file of `Event` protobufs (TensorBoard's event file format) without a protobuf

@@ -58,6 +58,9 @@ Result<ImportedSource> readTensorBoard(const QString& path, const ReadControl& c
         r.run.launch.workingDir = folder.key();
         QMap<QString, MetricHistory> histories;
         double first = 0, last = 0;
+        // The header record's wall time is when the writer opened the file: the run's start, also
+        // for a file holding nothing else (its modification time would be a later touch, or now).
+        double opened = 0, lastOpened = 0;
         for (const QString& file : std::as_const(files)) {
             if (control.cancelled())
                 return Error { QStringLiteral("import cancelled"), {} };
@@ -76,6 +79,13 @@ Result<ImportedSource> readTensorBoard(const QString& path, const ReadControl& c
                 source.problems << ImportProblem { file,
                     QStringLiteral("%1 tensor values skipped: their shape has more elements than fit in 64 bits")
                         .arg(events.impossibleShapes) };
+            if (events.headerWallTime > 0 && checkedEpochSeconds(events.headerWallTime)) {
+                opened = opened == 0 ? events.headerWallTime : std::min(opened, events.headerWallTime);
+                lastOpened = std::max(lastOpened, events.headerWallTime);
+            }
+            // hparams (session_start_info) are the run's params; a later file's value wins.
+            for (auto it = events.hparams.begin(); it != events.hparams.end(); ++it)
+                r.run.params.insert(it.key(), ParamValue::infer(*it));
             qint64 badTimes = 0;
             for (auto it = events.scalars.begin(); it != events.scalars.end(); ++it) {
                 MetricHistory& h = histories[it.key()];
@@ -102,16 +112,18 @@ Result<ImportedSource> readTensorBoard(const QString& path, const ReadControl& c
                         .arg(badTimes) };
             control.report(totalBytes > 0 ? double(doneBytes) / double(totalBytes) : 1.0);
         }
+        r.run.startTime = opened > 0 ? (first > 0 ? std::min(opened, first) : opened) : first;
         for (MetricHistory& h : histories) {
             for (double& t : h.times)
                 if (std::isnan(t))
-                    t = first;
+                    t = r.run.startTime;
             sortHistory(h);
             r.metrics << std::move(h);
         }
-        r.run.startTime = first;
         if (last > 0)
-            r.endTime = last;
+            r.endTime = std::max(last, r.run.startTime);
+        else if (lastOpened > 0)
+            r.endTime = lastOpened;
         source.runs << std::move(r);
     }
     return source;
