@@ -1,5 +1,6 @@
 #include "cli/cli_common.h"
 
+#include "import/source_cache.h"
 #include "team/pg_connection.h"
 #include "team/team_mirror.h"
 #include "text/display_text.h"
@@ -104,6 +105,14 @@ Result<RunStore> openForReading(const QString& path)
         if (!mirror)
             return mirror.error();
         return RunStore::open(mirror->cache, OpenMode::ReadOnly);
+    }
+    // Another tracker's data (mlruns/, mlflow.db, a TensorBoard log dir, a DVC project, CSV logs):
+    // read through the same cache as opening it in the window, whatever spelling of its path.
+    if (const SourceKind kind = detectSource(path); kind != SourceKind::Reprise && kind != SourceKind::Unknown) {
+        auto cached = refreshSourceCache(path, {}, CacheDepth::Full, kind);
+        if (!cached)
+            return cached.error();
+        return RunStore::open(cached->cache, OpenMode::ReadOnly);
     }
     // Reading never creates, fills or migrates a file: it is checked read-only first, so an empty
     // file, another program's database or an older schema stay exactly as they were.

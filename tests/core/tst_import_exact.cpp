@@ -3,6 +3,7 @@
 // profiles, DVC list params. Every input is written here from the formats' documentation
 // (../shared/fixtures/FORMATS.md, dvclive's and MLflow's documented layouts).
 
+#include "app/cli_process.h"
 #include "import/source_cache.h"
 #include "import/source_import.h"
 #include "import/tensorboard_events.h"
@@ -20,7 +21,7 @@ using namespace reprise;
 
 namespace {
 
-void writeFile(const QString& path, const QByteArray& bytes)
+void writeTo(const QString& path, const QByteArray& bytes)
 {
     QDir().mkpath(QFileInfo(path).absolutePath());
     QFile f(path);
@@ -156,23 +157,23 @@ const QString kRunId = QStringLiteral("608e33a1b2c34d5e8f90a1b2c3d4e5f6");
 /// params/, tags/, metrics/ with '/' in a key as a folder).
 void writeFileStore(const QString& mlruns)
 {
-    writeFile(mlruns + QStringLiteral("/0/meta.yaml"),
+    writeTo(mlruns + QStringLiteral("/0/meta.yaml"),
         "artifact_location: file:///tmp/mlruns/0\ncreation_time: 1700000000000\nexperiment_id: '0'\n"
         "last_update_time: 1700000000000\nlifecycle_stage: active\nname: Default\n");
     const QString run = mlruns + QStringLiteral("/0/") + kRunId;
-    writeFile(run + QStringLiteral("/meta.yaml"),
+    writeTo(run + QStringLiteral("/meta.yaml"),
         "artifact_uri: file:///tmp/mlruns/0/" + kRunId.toUtf8()
             + "/artifacts\nend_time: 1700000100000\nentry_point_name: ''\nexperiment_id: '0'\n"
               "lifecycle_stage: active\nrun_id: "
             + kRunId.toUtf8() + "\nrun_name: bright-owl\nrun_uuid: " + kRunId.toUtf8()
             + "\nsource_name: ''\nsource_type: 4\nsource_version: ''\nstart_time: 1700000000000\nstatus: 3\n"
               "tags: []\nuser_id: me\n");
-    writeFile(run + QStringLiteral("/params/train-data-path"), "data/train.csv");
-    writeFile(run + QStringLiteral("/params/alpha"), "0.5");
-    writeFile(run + QStringLiteral("/tags/mlflow.source.git.commit"), "3fa9c2e0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6");
-    writeFile(run + QStringLiteral("/tags/mlflow.user"), "me");
-    writeFile(run + QStringLiteral("/metrics/rmse"), "1700000001000 0.8 0\n1700000002000 0.7 1\n");
-    writeFile(run + QStringLiteral("/metrics/eval/loss"), "1700000001000 0.5 0\n");
+    writeTo(run + QStringLiteral("/params/train-data-path"), "data/train.csv");
+    writeTo(run + QStringLiteral("/params/alpha"), "0.5");
+    writeTo(run + QStringLiteral("/tags/mlflow.source.git.commit"), "3fa9c2e0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6");
+    writeTo(run + QStringLiteral("/tags/mlflow.user"), "me");
+    writeTo(run + QStringLiteral("/metrics/rmse"), "1700000001000 0.8 0\n1700000002000 0.7 1\n");
+    writeTo(run + QStringLiteral("/metrics/eval/loss"), "1700000001000 0.5 0\n");
 }
 
 void checkFileStoreRun(const ImportedSource& source)
@@ -190,14 +191,14 @@ void checkFileStoreRun(const ImportedSource& source)
 /// A DVC pipeline (dvc.yaml, dvc.lock, params.yaml as `dvc repro` leaves them).
 void writePipeline(const QString& root)
 {
-    writeFile(root + QStringLiteral("/dvc.yaml"),
+    writeTo(root + QStringLiteral("/dvc.yaml"),
         "stages:\n  train:\n    cmd: python train.py\n    deps:\n      - data\n    params:\n      - train\n"
         "    outs:\n      - model.pkl\n");
-    writeFile(root + QStringLiteral("/dvc.lock"),
+    writeTo(root + QStringLiteral("/dvc.lock"),
         "schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    deps:\n    - path: data\n"
         "      md5: 153aad06d376b6595932470e459ef42a.dir\n      size: 8437363\n      nfiles: 2\n"
         "    outs:\n    - path: model.pkl\n      md5: 0b1d4ab4e9bf2a4e7b0b3b8dc2b4e1a1\n      size: 1878\n");
-    writeFile(root + QStringLiteral("/params.yaml"), "train:\n  lr: 0.01\n  folds: 3\n");
+    writeTo(root + QStringLiteral("/params.yaml"), "train:\n  lr: 0.01\n  folds: 3\n");
 }
 
 } // namespace
@@ -210,6 +211,7 @@ private Q_SLOTS:
     void relativePathsReadLikeAbsoluteOnes();
     void relativePathsOfOtherKinds();
     void directOpenByARelativePath();
+    void commandLineWithRelativePaths();
     void dvcliveSummaryIsTheHistorysLastValue();
     void severalDvcliveFoldersAreRunsOfTheirOwn();
     void dvcliveMetricNamedStep();
@@ -280,11 +282,11 @@ void TestImportExact::relativePathsOfOtherKinds()
     // A TensorBoard log dir and a DVC project named by "." and "..": the same runs (ids, names,
     // projects) as by their absolute paths.
     const QString logs = m_dir.filePath(QStringLiteral("tb-logs"));
-    writeFile(logs + QStringLiteral("/run_a/events.out.tfevents.1700000000.host.1.0"),
+    writeTo(logs + QStringLiteral("/run_a/events.out.tfevents.1700000000.host.1.0"),
         header(1.7e9) + scalarEvent(1.7e9 + 1, 0, "loss", 0.5f));
     const QString dvc = m_dir.filePath(QStringLiteral("dvc-relative"));
     writePipeline(dvc);
-    writeFile(dvc + QStringLiteral("/dvclive/plots/metrics/loss.tsv"), "step\tloss\n0\t0.5\n");
+    writeTo(dvc + QStringLiteral("/dvclive/plots/metrics/loss.tsv"), "step\tloss\n0\t0.5\n");
     for (const QString& absolute : { logs, dvc }) {
         auto expected = readSource(absolute, {});
         QVERIFY(expected);
@@ -329,17 +331,38 @@ void TestImportExact::directOpenByARelativePath()
     QVERIFY(isSourceCacheFresh(QStringLiteral("mlruns")));
 }
 
+void TestImportExact::commandLineWithRelativePaths()
+{
+    // The real `reprise` as a user runs it: `reprise import mlruns` in the project, then the run
+    // shown from the database, and from the file store itself (`--db ../mlruns` from a subfolder).
+    QProcessEnvironment env = baseEnvironment();
+    env.insert(QStringLiteral("XDG_CACHE_HOME"), m_dir.filePath(QStringLiteral("cli-cache")));
+    const QString project = m_dir.filePath(QStringLiteral("project"));
+    const Outcome imported = runReprise({ "import", "mlruns", "--db", "cli.db", "--json" }, project, env);
+    QVERIFY2(imported.exitCode == 0, qPrintable(imported.err));
+    QVERIFY2(imported.err.isEmpty(), qPrintable(imported.err));
+    for (const auto& [cwd, db] : QList<std::pair<QString, QString>> { { project, "cli.db" },
+             { project + QStringLiteral("/notebooks"), "../mlruns" }, { project, "./mlruns/" } }) {
+        const Outcome shown = runReprise({ "show", kRunId.left(8), "--db", db, "--json" }, cwd, env);
+        QVERIFY2(shown.exitCode == 0, qPrintable(db + QStringLiteral(": ") + shown.err));
+        const QJsonObject run = QJsonDocument::fromJson(shown.out.toUtf8()).object();
+        QCOMPARE(run.value("params").toObject().keys(), (QStringList { "alpha", "train-data-path" }));
+        QCOMPARE(run.value("git").toObject().value("commit").toString(),
+            QStringLiteral("3fa9c2e0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6"));
+    }
+}
+
 void TestImportExact::dvcliveSummaryIsTheHistorysLastValue()
 {
     // dvclive (dvc.org/doc/dvclive): metrics.json is the summary (nested dicts plus "step"),
     // plots/metrics/<name>.tsv the history of a metric logged with plot=True (the default).
     const QString root = m_dir.filePath(QStringLiteral("dvclive-summary"));
     writePipeline(root);
-    writeFile(root + QStringLiteral("/dvclive/metrics.json"),
+    writeTo(root + QStringLiteral("/dvclive/metrics.json"),
         R"({"step": 2, "train": {"loss": 0.25}, "val": {"obj_metric": 0.75}, "test": {"auc": 0.9}, "acc": 0.5})");
-    writeFile(root + QStringLiteral("/dvclive/plots/metrics/train/loss.tsv"),
+    writeTo(root + QStringLiteral("/dvclive/plots/metrics/train/loss.tsv"),
         "timestamp\tstep\tloss\n1700000000000\t0\t0.9\n1700000001000\t1\t0.5\n1700000002000\t2\t0.25\n");
-    writeFile(root + QStringLiteral("/dvclive/plots/metrics/val/obj_metric.tsv"),
+    writeTo(root + QStringLiteral("/dvclive/plots/metrics/val/obj_metric.tsv"),
         "timestamp\tstep\tobj_metric\n1700000000000\t0\t0.5\n1700000001000\t1\t0.6\n1700000002000\t2\t0.75\n");
     auto source = readSource(root, {});
     QVERIFY(source);
@@ -361,13 +384,13 @@ void TestImportExact::severalDvcliveFoldersAreRunsOfTheirOwn()
     // per fold; every folder has its own metrics.json and plots/metrics.
     const QString root = m_dir.filePath(QStringLiteral("dvclive-folds"));
     writePipeline(root);
-    writeFile(root + QStringLiteral("/dvclive/metrics.json"), R"({"step": 0, "eval": {"loss": 0.35}})");
-    writeFile(root + QStringLiteral("/dvclive/plots/metrics/eval/loss.tsv"), "step\tloss\n0\t0.35\n");
+    writeTo(root + QStringLiteral("/dvclive/metrics.json"), R"({"step": 0, "eval": {"loss": 0.35}})");
+    writeTo(root + QStringLiteral("/dvclive/plots/metrics/eval/loss.tsv"), "step\tloss\n0\t0.35\n");
     for (int fold = 0; fold < 3; ++fold) {
         const QString dir = root + QStringLiteral("/dvclive/fold_%1").arg(fold);
         const QByteArray last = QByteArray::number(0.3 + fold / 100.0);
-        writeFile(dir + QStringLiteral("/metrics.json"), R"({"step": 2, "eval": {"loss": )" + last + "}}");
-        writeFile(dir + QStringLiteral("/plots/metrics/eval/loss.tsv"),
+        writeTo(dir + QStringLiteral("/metrics.json"), R"({"step": 2, "eval": {"loss": )" + last + "}}");
+        writeTo(dir + QStringLiteral("/plots/metrics/eval/loss.tsv"),
             "timestamp\tstep\tloss\n" + QByteArray::number(1700000000000 + fold * 100000) + "\t0\t0.9\n"
                 + QByteArray::number(1700000001000 + fold * 100000) + "\t1\t0.5\n"
                 + QByteArray::number(1700000002000 + fold * 100000) + "\t2\t" + last + "\n");
@@ -419,10 +442,10 @@ void TestImportExact::dvcliveMetricNamedStep()
     // (its own name and dvclive's step column are one), and the variant with a timestamp.
     const QString root = m_dir.filePath(QStringLiteral("dvclive-step"));
     writePipeline(root);
-    writeFile(root + QStringLiteral("/dvclive/plots/metrics/train/step.tsv"), "step\n10\n20\n30\n");
-    writeFile(root + QStringLiteral("/dvclive/plots/metrics/eval/step.tsv"),
+    writeTo(root + QStringLiteral("/dvclive/plots/metrics/train/step.tsv"), "step\n10\n20\n30\n");
+    writeTo(root + QStringLiteral("/dvclive/plots/metrics/eval/step.tsv"),
         "timestamp\tstep\tstep\n1700000000000\t0\t5\n1700000001000\t1\t7\n");
-    writeFile(root + QStringLiteral("/dvclive/metrics.json"), R"({"step": 2, "train": {"step": 30}})");
+    writeTo(root + QStringLiteral("/dvclive/metrics.json"), R"({"step": 2, "train": {"step": 30}})");
     auto source = readSource(root, {});
     QVERIFY(source);
     QVERIFY2(source->problems.isEmpty(), qPrintable(problemsText(source->problems)));
@@ -439,7 +462,7 @@ void TestImportExact::dvcListParamsKeepTheirNumbers()
     // params.yaml lists: numbers stay numbers, as the Python client stores a list param (json.dumps).
     const QString root = m_dir.filePath(QStringLiteral("dvc-lists"));
     writePipeline(root);
-    writeFile(root + QStringLiteral("/params.yaml"),
+    writeTo(root + QStringLiteral("/params.yaml"),
         "model:\n  hidden: [24, 24]\n  dropout:\n    - 0.2\n    - 0.50\n  names: [a, 'b c']\n  flags: [true, null]\n"
         "  nested: [{k: 1}, [2.0, -3]]\n  scalar: 0.20\n");
     auto source = readSource(root, {});
@@ -460,7 +483,7 @@ void TestImportExact::tensorBoardHparamsInTheirShortestForm()
     const QByteArray entries = numberHparam("eps_end", 0.2) + numberHparam("gamma", 0.99)
         + numberHparam("batch_size", 32) + numberHparam("tiny", 1e-7) + numberHparam("third", 1.0 / 3)
         + textHparam("optimizer", "adam") + boolHparam("double_dqn", true);
-    writeFile(logs + QStringLiteral("/dqn/events.out.tfevents.1700000000.host.1.0"),
+    writeTo(logs + QStringLiteral("/dqn/events.out.tfevents.1700000000.host.1.0"),
         header(1.7e9) + hparamsEvent(1.7e9, entries) + scalarEvent(1.7e9 + 1, 0, "reward", 1.5f));
     auto source = readSource(logs, {});
     QVERIFY(source);
@@ -480,11 +503,11 @@ void TestImportExact::tensorBoardHeaderTimeIsTheStart()
 {
     // The first record's wall_time (the file_version event) is when the writer opened the file.
     const QString logs = m_dir.filePath(QStringLiteral("tb-header"));
-    writeFile(logs + QStringLiteral("/empty/events.out.tfevents.1700000000.host.1.0"), header(1700000000.5));
-    writeFile(logs + QStringLiteral("/trained/events.out.tfevents.1700000100.host.1.0"),
+    writeTo(logs + QStringLiteral("/empty/events.out.tfevents.1700000000.host.1.0"), header(1700000000.5));
+    writeTo(logs + QStringLiteral("/trained/events.out.tfevents.1700000100.host.1.0"),
         header(1700000100.25) + scalarEvent(1700001360, 0, "loss", 0.5f) + scalarEvent(1700001420, 1, "loss", 0.25f));
     // A restart in the same folder: a second file; the run starts with the first header.
-    writeFile(logs + QStringLiteral("/trained/events.out.tfevents.1700002000.host.1.0"),
+    writeTo(logs + QStringLiteral("/trained/events.out.tfevents.1700002000.host.1.0"),
         header(1700002000) + scalarEvent(1700002100, 2, "loss", 0.125f));
     auto source = readSource(logs, {});
     QVERIFY(source);
