@@ -116,6 +116,37 @@ class TestWheel(unittest.TestCase):
         run(python, "-m", "pip", "uninstall", "-y", "reprise", env=offline_env())
         self.assertFalse(list((venv / "lib").glob("python3*/site-packages/reprise")))
 
+    def test_client_command_finds_the_files_beside_the_program(self):
+        # An installation under a prefix with a space: paths relative to the program, quoted for the shell.
+        prefix = self.tmp / "my prefix"
+        (prefix / "bin").mkdir(parents=True)
+        shutil.copy2(BIN, prefix / "bin" / "reprise")
+        (prefix / "share" / "reprise" / "python").mkdir(parents=True)
+        shutil.copy2(self.wheel, prefix / "share" / "reprise" / "python")
+        shutil.copytree(self.site, prefix / "lib" / "python3" / "dist-packages")
+        program = prefix / "bin" / "reprise"
+        wheel = prefix / "share" / "reprise" / "python" / self.wheel.name
+        self.assertEqual(run(program, "client", "--wheel").strip(), str(wheel))
+        text = run(program, "client")
+        site = prefix / "lib" / "python3" / "dist-packages"
+        self.assertIn(f"  PYTHONPATH='{site}' /usr/bin/python3 train.py\n", text)
+        self.assertIn(f"python3 -m venv .venv && .venv/bin/python -m pip install --no-index '{wheel}'\n", text)
+        self.assertIn(f"conda run -n ENV python -m pip install --no-index '{wheel}'\n", text)
+        self.assertIn(f"  COPY {self.wheel.name} /tmp/\n", text)
+        self.assertIn(f"  cp '{wheel}' . && docker build -t IMAGE .\n", text)
+        self.assertNotIn("build tree", text)
+        self.assertFalse(json.loads(run(program, "client", "--json"))["build_tree"])
+
+        # Without them: an error naming what is missing and what to do, exit code 1.
+        shutil.rmtree(prefix / "share")
+        shutil.rmtree(prefix / "lib")
+        done = subprocess.run([program, "client"], capture_output=True, text=True)
+        self.assertEqual(done.returncode, 1)
+        self.assertEqual(done.stdout, "")
+        self.assertIn(f"reprise: client: the Python client is not beside this program ({wheel} does not exist)",
+                      done.stderr)
+        self.assertIn("hint: reinstall the reprise package", done.stderr)
+
     def test_same_sources_same_wheel(self):
         out = []
         for i in range(2):
