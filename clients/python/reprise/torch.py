@@ -109,7 +109,7 @@ def determinism_check():
     determinism.torch_threads, determinism.torch_interop_threads   intra-/inter-op thread counts
     determinism.cuda                      "none", or the CUDA devices seen
     determinism.cublas_workspace_config   $CUBLAS_WORKSPACE_CONFIG ("" when unset)
-    determinism.python_hash_seed          $PYTHONHASHSEED as this process started ("random" when unset)
+    determinism.python_hash_seed          $PYTHONHASHSEED ("random" when unset; set it before Python starts)
     determinism.repeat                    "identical" when a small seeded computation run twice gave
                                           bit-identical results, else "different"
     determinism.check                     "passed", or "failed: <reasons>" (deterministic algorithms
