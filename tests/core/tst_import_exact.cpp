@@ -219,6 +219,7 @@ private Q_SLOTS:
     void tensorBoardHparamsInTheirShortestForm();
     void tensorBoardHeaderTimeIsTheStart();
     void mlflowDatasetRowsFromItsProfile();
+    void mlflowFileStoreDatasets();
 
 private:
     QTemporaryDir m_dir;
@@ -572,6 +573,31 @@ void TestImportExact::mlflowDatasetRowsFromItsProfile()
     QCOMPARE(datasets.value("iris-train").rows, qint64(120));
     QCOMPARE(datasets.value("iris-train").role, QStringLiteral("training"));
     QCOMPARE(datasets.value("no-profile").rows, qint64(0)); // unknown stays 0
+}
+
+void TestImportExact::mlflowFileStoreDatasets()
+{
+    // The file store keeps the same (FORMATS.md): <exp>/datasets/<id>/meta.yaml, and per run
+    // inputs/<id>/meta.yaml naming the dataset, its role in the mlflow.data.context tag.
+    const QString mlruns = m_dir.filePath(QStringLiteral("datasets-mlruns"));
+    writeFileStore(mlruns);
+    const QString id = QStringLiteral("9f2c1e0d8b7a69584736251403f2e1d0");
+    writeTo(mlruns + QStringLiteral("/0/datasets/") + id + QStringLiteral("/meta.yaml"),
+        "digest: 2a1b3c4d\nname: iris-train\nprofile: '{\"num_rows\": 120, \"num_elements\": 600}'\n"
+        "schema: '{\"mlflow_colspec\": [{\"type\": \"double\", \"name\": \"sepal_length\"}]}'\n"
+        "source: '{\"uri\": \"/data/iris.csv\"}'\nsource_type: local\n");
+    writeTo(mlruns + QStringLiteral("/0/") + kRunId + QStringLiteral("/inputs/0c5d7e9f/meta.yaml"),
+        "destination_id: " + id.toUtf8() + "\ndestination_type: RUN\nsource_id: " + id.toUtf8()
+            + "\nsource_type: DATASET\ntags:\n  mlflow.data.context: training\n");
+    auto source = readSource(mlruns, {});
+    QVERIFY(source);
+    QCOMPARE(source->runs.size(), 1);
+    const QList<DatasetRecord> datasets = source->runs.front().datasets;
+    QCOMPARE(datasets.size(), 1);
+    QCOMPARE(datasets.front().name, QStringLiteral("iris-train"));
+    QCOMPARE(datasets.front().hash, QStringLiteral("2a1b3c4d"));
+    QCOMPARE(datasets.front().rows, qint64(120));
+    QCOMPARE(datasets.front().role, QStringLiteral("training"));
 }
 
 QTEST_GUILESS_MAIN(TestImportExact)

@@ -85,6 +85,22 @@ def event_payloads():
     ]
 
 
+def header_and_hparams_payloads():
+    """Issue 24: a header whose wall_time is the run's start, hparams whose doubles have a shortest form."""
+    wall = lambda t: field(1, 1, struct.pack("<d", t))
+    number = lambda key, v: field(1, 2, field(1, 2, key) + field(2, 2, field(2, 1, struct.pack("<d", v))))
+    hparam = number(b"eps_end", 0.2) + number(b"gamma", 0.99) + number(b"batch_size", 32.0)
+    hparam += number(b"third", 1.0 / 3) + number(b"huge", 1e300) + number(b"nan", float("nan"))
+    plugin = field(1, 2, field(1, 2, b"hparams") + field(2, 2, field(3, 2, hparam)))
+    hparams = field(1, 2, field(1, 2, b"_hparams_/session_start_info") + field(9, 2, plugin))
+    scalar = field(1, 2, field(1, 2, b"reward") + field(2, 5, struct.pack("<f", 1.5)))
+    return [
+        wall(1700000000.5) + field(3, 2, b"brain.Event:2"),
+        wall(1700000000.5) + field(5, 2, hparams),
+        wall(1700001260.0) + field(2, 0, varint(3)) + field(5, 2, scalar),
+    ]
+
+
 def tfevents():
     payloads = event_payloads()
     whole = b"".join(record(p) for p in payloads)
@@ -92,6 +108,10 @@ def tfevents():
     write("tfevents", "seed-truncated", whole[:-7])
     # The harness frames "[length: 2 bytes][payload]..." itself: these reach the protobuf reader as is.
     write("tfevents", "seed-framed", b"".join(struct.pack("<H", len(p)) + p for p in payloads))
+    later = header_and_hparams_payloads()
+    write("tfevents", "seed-header-only", record(later[0]))
+    write("tfevents", "seed-framed-header-only", struct.pack("<H", len(later[0])) + later[0])
+    write("tfevents", "seed-framed-hparams-shortest", b"".join(struct.pack("<H", len(p)) + p for p in later))
 
 
 # --- YAML as ML tools write it ---------------------------------------------------------------------
@@ -106,6 +126,9 @@ def yaml():
           "    - path: data\n      md5: 22a1a2931c8370d3aeedd7183606fd7f.dir\n      size: 14445097\n      nfiles: 2\n"
           "    params:\n      params.yaml:\n        train.lr: 0.01\n    outs:\n    - path: model.pkl\n"
           "      md5: 0b1d4ab4e9bf2a4e7b0b3b8dc2b4e1a1\n      size: 1878\n")
+    write("yaml", "seed-typed-lists", "model:\n  hidden: [24, 24]\n  dropout:\n  - 0.2\n  - 0.50\n  - 1.\n  - .5\n"
+          "  odd: [+7, -0, 007, 1e3, 1E-3, 99999999999999999999, .inf, .nan, ~, Null, TRUE, yes, '24', \"x\\ty\"]\n"
+          "  nested: [{k: 1, j: [2.0, -3]}, [], {}]\n")
     write("yaml", "seed-block-scalars", "# comment\ndescription: |\n  line one\n  line two\nfolded: >\n  a\n  b\n"
           "list:\n- a\n- key: value\n  other: 2\nempty:\n---\nquoted: 'it''s'\n")
 
@@ -175,6 +198,20 @@ INSERT INTO input_tags VALUES ('i1', 'mlflow.data.context', 'training');
 """
 
 
+# MLflow 2.4+ datasets with their profile (issue 24: the row count is the profile's num_rows).
+MLFLOW_PROFILE_SQL = MLFLOW_SCHEMA.replace("PRAGMA page_size = 512;\n", "").lstrip().replace(
+    "dataset_source_type VARCHAR(36), dataset_source TEXT);",
+    "dataset_source_type VARCHAR(36), dataset_source TEXT, dataset_schema TEXT, dataset_profile TEXT);").replace(
+    "INSERT INTO datasets VALUES ('d1', 0, 'train', 'f00d', 'local', 'file:///data/train.csv');",
+    "INSERT INTO datasets VALUES ('d1', 0, 'train', 'f00d', 'local', 'file:///data/train.csv', NULL,\n"
+    "    '{\"num_rows\": 120, \"num_elements\": 600}'), ('d2', 0, 'spark', 'beef', 'spark', 'x', NULL,\n"
+    "    '{\"approx_count\": 1e300}'), ('d3', 0, 'odd', 'cafe', 'local', 'y', NULL, '[\"num_rows\", -1]');").replace(
+    "INSERT INTO inputs VALUES ('i1', 'DATASET', 'd1', 'RUN', '0123456789abcdef0123456789abcdef');",
+    "INSERT INTO inputs VALUES ('i1', 'DATASET', 'd1', 'RUN', '0123456789abcdef0123456789abcdef'),\n"
+    "    ('i2', 'DATASET', 'd2', 'RUN', '0123456789abcdef0123456789abcdef'),\n"
+    "    ('i3', 'DATASET', 'd3', 'RUN', '0123456789abcdef0123456789abcdef');")
+
+
 def mlflow_db():
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "mlflow.db")
@@ -187,6 +224,7 @@ def mlflow_db():
             write("mlflow_db", "seed-mlflow", f.read())
     # The same as SQL: the harness builds the database from it (CREATE TABLE and INSERT only).
     write("mlflow_db", "seed-mlflow-sql", MLFLOW_SCHEMA.replace("PRAGMA page_size = 512;\n", "").lstrip())
+    write("mlflow_db", "seed-mlflow-sql-profiles", MLFLOW_PROFILE_SQL)
 
 
 # --- DVC: "[dvc.yaml after 'stages:']\0[dvc.lock]\0[params.yaml]\0[plot .tsv]\0[metrics.json]" ------
@@ -202,6 +240,13 @@ def dvc():
           "    outs:\n    - path: data/prepared\n      md5: f35d4cc2c552ac959ae602162b8543f3.dir\n      size: 2232588\n"
           "\0prepare:\n  split: 0.2\ntrain:\n  lr: 0.01\n\0step\ttimestamp\tloss\n0\t1700000000000\t0.9\n"
           "1\t1700000001000\t0.5\n\0{\"step\": 1, \"train\": {\"loss\": 0.5}, \"acc\": 0.91}")
+    # Issue 24: list params, a summary beside its history, a second dvclive folder, a metric named step.
+    write("dvc", "seed-dvclive-folds", "  train:\n    cmd: python train.py\n    deps: [data]\n    outs: [model]\n"
+          "\0schema: '2.0'\nstages:\n  train:\n    cmd: python train.py\n    deps:\n    - path: data\n"
+          "      md5: 153aad06d376b6595932470e459ef42a.dir\n      size: 8437363\n"
+          "\0model:\n  hidden: [24, 24]\n  dropout: [0.2, 0.5]\n\0timestamp\tstep\tloss\n1700000000000\t0\t0.9\n"
+          "1700000001000\t1\t0.5\n\0{\"step\": 1, \"loss\": 0.5, \"val\": {\"obj_metric\": 0.75}}"
+          "\0{\"step\": 2, \"train\": {\"step\": 30}}\0step\n10\n20\n30\n")
 
 
 if __name__ == "__main__":

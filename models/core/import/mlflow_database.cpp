@@ -1,13 +1,12 @@
 // MLflow's SQLite tracking store, any schema revision: tables and columns are probed, never assumed.
 
 #include "import/checked_number.h"
+#include "import/mlflow_datasets.h"
 #include "import/source_reader.h"
 #include "store/database.h"
 #include "store/statement.h"
 
 #include <QHash>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QScopeGuard>
 #include <QSet>
 #include <QUrl>
@@ -41,22 +40,6 @@ namespace {
         if (status == QLatin1String("KILLED"))
             return RunStatus::Killed;
         return RunStatus::Running; // RUNNING, SCHEDULED
-    }
-
-    /// A dataset's row count from its MLflow profile (JSON): "num_rows" (pandas, Hugging Face and
-    /// others), "approx_count" (Spark); 0 when the profile says none.
-    qint64 profileRows(const QString& profile)
-    {
-        const QJsonObject object = QJsonDocument::fromJson(profile.toUtf8()).object();
-        for (const char* key : { "num_rows", "approx_count" }) {
-            const QJsonValue v = object.value(QLatin1String(key));
-            if (v.isDouble()) {
-                const std::optional<qint64> rows = checkedInteger(v.toDouble());
-                if (rows && *rows >= 0)
-                    return *rows;
-            }
-        }
-        return 0;
     }
 
     /// Columns of `table`, empty when the table does not exist.
@@ -382,7 +365,7 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
                     d.uri = text(s, 2);
                     d.hash = text(s, 3);
                     d.role = text(s, 4);
-                    d.rows = profileRows(text(s, 5));
+                    d.rows = mlflowProfileRows(text(s, 5));
                     r->datasets << d;
                 }
             },

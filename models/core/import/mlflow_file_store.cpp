@@ -1,6 +1,7 @@
 // MLflow's file store (mlruns/): experiments and runs as folders of small files.
 
 #include "import/checked_number.h"
+#include "import/mlflow_datasets.h"
 #include "import/simple_yaml.h"
 #include "import/source_reader.h"
 
@@ -8,6 +9,7 @@
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <cmath>
 
 namespace reprise {
@@ -130,8 +132,48 @@ namespace {
         return map.value(QString::fromLatin1(key)).toString();
     }
 
+    /// An experiment's datasets (<exp>/datasets/<id>/meta.yaml: name, digest, source, profile) by id.
+    QHash<QString, DatasetRecord> readDatasets(const QString& experiment)
+    {
+        QHash<QString, DatasetRecord> out;
+        const QString folder = experiment + QStringLiteral("/datasets");
+        for (const QString& id : QDir(folder).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            const QVariantMap m
+                = parseYaml(readWholeFile(folder + u'/' + id + QStringLiteral("/meta.yaml"))).root.toMap();
+            if (m.isEmpty())
+                continue;
+            DatasetRecord d;
+            d.name = scalarText(m, "name");
+            d.hash = scalarText(m, "digest");
+            d.uri = scalarText(m, "source");
+            d.rows = mlflowProfileRows(scalarText(m, "profile"));
+            out.insert(id, d);
+        }
+        return out;
+    }
+
+    /// The datasets a run used: <run>/inputs/<id>/meta.yaml naming a dataset of its experiment, its
+    /// role in the `mlflow.data.context` tag.
+    QList<DatasetRecord> runDatasets(const QString& run, const QHash<QString, DatasetRecord>& datasets)
+    {
+        QList<DatasetRecord> out;
+        const QString folder = run + QStringLiteral("/inputs");
+        for (const QString& id : QDir(folder).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+            const QVariantMap m
+                = parseYaml(readWholeFile(folder + u'/' + id + QStringLiteral("/meta.yaml"))).root.toMap();
+            if (scalarText(m, "source_type") != QLatin1String("DATASET")
+                || !datasets.contains(scalarText(m, "source_id")))
+                continue;
+            DatasetRecord d = datasets.value(scalarText(m, "source_id"));
+            d.role = m.value(QStringLiteral("tags")).toMap().value(QStringLiteral("mlflow.data.context")).toString();
+            out << d;
+        }
+        return out;
+    }
+
     /// One run folder; false when it is not a run (no meta.yaml with a run id).
-    bool readRun(const QString& dir, const QString& project, bool trashed, ImportedSource& source)
+    bool readRun(const QString& dir, const QString& project, bool trashed,
+        const QHash<QString, DatasetRecord>& datasets, ImportedSource& source)
     {
         const QString metaPath = dir + QStringLiteral("/meta.yaml");
         if (!QFileInfo::exists(metaPath))
@@ -193,6 +235,7 @@ namespace {
             if (bad > 0)
                 source.problems << ImportProblem { file, QStringLiteral("%1 unreadable lines skipped").arg(bad) };
         }
+        r.datasets = runDatasets(dir, datasets);
         source.runs << std::move(r);
         return true;
     }
@@ -208,10 +251,11 @@ namespace {
             || meta.root.toMap().value(QStringLiteral("lifecycle_stage")).toString() == QLatin1String("deleted");
         static const QStringList reserved { QStringLiteral("tags"), QStringLiteral("datasets"),
             QStringLiteral("traces"), QStringLiteral("models") };
+        const QHash<QString, DatasetRecord> datasets = readDatasets(dir);
         for (const QString& entry : QDir(dir).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
             if (reserved.contains(entry) || entry.startsWith(u'.'))
                 continue; // .ipynb_checkpoints and other junk
-            readRun(dir + u'/' + entry, name, trashed, source);
+            readRun(dir + u'/' + entry, name, trashed, datasets, source);
         }
     }
 
