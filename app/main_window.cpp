@@ -18,6 +18,7 @@
 #include "sources/sources_panel.h"
 #include "store/run_store.h"
 #include "store/run_table_loader.h"
+#include "store/run_table_union.h"
 #include "text/display_text.h"
 #include "welcome/welcome_page.h"
 
@@ -54,11 +55,12 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     , m_welcome(new WelcomePage(this))
     , m_browser(new RunBrowser(this))
     , m_runActions(new RunActions(
-          m_browser, [this] { return m_current; }, [this](const QString& id) { return m_tabs->notesOf(id); }, this))
+          m_browser, [this](const QStringList& ids) { return sourceOfRuns(ids); },
+          [this](const QString& id) { return m_tabs->notesOf(id); }, this))
     , m_rerunQueue(new RerunQueue(this))
     , m_tabs(new SelectionTabs(m_browser, m_rerunQueue, this))
     , m_rerunActions(new RerunActions(
-          m_browser, m_tabs->reruns(), m_rerunQueue, [this] { return m_current; },
+          m_browser, m_tabs->reruns(), m_rerunQueue, [this](const QString& id) { return sourceOfRuns({ id }); },
           [this] { m_tabs->showView(QStringLiteral("rerun")); }, this))
     , m_palette(new CommandPalette(this))
     , m_mainSplit(new QSplitter(Qt::Horizontal, this))
@@ -138,15 +140,19 @@ void MainWindow::connectSources()
     connect(m_sources, &SourceRegistry::sourceReplaced, this, [this](const QString& from, const QString& to) {
         if (m_current == from)
             setCurrentSource(to); // reloads, keeping the selection by run id
+        else if (showingAll())
+            reload();
     });
     connect(m_sources, &SourceRegistry::sourceRemoved, this, [this](const QString& path) {
-        if (m_current == path)
+        if (m_current == path || (showingAll() && m_sources->paths().size() < 2))
             setCurrentSource(m_sources->paths().value(0));
+        else if (showingAll())
+            reload();
         saveSettings();
     });
     connect(m_sources, &SourceRegistry::sourcesChanged, this, &MainWindow::updateStatus);
     connect(m_sources, &SourceRegistry::dataChanged, this, [this](const QString& path) {
-        if (path != m_current)
+        if (path != m_current && !showingAll())
             return;
         reload();
         // Running runs' charts grow with their new points, zoom kept (the watcher polls at most
@@ -154,7 +160,7 @@ void MainWindow::connectSources()
         m_tabs->refreshCharts();
     });
     connect(m_sources, &SourceRegistry::lost, this, [this](const QString& path, const QString& message) {
-        if (path != m_current)
+        if (path != m_current && !showingAll())
             return;
         showBanner(
             message + u'\n' + tr("The runs shown are the last ones read. Reopen it with File ▸ Open when it is back."));
@@ -190,10 +196,19 @@ void MainWindow::connectViews()
 {
     connect(m_rerunActions, &RerunActions::failed, this, &MainWindow::showBanner);
     m_runActions->setSourceOpen([this](const QString& path) { return m_sources->contains(path); });
+    m_rerunActions->setOpenSources([this] { return m_sources->paths(); });
+    m_rerunActions->setSharedName([this](const QString& path) {
+        const SourceInfo source = m_sources->info(path);
+        return source.foreign ? source.shownLocation() : QString();
+    });
     m_runActions->setReadOnlyReason([this](const QString& path) {
         const SourceInfo source = m_sources->info(path);
         if (!source.foreign)
             return QString();
+        if (source.kind == SourceKind::TeamStore)
+            return tr("%1 is a team store, shown read-only here: change the run in the database it was recorded "
+                      "in and sync it again (reprise sync --to %2).")
+                .arg(source.name(), source.shownLocation());
         return tr("%1 is %2, shown read-only: changes would be lost when it is read again.\n"
                   "Import it into your database to keep changes: reprise import %3")
             .arg(source.name(), toString(source.kind), source.shownLocation());
@@ -235,7 +250,10 @@ void MainWindow::buildMenus()
     m_recent = new RecentMenu(tr("Open &Recent"), this);
     connect(m_recent, &RecentMenu::chosen, this, &MainWindow::openSource);
     file->addMenu(m_recent);
-    QAction* close = file->addAction(tr("&Close Source"), this, [this] { closeSource(m_current); });
+    QAction* close = file->addAction(tr("&Close Source"), this, [this] {
+        if (!showingAll())
+            closeSource(m_current); // over all sources, each closes from its line in the panel
+    });
     close->setShortcut(QKeySequence::Close);
     file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
@@ -366,7 +384,8 @@ void MainWindow::updateBusy()
 
 void MainWindow::openWithDialog(SourceChoice choice)
 {
-    const QString start = m_current.isEmpty() ? QDir::homePath() : QFileInfo(sourceLocation(m_current)).absolutePath();
+    const QString start
+        = m_current.isEmpty() || showingAll() ? QDir::homePath() : QFileInfo(sourceLocation(m_current)).absolutePath();
     if (const QString path = chooseSource(this, choice, start); !path.isEmpty())
         openSource(path);
 }
@@ -374,7 +393,7 @@ void MainWindow::openWithDialog(SourceChoice choice)
 void MainWindow::importIntoCurrent(const QString& path)
 {
     const QString target = m_current;
-    if (target.isEmpty() || m_sources->info(target).foreign) {
+    if (target.isEmpty() || showingAll() || m_sources->info(target).foreign) {
         showBanner(tr("Choose one of your own databases in the sources panel to import into."));
         return;
     }
@@ -411,9 +430,14 @@ void MainWindow::openSource(const QString& path)
 
 void MainWindow::onSourceAdded(const QString& path, bool show)
 {
-    // Shown when asked for, or when nothing else is; a rebuilt cache is read again.
+    // Shown when asked for, or when nothing else is; a rebuilt cache is read again. Several sources
+    // opened together (a session restored, paths given) are shown in one table.
     if (show || m_current.isEmpty() || m_current == path)
         setCurrentSource(path);
+    else if (showingAll())
+        reload();
+    else if (m_sources->paths().size() >= 2)
+        setCurrentSource(SourcesPanel::allSources());
     if (show)
         saveSettings();
 }
@@ -475,9 +499,9 @@ void MainWindow::reload()
     // here on the worker: selection, scroll position and a name being edited stay where they are.
     std::shared_ptr<const RunTable> before = m_browser->source() == path ? m_browser->model()->runs() : nullptr;
     setLoading(true);
-    m_status->setText(tr("Loading %1…").arg(visibleText(path)));
-    QtConcurrent::run([path, before, recover = !m_sources->info(path).foreign] {
-        LoadedRunTable loaded = loadRunTableAt(path, recover);
+    m_status->setText(tr("Loading %1…").arg(showingAll() ? tr("all sources") : visibleText(path)));
+    QtConcurrent::run([read = runTableReader(), before] {
+        LoadedRunTable loaded = read();
         std::optional<RunTableMerge> merge;
         if (before && loaded.runs)
             merge = RunTableModel::diff(before, std::make_shared<const RunTable>(std::move(*loaded.runs)));
@@ -523,7 +547,8 @@ void MainWindow::onRunsLoaded(const QString& source, const LoadedRunTable& loade
     const bool empty = m_browser->model()->runs()->rowCount() == 0;
     m_center->setCurrentWidget(empty ? static_cast<QWidget*>(m_welcome) : static_cast<QWidget*>(m_browser));
     m_tabs->setVisible(!empty); // nothing to detail on the welcome page
-    m_welcome->setMessage(tr("%1 has no runs.").arg(visibleText(source)));
+    m_welcome->setMessage(
+        showingAll() ? tr("The open sources have no runs.") : tr("%1 has no runs.").arg(visibleText(source)));
     updateStatus();
     Q_EMIT runsLoaded();
 }
@@ -540,6 +565,8 @@ void MainWindow::updateStatus()
         text += tr(" · %1 selected").arg(selected);
     if (m_current.isEmpty())
         return m_status->setText(text);
+    if (showingAll())
+        return m_status->setText(text + tr(" · all %1 sources").arg(m_sources->paths().size()));
     const SourceInfo source = m_sources->info(m_current);
     text += QStringLiteral(" · ") + visibleText(sourceLocation(m_current));
     if (source.foreign)
@@ -552,6 +579,57 @@ void MainWindow::onSelectionChanged(const QStringList& ids)
     Q_EMIT runSelectionChanged(m_current, ids);
     m_tabs->setSelection(m_current, ids);
     updateStatus();
+}
+
+bool MainWindow::showingAll() const { return m_current == SourcesPanel::allSources(); }
+
+QString MainWindow::sourceOfRuns(const QStringList& ids) const
+{
+    const std::shared_ptr<const RunTable>& table = m_browser->model()->runs();
+    if (!showingAll() || !table || !table->spansSources())
+        return m_current;
+    QStringList paths = table->sourcePathsOf(ids);
+    paths.removeDuplicates();
+    return paths.size() == 1 ? paths.first() : QString();
+}
+
+std::function<LoadedRunTable()> MainWindow::runTableReader() const
+{
+    if (!showingAll())
+        return
+            [path = m_current, recover = !m_sources->info(m_current).foreign] { return loadRunTableAt(path, recover); };
+    // The user's own databases first: a run also synced to a team store is read (and changed) there.
+    struct Part {
+        QString path;
+        QString name;
+        bool recover;
+    };
+    std::vector<Part> parts;
+    for (const bool own : { true, false }) {
+        for (const QString& path : m_sources->paths()) {
+            const SourceInfo info = m_sources->info(path);
+            if ((info.condition() == SourceCondition::Live) == own)
+                parts.push_back({ path, info.name(), !info.foreign });
+        }
+    }
+    return [parts] {
+        std::vector<SourceRuns> tables;
+        QStringList problems;
+        for (const Part& part : parts) {
+            LoadedRunTable loaded = loadRunTableAt(part.path, part.recover);
+            if (!loaded.runs) {
+                // The others are still shown; this one says why it is missing.
+                problems << loaded.runs.error().text();
+                continue;
+            }
+            if (!loaded.warning.isEmpty())
+                problems << loaded.warning;
+            tables.push_back({ part.path, part.name, std::make_shared<const RunTable>(std::move(*loaded.runs)) });
+        }
+        if (tables.empty() && !problems.isEmpty())
+            return LoadedRunTable { Error { problems.join(u'\n'), {} }, {} };
+        return LoadedRunTable { unionRunTables(tables), problems.join(u'\n') };
+    };
 }
 
 bool MainWindow::showView(const QString& name)

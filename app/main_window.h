@@ -102,6 +102,7 @@ Q_SIGNALS:
     /// The details pane shows the run it was asked for.
     void detailsLoaded();
     /// The runs selected in the browser changed: the input of compare, DAG and rerun views.
+    /// `source` is the current source (SourcesPanel::allSources() over all of them).
     void runSelectionChanged(const QString& source, const QStringList& runIds);
 
 public Q_SLOTS:
@@ -128,6 +129,13 @@ private:
     void updateStatus();
     void loadDemo();
     void openWithDialog(SourceChoice choice);
+    /// Whether the table over every open source is shown.
+    bool showingAll() const;
+    /// The database the runs `ids` are read from: the current source, or over all sources the one
+    /// holding them (empty when they are in several).
+    QString sourceOfRuns(const QStringList& ids) const;
+    /// Reads the run table shown: the current source's, or every source's joined. Any thread.
+    std::function<LoadedRunTable()> runTableReader() const;
 
     JobController* m_jobs;
     SourceRegistry* m_sources;

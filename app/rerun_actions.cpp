@@ -5,6 +5,7 @@
 #include "rerun/rerun_dialog.h"
 #include "rerun/rerun_panel.h"
 #include "runs/run_browser.h"
+#include "store/run_selection.h"
 #include "store/run_store.h"
 
 #include <QAction>
@@ -24,7 +25,14 @@ namespace {
         Error error;
     };
 
-    LoadedDraft loadDraft(const QString& source, const QString& runId)
+    /// Whether `run` was recorded by this user on this machine.
+    bool isOwnRun(const RunRecord& run)
+    {
+        return run.user == qEnvironmentVariable("USER", qEnvironmentVariable("USERNAME"))
+            && run.host == localHostName();
+    }
+
+    LoadedDraft loadDraft(const QString& source, const QString& runId, const QString& shared)
     {
         LoadedDraft out;
         auto store = RunStore::open(source, OpenMode::ReadOnly);
@@ -39,7 +47,19 @@ namespace {
         }
         RerunDraft draft = makeRerunDraft(*run, source);
         QString trustReason;
-        const bool untrusted = isUntrustedSource(source, false, &trustReason);
+        bool untrusted = isUntrustedSource(source, false, &trustReason);
+        if (!shared.isEmpty()) {
+            // A team store (or another tracker's data) is shown from a local copy that is remade
+            // when it changes: the rerun goes into the user's own database, naming its original
+            // there, and whoever recorded the original decides what runs unless it is the user.
+            draft.sourceLocation = shared;
+            draft.target = cli::defaultDatabasePath();
+            untrusted = !isOwnRun(*run);
+            trustReason = untrusted ? QStringLiteral("it comes from %1, recorded by %2 on %3")
+                                          .arg(shared, run->user.isEmpty() ? QStringLiteral("someone") : run->user,
+                                              run->host.isEmpty() ? QStringLiteral("another machine") : run->host)
+                                    : QString();
+        }
         setTrust(draft, untrusted, trustReason);
         // A database we cannot write to still has runs worth rerunning: record them in our own.
         const QFileInfo info(source);
@@ -50,42 +70,75 @@ namespace {
         return out;
     }
 
-    Result<ReproductionReport> verifyRuns(const QString& source, QStringList ids)
+    /// The original of a rerun: its parent in the same database, or the run its tags name when it
+    /// was recorded elsewhere (a rerun of a team store's run), looked for in `others` too.
+    Result<RunLocation> originalOf(const RunRecord& rerun, const QString& path, const QStringList& others)
     {
-        auto store = RunStore::open(source, OpenMode::ReadOnly);
-        if (!store)
-            return store.error();
-        if (ids.size() == 1) {
-            auto run = store->loadRun(ids.first());
+        const QString parent
+            = rerun.parentUuid.isEmpty() ? rerun.tags.value(QStringLiteral("rerun.parent")) : rerun.parentUuid;
+        if (parent.isEmpty())
+            return Error { QStringLiteral("run ") + rerun.uuid.left(8)
+                    + QStringLiteral(" is not a rerun: there is nothing to compare it with"),
+                QStringLiteral("select two runs, or a rerun") };
+        QStringList candidates { path };
+        candidates << others;
+        for (const QString& candidate : candidates) {
+            auto store = RunStore::open(candidate, OpenMode::ReadOnly);
+            if (store && store->resolveRun(parent))
+                return RunLocation { candidate, parent };
+        }
+        return Error { QStringLiteral("the original of run %1 (%2) is in none of the open sources")
+                           .arg(rerun.uuid.left(8), parent.left(8)),
+            QStringLiteral("open the source it came from (%1), then verify again")
+                .arg(rerun.tags.value(QStringLiteral("rerun.parent_source"), QStringLiteral("its database"))) };
+    }
+
+    Result<ReproductionReport> verifyRuns(QList<RunLocation> runs, const QStringList& others)
+    {
+        auto open = [](const RunLocation& at) -> Result<std::pair<RunStore, RunRecord>> {
+            auto store = RunStore::open(at.path, OpenMode::ReadOnly);
+            if (!store)
+                return store.error();
+            auto run = store->loadRun(at.id);
             if (!run)
                 return run.error();
-            if (run->parentUuid.isEmpty())
-                return Error { QStringLiteral("run ") + ids.first().left(8)
-                        + QStringLiteral(" is not a rerun: there is nothing to compare it with"),
-                    QStringLiteral("select two runs, or a rerun") };
-            ids.prepend(run->parentUuid);
+            return std::pair { std::move(*store), std::move(*run) };
+        };
+        if (runs.size() == 1) {
+            auto only = open(runs.first());
+            if (!only)
+                return only.error();
+            auto original = originalOf(only->second, runs.first().path, others);
+            if (!original)
+                return original.error();
+            runs.prepend(*original);
         }
-        // A is the original: the parent of the other, else the one that started first.
-        auto a = store->loadRun(ids[0]);
-        auto b = store->loadRun(ids[1]);
+        auto a = open(runs[0]);
+        auto b = open(runs[1]);
         if (!a)
             return a.error();
         if (!b)
             return b.error();
-        if (a->parentUuid == b->uuid || (b->parentUuid != a->uuid && b->startTime < a->startTime))
-            std::swap(ids[0], ids[1]);
-        return buildReproductionReport(*store, ids[0], *store, ids[1], Tolerance {});
+        // A is the original: the parent of the other, else the one that started first.
+        const RunRecord& ra = a->second;
+        const RunRecord& rb = b->second;
+        auto isParentOf = [](const RunRecord& parent, const RunRecord& child) {
+            return child.parentUuid == parent.uuid || child.tags.value(QStringLiteral("rerun.parent")) == parent.uuid;
+        };
+        if (isParentOf(rb, ra) || (!isParentOf(ra, rb) && rb.startTime < ra.startTime))
+            std::swap(a, b);
+        return buildReproductionReport(a->first, a->second.uuid, b->first, b->second.uuid, Tolerance {});
     }
 
 } // namespace
 
-RerunActions::RerunActions(RunBrowser* browser, RerunPanel* panel, RerunQueue* queue, std::function<QString()> source,
-    std::function<void()> showPanel, QWidget* dialogParent)
+RerunActions::RerunActions(RunBrowser* browser, RerunPanel* panel, RerunQueue* queue,
+    std::function<QString(const QString&)> sourceOf, std::function<void()> showPanel, QWidget* dialogParent)
     : QObject(dialogParent)
     , m_browser(browser)
     , m_panel(panel)
     , m_queue(queue)
-    , m_source(std::move(source))
+    , m_sourceOf(std::move(sourceOf))
     , m_showPanel(std::move(showPanel))
     , m_dialogParent(dialogParent)
     , m_rerun(new QAction(tr("Re&run…"), this))
@@ -125,7 +178,9 @@ void RerunActions::rerun(const QString& runId)
     m_loading = true;
     updateEnabled();
     const quint64 generation = ++m_draftGeneration;
-    QtConcurrent::run(loadDraft, m_source(), runId).then(this, [this, generation](const LoadedDraft& loaded) {
+    const QString source = m_sourceOf(runId);
+    const QString shared = m_sharedName ? m_sharedName(source) : QString();
+    QtConcurrent::run(loadDraft, source, runId, shared).then(this, [this, generation](const LoadedDraft& loaded) {
         if (generation != m_draftGeneration)
             return;
         m_loading = false;
@@ -154,7 +209,10 @@ void RerunActions::verify(const QStringList& runIds)
     m_panel->showReportMessage(tr("Comparing…"));
     m_showPanel();
     const quint64 generation = ++m_verifyGeneration;
-    QtConcurrent::run(verifyRuns, m_source(), runIds)
+    QList<RunLocation> runs;
+    for (const QString& id : runIds)
+        runs << RunLocation { m_sourceOf(id), id };
+    QtConcurrent::run(verifyRuns, runs, m_openSources ? m_openSources() : QStringList())
         .then(this, [this, generation](const Result<ReproductionReport>& report) {
             if (generation != m_verifyGeneration)
                 return;

@@ -24,9 +24,15 @@ class RunBrowser;
 class RerunActions : public QObject {
     Q_OBJECT
 public:
-    /// `source` is the current database; `showPanel` brings the Reruns tab to the front.
-    RerunActions(RunBrowser* browser, RerunPanel* panel, RerunQueue* queue, std::function<QString()> source,
-        std::function<void()> showPanel, QWidget* dialogParent);
+    /// `sourceOf` names the database a run is read from; `showPanel` brings the Reruns tab to the front.
+    RerunActions(RunBrowser* browser, RerunPanel* panel, RerunQueue* queue,
+        std::function<QString(const QString&)> sourceOf, std::function<void()> showPanel, QWidget* dialogParent);
+    /// For a database shown from a copy (a team store, another tracker's data): its name for people;
+    /// empty for the user's own databases. Reruns of such runs are recorded in the user's database
+    /// and need confirmation unless the user recorded the original.
+    void setSharedName(std::function<QString(const QString&)> name) { m_sharedName = std::move(name); }
+    /// The open databases, where a rerun's original recorded elsewhere is looked for.
+    void setOpenSources(std::function<QStringList()> sources) { m_openSources = std::move(sources); }
 
     QAction* rerunAction() const { return m_rerun; }
     QAction* verifyAction() const { return m_verify; }
@@ -51,7 +57,9 @@ private:
     RunBrowser* m_browser;
     RerunPanel* m_panel;
     RerunQueue* m_queue;
-    std::function<QString()> m_source;
+    std::function<QString(const QString&)> m_sourceOf;
+    std::function<QString(const QString&)> m_sharedName;
+    std::function<QStringList()> m_openSources;
     std::function<void()> m_showPanel;
     QWidget* m_dialogParent;
     QAction* m_rerun;

@@ -68,8 +68,8 @@ namespace {
 
 } // namespace
 
-RunActions::RunActions(
-    RunBrowser* browser, std::function<QString()> source, std::function<QString(const QString&)> notes, QObject* parent)
+RunActions::RunActions(RunBrowser* browser, std::function<QString(const QStringList&)> source,
+    std::function<QString(const QString&)> notes, QObject* parent)
     : QObject(parent)
     , m_browser(browser)
     , m_source(std::move(source))
@@ -194,7 +194,15 @@ void RunActions::perform(const QString& text, const QList<RunEdit>& before, cons
 {
     if (after.isEmpty() || after == before)
         return;
-    const QString path = m_source();
+    QStringList runIds;
+    for (const RunEdit& edit : after)
+        runIds << edit.runId;
+    const QString path = m_source(runIds);
+    if (path.isEmpty()) {
+        Q_EMIT refused(tr("The selected runs are in different sources: change the runs of one source at a time "
+                          "(select only its runs, or pick it in the sources panel)."));
+        return;
+    }
     if (refusedFor(path))
         return;
     QtConcurrent::run(&m_writer, [path, after] {

@@ -26,9 +26,10 @@ class RunBrowser;
 class RunActions : public QObject {
     Q_OBJECT
 public:
-    /// `source` names the database changes go to; `notes` gives a selected run's current notes.
-    RunActions(RunBrowser* browser, std::function<QString()> source, std::function<QString(const QString&)> notes,
-        QObject* parent = nullptr);
+    /// `source` names the database the given runs' changes go to (empty: they are in several, which
+    /// a change refuses); `notes` gives a selected run's current notes.
+    RunActions(RunBrowser* browser, std::function<QString(const QStringList&)> source,
+        std::function<QString(const QString&)> notes, QObject* parent = nullptr);
 
     QUndoStack* undoStack() const { return m_undo; }
     /// Why a source cannot be changed from here (empty: it can), asked before every write.
@@ -82,7 +83,7 @@ private:
     void copySelection();
 
     RunBrowser* m_browser;
-    std::function<QString()> m_source;
+    std::function<QString(const QStringList&)> m_source;
     std::function<QString(const QString&)> m_notes;
     QUndoStack* m_undo;
     std::function<QString(const QString&)> m_readOnlyReason;

@@ -234,6 +234,8 @@ namespace {
         for (auto member : { &RunTable::projects, &RunTable::names, &RunTable::statuses, &RunTable::kinds,
                  &RunTable::users, &RunTable::hosts, &RunTable::commits, &RunTable::branches, &RunTable::parents })
             text.emplace_back(&(a.*member), &(b.*member));
+        // A run now also held by another source (synced to a team store) names it in its Source cell.
+        text.emplace_back(a.spansSources() ? &a.sources : nullptr, b.spansSources() ? &b.sources : nullptr);
         pairByKey(a.params, b.params, text);
         pairByKey(a.tags, b.tags, text);
         std::vector<NumberDiff> numbers;
@@ -616,6 +618,17 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
             if (role == Qt::TextAlignmentRole)
                 return int(Qt::AlignRight | Qt::AlignVCenter);
             return {};
+        case SourceColumn:
+            if (!t.spansSources())
+                return {};
+            if (role == Qt::DisplayRole)
+                return singleLine(t.sources.at(row));
+            if (role == SortRole)
+                return t.sources.at(row);
+            if (role == Qt::ToolTipRole)
+                return plainToolTip(tr("Held by: %1\nRead from: %2")
+                                        .arg(visibleText(t.sources.at(row)), visibleText(t.sourcePath(row))));
+            return {};
         default:
             return {};
         }
@@ -714,6 +727,10 @@ RunTableModel::SortKeys RunTableModel::sortKeys(int column) const
     case DurationColumn:
         fromNumbers([&](size_t r) { return t.duration(r, m_now); });
         break;
+    case SourceColumn:
+        if (t.spansSources())
+            fromText(t.sources);
+        break;
     default:
         if (dynamic >= 0 && size_t(dynamic) < t.params.size()) {
             const ValueColumn& c = t.params[size_t(dynamic)];
@@ -747,6 +764,8 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
         return tr("Started");
     case DurationColumn:
         return tr("Duration");
+    case SourceColumn:
+        return tr("Source");
     default:
         break;
     }

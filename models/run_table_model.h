@@ -43,7 +43,16 @@ struct RunTableMerge {
 class RunTableModel : public QAbstractTableModel {
     Q_OBJECT
 public:
-    enum Column { StatusColumn, NameColumn, ProjectColumn, StartedColumn, DurationColumn, FixedColumnCount };
+    /// SourceColumn is filled only in a table over several sources (the browser hides it otherwise).
+    enum Column {
+        StatusColumn,
+        NameColumn,
+        ProjectColumn,
+        StartedColumn,
+        DurationColumn,
+        SourceColumn,
+        FixedColumnCount
+    };
     /// Longer texts are cut in the table (the details pane shows them whole).
     static constexpr int kMaxCellLength = 200;
     /// More removed (or added) row ranges than this are signalled as one layout change and one

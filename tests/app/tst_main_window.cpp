@@ -10,11 +10,15 @@
 #include "jobs/job_controller.h"
 #include "main_window.h"
 #include "palette/command_palette.h"
+#include "rerun/report_view.h"
+#include "rerun/rerun_panel.h"
+#include "rerun_actions.h"
 #include "run_actions.h"
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
 #include "runs/run_browser.h"
 #include "runs/run_details.h"
+#include "sources/sources_panel.h"
 #include "store/run_store.h"
 
 #include <QAction>
@@ -71,6 +75,7 @@ private Q_SLOTS:
     void hostileDatabaseIsPlainTextInEveryView();
     void welcomeButtonsAct();
     void droppedFilesOpenAsSources();
+    void allSourcesAreOneTableComparedAndVerifiedAcross();
     void otherTrackersOpenReadOnlyBesideDatabases();
     void pipelineTabFollowsTheSelection();
     void driftTabAndDriftColumn();
@@ -572,6 +577,108 @@ void TestMainWindow::droppedFilesOpenAsSources()
     window.closeSource(dropped);
     QCOMPARE(window.sources(), QStringList { m_demo });
     QCOMPARE(window.currentSource(), m_demo);
+}
+
+namespace {
+
+/// A database of `runs` (uuid, start time, lr): loss logged over 20 steps, each run finished.
+void writeRuns(const QString& path, const QList<std::tuple<QString, double, double>>& runs)
+{
+    auto store = RunStore::open(path, OpenMode::Create);
+    QVERIFY(store);
+    for (const auto& [uuid, start, lr] : runs) {
+        NewRun run;
+        run.uuid = uuid;
+        run.project = QStringLiteral("shared");
+        run.name = QStringLiteral("run-") + uuid.left(4);
+        run.startTime = start;
+        run.params.insert(QStringLiteral("lr"), ParamValue { QString::number(lr), QStringLiteral("float") });
+        auto ref = store->createRun(run);
+        QVERIFY(ref);
+        QList<MetricPoint> points;
+        for (int step = 0; step < 20; ++step)
+            points << MetricPoint { QStringLiteral("loss"), step, 1.0 / (1 + lr * step), start + step };
+        QVERIFY(store->logMetrics(ref->rowId, points));
+        QVERIFY(store->finishRun(ref->rowId, RunStatus::Finished, 0, start + 30));
+    }
+}
+
+} // namespace
+
+void TestMainWindow::allSourcesAreOneTableComparedAndVerifiedAcross()
+{
+    const QString mine = m_dir.filePath(QStringLiteral("mine.db"));
+    const QString theirs = m_dir.filePath(QStringLiteral("theirs.db"));
+    const QString a(32, u'a'), b(32, u'b'), c(32, u'c');
+    // "a" is in both (synced), "b" only mine, "c" only theirs: same lr as "b", so they reproduce.
+    writeRuns(mine, { { a, 1000, 0.1 }, { b, 2000, 0.2 } });
+    writeRuns(theirs, { { a, 1000, 0.1 }, { c, 3000, 0.2 } });
+    MainWindow window({ mine, theirs });
+    window.show();
+    // Several sources opened together are shown in one table.
+    QTRY_VERIFY_WITH_TIMEOUT(window.currentSource() == SourcesPanel::allSources() && !window.isLoading()
+            && window.runBrowser()->model()->rowCount() == 3,
+        30000);
+    RunBrowser* browser = window.runBrowser();
+    QVERIFY(!browser->view()->isColumnHidden(RunTableModel::SourceColumn));
+    QCOMPARE(
+        browser->model()->headerData(RunTableModel::SourceColumn, Qt::Horizontal).toString(), QStringLiteral("Source"));
+    QMap<QString, QString> sourceOf;
+    for (int r = 0; r < 3; ++r)
+        sourceOf.insert(browser->proxy()->index(r, 0).data(RunTableModel::RunIdRole).toString(),
+            browser->proxy()->index(r, RunTableModel::SourceColumn).data().toString());
+    QCOMPARE(sourceOf.value(a), QStringLiteral("mine.db, theirs.db"));
+    QCOMPARE(sourceOf.value(b), QStringLiteral("mine.db"));
+    QCOMPARE(sourceOf.value(c), QStringLiteral("theirs.db"));
+    auto* panel = window.findChild<SourcesPanel*>();
+    QVERIFY(panel && panel->topLevelItem(0)->text(0).startsWith(QStringLiteral("All sources")));
+
+    // The filter's `source`: a run in both matches either, `!=` only runs not in it.
+    browser->filterEdit()->setText(QStringLiteral("source = theirs.db"));
+    QCOMPARE(browser->proxy()->rowCount(), 2);
+    browser->filterEdit()->setText(QStringLiteral("source != theirs.db"));
+    QCOMPARE(browser->proxy()->rowCount(), 1);
+    QCOMPARE(browser->proxy()->index(0, 0).data(RunTableModel::RunIdRole).toString(), b);
+    browser->filterEdit()->clear();
+
+    // One run of each source: details, compare charts with both histories, parameters side by side.
+    QSignalSpy details(&window, &MainWindow::detailsLoaded);
+    window.showView(QStringLiteral("compare"));
+    window.selectRuns({ b, c });
+    QTRY_VERIFY_WITH_TIMEOUT(!details.isEmpty(), 10000);
+    CompareView* compare = window.compareView();
+    QTRY_VERIFY_WITH_TIMEOUT(!compare->isBusy() && !compare->charts().isEmpty(), 20000);
+    QCOMPARE(compare->legend()->count(), 2);
+    QVERIFY2(compare->message().startsWith(QStringLiteral("1 metrics of 2 runs")), qPrintable(compare->message()));
+    MetricChart* loss = compare->charts().first();
+    QCOMPARE(loss->curves().size(), size_t(2));
+    QCOMPARE(loss->curves()[0].y->size(), size_t(20));
+    QCOMPARE(loss->curves()[1].y->size(), size_t(20));
+
+    // Verified against each other: same config, same history.
+    window.rerunActions()->verify({ c, b });
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.rerunPanel()->reportView()->verdictText().startsWith(QStringLiteral("REPRODUCED")), 20000);
+
+    // Changes go to the database holding the run; runs of two sources are refused together.
+    window.runActions()->setStarred({ b, c }, true);
+    QTRY_VERIFY(window.bannerText().contains(QStringLiteral("different sources")));
+    window.runActions()->setStarred({ c }, true);
+    QTRY_VERIFY_WITH_TIMEOUT(RunStore::open(theirs, OpenMode::ReadOnly)->loadRun(c)->starred, 10000);
+    QVERIFY(!RunStore::open(mine, OpenMode::ReadOnly)->loadRun(b)->starred);
+    // A synced run is changed in the user's own database, the first one holding it.
+    window.runActions()->setStarred({ a }, true);
+    QTRY_VERIFY_WITH_TIMEOUT(RunStore::open(mine, OpenMode::ReadOnly)->loadRun(a)->starred, 10000);
+    QVERIFY(!RunStore::open(theirs, OpenMode::ReadOnly)->loadRun(a)->starred);
+
+    // A new run in one source appears in the table over all of them.
+    writeRuns(theirs, { { QString(32, u'd'), 4000, 0.3 } });
+    QTRY_COMPARE_WITH_TIMEOUT(browser->model()->rowCount(), 4, 20000);
+    // Down to one source: it is shown alone, without the Source column.
+    window.closeSource(theirs);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.currentSource() == mine && !window.isLoading() && browser->model()->rowCount() == 2, 20000);
+    QVERIFY(browser->view()->isColumnHidden(RunTableModel::SourceColumn));
 }
 
 void TestMainWindow::otherTrackersOpenReadOnlyBesideDatabases()

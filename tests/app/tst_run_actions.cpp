@@ -80,7 +80,7 @@ void TestRunActions::init()
     m_browser = std::make_unique<RunBrowser>();
     m_current = m_a;
     m_actions = std::make_unique<RunActions>(
-        m_browser.get(), [this] { return m_current; }, [](const QString&) { return QString(); });
+        m_browser.get(), [this](const QStringList&) { return m_current; }, [](const QString&) { return QString(); });
 }
 
 void TestRunActions::renameInAThenSwitchToB()

@@ -72,7 +72,7 @@ Result<CurvesPerKey> loadChartCurves(const QString& database, const QList<RunRec
         = QtConcurrent::blockingMapped<std::vector<PerRun>>(computePool(), runs, [&](const RunRecord& run) -> PerRun {
               if (cancelled)
                   return Error { QObject::tr("Cancelled."), {} };
-              auto read = loadRunCurves(database, run, keys, axis);
+              auto read = loadRunCurves(run.source.isEmpty() ? database : run.source, run, keys, axis);
               if (!read)
                   return read.error();
               std::vector<std::optional<ChartCurve>> prepared(read->size());

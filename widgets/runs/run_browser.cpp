@@ -164,10 +164,16 @@ void RunBrowser::setHiddenColumns(const QStringList& keys)
     applyHiddenColumns();
 }
 
+bool RunBrowser::isColumnOffered(int column) const
+{
+    // One database's table has no sources to show.
+    return column != RunTableModel::SourceColumn || (m_model->runs() && m_model->runs()->spansSources());
+}
+
 void RunBrowser::applyHiddenColumns()
 {
     for (int c = 0; c < m_model->columnCount(); ++c)
-        m_view->setColumnHidden(c, m_hidden.contains(columnId(c)));
+        m_view->setColumnHidden(c, !isColumnOffered(c) || m_hidden.contains(columnId(c)));
 }
 
 void RunBrowser::showColumnMenu(const QPoint& position)
@@ -176,6 +182,8 @@ void RunBrowser::showColumnMenu(const QPoint& position)
     QMenu* params = menu.addMenu(tr("Params"));
     QMenu* metrics = menu.addMenu(tr("Metrics"));
     for (int c = 0; c < m_model->columnCount(); ++c) {
+        if (!isColumnOffered(c))
+            continue;
         QMenu* target = m_model->isParamColumn(c) ? params : m_model->isMetricColumn(c) ? metrics : &menu;
         // Header texts are already escaped; '&' would otherwise become a mnemonic.
         QAction* action

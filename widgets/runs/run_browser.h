@@ -90,6 +90,8 @@ private:
     std::set<int> selectedRows() const;
     void applyFilter();
     void applyHiddenColumns();
+    /// Whether the column menu offers `column` (the Source column only over several sources).
+    bool isColumnOffered(int column) const;
     void showColumnMenu(const QPoint& position);
     void beforeMerge();
     void afterMerge();

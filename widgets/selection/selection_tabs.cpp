@@ -61,25 +61,32 @@ void SelectionTabs::setSelection(const QString& source, const QStringList& ids)
             tr("Select runs with datasets (e.g. a project's retraining runs) to see how their data drifted."));
         return;
     }
-    QtConcurrent::run(loadRunSelection, source, ids).then(this, [this, ticket](const Result<RunSelection>& result) {
-        if (ticket != m_generation)
-            return;
-        if (!result) {
-            const QString text = result.error().text();
-            m_details->showMessage(text);
-            m_dag->clear(text);
-            m_drift->clear(text);
-            m_compare->clear(text);
-            m_selected.reset();
+    // Over all sources, each run is read from the database holding it.
+    QList<RunLocation> runs;
+    const std::shared_ptr<const RunTable>& table = m_browser->model()->runs();
+    const QStringList paths = table ? table->sourcePathsOf(ids) : QStringList();
+    for (qsizetype i = 0; i < ids.size(); ++i)
+        runs << RunLocation { paths.value(i).isEmpty() ? source : paths[i], ids[i] };
+    QtConcurrent::run(qOverload<const QList<RunLocation>&>(&loadRunSelection), runs)
+        .then(this, [this, ticket](const Result<RunSelection>& result) {
+            if (ticket != m_generation)
+                return;
+            if (!result) {
+                const QString text = result.error().text();
+                m_details->showMessage(text);
+                m_dag->clear(text);
+                m_drift->clear(text);
+                m_compare->clear(text);
+                m_selected.reset();
+                Q_EMIT detailsLoaded();
+                return;
+            }
+            m_details->showRun(result->run, result->output);
+            m_selected = result->all;
+            m_fed.clear();
+            feedVisibleView();
             Q_EMIT detailsLoaded();
-            return;
-        }
-        m_details->showRun(result->run, result->output);
-        m_selected = result->all;
-        m_fed.clear();
-        feedVisibleView();
-        Q_EMIT detailsLoaded();
-    });
+        });
 }
 
 void SelectionTabs::reloadSelection()

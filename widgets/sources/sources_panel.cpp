@@ -75,7 +75,19 @@ void SourcesPanel::setCurrent(const QString& path)
 void SourcesPanel::fill()
 {
     clear();
-    for (const QString& path : m_sources->paths()) {
+    const QStringList paths = m_sources->paths();
+    if (paths.size() >= 2) {
+        // No count: a run synced to a team store is in two sources and shown once.
+        auto* all = new QTreeWidgetItem(this, { tr("All sources") });
+        all->setToolTip(0,
+            tr("The runs of every open source in one table, with a Source column; filter with e.g. "
+               "source = \"team\". A run held by several sources (synced) is shown once."));
+        all->setData(0, kPathRole, allSources());
+        QFont font = all->font(0);
+        font.setBold(m_current == allSources());
+        all->setFont(0, font);
+    }
+    for (const QString& path : paths) {
         const SourceInfo s = m_sources->info(path);
         auto* item = new QTreeWidgetItem(this, { label(s) });
         const QString where = s.foreign

@@ -9,10 +9,14 @@ struct SourceInfo;
 
 /// The sources panel: every open source with its projects and run counts, its kind and state
 /// (live, read-only, stale, unreachable), the current one in bold. It observes a SourceRegistry;
-/// clicking a source or a project asks for it to be shown.
+/// clicking a source or a project asks for it to be shown. With several sources open, an "All
+/// sources" entry first shows every source's runs in one table.
 class SourcesPanel : public QTreeWidget {
     Q_OBJECT
 public:
+    /// What chosen() names for the "All sources" entry (never a path or a connection string).
+    static QString allSources() { return QStringLiteral("reprise:all-sources"); }
+
     explicit SourcesPanel(SourceRegistry* sources, QWidget* parent = nullptr);
 
     /// The panel's line for a source: name, run count, kind and state.

@@ -458,7 +458,8 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
         run.parentUuid = draft.originalId;
     } else {
         run.tags.insert(QStringLiteral("rerun.parent"), draft.originalId);
-        run.tags.insert(QStringLiteral("rerun.parent_source"), QFileInfo(draft.source).absoluteFilePath());
+        run.tags.insert(QStringLiteral("rerun.parent_source"),
+            draft.sourceLocation.isEmpty() ? QFileInfo(draft.source).absoluteFilePath() : draft.sourceLocation);
     }
     run.params = draft.params;
     // Recorded: the command as the user knows it. Executed: the same with paths into the worktree.

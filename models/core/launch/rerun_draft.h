@@ -20,6 +20,9 @@ enum class CodeMode {
 /// overrides, code version, params).
 struct RerunDraft {
     QString source; ///< database the original run is in
+    /// Where the original is for people (a team store's user@host/db), recorded with a rerun kept
+    /// in another database; empty: `source`.
+    QString sourceLocation;
     QString target; ///< database the rerun is recorded in: the source, unless it is read-only
     QString originalId;
     QString originalName;

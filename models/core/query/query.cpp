@@ -27,7 +27,8 @@ namespace query_detail {
         Started,
         Ended,
         Duration,
-        Dirty
+        Dirty,
+        Source
     };
 
     struct Literal {
@@ -78,6 +79,7 @@ namespace {
         { "ended", Attribute::Ended, true },
         { "duration", Attribute::Duration, true },
         { "dirty", Attribute::Dirty, true },
+        { "source", Attribute::Source, false },
     };
 
     const AttributeName* findAttribute(const QString& word)
@@ -494,6 +496,23 @@ namespace {
         return dictionaryPredicate(column, std::move(answers));
     }
 
+    /// `source`: a run held by several sources matches `=` and `~` if one of them does, `!=` and
+    /// `!~` if all of them do ("source != team" is a run that is not in the team store).
+    RowPredicate sourcePredicate(const RunTable& t, const Node& node)
+    {
+        if (!t.spansSources())
+            return [](size_t) { return false; };
+        const bool negative = node.op == Op::Ne || node.op == Op::NotMatch;
+        std::vector<std::uint8_t> answers;
+        answers.reserve(t.sourceNames.size());
+        for (const QStringList& names : t.sourceNames) {
+            auto one = [&node](const QString& name) { return compareText(name, node); };
+            answers.push_back(
+                negative ? std::all_of(names.begin(), names.end(), one) : std::any_of(names.begin(), names.end(), one));
+        }
+        return dictionaryPredicate(t.sources, std::move(answers));
+    }
+
     RowPredicate valuePredicate(const ValueColumn* column, const Node& node)
     {
         if (!column)
@@ -586,6 +605,8 @@ namespace {
             return numberPredicate([&t, now](size_t row) { return t.duration(row, now); }, node);
         case Attribute::Dirty:
             return numberPredicate([&t](size_t row) { return double(t.dirty[row]); }, node);
+        case Attribute::Source:
+            return sourcePredicate(t, node);
         }
         return [](size_t) { return false; };
     }

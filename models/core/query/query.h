@@ -23,7 +23,9 @@ namespace query_detail {
 ///   op         := = | == | != | < | <= | > | >= | ~ (regex, case-insensitive) | !~
 ///   value      := number | date (2026-01-31, 2026-01-31T12:00) | duration (90s, 5m, 1h30m, 2d)
 ///                 | "quoted string" | bareword
-/// Attributes: id name project status kind user host commit branch parent started ended duration dirty.
+/// Attributes: id name project status kind user host commit branch parent started ended duration dirty
+/// source (in a table over several sources: a run matches if one of the sources holding it does;
+/// with != and !~ if all of them do).
 /// Numbers compare numerically when both sides are numbers, otherwise values compare as text;
 /// a value that is not a number never satisfies < <= > >= against a number.
 /// A run without the field never matches a comparison on it (use `not` to include it).

@@ -4,35 +4,66 @@
 #include "store/run_store.h"
 
 #include <algorithm>
+#include <map>
+#include <memory>
 
 namespace reprise {
 
 Result<RunSelection> loadRunSelection(const QString& path, const QStringList& ids)
 {
-    if (ids.isEmpty())
+    QList<RunLocation> runs;
+    for (const QString& id : ids)
+        runs << RunLocation { path, id };
+    return loadRunSelection(runs);
+}
+
+Result<RunSelection> loadRunSelection(const QList<RunLocation>& runs)
+{
+    if (runs.isEmpty())
         return Error { QStringLiteral("no run selected"), {} };
-    auto store = RunStore::open(path, OpenMode::ReadOnly);
-    if (!store)
-        return store.error();
-    // One snapshot for the whole selection, so the views agree while writers commit.
-    ReadTransaction snapshot(store->database());
-    if (!snapshot.status())
-        return snapshot.status().error();
-    auto run = store->loadRun(ids.first());
-    if (!run)
-        return run.error();
-    auto ref = store->resolveRun(ids.first());
-    if (!ref)
-        return ref.error();
-    auto output = store->loadOutput(*ref);
-    if (!output)
-        return output.error();
-    RunSelection selection { *run, *output, { *run } };
-    for (qsizetype i = 1; i < std::min<qsizetype>(ids.size(), kMaxSelectedRecords); ++i) {
-        auto other = store->loadRun(ids[i]);
-        if (!other)
-            return other.error();
-        selection.all << *other;
+    // One snapshot per database for the whole selection, so the views agree while writers commit.
+    struct Opened {
+        explicit Opened(RunStore s)
+            : store(std::move(s))
+            , snapshot(store.database())
+        {
+        }
+        RunStore store;
+        ReadTransaction snapshot;
+    };
+    std::map<QString, std::unique_ptr<Opened>> opened;
+    auto storeFor = [&opened](const QString& path) -> Result<RunStore*> {
+        auto it = opened.find(path);
+        if (it == opened.end()) {
+            auto store = RunStore::open(path, OpenMode::ReadOnly);
+            if (!store)
+                return store.error();
+            it = opened.emplace(path, std::make_unique<Opened>(std::move(*store))).first;
+            if (!it->second->snapshot.status())
+                return it->second->snapshot.status().error();
+        }
+        return &it->second->store;
+    };
+    RunSelection selection;
+    for (qsizetype i = 0; i < std::min<qsizetype>(runs.size(), kMaxSelectedRecords); ++i) {
+        auto store = storeFor(runs[i].path);
+        if (!store)
+            return store.error();
+        auto run = (*store)->loadRun(runs[i].id);
+        if (!run)
+            return run.error();
+        run->source = runs[i].path;
+        if (i == 0) {
+            auto ref = (*store)->resolveRun(runs[i].id);
+            if (!ref)
+                return ref.error();
+            auto output = (*store)->loadOutput(*ref);
+            if (!output)
+                return output.error();
+            selection.run = *run;
+            selection.output = std::move(*output);
+        }
+        selection.all << std::move(*run);
     }
     return selection;
 }

@@ -20,8 +20,17 @@ struct RunSelection {
 /// The most runs whose records a selection reads (the views compare at most that many).
 constexpr int kMaxSelectedRecords = 200;
 
+/// One selected run: the database to read it from, and its id (full or a unique prefix).
+struct RunLocation {
+    QString path;
+    QString id;
+};
+
 /// Reads the selection `ids` (full ids or unique prefixes, at least one) from the database at `path`,
 /// read-only.
 Result<RunSelection> loadRunSelection(const QString& path, const QStringList& ids);
+/// The same for runs of several databases (a selection in the table over all sources), each
+/// database read in one snapshot; records keep the selection's order.
+Result<RunSelection> loadRunSelection(const QList<RunLocation>& runs);
 
 } // namespace reprise

@@ -2,6 +2,7 @@
 
 #include "store/database.h"
 
+#include <QHash>
 #include <algorithm>
 #include <cmath>
 #include <future>
@@ -153,6 +154,24 @@ double RunTable::duration(size_t row, double now) const
 {
     const double end = std::isnan(endTimes[row]) ? now : endTimes[row];
     return std::max(0.0, end - startTimes[row]);
+}
+
+QString RunTable::sourcePath(size_t row) const
+{
+    return spansSources() && sources.codes[row] >= 0 ? sourcePaths[size_t(sources.codes[row])] : QString();
+}
+
+QStringList RunTable::sourcePathsOf(const QStringList& ids) const
+{
+    QHash<QString, qsizetype> wanted;
+    for (qsizetype i = 0; i < ids.size(); ++i)
+        wanted.insert(ids[i], i);
+    QStringList paths(ids.size());
+    for (size_t row = 0; row < rowCount() && spansSources(); ++row) {
+        if (const auto it = wanted.constFind(uuids[row]); it != wanted.constEnd())
+            paths[*it] = sourcePath(row);
+    }
+    return paths;
 }
 
 const ValueColumn* RunTable::param(const QString& key) const { return findColumn(params, key); }

@@ -74,7 +74,20 @@ struct RunTable {
     std::vector<NumberColumn> metrics; ///< sorted by key
     std::vector<ValueColumn> tags; ///< sorted by key
 
+    /// Where each run is, in a table over several sources (empty, no codes, in one database's
+    /// table): the names of the sources holding the run, joined with ", ", for the Source column.
+    /// Per dictionary entry, `sourceNames` lists those names and `sourcePaths` is the database the
+    /// run's records are read from (the first of them).
+    TextColumn sources;
+    std::vector<QStringList> sourceNames;
+    std::vector<QString> sourcePaths;
+
     size_t rowCount() const { return uuids.size(); }
+    bool spansSources() const { return !sources.codes.empty(); }
+    /// The database the records of `row` are read from; empty in one database's table.
+    QString sourcePath(size_t row) const;
+    /// sourcePath() of the runs `ids` (full ids), in their order; empty for an id not in the table.
+    QStringList sourcePathsOf(const QStringList& ids) const;
     /// Seconds from start to end, or to `now` for a run still running.
     double duration(size_t row, double now) const;
 

@@ -129,6 +129,9 @@ struct DatasetRecord {
 /// Everything recorded about one run, as a value snapshot.
 struct RunRecord {
     QString uuid;
+    /// The database it was read from, for views that read more of it (histories, output); set by
+    /// loadRunSelection, empty elsewhere.
+    QString source;
     QString project;
     QString name;
     RunStatus status = RunStatus::Running;

@@ -1,0 +1,161 @@
+// The run table over several sources: one row per run, every source named, the filter's `source`.
+
+#include "query/query.h"
+#include "store/run_store.h"
+#include "store/run_table.h"
+#include "store/run_table_union.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace reprise;
+
+namespace {
+
+struct Run {
+    QString uuid;
+    double start;
+    QString lr;
+    std::optional<double> loss;
+    QString tag;
+};
+
+/// A real database holding `runs`, read back as the window reads it.
+std::shared_ptr<const RunTable> tableOf(const QString& path, const QList<Run>& runs)
+{
+    auto store = RunStore::open(path, OpenMode::Create);
+    if (!store)
+        qFatal("cannot create %s", qPrintable(path));
+    for (const Run& r : runs) {
+        NewRun run;
+        run.uuid = r.uuid;
+        run.project = QStringLiteral("p");
+        run.name = QStringLiteral("run ") + r.uuid.left(4);
+        run.startTime = r.start;
+        if (!r.lr.isEmpty())
+            run.params.insert(QStringLiteral("lr"), ParamValue { r.lr, QStringLiteral("float") });
+        if (!r.tag.isEmpty())
+            run.tags.insert(QStringLiteral("team"), r.tag);
+        auto ref = store->createRun(run);
+        if (!ref)
+            qFatal("createRun: %s", qPrintable(ref.error().message));
+        if (r.loss)
+            (void)store->logMetrics(ref->rowId, { MetricPoint { QStringLiteral("loss"), 0, *r.loss, r.start } });
+    }
+    auto table = loadRunTable(store->database());
+    if (!table)
+        qFatal("loadRunTable: %s", qPrintable(table.error().message));
+    return std::make_shared<const RunTable>(std::move(*table));
+}
+
+QString id(char c) { return QString(32, QLatin1Char(c)); }
+
+QStringList matching(const RunTable& table, const QString& filter)
+{
+    auto query = Query::parse(filter);
+    if (!query)
+        qFatal("parse %s: %s", qPrintable(filter), qPrintable(query.error().message));
+    QStringList ids;
+    for (std::int32_t row : query->filter(table, 0))
+        ids << table.uuids[size_t(row)].left(1);
+    return ids;
+}
+
+} // namespace
+
+class TestRunTableUnion : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void oneRowPerRunNewestFirstWithEverySource();
+    void sourceFilterMatchesAnyOrAllHolders();
+    void sameNamesAreToldApart();
+    void oneDatabaseTableHasNoSources();
+};
+
+void TestRunTableUnion::oneRowPerRunNewestFirstWithEverySource()
+{
+    QTemporaryDir dir;
+    const QString alicePath = dir.filePath(QStringLiteral("alice.db"));
+    const QString teamPath = dir.filePath(QStringLiteral("team-copy.db"));
+    // Alice's run "a" was synced to the team store, which also holds Bob's "b" (other params).
+    const auto alice = tableOf(alicePath, { { id('a'), 100, QStringLiteral("0.1"), 0.5, QStringLiteral("vision") } });
+    const auto team = tableOf(teamPath,
+        { { id('a'), 100, QStringLiteral("0.1"), 0.5, QStringLiteral("vision") },
+            { id('b'), 300, QString(), 0.25, QString() }, { id('c'), 200, QStringLiteral("0.3"), {}, QString() } });
+    const RunTable all = unionRunTables(
+        { { alicePath, QStringLiteral("alice.db"), alice }, { teamPath, QStringLiteral("bob@db/team"), team } });
+
+    QCOMPARE(all.rowCount(), size_t(3));
+    QCOMPARE(all.uuids[0], id('b')); // newest first
+    QCOMPARE(all.uuids[1], id('c'));
+    QCOMPARE(all.uuids[2], id('a'));
+    QVERIFY(all.spansSources());
+    QCOMPARE(all.sources.at(2), QStringLiteral("alice.db, bob@db/team"));
+    QCOMPARE(all.sources.at(0), QStringLiteral("bob@db/team"));
+    // Read from the first source holding it (the user's own database).
+    QCOMPARE(all.sourcePath(2), alicePath);
+    QCOMPARE(all.sourcePath(0), teamPath);
+    QCOMPARE(all.sourcePathsOf({ id('c'), id('a'), id('z') }), (QStringList { teamPath, alicePath, QString() }));
+
+    // Columns of every source, values where the run has them, numbers kept numeric.
+    const ValueColumn* lr = all.param(QStringLiteral("lr"));
+    QVERIFY(lr);
+    QCOMPARE(lr->text.at(2), QStringLiteral("0.1"));
+    QVERIFY(!lr->text.has(0));
+    QCOMPARE(lr->number(1), 0.3);
+    const NumberColumn* loss = all.metric(QStringLiteral("loss"));
+    QVERIFY(loss);
+    QVERIFY(loss->present[0] && loss->present[2] && !loss->present[1]);
+    QCOMPARE(loss->values[0], 0.25);
+    QCOMPARE(all.tag(QStringLiteral("team"))->text.at(2), QStringLiteral("vision"));
+    QCOMPARE(all.names.at(1), QStringLiteral("run cccc"));
+    // Sorting needs ranks for every text column of the union.
+    QCOMPARE(all.sources.sortRanks.size(), size_t(all.sources.dict.size()));
+    QCOMPARE(all.names.sortRanks.size(), size_t(all.names.dict.size()));
+
+    QCOMPARE(matching(all, QStringLiteral("lr < 0.2")), QStringList { QStringLiteral("a") });
+}
+
+void TestRunTableUnion::sourceFilterMatchesAnyOrAllHolders()
+{
+    QTemporaryDir dir;
+    const auto mine = tableOf(dir.filePath(QStringLiteral("m.db")), { { id('a'), 1, {}, {}, {} } });
+    const auto team
+        = tableOf(dir.filePath(QStringLiteral("t.db")), { { id('a'), 1, {}, {}, {} }, { id('b'), 2, {}, {}, {} } });
+    const RunTable all = unionRunTables({ { dir.filePath(QStringLiteral("m.db")), QStringLiteral("mine.db"), mine },
+        { dir.filePath(QStringLiteral("t.db")), QStringLiteral("alice@server/team"), team } });
+    QCOMPARE(matching(all, QStringLiteral("source = \"alice@server/team\"")), (QStringList { "b", "a" }));
+    QCOMPARE(matching(all, QStringLiteral("source = mine.db")), QStringList { "a" });
+    QCOMPARE(matching(all, QStringLiteral("source != mine.db")), QStringList { "b" });
+    QCOMPARE(matching(all, QStringLiteral("source ~ team")), (QStringList { "b", "a" }));
+    QCOMPARE(matching(all, QStringLiteral("source !~ team")), QStringList {});
+    QCOMPARE(matching(all, QStringLiteral("not source = mine.db and source ~ \"^alice\"")), QStringList { "b" });
+}
+
+void TestRunTableUnion::sameNamesAreToldApart()
+{
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkpath(QStringLiteral("x")) && QDir(dir.path()).mkpath(QStringLiteral("y")));
+    const QString x = dir.filePath(QStringLiteral("x/runs.db"));
+    const QString y = dir.filePath(QStringLiteral("y/runs.db"));
+    const RunTable all = unionRunTables({ { x, QStringLiteral("runs.db"), tableOf(x, { { id('a'), 1, {}, {}, {} } }) },
+        { y, QStringLiteral("runs.db"), tableOf(y, { { id('b'), 2, {}, {}, {} } }) } });
+    QCOMPARE(all.sources.at(0), QStringLiteral("runs.db (2)"));
+    QCOMPARE(all.sourcePath(0), y);
+    QCOMPARE(all.sources.at(1), QStringLiteral("runs.db"));
+    QCOMPARE(all.sourcePath(1), x);
+    QCOMPARE(matching(all, QStringLiteral("source = \"runs.db (2)\"")), QStringList { "b" });
+}
+
+void TestRunTableUnion::oneDatabaseTableHasNoSources()
+{
+    QTemporaryDir dir;
+    const auto one = tableOf(dir.filePath(QStringLiteral("one.db")), { { id('a'), 1, {}, {}, {} } });
+    QVERIFY(!one->spansSources());
+    QVERIFY(one->sourcePath(0).isEmpty());
+    QCOMPARE(matching(*one, QStringLiteral("source = one.db")), QStringList {});
+    QCOMPARE(unionRunTables({}).rowCount(), size_t(0));
+}
+
+QTEST_GUILESS_MAIN(TestRunTableUnion)
+#include "tst_run_table_union.moc"
