@@ -177,14 +177,32 @@ Error PgConnection::lastError(const QString& what) const
 
 Result<PgResult> PgConnection::query(const QString& sql, const QList<QByteArray>& params) const
 {
+    return query(sql, params, {});
+}
+
+Status PgConnection::exec(const QString& sql, const QList<QByteArray>& params, const QList<bool>& binary) const
+{
+    auto result = query(sql, params, binary);
+    if (!result)
+        return result.error();
+    return success();
+}
+
+Result<PgResult> PgConnection::query(
+    const QString& sql, const QList<QByteArray>& params, const QList<bool>& binary) const
+{
     const QByteArray text = sql.toUtf8();
     std::vector<const char*> values;
+    std::vector<int> lengths, formats;
     values.reserve(size_t(params.size()));
-    for (const QByteArray& param : params)
-        values.push_back(param.isNull() ? nullptr : param.constData());
-    pg_result* result = params.isEmpty()
-        ? PQexec(handle(), text.constData())
-        : PQexecParams(handle(), text.constData(), int(params.size()), nullptr, values.data(), nullptr, nullptr, 0);
+    for (qsizetype i = 0; i < params.size(); ++i) {
+        values.push_back(params[i].isNull() ? nullptr : params[i].constData());
+        lengths.push_back(int(params[i].size()));
+        formats.push_back(binary.value(i) ? 1 : 0);
+    }
+    pg_result* result = params.isEmpty() ? PQexec(handle(), text.constData())
+                                         : PQexecParams(handle(), text.constData(), int(params.size()), nullptr,
+                                             values.data(), lengths.data(), formats.data(), 0);
     const auto status = result ? PQresultStatus(result) : PGRES_FATAL_ERROR;
     if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
         Error error = resultError(result, QStringLiteral("%1 failed").arg(sql.section(u' ', 0, 0)));

@@ -51,8 +51,13 @@ public:
 
     /// One statement with text parameters ($1, $2, …); a null QByteArray is SQL NULL.
     Result<PgResult> query(const QString& sql, const QList<QByteArray>& params = {}) const;
+    /// The same with the parameters flagged in `binary` in binary format.
+    Result<PgResult> query(const QString& sql, const QList<QByteArray>& params, const QList<bool>& binary) const;
     /// Statements without results (several may be separated by semicolons when there are no params).
     Status exec(const QString& sql, const QList<QByteArray>& params = {}) const;
+    /// One statement whose parameters flagged in `binary` go in binary format (bytea as raw bytes,
+    /// no hex encoding to make and parse), the others as text.
+    Status exec(const QString& sql, const QList<QByteArray>& params, const QList<bool>& binary) const;
     /// COPY … FROM STDIN with `data` in COPY's text format.
     Status copyIn(const QString& copySql, const QByteArray& data) const;
     /// COPY … FROM STDIN streamed: `next` appends the next rows to its (emptied) buffer and returns
