@@ -300,8 +300,15 @@ void TestTeamStore::twoUsersSyncIntoOneStoreAndASecondSyncAddsNothing()
     QCOMPARE(count(admin, QStringLiteral("SELECT count(*) FROM reprise_meta.run_owners WHERE login = 'alice'")), 12);
     QCOMPARE(count(admin, QStringLiteral("SELECT count(*) FROM reprise_meta.run_owners WHERE login = 'bob'")), 9);
     QCOMPARE(count(admin, QStringLiteral("SELECT sum(count) FROM reprise.metric_latest")), localPoints);
-    // Every table holds as many rows as the two local databases together.
+    // Every point once, packed or as a row (running runs' histories go packed, unlike locally).
+    QCOMPARE(count(admin,
+                 QStringLiteral("SELECT (SELECT coalesce(sum(count), 0) FROM reprise.metric_packed) + "
+                                "(SELECT count(*) FROM reprise.metrics)")),
+        localPoints);
+    // Every other table holds as many rows as the two local databases together.
     for (const QString& table : teamTables()) {
+        if (table == QLatin1String("metrics") || table == QLatin1String("metric_packed"))
+            continue;
         qint64 local = 0;
         for (const QString& path : { aliceDb, bobDb }) {
             auto store = RunStore::open(path, OpenMode::ReadOnly);
@@ -348,9 +355,10 @@ void TestTeamStore::runningRunsSyncIncrementally()
     QVERIFY_RESULT(first);
     QCOMPARE(first->added, 1);
     QCOMPARE(first->points, 100);
-    QCOMPARE(count(alice, QStringLiteral("SELECT count(*) FROM reprise.metrics")), 100);
-    QCOMPARE(
-        count(alice, QStringLiteral("SELECT count(*) FROM reprise.metrics WHERE value IS NULL")), 1); // NaN as NULL
+    // A history the store has not seen goes packed: one row of blobs, no row per point.
+    QCOMPARE(count(alice, QStringLiteral("SELECT count(*) FROM reprise.metrics")), 0);
+    QCOMPARE(count(alice, QStringLiteral("SELECT count FROM reprise.metric_packed")), 100);
+    QCOMPARE(count(alice, QStringLiteral("SELECT octet_length(vals) FROM reprise.metric_packed")), 800);
 
     QVERIFY(log(100, 150));
     QVERIFY(store->appendOutput(
@@ -359,16 +367,34 @@ void TestTeamStore::runningRunsSyncIncrementally()
     auto second = sync.sync();
     QVERIFY_RESULT(second);
     QCOMPARE(second->updated, 1);
-    QCOMPARE(second->points, 50); // only the new ones
-    QCOMPARE(count(alice, QStringLiteral("SELECT count(*) FROM reprise.metrics")), 150);
+    QCOMPARE(second->points, 50); // only the new ones, as rows after the packed part
+    QCOMPARE(count(alice, QStringLiteral("SELECT count(*) FROM reprise.metrics")), 50);
+    QCOMPARE(count(alice, QStringLiteral("SELECT min(seq) FROM reprise.metrics")), 100);
+    QCOMPARE(count(alice, QStringLiteral("SELECT count FROM reprise.metric_packed")), 100);
+    // Read back as one history, NaN kept, through the store's local copy as the window reads it.
+    {
+        qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("running-cache")).toUtf8());
+        auto copy = refreshTeamMirror(m_server.location(QStringLiteral("running"), QStringLiteral("alice")));
+        QVERIFY_RESULT(copy);
+        auto mirrored = RunStore::open(copy->cache, OpenMode::ReadOnly);
+        QVERIFY(mirrored);
+        auto history = mirrored->loadMetric(*mirrored->resolveRun(run->uuid), QStringLiteral("loss"));
+        QVERIFY_RESULT(history);
+        QCOMPARE(history->size(), size_t(150));
+        for (size_t i = 0; i < 150; ++i) {
+            QCOMPARE(history->steps[i], qint64(i));
+            QVERIFY(i == 7 ? std::isnan(history->values[i]) : history->values[i] == 1.0 / double(i + 1));
+        }
+    }
     QCOMPARE(count(alice, QStringLiteral("SELECT count(*) FROM reprise.run_output")), 2);
     QCOMPARE(count(alice, QStringLiteral("SELECT count(*) FROM reprise.runs WHERE name = 'renamed'")), 1);
 
-    // Finishing packs the histories: the store gets the packed form and drops its rows.
+    // Finishing packs the histories: the store packs them too and drops its rows.
     QVERIFY(store->finishRun(run->rowId, RunStatus::Finished, 0, 1700000200));
     auto third = sync.sync();
     QVERIFY_RESULT(third);
     QCOMPARE(third->updated, 1);
+    QCOMPARE(third->points, 150);
     QCOMPARE(count(alice, QStringLiteral("SELECT count(*) FROM reprise.metrics")), 0);
     QCOMPARE(count(alice, QStringLiteral("SELECT count FROM reprise.metric_packed")), 150);
     QCOMPARE(count(alice, QStringLiteral("SELECT count(*) FROM reprise.runs WHERE status = 'finished'")), 1);

@@ -1,6 +1,7 @@
 #include "team/team_sync.h"
 
 #include "store/database.h"
+#include "store/metric_packing.h"
 #include "store/statement.h"
 #include "team/pg_connection.h"
 
@@ -177,6 +178,13 @@ namespace {
         }
         return IdKind::None;
     }
+
+    /// New points of a running run go as rows until there are more of them than this and than the
+    /// packed points, then the history is packed again (see the metric histories in sync()).
+    constexpr qint64 kRowsBeforeRepacking = 100000;
+    /// Longer histories stay as rows after their packed part, as in the local database (each copy
+    /// of the store must read them back into one SQLite blob).
+    const qint64 kMaxPackedPoints = qint64(PackingLimits {}.maxPackedPoints);
 
     /// What a run's rows in the team store are, to decide what to push.
     struct MetricState {
@@ -407,6 +415,37 @@ Result<SyncSummary> TeamSync::sync(const QStringList& uuids, const std::function
                 return moved.error();
             state.changed = true;
             return success();
+        };
+        // Every point of a local history (its packed part and the rows after it) as the store's
+        // packed part, sent as raw blobs in the local database's own layout. Returns the points.
+        const auto pushPackedHistory
+            = [&](qint64 localKey, const QByteArray& remoteRun, const QByteArray& remoteKey) -> Result<qint64> {
+            const QString name = QStringLiteral("run %1: metric key %2").arg(QString::fromUtf8(uuid)).arg(localKey);
+            auto packedPart = readPackedHistory(m_local, state.localRun, localKey, true, name);
+            if (!packedPart)
+                return packedPart.error();
+            const qint64 fromSeq = qint64(packedPart->size());
+            auto rows = readHistoryRows(m_local, state.localRun, localKey, true, 0, name, fromSeq);
+            if (!rows)
+                return rows.error();
+            MetricHistory all = mergeHistories(std::move(*packedPart), std::move(*rows));
+            if (all.times.size() != all.size())
+                all.times.assign(all.size(), 0.0); // a history without times packs zeros
+            const auto blob = [](const auto& values) {
+                return QByteArray::fromRawData(
+                    reinterpret_cast<const char*>(values.data()), qsizetype(values.size() * sizeof(values[0])));
+            };
+            faultPoint();
+            if (auto written = m_team.exec(u"INSERT INTO reprise.metric_packed (run_id, key_id, count, steps, vals, "
+                                           "times) VALUES ($1, $2, $3, $4, $5, $6)"_s,
+                    { remoteRun, remoteKey, QByteArray::number(qint64(all.size())), blob(all.steps), blob(all.values),
+                        blob(all.times) },
+                    { false, false, false, true, true, true });
+                !written)
+                return written.error();
+            state.bytes += qint64(all.size() * 24);
+            state.changed = true;
+            return qint64(all.size());
         };
         // Remote ids for the local rows of `table` (steps, artifacts, datasets), drawn from its sequence.
         const auto allocateIds = [&](const QString& table, QHash<qint64, qint64>& map) -> Status {
@@ -679,14 +718,28 @@ Result<SyncSummary> TeamSync::sync(const QStringList& uuids, const std::function
                 state.keys.insert(localKey, *keyId);
                 const QByteArray remoteKey = QByteArray::number(*keyId);
                 auto known = remoteKeys.constFind(key[0].bytes);
-                const bool same = known != remoteKeys.cend() && known->count == count && known->packed == packed
-                    && sameCell(known->latest[0], key[4]) && sameCell(known->latest[1], key[5])
-                    && sameCell(known->latest[2], key[6]);
+                // The same points, however either side splits them into packed part and rows; but
+                // a history the local database packed (its run finished) is packed in the store too.
+                const bool packedHere = packed == count;
+                const bool same = known != remoteKeys.cend() && known->count == count
+                    && (!packedHere || known->packed == count) && sameCell(known->latest[0], key[4])
+                    && sameCell(known->latest[1], key[5]) && sameCell(known->latest[2], key[6]);
                 if (same)
                     continue;
+                const qint64 remoteCount = known != remoteKeys.cend() ? known->count : 0;
+                const qint64 remotePacked = known != remoteKeys.cend() ? known->packed : 0;
+                // The store keeps a history as its local database does: a packed part (points
+                // 0 … packed-1) and rows after it. New points of a running run go as rows while they
+                // are few; once the rows outnumber the packed part (and 100,000), the whole history
+                // is packed again, in one row of three blobs: a 1,000,000-point history is then
+                // 24 MB in one statement instead of a million index insertions, and each point is
+                // sent about twice over a run's life, however often it syncs.
+                const bool prefix = known != remoteKeys.cend() && remoteCount < count && remoteCount >= packed;
+                const bool fewNew = count - remotePacked <= std::max(kRowsBeforeRepacking, remotePacked);
+                const bool packable = count <= kMaxPackedPoints;
                 qint64 from = 0; // local points from this ordinal on are pushed as rows
-                if (known != remoteKeys.cend() && known->packed == packed && known->count < count) {
-                    from = known->count; // the store has a prefix of this history: append the rest
+                if (prefix && (fewNew || !packable)) {
+                    from = remoteCount; // the store has a prefix of this history: append the rest
                 } else {
                     if (known != remoteKeys.cend()) {
                         if (auto removed = remote(
@@ -697,16 +750,26 @@ Result<SyncSummary> TeamSync::sync(const QStringList& uuids, const std::function
                             !removed)
                             return removed.error();
                     }
-                    if (auto copied
-                        = copyRows(u"metric_packed"_s, u"run_id = ?1 AND key_id = ?2"_s, { localKey }, &state.points);
+                    if (packable && packed < count) {
+                        auto pushed = pushPackedHistory(localKey, remoteRun, remoteKey);
+                        if (!pushed)
+                            return pushed.error();
+                        state.points += *pushed;
+                        from = *pushed;
+                    } else {
+                        if (auto copied = copyRows(
+                                u"metric_packed"_s, u"run_id = ?1 AND key_id = ?2"_s, { localKey }, &state.points);
+                            !copied)
+                            return copied;
+                        from = packed;
+                    }
+                }
+                if (from < count) {
+                    if (auto copied = copyRows(u"metrics"_s, u"run_id = ?1 AND key_id = ?2 AND seq >= ?3"_s,
+                            { localKey, from }, &state.points);
                         !copied)
                         return copied;
-                    from = packed;
                 }
-                if (auto copied = copyRows(u"metrics"_s, u"run_id = ?1 AND key_id = ?2 AND seq >= ?3"_s,
-                        { localKey, from }, &state.points);
-                    !copied)
-                    return copied;
                 if (auto removed
                     = remote(QStringLiteral("DELETE FROM reprise.metric_latest WHERE run_id = $1 AND key_id = $2"),
                         { remoteRun, remoteKey });
