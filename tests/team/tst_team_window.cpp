@@ -1,0 +1,161 @@
+// Two users' runs synced into one real PostgreSQL team store, browsed in the window as one table beside
+// a local database: compared side by side, verified against each other, rerun into one's own database.
+
+#include "charts/metric_chart.h"
+#include "compare/compare_view.h"
+#include "main_window.h"
+#include "rerun/report_view.h"
+#include "rerun/rerun_dialog.h"
+#include "rerun/rerun_panel.h"
+#include "rerun_actions.h"
+#include "run_filter_proxy.h"
+#include "run_table_model.h"
+#include "runs/run_browser.h"
+#include "sources/sources_panel.h"
+#include "store/run_store.h"
+#include "support/test_postgres.h"
+#include "team/pg_connection.h"
+#include "team/team_schema.h"
+#include "team/team_sync.h"
+
+#include <QLineEdit>
+#include <QListWidget>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace reprise;
+
+namespace {
+
+/// A finished run of `uuid` recorded by `user` on `host`: lr and a 50-step loss that depends on lr only.
+void recordRun(
+    const QString& path, const QString& uuid, const QString& user, const QString& host, double lr, double start)
+{
+    auto store = RunStore::open(path, OpenMode::Create);
+    QVERIFY(store);
+    NewRun run;
+    run.uuid = uuid;
+    run.project = QStringLiteral("digits");
+    run.name = user + QStringLiteral("'s run");
+    run.user = user;
+    run.host = host;
+    run.startTime = start;
+    run.launch.argv = { QStringLiteral("python3"), QStringLiteral("train.py") };
+    run.launch.workingDir = QDir::tempPath();
+    run.params.insert(QStringLiteral("lr"), ParamValue { QString::number(lr), QStringLiteral("float") });
+    auto ref = store->createRun(run);
+    QVERIFY(ref);
+    QList<MetricPoint> points;
+    for (int step = 0; step < 50; ++step)
+        points << MetricPoint { QStringLiteral("loss"), step, 1.0 / (1.0 + lr * step), start + step };
+    QVERIFY(store->logMetrics(ref->rowId, points));
+    QVERIFY(store->finishRun(ref->rowId, RunStatus::Finished, 0, start + 60));
+}
+
+} // namespace
+
+class TestTeamWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void twoUsersRunsAreOneTableComparedVerifiedAndRerun();
+    void cleanupTestCase();
+
+private:
+    test::TestPostgres m_server;
+    QTemporaryDir m_dir;
+};
+
+void TestTeamWindow::initTestCase()
+{
+    qputenv("XDG_CONFIG_HOME", m_dir.filePath(QStringLiteral("config")).toUtf8());
+    qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("cache")).toUtf8());
+    // Reruns of a team store's runs go to the user's own database: this one.
+    qputenv("REPRISE_DB", m_dir.filePath(QStringLiteral("mine.db")).toUtf8());
+    QString error;
+    QVERIFY2(m_server.start(error), qPrintable(error));
+    QVERIFY2(m_server.createDatabase(QStringLiteral("team"), error), qPrintable(error));
+    auto admin = PgConnection::connect(m_server.location(QStringLiteral("team")));
+    QVERIFY(admin);
+    QVERIFY(initTeamStore(*admin));
+    QVERIFY2(m_server.addLogin(QStringLiteral("alice"), QStringLiteral("reprise_writer"), error), qPrintable(error));
+    QVERIFY2(m_server.addLogin(QStringLiteral("bob"), QStringLiteral("reprise_writer"), error), qPrintable(error));
+}
+
+void TestTeamWindow::cleanupTestCase() { m_server.stop(); }
+
+void TestTeamWindow::twoUsersRunsAreOneTableComparedVerifiedAndRerun()
+{
+    const QString aliceRun(32, u'a'), bobRun(32, u'b'), aliceOther(32, u'c');
+    const QString aliceDb = m_dir.filePath(QStringLiteral("mine.db"));
+    const QString bobDb = m_dir.filePath(QStringLiteral("bob.db"));
+    // The user (alice, on this machine) and bob elsewhere train the same config.
+    recordRun(aliceDb, aliceRun, qEnvironmentVariable("USER"), localHostName(), 0.05, 1000);
+    recordRun(aliceDb, aliceOther, qEnvironmentVariable("USER"), localHostName(), 0.5, 1100);
+    recordRun(bobDb, bobRun, QStringLiteral("bob"), QStringLiteral("bobs-laptop"), 0.05, 2000);
+    for (const auto& [db, login] :
+        { std::pair { aliceDb, QStringLiteral("alice") }, std::pair { bobDb, QStringLiteral("bob") } }) {
+        auto local = RunStore::open(db, OpenMode::ReadOnly);
+        auto team = PgConnection::connect(m_server.location(QStringLiteral("team"), login));
+        QVERIFY(local && team);
+        auto synced = TeamSync(local->database(), *team).sync();
+        QVERIFY(synced);
+    }
+    // Only alice's "other" run is not in the store yet: it stays local.
+    const QString store = m_server.location(QStringLiteral("team"), QStringLiteral("alice"));
+
+    MainWindow window({ aliceDb, store });
+    window.resize(1400, 900);
+    window.show();
+    RunBrowser* browser = window.runBrowser();
+    QTRY_VERIFY_WITH_TIMEOUT(window.currentSource() == SourcesPanel::allSources() && !window.isLoading()
+            && browser->model()->rowCount() == 3,
+        60000);
+    // One row per run: alice's synced run shows once, held by both sources.
+    QMap<QString, QString> sources;
+    for (int r = 0; r < browser->proxy()->rowCount(); ++r)
+        sources.insert(browser->proxy()->index(r, 0).data(RunTableModel::RunIdRole).toString(),
+            browser->proxy()->index(r, RunTableModel::SourceColumn).data().toString());
+    const QString teamName = QStringLiteral("alice@[%1]/team").arg(m_server.socketDir());
+    QCOMPARE(sources.value(bobRun), teamName);
+    QCOMPARE(sources.value(aliceRun), QStringLiteral("mine.db, ") + teamName);
+    browser->filterEdit()->setText(QStringLiteral("source ~ \"/team$\" and user = bob"));
+    QCOMPARE(browser->proxy()->rowCount(), 1);
+    browser->filterEdit()->clear();
+
+    // Alice's run (from her file) and bob's (from the store's copy) side by side.
+    window.showView(QStringLiteral("compare"));
+    window.selectRuns({ aliceRun, bobRun });
+    CompareView* compare = window.compareView();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !compare->isBusy() && !compare->charts().isEmpty() && compare->charts().first()->curves().size() == 2, 30000);
+    QCOMPARE(compare->legend()->count(), 2);
+    for (const ChartCurve& curve : compare->charts().first()->curves())
+        QCOMPARE(curve.y->size(), size_t(50));
+
+    // Verified against each other, through the database of each.
+    window.rerunActions()->verify({ bobRun, aliceRun });
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.rerunPanel()->reportView()->verdictText().startsWith(QStringLiteral("REPRODUCED")), 30000);
+
+    // Rerunning bob's run: recorded in alice's own database, its original named, and confirmed
+    // first (someone else recorded it); her own run from the store needs no confirmation.
+    QSignalSpy shown(window.rerunActions(), &RerunActions::dialogShown);
+    window.selectRuns({ bobRun });
+    window.rerunActions()->rerun(bobRun);
+    QTRY_COMPARE_WITH_TIMEOUT(shown.size(), 1, 30000);
+    RerunDialog* dialog = window.rerunActions()->dialog();
+    QVERIFY(dialog);
+    QCOMPARE(dialog->draft().target, aliceDb);
+    QVERIFY(dialog->draft().untrusted);
+    QVERIFY2(dialog->draft().trustReason.contains(QStringLiteral("recorded by bob on bobs-laptop")),
+        qPrintable(dialog->draft().trustReason));
+    QCOMPARE(dialog->draft().sourceLocation, window.sourceLocation(dialog->draft().source));
+    dialog->reject();
+    QTRY_VERIFY(!window.rerunActions()->dialog());
+}
+
+QTEST_MAIN(TestTeamWindow)
+#include "tst_team_window.moc"
