@@ -197,6 +197,10 @@ void MainWindow::connectViews()
     connect(m_rerunActions, &RerunActions::failed, this, &MainWindow::showBanner);
     m_runActions->setSourceOpen([this](const QString& path) { return m_sources->contains(path); });
     m_rerunActions->setOpenSources([this] { return m_sources->paths(); });
+    m_rerunActions->setTeamLocation([this](const QString& path) {
+        const SourceInfo source = m_sources->info(path);
+        return source.kind == SourceKind::TeamStore ? source.location : QString();
+    });
     m_rerunActions->setSharedName([this](const QString& path) {
         const SourceInfo source = m_sources->info(path);
         return source.foreign ? source.shownLocation() : QString();
@@ -566,7 +570,7 @@ void MainWindow::updateStatus()
     if (m_current.isEmpty())
         return m_status->setText(text);
     if (showingAll())
-        return m_status->setText(text + tr(" · all %1 sources").arg(m_sources->paths().size()));
+        return m_status->setText(text + tr(" · %1 sources").arg(m_sources->paths().size()));
     const SourceInfo source = m_sources->info(m_current);
     text += QStringLiteral(" · ") + visibleText(sourceLocation(m_current));
     if (source.foreign)

@@ -32,7 +32,7 @@ namespace {
             && run.host == localHostName();
     }
 
-    LoadedDraft loadDraft(const QString& source, const QString& runId, const QString& shared)
+    LoadedDraft loadDraft(const QString& source, const QString& runId, const QString& shared, const QString& team)
     {
         LoadedDraft out;
         auto store = RunStore::open(source, OpenMode::ReadOnly);
@@ -53,6 +53,7 @@ namespace {
             // when it changes: the rerun goes into the user's own database, naming its original
             // there, and whoever recorded the original decides what runs unless it is the user.
             draft.sourceLocation = shared;
+            draft.syncTo = team; // the rerun goes back to the store it came from
             draft.target = cli::defaultDatabasePath();
             untrusted = !isOwnRun(*run);
             trustReason = untrusted ? QStringLiteral("it comes from %1, recorded by %2 on %3")
@@ -180,7 +181,8 @@ void RerunActions::rerun(const QString& runId)
     const quint64 generation = ++m_draftGeneration;
     const QString source = m_sourceOf(runId);
     const QString shared = m_sharedName ? m_sharedName(source) : QString();
-    QtConcurrent::run(loadDraft, source, runId, shared).then(this, [this, generation](const LoadedDraft& loaded) {
+    const QString team = m_teamLocation ? m_teamLocation(source) : QString();
+    QtConcurrent::run(loadDraft, source, runId, shared, team).then(this, [this, generation](const LoadedDraft& loaded) {
         if (generation != m_draftGeneration)
             return;
         m_loading = false;

@@ -31,6 +31,8 @@ public:
     /// empty for the user's own databases. Reruns of such runs are recorded in the user's database
     /// and need confirmation unless the user recorded the original.
     void setSharedName(std::function<QString(const QString&)> name) { m_sharedName = std::move(name); }
+    /// For the copy of a team store: the store's location (a rerun of its runs is synced back to it).
+    void setTeamLocation(std::function<QString(const QString&)> location) { m_teamLocation = std::move(location); }
     /// The open databases, where a rerun's original recorded elsewhere is looked for.
     void setOpenSources(std::function<QStringList()> sources) { m_openSources = std::move(sources); }
 
@@ -59,6 +61,7 @@ private:
     RerunQueue* m_queue;
     std::function<QString(const QString&)> m_sourceOf;
     std::function<QString(const QString&)> m_sharedName;
+    std::function<QString(const QString&)> m_teamLocation;
     std::function<QStringList()> m_openSources;
     std::function<void()> m_showPanel;
     QWidget* m_dialogParent;

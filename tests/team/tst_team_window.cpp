@@ -3,6 +3,7 @@
 
 #include "charts/metric_chart.h"
 #include "compare/compare_view.h"
+#include "launch/rerun_queue.h"
 #include "main_window.h"
 #include "rerun/report_view.h"
 #include "rerun/rerun_dialog.h"
@@ -18,8 +19,11 @@
 #include "team/team_schema.h"
 #include "team/team_sync.h"
 
+#include <QCheckBox>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -42,8 +46,8 @@ void recordRun(
     run.user = user;
     run.host = host;
     run.startTime = start;
-    run.launch.argv = { QStringLiteral("python3"), QStringLiteral("train.py") };
-    run.launch.workingDir = QDir::tempPath();
+    run.launch.argv = { QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("echo training") };
+    run.launch.workingDir = QFileInfo(path).absolutePath();
     run.params.insert(QStringLiteral("lr"), ParamValue { QString::number(lr), QStringLiteral("float") });
     auto ref = store->createRun(run);
     QVERIFY(ref);
@@ -153,8 +157,29 @@ void TestTeamWindow::twoUsersRunsAreOneTableComparedVerifiedAndRerun()
     QVERIFY2(dialog->draft().trustReason.contains(QStringLiteral("recorded by bob on bobs-laptop")),
         qPrintable(dialog->draft().trustReason));
     QCOMPARE(dialog->draft().sourceLocation, window.sourceLocation(dialog->draft().source));
-    dialog->reject();
-    QTRY_VERIFY(!window.rerunActions()->dialog());
+    // Confirmed and run: recorded in alice's database, then synced back beside its original.
+    QVERIFY(!dialog->runButton()->isEnabled());
+    dialog->confirmation()->setChecked(true);
+    QVERIFY(dialog->runButton()->isEnabled());
+    RerunQueue* queue = window.rerunQueue();
+    QTest::mouseClick(dialog->runButton(), Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(queue->jobIds().size(), qsizetype(1), 10000);
+    const int job = queue->jobIds().first();
+    QTRY_VERIFY_WITH_TIMEOUT(queue->job(job)->isFinal(), 60000);
+    QVERIFY2(queue->job(job)->error.isEmpty(), qPrintable(queue->job(job)->error));
+    const QString rerun = queue->job(job)->runId;
+    auto recorded = RunStore::open(aliceDb, OpenMode::ReadOnly)->loadRun(rerun);
+    QVERIFY(recorded);
+    QCOMPARE(recorded->tags.value(QStringLiteral("rerun.parent")), bobRun);
+    QCOMPARE(recorded->tags.value(QStringLiteral("rerun.parent_source")), teamName);
+    auto team = PgConnection::connect(m_server.location(QStringLiteral("team")));
+    QVERIFY(team);
+    auto there = team->query(QStringLiteral("SELECT t.value FROM reprise.runs r JOIN reprise.tags t ON t.run_id = r.id "
+                                            "WHERE r.uuid = $1 AND t.key = 'rerun.parent'"),
+        { rerun.toUtf8() });
+    QVERIFY(there);
+    QCOMPARE(there->rows(), 1);
+    QCOMPARE(QString::fromUtf8(there->bytes(0, 0)), bobRun);
 }
 
 QTEST_MAIN(TestTeamWindow)

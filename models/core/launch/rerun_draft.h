@@ -23,6 +23,9 @@ struct RerunDraft {
     /// Where the original is for people (a team store's user@host/db), recorded with a rerun kept
     /// in another database; empty: `source`.
     QString sourceLocation;
+    /// The team store the original came from (a libpq location), where the rerun is synced once it
+    /// ended; empty for the user's own databases. Never recorded (it may hold credentials).
+    QString syncTo;
     QString target; ///< database the rerun is recorded in: the source, unless it is read-only
     QString originalId;
     QString originalName;

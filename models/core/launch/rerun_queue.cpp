@@ -1,6 +1,8 @@
 #include "launch/rerun_queue.h"
 
 #include "store/run_store.h"
+#include "team/pg_connection.h"
+#include "team/team_sync.h"
 
 #include <QDeadlineTimer>
 #include <QPointer>
@@ -171,6 +173,7 @@ namespace {
             if (!outcome.runId.isEmpty() && !closing()) {
                 const BlockingStep step(this);
                 attachReport(job);
+                syncBack(job);
             }
             finish(job);
         }
@@ -190,6 +193,28 @@ namespace {
                 job.report = *report;
             else
                 job.error = report.error().message;
+        }
+
+        /// A rerun of a team store's run goes back to the store, beside its original.
+        void syncBack(RerunJob& job) const
+        {
+            if (job.draft.syncTo.isEmpty())
+                return;
+            const auto fail = [&](const Error& error) {
+                // The rerun itself is fine and kept locally: only the push is to be done again.
+                job.error = QStringLiteral("the rerun is recorded in %1 but was not synced to the team store: %2")
+                                .arg(job.draft.target, error.message);
+                job.hint = QStringLiteral("sync it later: reprise sync --db %1 --to %2")
+                               .arg(job.draft.target, job.draft.sourceLocation);
+            };
+            auto local = RunStore::open(job.draft.target, OpenMode::ReadOnly);
+            if (!local)
+                return fail(local.error());
+            auto team = PgConnection::connect(job.draft.syncTo);
+            if (!team)
+                return fail(team.error());
+            if (auto synced = TeamSync(local->database(), *team).sync({ job.runId }); !synced)
+                fail(synced.error());
         }
 
         void finish(RerunJob job)
