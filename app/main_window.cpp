@@ -197,10 +197,12 @@ void MainWindow::connectViews()
     connect(m_rerunActions, &RerunActions::failed, this, &MainWindow::showBanner);
     m_runActions->setSourceOpen([this](const QString& path) { return m_sources->contains(path); });
     m_rerunActions->setOpenSources([this] { return m_sources->paths(); });
-    m_rerunActions->setTeamLocation([this](const QString& path) {
+    const auto teamLocation = [this](const QString& path) {
         const SourceInfo source = m_sources->info(path);
         return source.kind == SourceKind::TeamStore ? source.location : QString();
-    });
+    };
+    m_rerunActions->setTeamLocation(teamLocation);
+    m_runActions->setTeamLocation(teamLocation);
     m_rerunActions->setSharedName([this](const QString& path) {
         const SourceInfo source = m_sources->info(path);
         return source.foreign ? source.shownLocation() : QString();
@@ -210,9 +212,7 @@ void MainWindow::connectViews()
         if (!source.foreign)
             return QString();
         if (source.kind == SourceKind::TeamStore)
-            return tr("%1 is a team store, shown read-only here: change the run in the database it was recorded "
-                      "in and sync it again (reprise sync --to %2).")
-                .arg(source.name(), source.shownLocation());
+            return QString(); // written to the store itself, which refuses what is not the login's own
         return tr("%1 is %2, shown read-only: changes would be lost when it is read again.\n"
                   "Import it into your database to keep changes: reprise import %3")
             .arg(source.name(), toString(source.kind), source.shownLocation());

@@ -3,6 +3,7 @@
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
 #include "runs/run_browser.h"
+#include "team/team_edits.h"
 #include "text/display_text.h"
 
 #include <QAction>
@@ -177,6 +178,11 @@ bool RunActions::refusedFor(const QString& path)
     return !reason.isEmpty();
 }
 
+QString RunActions::teamLocation(const QString& path) const
+{
+    return m_teamLocation ? m_teamLocation(path) : QString();
+}
+
 QString RunActions::undoPath() const
 {
     const auto* command
@@ -205,8 +211,8 @@ void RunActions::perform(const QString& text, const QList<RunEdit>& before, cons
     }
     if (refusedFor(path))
         return;
-    QtConcurrent::run(&m_writer, [path, after] {
-        return applyRunEdits(path, after);
+    QtConcurrent::run(&m_writer, [path, after, team = teamLocation(path)] {
+        return team.isEmpty() ? applyRunEdits(path, after) : applyTeamRunEdits(team, after);
     }).then(this, [this, path, text, before, after](const Status& status) {
         if (!status) {
             Q_EMIT refused(status.error().message + u'\n' + status.error().hint);
@@ -240,7 +246,9 @@ void RunActions::write(quint64 serial, const QString& path, const QString& text,
             this, [this, serial, undo] { restoreStep(serial, undo); }, Qt::QueuedConnection);
         return;
     }
-    QtConcurrent::run(&m_writer, [path, edits]() -> Status {
+    QtConcurrent::run(&m_writer, [path, edits, team = teamLocation(path)]() -> Status {
+        if (!team.isEmpty())
+            return applyTeamRunEdits(team, edits);
         // A database that went away is not created anew (an empty file would take the change).
         if (!QFileInfo::exists(path))
             return Error { visibleText(path) + QStringLiteral(": not found (moved, deleted, or its drive is gone)"),

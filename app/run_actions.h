@@ -34,6 +34,9 @@ public:
     QUndoStack* undoStack() const { return m_undo; }
     /// Why a source cannot be changed from here (empty: it can), asked before every write.
     void setReadOnlyReason(std::function<QString(const QString&)> reason) { m_readOnlyReason = std::move(reason); }
+    /// For the local copy of a team store: the store's location, where changes are written (the
+    /// store decides whose runs may change); empty for a database file.
+    void setTeamLocation(std::function<QString(const QString&)> location) { m_teamLocation = std::move(location); }
     /// Whether the source at a path is still open in the window (unset: every source is); asked
     /// before an undo or redo writes to the database its step belongs to.
     void setSourceOpen(std::function<bool(const QString&)> isOpen) { m_sourceOpen = std::move(isOpen); }
@@ -69,6 +72,7 @@ private:
     /// the step's database `path`, off the GUI thread; when that fails, says so and puts the step back.
     void write(quint64 serial, const QString& path, const QString& text, const QList<RunEdit>& edits, bool undo);
     /// Moves the undo stack's index back over step `serial` without writing (its undo or redo failed).
+    QString teamLocation(const QString& path) const;
     void restoreStep(quint64 serial, bool undone);
     /// Says why `path` cannot be changed (refused()) and returns true, or returns false.
     bool refusedFor(const QString& path);
@@ -88,6 +92,7 @@ private:
     QUndoStack* m_undo;
     std::function<QString(const QString&)> m_readOnlyReason;
     std::function<bool(const QString&)> m_sourceOpen;
+    std::function<QString(const QString&)> m_teamLocation;
     quint64 m_serial = 0; ///< of the last undo step pushed
     bool m_restoring = false; ///< moving the stack's index back: the steps write nothing
     QThreadPool m_writer;

@@ -22,6 +22,8 @@ namespace {
         case SourceCondition::Stale:
             return QObject::tr("stale: changed since it was read (View ▸ Read Source Again)");
         case SourceCondition::ReadOnly:
+            if (s.kind == SourceKind::TeamStore)
+                return QObject::tr("live (followed as the store changes); the login's own runs can be changed");
             return QObject::tr("read-only");
         case SourceCondition::Live:
             break;
@@ -56,6 +58,8 @@ QString SourcesPanel::label(const SourceInfo& s)
     if (!s.error.isEmpty())
         return name + tr("  · unreachable");
     const QString label = name + QStringLiteral("  (%1)").arg(s.runs);
+    if (s.kind == SourceKind::TeamStore) // followed live; the store itself says whose runs may change
+        return label + QStringLiteral("  · ") + toString(s.kind);
     if (s.foreign)
         return label + QStringLiteral("  · ") + toString(s.kind)
             + (s.gone         ? tr(", unreachable (showing what was read)")

@@ -1,0 +1,68 @@
+#include "team/team_edits.h"
+
+#include "team/pg_connection.h"
+
+namespace reprise {
+
+Status applyTeamRunEdits(const QString& location, const QList<RunEdit>& edits)
+{
+    auto team = PgConnection::connect(location);
+    if (!team)
+        return team.error();
+    return inPgTransaction(*team, [&]() -> Status {
+        for (const RunEdit& edit : edits) {
+            const QByteArray uuid = edit.runId.toUtf8();
+            // Row-level security hides others' runs from UPDATE: no row back means not ours (or gone).
+            auto mine
+                = team->query(QStringLiteral("UPDATE reprise.runs SET id = id WHERE uuid = $1 RETURNING id"), { uuid });
+            if (!mine)
+                return mine.error();
+            if (mine->rows() == 0) {
+                auto exists = team->query(QStringLiteral("SELECT 1 FROM reprise.runs WHERE uuid = $1"), { uuid });
+                if (!exists)
+                    return exists.error();
+                if (exists->rows() == 0)
+                    return Error {
+                        QStringLiteral("%1: run %2 is not there any more").arg(team->name(), edit.runId.left(8)),
+                        QStringLiteral("hint: reload the source (View ▸ Reload)")
+                    };
+                return Error { QStringLiteral("%1: run %2 belongs to another login, so %3 cannot change it")
+                                   .arg(team->name(), edit.runId.left(8), team->login()),
+                    QStringLiteral("hint: only the login that synced a run changes it; import or rerun it into your "
+                                   "own database to keep your own notes") };
+            }
+            const QByteArray id = mine->bytes(0, 0);
+            const QByteArray value = edit.value.value_or(QString()).toUtf8();
+            Status status = success();
+            switch (edit.field) {
+            case RunEdit::Field::Name:
+                status = team->exec(QStringLiteral("UPDATE reprise.runs SET name = $2 WHERE id = $1"), { id, value });
+                break;
+            case RunEdit::Field::Starred:
+                status
+                    = team->exec(QStringLiteral("UPDATE reprise.runs SET starred = $2 WHERE id = $1"), { id, value });
+                break;
+            case RunEdit::Field::Archived:
+                status
+                    = team->exec(QStringLiteral("UPDATE reprise.runs SET archived = $2 WHERE id = $1"), { id, value });
+                break;
+            case RunEdit::Field::Notes:
+                status = team->exec(QStringLiteral("UPDATE reprise.runs SET notes = $2 WHERE id = $1"), { id, value });
+                break;
+            case RunEdit::Field::Tag:
+                status = edit.value
+                    ? team->exec(QStringLiteral("INSERT INTO reprise.tags (run_id, key, value) VALUES ($1, $2, $3) "
+                                                "ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value"),
+                        { id, edit.tagKey.toUtf8(), value })
+                    : team->exec(QStringLiteral("DELETE FROM reprise.tags WHERE run_id = $1 AND key = $2"),
+                        { id, edit.tagKey.toUtf8() });
+                break;
+            }
+            if (!status)
+                return status;
+        }
+        return success();
+    });
+}
+
+} // namespace reprise
