@@ -63,17 +63,26 @@ public:
             QStringLiteral("-c max_connections=40") };
         for (const QString& setting : settings)
             options << QStringLiteral("-c ") + setting;
-        if (!tool(QStringLiteral("pg_ctl"),
-                { QStringLiteral("-D"), dataDir(), QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"),
-                    QStringLiteral("-l"), m_dir.path() + QStringLiteral("/server.log"), QStringLiteral("-o"),
-                    options.join(u' '), QStringLiteral("start") },
-                error))
+        m_options = options.join(u' ');
+        if (!resume(error))
             return false;
-        m_running = true;
         return psql(QStringLiteral("CREATE ROLE password_logins NOLOGIN"), error);
     }
 
-    /// Stops the server at once (its data goes with the folder).
+    /// Starts the server again after stop(), with its data as it was (a server back after an outage).
+    bool resume(QString& error)
+    {
+        if (!tool(QStringLiteral("pg_ctl"),
+                { QStringLiteral("-D"), dataDir(), QStringLiteral("-w"), QStringLiteral("-t"), QStringLiteral("60"),
+                    QStringLiteral("-l"), m_dir.path() + QStringLiteral("/server.log"), QStringLiteral("-o"), m_options,
+                    QStringLiteral("start") },
+                error))
+            return false;
+        m_running = true;
+        return true;
+    }
+
+    /// Stops the server at once (its data stays until the object goes; resume() starts it again).
     void stop()
     {
         if (!m_running)
@@ -150,6 +159,7 @@ private:
     QTemporaryDir m_dir;
     bool m_asRoot = false;
     bool m_running = false;
+    QString m_options; ///< the server's settings, for resume()
 };
 
 } // namespace reprise::test

@@ -68,6 +68,7 @@ private Q_SLOTS:
     void initTestCase();
     void twoUsersRunsAreOneTableComparedVerifiedAndRerun();
     void ownRunsAreChangedInTheStoreOthersRefused();
+    void serverDownKeepsTheRunsAndReconnects();
     void cleanupTestCase();
 
 private:
@@ -236,6 +237,32 @@ void TestTeamWindow::ownRunsAreChangedInTheStoreOthersRefused()
     window.runActions()->rename(aliceRun, QStringLiteral("taken"));
     QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().contains(QStringLiteral("belongs to another login")), 20000);
     QCOMPARE(nameOf(aliceRun), before);
+}
+
+void TestTeamWindow::serverDownKeepsTheRunsAndReconnects()
+{
+    MainWindow window({ m_server.location(QStringLiteral("team"), QStringLiteral("bob")) });
+    window.show();
+    RunBrowser* browser = window.runBrowser();
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isLoading() && browser->model()->rowCount() >= 3, 60000);
+    const int runs = browser->model()->rowCount();
+    const QString copy = window.currentSource();
+    m_server.stop();
+    // Said once, naming the store; the runs read stay on screen.
+    QTRY_VERIFY_WITH_TIMEOUT(window.sourceLabel(copy).contains(QStringLiteral("unreachable")), 30000);
+    QVERIFY2(window.bannerText().contains(QStringLiteral("bob@")), qPrintable(window.bannerText()));
+    QCOMPARE(browser->model()->rowCount(), runs);
+    QString error;
+    QVERIFY2(m_server.resume(error), qPrintable(error));
+    // Back by itself, and following the store again: a run synced meanwhile appears.
+    QTRY_VERIFY_WITH_TIMEOUT(!window.sourceLabel(copy).contains(QStringLiteral("unreachable")), 30000);
+    const QString later = m_dir.filePath(QStringLiteral("later.db"));
+    recordRun(later, QString(32, u'e'), QStringLiteral("alice"), QStringLiteral("elsewhere"), 0.2, 5000);
+    auto local = RunStore::open(later, OpenMode::ReadOnly);
+    auto team = PgConnection::connect(m_server.location(QStringLiteral("team"), QStringLiteral("alice")));
+    QVERIFY(local && team);
+    QVERIFY(TeamSync(local->database(), *team).sync());
+    QTRY_COMPARE_WITH_TIMEOUT(browser->model()->rowCount(), runs + 1, 30000);
 }
 
 QTEST_MAIN(TestTeamWindow)
