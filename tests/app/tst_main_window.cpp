@@ -1,5 +1,6 @@
 // The main window driven off-screen on a real demo database.
 
+#include "../support/loss_run.h"
 #include "../widgets/hostile_run.h"
 #include "charts/metric_chart.h"
 #include "compare/compare_view.h"
@@ -584,22 +585,13 @@ namespace {
 /// A database of `runs` (uuid, start time, lr): loss logged over 20 steps, each run finished.
 void writeRuns(const QString& path, const QList<std::tuple<QString, double, double>>& runs)
 {
-    auto store = RunStore::open(path, OpenMode::Create);
-    QVERIFY(store);
     for (const auto& [uuid, start, lr] : runs) {
         NewRun run;
         run.uuid = uuid;
         run.project = QStringLiteral("shared");
         run.name = QStringLiteral("run-") + uuid.left(4);
         run.startTime = start;
-        run.params.insert(QStringLiteral("lr"), ParamValue { QString::number(lr), QStringLiteral("float") });
-        auto ref = store->createRun(run);
-        QVERIFY(ref);
-        QList<MetricPoint> points;
-        for (int step = 0; step < 20; ++step)
-            points << MetricPoint { QStringLiteral("loss"), step, 1.0 / (1 + lr * step), start + step };
-        QVERIFY(store->logMetrics(ref->rowId, points));
-        QVERIFY(store->finishRun(ref->rowId, RunStatus::Finished, 0, start + 30));
+        QVERIFY(test::recordLossRun(path, run, lr, 20));
     }
 }
 

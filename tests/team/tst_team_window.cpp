@@ -15,6 +15,7 @@
 #include "runs/run_browser.h"
 #include "sources/sources_panel.h"
 #include "store/run_store.h"
+#include "support/loss_run.h"
 #include "support/test_postgres.h"
 #include "team/pg_connection.h"
 #include "team/team_schema.h"
@@ -39,8 +40,6 @@ namespace {
 void recordRun(
     const QString& path, const QString& uuid, const QString& user, const QString& host, double lr, double start)
 {
-    auto store = RunStore::open(path, OpenMode::Create);
-    QVERIFY(store);
     NewRun run;
     run.uuid = uuid;
     run.project = QStringLiteral("digits");
@@ -50,14 +49,7 @@ void recordRun(
     run.startTime = start;
     run.launch.argv = { QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("echo training") };
     run.launch.workingDir = QFileInfo(path).absolutePath();
-    run.params.insert(QStringLiteral("lr"), ParamValue { QString::number(lr), QStringLiteral("float") });
-    auto ref = store->createRun(run);
-    QVERIFY(ref);
-    QList<MetricPoint> points;
-    for (int step = 0; step < 50; ++step)
-        points << MetricPoint { QStringLiteral("loss"), step, 1.0 / (1.0 + lr * step), start + step };
-    QVERIFY(store->logMetrics(ref->rowId, points));
-    QVERIFY(store->finishRun(ref->rowId, RunStatus::Finished, 0, start + 60));
+    QVERIFY(test::recordLossRun(path, run, lr));
 }
 
 } // namespace

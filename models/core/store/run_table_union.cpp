@@ -56,23 +56,33 @@ namespace {
         = { &RunTable::projects, &RunTable::names, &RunTable::statuses, &RunTable::kinds, &RunTable::users,
               &RunTable::hosts, &RunTable::commits, &RunTable::branches, &RunTable::parents };
 
-    /// Copies the keyed columns (params or tags) of every source into `out`, sorted by key.
-    void unionValueColumns(const std::vector<SourceRuns>& sources, std::vector<ValueColumn> RunTable::*member,
-        const std::vector<std::vector<std::int32_t>>& rowsOf, size_t rowCount, std::vector<ValueColumn>& out)
+    /// One column in `out` per key any source has (params, tags or metrics), sorted by key; returns
+    /// each key's index in `out`.
+    template <typename Column>
+    std::map<QString, size_t> keyedColumns(
+        const std::vector<SourceRuns>& sources, std::vector<Column> RunTable::*member, std::vector<Column>& out)
     {
         std::map<QString, size_t> byKey;
         for (const SourceRuns& s : sources) {
-            for (const ValueColumn& c : (*s.runs).*member)
+            for (const Column& c : (*s.runs).*member)
                 byKey.emplace(c.key, 0);
         }
         out.resize(byKey.size());
         size_t i = 0;
         for (auto& [key, index] : byKey) {
             index = i;
-            out[i].key = key;
-            out[i].text.codes.assign(rowCount, -1);
-            ++i;
+            out[i++].key = key;
         }
+        return byKey;
+    }
+
+    /// Copies the keyed columns (params or tags) of every source into `out`, sorted by key.
+    void unionValueColumns(const std::vector<SourceRuns>& sources, std::vector<ValueColumn> RunTable::*member,
+        const std::vector<std::vector<std::int32_t>>& rowsOf, size_t rowCount, std::vector<ValueColumn>& out)
+    {
+        std::map<QString, size_t> byKey = keyedColumns(sources, member, out);
+        for (ValueColumn& c : out)
+            c.text.codes.assign(rowCount, -1);
         std::vector<TextUnion> unions;
         unions.reserve(out.size());
         for (ValueColumn& c : out)
@@ -96,19 +106,10 @@ namespace {
     void unionMetricColumns(const std::vector<SourceRuns>& sources,
         const std::vector<std::vector<std::int32_t>>& rowsOf, size_t rowCount, std::vector<NumberColumn>& out)
     {
-        std::map<QString, size_t> byKey;
-        for (const SourceRuns& s : sources) {
-            for (const NumberColumn& c : s.runs->metrics)
-                byKey.emplace(c.key, 0);
-        }
-        out.resize(byKey.size());
-        size_t i = 0;
-        for (auto& [key, index] : byKey) {
-            index = i;
-            out[i].key = key;
-            out[i].values.assign(rowCount, std::nan(""));
-            out[i].present.assign(rowCount, 0);
-            ++i;
+        std::map<QString, size_t> byKey = keyedColumns(sources, &RunTable::metrics, out);
+        for (NumberColumn& c : out) {
+            c.values.assign(rowCount, std::nan(""));
+            c.present.assign(rowCount, 0);
         }
         for (size_t s = 0; s < sources.size(); ++s) {
             for (const NumberColumn& c : sources[s].runs->metrics) {
