@@ -34,8 +34,9 @@ Without a command it opens the GUI on the run database (--db, $REPRISE_DB, or
 other trackers' data (MLflow, TensorBoard, DVC, CSV logs), shown read-only.
 
 Commands:
-  run [--project P] [--name N] [--param k=v]... -- CMD ARGS...
-                         run CMD and record it as a run (exit code is CMD's)
+  run [--project P] [--name N] [--param k=v]... [--sync-to LOCATION] -- CMD ARGS...
+                         run CMD and record it as a run (exit code is CMD's); --sync-to
+                         also pushes it to a team store while it runs
   rerun RUN [--set k=v]... [--at-commit|--in-place] [--cwd DIR] [--wait] [--dry-run] [--json]
                          rerun a run at its recorded code version; --wait ends with the report
   verify RUN_A RUN_B [--abs-tol X] [--rel-tol X] [--ignore KEY]... [--json]
@@ -45,6 +46,8 @@ Commands:
   sync --to LOCATION [--project P] [--filter EXPR] [--watch]
                          push runs to a PostgreSQL team store (idempotent, incremental)
   team init LOCATION     create or migrate a team store and its roles
+  team login|logout LOCATION
+                         keep (or remove) the login's password in the desktop keyring
   ls [--project P] [--filter EXPR] [--limit N] [--json]
                          list runs, newest first
   show RUN [--json]      everything recorded about a run

@@ -2,6 +2,7 @@
 #include "query/query.h"
 #include "store/run_table.h"
 #include "team/pg_connection.h"
+#include "team/team_credentials.h"
 #include "team/team_schema.h"
 #include "team/team_sync.h"
 
@@ -9,6 +10,10 @@
 #include <QThread>
 #include <atomic>
 #include <csignal>
+#include <iostream>
+#include <string>
+#include <termios.h>
+#include <unistd.h>
 
 namespace reprise::cli {
 
@@ -24,6 +29,81 @@ namespace {
         sigemptyset(&action.sa_mask);
         sigaction(SIGINT, &action, nullptr);
         sigaction(SIGTERM, &action, nullptr);
+    }
+
+    /// A password from the terminal without echo (or the first line of stdin when it is not a terminal).
+    QByteArray readPassword(const QString& prompt)
+    {
+        const bool terminal = ::isatty(STDIN_FILENO) != 0;
+        termios saved {};
+        if (terminal) {
+            std::fputs(prompt.toLocal8Bit().constData(), stderr);
+            std::fflush(stderr);
+            ::tcgetattr(STDIN_FILENO, &saved);
+            termios quiet = saved;
+            quiet.c_lflag &= ~tcflag_t(ECHO);
+            ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        }
+        std::string line;
+        std::getline(std::cin, line);
+        if (terminal) {
+            ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+            std::fputs("\n", stderr);
+        }
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        return QByteArray::fromStdString(line);
+    }
+
+    /// `reprise team login LOCATION`: the password, checked by connecting, kept in the desktop keyring.
+    int login(const QString& location)
+    {
+        if (const QString why = keyringUnavailableReason(); !why.isEmpty()) {
+            printError(QStringLiteral("team login: no desktop keyring to keep the password in: ") + why, pgpassHint());
+            return Failure;
+        }
+        const QByteArray password
+            = readPassword(QStringLiteral("Password for %1: ").arg(describeTeamLocation(location)));
+        if (password.isEmpty()) {
+            printError(QStringLiteral("team login: no password given; nothing stored"));
+            return Failure;
+        }
+        auto conn = PgConnection::connect(location, password);
+        if (!conn) {
+            printError(conn.error().message + QStringLiteral("; nothing stored"),
+                QStringLiteral("check the password and try again"));
+            return Failure;
+        }
+        const QString key = teamCredentialKey(conn->handle());
+        if (!connectionUsedPassword(*conn)) {
+            printOut(QStringLiteral("%1: the server did not ask for a password; nothing stored\n").arg(conn->name()));
+            return Ok;
+        }
+        if (auto stored = storeTeamPassword(key, password); !stored) {
+            printError(stored.error());
+            return Failure;
+        }
+        printOut(QStringLiteral("%1: password kept in the desktop keyring (service reprise, key %2)\n")
+                     .arg(conn->name(), key));
+        return Ok;
+    }
+
+    /// `reprise team logout LOCATION`: the keyring's entry removed.
+    int logout(const QString& location)
+    {
+        auto key = teamCredentialKeyOf(location);
+        if (!key) {
+            printError(key.error());
+            return Failure;
+        }
+        auto removed = forgetTeamPassword(*key);
+        if (!removed) {
+            printError(removed.error());
+            return Failure;
+        }
+        printOut(*removed ? QStringLiteral("%1: password removed from the desktop keyring\n").arg(*key)
+                          : QStringLiteral("%1: the desktop keyring held no password\n").arg(*key));
+        return Ok;
     }
 
     QString summaryLine(const QString& store, const SyncSummary& s)
@@ -50,19 +130,32 @@ int runTeam(const QStringList& args)
         "  reprise team init LOCATION   creates or migrates the team schema and the roles reprise_reader\n"
         "                               (reads) and reprise_writer (adds runs, edits its own), which an\n"
         "                               administrator grants to logins: GRANT reprise_writer TO alice;\n"
+        "  reprise team login LOCATION  asks for the login's password (no echo), checks it by connecting and\n"
+        "                               keeps it in the desktop keyring (service reprise, key user@host:port/db)\n"
+        "  reprise team logout LOCATION removes it from the keyring\n"
         "LOCATION is a libpq URI (postgresql://host/db) or key/value string (host=... dbname=..., service=...).\n"
-        "Passwords come from ~/.pgpass, PGPASSFILE or a service file; TLS from sslmode."));
-    parser.addPositionalArgument(QStringLiteral("init"), QStringLiteral("What to do."));
+        "Passwords come from ~/.pgpass, PGPASSFILE or a service file, else the desktop keyring; TLS from sslmode."));
+    parser.addPositionalArgument(QStringLiteral("init|login|logout"), QStringLiteral("What to do."));
     parser.addPositionalArgument(QStringLiteral("LOCATION"), QStringLiteral("The team store."));
     int exitCode = Ok;
     if (!parseArguments(parser, QStringLiteral("team"), args, exitCode))
         return exitCode;
     const QStringList positional = parser.positionalArguments();
-    if (positional.size() != 2 || positional[0] != QLatin1String("init")) {
-        printError(QStringLiteral("team: expected `init LOCATION`"),
+    const QStringList actions = { QStringLiteral("init"), QStringLiteral("login"), QStringLiteral("logout") };
+    if (positional.size() != 2 || !actions.contains(positional[0])) {
+        printError(QStringLiteral("team: expected `init LOCATION`, `login LOCATION` or `logout LOCATION`"),
             QStringLiteral("reprise team init postgresql://host/database"));
         return Usage;
     }
+    if (!isTeamStoreLocation(positional[1])) {
+        printError(QStringLiteral("team: '%1' is not a team store location").arg(positional[1]),
+            QStringLiteral("a libpq URI such as postgresql://host/database, or 'host=... dbname=...'"));
+        return Usage;
+    }
+    if (positional[0] == QLatin1String("login"))
+        return login(positional[1]);
+    if (positional[0] == QLatin1String("logout"))
+        return logout(positional[1]);
     auto conn = PgConnection::connect(positional[1]);
     if (!conn) {
         printError(conn.error());

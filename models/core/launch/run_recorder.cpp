@@ -83,6 +83,8 @@ int recordRun(const RecordOptions& options, const std::function<void(const QStri
     QEventLoop loop;
     LaunchOutcome outcome;
     QObject::connect(&launcher, &RunLauncher::message, message);
+    if (options.runCreated)
+        QObject::connect(&launcher, &RunLauncher::runCreated, options.runCreated);
     QObject::connect(&launcher, &RunLauncher::output,
         [](bool isError, const QByteArray& bytes) { writeAll(isError ? STDERR_FILENO : STDOUT_FILENO, bytes); });
     bool done = false;

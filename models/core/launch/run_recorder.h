@@ -16,6 +16,8 @@ struct RecordOptions {
     QMap<QString, ParamValue> params;
     QStringList command; ///< program and arguments, executed as argv (never through a shell)
     Database::Options dbOptions;
+    /// Told the run's id once it is recorded (before the command starts), e.g. to follow it elsewhere.
+    std::function<void(const QString& runId)> runCreated;
 };
 
 /// The login name of this process's user ($USER, else the password database).

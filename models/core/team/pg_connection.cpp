@@ -1,5 +1,7 @@
 #include "team/pg_connection.h"
 
+#include "team/team_credentials.h"
+
 #include <QRegularExpression>
 #include <libpq-fe.h>
 
@@ -122,25 +124,51 @@ PgConnection::PgConnection(PgConnection&&) noexcept = default;
 PgConnection& PgConnection::operator=(PgConnection&&) noexcept = default;
 PgConnection::~PgConnection() = default;
 
-Result<PgConnection> PgConnection::connect(const QString& location)
+Result<PgConnection> PgConnection::connect(const QString& location, const QByteArray& password)
 {
     PgConnection connection;
     // connect_timeout: a server that does not answer is reported within seconds, not minutes.
     const QByteArray conninfo = location.toUtf8();
-    const char* keys[] = { "dbname", "connect_timeout", "application_name", nullptr };
-    const char* values[] = { conninfo.constData(), "10", "reprise", nullptr };
-    connection.m_conn.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+    const auto open = [&](const QByteArray& secret) {
+        const char* keys[] = { "dbname", "connect_timeout", "application_name", "password", nullptr };
+        const char* values[] = { conninfo.constData(), "10", "reprise", secret.constData(), nullptr };
+        if (secret.isEmpty())
+            keys[3] = nullptr;
+        connection.m_conn.reset(PQconnectdbParams(keys, values, /*expand_dbname=*/1));
+    };
+    open(password);
     if (!connection.m_conn)
         return Error { QStringLiteral("team store %1: out of memory").arg(location), {} };
+    // libpq found no password (~/.pgpass, PGPASSFILE, a service file) and the server wants one:
+    // the desktop keyring's, when it holds one for this login (`reprise team login`).
+    QString keyringHint;
+    if (password.isEmpty() && PQstatus(connection.m_conn.get()) != CONNECTION_OK
+        && PQconnectionNeedsPassword(connection.m_conn.get())) {
+        const QString key = teamCredentialKey(connection.m_conn.get());
+        auto stored = readTeamPassword(key);
+        if (!stored)
+            keyringHint = pgpassHint() + QStringLiteral(" (%1)").arg(stored.error().message);
+        else if (!*stored)
+            keyringHint = QStringLiteral("`reprise team login LOCATION` keeps the password of %1 in the desktop "
+                                         "keyring; or put it in ~/.pgpass (or the file PGPASSFILE names)")
+                              .arg(key);
+        else if (open(**stored); PQstatus(connection.m_conn.get()) != CONNECTION_OK)
+            keyringHint = QStringLiteral("the desktop keyring's password of %1 was refused: `reprise team "
+                                         "login LOCATION` stores the right one, `reprise team logout LOCATION` "
+                                         "removes it")
+                              .arg(key);
+        if (!connection.m_conn)
+            return Error { QStringLiteral("team store %1: out of memory").arg(location), {} };
+    }
     if (PQstatus(connection.m_conn.get()) != CONNECTION_OK) {
         // The location without any password it may hold, for the message.
         QString shown = location;
         shown.replace(QRegularExpression(QStringLiteral(R"((://[^:/@]*):[^@/]*@)")), QStringLiteral("\\1:***@"));
         shown.replace(QRegularExpression(QStringLiteral(R"(password\s*=\s*\S+)")), QStringLiteral("password=***"));
         const QString why = firstLine(PQerrorMessage(connection.m_conn.get()));
-        QString hint = hintFor({}, why, {});
+        QString hint = keyringHint.isEmpty() ? hintFor({}, why, {}) : keyringHint;
         if (hint.isEmpty())
-            hint = QStringLiteral("hint: check that the server is running and that the location is right (a libpq "
+            hint = QStringLiteral("check that the server is running and that the location is right (a libpq "
                                   "URI such as postgresql://host/database, or host=… dbname=…)");
         return Error { QStringLiteral("team store %1: cannot connect: %2").arg(shown, why), hint };
     }

@@ -38,8 +38,9 @@ private:
 /// (user@host/database, never the password) with what to do about it.
 class PgConnection {
 public:
-    /// Connects; passwords come from libpq's own mechanisms (~/.pgpass, PGPASSFILE, service files).
-    static Result<PgConnection> connect(const QString& location);
+    /// Connects; passwords come from libpq's own mechanisms (~/.pgpass, PGPASSFILE, service files),
+    /// else from the desktop keyring (team_credentials.h), unless `password` is given.
+    static Result<PgConnection> connect(const QString& location, const QByteArray& password = {});
     PgConnection(PgConnection&&) noexcept;
     PgConnection& operator=(PgConnection&&) noexcept;
     ~PgConnection();
