@@ -61,6 +61,8 @@ Result<ImportedSource> readSource(const QString& typed, const ReadControl& contr
     case SourceKind::LightningCsv:
     case SourceKind::KerasCsv:
         return readCsvLogs(path, control);
+    case SourceKind::Wandb:
+        return readWandb(path, control);
     case SourceKind::TeamStore:
         return Error { QStringLiteral("team store %1: not a source to import").arg(path),
             QStringLiteral(
@@ -74,7 +76,7 @@ Result<ImportedSource> readSource(const QString& typed, const ReadControl& contr
     }
     return Error { path + QStringLiteral(": not a kind of run data Reprise reads"),
         QStringLiteral("Reprise reads MLflow (mlflow.db, mlruns/), TensorBoard event files, DVC projects "
-                       "(dvc.yaml) and Lightning/Keras CSV logs") };
+                       "(dvc.yaml), Weights & Biases run folders (wandb/) and Lightning/Keras CSV logs") };
 }
 
 namespace {
@@ -366,6 +368,12 @@ namespace {
             }
             if (!r.notes.isEmpty())
                 if (auto st = m_store.setNotes(rowId, r.notes); !st)
+                    return st;
+            if (!r.output.isEmpty())
+                if (auto st = m_store.appendOutput(rowId, r.output); !st)
+                    return st;
+            if (!r.runtime.isEmpty() || !r.packages.isEmpty())
+                if (auto st = m_store.setRuntime(rowId, r.runtime, r.packages); !st)
                     return st;
             if (r.archived)
                 if (auto st = m_store.setArchived(rowId, true); !st)

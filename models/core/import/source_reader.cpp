@@ -1,6 +1,7 @@
 #include "import/source_reader.h"
 
 #include "import/tensorboard_events.h"
+#include "import/wandb_log.h"
 #include "store/open_database_files.h"
 #include "team/team_location.h"
 
@@ -78,6 +79,8 @@ QString toString(SourceKind kind)
         return QStringLiteral("Lightning CSV logs");
     case SourceKind::KerasCsv:
         return QStringLiteral("Keras CSV log");
+    case SourceKind::Wandb:
+        return QStringLiteral("W&B runs");
     case SourceKind::TeamStore:
         return QStringLiteral("team store");
     case SourceKind::Unknown:
@@ -128,6 +131,8 @@ SourceKind detectSource(const QString& typed)
         }
         if (isEventFileName(info.fileName()) || parseEventFile(head(path, 4096)).isEventFile)
             return SourceKind::TensorBoard;
+        if (isWandbLog(start))
+            return SourceKind::Wandb;
         if (info.fileName() == QLatin1String("dvc.yaml"))
             return SourceKind::Dvc;
         if (info.suffix().compare(QLatin1String("csv"), Qt::CaseInsensitive) == 0)
@@ -157,6 +162,8 @@ SourceKind detectSource(const QString& typed)
             return SourceKind::TensorBoard;
         if (it.fileName() == QLatin1String("metrics.csv") && csvKind(file) == SourceKind::LightningCsv)
             return SourceKind::LightningCsv;
+        if (it.fileName().endsWith(QLatin1String(".wandb")) && isWandbLog(head(file, 8)))
+            return SourceKind::Wandb;
     }
     return SourceKind::Unknown;
 }

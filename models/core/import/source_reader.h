@@ -19,6 +19,7 @@ enum class SourceKind {
     Dvc, ///< a DVC project: dvc.yaml (+ dvc.lock, params.yaml, dvclive output)
     LightningCsv, ///< PyTorch Lightning CSVLogger: metrics.csv (+ hparams.yaml), or a folder of them
     KerasCsv, ///< a Keras CSVLogger file
+    Wandb, ///< Weights & Biases run folders (wandb/run-*/, offline-run-*/ with a .wandb log), or one .wandb file
     TeamStore, ///< a PostgreSQL team store (a libpq location, not a path), read through a local copy
 };
 QString toString(SourceKind kind);
@@ -42,6 +43,9 @@ struct ImportedRun {
     QList<MetricHistory> metrics; ///< ordered by step then logging order
     QList<StepRecord> steps;
     QList<DatasetRecord> datasets;
+    QList<OutputChunk> output; ///< captured output, in the order it was written
+    QMap<QString, QString> runtime; ///< python, executable, platform (see RunRecord::runtime)
+    QMap<QString, QString> packages; ///< distribution -> version
 };
 
 /// A file of the source that could not be read entirely: the valid part is kept.
@@ -78,6 +82,7 @@ Result<ImportedSource> readMlflowFileStore(const QString& path, const ReadContro
 Result<ImportedSource> readTensorBoard(const QString& path, const ReadControl& control);
 Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& control);
 Result<ImportedSource> readCsvLogs(const QString& path, const ReadControl& control);
+Result<ImportedSource> readWandb(const QString& path, const ReadControl& control);
 
 /// The whole file, or empty when it cannot be read (the readers then report what is missing).
 QByteArray readWholeFile(const QString& path);

@@ -272,6 +272,22 @@ Status RunStore::setNotes(qint64 runId, const QString& notes)
         *m_db, "UPDATE runs SET notes = ? WHERE id = ?", runId, notes, QStringLiteral("writing notes"));
 }
 
+Status RunStore::setRuntime(
+    qint64 runId, const QMap<QString, QString>& runtime, const QMap<QString, QString>& packages)
+{
+    QJsonObject object;
+    for (auto it = runtime.begin(); it != runtime.end(); ++it)
+        object.insert(it.key(), *it);
+    if (!packages.isEmpty()) {
+        QJsonObject list;
+        for (auto it = packages.begin(); it != packages.end(); ++it)
+            list.insert(it.key(), *it);
+        object.insert(QStringLiteral("packages"), list);
+    }
+    return updateRunColumn(*m_db, "UPDATE runs SET runtime = ? WHERE id = ?", runId,
+        QString::fromUtf8(QJsonDocument(object).toJson(QJsonDocument::Compact)), QStringLiteral("writing the runtime"));
+}
+
 Status RunStore::setName(qint64 runId, const QString& name)
 {
     return updateRunColumn(*m_db, "UPDATE runs SET name = ? WHERE id = ?", runId, name, QStringLiteral("renaming"));

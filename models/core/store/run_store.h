@@ -36,6 +36,9 @@ public:
     Status setParams(qint64 runId, const QMap<QString, ParamValue>& params);
     Status setTags(qint64 runId, const QMap<QString, QString>& tags);
     Status setNotes(qint64 runId, const QString& notes);
+    /// The interpreter and packages a run executed with (what the Python client records; importers and
+    /// bundles write it for runs they bring in). Replaces what was there.
+    Status setRuntime(qint64 runId, const QMap<QString, QString>& runtime, const QMap<QString, QString>& packages);
     /// Run management from the GUI: each in its own transaction.
     Status setName(qint64 runId, const QString& name);
     Status setStarred(qint64 runId, bool starred);
