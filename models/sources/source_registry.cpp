@@ -200,6 +200,19 @@ void SourceRegistry::readForeign(const QString& path, bool show, bool full)
     m_jobs
         ->start(title,
             [path, full](const ReadControl& control) {
+                if (isTeamStoreLocation(path) && !full) {
+                    // A first copy holds the run table only; the listener's first look (follow())
+                    // brings the histories into it in place, and the views load again.
+                    auto mirror = refreshTeamMirror(path, TeamCopyDepth::RunTableFirst);
+                    if (!mirror)
+                        return ForeignRead { SourceKind::TeamStore, false, mirror.error() };
+                    CachedSource cached;
+                    cached.source = path;
+                    cached.cache = mirror->cache;
+                    cached.kind = SourceKind::TeamStore;
+                    cached.rebuilt = mirror->refreshed;
+                    return ForeignRead { SourceKind::TeamStore, false, cached };
+                }
                 const SourceKind kind = detectSource(path);
                 // A large MLflow database shows its run table from a summary first; the histories follow.
                 return ForeignRead { kind, QFileInfo(path).isFile(),

@@ -1134,3 +1134,5 @@ int main(int argc, char** argv)
     }
     return 0;
 }
+        { "team_read", teamReadBench },
+        { "team_compare", teamCompareBench },

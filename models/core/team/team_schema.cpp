@@ -28,6 +28,12 @@ namespace {
             u"AND to_step IN (SELECT id FROM reprise.steps WHERE run_id IN (%1))"_s },
         { u"feature_profiles"_s, u"dataset_id IN (SELECT id FROM reprise.datasets WHERE run_id IN (%1))"_s },
     };
+    /// The run of a row of a table in kIndirectTables (alias r), for the change log.
+    const QList<std::pair<QString, QString>> kIndirectRun = {
+        { u"step_io"_s, u"(SELECT s.run_id FROM reprise.steps s WHERE s.id = r.step_id)"_s },
+        { u"step_edges"_s, u"(SELECT s.run_id FROM reprise.steps s WHERE s.id = r.from_step)"_s },
+        { u"feature_profiles"_s, u"(SELECT d.run_id FROM reprise.datasets d WHERE d.id = r.dataset_id)"_s },
+    };
     /// Shared dictionaries: everyone reads, writers add, nobody changes or removes.
     const QStringList kDictionaryTables = { u"projects"_s, u"metric_keys"_s };
 
@@ -71,6 +77,25 @@ CREATE OR REPLACE FUNCTION reprise_meta.note_change() RETURNS trigger
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
     AS $$ BEGIN PERFORM nextval('reprise_meta.changes'); PERFORM pg_notify('reprise', ''); RETURN NULL; END $$;
 GRANT SELECT ON SEQUENCE reprise_meta.changes TO reprise_reader;
+-- Which runs changed, and in which transaction: one row per run, holding the id of the last
+-- transaction that wrote any of its rows (a deleted run keeps its row). A reader's copy remembers
+-- the snapshot it was made from and fetches only the runs whose transaction that snapshot did not
+-- see (pg_visible_in_snapshot), whatever order transactions committed in. Written by statement
+-- triggers over transition tables (changeLog() below): no per-row trigger on a COPY of a million
+-- points. run_id -1 means a table was truncated: readers copy everything again.
+CREATE TABLE IF NOT EXISTS reprise_meta.run_changes (
+    run_id bigint PRIMARY KEY,
+    xid    xid8 NOT NULL
+);
+CREATE INDEX IF NOT EXISTS run_changes_xid ON reprise_meta.run_changes (xid);
+CREATE OR REPLACE FUNCTION reprise_meta.note_truncate() RETURNS trigger
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp
+    AS $$ BEGIN
+        INSERT INTO reprise_meta.run_changes VALUES (-1, pg_current_xact_id())
+            ON CONFLICT (run_id) DO UPDATE SET xid = excluded.xid;
+        RETURN NULL;
+    END $$;
+GRANT SELECT ON reprise_meta.run_changes TO reprise_reader;
 -- Packed histories are float64/int64 arrays that do not compress: stored as they are, not run
 -- through pglz on every write and read (a 1 M-point run is 24 MB).
 ALTER TABLE reprise.metric_packed ALTER COLUMN steps SET STORAGE EXTERNAL, ALTER COLUMN vals SET STORAGE EXTERNAL,
@@ -111,6 +136,40 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA reprise TO reprise_writer;
             .arg(table);
     }
 
+    /// The change log of one table (reprise_meta.run_changes, see kOwnership): which runs a statement
+    /// touched, from its transition tables. `runOf` is the run of a row of `rows` (an SQL expression
+    /// over alias r); rows whose run cannot be found (a step deleted before its inputs) were logged
+    /// by the statement that deleted it.
+    QString changeLog(const QString& table, const QString& runOf)
+    {
+        const QString log = QStringLiteral(
+            "INSERT INTO reprise_meta.run_changes (run_id, xid) SELECT DISTINCT %1, pg_current_xact_id() FROM %2 r "
+            "WHERE %1 IS NOT NULL ON CONFLICT (run_id) DO UPDATE SET xid = excluded.xid;")
+                                .arg(runOf);
+        QString sql = QStringLiteral("CREATE OR REPLACE FUNCTION reprise_meta.log_%1() RETURNS trigger\n"
+                                     "    LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp\n"
+                                     "    AS $$ BEGIN\n"
+                                     "        IF TG_OP = 'UPDATE' THEN %2 END IF;\n"
+                                     "        IF TG_OP = 'DELETE' THEN %3 ELSE %4 END IF;\n"
+                                     "        RETURN NULL;\n"
+                                     "    END $$;\n")
+                          .arg(table, log.arg(QStringLiteral("old_rows")), log.arg(QStringLiteral("old_rows")),
+                              log.arg(QStringLiteral("new_rows")));
+        for (const char* name : { "log_insert", "log_update", "log_delete", "log_truncate" })
+            sql += QStringLiteral("DROP TRIGGER IF EXISTS %1 ON reprise.%2;\n").arg(QLatin1String(name), table);
+        sql += QStringLiteral(
+            "CREATE TRIGGER log_insert AFTER INSERT ON reprise.%1 REFERENCING NEW TABLE AS new_rows "
+            "FOR EACH STATEMENT EXECUTE FUNCTION reprise_meta.log_%1();\n"
+            "CREATE TRIGGER log_update AFTER UPDATE ON reprise.%1 REFERENCING OLD TABLE AS old_rows NEW TABLE AS "
+            "new_rows FOR EACH STATEMENT EXECUTE FUNCTION reprise_meta.log_%1();\n"
+            "CREATE TRIGGER log_delete AFTER DELETE ON reprise.%1 REFERENCING OLD TABLE AS old_rows "
+            "FOR EACH STATEMENT EXECUTE FUNCTION reprise_meta.log_%1();\n"
+            "CREATE TRIGGER log_truncate AFTER TRUNCATE ON reprise.%1 "
+            "FOR EACH STATEMENT EXECUTE FUNCTION reprise_meta.note_truncate();\n")
+                   .arg(table);
+        return sql;
+    }
+
     /// Row-level security of every table; an error names a table no rule covers.
     Result<QString> accessRules(const QStringList& tables)
     {
@@ -122,8 +181,10 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA reprise TO reprise_writer;
             if (table == QLatin1String("runs")) {
                 // A run is added by any writer (the trigger records who); only its owner edits it.
                 sql += policies(table, QStringLiteral("true"), QStringLiteral("id IN (%1)").arg(owned));
+                sql += changeLog(table, QStringLiteral("r.id"));
             } else if (kRunTables.contains(table)) {
                 sql += policies(table, ownsRun, ownsRun);
+                sql += changeLog(table, QStringLiteral("r.run_id"));
             } else if (kDictionaryTables.contains(table)) {
                 sql += policies(table, QStringLiteral("true"), {});
             } else {
@@ -134,6 +195,9 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA reprise TO reprise_writer;
                         QStringLiteral("hint: this is a bug in Reprise; every table of the run schema needs one") };
                 const QString check = indirect->second.arg(owned);
                 sql += policies(table, check, check);
+                for (const auto& [name, runOf] : kIndirectRun)
+                    if (name == table)
+                        sql += changeLog(table, runOf);
             }
         }
         return sql;
