@@ -39,6 +39,9 @@ Commands:
                          also pushes it to a team store while it runs
   rerun RUN [--set k=v]... [--at-commit|--in-place] [--cwd DIR] [--wait] [--dry-run] [--json]
                          rerun a run at its recorded code version; --wait ends with the report
+  bundle RUN -o FILE     a reproduction bundle: code, launch spec, environment, run and metrics in one file
+  rerun --bundle FILE [--cwd DIR] [--set k=v]... [--wait]
+                         rerun a bundle's run on this machine (its run imported first), then the report
   verify RUN_A RUN_B [--abs-tol X] [--rel-tol X] [--ignore KEY]... [--json]
                          did RUN_B reproduce RUN_A? (exit 0 reproduced, 3 diverged, 4 incomparable)
   import SOURCE... [--project P] [--json]
@@ -218,6 +221,7 @@ int main(int argc, char** argv)
         { "drift", reprise::cli::runDrift },
         { "profile", reprise::cli::runProfile },
         { "rerun", reprise::cli::runRerun },
+        { "bundle", reprise::cli::runBundle },
         { "verify", reprise::cli::runVerify },
         { "import", reprise::cli::runImport },
         { "team", reprise::cli::runTeam },
@@ -248,7 +252,7 @@ int main(int argc, char** argv)
             && !reprise::isTeamStoreLocation(QString::fromLocal8Bit(argv[1]))) {
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
-                QStringLiteral("commands: run, rerun, verify, import, sync, team, ls, show, metrics, dag, drift, "
+                QStringLiteral("commands: run, rerun, bundle, verify, import, sync, team, ls, show, metrics, dag, drift, "
                                "profile, demo, client (see "
                                "`reprise --help`)"));
             return reprise::cli::Usage;

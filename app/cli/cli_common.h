@@ -60,6 +60,8 @@ std::optional<Tolerance> toleranceOption(const QCommandLineParser& parser, const
 
 int runRecord(const QStringList& args);
 int runRerun(const QStringList& args);
+/// `reprise bundle RUN -o FILE`: a reproduction bundle of a run.
+int runBundle(const QStringList& args);
 int runVerify(const QStringList& args);
 int runImport(const QStringList& args);
 int runList(const QStringList& args);
