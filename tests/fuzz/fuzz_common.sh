@@ -1,6 +1,6 @@
 # Shared by the fuzz scripts (sourced): the harnesses, the environment they run in, and building them.
 fuzz_here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-fuzz_harnesses=(tfevents yaml csv_logs mlflow_files mlflow_db dvc)
+fuzz_harnesses=(tfevents yaml csv_logs mlflow_files mlflow_db dvc wandb)
 # Leaks are not what these look for (Qt keeps some allocations for the process's life); UBSan stops at
 # the first report (-fno-sanitize-recover) with a stack. A fixed hash seed: QHash iterates the same way
 # every run, so a replay takes the same paths.

@@ -9,6 +9,7 @@ import os
 import sqlite3
 import struct
 import tempfile
+import zlib
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CORPUS = os.path.join(HERE, "corpus")
@@ -249,6 +250,60 @@ def dvc():
           "\0{\"step\": 2, \"train\": {\"step\": 30}}\0step\n10\n20\n30\n")
 
 
+# --- W&B: Record protobufs in LevelDB log framing (zlib CRC-32 of the type byte, then the data) -----
+
+def wandb_log(payloads):
+    out = bytearray(b":W&B" + struct.pack("<HB", 0xBEE1, 0))
+    for rec in payloads:
+        pos, begin = 0, True
+        while True:
+            left = 32768 - len(out) % 32768
+            if left < 7:
+                out += b"\0" * left
+                left = 32768
+            n = min(len(rec) - pos, left - 7)
+            end = pos + n == len(rec)
+            kind = 1 if begin and end else 2 if begin else 4 if end else 3
+            data = rec[pos:pos + n]
+            out += struct.pack("<IHB", zlib.crc32(data, zlib.crc32(bytes([kind]))), n, kind) + data
+            pos += n
+            begin = False
+            if end:
+                break
+    return bytes(out)
+
+
+def wandb_payloads():
+    def item(key, value, nested=False):
+        return field(2 if nested else 1, 2, key) + field(16, 2, value)
+
+    def history(*items):
+        return field(2, 2, b"".join(field(1, 2, i) for i in items))
+
+    config = field(1, 2, item(b"lr", b"0.01")) + field(1, 2, item(b"_wandb", b'{"cli_version": "0.16.0"}'))
+    run = field(17, 2, field(1, 2, b"abc123xy") + field(3, 2, b"digits") + field(4, 2, config)
+                + field(8, 2, b"bright-sun-7") + field(10, 2, b"sgd") + field(17, 2, field(1, 0, varint(1767268800))))
+    rows = [history(item(b"_step", b"%d" % s), item(b"_timestamp", b"%d.5" % (1767268810 + s)),
+                    item(b"loss", b"%r" % (1.0 / (s + 1))), item(b"val", b'{"acc": 0.5, "img": {"_type": "image-file"}}'),
+                    item(b"acc", b"NaN" if s == 1 else b"-Infinity", True)) for s in range(3)]
+    output = field(4, 2, field(1, 0, varint(1)) + field(2, 2, field(1, 0, varint(1767268811))) + field(3, 2, b"epoch 1\n"))
+    summary = field(3, 2, field(1, 2, item(b"test_acc", b"0.93")) + field(2, 2, item(b"loss", b"")))
+    exit_record = field(18, 2, field(1, 0, varint(1)) + field(2, 0, varint(42)))
+    return [field(21, 2, b""), run] + rows + [output, summary, exit_record]
+
+
+def wandb():
+    payloads = wandb_payloads()
+    whole = wandb_log(payloads)
+    write("wandb", "seed-log", whole)
+    write("wandb", "seed-truncated", whole[:-3])
+    # A record spanning three blocks (FIRST, MIDDLE, LAST chunks).
+    big = field(2, 2, field(1, 2, field(1, 2, b"text") + field(16, 2, b'"' + b"x" * 70000 + b'"')))
+    write("wandb", "seed-spanning", wandb_log(payloads[:2] + [big] + payloads[2:]))
+    # The harness frames "[length: 2 bytes][payload]..." itself: these reach the protobuf reader as is.
+    write("wandb", "seed-framed", b"".join(struct.pack("<H", len(p)) + p for p in payloads))
+
+
 if __name__ == "__main__":
     tfevents()
     yaml()
@@ -256,3 +311,4 @@ if __name__ == "__main__":
     mlflow_files()
     mlflow_db()
     dvc()
+    wandb()

@@ -12,12 +12,13 @@ fixtures=${REPRISE_FIXTURES:-$fuzz_here/../../../shared/fixtures}
 fuzz_build "$build"
 build=$(cd "$build" && pwd)
 seeds=$build/fixture-seeds
-mkdir -p "$seeds"/{tfevents,yaml,csv_logs,mlflow_files,mlflow_db,dvc}
+mkdir -p "$seeds"/{tfevents,yaml,csv_logs,mlflow_files,mlflow_db,dvc,wandb}
 if [[ -d $fixtures ]]; then
   find "$fixtures/tfevents" -type f -exec cp {} "$seeds/tfevents/" \; 2>/dev/null || true
   find "$fixtures/mlruns" -name meta.yaml -exec sh -c 'cp "$1" "$2/$(echo "$1" | md5sum | cut -c1-12).yaml"' \
     _ {} "$seeds/yaml" \; 2>/dev/null || true
   cp "$fixtures/mlflow/mlflow/db_version_7ac759974ad8_with_metrics.sql" "$seeds/mlflow_db/" 2>/dev/null || true
+  find "$fixtures/wandb" -name '*.wandb' -exec cp {} "$seeds/wandb/" \; 2>/dev/null || true
 fi
 # The files the harnesses write: on tmpfs where there is one (a busy disk slows them tenfold).
 [[ -w /dev/shm ]] && export TMPDIR=/dev/shm
