@@ -34,12 +34,12 @@ class SourceRegistry;
 class SourcesPanel;
 class WelcomePage;
 
-/// The main window, as wiring: menus and actions, where each view sits, and what connects them.
-/// The open sources are a SourceRegistry (shown by the SourcesPanel), long background work belongs
-/// to a JobController (shown by JobStatus), and each view does its own job. The window keeps which
-/// source is current and feeds the views: the run browser gets the current source's runs as a value
-/// snapshot read on a worker (stale results are dropped by a generation counter); the tab views get
-/// the selected runs' records, computed only when their tab is shown.
+/// The main window, as wiring (its sources' part in main_window_sources.cpp): menus and actions, where each view sits,
+/// and what connects them. The open sources are a SourceRegistry (shown by the SourcesPanel), long background work
+/// belongs to a JobController (shown by JobStatus), and each view does its own job. The window keeps which source is
+/// current and feeds the views: the run browser gets the current source's runs as a value snapshot read on a worker
+/// (stale results are dropped by a generation counter); the tab views get the selected runs' records, computed only
+/// when their tab is shown.
 class MainWindow : public QMainWindow {
     Q_OBJECT
 public:
@@ -129,6 +129,10 @@ private:
     void updateStatus();
     void loadDemo();
     void openWithDialog(SourceChoice choice);
+    /// File ▸ Connect to Team Store…
+    void connectToTeamStore();
+    /// The open sources as a session remembers them: what the user opened, never a password.
+    QStringList sessionSources() const;
     /// Whether the table over every open source is shown.
     bool showingAll() const;
     /// The database the runs `ids` are read from: the current source, or over all sources the one

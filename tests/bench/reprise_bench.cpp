@@ -21,6 +21,7 @@
 #include "runs/run_browser.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
+#include "store/run_table_union.h"
 #include "team_bench.h"
 
 #include <QApplication>
@@ -480,6 +481,62 @@ void runBrowser()
 }
 
 /// The pipeline view on 500 steps and 1,500 edges: layout, building the scene, pan and zoom repaints.
+/// The table over all sources: two databases of 50,000 runs each (20 params, 10 metrics, other
+/// run ids) in one window, from constructing it to the joined table painted; a filter keystroke on
+/// `source`; the join itself.
+void allSourcesBrowser()
+{
+    QTemporaryDir dir;
+    const QString first = dir.filePath(QStringLiteral("first.db"));
+    const QString second = dir.filePath(QStringLiteral("second.db"));
+    check(bench::writeWideDatabase(first, 50000, 20, 10));
+    QFile::copy(first, second);
+    {
+        RunStore other = check(RunStore::open(second, OpenMode::ReadWrite));
+        check(other.database().exec("UPDATE runs SET uuid = 'b' || substr(uuid, 2)"));
+    }
+    const double baseline = memoryMb().second;
+    QElapsedTimer t;
+    t.start();
+    MainWindow window({ first, second });
+    window.resize(1400, 900);
+    window.show();
+    RunBrowser* browser = window.runBrowser();
+    while (browser->model()->rowCount() != 100000 || window.isLoading())
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    window.repaint();
+    report("all_sources_2x50k", "open_to_painted", double(t.nsecsElapsed()) / 1e6, "ms");
+    report("all_sources_2x50k", "memory_after_open", memoryMb().second - baseline, "MB");
+
+    std::vector<double> keystrokes;
+    const QString typed = QStringLiteral("source = second.db and param_0 < 0.01");
+    for (qsizetype i = 1; i <= typed.size(); ++i) {
+        t.restart();
+        browser->filterEdit()->setText(typed.left(i));
+        browser->view()->viewport()->repaint();
+        keystrokes.push_back(double(t.nsecsElapsed()) / 1e6);
+    }
+    if (browser->proxy()->rowCount() == 0 || browser->proxy()->rowCount() >= 50000)
+        fail(QStringLiteral("the source filter matched %1 runs").arg(browser->proxy()->rowCount()));
+    report("all_sources_2x50k", "filter_keystroke_median", median(keystrokes), "ms");
+
+    std::vector<SourceRuns> tables;
+    for (const QString& path : { first, second }) {
+        RunStore store = check(RunStore::open(path, OpenMode::ReadOnly));
+        tables.push_back({ path, QFileInfo(path).fileName(),
+            std::make_shared<const RunTable>(check(loadRunTable(store.database()))) });
+    }
+    std::vector<double> joins;
+    for (int round = 0; round < 3; ++round) {
+        t.restart();
+        const RunTable all = unionRunTables(tables);
+        joins.push_back(double(t.nsecsElapsed()) / 1e6);
+        if (all.rowCount() != 100000)
+            fail(QStringLiteral("the join has %1 runs").arg(all.rowCount()));
+    }
+    report("all_sources_2x50k", "join", median(joins), "ms");
+}
+
 void dagPipeline()
 {
     PipelineGraph graph;
@@ -1076,6 +1133,7 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "ls_filter_100k", listFilter },
         { "run_table_load_100k", runTableLoad },
         { "run_browser_100k", runBrowser },
+        { "all_sources_2x50k", allSourcesBrowser },
         { "dag_500_steps", dagPipeline },
         { "drift_200x50", driftTable },
         { "decimate_10m", decimation },
@@ -1086,6 +1144,8 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "mlflow_import", mlflowImport },
         { "tensorboard_read", tensorboardRead },
         { "team_sync", teamSyncBench },
+        { "team_read", teamReadBench },
+        { "team_compare", teamCompareBench },
     };
     return all;
 }
@@ -1134,5 +1194,3 @@ int main(int argc, char** argv)
     }
     return 0;
 }
-        { "team_read", teamReadBench },
-        { "team_compare", teamCompareBench },

@@ -26,6 +26,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QSettings>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTemporaryDir>
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void twoUsersRunsAreOneTableComparedVerifiedAndRerun();
     void ownRunsAreChangedInTheStoreOthersRefused();
     void serverDownKeepsTheRunsAndReconnects();
+    void sessionsRememberTheStoreNeverAPassword();
     void cleanupTestCase();
 
 private:
@@ -72,6 +74,8 @@ void TestTeamWindow::initTestCase()
 {
     qputenv("XDG_CONFIG_HOME", m_dir.filePath(QStringLiteral("config")).toUtf8());
     qputenv("XDG_CACHE_HOME", m_dir.filePath(QStringLiteral("cache")).toUtf8());
+    QCoreApplication::setOrganizationName(QStringLiteral("reprise-test"));
+    QCoreApplication::setApplicationName(QStringLiteral("reprise-team-window"));
     // Reruns of a team store's runs go to the user's own database: this one.
     qputenv("REPRISE_DB", m_dir.filePath(QStringLiteral("mine.db")).toUtf8());
     QString error;
@@ -255,6 +259,31 @@ void TestTeamWindow::serverDownKeepsTheRunsAndReconnects()
     QVERIFY(local && team);
     QVERIFY(TeamSync(local->database(), *team).sync());
     QTRY_COMPARE_WITH_TIMEOUT(browser->model()->rowCount(), runs + 1, 30000);
+}
+
+void TestTeamWindow::sessionsRememberTheStoreNeverAPassword()
+{
+    const QString store = m_server.location(QStringLiteral("team"), QStringLiteral("bob"));
+    const QString withPassword = store + QStringLiteral(" password=hunter2");
+    {
+        MainWindow window({}, MainWindow::Session::Restore);
+        window.openSource(store);
+        window.openSource(withPassword);
+        QTRY_COMPARE_WITH_TIMEOUT(window.sources().size(), 2, 60000);
+        window.close(); // saves the session
+    }
+    QSettings settings;
+    QCOMPARE(settings.value(QStringLiteral("sources/open")).toStringList(), QStringList { store });
+    QVERIFY(settings.value(QStringLiteral("sources/recent")).toStringList().contains(store));
+    QFile file(settings.fileName());
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    QVERIFY(!file.readAll().contains("hunter2"));
+    // The next start follows the store again (not its local copy as a plain file).
+    MainWindow restored({}, MainWindow::Session::Restore);
+    QTRY_COMPARE_WITH_TIMEOUT(restored.sources().size(), 1, 60000);
+    QCOMPARE(int(restored.sourceKind(restored.sources().first())), int(SourceKind::TeamStore));
+    QCOMPARE(restored.sourceLocation(restored.sources().first()), describeTeamLocation(store));
+    QTRY_VERIFY_WITH_TIMEOUT(restored.runBrowser()->model()->rowCount() >= 3, 60000);
 }
 
 QTEST_MAIN(TestTeamWindow)

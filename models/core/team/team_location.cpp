@@ -14,4 +14,13 @@ bool isTeamStoreLocation(const QString& location)
     return keyValue.match(location).hasMatch();
 }
 
+bool teamLocationHasPassword(const QString& location)
+{
+    // userinfo with a colon before the host, a password parameter, or a password keyword.
+    static const QRegularExpression password(
+        QStringLiteral(R"(^postgres(ql)?://[^/?#@]*:[^/?#@]*@|[?&]password=|(^|\s)password\s*=)"),
+        QRegularExpression::CaseInsensitiveOption);
+    return isTeamStoreLocation(location) && password.match(location).hasMatch();
+}
+
 } // namespace reprise
