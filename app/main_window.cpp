@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "bundle_actions.h"
 #include "drift/drift_view.h"
 #include "files/file_dialogs.h"
 #include "files/recent_menu.h"
@@ -182,6 +183,9 @@ void MainWindow::connectViews()
 
 void MainWindow::buildMenus()
 {
+    auto* bundles = new BundleActions(
+        this, [this] { return m_browser->selectedRunIds(); }, [this] { return m_current; });
+    connect(bundles, &BundleActions::message, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open…"), this, [this] { openWithDialog(SourceChoice::File); });
     open->setShortcut(QKeySequence::Open);
@@ -191,6 +195,7 @@ void MainWindow::buildMenus()
         if (const QString chosen = chooseSource(this, SourceChoice::ToImport, QDir::homePath()); !chosen.isEmpty())
             importIntoCurrent(chosen);
     });
+    file->addAction(bundles->openAction());
     m_recent = new RecentMenu(tr("Open &Recent"), this);
     connect(m_recent, &RecentMenu::chosen, this, &MainWindow::openSource);
     file->addMenu(m_recent);
@@ -217,6 +222,7 @@ void MainWindow::buildMenus()
     runs->addSeparator();
     runs->addAction(m_rerunActions->rerunAction());
     runs->addAction(m_rerunActions->verifyAction());
+    runs->addAction(bundles->exportAction());
     // The run table's right-click menu offers the same actions (they are added to the view).
     m_browser->view()->setContextMenuPolicy(Qt::ActionsContextMenu);
 
