@@ -82,7 +82,10 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
                 open << path;
         }
     }
-    // Looked at on a worker, in this order; the first one that can be shown becomes current.
+    // Looked at on a worker, in this order; the first one that can be shown becomes current, or
+    // with several all of them in one table, loaded once they are all open.
+    if (open.size() >= 2)
+        m_current = SourcesPanel::allSources();
     for (const QString& path : open)
         m_sources->open(path, false);
     // Deferred to the event loop, so whoever constructs the window can connect to runsLoaded first
@@ -185,7 +188,8 @@ void MainWindow::buildMenus()
 {
     auto* bundles = new BundleActions(
         this, [this] { return m_browser->selectedRunIds(); }, [this] { return m_current; });
-    connect(bundles, &BundleActions::message, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
+    connect(
+        bundles, &BundleActions::message, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open…"), this, [this] { openWithDialog(SourceChoice::File); });
     open->setShortcut(QKeySequence::Open);
@@ -350,6 +354,12 @@ void MainWindow::reload()
         m_welcome->setMessage(tr("No database is open."));
         m_status->setText(tr("No source open"));
         Q_EMIT runsLoaded();
+        return;
+    }
+    if (showingAll() && m_sources->isDetecting() && !m_browser->model()->runs()) {
+        // Sources opened together are shown once each is known (another tracker's data that takes
+        // long to read joins the table when it has been).
+        m_status->setText(tr("Opening…"));
         return;
     }
     if (m_loading || m_browser->view()->isEditing()) {

@@ -22,6 +22,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QStandardPaths>
+#include <future>
 
 namespace reprise {
 
@@ -69,8 +70,9 @@ void MainWindow::connectSources()
     });
     connect(m_sources, &SourceRegistry::notice, this, [this](const QString& text) { m_notice = text; });
     connect(m_sources, &SourceRegistry::idle, this, [this] {
-        if (m_current.isEmpty())
-            reload(); // nothing could be shown: the welcome page says so
+        // Nothing could be shown (the welcome page says so), or the sources opened together are.
+        if (m_current.isEmpty() || showingAll())
+            reload();
     });
     connect(m_panel, &SourcesPanel::chosen, this, [this](const QString& path, const QString& project) {
         if (path != m_current)
@@ -230,10 +232,15 @@ std::function<LoadedRunTable()> MainWindow::runTableReader() const
         }
     }
     return [parts] {
+        // Each source on a thread of its own: the join waits for the slowest, not for the sum.
+        std::vector<std::future<LoadedRunTable>> reads;
+        for (const Part& part : parts)
+            reads.push_back(std::async(std::launch::async, loadRunTableAt, part.path, part.recover));
         std::vector<SourceRuns> tables;
         QStringList problems;
-        for (const Part& part : parts) {
-            LoadedRunTable loaded = loadRunTableAt(part.path, part.recover);
+        for (size_t i = 0; i < parts.size(); ++i) {
+            const Part& part = parts[i];
+            LoadedRunTable loaded = reads[i].get();
             if (!loaded.runs) {
                 // The others are still shown; this one says why it is missing.
                 problems << loaded.runs.error().text();

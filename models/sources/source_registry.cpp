@@ -244,9 +244,12 @@ void SourceRegistry::readForeign(const QString& path, bool show, bool full)
                     m_order << cached->cache;
                     SourceInfo& info = m_sources[cached->cache];
                     info.path = cached->cache;
-                    watch(cached->cache);
+                    // A team store's copy changes only by its refreshes, which say so themselves: a
+                    // file watcher on it would load the window a second time for each.
                     if (cached->kind == SourceKind::TeamStore)
                         follow(cached->cache, cached->source);
+                    else
+                        watch(cached->cache);
                 }
                 SourceInfo& info = m_sources[cached->cache];
                 info.location = cached->source;
@@ -281,7 +284,8 @@ void SourceRegistry::replace(const QString& from, const QString& to)
     info.path = to;
     m_order[index] = to;
     m_sources.insert(to, info);
-    watch(to);
+    if (info.kind != SourceKind::TeamStore)
+        watch(to);
     refreshSummary(to);
     Q_EMIT sourceReplaced(from, to);
     Q_EMIT sourcesChanged();

@@ -66,6 +66,8 @@ public:
     QString sourceFor(const QString& location) const;
     /// Paths being looked at (what they are) or read for the first time.
     bool isOpening() const { return m_detecting || !m_pending.isEmpty() || m_firstReads > 0; }
+    /// Paths are being looked at (what they are), not yet added.
+    bool isDetecting() const { return m_detecting || !m_pending.isEmpty(); }
     /// Another tracker's source is being read.
     bool isReading() const { return m_reads > 0; }
 

@@ -30,17 +30,17 @@ namespace {
     QString hintFor(const QByteArray& state, const QString& message, const QString& login)
     {
         if (state == "42501")
-            return QStringLiteral("hint: ask an administrator to GRANT reprise_writer (to add and edit runs) or "
+            return QStringLiteral("ask an administrator to GRANT reprise_writer (to add and edit runs) or "
                                   "reprise_reader (to read) TO %1")
                 .arg(login);
         if (state == "3F000" || state == "42P01")
-            return QStringLiteral("hint: this database holds no Reprise team store; an administrator creates it with "
+            return QStringLiteral("this database holds no Reprise team store; an administrator creates it with "
                                   "`reprise team init LOCATION`");
         if (state.startsWith("08") || state == "57P01")
-            return QStringLiteral("hint: the connection to the server was lost; nothing half-written was kept, run "
+            return QStringLiteral("the connection to the server was lost; nothing half-written was kept, run "
                                   "it again when the server is back");
         if (message.contains(QLatin1String("password")))
-            return QStringLiteral("hint: put the password in ~/.pgpass (or the file PGPASSFILE names) or a service "
+            return QStringLiteral("put the password in ~/.pgpass (or the file PGPASSFILE names) or a service "
                                   "file; Reprise never stores passwords in its settings");
         return {};
     }

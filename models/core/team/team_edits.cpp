@@ -24,11 +24,11 @@ Status applyTeamRunEdits(const QString& location, const QList<RunEdit>& edits)
                 if (exists->rows() == 0)
                     return Error {
                         QStringLiteral("%1: run %2 is not there any more").arg(team->name(), edit.runId.left(8)),
-                        QStringLiteral("hint: reload the source (View ▸ Reload)")
+                        QStringLiteral("reload the source (View ▸ Reload)")
                     };
                 return Error { QStringLiteral("%1: run %2 belongs to another login, so %3 cannot change it")
                                    .arg(team->name(), edit.runId.left(8), team->login()),
-                    QStringLiteral("hint: only the login that synced a run changes it; import or rerun it into your "
+                    QStringLiteral("only the login that synced a run changes it; import or rerun it into your "
                                    "own database to keep your own notes") };
             }
             const QByteArray id = mine->bytes(0, 0);

@@ -179,7 +179,7 @@ namespace {
             const QString why = QString::fromUtf8(start ? PQresultErrorMessage(start) : PQerrorMessage(pg)).trimmed();
             PQclear(start);
             return Error { QStringLiteral("%1: COPY failed: %2").arg(conn.name(), why.section(u'\n', 0, 0)),
-                QStringLiteral("hint: check that the server is reachable and the login may read the store") };
+                QStringLiteral("check that the server is reachable and the login may read the store") };
         }
         PQclear(start);
         std::vector<Field> fields(size_t(columns), Field {});
@@ -237,7 +237,7 @@ namespace {
             if (PQresultStatus(result) != PGRES_COMMAND_OK && status) {
                 const QString why = QString::fromUtf8(PQresultErrorMessage(result)).trimmed();
                 status = Error { QStringLiteral("%1: COPY failed: %2").arg(conn.name(), why.section(u'\n', 0, 0)),
-                    QStringLiteral("hint: the connection to the server was lost or the store changed shape; the "
+                    QStringLiteral("the connection to the server was lost or the store changed shape; the "
                                    "copy was left as it was") };
             }
             PQclear(result);
@@ -376,7 +376,7 @@ namespace {
         const QString folder = QFileInfo(mirror.cache).absolutePath();
         if (!QDir().mkpath(folder))
             return Error { folder + QStringLiteral(": cannot create the folder for the copy of ") + conn.name(),
-                QStringLiteral("hint: check that the folder is writable (XDG_CACHE_HOME)") };
+                QStringLiteral("check that the folder is writable (XDG_CACHE_HOME)") };
         const QString partial = mirror.cache + QStringLiteral(".partial");
         removeDatabaseFiles(partial);
         Status copied = success();
@@ -425,12 +425,12 @@ namespace {
         // rename(2) replaces the old copy in one step: a reader opening it meanwhile finds one or the other.
         if (std::rename(QFile::encodeName(partial).constData(), QFile::encodeName(mirror.cache).constData()) != 0)
             return Error { mirror.cache + QStringLiteral(": cannot replace the copy of ") + conn.name(),
-                QStringLiteral("hint: check that the folder is writable (XDG_CACHE_HOME)") };
+                QStringLiteral("check that the folder is writable (XDG_CACHE_HOME)") };
         faultPoint(); // renamed, its stamp not yet written
         if (!writeStamp(mirror.cache, stamp))
             return Error { stampPath(mirror.cache)
                     + QStringLiteral(": cannot record what the copy of %1 holds").arg(conn.name()),
-                QStringLiteral("hint: check that the folder is writable (XDG_CACHE_HOME)") };
+                QStringLiteral("check that the folder is writable (XDG_CACHE_HOME)") };
         mirror.remade = true;
         mirror.runTableOnly = stamp.runTableOnly;
         return success();
@@ -497,7 +497,7 @@ namespace {
         if (!writeStamp(mirror.cache, stamp))
             return Error { stampPath(mirror.cache)
                     + QStringLiteral(": cannot record what the copy of %1 holds").arg(conn.name()),
-                QStringLiteral("hint: check that the folder is writable (XDG_CACHE_HOME)") };
+                QStringLiteral("check that the folder is writable (XDG_CACHE_HOME)") };
         mirror.changedRuns = changed.size();
         mirror.runTableOnly = stamp.runTableOnly;
         return success();

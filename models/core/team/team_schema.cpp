@@ -192,7 +192,7 @@ GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA reprise TO reprise_writer;
                     [&](const auto& entry) { return entry.first == table; });
                 if (indirect == kIndirectTables.end())
                     return Error { QStringLiteral("team store schema: table %1 has no access rule").arg(table),
-                        QStringLiteral("hint: this is a bug in Reprise; every table of the run schema needs one") };
+                        QStringLiteral("this is a bug in Reprise; every table of the run schema needs one") };
                 const QString check = indirect->second.arg(owned);
                 sql += policies(table, check, check);
                 for (const auto& [name, runOf] : kIndirectRun)
@@ -263,7 +263,7 @@ Result<TeamInitSummary> initTeamStore(const PgConnection& conn)
                                .arg(conn.name())
                                .arg(*version)
                                .arg(latestSchemaVersion()),
-                QStringLiteral("hint: run `reprise team init` with a newer Reprise") };
+                QStringLiteral("run `reprise team init` with a newer Reprise") };
         if (auto path = conn.exec(QStringLiteral("SET LOCAL search_path = reprise, pg_catalog")); !path)
             return path;
         for (const Migration& migration : schemaMigrations()) {
@@ -295,19 +295,19 @@ Result<int> checkTeamSchema(const PgConnection& conn)
         return version.error();
     if (*version == 0)
         return Error { QStringLiteral("%1: holds no Reprise team store").arg(conn.name()),
-            QStringLiteral("hint: an administrator creates it with `reprise team init LOCATION`") };
+            QStringLiteral("an administrator creates it with `reprise team init LOCATION`") };
     if (*version > latestSchemaVersion())
         return Error { QStringLiteral("%1: its schema version %2 is newer than this Reprise knows (%3)")
                            .arg(conn.name())
                            .arg(*version)
                            .arg(latestSchemaVersion()),
-            QStringLiteral("hint: update Reprise to use this team store") };
+            QStringLiteral("update Reprise to use this team store") };
     if (*version < latestSchemaVersion())
         return Error { QStringLiteral("%1: its schema version %2 is older than this Reprise's (%3)")
                            .arg(conn.name())
                            .arg(*version)
                            .arg(latestSchemaVersion()),
-            QStringLiteral("hint: an administrator migrates it with `reprise team init LOCATION`") };
+            QStringLiteral("an administrator migrates it with `reprise team init LOCATION`") };
     return *version;
 }
 

@@ -383,7 +383,7 @@ Result<SyncSummary> TeamSync::sync(const QStringList& uuids, const std::function
                                     mapped = Error { QStringLiteral("run %1: %2.%3 refers to a missing row %4")
                                                          .arg(QString::fromUtf8(uuid), table, columns->names[c])
                                                          .arg(cell.integer),
-                                        QStringLiteral("hint: the local database is damaged; check it with "
+                                        QStringLiteral("the local database is damaged; check it with "
                                                        "`sqlite3 FILE 'PRAGMA integrity_check'`") };
                                     rc = SQLITE_ERROR;
                                     return false;
@@ -502,7 +502,7 @@ Result<SyncSummary> TeamSync::sync(const QStringList& uuids, const std::function
             if (names->isEmpty())
                 return Error { QStringLiteral("run %1: its project is missing").arg(QString::fromUtf8(uuid)),
                     QStringLiteral(
-                        "hint: the local database is damaged; check it with `sqlite3 FILE 'PRAGMA integrity_check'`") };
+                        "the local database is damaged; check it with `sqlite3 FILE 'PRAGMA integrity_check'`") };
 
             if (auto lock = remote(QStringLiteral("SELECT pg_advisory_xact_lock(hashtext($1))"), { uuid }); !lock)
                 return lock.error();
