@@ -70,8 +70,12 @@ void MainWindow::connectSources()
     });
     connect(m_sources, &SourceRegistry::notice, this, [this](const QString& text) { m_notice = text; });
     connect(m_sources, &SourceRegistry::idle, this, [this] {
-        // Nothing could be shown (the welcome page says so), or the sources opened together are.
-        if (m_current.isEmpty() || showingAll())
+        // Nothing could be shown (the welcome page says so), or the sources opened together are: once,
+        // when all are known (a source that joins later reloads the table as it is added). When only
+        // one of them could be opened, it is shown as itself.
+        if (showingAll() && m_sources->paths().size() < 2)
+            setCurrentSource(m_sources->paths().value(0));
+        else if (m_current.isEmpty() || (showingAll() && !m_browser->model()->runs()))
             reload();
     });
     connect(m_panel, &SourcesPanel::chosen, this, [this](const QString& path, const QString& project) {
@@ -205,8 +209,11 @@ bool MainWindow::showingAll() const { return m_current == SourcesPanel::allSourc
 QString MainWindow::sourceOfRuns(const QStringList& ids) const
 {
     const std::shared_ptr<const RunTable>& table = m_browser->model()->runs();
-    if (!showingAll() || !table || !table->spansSources())
-        return m_current;
+    if (!table || !table->spansSources()) {
+        // The table shown is one database's (right after a switch, still the previous one's).
+        const QString shown = m_browser->source();
+        return shown == SourcesPanel::allSources() ? QString() : shown.isEmpty() ? m_current : shown;
+    }
     QStringList paths = table->sourcePathsOf(ids);
     paths.removeDuplicates();
     return paths.size() == 1 ? paths.first() : QString();
@@ -227,7 +234,7 @@ std::function<LoadedRunTable()> MainWindow::runTableReader() const
     for (const bool own : { true, false }) {
         for (const QString& path : m_sources->paths()) {
             const SourceInfo info = m_sources->info(path);
-            if ((info.condition() == SourceCondition::Live) == own)
+            if (info.foreign != own)
                 parts.push_back({ path, info.name(), !info.foreign });
         }
     }

@@ -7,6 +7,7 @@
 #include "runs/run_browser.h"
 #include "store/run_selection.h"
 #include "store/run_store.h"
+#include "team/team_edits.h"
 
 #include <QAction>
 #include <QFileInfo>
@@ -25,11 +26,23 @@ namespace {
         Error error;
     };
 
-    /// Whether `run` was recorded by this user on this machine.
-    bool isOwnRun(const RunRecord& run)
+    /// Whether the run `run` of the shared source `shared` may run here without a warning. A team
+    /// store's run is trusted only when the store says this login added it: the user and host a run
+    /// records are written by whoever synced it, so anyone with write access could name us. Another
+    /// tracker's files are trusted like our own database: when they are ours, local and writable.
+    bool sharedRunUntrusted(const RunRecord& run, const QString& shared, const QString& team, QString* reason)
     {
-        return run.user == qEnvironmentVariable("USER", qEnvironmentVariable("USERNAME"))
-            && run.host == localHostName();
+        if (team.isEmpty())
+            return isUntrustedSource(shared, false, reason);
+        auto own = ownsTeamRun(team, run.uuid);
+        if (own && *own)
+            return false;
+        *reason = own ? QStringLiteral("it comes from %1, added by another login (recorded by %2 on %3)")
+                            .arg(shared, run.user.isEmpty() ? QStringLiteral("someone") : run.user,
+                                run.host.isEmpty() ? QStringLiteral("another machine") : run.host)
+                      : QStringLiteral("it comes from %1 and who added it cannot be checked (%2)")
+                            .arg(shared, own.error().message);
+        return true;
     }
 
     LoadedDraft loadDraft(const QString& source, const QString& runId, const QString& shared, const QString& team)
@@ -55,11 +68,8 @@ namespace {
             draft.sourceLocation = shared;
             draft.syncTo = team; // the rerun goes back to the store it came from
             draft.target = cli::defaultDatabasePath();
-            untrusted = !isOwnRun(*run);
-            trustReason = untrusted ? QStringLiteral("it comes from %1, recorded by %2 on %3")
-                                          .arg(shared, run->user.isEmpty() ? QStringLiteral("someone") : run->user,
-                                              run->host.isEmpty() ? QStringLiteral("another machine") : run->host)
-                                    : QString();
+            trustReason.clear();
+            untrusted = sharedRunUntrusted(*run, shared, team, &trustReason);
         }
         setTrust(draft, untrusted, trustReason);
         // A database we cannot write to still has runs worth rerunning: record them in our own.

@@ -23,6 +23,7 @@ private Q_SLOTS:
     void destroyingDuringARunningCommandRecordsItKilled();
     void destroyingAnIdleQueueEndsItsThread();
     void destroyingQueuesWhoseWorkersEndAtOnce();
+    void aRerunThatCannotGoBackToItsTeamStoreIsKept();
 };
 
 void TestRerunQueue::destroyingInsideASlowGitStepDoesNotWaitForIt()
@@ -114,6 +115,45 @@ void TestRerunQueue::destroyingDuringARunningCommandRecordsItKilled()
     const QList<RunRecord> reruns = rerunsOf(db, original);
     QCOMPARE(reruns.size(), 1);
     QCOMPARE(int(reruns.first().status), int(RunStatus::Killed));
+    QVERIFY(databaseIntact(db));
+}
+
+void TestRerunQueue::aRerunThatCannotGoBackToItsTeamStoreIsKept()
+{
+    // A rerun of a team store's run whose store is unreachable when it ends: recorded locally, and
+    // the message says so with a command that syncs it later (never repeating a password).
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString work = dir.filePath(QStringLiteral("work"));
+    QVERIFY(QDir().mkpath(work));
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    const QString original = recordFinishedRun(db, { "sh", "-c", "echo ok" }, work);
+    QVERIFY(!original.isEmpty());
+    auto store = RunStore::open(db, OpenMode::ReadOnly);
+    QVERIFY(store);
+    for (const QString& location : { QStringLiteral("host=%1/nowhere dbname=team user=alice").arg(dir.path()),
+             QStringLiteral("postgresql://alice:topsecret@/team?host=%1/nowhere").arg(dir.path()) }) {
+        RerunDraft draft = makeRerunDraft(*store->loadRun(original), db);
+        draft.mode = CodeMode::InPlace;
+        draft.syncTo = location;
+        draft.sourceLocation = QStringLiteral("alice@team");
+        RerunQueue queue;
+        const int job = queue.enqueue(draft);
+        QTRY_VERIFY_WITH_TIMEOUT(queue.job(job)->isFinal(), 30000);
+        const RerunJob* done = queue.job(job);
+        QVERIFY2(done->error.contains(QStringLiteral("recorded in %1 but was not synced to the team store alice@team")
+                                          .arg(db)),
+            qPrintable(done->error));
+        QVERIFY(!done->runId.isEmpty());
+        QList<QString> recorded;
+        for (const RunRecord& rerun : rerunsOf(db, original))
+            recorded << rerun.uuid;
+        QVERIFY(recorded.contains(done->runId));
+        QVERIFY2(done->hint.startsWith(QStringLiteral("sync it later: reprise sync --db ")), qPrintable(done->hint));
+        QVERIFY(!done->hint.contains(QStringLiteral("topsecret")) && !done->error.contains(QStringLiteral("topsecret")));
+        if (location.startsWith(QLatin1String("host=")))
+            QVERIFY2(done->hint.endsWith(QStringLiteral("--to '%1'").arg(location)), qPrintable(done->hint));
+    }
     QVERIFY(databaseIntact(db));
 }
 

@@ -145,6 +145,16 @@ void TestRunTableUnion::sameNamesAreToldApart()
     QCOMPARE(all.sources.at(1), QStringLiteral("runs.db"));
     QCOMPARE(all.sourcePath(1), x);
     QCOMPARE(matching(all, QStringLiteral("source = \"runs.db (2)\"")), QStringList { "b" });
+
+    // A source named like two others together is still a source of its own.
+    const QString a = dir.filePath(QStringLiteral("a")), b = dir.filePath(QStringLiteral("b.db")),
+                  ab = dir.filePath(QStringLiteral("ab.db"));
+    const RunTable joined = unionRunTables({ { a, QStringLiteral("a"), tableOf(a, { { id('a'), 1, {}, {}, {} } }) },
+        { b, QStringLiteral("b.db"), tableOf(b, { { id('a'), 1, {}, {}, {} } }) },
+        { ab, QStringLiteral("a, b.db"), tableOf(ab, { { id('c'), 2, {}, {}, {} } }) } });
+    QCOMPARE(joined.sourcePathsOf({ id('a'), id('c') }), (QStringList { a, ab }));
+    QCOMPARE(matching(joined, QStringLiteral("source = a")), QStringList { "a" });
+    QCOMPARE(matching(joined, QStringLiteral("source = \"a, b.db\"")), QStringList { "c" });
 }
 
 void TestRunTableUnion::oneDatabaseTableHasNoSources()

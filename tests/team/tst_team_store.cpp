@@ -9,6 +9,7 @@
 #include "store/statement.h"
 #include "support/test_postgres.h"
 #include "team/pg_connection.h"
+#include "team/team_location.h"
 #include "team/team_mirror.h"
 #include "team/team_schema.h"
 #include "team/team_sync.h"
@@ -118,6 +119,7 @@ private Q_SLOTS:
     void writersEditOnlyTheirOwnRuns();
     void killedSyncLeavesTheRowsOfOneSync();
     void badLocationsSayWhatToDo();
+    void passwordsAnywhereInALocationAreFound();
     void readersSeeTheStoreThroughACopy();
     void windowSourceFollowsTheStore();
     void hostileTextAndARemadeStore();
@@ -518,6 +520,29 @@ void TestTeamStore::killedSyncLeavesTheRowsOfOneSync()
     QCOMPARE(canonicalDump(admin), expected);
     const CliOutcome again = runReprise({ "sync", "--db", db, "--to", target }, env);
     QVERIFY(again.out.contains(QStringLiteral("nothing new (6 run(s) already there)")));
+}
+
+void TestTeamStore::passwordsAnywhereInALocationAreFound()
+{
+    // Every way libpq takes a password: such a location is never remembered, and never named whole.
+    const QStringList holding { QStringLiteral("postgresql://dana:pw@db.example/team"),
+        QStringLiteral("postgres://dana:pw@h1,h2/team"), QStringLiteral("postgresql://dana@db/team?password=pw"),
+        QStringLiteral("postgresql://dana@db/team?sslpassword=pw"),
+        QStringLiteral("postgresql://dana@db/team?%70assword=pw"), QStringLiteral("host=db password=pw"),
+        QStringLiteral("host=db sslpassword=pw"), QStringLiteral("host=db PASSWORD = 'p w'"),
+        QStringLiteral("dbname=postgresql://dana:pw@db/team"), QStringLiteral("host=db dbname='host=x password=pw'") };
+    for (const QString& location : holding) {
+        QVERIFY2(teamLocationHasPassword(location), qPrintable(location));
+        QVERIFY2(!describeTeamLocation(location).contains(QStringLiteral("pw")),
+            qPrintable(location + QStringLiteral(" → ") + describeTeamLocation(location)));
+    }
+    const QStringList clean { QStringLiteral("postgresql://dana@db.example/team"),
+        QStringLiteral("host=db dbname=team user=dana passfile=/home/dana/.pgpass"), QStringLiteral("service=team") };
+    for (const QString& location : clean)
+        QVERIFY2(!teamLocationHasPassword(location), qPrintable(location));
+    // A dbname that is a location is named by what it connects to.
+    QCOMPARE(
+        describeTeamLocation(QStringLiteral("dbname=postgresql://dana:pw@db/team")), QStringLiteral("dana@db/team"));
 }
 
 void TestTeamStore::badLocationsSayWhatToDo()

@@ -18,6 +18,7 @@
 #include "support/loss_run.h"
 #include "support/test_postgres.h"
 #include "team/pg_connection.h"
+#include "team/team_edits.h"
 #include "team/team_schema.h"
 #include "team/team_sync.h"
 
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void initTestCase();
     void twoUsersRunsAreOneTableComparedVerifiedAndRerun();
     void ownRunsAreChangedInTheStoreOthersRefused();
+    void aRunClaimingTheUserIsStillAnotherLogins();
     void serverDownKeepsTheRunsAndReconnects();
     void sessionsRememberTheStoreNeverAPassword();
     void cleanupTestCase();
@@ -233,6 +235,48 @@ void TestTeamWindow::ownRunsAreChangedInTheStoreOthersRefused()
     window.runActions()->rename(aliceRun, QStringLiteral("taken"));
     QTRY_VERIFY_WITH_TIMEOUT(window.bannerText().contains(QStringLiteral("belongs to another login")), 20000);
     QCOMPARE(nameOf(aliceRun), before);
+}
+
+void TestTeamWindow::aRunClaimingTheUserIsStillAnotherLogins()
+{
+    // Bob syncs a run that says it was recorded by this user on this machine. The store knows bob
+    // added it: rerunning it from alice's window asks first, and even the store's owner (who row-level
+    // security does not hold) cannot change it through the window's edits.
+    const QString forged(32, u'f');
+    const QString forgedDb = m_dir.filePath(QStringLiteral("forged.db"));
+    recordRun(forgedDb, forged, qEnvironmentVariable("USER"), localHostName(), 0.05, 3000);
+    {
+        auto local = RunStore::open(forgedDb, OpenMode::ReadOnly);
+        auto team = PgConnection::connect(m_server.location(QStringLiteral("team"), QStringLiteral("bob")));
+        QVERIFY(local && team);
+        QVERIFY(TeamSync(local->database(), *team).sync());
+    }
+    MainWindow window({ m_server.location(QStringLiteral("team"), QStringLiteral("alice")) });
+    window.show();
+    QTRY_VERIFY_WITH_TIMEOUT(!window.isLoading() && window.runBrowser()->model()->rowCount() >= 4, 60000);
+    QSignalSpy shown(window.rerunActions(), &RerunActions::dialogShown);
+    window.selectRuns({ forged });
+    window.rerunActions()->rerun(forged);
+    QTRY_COMPARE_WITH_TIMEOUT(shown.size(), 1, 30000);
+    RerunDialog* dialog = window.rerunActions()->dialog();
+    QVERIFY(dialog);
+    QVERIFY(dialog->draft().untrusted);
+    QVERIFY2(dialog->draft().trustReason.contains(QStringLiteral("added by another login")),
+        qPrintable(dialog->draft().trustReason));
+    QVERIFY(!dialog->runButton()->isEnabled());
+    dialog->reject();
+
+    // The tables' owner connects as the server's superuser: its edits change only its own runs too.
+    const Status edited = applyTeamRunEdits(m_server.location(QStringLiteral("team")),
+        { RunEdit { forged, RunEdit::Field::Name, QString(), QStringLiteral("renamed by the owner") } });
+    QVERIFY(!edited);
+    QVERIFY2(edited.error().message.contains(QStringLiteral("belongs to another login")),
+        qPrintable(edited.error().message));
+    auto admin = PgConnection::connect(m_server.location(QStringLiteral("team")));
+    QVERIFY(admin);
+    auto name = admin->query(QStringLiteral("SELECT name FROM reprise.runs WHERE uuid = $1"), { forged.toUtf8() });
+    QVERIFY(name && name->rows() == 1);
+    QVERIFY(QString::fromUtf8(name->bytes(0, 0)) != QStringLiteral("renamed by the owner"));
 }
 
 void TestTeamWindow::serverDownKeepsTheRunsAndReconnects()

@@ -85,7 +85,8 @@ void SourcesPanel::fill()
         auto* all = new QTreeWidgetItem(this, { tr("All sources") });
         all->setToolTip(0,
             tr("The runs of every open source in one table, with a Source column; filter with e.g. "
-               "source = \"team\". A run held by several sources (synced) is shown once."));
+               "source = \"runs.db\" or source ~ \"team\" (the names in the Source column). A run held "
+               "by several sources (synced) is shown once."));
         all->setData(0, kPathRole, allSources());
         QFont font = all->font(0);
         font.setBold(m_current == allSources());

@@ -2,6 +2,7 @@
 
 #include "store/run_store.h"
 #include "team/pg_connection.h"
+#include "team/team_location.h"
 #include "team/team_sync.h"
 
 #include <QDeadlineTimer>
@@ -201,11 +202,18 @@ namespace {
             if (job.draft.syncTo.isEmpty())
                 return;
             const auto fail = [&](const Error& error) {
-                // The rerun itself is fine and kept locally: only the push is to be done again.
-                job.error = QStringLiteral("the rerun is recorded in %1 but was not synced to the team store: %2")
-                                .arg(job.draft.target, error.message);
-                job.hint = QStringLiteral("sync it later: reprise sync --db %1 --to %2")
-                               .arg(job.draft.target, job.draft.sourceLocation);
+                // The rerun itself is fine and kept locally: only the push is to be done again. A
+                // report's own problem, if any, stays in front.
+                const QString push = QStringLiteral("the rerun is recorded in %1 but was not synced to the team "
+                                                    "store %2: %3")
+                                         .arg(job.draft.target, job.draft.sourceLocation, error.message);
+                job.error = job.error.isEmpty() ? push : job.error + QStringLiteral("; ") + push;
+                // A location holding a password is not repeated: the user types it (or keeps it in ~/.pgpass).
+                const QString to = teamLocationHasPassword(job.draft.syncTo) ? QStringLiteral("LOCATION")
+                                                                            : job.draft.syncTo;
+                job.hint = QStringLiteral("sync it later: %1")
+                               .arg(displayCommand({ QStringLiteral("reprise"), QStringLiteral("sync"),
+                                   QStringLiteral("--db"), job.draft.target, QStringLiteral("--to"), to }));
             };
             auto local = RunStore::open(job.draft.target, OpenMode::ReadOnly);
             if (!local)

@@ -198,7 +198,8 @@ RunTable unionRunTables(const std::vector<SourceRuns>& sources)
         }
         (out.*member).computeSortRanks();
     }
-    TextUnion where(out.sources);
+    // One dictionary entry per set of holders (not per joined text: a source may be named "a, b").
+    std::map<std::vector<std::uint32_t>, std::int32_t> entryOfHolders;
     for (size_t place = 0; place < n; ++place) {
         const std::uint32_t i = order[place];
         const Origin& o = origins[i];
@@ -209,15 +210,16 @@ RunTable unionRunTables(const std::vector<SourceRuns>& sources)
         out.dirty[place] = t.dirty[o.row];
         out.starred[place] = t.starred[o.row];
         out.archived[place] = t.archived[o.row];
-        QStringList names;
-        for (std::uint32_t s : holders[i])
-            names << shown[qsizetype(s)];
-        const qsizetype known = out.sources.dict.size();
-        out.sources.codes[place] = where.code(names.join(QStringLiteral(", ")));
-        if (out.sources.dict.size() > known) {
+        auto [entry, added] = entryOfHolders.try_emplace(holders[i], std::int32_t(out.sources.dict.size()));
+        if (added) {
+            QStringList names;
+            for (std::uint32_t s : holders[i])
+                names << shown[qsizetype(s)];
+            out.sources.dict << names.join(QStringLiteral(", "));
             out.sourceNames.push_back(names);
             out.sourcePaths.push_back(sources[o.source].path);
         }
+        out.sources.codes[place] = entry->second;
     }
     out.sources.computeSortRanks();
     unionValueColumns(sources, &RunTable::params, rowsOf, n, out.params);

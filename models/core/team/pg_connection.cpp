@@ -1,6 +1,7 @@
 #include "team/pg_connection.h"
 
 #include "team/team_credentials.h"
+#include "team/team_location.h"
 
 #include <QRegularExpression>
 #include <libpq-fe.h>
@@ -53,7 +54,7 @@ QString describeTeamLocation(const QString& location)
     PQconninfoOption* options = PQconninfoParse(location.toUtf8().constData(), &error);
     if (!options) {
         PQfreemem(error);
-        return location;
+        return teamLocationHasPassword(location) ? QStringLiteral("(a location holding a password)") : location;
     }
     QString user, host, port, db, service;
     for (PQconninfoOption* o = options; o->keyword; ++o) {
@@ -73,6 +74,9 @@ QString describeTeamLocation(const QString& location)
             service = value;
     }
     PQconninfoFree(options);
+    // libpq reads a dbname that is itself a location as one (and it may hold a password): name that.
+    if (isTeamStoreLocation(db) && db.size() < location.size())
+        return describeTeamLocation(db);
     if (!service.isEmpty() && host.isEmpty() && db.isEmpty())
         return QStringLiteral("service %1").arg(service);
     QString where = host.isEmpty() ? QStringLiteral("localhost") : host.startsWith(u'/') ? u'[' + host + u']' : host;

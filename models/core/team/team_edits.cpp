@@ -4,6 +4,11 @@
 
 namespace reprise {
 
+namespace {
+    /// The runs the connected login added, as the store recorded them when they were inserted.
+    const char* const kOwnedRunIds = "SELECT run_id FROM reprise_meta.run_owners WHERE login = session_user";
+}
+
 Status applyTeamRunEdits(const QString& location, const QList<RunEdit>& edits)
 {
     auto team = PgConnection::connect(location);
@@ -12,9 +17,13 @@ Status applyTeamRunEdits(const QString& location, const QList<RunEdit>& edits)
     return inPgTransaction(*team, [&]() -> Status {
         for (const RunEdit& edit : edits) {
             const QByteArray uuid = edit.runId.toUtf8();
-            // Row-level security hides others' runs from UPDATE: no row back means not ours (or gone).
-            auto mine
-                = team->query(QStringLiteral("UPDATE reprise.runs SET id = id WHERE uuid = $1 RETURNING id"), { uuid });
+            // Row-level security hides others' runs from UPDATE, but not from the tables' owner, a
+            // superuser or a BYPASSRLS role: ownership is checked here too, so every login changes only
+            // the runs it added. No row back means not ours (or gone).
+            auto mine = team->query(QStringLiteral("UPDATE reprise.runs SET id = id WHERE uuid = $1 AND id IN "
+                                                   "(%1) RETURNING id")
+                                        .arg(QLatin1String(kOwnedRunIds)),
+                { uuid });
             if (!mine)
                 return mine.error();
             if (mine->rows() == 0) {
@@ -63,6 +72,19 @@ Status applyTeamRunEdits(const QString& location, const QList<RunEdit>& edits)
         }
         return success();
     });
+}
+
+Result<bool> ownsTeamRun(const QString& location, const QString& runUuid)
+{
+    auto team = PgConnection::connect(location);
+    if (!team)
+        return team.error();
+    auto owned = team->query(QStringLiteral("SELECT EXISTS (SELECT 1 FROM reprise.runs WHERE uuid = $1 AND id IN (%1))")
+                                 .arg(QLatin1String(kOwnedRunIds)),
+        { runUuid.toUtf8() });
+    if (!owned)
+        return owned.error();
+    return owned->bytes(0, 0) == "t";
 }
 
 } // namespace reprise

@@ -1,6 +1,7 @@
 #include "team/team_location.h"
 
 #include <QRegularExpression>
+#include <QUrl>
 
 namespace reprise {
 
@@ -16,11 +17,14 @@ bool isTeamStoreLocation(const QString& location)
 
 bool teamLocationHasPassword(const QString& location)
 {
-    // userinfo with a colon before the host, a password parameter, or a password keyword.
+    // userinfo with a colon before a host (also inside a dbname, which libpq expands as a location of
+    // its own), or any password keyword or parameter (password, sslpassword, …). Percent-decoded first,
+    // because libpq decodes a URI's parameter names and values.
     static const QRegularExpression password(
-        QStringLiteral(R"(^postgres(ql)?://[^/?#@]*:[^/?#@]*@|[?&]password=|(^|\s)password\s*=)"),
+        QStringLiteral(R"(://[^/?#@\s]*:[^/?#@\s]*@|[?&][a-z_]*password=|(^|[\s'"])[a-z_]*password\s*=)"),
         QRegularExpression::CaseInsensitiveOption);
-    return isTeamStoreLocation(location) && password.match(location).hasMatch();
+    const QString decoded = QUrl::fromPercentEncoding(location.toUtf8());
+    return isTeamStoreLocation(location) && (password.match(location).hasMatch() || password.match(decoded).hasMatch());
 }
 
 } // namespace reprise
