@@ -8,6 +8,7 @@
 #include "import/source_import.h"
 #include "import/wandb_log.h"
 #include "store/run_store.h"
+#include "support/wandb_writer.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -19,6 +20,7 @@
 #include <cmath>
 
 using namespace reprise;
+using namespace reprise::test::wandb;
 
 namespace {
 
@@ -26,86 +28,10 @@ const QString kFixtures = QStringLiteral(REPRISE_FIXTURES_DIR);
 const QString kWandbRoot = kFixtures + QStringLiteral("/wandb/wandb");
 const QString kRunDir = kWandbRoot + QStringLiteral("/offline-run-20210216_154407-g9dvvkua");
 
-void writeTo(const QString& path, const QByteArray& bytes)
-{
-    QDir().mkpath(QFileInfo(path).absolutePath());
-    QFile f(path);
-    if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
-        qFatal("cannot write %s", qPrintable(path));
-    f.write(bytes);
-}
-
 QByteArray readAll(const QString& path)
 {
     QFile f(path);
     return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-QByteArray varint(quint64 v)
-{
-    QByteArray out;
-    do {
-        char b = char(v & 0x7f);
-        v >>= 7;
-        if (v)
-            b = char(b | 0x80);
-        out += b;
-    } while (v);
-    return out;
-}
-
-QByteArray field(int number, const QByteArray& payload) // length-delimited
-{
-    return varint(quint64(number << 3 | 2)) + varint(quint64(payload.size())) + payload;
-}
-
-QByteArray number(int fieldNumber, quint64 v) { return varint(quint64(fieldNumber << 3)) + varint(v); }
-
-/// A HistoryItem / SummaryItem / ConfigItem: key (or nested_key) and value_json.
-QByteArray item(const QByteArray& key, const QByteArray& json, bool nested = false)
-{
-    return field(nested ? 2 : 1, key) + field(16, json);
-}
-
-QByteArray history(const QList<QByteArray>& items)
-{
-    QByteArray body;
-    for (const QByteArray& i : items)
-        body += field(1, i);
-    return field(2, body);
-}
-
-QByteArray timestamp(qint64 seconds) { return number(1, quint64(seconds)); }
-
-/// Records framed as LevelDB's log writer frames them: 32 KiB blocks (the 7-byte file header counts
-/// in the first), chunks "CRC-32 | length | type" split FIRST/MIDDLE/LAST across blocks.
-QByteArray wandbFile(const QList<QByteArray>& records)
-{
-    QByteArray out(":W&B\xe1\xbe\x00", 7);
-    for (const QByteArray& rec : records) {
-        qsizetype pos = 0;
-        bool begin = true;
-        do {
-            qsizetype left = 32768 - out.size() % 32768;
-            if (left < 7) {
-                out.append(QByteArray(left, '\0'));
-                left = 32768;
-            }
-            const qsizetype n = std::min(rec.size() - pos, left - 7);
-            const bool end = pos + n == rec.size();
-            const char type = char(begin && end ? 1 : begin ? 2 : end ? 4 : 3);
-            const QByteArray data = rec.mid(pos, n);
-            const quint32 crc = crc32Ieee(data.constData(), size_t(n), crc32Ieee(&type, 1));
-            out.append(reinterpret_cast<const char*>(&crc), 4);
-            const quint16 length = quint16(n);
-            out.append(reinterpret_cast<const char*>(&length), 2);
-            out.append(type);
-            out.append(data);
-            pos += n;
-            begin = false;
-        } while (pos < rec.size());
-    }
-    return out;
 }
 
 const MetricHistory* findMetric(const ImportedRun& run, const QString& key)
