@@ -42,6 +42,11 @@ Commands:
   bundle RUN -o FILE     a reproduction bundle: code, launch spec, environment, run and metrics in one file
   rerun --bundle FILE [--cwd DIR] [--set k=v]... [--wait]
                          rerun a bundle's run on this machine (its run imported first), then the report
+  sweep RUN --grid KEY=V1,V2,... [--random KEY=uniform:A:B|loguniform:A:B|choice:V1,V2] [--samples N]
+        [--seed S] [--parallel J] [--at-commit|--in-place] [--into DB] [--wait] [--dry-run] [--json]
+                         reruns of a run over a grid or seeded random draws of its params
+  importance --metric KEY [--filter EXPR|--sweep ID] [--json]
+                         which params move a metric: Spearman and random-forest importance
   verify RUN_A RUN_B [--abs-tol X] [--rel-tol X] [--ignore KEY]... [--json]
                          did RUN_B reproduce RUN_A? (exit 0 reproduced, 3 diverged, 4 incomparable)
   import SOURCE... [--project P] [--json]
@@ -227,6 +232,8 @@ int main(int argc, char** argv)
         { "team", reprise::cli::runTeam },
         { "sync", reprise::cli::runSync },
         { "client", reprise::cli::runClient },
+        { "sweep", reprise::cli::runSweep },
+        { "importance", reprise::cli::runImportance },
     };
     if (argc > 1) {
         const std::string first = argv[1];
@@ -252,7 +259,8 @@ int main(int argc, char** argv)
             && !reprise::isTeamStoreLocation(QString::fromLocal8Bit(argv[1]))) {
             printError(
                 QStringLiteral("'") + QString::fromLocal8Bit(argv[1]) + QStringLiteral("': no such command or file"),
-                QStringLiteral("commands: run, rerun, bundle, verify, import, sync, team, ls, show, metrics, dag, drift, "
+                QStringLiteral("commands: run, rerun, sweep, importance, bundle, verify, import, sync, team, ls, show, "
+                               "metrics, dag, drift, "
                                "profile, demo, client (see "
                                "`reprise --help`)"));
             return reprise::cli::Usage;

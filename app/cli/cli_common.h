@@ -75,5 +75,9 @@ int runTeam(const QStringList& args);
 int runSync(const QStringList& args);
 /// `reprise client`: where the Python client and its wheel are, and the commands that install it.
 int runClient(const QStringList& args);
+/// `reprise sweep RUN --grid k=v1,v2 ...`: reruns of a run over a grid or random draws of its params.
+int runSweep(const QStringList& args);
+/// `reprise importance --metric KEY`: which params move a metric (Spearman, random-forest importance).
+int runImportance(const QStringList& args);
 
 } // namespace reprise::cli

@@ -453,6 +453,7 @@ Result<PreparedRerun> prepareRerun(const RerunDraft& draft, const QProcessEnviro
     run.project = draft.project;
     run.name = draft.originalName;
     run.kind = QStringLiteral("rerun");
+    run.tags = draft.tags;
     // The parent link is a row of the same database; a rerun recorded elsewhere names it in tags.
     if (QFileInfo(request.dbPath) == QFileInfo(draft.source)) {
         run.parentUuid = draft.originalId;

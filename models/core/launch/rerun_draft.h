@@ -45,6 +45,8 @@ struct RerunDraft {
     CodeMode mode = CodeMode::Auto;
     bool untrusted = false; ///< from a shared location: needs an explicit confirmation
     QString trustReason;
+    /// Extra tags recorded with the rerun (a sweep member's `sweep.id`, `sweep.index`, …).
+    QMap<QString, QString> tags;
 
     /// Whether the rerun executes in a temporary worktree at the recorded commit.
     bool runsInWorktree() const;
