@@ -22,19 +22,6 @@
 
 namespace reprise {
 
-QColor runColour(const QString& runId)
-{
-    // FNV-1a of the id (qHash is seeded per process, which would change colours between sessions),
-    // spread over the hue circle by the golden ratio so neighbours rarely look alike.
-    quint64 hash = 1469598103934665603ULL;
-    for (char c : runId.toUtf8()) {
-        hash ^= quint8(c);
-        hash *= 1099511628211ULL;
-    }
-    const double turn = std::fmod(double(hash % 1000003) * 0.618033988749895, 1.0);
-    return QColor::fromHsl(int(turn * 360) % 360, 170, 110);
-}
-
 namespace {
 
     /// Curve i's picture for [lo, hi] at `columns` pixel columns. On a worker thread.

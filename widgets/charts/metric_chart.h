@@ -1,6 +1,7 @@
 #pragma once
 
 #include "charts/curve_layer.h"
+#include "charts/run_palette.h"
 
 #include <QChartView>
 #include <QColor>
@@ -102,8 +103,5 @@ private:
     QGraphicsLineItem* m_cursor = nullptr;
     QGraphicsSimpleTextItem* m_readout = nullptr;
 };
-
-/// A stable colour per run id: the same run has the same colour in every chart and view.
-QColor runColour(const QString& runId);
 
 } // namespace reprise

@@ -14,21 +14,10 @@ namespace {
         ChartCurve c;
         c.label = std::move(curve.label);
         c.runId = std::move(curve.runId);
-        c.colour = runColour(c.runId);
         c.x = std::move(curve.x);
         c.y = std::move(curve.y);
         c.pyramid = std::make_shared<const MinMaxPyramid>(*c.y);
         return c;
-    }
-
-    /// Group means side by side: distinct colours from a categorical palette beat hashed ones, which can
-    /// land close together.
-    QColor groupColour(std::size_t index)
-    {
-        static const QColor palette[] = { QColor(0x1f, 0x77, 0xb4), QColor(0xff, 0x7f, 0x0e), QColor(0x2c, 0xa0, 0x2c),
-            QColor(0xd6, 0x27, 0x28), QColor(0x94, 0x67, 0xbd), QColor(0x8c, 0x56, 0x4b), QColor(0xe3, 0x77, 0xc2),
-            QColor(0x7f, 0x7f, 0x7f), QColor(0xbc, 0xbd, 0x22), QColor(0x17, 0xbe, 0xcf) };
-        return palette[index % std::size(palette)];
     }
 
     ChartCurve groupChartCurve(const GroupCurve& group, std::size_t index)
@@ -36,7 +25,7 @@ namespace {
         ChartCurve g;
         g.label = group.label;
         g.runId = group.id;
-        g.colour = groupColour(index);
+        g.colour = RunPalette::slotColour(int(index)); // groups side by side: distinct colours
         g.x = std::make_shared<const std::vector<double>>(group.x);
         g.y = std::make_shared<const std::vector<double>>(group.mean);
         auto low = std::make_shared<const std::vector<double>>(group.low);

@@ -394,6 +394,14 @@ void ChartsPage::fillLegend(const CurvesPerKey& curvesPerKey)
 
 void ChartsPage::build(CurvesPerKey curvesPerKey, bool keepRange)
 {
+    // Colours come from the shared palette here, on the GUI thread: a run's colour is the one it was
+    // given when it joined the selection (groups have colours of their own).
+    for (auto& curves : curvesPerKey) {
+        for (ChartCurve& c : curves) {
+            if (!c.runId.startsWith(QStringLiteral("group:")))
+                c.colour = runColour(c.runId);
+        }
+    }
     fillLegend(curvesPerKey);
     m_builtGeneration = m_generation;
     m_grid->setCurves(std::move(curvesPerKey), m_keys, keepRange);

@@ -1,5 +1,6 @@
 #include "compare/compare_view.h"
 
+#include "charts/run_palette.h"
 #include "compare/parallel_coordinates.h"
 #include "compare/parallel_page.h"
 #include "compare/params_page.h"
@@ -43,6 +44,7 @@ ScatterPlot* CompareView::scatter() const { return m_scatter->plot(); }
 void CompareView::clear(const QString& message)
 {
     m_runs.clear();
+    runPalette().follow({});
     m_params->setRuns(m_runs);
     m_charts->clear(message);
 }
@@ -50,6 +52,10 @@ void CompareView::clear(const QString& message)
 void CompareView::setRuns(const QString& database, const QList<RunRecord>& runs)
 {
     m_runs = runs.mid(0, kMaxRuns);
+    QStringList ids;
+    for (const RunRecord& r : std::as_const(m_runs))
+        ids << r.uuid;
+    runPalette().follow(ids); // runs that stay keep their colours, newcomers take the free ones
     m_params->setRuns(m_runs);
     m_charts->setRuns(database, m_runs);
 }

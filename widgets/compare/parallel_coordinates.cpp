@@ -1,6 +1,7 @@
 #include "compare/parallel_coordinates.h"
 
 #include "analysis/axis_ticks.h"
+#include "charts/run_palette.h"
 #include "text/display_text.h"
 
 #include <QMouseEvent>
@@ -139,8 +140,10 @@ void ParallelCoordinates::paintEvent(QPaintEvent*)
             const bool highlighted = m_highlighted.contains(m_table.runIds[row]);
             if ((pass == 0) != !in || (pass == 2) != (in && highlighted))
                 continue;
-            QColor c = in && colour ? rampColour(colour->fraction(colour->values[row], colour->logSuggested))
-                                    : QColor(0xcc, 0xcc, 0xcc);
+            // A selected run in its own colour, the one it has in the charts and their legend.
+            QColor c = pass == 2 ? runColour(m_table.runIds[row])
+                : in && colour   ? rampColour(colour->fraction(colour->values[row], colour->logSuggested))
+                                 : QColor(0xcc, 0xcc, 0xcc);
             c.setAlpha(pass == 0 ? 60 : pass == 1 ? 150 : 255);
             p.setPen(QPen(c, pass == 2 ? 2.5 : 1));
             QPainterPath path;

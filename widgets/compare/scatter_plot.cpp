@@ -1,6 +1,7 @@
 #include "compare/scatter_plot.h"
 
 #include "analysis/axis_ticks.h"
+#include "charts/run_palette.h"
 #include "text/display_text.h"
 
 #include <QPainter>
@@ -148,8 +149,10 @@ void ScatterPlot::paintEvent(QPaintEvent*)
             const auto pt = position(row);
             if (!pt)
                 continue;
-            const QColor c = colour ? rampColour(colour->fraction(colour->values[row], colour->logSuggested))
-                                    : QColor(0x30, 0x70, 0xc0);
+            // A selected run in its own colour, the one it has in the charts and their legend.
+            const QColor c = highlighted ? runColour(m_table.runIds[row])
+                : colour                 ? rampColour(colour->fraction(colour->values[row], colour->logSuggested))
+                                         : QColor(0x30, 0x70, 0xc0);
             p.setPen(highlighted ? QPen(text, 2) : QPen(c.darker(130), 1));
             p.setBrush(c);
             p.drawEllipse(*pt, highlighted ? 5.5 : 4, highlighted ? 5.5 : 4);
