@@ -239,4 +239,48 @@ Result<ImportanceResult> paramImportance(const RunTable& table, const std::vecto
     return out;
 }
 
+Result<ImportanceResult> paramImportance(const PlotTable& plot, const QString& metric, const ImportanceOptions& options)
+{
+    // The plot's fields as the columns of a run table: a param's values become dictionary codes.
+    RunTable table;
+    table.uuids = plot.runIds;
+    const size_t n = plot.runIds.size();
+    for (const PlotField& field : plot.fields) {
+        if (field.kind == PlotField::Kind::Metric) {
+            NumberColumn column;
+            column.key = field.name;
+            column.values = field.values;
+            column.present.resize(n);
+            for (size_t r = 0; r < n; ++r)
+                column.present[r] = std::isfinite(field.values[r]) ? 1 : 0;
+            table.metrics.push_back(std::move(column));
+            continue;
+        }
+        ValueColumn column;
+        column.key = field.name;
+        column.text.codes.assign(n, -1);
+        QHash<double, std::int32_t> codes;
+        for (size_t r = 0; r < n; ++r) {
+            const double v = field.values[r];
+            if (std::isnan(v))
+                continue;
+            auto it = codes.find(v);
+            if (it == codes.end()) {
+                it = codes.insert(v, std::int32_t(column.text.dict.size()));
+                column.text.dict << field.text(r);
+                // A category is text (its index is not a quantity); a number is itself.
+                column.dictNumbers.push_back(field.categorical() ? kNaN : v);
+            }
+            column.text.codes[r] = *it;
+        }
+        table.params.push_back(std::move(column));
+    }
+    // Looked up by binary search: sorted by key, as a loaded table is.
+    std::sort(table.params.begin(), table.params.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    std::sort(table.metrics.begin(), table.metrics.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
+    std::vector<std::int32_t> rows(n);
+    std::iota(rows.begin(), rows.end(), 0);
+    return paramImportance(table, rows, metric, options);
+}
+
 } // namespace reprise

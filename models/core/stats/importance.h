@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/plot_table.h"
 #include "result.h"
 #include "stats/random_forest.h"
 #include "store/run_table.h"
@@ -57,5 +58,10 @@ struct ImportanceOptions {
 /// forest param, are counted in the result, never dropped silently. Pure; any thread.
 Result<ImportanceResult> paramImportance(const RunTable& table, const std::vector<std::int32_t>& rows,
     const QString& metric, const ImportanceOptions& options = {});
+
+/// The same over the runs of a plot table (the compare view's Parallel coordinates: params that
+/// vary, metrics' latest values; NaN where a run has none). `metric` names a metric field.
+Result<ImportanceResult> paramImportance(
+    const PlotTable& table, const QString& metric, const ImportanceOptions& options = {});
 
 } // namespace reprise
