@@ -232,7 +232,7 @@ void MainWindow::buildMenus()
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* palette = view->addAction(tr("Command &Palette…"), this, [this] {
-        m_palette->setActions(CommandPalette::menuActions(menuBar()));
+        m_palette->setActions(CommandPalette::menuActions(menuBar()) + CommandPalette::offeredActions(this));
         m_palette->popUp();
     });
     palette->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_K));
@@ -245,6 +245,8 @@ void MainWindow::buildMenus()
         m_browser->filterEdit()->selectAll();
     });
     find->setShortcut(QKeySequence::Find);
+    setPaletteSynonyms(find, { tr("search"), tr("query"), tr("find") });
+    buildKeyboard(view);
 }
 
 void MainWindow::restoreSettings()

@@ -11,6 +11,7 @@
 #include <optional>
 
 class QLabel;
+class QMenu;
 class QSplitter;
 class QStackedWidget;
 
@@ -116,6 +117,14 @@ protected:
 private:
     void buildLayout();
     void buildMenus();
+    /// The Go menu, sorting from the keyboard and the panes' Tab order (main_window_keys.cpp).
+    void buildKeyboard(QMenu* view);
+    /// Sorts the run table by the column of its current cell: largest first, again the other way.
+    void sortByCurrentColumn();
+    /// Selects the run `step` rows below (above, when negative) the current one, alone.
+    void stepRun(int step);
+    /// Focus to the next (previous) pane: sources, filter, run table, the views.
+    void stepPane(int step);
     void connectSources();
     void connectViews();
     void restoreSettings();

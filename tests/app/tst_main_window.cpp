@@ -19,6 +19,7 @@
 #include "run_table_model.h"
 #include "runs/run_browser.h"
 #include "runs/run_details.h"
+#include "selection/selection_tabs.h"
 #include "sources/sources_panel.h"
 #include "store/run_store.h"
 
@@ -77,6 +78,8 @@ private Q_SLOTS:
     void welcomeButtonsAct();
     void droppedFilesOpenAsSources();
     void allSourcesAreOneTableComparedAndVerifiedAcross();
+    void oneSourceLeftOfSeveralIsShownAsItself();
+    void keyboardAloneWalksPanesViewsAndRuns();
     void otherTrackersOpenReadOnlyBesideDatabases();
     void pipelineTabFollowsTheSelection();
     void driftTabAndDriftColumn();
@@ -596,6 +599,103 @@ void writeRuns(const QString& path, const QList<std::tuple<QString, double, doub
 }
 
 } // namespace
+
+void TestMainWindow::keyboardAloneWalksPanesViewsAndRuns()
+{
+    MainWindow window({ m_demo });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    window.show();
+    QVERIFY(loaded.wait(30000));
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    RunBrowser* browser = window.runBrowser();
+    QTableView* table = browser->view();
+    const auto key = [](int k, Qt::KeyboardModifiers mods = Qt::NoModifier) {
+        QWidget* target = QApplication::focusWidget();
+        QVERIFY(target);
+        QTest::keyClick(target, Qt::Key(k), mods);
+    };
+    // F6 walks the panes: sources, filter, run table.
+    table->setFocus();
+    key(Qt::Key_F6, Qt::ShiftModifier);
+    QCOMPARE(QApplication::focusWidget(), browser->filterEdit());
+    key(Qt::Key_F6);
+    QCOMPARE(QApplication::focusWidget(), table);
+
+    // The run table sorted by a metric from the keyboard: to its column, then Ctrl+Shift+S.
+    int column = -1;
+    for (int c = 0; c < browser->proxy()->columnCount(); ++c) {
+        if (browser->proxy()->headerData(c, Qt::Horizontal).toString().contains(QStringLiteral("val_acc")))
+            column = c;
+    }
+    QVERIFY(column > 0);
+    key(Qt::Key_Home, Qt::ControlModifier);
+    // (hidden columns are passed over)
+    for (int c = 0; c < browser->proxy()->columnCount() && table->currentIndex().column() != column; ++c)
+        key(Qt::Key_Right);
+    QCOMPARE(table->currentIndex().column(), column);
+    key(Qt::Key_S, Qt::ControlModifier | Qt::ShiftModifier);
+    double previous = std::numeric_limits<double>::infinity();
+    int valued = 0;
+    for (int r = 0; r < browser->proxy()->rowCount(); ++r) {
+        const QVariant v = browser->proxy()->index(r, column).data(RunTableModel::SortRole);
+        if (!v.isValid() || std::isnan(v.toDouble()))
+            continue;
+        QVERIFY2(v.toDouble() <= previous, "largest first");
+        previous = v.toDouble();
+        ++valued;
+    }
+    QVERIFY(valued >= 5);
+
+    // The top five selected with Shift+Down; Tab goes on to the views and keeps all five.
+    key(Qt::Key_Home, Qt::ControlModifier);
+    for (int i = 0; i < 4; ++i)
+        key(Qt::Key_Down, Qt::ShiftModifier);
+    QCOMPARE(browser->selectedRunIds().size(), 5);
+    key(Qt::Key_Tab);
+    QVERIFY(!table->hasFocus());
+    QCOMPARE(browser->selectedRunIds().size(), 5);
+    // Alt+2 is Compare.
+    key(Qt::Key_2, Qt::AltModifier);
+    QCOMPARE(window.findChild<SelectionTabs*>()->currentWidget(), window.compareView());
+
+    // The palette finds views by their names and by the words people use for them.
+    key(Qt::Key_K, Qt::ControlModifier);
+    CommandPalette* palette = window.commandPalette();
+    QTRY_VERIFY(palette->isVisible());
+    palette->setQuery(QStringLiteral("compare"));
+    QVERIFY2(
+        palette->shownNames().contains(QStringLiteral("Go ▸ Compare")), qPrintable(palette->shownNames().join(u'|')));
+    palette->setQuery(QStringLiteral("chart"));
+    QVERIFY(palette->shownNames().contains(QStringLiteral("Go ▸ Compare")));
+    palette->setQuery(QStringLiteral("pare")); // inside a word: not a match
+    QVERIFY(!palette->shownNames().contains(QStringLiteral("Go ▸ Compare")));
+    palette->setQuery(QStringLiteral("details"));
+    palette->runCurrent();
+    QCOMPARE(window.findChild<SelectionTabs*>()->currentWidget(), static_cast<QWidget*>(window.runDetails()));
+
+    // Alt+Down: the next run alone, wherever the focus is.
+    const QString sixth = browser->proxy()->index(5, 0).data(RunTableModel::RunIdRole).toString();
+    QTest::keyClick(&window, Qt::Key_Down, Qt::AltModifier);
+    QCOMPARE(browser->selectedRunIds(), QStringList { sixth });
+}
+
+void TestMainWindow::oneSourceLeftOfSeveralIsShownAsItself()
+{
+    // Two sources given, one of them not a database: the other is shown as itself (its own table,
+    // no Source column), and the damaged one is named in the banner.
+    const QString good = m_dir.filePath(QStringLiteral("good-alone.db"));
+    const QString bad = m_dir.filePath(QStringLiteral("not-a-database.db"));
+    writeRuns(good, { { QString(32, u'd'), 1000, 0.1 } });
+    QVERIFY(QDir().mkpath(bad));
+    MainWindow window({ good, bad });
+    window.show();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        window.currentSource() == good && !window.isLoading() && window.runBrowser()->model()->rowCount() == 1, 30000);
+    QCOMPARE(window.sources(), QStringList { good });
+    QVERIFY(window.runBrowser()->view()->isColumnHidden(RunTableModel::SourceColumn));
+    QVERIFY2(window.bannerText().contains(QStringLiteral("not-a-database.db")), qPrintable(window.bannerText()));
+}
 
 void TestMainWindow::allSourcesAreOneTableComparedAndVerifiedAcross()
 {

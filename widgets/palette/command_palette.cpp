@@ -12,6 +12,31 @@
 
 namespace reprise {
 
+namespace {
+    const char* const kPaletteName = "reprise.paletteName";
+    const char* const kSynonyms = "reprise.paletteSynonyms";
+
+    /// Whether `word` starts a word of `text` ("comp" finds "Go ▸ Compare", "pare" does not).
+    bool startsAWord(const QString& text, const QString& word)
+    {
+        for (qsizetype at = text.indexOf(word, 0, Qt::CaseInsensitive); at >= 0;
+             at = text.indexOf(word, at + 1, Qt::CaseInsensitive)) {
+            if (at == 0 || !text[at - 1].isLetterOrNumber())
+                return true;
+        }
+        return false;
+    }
+} // namespace
+
+void offerInPalette(QAction* action, const QString& name, const QStringList& synonyms)
+{
+    action->setProperty(kPaletteName, name);
+    if (!synonyms.isEmpty())
+        setPaletteSynonyms(action, synonyms);
+}
+
+void setPaletteSynonyms(QAction* action, const QStringList& synonyms) { action->setProperty(kSynonyms, synonyms); }
+
 CommandPalette::CommandPalette(QWidget* parent)
     : QDialog(parent, Qt::Popup)
     , m_query(new QLineEdit(this))
@@ -65,8 +90,11 @@ void CommandPalette::refill()
     const QStringList words = m_query->text().split(u' ', Qt::SkipEmptyParts);
     for (qsizetype i = 0; i < m_actions.size(); ++i) {
         const auto& [name, action] = m_actions[i];
-        const bool matches = std::all_of(
-            words.begin(), words.end(), [&](const QString& w) { return name.contains(w, Qt::CaseInsensitive); });
+        const QStringList synonyms = action->property(kSynonyms).toStringList();
+        const bool matches = std::all_of(words.begin(), words.end(), [&](const QString& w) {
+            return startsAWord(name, w)
+                || std::any_of(synonyms.begin(), synonyms.end(), [&](const QString& s) { return startsAWord(s, w); });
+        });
         if (!matches)
             continue;
         // The shortcut beside the name: the palette is also how people learn the keys.
@@ -140,6 +168,18 @@ QList<QPair<QString, QAction*>> CommandPalette::menuActions(const QMenuBar* bar)
         if (top->menu())
             walk(top->menu(), shown(top->text()) + QStringLiteral(" ▸ "));
     }
+    return out;
+}
+
+QList<QPair<QString, QAction*>> CommandPalette::offeredActions(const QWidget* root)
+{
+    QList<QPair<QString, QAction*>> out;
+    for (QAction* action : root->findChildren<QAction*>()) {
+        const QString name = action->property(kPaletteName).toString();
+        if (!name.isEmpty())
+            out.append({ name, action });
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     return out;
 }
 
