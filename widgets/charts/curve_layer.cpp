@@ -241,6 +241,16 @@ void CurveLayer::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidg
             drawSeries(painter, c.smooth);
         }
     }
+    // A curve with a single point (a final score) is a dot, not an invisible one-pixel line.
+    for (const DrawnCurve& c : m_curves) {
+        if (!c.visible || c.raw.x.size() != 1 || c.raw.decimated || !std::isfinite(c.raw.y.front()))
+            continue;
+        if (m_logY && c.raw.y.front() <= 0)
+            continue;
+        painter->setPen(QPen(c.colour.darker(130), 1));
+        painter->setBrush(c.colour);
+        painter->drawEllipse(map(c.raw.x.front(), c.raw.y.front()), 5, 5);
+    }
     painter->restore();
 }
 

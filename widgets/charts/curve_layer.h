@@ -34,6 +34,9 @@ public:
     /// Points painted after the last setCurves(): raw + smoothed (+ band) per curve.
     std::vector<int> pointCounts() const;
 
+    /// Data coordinates (x as charted, y as logged) in scene coordinates.
+    QPointF toScene(double x, double y) const { return map(x, y); }
+
     QRectF boundingRect() const override { return m_plot; }
     void paint(QPainter* painter, const QStyleOptionGraphicsItem* option, QWidget* widget) override;
 

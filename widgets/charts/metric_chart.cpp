@@ -1,6 +1,7 @@
 #include "charts/metric_chart.h"
 
 #include "analysis/axis_ticks.h"
+#include "charts/chart_readout.h"
 #include "compute_pool.h"
 #include "text/display_text.h"
 #include "when_finished.h"
@@ -8,7 +9,7 @@
 #include <QCategoryAxis>
 #include <QGraphicsLayout>
 #include <QGraphicsLineItem>
-#include <QGraphicsSimpleTextItem>
+#include <QGraphicsTextItem>
 #include <QLegendMarker>
 #include <QLineSeries>
 #include <QLogValueAxis>
@@ -57,6 +58,7 @@ namespace {
 
 MetricChart::MetricChart(const QString& title, QWidget* parent)
     : QChartView(parent)
+    , m_plainTitle(title)
     , m_title(htmlSafeText(title)) // QtCharts renders titles and legend labels as HTML
     , m_nonFinite(new QScatterSeries)
     , m_layer(new CurveLayer)
@@ -80,6 +82,14 @@ MetricChart::MetricChart(const QString& title, QWidget* parent)
     // The curves are painted by a layer over the plot area, under the readout.
     m_layer->setZValue(chart()->zValue() + 5);
     scene()->addItem(m_layer);
+    // What the chart leaves out, said under it in plain text.
+    m_footnote = new QGraphicsTextItem;
+    m_footnote->setDefaultTextColor(palette().color(QPalette::PlaceholderText));
+    QFont small = font();
+    small.setPointSizeF(small.pointSizeF() * 0.9);
+    m_footnote->setFont(small);
+    m_footnote->setZValue(chart()->zValue() + 6);
+    scene()->addItem(m_footnote);
     connect(chart(), &QChart::plotAreaChanged, this,
         [this] { m_layer->setFrame(chart()->plotArea(), m_lo, m_hi, m_yLo, m_yHi, m_logY); });
     setAccessibleName(visibleText(title));
@@ -93,6 +103,25 @@ void MetricChart::setCurves(std::vector<ChartCurve> curves, bool keepRange)
         chart()->removeSeries(s), delete s;
     m_legend.clear();
     m_curves = std::move(curves);
+    // One point per run (a final score): each run gets its own place along x, as a dot.
+    bool anyData = false, allSingle = true;
+    for (const ChartCurve& c : m_curves) {
+        if (c.x && !c.x->empty()) {
+            anyData = true;
+            allSingle = allSingle && c.x->size() == 1;
+        }
+    }
+    m_perRun = anyData && allSingle;
+    if (m_perRun) {
+        for (std::size_t i = 0; i < m_curves.size(); ++i) {
+            ChartCurve& c = m_curves[i];
+            if (!c.x || c.x->empty())
+                continue;
+            if (!c.steps)
+                c.steps = c.x;
+            c.x = std::make_shared<const std::vector<double>>(1, double(i));
+        }
+    }
     bool any = false;
     for (const ChartCurve& c : m_curves) {
         // An empty series per curve: its legend entry names the run in its colour and toggles it.
@@ -121,6 +150,10 @@ void MetricChart::setCurves(std::vector<ChartCurve> curves, bool keepRange)
     if (!any) {
         m_dataLo = 0;
         m_dataHi = 1;
+    }
+    if (m_perRun) {
+        m_dataLo = -0.5;
+        m_dataHi = double(m_curves.size()) - 0.5;
     }
     if (m_dataHi <= m_dataLo)
         m_dataHi = m_dataLo + 1;
@@ -246,10 +279,9 @@ void MetricChart::redraw()
                 for (double x : d.raw.nonFiniteX)
                     marks << QPointF(x, yLo);
             }
-            if (marks != m_nonFinite->points()) {
+            if (marks != m_nonFinite->points())
                 m_nonFinite->replace(marks);
-                m_nonFinite->setVisible(!marks.isEmpty());
-            }
+            m_nonFinite->setVisible(!marks.isEmpty()); // no legend entry for what is not there
             m_yLo = yLo;
             m_yHi = yHi;
             applyAxes(yLo, yHi);
@@ -267,9 +299,7 @@ void MetricChart::redraw()
             if (dropped > 0)
                 notes << tr("%L1 values ≤ 0 not shown on the log axis").arg(dropped);
             m_note = notes.join(QStringLiteral(" · "));
-            const QString title = m_note.isEmpty() ? m_title : m_title + QStringLiteral("  —  ") + m_note;
-            if (chart()->title() != title) // a new title re-lays out the whole chart
-                chart()->setTitle(title);
+            updateFootnote();
             Q_EMIT redrawn();
         });
 }
@@ -284,6 +314,7 @@ void MetricChart::applyAxes(double yLo, double yHi)
             chart()->removeAxis(axis), delete axis;
         m_xAxis = new QCategoryAxis;
         m_xAxis->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
+        m_xAxis->setTitleText(htmlSafeText(m_xTitle));
         chart()->addAxis(m_xAxis, Qt::AlignBottom);
         if (m_logY) {
             auto* log = new QLogValueAxis;
@@ -295,6 +326,12 @@ void MetricChart::applyAxes(double yLo, double yHi)
             linear->setLabelsPosition(QCategoryAxis::AxisLabelsPositionOnValue);
             m_yAxis = linear;
         }
+        m_yAxis->setTitleText(htmlSafeText(m_yTitle));
+        QFont titleFont = m_yAxis->titleFont();
+        titleFont.setPointSizeF(font().pointSizeF() * 0.9);
+        titleFont.setBold(false);
+        m_yAxis->setTitleFont(titleFont);
+        m_xAxis->setTitleFont(titleFont);
         chart()->addAxis(m_yAxis, Qt::AlignLeft);
         for (QAbstractSeries* s : chart()->series()) {
             s->attachAxis(m_xAxis);
@@ -312,30 +349,96 @@ void MetricChart::applyAxes(double yLo, double yHi)
         }
         axis->setRange(lo, hi);
     };
-    setTicks(m_xAxis, m_lo, m_hi, std::max(4, int(chart()->plotArea().width() / 110)));
+    if (m_perRun) {
+        // A run's label at its place, cut to the room it has (the legend and readout name it in full).
+        for (const QString& label : m_xAxis->categoriesLabels())
+            m_xAxis->remove(label);
+        const QFontMetrics metrics(m_xAxis->labelsFont());
+        const int room = std::max(30, int(chart()->plotArea().width() / std::max<double>(1, m_hi - m_lo)) - 6);
+        QSet<QString> used;
+        for (std::size_t i = 0; i < m_curves.size(); ++i) {
+            if (double(i) < m_lo || double(i) > m_hi)
+                continue;
+            QString label = htmlSafeText(metrics.elidedText(visibleText(m_curves[i].label), Qt::ElideRight, room));
+            while (used.contains(label))
+                label += u' '; // category labels must differ
+            used.insert(label);
+            m_xAxis->append(label, double(i));
+        }
+        m_xAxis->setRange(m_lo, m_hi);
+        m_xAxis->setTitleText(tr("run"));
+    } else {
+        m_xAxis->setTitleText(htmlSafeText(m_xTitle));
+        setTicks(m_xAxis, m_lo, m_hi, std::max(4, int(chart()->plotArea().width() / 110)));
+    }
     if (auto* log = qobject_cast<QLogValueAxis*>(m_yAxis))
         log->setRange(std::max(yLo, 1e-300), yHi);
     else
         setTicks(static_cast<QCategoryAxis*>(m_yAxis), yLo, yHi, std::max(6, int(chart()->plotArea().height() / 35)));
 }
 
-QString MetricChart::readoutAt(double x) const
+QString MetricChart::readoutAt(double x) const { return readoutOf(m_curves, m_hidden, x, m_perRun).text(); }
+
+QRectF MetricChart::readoutBox() const { return m_readout ? m_readout->box() : QRectF(); }
+
+bool MetricChart::marksNonFinite() const { return !m_nonFinite->points().isEmpty(); }
+
+void MetricChart::setMissing(const QStringList& labels)
+{
+    m_missing = labels;
+    updateFootnote();
+}
+
+void MetricChart::setAxisTitles(const QString& x, const QString& y)
+{
+    m_xTitle = x;
+    m_yTitle = y;
+    if (m_xAxis)
+        m_xAxis->setTitleText(htmlSafeText(x));
+    if (m_yAxis)
+        m_yAxis->setTitleText(htmlSafeText(y));
+}
+
+QString MetricChart::footnote() const
 {
     QStringList lines;
-    for (std::size_t i = 0; i < m_curves.size(); ++i) {
-        const ChartCurve& c = m_curves[i];
-        if (!c.x || c.x->empty() || m_hidden.contains(c.runId))
-            continue;
-        const auto& xs = *c.x;
-        auto it = std::lower_bound(xs.begin(), xs.end(), x);
-        std::size_t k = std::size_t(it - xs.begin());
-        if (k == xs.size() || (k > 0 && std::abs(xs[k - 1] - x) <= std::abs(xs[k] - x)))
-            k = k == 0 ? 0 : k - 1;
-        const double v = (c.smoothed ? *c.smoothed : *c.y)[k];
-        lines << QStringLiteral("%1: %2 @ %3")
-                     .arg(visibleText(c.label), compactNumber(v, std::abs(v) / 1e4), compactNumber(xs[k], 1));
+    if (!m_missing.isEmpty()) {
+        QStringList names;
+        for (const QString& label : m_missing)
+            names << visibleText(label);
+        lines << tr("not logged by: %1").arg(names.join(QStringLiteral(", ")));
     }
+    if (!m_note.isEmpty())
+        lines << m_note;
     return lines.join(u'\n');
+}
+
+void MetricChart::updateFootnote()
+{
+    const QString text = footnote();
+    if (m_footnote->toPlainText() != text)
+        m_footnote->setPlainText(text);
+    m_footnote->setTextWidth(std::max(50, width() - 12));
+    const double height = text.isEmpty() ? 0 : m_footnote->boundingRect().height();
+    m_footnote->setPos(6, height > 0 ? this->height() - height - 2 : this->height());
+    const QMargins margins(4, 4, 4, 4 + int(std::ceil(height)));
+    if (chart()->margins() != margins)
+        chart()->setMargins(margins);
+}
+
+void MetricChart::showReadout(double viewX)
+{
+    const QRectF plot = chart()->plotArea();
+    const double x = m_lo + (viewX - plot.left()) / plot.width() * (m_hi - m_lo);
+    const Readout readout = readoutOf(m_curves, m_hidden, x, m_perRun);
+    if (readout.rows.empty()) {
+        m_readout->hide();
+        return;
+    }
+    std::vector<QPointF> points;
+    for (const Readout::Row& row : readout.rows)
+        points.push_back(m_layer->toScene(row.at.x(), row.at.y()));
+    m_readout->show(readout, points, viewX, plot, QRectF(rect()), palette());
 }
 
 void MetricChart::mousePressEvent(QMouseEvent* event)
@@ -363,23 +466,18 @@ void MetricChart::mouseMoveEvent(QMouseEvent* event)
         leaveEvent(nullptr);
         return;
     }
-    const double x = m_lo + (event->pos().x() - plot.left()) / plot.width() * (m_hi - m_lo);
     if (!m_cursor) {
         m_cursor = new QGraphicsLineItem;
         m_cursor->setPen(QPen(palette().color(QPalette::Mid), 1, Qt::DashLine));
+        m_cursor->setZValue(chart()->zValue() + 7);
         scene()->addItem(m_cursor);
-        m_readout = new QGraphicsSimpleTextItem;
-        m_readout->setBrush(palette().color(QPalette::WindowText));
+        m_readout = new ReadoutBox;
+        m_readout->setZValue(chart()->zValue() + 8);
         scene()->addItem(m_readout);
     }
     m_cursor->setLine(event->pos().x(), plot.top(), event->pos().x(), plot.bottom());
-    m_readout->setText(readoutAt(x));
-    const double textX = event->pos().x() + 8 + m_readout->boundingRect().width() > plot.right()
-        ? event->pos().x() - 8 - m_readout->boundingRect().width()
-        : event->pos().x() + 8;
-    m_readout->setPos(textX, plot.top() + 4);
     m_cursor->show();
-    m_readout->show();
+    showReadout(event->pos().x());
 }
 
 void MetricChart::leaveEvent(QEvent* event)
@@ -425,6 +523,7 @@ void MetricChart::wheelEvent(QWheelEvent* event)
 void MetricChart::resizeEvent(QResizeEvent* event)
 {
     QChartView::resizeEvent(event);
+    updateFootnote();
     if (!m_curves.empty())
         redraw(); // a new width is a new number of pixel columns
 }

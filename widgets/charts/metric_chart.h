@@ -9,6 +9,7 @@
 #include <vector>
 
 class QGraphicsLineItem;
+class QGraphicsTextItem;
 class QGraphicsSimpleTextItem;
 class QLineSeries;
 class QGraphicsScene;
@@ -27,6 +28,12 @@ struct ChartCurve {
     std::shared_ptr<const std::vector<double>> x;
     std::shared_ptr<const std::vector<double>> y;
     std::shared_ptr<const MinMaxPyramid> pyramid;
+    /// The step of each point, when x is not the step (null: x is the step).
+    std::shared_ptr<const std::vector<double>> steps;
+    /// The wall time of each point (seconds since the epoch), aligned with x; null when unknown.
+    std::shared_ptr<const std::vector<double>> wall;
+    /// A group: how many runs have a value at each x (null for a run).
+    std::shared_ptr<const std::vector<int>> runs;
     std::shared_ptr<const std::vector<double>> smoothed; ///< EMA of y, when smoothing is on
     std::shared_ptr<const MinMaxPyramid> smoothedPyramid;
     /// A group of runs drawn as one curve (y = mean): the band around it, aligned with x.
@@ -35,12 +42,16 @@ struct ChartCurve {
 };
 
 class CurveLayer;
+class ReadoutBox;
 
 /// A metric's chart: every curve decimated exactly (first/min/max/last per pixel column) for the
 /// visible x range off the GUI thread, stale results dropped; smoothed curve over the faint raw one;
 /// log or linear y; NaN/±inf marked along the bottom; readable 1-2-5 ticks with compact labels;
 /// drag a horizontal band to zoom, wheel to zoom, Shift+drag to pan, double-click to reset;
-/// hovering shows every curve's value at the nearest step.
+/// hovering shows a framed readout of every curve's smoothed and logged value at the nearest step, its
+/// step and wall time. The title is the metric's name; what the chart leaves out (runs that did not log
+/// the metric, decimation, values a log axis cannot show) is said in a footnote under it. When every
+/// run has a single point (a final score), each run is a dot on its own place along x.
 class MetricChart : public QChartView {
     Q_OBJECT
 public:
@@ -60,8 +71,27 @@ public:
     const DrawnCurve& drawn(std::size_t i) const;
     double visibleLow() const { return m_lo; }
     double visibleHigh() const { return m_hi; }
-    /// The readout text for x (what hovering at x shows).
+    /// The readout text for x (what hovering at x shows): a header, then per curve its label, smoothed
+    /// value, value, step and wall time, tab-separated, highest value first.
     QString readoutAt(double x) const;
+    /// Where the hover readout is framed, in view coordinates (empty when it is hidden).
+    QRectF readoutBox() const;
+    /// The labels of the runs that did not log this metric (said under the chart).
+    void setMissing(const QStringList& labels);
+    QStringList missing() const { return m_missing; }
+    /// The footnote under the chart ("not logged by: …", decimation, log-axis notes), plain text.
+    QString footnote() const;
+    /// The axes' titles (plain text).
+    void setAxisTitles(const QString& x, const QString& y);
+    QString xTitle() const { return m_xTitle; }
+    QString yTitle() const { return m_yTitle; }
+    /// Every curve has one point: runs are placed side by side on x as dots.
+    bool perRun() const { return m_perRun; }
+    /// Whether NaN/±inf points are marked (the legend's "NaN / ±inf" entry is meaningful).
+    bool marksNonFinite() const;
+    /// The title as given (plain text: the metric's name).
+    QString plainTitle() const { return m_plainTitle; }
+    bool isCurveHidden(const QString& runId) const { return m_hidden.contains(runId); }
     void setCurveVisible(const QString& runId, bool visible);
 
 Q_SIGNALS:
@@ -85,8 +115,16 @@ private:
     void userRangeChanged(double lo, double hi);
     /// Hidden runs' legend entries struck through and greyed.
     void updateLegendStyle();
+    void updateFootnote();
+    /// The readout for the cursor at view x `viewX`.
+    void showReadout(double viewX);
 
+    QString m_plainTitle;
     QString m_title; ///< as QtCharts is given it: HTML-escaped
+    QString m_xTitle, m_yTitle;
+    QStringList m_missing;
+    bool m_perRun = false;
+    QGraphicsTextItem* m_footnote = nullptr;
     std::vector<ChartCurve> m_curves;
     std::vector<QLineSeries*> m_legend; ///< empty series: a legend entry per curve, attached to the axes
     QScatterSeries* m_nonFinite;
@@ -101,7 +139,7 @@ private:
     QPoint m_panFrom;
     bool m_panning = false;
     QGraphicsLineItem* m_cursor = nullptr;
-    QGraphicsSimpleTextItem* m_readout = nullptr;
+    ReadoutBox* m_readout = nullptr;
 };
 
 } // namespace reprise

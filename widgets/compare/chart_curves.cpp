@@ -2,22 +2,80 @@
 
 #include "analysis/group_stats.h"
 #include "compute_pool.h"
+#include "store/run_store.h"
 
 #include <QtConcurrent>
+#include <numeric>
 
 namespace reprise {
 
 namespace {
 
-    ChartCurve runCurve(MetricCurve curve)
+    /// One run's histories of `keys` with the step and wall time of every point, x chosen by `axis`
+    /// and sorted; nothing for a key the run did not log. Its own read-only connection: any thread.
+    Result<std::vector<std::optional<ChartCurve>>> readRun(
+        const QString& database, const RunRecord& run, const QStringList& keys, CurveAxis axis)
     {
-        ChartCurve c;
-        c.label = std::move(curve.label);
-        c.runId = std::move(curve.runId);
-        c.x = std::move(curve.x);
-        c.y = std::move(curve.y);
-        c.pyramid = std::make_shared<const MinMaxPyramid>(*c.y);
-        return c;
+        std::vector<std::optional<ChartCurve>> out(std::size_t(keys.size()));
+        auto store = RunStore::open(database, OpenMode::ReadOnly);
+        if (!store)
+            return store.error();
+        (void)store->database().exec("PRAGMA mmap_size=1073741824;"); // long histories through the page cache
+        auto ref = store->resolveRun(run.uuid);
+        if (!ref)
+            return out; // gone from the database: nothing to chart
+        for (qsizetype k = 0; k < keys.size(); ++k) {
+            const bool logged = std::any_of(
+                run.metrics.begin(), run.metrics.end(), [&](const MetricSummary& m) { return m.key == keys[k]; });
+            if (!logged)
+                continue;
+            // Wall times too, whatever x is: the hover readout says when each point was logged.
+            auto history = store->loadMetric(*ref, keys[k], RunStore::PointTimes::Load);
+            if (!history)
+                return history.error();
+            const std::size_t n = history->size();
+            const bool timed = history->times.size() == n;
+            std::vector<double> x(n), steps(n), wall(timed ? n : 0);
+            for (std::size_t i = 0; i < n; ++i) {
+                steps[i] = double(history->steps[i]);
+                if (timed)
+                    wall[i] = history->times[i];
+                x[i] = axis == CurveAxis::Step || !timed ? steps[i]
+                    : axis == CurveAxis::WallTime        ? wall[i]
+                                                         : wall[i] - run.startTime;
+            }
+            std::vector<double> y = std::move(history->values);
+            if (!std::is_sorted(x.begin(), x.end())) {
+                // Wall times can go back (clock changes); x stays sorted for the binary search.
+                std::vector<std::size_t> order(n);
+                std::iota(order.begin(), order.end(), 0);
+                std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+                auto permuted = [&](const std::vector<double>& v) {
+                    std::vector<double> p;
+                    p.reserve(v.size());
+                    for (std::size_t i : order)
+                        p.push_back(v[i]);
+                    return p;
+                };
+                x = permuted(x);
+                y = permuted(y);
+                steps = permuted(steps);
+                if (timed)
+                    wall = permuted(wall);
+            }
+            ChartCurve c;
+            c.label = curveLabel(run);
+            c.runId = run.uuid;
+            auto xs = std::make_shared<const std::vector<double>>(std::move(x));
+            c.steps = axis == CurveAxis::Step ? nullptr : std::make_shared<const std::vector<double>>(std::move(steps));
+            c.x = std::move(xs);
+            if (timed)
+                c.wall = std::make_shared<const std::vector<double>>(std::move(wall));
+            c.y = std::make_shared<const std::vector<double>>(std::move(y));
+            c.pyramid = std::make_shared<const MinMaxPyramid>(*c.y);
+            out[std::size_t(k)] = std::move(c);
+        }
+        return out;
     }
 
     ChartCurve groupChartCurve(const GroupCurve& group, std::size_t index)
@@ -61,18 +119,14 @@ Result<CurvesPerKey> loadChartCurves(const QString& database, const QList<RunRec
         = QtConcurrent::blockingMapped<std::vector<PerRun>>(computePool(), runs, [&](const RunRecord& run) -> PerRun {
               if (cancelled)
                   return Error { QObject::tr("Cancelled."), {} };
-              auto read = loadRunCurves(run.source.isEmpty() ? database : run.source, run, keys, axis);
+              auto read = readRun(run.source.isEmpty() ? database : run.source, run, keys, axis);
               if (!read)
                   return read.error();
-              std::vector<std::optional<ChartCurve>> prepared(read->size());
-              for (std::size_t k = 0; k < read->size(); ++k) {
-                  if (!(*read)[k])
-                      continue;
-                  ChartCurve c = runCurve(std::move(*(*read)[k]));
-                  smoothCurve(c, smoothing);
-                  prepared[k] = std::move(c);
+              for (std::optional<ChartCurve>& c : *read) {
+                  if (c)
+                      smoothCurve(*c, smoothing);
               }
-              return prepared;
+              return std::move(*read);
           });
     return curvesPerKey(std::move(perRun), keys.size());
 }

@@ -35,6 +35,7 @@ void ChartGrid::setCurves(CurvesPerKey curvesPerKey, const QStringList& keys, bo
             chart->setProperty("metricKey", keys[k]);
             chart->chart()->legend()->hide(); // the shared legend above names the runs
             chart->setLogY(m_logY);
+            chart->setAxisTitles(m_xTitle, keys[k]);
             for (const QString& id : std::as_const(m_hidden))
                 chart->setCurveVisible(id, false);
             m_charts << chart;
@@ -63,6 +64,19 @@ void ChartGrid::setCurves(CurvesPerKey curvesPerKey, const QStringList& keys, bo
         });
         chart->setCurves(std::move(curvesPerKey[std::size_t(k)]), reuse);
     }
+}
+
+void ChartGrid::setMissing(const std::vector<QStringList>& missing)
+{
+    for (qsizetype k = 0; k < m_charts.size() && std::size_t(k) < missing.size(); ++k)
+        m_charts[k]->setMissing(missing[std::size_t(k)]);
+}
+
+void ChartGrid::setXTitle(const QString& title)
+{
+    m_xTitle = title;
+    for (MetricChart* chart : std::as_const(m_charts))
+        chart->setAxisTitles(title, chart->property("metricKey").toString());
 }
 
 void ChartGrid::clear()

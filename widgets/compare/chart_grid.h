@@ -24,6 +24,10 @@ public:
     /// kept and updated in place, keeping their zoom (live data); otherwise they are made anew.
     /// `redrawn` follows once every chart has drawn its first decimated picture.
     void setCurves(CurvesPerKey curvesPerKey, const QStringList& keys, bool keepRange);
+    /// Per chart (in key order), the labels of the runs that did not log its metric.
+    void setMissing(const std::vector<QStringList>& missing);
+    /// The x axis' title of every chart (their y title is their metric).
+    void setXTitle(const QString& title);
     /// Drops every chart.
     void clear();
     QList<MetricChart*> charts() const { return m_charts; }
@@ -54,6 +58,7 @@ private:
     QSet<QString> m_hidden;
     bool m_logY = false;
     bool m_single = false;
+    QString m_xTitle;
     quint64 m_generation = 0;
     QScrollArea* m_scroll;
     QWidget* m_grid;

@@ -404,7 +404,23 @@ void ChartsPage::build(CurvesPerKey curvesPerKey, bool keepRange)
     }
     fillLegend(curvesPerKey);
     m_builtGeneration = m_generation;
+    const QStringList xTitles { tr("step"), tr("wall time"), tr("time since the run started (s)") };
+    m_grid->setXTitle(xTitles.value(int(m_xAxis)));
     m_grid->setCurves(std::move(curvesPerKey), m_keys, keepRange);
+    // Under each chart, the runs that did not log its metric (they are in no curve of it).
+    std::vector<QStringList> missing(std::size_t(m_keys.size()));
+    for (std::size_t k = 0; k < missing.size(); ++k) {
+        QSet<QString> logged;
+        if (m_loaded && k < m_loaded->size()) {
+            for (const ChartCurve& c : (*m_loaded)[k])
+                logged.insert(c.runId);
+        }
+        for (const RunRecord& r : std::as_const(m_runs)) {
+            if (!logged.contains(r.uuid))
+                missing[k] << curveLabel(r);
+        }
+    }
+    m_grid->setMissing(missing);
     const QString grouped = m_groupBy.isEmpty() ? QString() : tr(" in %1 groups").arg(m_legend->count());
     m_message->setText(m_runs.size() >= kMaxRuns
             ? tr("%1 metrics of the first %2 selected runs%3").arg(m_keys.size()).arg(kMaxRuns).arg(grouped)
