@@ -80,7 +80,16 @@ namespace {
         std::vector<std::pair<std::uint32_t, double>> oob; ///< (sample, prediction)
     };
 
+    /// Per-bin sums of a node for every feature, features one after another (`offset`).
+    struct Histogram {
+        std::vector<int> count; ///< distinct samples
+        std::vector<double> w; ///< bootstrap weight
+        std::vector<double> s; ///< weight × target
+    };
+
     /// One tree on a bootstrap sample; its impurity decreases per feature and its out-of-bag predictions.
+    /// Depth first; a node's histograms are built only for the smaller child of each split, the
+    /// larger child's being the parent's less the smaller's (in the parent's buffer).
     TreeResult growTree(const Binned& data, std::size_t features, const std::vector<double>& y,
         const ForestOptions& options, std::uint64_t treeSeed, double stopImpurity)
     {
@@ -94,10 +103,73 @@ namespace {
         for (std::size_t i = 0; i < n; ++i)
             if (weight[i] > 0)
                 index.push_back(std::uint32_t(i));
+        std::vector<double> weighted(n);
+        for (std::size_t i = 0; i < n; ++i)
+            weighted[i] = weight[i] * y[i];
 
-        const int maxBins = *std::max_element(data.bins.begin(), data.bins.end());
-        std::vector<int> count(static_cast<std::size_t>(maxBins));
-        std::vector<double> sumW(static_cast<std::size_t>(maxBins)), sumS(static_cast<std::size_t>(maxBins));
+        std::vector<std::size_t> offset(features + 1, 0);
+        for (std::size_t f = 0; f < features; ++f)
+            offset[f + 1] = offset[f] + std::size_t(data.bins[f]);
+        const std::size_t totalBins = offset[features];
+        std::vector<Histogram> pool;
+        std::vector<int> freeBuffers;
+        const auto acquire = [&]() -> int {
+            if (!freeBuffers.empty()) {
+                const int id = freeBuffers.back();
+                freeBuffers.pop_back();
+                return id;
+            }
+            pool.push_back(
+                { std::vector<int>(totalBins), std::vector<double>(totalBins), std::vector<double>(totalBins) });
+            return int(pool.size()) - 1;
+        };
+        std::vector<double> nodeW, nodeS;
+        /// Fills histogram `id` from the samples index[begin, end) whose sums are (m, w, s).
+        const auto build = [&](int id, std::size_t begin, std::size_t end, double w, double s) {
+            Histogram& h = pool[std::size_t(id)];
+            std::fill(h.count.begin(), h.count.end(), 0);
+            std::fill(h.w.begin(), h.w.end(), 0.0);
+            std::fill(h.s.begin(), h.s.end(), 0.0);
+            const std::size_t m = end - begin;
+            nodeW.resize(m);
+            nodeS.resize(m);
+            const std::uint32_t* nodeIndex = index.data() + begin;
+            for (std::size_t k = 0; k < m; ++k) {
+                nodeW[k] = weight[nodeIndex[k]];
+                nodeS[k] = weighted[nodeIndex[k]];
+            }
+            for (std::size_t f = 0; f < features; ++f) {
+                const std::uint16_t* codes = data.codes.data() + f * n;
+                const std::size_t o = offset[f];
+                if (data.bins[f] == 2) {
+                    // A 0/1 column (one-hot, bool): bin 0 summed in registers, bin 1 the rest.
+                    int c0 = 0;
+                    double w0 = 0, s0 = 0;
+                    for (std::size_t k = 0; k < m; ++k) {
+                        const int zero = codes[nodeIndex[k]] == 0;
+                        c0 += zero;
+                        w0 += zero * nodeW[k];
+                        s0 += zero * nodeS[k];
+                    }
+                    h.count[o] = c0;
+                    h.w[o] = w0;
+                    h.s[o] = s0;
+                    h.count[o + 1] = int(m) - c0;
+                    h.w[o + 1] = w - w0;
+                    h.s[o + 1] = s - s0;
+                    continue;
+                }
+                int* count = h.count.data() + o;
+                double* sumW = h.w.data() + o;
+                double* sumS = h.s.data() + o;
+                for (std::size_t k = 0; k < m; ++k) {
+                    const std::uint16_t b = codes[nodeIndex[k]];
+                    ++count[b];
+                    sumW[b] += nodeW[k];
+                    sumS[b] += nodeS[k];
+                }
+            }
+        };
 
         TreeResult result;
         result.importance.assign(features, 0.0);
@@ -107,51 +179,50 @@ namespace {
             int depth;
             int node;
             double w, s, q;
+            int histogram; ///< -1: a leaf for sure (no histogram needed)
+        };
+        const double minLeaf = std::max(1, options.minSamplesLeaf);
+        const auto splittable = [&](std::size_t m, int depth, double w, double s, double q) {
+            const double impurity = q / w - (s / w) * (s / w);
+            return double(m) >= 2 * minLeaf && impurity > stopImpurity
+                && (options.maxDepth <= 0 || depth < options.maxDepth);
         };
         double w0 = 0, s0 = 0, q0 = 0;
         for (const std::uint32_t i : index) {
             w0 += weight[i];
-            s0 += weight[i] * y[i];
-            q0 += weight[i] * y[i] * y[i];
+            s0 += weighted[i];
+            q0 += weighted[i] * y[i];
         }
         nodes.push_back({});
-        std::vector<Task> stack { { 0, index.size(), 0, 0, w0, s0, q0 } };
-        const double minLeaf = std::max(1, options.minSamplesLeaf);
+        int rootHistogram = -1;
+        if (splittable(index.size(), 0, w0, s0, q0)) {
+            rootHistogram = acquire();
+            build(rootHistogram, 0, index.size(), w0, s0);
+        }
+        std::vector<Task> stack { { 0, index.size(), 0, 0, w0, s0, q0, rootHistogram } };
         while (!stack.empty()) {
             const Task task = stack.back();
             stack.pop_back();
             const std::size_t m = task.end - task.begin;
             nodes[std::size_t(task.node)].value = task.s / task.w;
-            const double impurity = task.q / task.w - (task.s / task.w) * (task.s / task.w);
-            if (double(m) < 2 * minLeaf || impurity <= stopImpurity
-                || (options.maxDepth > 0 && task.depth >= options.maxDepth))
+            if (task.histogram < 0)
                 continue;
+            const Histogram& h = pool[std::size_t(task.histogram)];
             const double parentProxy = task.s * task.s / task.w;
             double bestProxy = parentProxy + stopImpurity * task.w;
-            int bestFeature = -1, bestBin = 0;
+            int bestFeature = -1, bestBin = 0, bestLeftCount = 0;
             double bestLeftW = 0, bestLeftS = 0;
             for (std::size_t f = 0; f < features; ++f) {
                 const int bins = data.bins[f];
-                if (bins < 2)
-                    continue;
-                std::fill_n(count.begin(), bins, 0);
-                std::fill_n(sumW.begin(), bins, 0.0);
-                std::fill_n(sumS.begin(), bins, 0.0);
-                const std::uint16_t* codes = data.codes.data() + f * n;
-                for (std::size_t k = task.begin; k < task.end; ++k) {
-                    const std::uint32_t i = index[k];
-                    const std::uint16_t b = codes[i];
-                    ++count[b];
-                    sumW[b] += weight[i];
-                    sumS[b] += weight[i] * y[i];
-                }
+                const std::size_t o = offset[f];
                 int leftCount = 0;
                 double leftW = 0, leftS = 0;
                 for (int b = 0; b + 1 < bins; ++b) {
-                    leftCount += count[std::size_t(b)];
-                    leftW += sumW[std::size_t(b)];
-                    leftS += sumS[std::size_t(b)];
-                    if (count[std::size_t(b)] == 0 || leftCount < minLeaf)
+                    const int c = h.count[o + std::size_t(b)];
+                    leftCount += c;
+                    leftW += h.w[o + std::size_t(b)];
+                    leftS += h.s[o + std::size_t(b)];
+                    if (c == 0 || leftCount < minLeaf)
                         continue;
                     if (double(m) - leftCount < minLeaf)
                         break;
@@ -161,21 +232,25 @@ namespace {
                         bestProxy = proxy;
                         bestFeature = int(f);
                         bestBin = b;
+                        bestLeftCount = leftCount;
                         bestLeftW = leftW;
                         bestLeftS = leftS;
                     }
                 }
             }
-            if (bestFeature < 0)
+            if (bestFeature < 0) {
+                freeBuffers.push_back(task.histogram);
                 continue;
+            }
             result.importance[std::size_t(bestFeature)] += bestProxy - parentProxy;
             const std::uint16_t* codes = data.codes.data() + std::size_t(bestFeature) * n;
             const auto middle = std::partition(index.begin() + std::ptrdiff_t(task.begin),
                 index.begin() + std::ptrdiff_t(task.end), [&](std::uint32_t i) { return codes[i] <= bestBin; });
             const std::size_t split = std::size_t(middle - index.begin());
+            (void)bestLeftCount;
             double leftQ = 0;
             for (std::size_t k = task.begin; k < split; ++k)
-                leftQ += weight[index[k]] * y[index[k]] * y[index[k]];
+                leftQ += weighted[index[k]] * y[index[k]];
             const int left = int(nodes.size());
             nodes.push_back({});
             nodes.push_back({});
@@ -184,9 +259,42 @@ namespace {
             node.bin = bestBin;
             node.left = left;
             node.right = left + 1;
-            stack.push_back(
-                { split, task.end, task.depth + 1, left + 1, task.w - bestLeftW, task.s - bestLeftS, task.q - leftQ });
-            stack.push_back({ task.begin, split, task.depth + 1, left, bestLeftW, bestLeftS, leftQ });
+            Task leftTask { task.begin, split, task.depth + 1, left, bestLeftW, bestLeftS, leftQ, -1 };
+            Task rightTask { split, task.end, task.depth + 1, left + 1, task.w - bestLeftW, task.s - bestLeftS,
+                task.q - leftQ, -1 };
+            const bool leftSplits = splittable(split - task.begin, leftTask.depth, leftTask.w, leftTask.s, leftTask.q);
+            const bool rightSplits
+                = splittable(task.end - split, rightTask.depth, rightTask.w, rightTask.s, rightTask.q);
+            if (!leftSplits && !rightSplits) {
+                freeBuffers.push_back(task.histogram);
+            } else {
+                // The smaller child's histogram is built; the larger's is the parent's less it.
+                const bool leftSmaller = split - task.begin <= task.end - split;
+                Task& smaller = leftSmaller ? leftTask : rightTask;
+                Task& larger = leftSmaller ? rightTask : leftTask;
+                const bool smallerSplits = leftSmaller ? leftSplits : rightSplits;
+                const bool largerSplits = leftSmaller ? rightSplits : leftSplits;
+                const int built = acquire();
+                build(built, smaller.begin, smaller.end, smaller.w, smaller.s);
+                if (largerSplits) {
+                    Histogram& parent = pool[std::size_t(task.histogram)];
+                    const Histogram& child = pool[std::size_t(built)];
+                    for (std::size_t b = 0; b < totalBins; ++b) {
+                        parent.count[b] -= child.count[b];
+                        parent.w[b] -= child.w[b];
+                        parent.s[b] -= child.s[b];
+                    }
+                    larger.histogram = task.histogram;
+                } else {
+                    freeBuffers.push_back(task.histogram);
+                }
+                if (smallerSplits)
+                    smaller.histogram = built;
+                else
+                    freeBuffers.push_back(built);
+            }
+            stack.push_back(rightTask);
+            stack.push_back(leftTask);
         }
 
         const double total = std::accumulate(result.importance.begin(), result.importance.end(), 0.0);
