@@ -8,13 +8,19 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateEdit>
+#include <QDateTimeAxis>
 #include <QDoubleSpinBox>
+#include <QHeaderView>
 #include <QLineSeries>
+#include <QScatterSeries>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextDocument>
+#include <QToolTip>
 #include <cmath>
 
 using namespace reprise;
@@ -56,6 +62,55 @@ RunRecord run(const QString& name, double start, double shift, bool newCategory)
     return r;
 }
 
+/// Noon UTC of 2026-03-01 plus `day` days, in seconds since the epoch.
+double day(int day) { return QDateTime(QDate(2026, 3, 1), QTime(12, 0), Qt::UTC).toSecsSinceEpoch() + day * 86400.0; }
+
+QString dateOf(double seconds) { return QDateTime::fromSecsSinceEpoch(qint64(seconds)).toString(u"yyyy-MM-dd"); }
+
+/// `count` daily runs r00, r01, ...; income shifts by `shift(i)` in run i's batch.
+QList<RunRecord> dailyRuns(int count, const std::function<double(int)>& shift)
+{
+    QList<RunRecord> runs;
+    for (int i = 0; i < count; ++i)
+        runs << run(QStringLiteral("r%1").arg(i, 2, 10, QLatin1Char('0')), day(i), shift(i), false);
+    return runs;
+}
+
+QChartView* trendChart(DriftView& view)
+{
+    for (QChartView* c : view.findChildren<QChartView*>()) {
+        if (c->accessibleName() == QLatin1String("Drift over time"))
+            return c;
+    }
+    return nullptr;
+}
+
+template <typename Series> Series* seriesNamed(QChartView* chart, const QString& name)
+{
+    for (QAbstractSeries* s : chart->chart()->series()) {
+        if (s->name() == name)
+            return qobject_cast<Series*>(s);
+    }
+    return nullptr;
+}
+
+int rowOfFeature(QTableWidget* map, const QString& feature)
+{
+    for (int r = 1; r < map->rowCount(); ++r) {
+        if (map->verticalHeaderItem(r)->text() == feature)
+            return r;
+    }
+    return -1;
+}
+
+int shownColumns(QTableWidget* map)
+{
+    int n = 0;
+    for (int c = 0; c < map->columnCount(); ++c)
+        n += map->isColumnHidden(c) ? 0 : 1;
+    return n;
+}
+
 bool shown(DriftView& view, const std::function<void()>& request)
 {
     QSignalSpy ready(&view, &DriftView::ready);
@@ -74,6 +129,10 @@ private Q_SLOTS:
     void testsShareAndEcdfAreTheUsersChoice();
     void cancelDropsTheComputation();
     void hostileNamesAreShownAsPlainText();
+    void trendIsOnATimeAxisWithHover();
+    void rerunsAreLeftOutOrMarked();
+    void heatMapFitsAndNarrowsToATimeRange();
+    void firstDriftedIsNamedPerFeature();
 };
 
 void TestDriftView::heatMapOfFeaturesByDatasets()
@@ -238,7 +297,9 @@ void TestDriftView::hostileNamesAreShownAsPlainText()
     QCOMPARE(map->columnCount(), 1);
     QCOMPARE(map->horizontalHeaderItem(0)->text(), hostile::name2Shown());
     QCOMPARE(rendered(map->horizontalHeaderItem(0)->toolTip()),
-        hostile::name2Shown() + u'\n' + hostile::batchShown() + u'\n' + db.second);
+        hostile::name2Shown() + u'\n' + hostile::batchShown() + u'\n'
+            + QDateTime::fromMSecsSinceEpoch(qint64(runs[0].startTime * 1000)).toString(u"yyyy-MM-dd HH:mm") + u'\n'
+            + db.second);
     int featureRow = -1, planRow = -1;
     for (int r = 1; r < map->rowCount(); ++r) {
         if (map->verticalHeaderItem(r)->text() == hostile::featureShown())
@@ -273,6 +334,132 @@ void TestDriftView::hostileNamesAreShownAsPlainText()
     for (const QString& label : categories->categories())
         QVERIFY(!label.contains(u'<') && !hostile::hasRawControls(label));
     QVERIFY(!view.grab().toImage().isNull());
+}
+
+void TestDriftView::trendIsOnATimeAxisWithHover()
+{
+    DriftView view;
+    view.resize(1280, 720);
+    view.show();
+    const QList<RunRecord> runs = dailyRuns(6, [](int i) { return 6.0 * i; });
+    QVERIFY(shown(view, [&] { view.setRuns(runs); }));
+    QTableWidget* map = view.heatMap();
+    view.selectCell(rowOfFeature(map, QStringLiteral("income")), 5);
+    QChartView* trend = trendChart(view);
+    QVERIFY(trend);
+    // x is the compared runs' start time (dates on the axis), not the dataset's number.
+    auto* x = qobject_cast<QDateTimeAxis*>(trend->chart()->axes(Qt::Horizontal).value(0));
+    QVERIFY(x);
+    QVERIFY(
+        x->min().toMSecsSinceEpoch() <= qint64(day(0) * 1000) && x->max().toMSecsSinceEpoch() >= qint64(day(5) * 1000));
+    auto* line = seriesNamed<QLineSeries>(trend, QStringLiteral("statistic"));
+    QVERIFY(line);
+    QCOMPARE(line->count(), 6);
+    for (int i = 0; i < 6; ++i)
+        QCOMPARE(line->at(i).x(), day(i) * 1000);
+    // Hovering a point names its run and date.
+    QTest::qWait(50); // the chart lays itself out on the event loop
+    const QPointF last = line->at(5);
+    const QPoint at = trend->mapFromScene(trend->chart()->mapToPosition(last, line));
+    QTest::mouseMove(trend->viewport(), at);
+    QTRY_VERIFY(QToolTip::text().contains(QStringLiteral("r05")));
+    QVERIFY2(QToolTip::text().contains(dateOf(day(5))), qPrintable(QToolTip::text()));
+}
+
+void TestDriftView::rerunsAreLeftOutOrMarked()
+{
+    DriftView view;
+    view.resize(1280, 720);
+    view.show();
+    QList<RunRecord> runs = dailyRuns(5, [](int i) { return 8.0 * i; });
+    // A rerun of r01 made on day 6 reads r01's data again: it would draw a false dip on day 6.
+    RunRecord rerun = run(QStringLiteral("r01 (rerun)"), day(6), 8.0, false);
+    rerun.parentUuid = runs[1].uuid;
+    rerun.kind = QStringLiteral("rerun");
+    runs << rerun;
+    QVERIFY(shown(view, [&] { view.setRuns(runs); }));
+    QTableWidget* map = view.heatMap();
+    QCOMPARE(map->columnCount(), 5); // the rerun is left out by default
+    QVERIFY2(view.message().contains(QStringLiteral("1 rerun left out")), qPrintable(view.message()));
+    QCheckBox* reruns = nullptr;
+    for (QCheckBox* box : view.findChildren<QCheckBox*>()) {
+        if (box->accessibleName() == QLatin1String("Include reruns"))
+            reruns = box;
+    }
+    QVERIFY(reruns);
+    QVERIFY(!reruns->isChecked());
+    QVERIFY(shown(view, [&] { reruns->setChecked(true); }));
+    QCOMPARE(map->columnCount(), 6);
+    // Marked: in the heat map's header and as its own series beside the line, never joined to it.
+    QVERIFY(map->horizontalHeaderItem(5)->toolTip().contains(QStringLiteral("rerun of r01")));
+    view.selectCell(rowOfFeature(map, QStringLiteral("income")), 4);
+    QChartView* trend = trendChart(view);
+    auto* line = seriesNamed<QLineSeries>(trend, QStringLiteral("statistic"));
+    auto* marked = seriesNamed<QScatterSeries>(trend, QStringLiteral("rerun"));
+    QVERIFY(line && marked);
+    QCOMPARE(line->count(), 5);
+    QCOMPARE(marked->count(), 1);
+    QCOMPARE(marked->at(0).x(), day(6) * 1000);
+}
+
+void TestDriftView::heatMapFitsAndNarrowsToATimeRange()
+{
+    DriftView view;
+    view.resize(1280, 720);
+    view.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&view));
+    QVERIFY(shown(view, [&] { view.setRuns(dailyRuns(80, [](int i) { return i / 2.0; })); }));
+    QTableWidget* map = view.heatMap();
+    QCOMPARE(map->columnCount(), 80);
+    // 80 datasets fit the width: no horizontal scrolling, headers grouped by date.
+    QTRY_COMPARE(map->horizontalScrollBar()->maximum(), 0);
+    const QStringList groups = map->horizontalHeader()->property("dateGroups").toStringList();
+    QVERIFY2(!groups.isEmpty() && groups.size() < 80, qPrintable(groups.join(u',')));
+    QVERIFY(groups.first().startsWith(QStringLiteral("2026")));
+    QVERIFY(map->horizontalHeaderItem(10)->toolTip().contains(dateOf(day(10))));
+    // Narrowed to days 20..39: twenty columns, the trend follows.
+    QDateEdit *from = nullptr, *to = nullptr;
+    for (QDateEdit* edit : view.findChildren<QDateEdit*>()) {
+        if (edit->accessibleName() == QLatin1String("From date"))
+            from = edit;
+        if (edit->accessibleName() == QLatin1String("To date"))
+            to = edit;
+    }
+    QVERIFY(from && to);
+    QCOMPARE(from->date(), QDateTime::fromSecsSinceEpoch(qint64(day(0))).date());
+    QCOMPARE(to->date(), QDateTime::fromSecsSinceEpoch(qint64(day(79))).date());
+    from->setDate(QDateTime::fromSecsSinceEpoch(qint64(day(20))).date());
+    to->setDate(QDateTime::fromSecsSinceEpoch(qint64(day(39))).date());
+    QCOMPARE(shownColumns(map), 20);
+    QVERIFY(map->isColumnHidden(19) && !map->isColumnHidden(20) && !map->isColumnHidden(39) && map->isColumnHidden(40));
+    view.selectCell(rowOfFeature(map, QStringLiteral("income")), 30);
+    auto* line = seriesNamed<QLineSeries>(trendChart(view), QStringLiteral("statistic"));
+    QVERIFY(line);
+    QCOMPARE(line->count(), 20);
+    QVERIFY2(view.message().contains(QStringLiteral("of 20 datasets")), qPrintable(view.message()));
+    // Wider columns once fewer are shown: their numbers are readable again.
+    QTRY_VERIFY(map->columnWidth(20) > map->fontMetrics().horizontalAdvance(map->item(1, 20)->text()));
+}
+
+void TestDriftView::firstDriftedIsNamedPerFeature()
+{
+    DriftView view;
+    view.resize(1280, 720);
+    view.show();
+    // income moves on day 6 and stays; age never does.
+    QVERIFY(shown(view, [&] { view.setRuns(dailyRuns(10, [](int i) { return i >= 6 ? 30.0 : 0.0; })); }));
+    QTableWidget* map = view.heatMap();
+    const int income = rowOfFeature(map, QStringLiteral("income")), age = rowOfFeature(map, QStringLiteral("age"));
+    QVERIFY(income > 0 && age > 0);
+    const QString expected = QStringLiteral("first drifted %1 (r06)").arg(dateOf(day(6)));
+    QCOMPARE(map->verticalHeaderItem(income)->data(Qt::UserRole + 1).toString(), expected);
+    QVERIFY(map->verticalHeaderItem(income)->toolTip().contains(expected));
+    QCOMPARE(map->verticalHeaderItem(age)->data(Qt::UserRole + 1).toString(), QStringLiteral("no drift"));
+    // The row header is wide enough to show it beside the name.
+    QVERIFY(map->verticalHeader()->width() > map->fontMetrics().horizontalAdvance(expected));
+    view.selectCell(income, 2);
+    QVERIFY2(view.cellDetails().contains(QStringLiteral("first drifted  r06, ") + dateOf(day(6))),
+        qPrintable(view.cellDetails()));
 }
 
 QTEST_MAIN(TestDriftView)

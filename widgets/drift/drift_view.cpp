@@ -3,6 +3,8 @@
 #include "analysis/drift_stats.h"
 #include "analysis/feature_profile.h"
 #include "compute_pool.h"
+#include "drift/drift_charts.h"
+#include "drift/drift_headers.h"
 #include "text/display_text.h"
 
 #include <QBarCategoryAxis>
@@ -12,13 +14,13 @@
 #include <QChartView>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateEdit>
 #include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineSeries>
 #include <QMenu>
-#include <QScatterSeries>
 #include <QSplitter>
 #include <QTableWidget>
 #include <QVBoxLayout>
@@ -42,15 +44,6 @@ namespace {
         return score < 0.5 ? mix(low, mid, score * 2) : mix(mid, high, (score - 0.5) * 2);
     }
 
-    QString formatNumber(double v)
-    {
-        if (std::isinf(v))
-            return v > 0 ? QStringLiteral("∞") : QStringLiteral("−∞");
-        if (v != 0 && (std::abs(v) < 1e-3 || std::abs(v) >= 1e5))
-            return QString::number(v, 'e', 2);
-        return QString::number(v, 'g', 3);
-    }
-
     const DatasetRecord* datasetNamed(const RunRecord& run, const QString& name)
     {
         for (const DatasetRecord& d : run.datasets) {
@@ -68,12 +61,25 @@ DriftView::DriftView(QWidget* parent)
     , m_reference(new QComboBox(this))
     , m_current(new QComboBox(this))
     , m_table(new QTableWidget(this))
-    , m_trend(new QChartView(this))
-    , m_distribution(new QChartView(this))
+    , m_trend(new DriftTrendChart(this))
+    , m_distribution(new DriftDistributionChart(this))
     , m_details(new QLabel(this))
     , m_share(new QDoubleSpinBox(this))
     , m_ecdf(new QCheckBox(tr("ECDF"), this))
+    , m_reruns(new QCheckBox(tr("Reruns"), this))
+    , m_from(new QDateEdit(this))
+    , m_to(new QDateEdit(this))
 {
+    m_reruns->setAccessibleName(tr("Include reruns"));
+    m_reruns->setToolTip(tr("A rerun reads its original's data again; shown, it is marked ↻ and drawn apart"));
+    for (QDateEdit* edit : { m_from, m_to }) {
+        edit->setCalendarPopup(true);
+        edit->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
+    }
+    m_from->setAccessibleName(tr("From date"));
+    m_to->setAccessibleName(tr("To date"));
+    m_from->setToolTip(tr("Show the datasets of runs started on or after this day"));
+    m_to->setToolTip(tr("Show the datasets of runs started on or before this day"));
     m_share->setRange(0.05, 1.0);
     m_share->setSingleStep(0.05);
     m_share->setValue(0.5);
@@ -92,10 +98,14 @@ DriftView::DriftView(QWidget* parent)
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setAccessibleName(tr("Drift heat map"));
+    m_table->setHorizontalHeader(new DriftColumnHeader(m_table));
+    m_table->setVerticalHeader(new DriftFeatureHeader(m_table));
+    m_table->setItemDelegate(new DriftCellDelegate(m_table));
+    m_table->horizontalHeader()->setMinimumSectionSize(6);
     m_table->horizontalHeader()->setDefaultSectionSize(104);
-    m_table->horizontalHeader()->setTextElideMode(Qt::ElideLeft); // run names differ at the end
     m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 8);
-    for (QChartView* view : { m_trend, m_distribution }) {
+    m_table->viewport()->installEventFilter(this); // columns fit the width it has
+    for (QChartView* view : { static_cast<QChartView*>(m_trend), static_cast<QChartView*>(m_distribution) }) {
         view->setRenderHint(QPainter::Antialiasing);
         view->setMinimumHeight(220);
         view->chart()->legend()->setAlignment(Qt::AlignBottom);
@@ -112,7 +122,14 @@ DriftView::DriftView(QWidget* parent)
     bar->addWidget(new QLabel(tr("dataset drifts at"), this));
     bar->addWidget(m_share);
     bar->addWidget(m_ecdf);
-    bar->addWidget(m_message, 1);
+    bar->addWidget(m_reruns);
+    bar->addStretch(1);
+    auto* range = new QHBoxLayout;
+    range->addWidget(new QLabel(tr("Runs started from"), this));
+    range->addWidget(m_from);
+    range->addWidget(new QLabel(tr("to"), this));
+    range->addWidget(m_to);
+    range->addWidget(m_message, 1);
     auto* charts = new QSplitter(Qt::Horizontal, this);
     charts->addWidget(m_trend);
     charts->addWidget(m_distribution);
@@ -128,11 +145,15 @@ DriftView::DriftView(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(bar);
+    layout->addLayout(range);
     layout->addWidget(split, 1);
 
     connect(m_reference, &QComboBox::activated, this, &DriftView::recompute);
     connect(m_current, &QComboBox::activated, this, &DriftView::recompute);
     connect(m_share, &QDoubleSpinBox::valueChanged, this, &DriftView::recompute);
+    connect(m_reruns, &QCheckBox::toggled, this, &DriftView::recompute);
+    connect(m_from, &QDateEdit::dateChanged, this, &DriftView::applyRange);
+    connect(m_to, &QDateEdit::dateChanged, this, &DriftView::applyRange);
     connect(m_ecdf, &QCheckBox::toggled, this, [this] { showCell(m_table->currentRow(), m_table->currentColumn()); });
     // Right-click a feature to choose its test (Evidently's default otherwise).
     m_table->verticalHeader()->setContextMenuPolicy(Qt::CustomContextMenu);
@@ -184,8 +205,8 @@ void DriftView::clear(const QString& message)
     m_table->clear();
     m_table->setRowCount(0);
     m_table->setColumnCount(0);
-    m_trend->chart()->removeAllSeries();
-    m_distribution->chart()->removeAllSeries();
+    m_trend->clearTrend();
+    m_distribution->clearDistributions();
     m_details->clear();
     m_message->setText(visibleText(message, LineBreaks::Keep));
     Q_EMIT ready();
@@ -203,6 +224,13 @@ void DriftView::setRuns(const QList<RunRecord>& runs)
         return;
     }
     m_runs = sorted;
+    // The date range spans the runs; narrowing it hides columns without computing again.
+    for (QDateEdit* edit : { m_from, m_to }) {
+        const QSignalBlocker quiet(edit);
+        edit->setDateRange(QDateTime::fromMSecsSinceEpoch(qint64(m_runs.first().startTime * 1000)).date(),
+            QDateTime::fromMSecsSinceEpoch(qint64(m_runs.last().startTime * 1000)).date());
+        edit->setDate(edit == m_from ? edit->minimumDate() : edit->maximumDate());
+    }
     // Reference choices: every dataset of every run; default the oldest run's "train".
     m_reference->clear();
     int defaultReference = 0;
@@ -242,8 +270,14 @@ void DriftView::recompute()
     const DatasetRecord* reference = &m_runs[ref.x()].datasets[ref.y()];
     std::vector<Column> columns;
     std::vector<DatasetRecord> datasets; // copies (implicitly shared): the worker never sees m_runs
+    m_rerunsLeftOut = 0;
     for (const RunRecord& run : std::as_const(m_runs)) {
         if (const DatasetRecord* d = datasetNamed(run, name); d && d != reference) {
+            // A rerun reads its original's data again: on a time axis it draws a false dip.
+            if (!run.parentUuid.isEmpty() && !m_reruns->isChecked()) {
+                ++m_rerunsLeftOut;
+                continue;
+            }
             columns.push_back({ &run, d, {} });
             datasets.push_back(*d);
         }
@@ -272,8 +306,8 @@ void DriftView::fill(std::vector<Column> columns)
     m_busy = false;
     m_columns = std::move(columns);
     m_table->clear();
-    m_trend->chart()->removeAllSeries();
-    m_distribution->chart()->removeAllSeries();
+    m_trend->clearTrend();
+    m_distribution->clearDistributions();
     m_details->clear();
     if (m_columns.empty()) {
         m_table->setRowCount(0);
@@ -300,12 +334,21 @@ void DriftView::fill(std::vector<Column> columns)
     for (const QString& feature : std::as_const(m_features))
         rowLabels << visibleText(feature);
     m_table->setVerticalHeaderLabels(rowLabels);
-    int driftedDatasets = 0;
     for (int c = 0; c < int(m_columns.size()); ++c) {
         const Column& col = m_columns[size_t(c)];
         auto* header = new QTableWidgetItem(visibleText(col.run->name));
-        header->setToolTip(
-            plainToolTip(visibleText(col.run->name) + u'\n' + visibleText(col.dataset->name) + u'\n' + col.run->uuid));
+        QString tip = visibleText(col.run->name) + u'\n' + visibleText(col.dataset->name) + u'\n'
+            + QDateTime::fromMSecsSinceEpoch(qint64(col.run->startTime * 1000)).toString(u"yyyy-MM-dd HH:mm") + u'\n'
+            + col.run->uuid;
+        if (!col.run->parentUuid.isEmpty()) {
+            const auto parent = std::find_if(
+                m_runs.cbegin(), m_runs.cend(), [&](const RunRecord& r) { return r.uuid == col.run->parentUuid; });
+            tip += u'\n'
+                + tr("↻ rerun of %1").arg(parent != m_runs.cend() ? visibleText(parent->name) : col.run->parentUuid);
+        }
+        header->setToolTip(plainToolTip(tip));
+        header->setData(StartTimeRole, col.run->startTime);
+        header->setData(RerunRole, !col.run->parentUuid.isEmpty());
         m_table->setHorizontalHeaderItem(c, header);
         auto* summary = new QTableWidgetItem(QStringLiteral("%1/%2%3")
                                                  .arg(col.drift.driftedCount)
@@ -315,7 +358,6 @@ void DriftView::fill(std::vector<Column> columns)
         summary->setTextAlignment(Qt::AlignCenter);
         summary->setToolTip(tr("%1 of %2 features drifted").arg(col.drift.driftedCount).arg(col.drift.testedCount));
         m_table->setItem(0, c, summary);
-        driftedDatasets += col.drift.drifted ? 1 : 0;
         for (const FeatureDrift& f : col.drift.features) {
             const int row = int(m_features.indexOf(f.feature)) + 1;
             auto* item = new QTableWidgetItem;
@@ -325,8 +367,7 @@ void DriftView::fill(std::vector<Column> columns)
                 item->setBackground(QColor(0xee, 0xee, 0xee));
                 item->setToolTip(plainToolTip(f.problem));
             } else {
-                item->setText(
-                    (f.pValue >= 0 ? QStringLiteral("p ") + formatNumber(f.pValue) : formatNumber(f.statistic))
+                item->setText((f.pValue >= 0 ? QStringLiteral("p ") + driftNumber(f.pValue) : driftNumber(f.statistic))
                     + (f.drifted ? QStringLiteral(" ●") : QString()));
                 item->setBackground(scoreColour(f.score));
                 // Our own words (the test's name and verdict): nothing from the data.
@@ -336,13 +377,8 @@ void DriftView::fill(std::vector<Column> columns)
             m_table->setItem(row, c, item);
         }
     }
-    const QPoint ref = m_reference->currentData().toPoint();
-    m_message->setText(
-        tr("%1 of %2 datasets drifted against %3: %4 (● drifted; a dataset drifts when half its features do)")
-            .arg(driftedDatasets)
-            .arg(m_columns.size())
-            .arg(visibleText(m_runs[ref.x()].name), visibleText(m_runs[ref.x()].datasets[ref.y()].name)));
     m_table->setCurrentCell(1, int(m_columns.size()) - 1);
+    applyRange();
     QHash<QString, double> shares;
     for (const Column& c : m_columns)
         shares.insert(c.run->uuid, c.drift.driftedShare);
@@ -363,9 +399,7 @@ void DriftView::selectCell(int row, int column) { m_table->setCurrentCell(row, c
 
 void DriftView::showCell(int row, int column)
 {
-    m_distribution->chart()->removeAllSeries();
-    for (QAbstractAxis* axis : m_distribution->chart()->axes())
-        m_distribution->chart()->removeAxis(axis);
+    m_distribution->clearDistributions();
     if (row < 1 || column < 0 || size_t(column) >= m_columns.size() || row > m_features.size()) {
         m_details->clear();
         return;
@@ -387,12 +421,19 @@ void DriftView::showCell(int row, int column)
         m_details->setText(text);
         return;
     }
-    text += tr("\ntest       %1\nstatistic  %2\n").arg(toString(drift->test), formatNumber(drift->statistic));
+    text += tr("\ntest       %1\nstatistic  %2\n").arg(toString(drift->test), driftNumber(drift->statistic));
     if (drift->pValue >= 0)
-        text += tr("p-value    %1  (drift below %2)\n").arg(formatNumber(drift->pValue)).arg(drift->threshold);
+        text += tr("p-value    %1  (drift below %2)\n").arg(driftNumber(drift->pValue)).arg(drift->threshold);
     else
         text += tr("threshold  %1  (drift at or above)\n").arg(drift->threshold);
     text += drift->drifted ? tr("verdict    DRIFTED\n") : tr("verdict    no drift\n");
+    text += tr("run start  %1\n").arg(driftDate(col.run->startTime));
+    if (const int first = size_t(row) < m_firstDrift.size() ? m_firstDrift[size_t(row)] : -1; first >= 0)
+        text += tr("first drifted  %1, %2\n")
+                    .arg(visibleText(m_columns[size_t(first)].run->name),
+                        driftDate(m_columns[size_t(first)].run->startTime));
+    else
+        text += tr("first drifted  not in the datasets shown\n");
     m_details->setText(text);
 
     // Both distributions on shared bins (numbers) or categories.
@@ -406,148 +447,132 @@ void DriftView::showCell(int row, int column)
     const auto a = find(reference), b = find(*col.dataset);
     if (!a || !b)
         return;
-    if (m_ecdf->isChecked() && a->numeric && b->numeric) {
-        // Empirical cumulative distributions as step lines on a shared value axis.
-        QChart* chart = m_distribution->chart();
-        double lo = std::min(a->numbers.front(), b->numbers.front()),
-               hi = std::max(a->numbers.back(), b->numbers.back());
-        for (const auto& [sample, label, colour] :
-            { std::tuple { &a->numbers, tr("reference"), QColor(0x42, 0x85, 0xf4) },
-                std::tuple { &b->numbers, tr("compared"), QColor(0xe5, 0x39, 0x35) } }) {
-            auto* line = new QLineSeries;
-            line->setName(label);
-            line->setColor(colour);
-            const auto& xs = *sample;
-            // At most ~400 steps: the curve is drawn at screen resolution, every jump kept in order.
-            const size_t step = std::max<size_t>(1, xs.size() / 400);
-            line->append(lo, 0);
-            for (size_t i = 0; i < xs.size(); i += step) {
-                const double y = double(i) / double(xs.size());
-                line->append(xs[i], y);
-                line->append(xs[i], double(std::min(i + step, xs.size())) / double(xs.size()));
-            }
-            line->append(hi, 1);
-            chart->addSeries(line);
-        }
-        auto* x = new QValueAxis;
-        x->setRange(lo, hi > lo ? hi : lo + 1);
-        auto* y = new QValueAxis;
-        y->setRange(0, 1);
-        y->setTitleText(tr("share of rows ≤ x"));
-        chart->addAxis(x, Qt::AlignBottom);
-        chart->addAxis(y, Qt::AlignLeft);
-        for (QAbstractSeries* s : chart->series()) {
-            s->attachAxis(x);
-            s->attachAxis(y);
-        }
-        chart->setTitle(htmlSafeText(feature) + tr(" (ECDF)")); // QtCharts renders titles as HTML
-        return;
-    }
-    QStringList labels;
-    std::vector<double> pa, pb;
-    if (a->numeric && b->numeric) {
-        std::vector<double> edges;
-        binnedShares(a->numbers, b->numbers, pa, pb, &edges);
-        for (size_t k = 0; k + 1 < edges.size(); ++k)
-            labels << formatNumber(edges[k]);
-    } else {
-        QMap<QString, double> ca = a->categoryCounts, cb = b->categoryCounts;
-        QStringList keys = ca.keys() + cb.keys();
-        keys.removeDuplicates();
-        keys.sort();
-        double ta = 0, tb = 0;
-        for (double v : ca)
-            ta += v;
-        for (double v : cb)
-            tb += v;
-        for (const QString& k : keys.mid(0, 30)) {
-            labels << htmlSafeText(k); // category axis labels are HTML too
-            pa.push_back(ca.value(k) / std::max(ta, 1.0));
-            pb.push_back(cb.value(k) / std::max(tb, 1.0));
-        }
-    }
-    auto* setA = new QBarSet(tr("reference"));
-    auto* setB = new QBarSet(tr("compared"));
-    setA->setColor(QColor(0x42, 0x85, 0xf4));
-    setB->setColor(QColor(0xe5, 0x39, 0x35));
-    for (double v : pa)
-        *setA << v * 100;
-    for (double v : pb)
-        *setB << v * 100;
-    auto* series = new QBarSeries;
-    series->append(setA);
-    series->append(setB);
-    QChart* chart = m_distribution->chart();
-    chart->addSeries(series);
-    auto* x = new QBarCategoryAxis;
-    x->append(labels);
-    x->setLabelsAngle(labels.size() > 8 ? -60 : 0);
-    auto* y = new QValueAxis;
-    y->setTitleText(tr("% of rows"));
-    y->setLabelFormat(QStringLiteral("%.0f"));
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
-    series->attachAxis(x);
-    series->attachAxis(y);
-    chart->setTitle(htmlSafeText(feature));
+    m_distribution->showDistributions(htmlSafeText(feature), *a, *b, m_ecdf->isChecked());
 }
 
 void DriftView::showTrend(int row)
 {
-    QChart* chart = m_trend->chart();
-    chart->removeAllSeries();
-    for (QAbstractAxis* axis : chart->axes())
-        chart->removeAxis(axis);
     const QString feature = m_features.value(row - 1);
-    auto* line = new QLineSeries;
-    line->setName(tr("statistic"));
-    auto* marks = new QScatterSeries;
-    marks->setName(tr("drifted"));
-    marks->setMarkerSize(9);
-    marks->setColor(QColor(0xe5, 0x39, 0x35));
-    double threshold = 0, maxValue = 0;
+    std::vector<DriftTrendPoint> points;
+    double threshold = 0;
     bool pValues = false;
     for (int c = 0; c < int(m_columns.size()); ++c) {
-        for (const FeatureDrift& f : m_columns[size_t(c)].drift.features) {
+        if (m_table->isColumnHidden(c))
+            continue;
+        const Column& col = m_columns[size_t(c)];
+        for (const FeatureDrift& f : col.drift.features) {
             if (f.feature != feature || !f.ok())
                 continue;
             // p-value tests are drawn as -log10(p) so that "higher" means "more drift" on every chart.
             pValues = f.pValue >= 0;
-            const double value = pValues ? -std::log10(std::max(f.pValue, 1e-300)) : f.statistic;
             threshold = pValues ? -std::log10(f.threshold) : f.threshold;
-            if (std::isfinite(value)) {
-                line->append(c + 1, value);
-                maxValue = std::max(maxValue, value);
-                if (f.drifted)
-                    marks->append(c + 1, value);
-            }
+            const QString reading = toString(f.test) + u' '
+                + (pValues ? QStringLiteral("p ") + driftNumber(f.pValue) : driftNumber(f.statistic))
+                + (f.drifted ? tr(" · drifted") : tr(" · no drift"));
+            points.push_back({ col.run->startTime, pValues ? -std::log10(std::max(f.pValue, 1e-300)) : f.statistic,
+                f.drifted, !col.run->parentUuid.isEmpty(), visibleText(col.run->name), reading });
         }
     }
-    auto* limit = new QLineSeries;
-    limit->setName(tr("threshold"));
-    limit->append(1, threshold);
-    limit->append(std::max(1, int(m_columns.size())), threshold);
-    QPen dashed(QColor(0x80, 0x80, 0x80));
-    dashed.setStyle(Qt::DashLine);
-    limit->setPen(dashed);
-    chart->addSeries(line);
-    chart->addSeries(limit);
-    chart->addSeries(marks);
-    auto* x = new QValueAxis;
-    x->setRange(1, std::max(2, int(m_columns.size())));
-    x->setLabelFormat(QStringLiteral("%d"));
-    x->setTitleText(tr("dataset (oldest run first)"));
-    auto* y = new QValueAxis;
-    y->setRange(0, std::max(maxValue, threshold) * 1.15 + 1e-9);
-    y->setTitleText(pValues ? tr("−log10 p-value") : tr("distance"));
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
-    for (QAbstractSeries* s : { static_cast<QAbstractSeries*>(line), static_cast<QAbstractSeries*>(limit),
-             static_cast<QAbstractSeries*>(marks) }) {
-        s->attachAxis(x);
-        s->attachAxis(y);
+    const auto day = [](const QDate& d) { return double(d.startOfDay().toSecsSinceEpoch()); };
+    m_trend->setTrend(htmlSafeText(feature), std::move(points), threshold, pValues, day(m_from->date()),
+        day(m_to->date().addDays(1)));
+}
+
+bool DriftView::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == m_table->viewport() && event->type() == QEvent::Resize)
+        fitColumns();
+    return QWidget::eventFilter(watched, event);
+}
+
+void DriftView::applyRange()
+{
+    if (m_columns.empty())
+        return;
+    const QDate from = m_from->date(), to = m_to->date();
+    int last = -1;
+    for (int c = 0; c < int(m_columns.size()); ++c) {
+        const QDate date = QDateTime::fromMSecsSinceEpoch(qint64(m_columns[size_t(c)].run->startTime * 1000)).date();
+        const bool outside = date < from || date > to;
+        m_table->setColumnHidden(c, outside);
+        last = outside ? last : c;
     }
-    chart->setTitle(tr("%1 over time").arg(htmlSafeText(feature)));
+    updateFirstDrift();
+    updateSummary();
+    fitColumns();
+    const int row = std::max(1, m_table->currentRow());
+    if (last >= 0 && (m_table->currentColumn() < 0 || m_table->isColumnHidden(m_table->currentColumn())))
+        m_table->setCurrentCell(row, last);
+    showCell(m_table->currentRow(), m_table->currentColumn());
+}
+
+void DriftView::fitColumns()
+{
+    int shown = 0;
+    for (int c = 0; c < m_table->columnCount(); ++c)
+        shown += m_table->isColumnHidden(c) ? 0 : 1;
+    if (shown == 0)
+        return;
+    // Every shown dataset in the width there is (a heat map reads by colour when columns are narrow),
+    // at most wide enough for the numbers and the run's name.
+    const int width = std::clamp(m_table->viewport()->width() / shown, 6, 140);
+    for (int c = 0; c < m_table->columnCount(); ++c)
+        m_table->setColumnWidth(c, width);
+}
+
+void DriftView::updateFirstDrift()
+{
+    m_firstDrift.assign(size_t(m_table->rowCount()), -1);
+    for (int row = 0; row < m_table->rowCount(); ++row) {
+        QTableWidgetItem* header = m_table->verticalHeaderItem(row);
+        if (!header)
+            continue;
+        const Column* first = nullptr;
+        for (int c = 0; c < int(m_columns.size()) && !first; ++c) {
+            if (m_table->isColumnHidden(c))
+                continue;
+            const Column& col = m_columns[size_t(c)];
+            bool drifted = row == 0 && col.drift.drifted;
+            for (const FeatureDrift& f : col.drift.features)
+                drifted = drifted || (row > 0 && f.feature == m_features[row - 1] && f.drifted);
+            first = drifted ? &col : nullptr;
+            m_firstDrift[size_t(row)] = drifted ? c : -1;
+        }
+        // Run names are bounded here; the tooltip and the details have them whole.
+        const QString name = visibleText(first ? first->run->name : QString());
+        const QString text = first
+            ? tr("first drifted %1 (%2)")
+                  .arg(driftDate(first->run->startTime), name.size() > 28 ? name.left(27) + u'…' : name)
+            : tr("no drift");
+        header->setData(FirstDriftRole, text);
+        header->setToolTip(plainToolTip(header->text() + u'\n' + text
+            + (first ? u'\n' + name + QStringLiteral(" · ") + first->run->uuid : tr(" in the datasets shown"))));
+    }
+    m_table->doItemsLayout(); // the row header is as wide as its longest "first drifted"
+}
+
+void DriftView::updateSummary()
+{
+    int shown = 0, drifted = 0;
+    for (int c = 0; c < int(m_columns.size()); ++c) {
+        if (m_table->isColumnHidden(c))
+            continue;
+        ++shown;
+        drifted += m_columns[size_t(c)].drift.drifted ? 1 : 0;
+    }
+    const QPoint ref = m_reference->currentData().toPoint();
+    QString text
+        = tr("%1 of %2 datasets drifted against %3: %4 (● drifted; a dataset drifts when %5 of its features do)")
+              .arg(drifted)
+              .arg(shown)
+              .arg(visibleText(m_runs[ref.x()].name), visibleText(m_runs[ref.x()].datasets[ref.y()].name))
+              .arg(m_share->value() == 0.5 ? tr("half") : QString::number(m_share->value(), 'g', 2));
+    if (shown < int(m_columns.size()))
+        text += tr("; %1 outside the dates").arg(int(m_columns.size()) - shown);
+    if (m_rerunsLeftOut > 0)
+        text += m_rerunsLeftOut == 1 ? tr("; 1 rerun left out (Reruns shows it)")
+                                     : tr("; %1 reruns left out (Reruns shows them)").arg(m_rerunsLeftOut);
+    m_message->setText(text);
 }
 
 } // namespace reprise

@@ -8,6 +8,7 @@
 
 class QChartView;
 class QCheckBox;
+class QDateEdit;
 class QDoubleSpinBox;
 class QComboBox;
 class QLabel;
@@ -15,10 +16,15 @@ class QTableWidget;
 
 namespace reprise {
 
+class DriftTrendChart;
+class DriftDistributionChart;
+
 /// Data drift of the selected runs' datasets against a reference: a heat map of features ×
-/// datasets coloured by drift score (drifted cells marked, features sorted by drift), a line chart
-/// of the selected feature's statistic over the datasets with its threshold, and for the selected
-/// cell both distributions overlaid (shared bins, or categories) with the test's numbers.
+/// datasets coloured by drift score (drifted cells marked, features sorted by drift, each named with
+/// when it first drifted; columns fitted to the width under date groups, narrowed to a date range),
+/// a line chart of the selected feature's statistic over the runs' start times with its threshold,
+/// and for the selected cell both distributions overlaid (shared bins, or categories) with the
+/// test's numbers. Reruns (runs with a parent) are left out unless asked for, then marked.
 /// Computation runs on a worker thread; stale results are dropped.
 class DriftView : public QWidget {
     Q_OBJECT
@@ -44,6 +50,10 @@ public:
     void setTest(const QString& feature, DriftTest test);
     QDoubleSpinBox* shareChooser() const { return m_share; }
     QCheckBox* ecdfToggle() const { return m_ecdf; }
+    /// Reruns read their original's data again: left out of the columns unless this is checked.
+    QCheckBox* rerunsToggle() const { return m_reruns; }
+    QDateEdit* fromDate() const { return m_from; }
+    QDateEdit* toDate() const { return m_to; }
     /// Selects a cell of the heat map (as a click does).
     void selectCell(int row, int column);
 
@@ -64,6 +74,12 @@ private:
     void fill(std::vector<Column> columns);
     void showCell(int row, int column);
     void showTrend(int row);
+    /// Hides the columns outside the date range, then refits, renames first drifts and re-summarises.
+    void applyRange();
+    void fitColumns();
+    void updateFirstDrift();
+    void updateSummary();
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
     QList<RunRecord> m_runs;
     std::vector<Column> m_columns;
@@ -75,11 +91,16 @@ private:
     QComboBox* m_reference;
     QComboBox* m_current;
     QTableWidget* m_table;
-    QChartView* m_trend;
-    QChartView* m_distribution;
+    DriftTrendChart* m_trend;
+    DriftDistributionChart* m_distribution;
     QLabel* m_details;
     QDoubleSpinBox* m_share;
     QCheckBox* m_ecdf;
+    QCheckBox* m_reruns;
+    QDateEdit* m_from;
+    QDateEdit* m_to;
+    int m_rerunsLeftOut = 0; ///< in the last computation
+    std::vector<int> m_firstDrift; ///< per heat-map row, the first shown column that drifted, or -1
     DriftOptions m_options; ///< per-feature test choices
 };
 
