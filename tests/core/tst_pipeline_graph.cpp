@@ -72,6 +72,7 @@ private Q_SLOTS:
     void oddInputIsDrawableWithWarnings();
     void diffClassifiesEverySteps();
     void identicalRunsDoNotDiverge();
+    void otherOutputsAloneAreAChange();
     void shortHashes();
 };
 
@@ -154,10 +155,11 @@ void TestPipelineGraph::diffClassifiesEverySteps()
     QCOMPARE(clean.reasons, QStringList { "command: python step.py → python clean.py --fast" });
     QVERIFY(!clean.outputsDiffer);
     const PipelineNode& train = g.nodes[indexOf(g, "train")];
-    QCOMPARE(train.reasons, QStringList { "param lr: 0.01 → 0.02" });
+    QCOMPARE(train.reasons, (QStringList { "param lr: 0.01 → 0.02", "output model.pkl: cccc3333 → 7777aaaa" }));
     QVERIFY(train.outputsDiffer);
     const PipelineNode& evaluate = g.nodes[indexOf(g, "evaluate")];
-    QCOMPARE(evaluate.reasons, QStringList { "input model.pkl: cccc3333 → 7777aaaa" });
+    QCOMPARE(evaluate.reasons,
+        (QStringList { "input model.pkl: cccc3333 → 7777aaaa", "output report.json: eeee5555 → 8888bbbb" }));
     QVERIFY(evaluate.outputsDiffer);
     // train comes before evaluate: the runs part at train.
     QCOMPARE(g.firstDivergence, QStringLiteral("train"));
@@ -175,6 +177,31 @@ void TestPipelineGraph::identicalRunsDoNotDiverge()
     for (const PipelineNode& n : g.nodes)
         QCOMPARE(toString(n.change), QStringLiteral("unchanged"));
     QVERIFY(g.firstDivergence.isEmpty());
+}
+
+void TestPipelineGraph::otherOutputsAloneAreAChange()
+{
+    // load reads fresh data it does not declare: same params, command and (no) inputs, another raw.csv.
+    const RunRecord before = baseline();
+    RunRecord after = baseline();
+    after.steps[0].outputs = { artifact(21, "raw.csv", "sha256:9999ffff") };
+    after.steps[1].inputs = after.steps[0].outputs;
+    after.steps[1].outputs = { artifact(22, "clean.csv", "sha256:8888eeee") };
+    const PipelineGraph g = diffPipelines(before, after);
+    const PipelineNode& load = g.nodes[indexOf(g, "load")];
+    // Where the runs part is marked on a step shown as changed, never on an unchanged one.
+    QCOMPARE(g.firstDivergence, QStringLiteral("load"));
+    QVERIFY(load.firstDivergence);
+    QCOMPARE(toString(load.change), QStringLiteral("changed"));
+    QCOMPARE(load.reasons,
+        (QStringList { "same params, command and inputs, other outputs", "output raw.csv: aaaa1111 → 9999ffff" }));
+    QCOMPARE(load.previous.outputs.first().hash, QStringLiteral("sha256:aaaa1111"));
+    QCOMPARE(load.step.outputs.first().hash, QStringLiteral("sha256:9999ffff"));
+    for (const PipelineNode& n : g.nodes)
+        QVERIFY(!(n.firstDivergence && n.change == StepChange::Unchanged));
+    // Steps that read and write the same as before stay unchanged.
+    QCOMPARE(toString(g.nodes[indexOf(g, "stats")].change), QStringLiteral("unchanged"));
+    QCOMPARE(toString(diffPipelines(before, before).nodes[0].change), QStringLiteral("unchanged"));
 }
 
 void TestPipelineGraph::shortHashes()

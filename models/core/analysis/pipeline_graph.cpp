@@ -98,6 +98,30 @@ namespace {
         return out;
     }
 
+    /// "input data/raw.csv: 1111aaaa → 9999ffff" for each artifact whose hash differs (or that one side lacks).
+    QStringList artifactChanges(const QString& what, const QList<ArtifactRecord>& a, const QList<ArtifactRecord>& b)
+    {
+        QStringList out;
+        const auto ia = hashes(a), ib = hashes(b);
+        if (ia == ib)
+            return out;
+        QMap<QString, QString> before, after;
+        for (const auto& [p, h] : ia)
+            before.insert(p, h);
+        for (const auto& [p, h] : ib)
+            after.insert(p, h);
+        QStringList paths = before.keys() + after.keys();
+        paths.removeDuplicates();
+        for (const QString& p : paths) {
+            if (before.value(p, QStringLiteral("-")) != after.value(p, QStringLiteral("-"))) {
+                out << QStringLiteral("%1 %2: %3 → %4")
+                           .arg(what, p, before.contains(p) ? shortHash(before.value(p)) : QStringLiteral("(none)"),
+                               after.contains(p) ? shortHash(after.value(p)) : QStringLiteral("(none)"));
+            }
+        }
+        return out;
+    }
+
     QStringList compareSteps(const StepRecord& a, const StepRecord& b)
     {
         QStringList reasons;
@@ -123,23 +147,7 @@ namespace {
         }
         if (a.command != b.command)
             reasons << QStringLiteral("command: %1 → %2").arg(a.command, b.command);
-        const auto ia = hashes(a.inputs), ib = hashes(b.inputs);
-        if (ia != ib) {
-            QMap<QString, QString> before, after;
-            for (const auto& [p, h] : ia)
-                before.insert(p, h);
-            for (const auto& [p, h] : ib)
-                after.insert(p, h);
-            QStringList paths = before.keys() + after.keys();
-            paths.removeDuplicates();
-            for (const QString& p : paths) {
-                if (before.value(p, QStringLiteral("-")) != after.value(p, QStringLiteral("-"))) {
-                    reasons << QStringLiteral("input %1: %2 → %3")
-                                   .arg(p, before.contains(p) ? shortHash(before.value(p)) : QStringLiteral("(none)"),
-                                       after.contains(p) ? shortHash(after.value(p)) : QStringLiteral("(none)"));
-                }
-            }
-        }
+        reasons << artifactChanges(QStringLiteral("input"), a.inputs, b.inputs);
         return reasons;
     }
 
@@ -250,9 +258,18 @@ PipelineGraph diffPipelines(const RunRecord& before, const RunRecord& after)
         const int a = indexA.value(key, -1), b = indexB.value(key, -1);
         if (a >= 0 && b >= 0) {
             node.step = after.steps[b];
+            node.previous = before.steps[a];
             node.reasons = compareSteps(before.steps[a], after.steps[b]);
-            node.change = node.reasons.isEmpty() ? StepChange::Unchanged : StepChange::Changed;
             node.outputsDiffer = hashes(before.steps[a].outputs) != hashes(after.steps[b].outputs);
+            if (node.outputsDiffer) {
+                // Other outputs are a change of the step even when nothing it declares changed (it read
+                // data it does not declare, or is not deterministic): never "unchanged".
+                if (node.reasons.isEmpty())
+                    node.reasons << QStringLiteral("same params, command and inputs, other outputs");
+                node.reasons << artifactChanges(
+                    QStringLiteral("output"), before.steps[a].outputs, after.steps[b].outputs);
+            }
+            node.change = node.reasons.isEmpty() ? StepChange::Unchanged : StepChange::Changed;
         } else if (b >= 0) {
             node.step = after.steps[b];
             node.change = StepChange::Added;

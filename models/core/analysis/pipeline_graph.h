@@ -17,9 +17,10 @@ struct PipelineNode {
     QString key; ///< unique: the step name ("train", "train #2" for a repeated name) or artifact path@hash
     QString label; ///< what to show
     StepRecord step; ///< for steps (in a diff: the newer run's, or the older one's if removed)
+    StepRecord previous; ///< diff, steps in both runs: the older run's (for "old → new" of its artifacts)
     ArtifactRecord artifact; ///< for artifacts
     StepChange change = StepChange::None;
-    QStringList reasons; ///< why a step counts as changed
+    QStringList reasons; ///< why a step counts as changed (other outputs alone make it changed)
     bool outputsDiffer = false;
     bool firstDivergence = false;
 };
@@ -46,7 +47,7 @@ struct PipelineGraph {
 PipelineGraph buildPipelineGraph(const RunRecord& run, bool artifactNodes = false);
 
 /// Both runs' steps on one graph, matched by name (repeated names in order): each step unchanged,
-/// changed (params, command or input hashes differ; the reasons say which), added or removed; the
+/// changed (params, command, input or output hashes differ; the reasons say which), added or removed; the
 /// first step in dependency order whose outputs differ is marked as where the runs diverge.
 PipelineGraph diffPipelines(const RunRecord& before, const RunRecord& after);
 

@@ -4,6 +4,7 @@
 #include "import/checked_number.h"
 #include "import/simple_yaml.h"
 #include "import/source_reader.h"
+#include "launch/git_info.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -247,6 +248,36 @@ namespace {
         return folders;
     }
 
+    /// When the project is in a git repository and its dvc.lock (`lockBytes`) is the one committed at HEAD:
+    /// the time of the commit that wrote it, which is when that pipeline state was made. A lock edited
+    /// since, no git, or no repository: nothing (the file's own time is used). Only git's plumbing reads run
+    /// (rev-parse, log): nothing from the repository's configuration is executed.
+    std::optional<double> lockCommitTime(const QString& root, const QByteArray& lockBytes)
+    {
+        const GitResult blob = runGit(root,
+            { QStringLiteral("--no-pager"), QStringLiteral("rev-parse"), QStringLiteral("--verify"),
+                QStringLiteral("-q"), QStringLiteral("HEAD:./dvc.lock") });
+        if (!blob.ok)
+            return std::nullopt;
+        // git's object id of the file as it is on disk ("blob SIZE\0" + bytes), SHA-1 or SHA-256 repositories.
+        const QString committed = blob.out.trimmed();
+        QCryptographicHash hash(committed.size() == 64 ? QCryptographicHash::Sha256 : QCryptographicHash::Sha1);
+        QByteArray header("blob ");
+        header.append(QByteArray::number(lockBytes.size())).append('\0');
+        hash.addData(header);
+        hash.addData(lockBytes);
+        if (QString::fromLatin1(hash.result().toHex()) != committed)
+            return std::nullopt;
+        const GitResult log = runGit(root,
+            { QStringLiteral("--no-pager"), QStringLiteral("log"), QStringLiteral("-1"), QStringLiteral("--format=%ct"),
+                QStringLiteral("--"), QStringLiteral("dvc.lock") });
+        bool ok = false;
+        const double seconds = log.out.trimmed().toDouble(&ok);
+        if (!log.ok || !ok || seconds <= 0)
+            return std::nullopt;
+        return seconds;
+    }
+
 } // namespace
 
 Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& control)
@@ -277,7 +308,12 @@ Result<ImportedSource> readDvcProject(const QString& path, const ReadControl& co
     r.run.uuid = stableRunId(QStringLiteral("dvc:") + QFileInfo(root).canonicalFilePath() + u':'
         + QString::fromLatin1(QCryptographicHash::hash(lockBytes, QCryptographicHash::Md5).toHex()));
     r.run.tags.insert(QStringLiteral("import.source"), QStringLiteral("dvc"));
-    r.run.startTime = QFileInfo(QFileInfo::exists(lockPath) ? lockPath : dvcYaml).lastModified().toSecsSinceEpoch();
+    // Dated by the commit of its dvc.lock when there is one (files copied or checked out later keep the
+    // pipeline's own time), else by the lock file's (or dvc.yaml's) modification time.
+    const std::optional<double> committed
+        = QFileInfo::exists(lockPath) ? lockCommitTime(root, lockBytes) : std::optional<double>();
+    r.run.startTime = committed.value_or(
+        QFileInfo(QFileInfo::exists(lockPath) ? lockPath : dvcYaml).lastModified().toSecsSinceEpoch());
     r.endTime = r.run.startTime;
 
     // Params: params.yaml, flattened ("train.lr").
