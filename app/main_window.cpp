@@ -344,7 +344,9 @@ CompareView* MainWindow::compareView() const { return m_tabs->compare(); }
 DriftView* MainWindow::driftView() const { return m_tabs->drift(); }
 RerunPanel* MainWindow::rerunPanel() const { return m_tabs->reruns(); }
 
-void MainWindow::reload()
+void MainWindow::reload() { load({}); }
+
+void MainWindow::load(const QStringList& changedRuns)
 {
     if (m_current.isEmpty()) {
         m_browser->model()->setRuns(nullptr, nowSeconds());
@@ -377,7 +379,14 @@ void MainWindow::reload()
     std::shared_ptr<const RunTable> before = m_browser->source() == path ? m_browser->model()->runs() : nullptr;
     setLoading(true);
     m_status->setText(tr("Loading %1…").arg(showingAll() ? tr("all sources") : visibleText(path)));
-    QtConcurrent::run([read = runTableReader(), before] {
+    // Only a few runs of one large table changed (a team store's copy brought up to date): those
+    // are read again and patched in, instead of every run.
+    const bool patch = !changedRuns.isEmpty() && changedRuns.size() <= 2000 && before && !before->spansSources();
+    std::function<LoadedRunTable()> read = patch ? std::function<LoadedRunTable()>([path, before, changedRuns] {
+        return loadChangedRunsAt(path, before, changedRuns);
+    })
+                                                 : runTableReader();
+    QtConcurrent::run([read = std::move(read), before] {
         LoadedRunTable loaded = read();
         std::optional<RunTableMerge> merge;
         if (before && loaded.runs)

@@ -117,6 +117,9 @@ protected:
 private:
     void buildLayout();
     void buildMenus();
+    /// Loads the current source's run table: every run, or with `changedRuns` only those, patched
+    /// into the table shown when it is that source's.
+    void load(const QStringList& changedRuns);
     /// The Go menu, sorting from the keyboard and the panes' Tab order (main_window_keys.cpp).
     void buildKeyboard(QMenu* view);
     /// Sorts the run table by the column of its current cell: largest first, again the other way.
@@ -176,6 +179,7 @@ private:
     quint64 m_loadGeneration = 0;
     bool m_loading = false;
     bool m_reloadPending = false;
+    QStringList m_changedRuns; ///< of the current source, said by runsChanged, read at its dataChanged
 };
 
 } // namespace reprise

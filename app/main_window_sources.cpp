@@ -43,10 +43,15 @@ void MainWindow::connectSources()
         saveSettings();
     });
     connect(m_sources, &SourceRegistry::sourcesChanged, this, &MainWindow::updateStatus);
+    connect(m_sources, &SourceRegistry::runsChanged, this, [this](const QString& path, const QStringList& uuids) {
+        if (path == m_current)
+            m_changedRuns += uuids;
+    });
     connect(m_sources, &SourceRegistry::dataChanged, this, [this](const QString& path) {
+        const QStringList changed = std::exchange(m_changedRuns, {});
         if (path != m_current && !showingAll())
             return;
-        reload();
+        load(path == m_current ? changed : QStringList());
         // Running runs' charts grow with their new points, zoom kept (the watcher polls at most
         // once a second, so repaints are coalesced well beyond 40 ms).
         m_tabs->refreshCharts();

@@ -473,6 +473,8 @@ void SourceRegistry::refreshTeamCopy(const QString& path)
             info.error.clear();
             if (mirror->refreshed) {
                 refreshSummary(path);
+                if (!mirror->remade && !mirror->changedUuids.isEmpty())
+                    Q_EMIT runsChanged(path, mirror->changedUuids);
                 Q_EMIT dataChanged(path);
             }
         }

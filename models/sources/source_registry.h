@@ -96,6 +96,9 @@ Q_SIGNALS:
     void sourcesChanged();
     /// Another connection committed to the database (or it is back after being lost).
     void dataChanged(const QString& path);
+    /// Sent just before dataChanged when only the runs `uuids` of `path` changed (a team store's
+    /// copy brought up to date in place): a table shown can read just those again.
+    void runsChanged(const QString& path, const QStringList& uuids);
     /// The database cannot be read any more.
     void lost(const QString& path, const QString& message);
     /// Opening or reading failed; the message names the path and what to do.

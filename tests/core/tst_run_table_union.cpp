@@ -70,6 +70,7 @@ private Q_SLOTS:
     void sourceFilterMatchesAnyOrAllHolders();
     void sameNamesAreToldApart();
     void oneDatabaseTableHasNoSources();
+    void aFewChangedRunsArePatchedIn();
 };
 
 void TestRunTableUnion::oneRowPerRunNewestFirstWithEverySource()
@@ -165,6 +166,52 @@ void TestRunTableUnion::oneDatabaseTableHasNoSources()
     QVERIFY(one->sourcePath(0).isEmpty());
     QCOMPARE(matching(*one, QStringLiteral("source = one.db")), QStringList {});
     QCOMPARE(unionRunTables({}).rowCount(), size_t(0));
+}
+
+void TestRunTableUnion::aFewChangedRunsArePatchedIn()
+{
+    // A database's table as shown; then one run changes, one is added: reading just those two and
+    // patching gives the table a whole read gives.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("p.db"));
+    const auto shown = tableOf(path, { { id('a'), 1, QStringLiteral("0.1"), 0.5, {} }, { id('b'), 3, {}, 0.4, {} } });
+    {
+        auto store = RunStore::open(path, OpenMode::ReadWrite);
+        QVERIFY(store);
+        auto a = store->resolveRun(id('a'));
+        QVERIFY(a);
+        QVERIFY(store->logMetrics(a->rowId, { MetricPoint { QStringLiteral("loss"), 1, 0.25, 2 } }));
+        QVERIFY(store->setParams(
+            a->rowId, { { QStringLiteral("lr"), ParamValue { QStringLiteral("0.2"), QStringLiteral("float") } } }));
+        NewRun c;
+        c.uuid = id('c');
+        c.project = QStringLiteral("p");
+        c.name = QStringLiteral("run cccc");
+        c.startTime = 2;
+        c.params.insert(QStringLiteral("seed"), ParamValue { QStringLiteral("7"), QStringLiteral("int") });
+        QVERIFY(store->createRun(c));
+    }
+    auto store = RunStore::open(path, OpenMode::ReadOnly);
+    RunTableColumns only;
+    only.onlyRuns = { id('a'), id('c') };
+    auto fresh = loadRunTable(store->database(), only);
+    QVERIFY(fresh);
+    QCOMPARE(fresh->rowCount(), size_t(2));
+    const auto patched = patchRunTable(shown, std::make_shared<const RunTable>(*fresh), only.onlyRuns);
+    QVERIFY(patched);
+    auto whole = loadRunTable(store->database());
+    QVERIFY(whole);
+    QCOMPARE(patched->uuids, whole->uuids); // b (3), c (2), a (1): newest first
+    QVERIFY(!patched->spansSources());
+    for (const QString& key : { QStringLiteral("lr"), QStringLiteral("seed") }) {
+        for (size_t r = 0; r < whole->rowCount(); ++r)
+            QCOMPARE(patched->param(key)->text.at(r), whole->param(key)->text.at(r));
+    }
+    for (size_t r = 0; r < whole->rowCount(); ++r)
+        QCOMPARE(patched->metric(QStringLiteral("loss"))->values[r], whole->metric(QStringLiteral("loss"))->values[r]);
+    QCOMPARE(patched->names.at(1), QStringLiteral("run cccc"));
+    // A run gone from the database: only a whole read drops it.
+    QVERIFY(!patchRunTable(shown, std::make_shared<const RunTable>(*fresh), { id('a'), id('z') }));
 }
 
 QTEST_GUILESS_MAIN(TestRunTableUnion)

@@ -237,6 +237,14 @@ void TestTeamMirror::incrementalRefreshBringsExactlyTheStoresRows()
     QVERIFY_RESULT(second);
     QVERIFY(second->refreshed && !second->remade);
     QCOMPARE(second->changedRuns, 4 + 2); // bob's four, the renamed run and the new one
+    // Their uuids, for a window showing the copy to read just those runs again.
+    QCOMPARE(second->changedUuids.size(), 6);
+    QCOMPARE(countRows(second->cache,
+                 u"SELECT count(*) FROM runs WHERE name IN ('renamed\ttab', 'growing') AND uuid IN ('%1')"_s
+                     .arg(second->changedUuids.join(u"', '"_s))
+                     .toUtf8()
+                     .constData()),
+        2);
     QCOMPARE(dumpCopy(second->cache), dumpCopy(freshCopy(reader, u"inc-1"_s)));
 
     {
@@ -256,11 +264,16 @@ void TestTeamMirror::incrementalRefreshBringsExactlyTheStoresRows()
              "metric_packed", "run_output" })
         QVERIFY(admin.exec(
             u"DELETE FROM reprise.%1 WHERE run_id = (SELECT min(id) FROM reprise.runs)"_s.arg(QLatin1String(table))));
+    auto removed = admin.query(u"SELECT uuid FROM reprise.runs WHERE id = (SELECT min(id) FROM reprise.runs)"_s);
+    QVERIFY(removed && removed->rows() == 1);
     QVERIFY(admin.exec(u"DELETE FROM reprise.runs WHERE id = (SELECT min(id) FROM reprise.runs)"_s));
     auto third = refreshTeamMirror(reader);
     QVERIFY_RESULT(third);
     QVERIFY(third->refreshed && !third->remade);
     QCOMPARE(third->changedRuns, 2);
+    // The removed run is named too (from the copy as it was).
+    QCOMPARE(third->changedUuids.size(), 2);
+    QVERIFY(third->changedUuids.contains(QString::fromUtf8(removed->bytes(0, 0))));
     QCOMPARE(countRows(third->cache, "SELECT count(*) FROM runs"), 6 + 4 + 1 - 1);
     QCOMPARE(countRows(third->cache,
                  "SELECT count(*) FROM metric_packed WHERE run_id = (SELECT id FROM runs WHERE "

@@ -227,13 +227,14 @@ namespace {
     };
 
     /// Params or tags as value columns whose codes are indexed by run id slot (not yet by table row).
-    Result<std::vector<ValueColumn>> loadValuesById(
-        const Database& db, const char* table, bool all, const QStringList& keys, const IdSlots& slots)
+    Result<std::vector<ValueColumn>> loadValuesById(const Database& db, const char* table, bool all,
+        const QStringList& keys, const IdSlots& slots, const QByteArray& runFilter)
     {
         if (!all && keys.isEmpty())
             return std::vector<ValueColumn> {};
-        const QByteArray sql
-            = QByteArrayLiteral("SELECT run_id, key, value FROM ") + table + keyFilter("key", all, keys);
+        QByteArray sql = QByteArrayLiteral("SELECT run_id, key, value FROM ") + table + keyFilter("key", all, keys);
+        if (!runFilter.isEmpty())
+            sql += (all ? " WHERE run_id" : " AND run_id") + runFilter;
         auto s = db.prepare(sql.constData());
         if (!s)
             return s.error();
@@ -257,7 +258,8 @@ namespace {
         Result<std::vector<ValueColumn>> tags = std::vector<ValueColumn> {};
     };
 
-    ValuesById loadParamsAndTags(const Database& db, const RunTableColumns& columns, const IdSlots& slots)
+    ValuesById loadParamsAndTags(
+        const Database& db, const RunTableColumns& columns, const IdSlots& slots, const QByteArray& runFilter)
     {
         ValuesById out;
         ReadTransaction snapshot(db);
@@ -265,9 +267,9 @@ namespace {
             out.params = snapshot.status().error();
             return out;
         }
-        out.params = loadValuesById(db, "params", columns.allParams, columns.params, slots);
+        out.params = loadValuesById(db, "params", columns.allParams, columns.params, slots, runFilter);
         if (out.params)
-            out.tags = loadValuesById(db, "tags", columns.allTags, columns.tags, slots);
+            out.tags = loadValuesById(db, "tags", columns.allTags, columns.tags, slots, runFilter);
         return out;
     }
 
@@ -319,30 +321,50 @@ namespace {
         if (!idSlots)
             return idSlots.error();
         const IdSlots& slots = *idSlots;
+        // Only some runs: " IN (ids)", the ids (integers) looked up here and written into the SQL,
+        // so the second connection reading the params uses the same filter.
+        QByteArray runFilter;
+        if (!columns.onlyRuns.isEmpty()) {
+            auto find = db.prepare("SELECT id FROM runs WHERE uuid = ?");
+            if (!find)
+                return find.error();
+            QByteArrayList ids;
+            for (const QString& uuid : columns.onlyRuns) {
+                find->bind(1, uuid);
+                if (find->step() == SQLITE_ROW)
+                    ids << QByteArray::number(find->int64(0));
+                sqlite3_reset(find->handle());
+            }
+            runFilter = " IN (" + (ids.isEmpty() ? QByteArray("NULL") : ids.join(',')) + ')';
+        }
 
         const bool wantValues
             = columns.allParams || columns.allTags || !columns.params.isEmpty() || !columns.tags.isEmpty();
         std::future<ValuesById> values;
         if (wantValues && parallel) {
-            values = std::async(std::launch::async, [path = db.path(), columns, slots]() -> ValuesById {
+            values = std::async(std::launch::async, [path = db.path(), columns, slots, runFilter]() -> ValuesById {
                 auto second = Database::open(path, OpenMode::ReadOnly);
                 if (!second) {
                     ValuesById failed;
                     failed.params = second.error();
                     return failed;
                 }
-                return loadParamsAndTags(**second, columns, slots);
+                return loadParamsAndTags(**second, columns, slots, runFilter);
             });
         }
 
         // A run whose import was interrupted (still tagged import.incomplete) reads as "incomplete".
-        auto runs = db.prepare(
+        QByteArray runsSql = QByteArrayLiteral(
             "SELECT r.id, r.uuid, p.name, r.name, CASE WHEN r.status IN ('running', 'killed') AND EXISTS (SELECT 1 "
             "FROM tags t WHERE t.run_id = r.id AND t.key = 'import.incomplete') THEN 'incomplete' ELSE r.status END, "
             "r.kind, r.user_name, r.host, r.git_commit, r.git_branch, "
             "(SELECT uuid FROM runs q WHERE q.id = r.parent_id), r.start_time, r.end_time, r.git_dirty, "
             "r.starred, r.archived "
-            "FROM runs r JOIN projects p ON p.id = r.project_id ORDER BY r.start_time DESC, r.id DESC");
+            "FROM runs r JOIN projects p ON p.id = r.project_id");
+        if (!runFilter.isEmpty())
+            runsSql += " WHERE r.id" + runFilter;
+        runsSql += " ORDER BY r.start_time DESC, r.id DESC";
+        auto runs = db.prepare(runsSql.constData());
         if (!runs)
             return runs.error();
         std::vector<std::int32_t> rowOfSlot(slots.size(), -1);
@@ -415,7 +437,10 @@ namespace {
             std::vector<std::int32_t> columnOfKey(keySlots.size(), -1);
             for (size_t c = 0; c < keyIds.size(); ++c)
                 columnOfKey[size_t(keySlots.slot(keyIds[c]))] = std::int32_t(c);
-            auto latest = db.prepare("SELECT run_id, key_id, value FROM metric_latest");
+            QByteArray latestSql = QByteArrayLiteral("SELECT run_id, key_id, value FROM metric_latest");
+            if (!runFilter.isEmpty())
+                latestSql += " WHERE run_id" + runFilter;
+            auto latest = db.prepare(latestSql.constData());
             if (!latest)
                 return latest.error();
             stmt = latest->handle();
@@ -439,7 +464,7 @@ namespace {
             { &t.projects, &t.names, &t.statuses, &t.kinds, &t.users, &t.hosts, &t.commits, &t.branches, &t.parents })
             c->computeSortRanks();
         if (wantValues) {
-            ValuesById loaded = parallel ? values.get() : loadParamsAndTags(db, columns, slots);
+            ValuesById loaded = parallel ? values.get() : loadParamsAndTags(db, columns, slots, runFilter);
             if (!loaded.params)
                 return loaded.params.error();
             if (!loaded.tags)

@@ -104,6 +104,9 @@ struct RunTableColumns {
     QStringList params;
     QStringList metrics;
     QStringList tags;
+    /// Only these runs (uuids), to bring a few changed runs of a table shown up to date
+    /// (patchRunTable in run_table_union.h); empty: every run.
+    QStringList onlyRuns;
 };
 
 /// Loads the runs of `db` ordered by start time, newest first. Pure I/O; call it off the GUI thread.

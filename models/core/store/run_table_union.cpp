@@ -1,6 +1,7 @@
 #include "store/run_table_union.h"
 
 #include <QHash>
+#include <QSet>
 #include <algorithm>
 #include <cmath>
 #include <map>
@@ -226,6 +227,22 @@ RunTable unionRunTables(const std::vector<SourceRuns>& sources)
     unionValueColumns(sources, &RunTable::tags, rowsOf, n, out.tags);
     unionMetricColumns(sources, rowsOf, n, out.metrics);
     return out;
+}
+
+std::optional<RunTable> patchRunTable(const std::shared_ptr<const RunTable>& table,
+    const std::shared_ptr<const RunTable>& fresh, const QStringList& changed)
+{
+    const QSet<QString> now(fresh->uuids.begin(), fresh->uuids.end());
+    for (const QString& uuid : changed) {
+        if (!now.contains(uuid))
+            return std::nullopt; // removed (or not readable): only a whole read drops its row
+    }
+    // The fresh rows first: a run held by both is read from there.
+    RunTable patched = unionRunTables({ { QString(), QString(), fresh }, { QString(), QString(), table } });
+    patched.sources = TextColumn {};
+    patched.sourceNames.clear();
+    patched.sourcePaths.clear();
+    return patched;
 }
 
 } // namespace reprise

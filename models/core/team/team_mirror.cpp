@@ -466,6 +466,18 @@ namespace {
                     return db.sqliteError(rc, QStringLiteral("listing the changed runs"));
                 add->reset();
             }
+            // The changed runs' uuids as the copy had them (a removed run's is only there) and, below,
+            // as it has them now.
+            const auto listUuids = [&]() -> Status {
+                auto uuids = db.prepare("SELECT uuid FROM runs WHERE id IN (SELECT id FROM temp.changed_runs)");
+                if (!uuids)
+                    return uuids.error();
+                if (const int rc = uuids->forEachRow([&] { mirror.changedUuids << uuids->text(0); }); rc != SQLITE_DONE)
+                    return db.sqliteError(rc, QStringLiteral("listing the changed runs"));
+                return success();
+            };
+            if (auto listed = listUuids(); !listed)
+                return listed;
             // Removed children first (their condition goes through steps and datasets), runs last.
             for (auto it = tables->crbegin(); it != tables->crend(); ++it) {
                 const Table& table = *it;
@@ -489,6 +501,8 @@ namespace {
                 if (auto copied = copyTable(conn, db, table, where); !copied)
                     return copied;
             }
+            if (auto listed = listUuids(); !listed)
+                return listed;
             return db.exec("DELETE FROM temp.changed_runs");
         });
         if (!st)
@@ -499,6 +513,7 @@ namespace {
                     + QStringLiteral(": cannot record what the copy of %1 holds").arg(conn.name()),
                 QStringLiteral("check that the folder is writable (XDG_CACHE_HOME)") };
         mirror.changedRuns = changed.size();
+        mirror.changedUuids.removeDuplicates();
         mirror.runTableOnly = stamp.runTableOnly;
         return success();
     }

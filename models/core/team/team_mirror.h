@@ -3,6 +3,7 @@
 #include "result.h"
 
 #include <QString>
+#include <QStringList>
 
 namespace reprise {
 
@@ -33,6 +34,8 @@ struct TeamMirror {
     bool remade = false; ///< the copy was made anew (a new file) rather than updated in place
     bool runTableOnly = false; ///< the copy holds the run table only (TeamCopyDepth::RunTableFirst)
     qint64 changedRuns = 0; ///< runs an in-place refresh brought again (new, changed or removed)
+    QStringList changedUuids; ///< their uuids (a removed run's too), for a table shown to follow
+                              ///< without reading every run; empty when the copy was made anew
     qint64 changeCounter = 0; ///< the store's counter the copy was made at
 };
 
