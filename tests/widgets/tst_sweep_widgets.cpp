@@ -4,10 +4,12 @@
 #include "../core/recorded_run.h"
 #include "analysis/plot_table.h"
 #include "importance/importance_panel.h"
+#include "sweep/sweep_actions.h"
 #include "sweep/sweep_dialog.h"
 #include "sweep/sweep_progress.h"
 #include "sweep/sweep_runner.h"
 
+#include <QAction>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDir>
@@ -19,6 +21,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <cmath>
+#include <memory>
 
 using namespace reprise;
 
@@ -64,6 +67,7 @@ private Q_SLOTS:
     void dialogDrawsTheSameMembersForASeed();
     void progressFollowsASweepToTheEnd();
     void progressCancelKillsTheRunningMember();
+    void actionsOpenTheDialogAndStartASweep();
     void importancePanelRanksTheDrivingParamFirst();
 
 private:
@@ -233,6 +237,43 @@ void TestSweepWidgets::progressCancelKillsTheRunningMember()
     QCOMPARE(int(members.first().status), int(RunStatus::Killed));
     QCOMPARE(members.first().tags.value(QStringLiteral("sweep.index")), QStringLiteral("0"));
     QVERIFY(databaseIntact(m_db));
+}
+
+void TestSweepWidgets::actionsOpenTheDialogAndStartASweep()
+{
+    SweepActions actions(
+        [this](const QString&) { return m_db; }, m_dir.filePath(QStringLiteral("default.db")), nullptr);
+    QSignalSpy shown(&actions, &SweepActions::dialogShown);
+    QSignalSpy started(&actions, &SweepActions::sweepStarted);
+    QSignalSpy finished(&actions, &SweepActions::sweepFinished);
+    QSignalSpy recorded(&actions, &SweepActions::runRecorded);
+    QSignalSpy failed(&actions, &SweepActions::failed);
+    QVERIFY(!actions.sweepAction()->isEnabled());
+    actions.setSelectedRuns({ m_quick, m_slow });
+    QVERIFY(!actions.sweepAction()->isEnabled());
+    actions.setSelectedRuns({ m_quick });
+    QVERIFY(actions.sweepAction()->isEnabled());
+    actions.sweepAction()->trigger();
+    QVERIFY(shown.wait(20000));
+    SweepDialog* dialog = actions.dialog();
+    QVERIFY(dialog);
+    dialog->setSweep(QStringLiteral("seed"), QStringLiteral("4,5"));
+    QVERIFY(dialog->runButton()->isEnabled());
+    dialog->runButton()->click();
+    QCOMPARE(started.size(), 1);
+    std::unique_ptr<SweepProgressView> view(started.first().first().value<SweepProgressView*>());
+    QVERIFY(view);
+    QVERIFY(finished.wait(60000));
+    QCOMPARE(recorded.size(), 2);
+    QCOMPARE(recorded.first().first().toString(), m_db);
+    QVERIFY2(view->summaryText().contains("2 done"), qPrintable(view->summaryText()));
+    QCOMPARE(actions.runners().size(), 1);
+
+    // A run that is not there: said, no dialog.
+    QTRY_VERIFY(!actions.dialog());
+    actions.sweep(QStringLiteral("abcdef123456"));
+    QVERIFY(failed.wait(20000));
+    QVERIFY2(failed.first().first().toString().contains("abcdef123456"), qPrintable(failed.first().first().toString()));
 }
 
 void TestSweepWidgets::importancePanelRanksTheDrivingParamFirst()

@@ -56,7 +56,8 @@ SweepProgressView::SweepProgressView(SweepRunner* runner, QWidget* parent)
 
     connect(m_cancel, &QPushButton::clicked, this, [this] {
         m_cancel->setEnabled(false);
-        m_runner->cancel();
+        if (m_runner)
+            m_runner->cancel();
     });
     connect(runner, &SweepRunner::memberChanged, this, [this](int index) {
         const QString before = m_members->item(index, RunColumn)->data(Qt::UserRole).toString();
@@ -77,6 +78,8 @@ QString SweepProgressView::summaryText() const { return m_summary->text(); }
 
 void SweepProgressView::updateMember(int index)
 {
+    if (!m_runner)
+        return;
     const SweepMemberState& state = m_runner->member(index);
     QString text = toString(state.state);
     if (state.state == SweepMemberState::State::Failed && !state.error.isEmpty())
@@ -88,6 +91,8 @@ void SweepProgressView::updateMember(int index)
 
 void SweepProgressView::updateSummary()
 {
+    if (!m_runner)
+        return;
     const SweepPlan& plan = m_runner->plan();
     QStringList keys;
     for (const SweepAxis& axis : plan.spec.axes)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QPointer>
 #include <QWidget>
 
 class QLabel;
@@ -17,10 +18,10 @@ class SweepRunner;
 class SweepProgressView : public QWidget {
     Q_OBJECT
 public:
-    /// `runner` must outlive this view (or be its parent's child destroyed after it).
+    /// Follows `runner` while it lives (its owner may destroy it first: the view then keeps its last state).
     explicit SweepProgressView(SweepRunner* runner, QWidget* parent = nullptr);
 
-    SweepRunner* runner() const { return m_runner; }
+    SweepRunner* runner() const { return m_runner.data(); }
     /// "Sweep 1a2b3c4d5e6f (lr, seed): 3 done, 2 running, 4 queued".
     QString summaryText() const;
     QProgressBar* progressBar() const { return m_progress; }
@@ -38,7 +39,7 @@ private:
     void updateMember(int index);
     void updateSummary();
 
-    SweepRunner* m_runner;
+    QPointer<SweepRunner> m_runner;
     QLabel* m_summary;
     QProgressBar* m_progress;
     QPushButton* m_cancel;
