@@ -1,5 +1,6 @@
 #include "dag/dag_view.h"
 
+#include "analysis/axis_ticks.h"
 #include "dag/dag_scene.h"
 #include "store/run_format.h"
 #include "text/display_text.h"
@@ -19,6 +20,8 @@
 #include <QScrollBar>
 #include <QSplitter>
 #include <QTabWidget>
+#include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QWheelEvent>
 #include <QtConcurrent>
@@ -32,6 +35,33 @@ namespace {
         PipelineGraph graph;
         Result<DagLayout> layout = Error { {}, {} };
     };
+
+    /// In a diff, each artifact with the older run's hash and the newer one's ("3e4e810e → f6486071"),
+    /// short hashes so that a line fits the pane (it wraps rather than cuts when it does not).
+    QString artifactChanges(const QList<ArtifactRecord>& older, const QList<ArtifactRecord>& newer)
+    {
+        QString out;
+        auto line = [](const QString& path, const QString& text) -> QString {
+            return QStringLiteral("    ") + visibleText(path) + QStringLiteral("  ") + text + u'\n';
+        };
+        for (const ArtifactRecord& a : newer) {
+            const auto was
+                = std::find_if(older.begin(), older.end(), [&](const ArtifactRecord& o) { return o.path == a.path; });
+            if (was == older.end())
+                out += line(a.path, visibleText(shortHash(a.hash)) + QObject::tr("  (new)"));
+            else if (was->hash != a.hash)
+                out += line(a.path,
+                    visibleText(shortHash(was->hash)) + QStringLiteral(" → ") + visibleText(shortHash(a.hash))
+                        + QObject::tr("  (changed)"));
+            else
+                out += line(a.path, visibleText(shortHash(a.hash)) + QObject::tr("  (same)"));
+        }
+        for (const ArtifactRecord& o : older) {
+            if (std::none_of(newer.begin(), newer.end(), [&](const ArtifactRecord& a) { return a.path == o.path; }))
+                out += line(o.path, visibleText(shortHash(o.hash)) + QObject::tr(" → (none)  (gone)"));
+        }
+        return out.isEmpty() ? QStringLiteral("    (none)\n") : out;
+    }
 
     QString artifactLines(const QList<ArtifactRecord>& list)
     {
@@ -128,7 +158,11 @@ DagView::DagView(QWidget* parent)
     , m_timelineScene(new QGraphicsScene(this))
     , m_timeline(new QGraphicsView(m_timelineScene, this))
     , m_details(new QPlainTextEdit(this))
+    , m_timelineRedraw(new QTimer(this))
 {
+    m_timelineRedraw->setSingleShot(true);
+    m_timelineRedraw->setInterval(40);
+    connect(m_timelineRedraw, &QTimer::timeout, this, &DagView::drawTimeline);
     m_message->setTextFormat(Qt::PlainText);
     m_message->setWordWrap(true);
     m_view->setRenderHint(QPainter::Antialiasing);
@@ -141,8 +175,11 @@ DagView::DagView(QWidget* parent)
     m_view->installEventFilter(this);
     m_timeline->setAccessibleName(tr("Pipeline timeline"));
     m_timeline->setDragMode(QGraphicsView::ScrollHandDrag);
+    m_timeline->setAlignment(Qt::AlignLeft | Qt::AlignTop);
+    m_timeline->installEventFilter(this);
+    m_timeline->viewport()->installEventFilter(this);
     m_details->setReadOnly(true);
-    m_details->setLineWrapMode(QPlainTextEdit::NoWrap);
+    m_details->setLineWrapMode(QPlainTextEdit::WidgetWidth); // long paths and hashes wrap, never cut
     m_details->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
     m_details->setAccessibleName(tr("Step details"));
     m_details->setPlaceholderText(
@@ -155,6 +192,21 @@ DagView::DagView(QWidget* parent)
     auto* toolbar = new QHBoxLayout;
     toolbar->addWidget(m_message, 1);
     toolbar->addWidget(m_artifactNodes);
+    // Zoom the page in front: the graph, or the timeline's time axis.
+    for (const auto& [text, factor] :
+        { std::pair { QStringLiteral("−"), 0.8 }, std::pair { QStringLiteral("+"), 1.25 } }) {
+        auto* button = new QToolButton(this);
+        button->setText(text);
+        button->setToolTip(factor > 1 ? tr("Zoom in (+)") : tr("Zoom out (−)"));
+        button->setAccessibleName(factor > 1 ? tr("Zoom in") : tr("Zoom out"));
+        connect(button, &QToolButton::clicked, this, [this, factor = factor] {
+            if (m_tabs->currentWidget() == m_timeline)
+                zoomTimeline(factor);
+            else
+                zoomBy(factor);
+        });
+        toolbar->addWidget(button);
+    }
     toolbar->addWidget(fitButton);
 
     m_tabs->addTab(m_view, tr("Graph"));
@@ -224,11 +276,19 @@ void DagView::rebuild()
     const quint64 ticket = ++m_generation;
     m_busy = true;
     const bool artifacts = m_artifactNodes->isChecked();
-    QtConcurrent::run([before = m_before, run = *m_run, artifacts] {
+    QtConcurrent::run([before = m_before, run = *m_run, artifacts, font = m_scene->font()] {
         Prepared p;
         p.graph = before ? diffPipelines(*before, run) : buildPipelineGraph(run, artifacts);
-        if (p.graph.stepCount() <= kMaxGraphSteps)
-            p.layout = layoutPipeline(p.graph);
+        if (p.graph.stepCount() <= kMaxGraphSteps) {
+            // Cards as wide as their text, layers as far apart as the widest edge label needs.
+            std::vector<QSizeF> sizes;
+            sizes.reserve(p.graph.nodes.size());
+            for (const PipelineNode& node : p.graph.nodes)
+                sizes.push_back(cardSize(node, font));
+            DagLayoutOptions options;
+            options.layerGap = edgeLabelGap(p.graph, font);
+            p.layout = layoutPipeline(p.graph, options, sizes);
+        }
         return p;
     }).then(this, [this, ticket](const Prepared& p) {
         if (ticket == m_generation)
@@ -295,7 +355,9 @@ void DagView::showGraph(const PipelineGraph& graph, const Result<DagLayout>& lay
 
 void DagView::buildTimeline(const PipelineGraph& graph)
 {
-    m_timelineScene->clear();
+    m_bars.clear();
+    m_timelineNote.clear();
+    m_timelineZoom = 1;
     double t0 = std::numeric_limits<double>::infinity(), t1 = -t0;
     for (const PipelineNode& n : graph.nodes) {
         if (n.kind != PipelineNode::Kind::Step || std::isnan(n.step.startTime))
@@ -304,42 +366,84 @@ void DagView::buildTimeline(const PipelineGraph& graph)
         t1 = std::max(t1, std::isnan(n.step.endTime) ? n.step.startTime : n.step.endTime);
     }
     if (!std::isfinite(t0)) {
-        m_timelineScene->addSimpleText(tr("No step recorded its start and end times."));
+        m_timelineNote = tr("No step recorded its start and end times.");
+    } else {
+        m_span = std::max(1e-3, t1 - t0);
+        for (const PipelineNode& n : graph.nodes) {
+            if (n.kind != PipelineNode::Kind::Step)
+                continue;
+            m_bars.push_back({ visibleText(n.label), n.step.startTime - t0, n.step.endTime - t0, nodeColour(n),
+                plainToolTip(visibleText(n.label) + u'\n' + formatDuration(n.step.endTime - n.step.startTime)) });
+        }
+    }
+    drawTimeline();
+}
+
+void DagView::drawTimeline()
+{
+    m_timelineScene->clear();
+    if (!m_timelineNote.isEmpty()) {
+        m_timelineScene->addSimpleText(m_timelineNote);
+        m_timelineScene->setSceneRect(m_timelineScene->itemsBoundingRect());
         return;
     }
-    const double span = std::max(1e-3, t1 - t0);
-    const double width = 900, labelWidth = 180, rowHeight = 22;
-    const double scale = width / span;
+    if (m_bars.empty())
+        return;
+    const QFontMetricsF metrics(font());
+    const double labelWidth = 180, rowHeight = std::max(22.0, metrics.height() + 8);
+    // At zoom 1 the bars fill the view's width (no scrolling sideways); zooming stretches time.
+    const double width = std::max(160.0, m_timeline->viewport()->width() - labelWidth - 60.0) * m_timelineZoom;
+    const double scale = width / m_span;
+    const QPen outline(QColor(0x80, 0x80, 0x80));
     int row = 0;
-    for (const PipelineNode& n : graph.nodes) {
-        if (n.kind != PipelineNode::Kind::Step)
-            continue;
+    for (const TimelineBar& bar : m_bars) {
         const double y = row++ * rowHeight;
-        auto* label = m_timelineScene->addSimpleText(
-            QFontMetricsF(font()).elidedText(visibleText(n.label), Qt::ElideMiddle, labelWidth - 10));
-        label->setPos(0, y + 3);
-        if (std::isnan(n.step.startTime))
+        auto* label = m_timelineScene->addSimpleText(metrics.elidedText(bar.label, Qt::ElideMiddle, labelWidth - 10));
+        label->setPos(0, y + (rowHeight - metrics.height()) / 2);
+        if (std::isnan(bar.start))
             continue;
-        const double start = (n.step.startTime - t0) * scale;
-        const double end = std::isnan(n.step.endTime) ? start + 2 : (n.step.endTime - t0) * scale;
-        auto* bar
-            = m_timelineScene->addRect(QRectF(labelWidth + start, y + 3, std::max(2.0, end - start), rowHeight - 6),
-                QPen(QColor(0x80, 0x80, 0x80)), nodeColour(n));
-        bar->setToolTip(plainToolTip(visibleText(n.label) + u'\n' + formatDuration(n.step.endTime - n.step.startTime)));
+        const double start = bar.start * scale;
+        const double end = std::isnan(bar.end) ? start + 2 : bar.end * scale;
+        auto* rect = m_timelineScene->addRect(
+            QRectF(labelWidth + start, y + 3, std::max(2.0, end - start), rowHeight - 6), outline, bar.colour);
+        rect->setToolTip(bar.tip);
     }
-    // A time axis with a few labelled ticks.
+    // A time axis with readable ticks (1-2-5 steps of seconds), about one per 110 px.
     const double axisY = row * rowHeight + 6;
-    m_timelineScene->addLine(labelWidth, axisY, labelWidth + width, axisY, QPen(QColor(0x60, 0x60, 0x60)));
-    for (int k = 0; k <= 4; ++k) {
-        const double x = labelWidth + width * k / 4;
-        m_timelineScene->addLine(x, axisY, x, axisY + 4, QPen(QColor(0x60, 0x60, 0x60)));
-        auto* tick = m_timelineScene->addSimpleText(formatDuration(span * k / 4));
+    const QPen axisPen(QColor(0x60, 0x60, 0x60));
+    m_timelineScene->addLine(labelWidth, axisY, labelWidth + width, axisY, axisPen);
+    for (double t : niceTicks(0, m_span, std::max(2, int(width / 110)))) {
+        if (t < 0 || t > m_span * 1.0001)
+            continue;
+        const double x = labelWidth + t * scale;
+        m_timelineScene->addLine(x, axisY, x, axisY + 4, axisPen);
+        auto* tick = m_timelineScene->addSimpleText(formatDuration(t));
         tick->setPos(x - tick->boundingRect().width() / 2, axisY + 6);
     }
+    m_timelineScene->setSceneRect(QRectF(-4, -4, labelWidth + width + 56, axisY + 8 + 2 * metrics.height()));
+}
+
+void DagView::zoomTimeline(double factor)
+{
+    const double zoom = std::clamp(m_timelineZoom * factor, 1.0, 200.0);
+    if (zoom == m_timelineZoom)
+        return;
+    // Keep the moment in the middle of the view where it is.
+    const QPointF centre = m_timeline->mapToScene(m_timeline->viewport()->rect().center());
+    const double labelWidth = 180;
+    const double stretch = zoom / m_timelineZoom;
+    m_timelineZoom = zoom;
+    drawTimeline();
+    m_timeline->centerOn(labelWidth + (centre.x() - labelWidth) * stretch, centre.y());
 }
 
 void DagView::fit()
 {
+    if (m_tabs->currentWidget() == m_timeline && m_timelineZoom != 1) {
+        m_timelineZoom = 1;
+        drawTimeline();
+        return;
+    }
     if (m_scene->items().isEmpty())
         return;
     m_view->fitInView(m_scene->sceneRect(), Qt::KeepAspectRatio);
@@ -387,7 +491,11 @@ void DagView::showStep(int node)
             for (const QString& r : n.reasons)
                 text += QStringLiteral("    ") + visibleText(r) + u'\n';
         }
-        text += tr("\ninputs\n") + artifactLines(s.inputs) + tr("outputs\n") + artifactLines(s.outputs);
+        if (n.change == StepChange::Changed || n.change == StepChange::Unchanged)
+            text += tr("\ninputs (older → newer)\n") + artifactChanges(n.previous.inputs, s.inputs)
+                + tr("outputs (older → newer)\n") + artifactChanges(n.previous.outputs, s.outputs);
+        else
+            text += tr("\ninputs\n") + artifactLines(s.inputs) + tr("outputs\n") + artifactLines(s.outputs);
         if (!s.after.isEmpty())
             text += tr("after     %1\n").arg(visibleText(s.after.join(QStringLiteral(", "))));
         if (!s.log.isEmpty())
@@ -444,6 +552,26 @@ void DagView::zoomBy(double factor)
 
 bool DagView::eventFilter(QObject* watched, QEvent* event)
 {
+    if (watched == m_timeline->viewport() && event->type() == QEvent::Resize) {
+        m_timelineRedraw->start();
+        return false;
+    }
+    if (watched == m_timeline->viewport() && event->type() == QEvent::Wheel
+        && (static_cast<QWheelEvent*>(event)->modifiers() & Qt::ControlModifier)) {
+        zoomTimeline(std::pow(1.0015, static_cast<QWheelEvent*>(event)->angleDelta().y()));
+        return true;
+    }
+    if (watched == m_timeline && event->type() == QEvent::KeyPress) {
+        const int key = static_cast<QKeyEvent*>(event)->key();
+        if (key == Qt::Key_Plus || key == Qt::Key_Equal || key == Qt::Key_Minus) {
+            zoomTimeline(key == Qt::Key_Minus ? 0.8 : 1.25);
+            return true;
+        }
+        if (key == Qt::Key_F) {
+            fit();
+            return true;
+        }
+    }
     if (watched == m_view->viewport() && event->type() == QEvent::Wheel) {
         zoomBy(std::pow(1.0015, static_cast<QWheelEvent*>(event)->angleDelta().y()));
         return true;

@@ -12,6 +12,7 @@ class QGraphicsView;
 class QLabel;
 class QPlainTextEdit;
 class QTabWidget;
+class QTimer;
 
 namespace reprise {
 
@@ -19,9 +20,11 @@ class DagOverview;
 class DagScene;
 
 /// A run's pipeline: the DAG (zoom with the wheel, pan by dragging, F or "Fit" to fit, arrow keys
-/// to move between steps, an overview in the corner), a timeline (Gantt) of the same steps, and
-/// the selected step's details. With two runs it shows their DAG diff. Layout runs on a worker
-/// thread; stale results are dropped. Above kMaxGraphSteps steps only the timeline is drawn.
+/// to move between steps, an overview in the corner; cards sized to their text, edge labels beside
+/// their edges), a timeline (Gantt) of the same steps that fits the view's width and zooms in time
+/// (+/−, Ctrl+wheel), and the selected step's details (in a diff, changed inputs and outputs as
+/// old → new hash). With two runs it shows their DAG diff. Layout runs on a worker thread; stale
+/// results are dropped. Above kMaxGraphSteps steps only the timeline is drawn.
 class DagView : public QWidget {
     Q_OBJECT
 public:
@@ -38,6 +41,10 @@ public:
     DagScene* scene() const { return m_scene; }
     QGraphicsScene* timelineScene() const { return m_timelineScene; }
     QGraphicsView* graphView() const { return m_view; }
+    QGraphicsView* timelineView() const { return m_timeline; }
+    /// Stretches the timeline's time axis by `factor` (1 = the view's width), between 1 and 200.
+    void zoomTimeline(double factor);
+    double timelineZoom() const { return m_timelineZoom; }
     QTabWidget* tabs() const { return m_tabs; }
     QString message() const;
     QString stepDetails() const;
@@ -57,6 +64,7 @@ private:
     void rebuild();
     void showGraph(const PipelineGraph& graph, const Result<DagLayout>& layout);
     void buildTimeline(const PipelineGraph& graph);
+    void drawTimeline();
     void showStep(int node);
     void moveSelection(int key);
     void updateOverview();
@@ -75,6 +83,18 @@ private:
     QGraphicsScene* m_timelineScene;
     QGraphicsView* m_timeline;
     QPlainTextEdit* m_details;
+    struct TimelineBar {
+        QString label; ///< visible text
+        double start = 0; ///< seconds since the first step started; NaN when not recorded
+        double end = 0;
+        QColor colour;
+        QString tip;
+    };
+    std::vector<TimelineBar> m_bars;
+    double m_span = 1; ///< seconds from the first start to the last end
+    QString m_timelineNote; ///< shown instead of bars when no step has times
+    double m_timelineZoom = 1;
+    QTimer* m_timelineRedraw; ///< coalesces redraws while the view is resized
 };
 
 } // namespace reprise

@@ -348,6 +348,7 @@ Result<DagLayout> layoutDag(const DagLayoutInput& input, const DagLayoutOptions&
         bottom = std::max(bottom, y + s.height());
     }
     layout.size = QSizeF(right, bottom);
+    layout.sizes = input.sizes;
 
     layout.edges.reserve(edges.size());
     for (size_t e = 0; e < edges.size(); ++e) {

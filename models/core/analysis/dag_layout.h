@@ -35,6 +35,7 @@ struct DagLayout {
     std::vector<int> layer; ///< per node: longest path from a source
     std::vector<int> order; ///< per node: position within its layer, top to bottom
     std::vector<QPointF> position; ///< per node: top-left corner
+    std::vector<QSizeF> sizes; ///< per node: its size, as given
     std::vector<DagLayoutEdge> edges; ///< one per distinct edge, in input order
     int layerCount = 0;
     int dummyCount = 0; ///< bend points added for edges spanning several layers

@@ -315,13 +315,16 @@ PipelineGraph diffPipelines(const RunRecord& before, const RunRecord& after)
     return graph;
 }
 
-Result<DagLayout> layoutPipeline(const PipelineGraph& graph, const DagLayoutOptions& options)
+Result<DagLayout> layoutPipeline(
+    const PipelineGraph& graph, const DagLayoutOptions& options, const std::vector<QSizeF>& sizes)
 {
     DagLayoutInput input;
     for (const PipelineNode& node : graph.nodes) {
         input.sizes.push_back(node.kind == PipelineNode::Kind::Step ? QSizeF(170, 58) : QSizeF(130, 34));
         input.names << node.label;
     }
+    if (sizes.size() == graph.nodes.size())
+        input.sizes = sizes;
     for (const PipelineEdge& e : graph.edges)
         input.edges.emplace_back(e.from, e.to);
     return layoutDag(input, options);

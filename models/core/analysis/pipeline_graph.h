@@ -51,8 +51,10 @@ PipelineGraph buildPipelineGraph(const RunRecord& run, bool artifactNodes = fals
 /// first step in dependency order whose outputs differ is marked as where the runs diverge.
 PipelineGraph diffPipelines(const RunRecord& before, const RunRecord& after);
 
-/// Default node sizes (steps larger than artifacts) and the layered layout of `graph`.
-Result<DagLayout> layoutPipeline(const PipelineGraph& graph, const DagLayoutOptions& options = {});
+/// The layered layout of `graph`, its nodes of `sizes` (one per node, e.g. cards sized to their text) or
+/// of default sizes (steps larger than artifacts) when `sizes` does not have one per node.
+Result<DagLayout> layoutPipeline(
+    const PipelineGraph& graph, const DagLayoutOptions& options = {}, const std::vector<QSizeF>& sizes = {});
 
 /// "3f2a9c1b" from "sha256:3f2a9c1b…": the short form shown on screen.
 QString shortHash(const QString& hash);
