@@ -196,14 +196,18 @@ void RerunDialog::fill()
                              visibleText(m_draft.originalId.left(8)), visibleText(m_draft.project)));
     m_untrusted->setVisible(m_draft.untrusted);
     m_confirm->setVisible(m_draft.untrusted);
-    m_untrusted->setText(tr("This database is an untrusted, shared source: %1. Running its command executes "
-                            "whatever it says. Check the exact command, working directory, environment and the "
-                            "recorded patch before you confirm. Variables that change which code runs are not "
-                            "applied unless you tick them.")
+    m_untrusted->setText((isCodeFixed() ? tr("This rerun is untrusted: %1. Running its command executes "
+                                             "whatever it says. Check the exact command, working directory, "
+                                             "environment and the recorded patch before you confirm. Variables "
+                                             "that change which code runs are not applied unless you tick them.")
+                                        : tr("This database is an untrusted, shared source: %1. Running its command "
+                                             "executes whatever it says. Check the exact command, working directory, "
+                                             "environment and the recorded patch before you confirm. Variables that "
+                                             "change which code runs are not applied unless you tick them."))
                              .arg(visibleText(m_draft.trustReason)));
     m_command->setPlainText(visibleText(displayCommand(m_draft.argv), LineBreaks::Keep));
     m_workingDir->setText(visibleText(m_draft.workingDir));
-    m_code->setText(visibleText(m_draft.codeSummary()));
+    m_code->setText(visibleText(isCodeFixed() ? m_fixedCode : m_draft.codeSummary()));
     m_target->setText(visibleText(m_draft.target));
     fillPatch();
 
@@ -278,10 +282,10 @@ void RerunDialog::fillPatch()
                          .arg(file.added)
                          .arg(file.removed)
                          .arg(file.binary ? tr(", binary") : QString());
-        m_patchSummary->setText(
-            tr("Uncommitted changes recorded with the run, %1 before it runs: %2 — %3")
-                .arg(m_draft.runsInWorktree() ? tr("applied to the commit") : tr("not applied (in place)"),
-                    summary.text(), files.join(QStringLiteral(", "))));
+        m_patchSummary->setText(tr("Uncommitted changes recorded with the run, %1 before it runs: %2 — %3")
+                                    .arg(m_draft.runsInWorktree() || isCodeFixed() ? tr("applied to the commit")
+                                                                                   : tr("not applied (in place)"),
+                                        summary.text(), files.join(QStringLiteral(", "))));
     }
     m_patch->setPlainText(visibleText(patch, LineBreaks::Keep));
     m_showPatch->setVisible(!patch.isEmpty());
@@ -328,6 +332,21 @@ void RerunDialog::fillProblems()
 }
 
 void RerunDialog::chooseDirectory(const QString& directory) { recheck(directory); }
+
+void RerunDialog::setCodeFixed(const QString& choice, const QString& summary)
+{
+    m_fixedCode = summary.isEmpty() ? choice : summary;
+    {
+        // One choice, shown and not changeable: no recheck of a mode that does not apply.
+        const QSignalBlocker block(m_mode);
+        m_mode->clear();
+        m_mode->addItem(choice, int(m_draft.mode));
+        m_mode->setEnabled(false);
+    }
+    m_chooseDir->setEnabled(false);
+    m_chooseDir->setToolTip(tr("The working directory is in the code unpacked for this rerun"));
+    fill();
+}
 
 void RerunDialog::recheck(const QString& directory)
 {

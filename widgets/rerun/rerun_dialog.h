@@ -44,6 +44,12 @@ public:
     QString problemText() const;
     /// Uses `directory` as working dir (what "Choose…" does after its file dialog).
     void chooseDirectory(const QString& directory);
+    /// For a draft whose code is fixed by where it comes from (a reproduction bundle: its commit and
+    /// patch, unpacked into a fresh folder when it runs): `choice` is the one code choice shown,
+    /// `summary` replaces the code summary, the code mode and working dir cannot be changed, and the
+    /// patch is said to be applied.
+    void setCodeFixed(const QString& choice, const QString& summary);
+    bool isCodeFixed() const { return !m_fixedCode.isEmpty(); }
 
 Q_SIGNALS:
     /// A recheck finished and the dialog shows its result.
@@ -59,6 +65,7 @@ private:
 
     RerunDraft m_draft;
     QList<DraftProblem> m_problems;
+    QString m_fixedCode; ///< setCodeFixed()'s summary; empty: the code follows the mode chooser
     bool m_checking = false;
     quint64 m_generation = 0;
 

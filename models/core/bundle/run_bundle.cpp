@@ -693,6 +693,25 @@ RerunDraft makeBundleDraft(const RunBundle& bundle, const QString& target, const
     return draft;
 }
 
+QString bundleCodeSummary(const RunBundle& bundle, const QString& codeRoot)
+{
+    const QString commit = bundle.record.code.commit.left(10);
+    if (bundle.codeKind == QLatin1String("git-bundle"))
+        return QStringLiteral("runs commit %1 from the bundle's git bundle%2, unpacked into a fresh folder (%3)")
+            .arg(commit,
+                bundle.record.code.patch.isEmpty() ? QString()
+                                                   : QStringLiteral(" with the recorded uncommitted changes applied"),
+                codeRoot);
+    if (bundle.codeKind == QLatin1String("files"))
+        return QStringLiteral("runs the files git tracked at commit %1, from the bundle%2, unpacked into a fresh "
+                              "folder (%3)")
+            .arg(commit.isEmpty() ? QStringLiteral("(none recorded)") : commit,
+                bundle.record.code.patch.isEmpty() ? QString()
+                                                   : QStringLiteral(" with the recorded uncommitted changes applied"),
+                codeRoot);
+    return QStringLiteral("the bundle holds no code: runs in an empty folder (%1)").arg(codeRoot);
+}
+
 Result<int> importBundledRun(const RunBundle& bundle, RunStore& target)
 {
     ImportedSource source;

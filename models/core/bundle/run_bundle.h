@@ -96,6 +96,10 @@ QString bundleInterpreter(const RunBundle& bundle);
 /// command's files of the repository pointing into the unpacked code.
 RerunDraft makeBundleDraft(const RunBundle& bundle, const QString& target, const QString& codeRoot, const QString& cwd);
 
+/// Where a bundle's rerun gets its code, in one sentence for its draft: the commit (from a git bundle
+/// or as tracked files) with or without the recorded changes, unpacked into `codeRoot`.
+QString bundleCodeSummary(const RunBundle& bundle, const QString& codeRoot);
+
 /// The bundled run as an import (its own id, so a second rerun of the same bundle imports nothing).
 Result<int> importBundledRun(const RunBundle& bundle, RunStore& target);
 
