@@ -14,6 +14,10 @@ int runDemo(const QStringList& args)
         QStringLiteral("320") });
     parser.addOption({ QStringLiteral("seed"), QStringLiteral("Random seed (default 42)."), QStringLiteral("S"),
         QStringLiteral("42") });
+    parser.addOption({ QStringLiteral("history"),
+        QStringLiteral("Share of each history's points to log, 0 < F <= 1 (default: all up to 320 runs, then "
+                       "320/N, so the demo's points stay those of 320 runs)."),
+        QStringLiteral("F") });
     parser.addOption({ QStringLiteral("force"), QStringLiteral("Replace PATH if it exists.") });
     int exitCode = Ok;
     if (!parseArguments(parser, QStringLiteral("demo"), args, exitCode))
@@ -38,6 +42,15 @@ int runDemo(const QStringList& args)
             QStringLiteral("demo: --seed '") + parser.value(QStringLiteral("seed")) + QStringLiteral("': not a number"),
             QStringLiteral("e.g. --seed 7"));
         return Usage;
+    }
+    if (parser.isSet(QStringLiteral("history"))) {
+        options.history = parser.value(QStringLiteral("history")).toDouble(&ok);
+        if (!ok || !(options.history > 0 && options.history <= 1)) {
+            printError(QStringLiteral("demo: --history '") + parser.value(QStringLiteral("history"))
+                    + QStringLiteral("': not a share between 0 and 1"),
+                QStringLiteral("e.g. --history 1 for every point, --history 0.01 for one in a hundred"));
+            return Usage;
+        }
     }
     options.overwrite = parser.isSet(QStringLiteral("force"));
     auto summary = generateDemo(options);

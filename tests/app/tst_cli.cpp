@@ -84,6 +84,7 @@ private Q_SLOTS:
     void hostileTextStaysExactInJson_data();
     void hostileTextStaysExactInJson();
     void demoIsDeterministicAndRealistic();
+    void demoBeyond320RunsKeepsItsPoints();
     void printsPipelineDags();
     void profilesCsvFilesAndComparesThem();
     void readersNeverWriteAnEmptyFile_data();
@@ -709,6 +710,43 @@ void TestCli::demoIsDeterministicAndRealistic()
     const double lateMean = meanCharges(showJson(full, churn.first().toObject()["id"].toString()));
     QVERIFY(early > 0);
     QVERIFY2(lateMean > early + 10, "monthly_charges drifts upward over time");
+}
+
+void TestCli::demoBeyond320RunsKeepsItsPoints()
+{
+    // More runs thin each history (same steps, fewer points) so the demo's points stay those of 320
+    // runs and its time grows with the runs alone; --history asks for another share.
+    QTemporaryDir dir;
+    const auto pointsOf = [](const Outcome& made) {
+        static const QRegularExpression points(QStringLiteral(R"((\d+) metric points)"));
+        return points.match(made.out).captured(1).toLongLong();
+    };
+    const Outcome base = runReprise({ "demo", "--out", dir.filePath(QStringLiteral("320.db")) });
+    QCOMPARE(base.exitCode, 0);
+    const QString big = dir.filePath(QStringLiteral("3200.db"));
+    const Outcome more = runReprise({ "demo", "--out", big, "--runs", "3200" });
+    QCOMPARE(more.exitCode, 0);
+    QVERIFY(more.out.contains(QStringLiteral("3200 runs")));
+    const qint64 basePoints = pointsOf(base), morePoints = pointsOf(more);
+    QVERIFY2(basePoints > 1000000 && morePoints < 2 * basePoints,
+        qPrintable(QStringLiteral("%1 vs %2").arg(basePoints).arg(morePoints)));
+    // A long cifar history still runs to ~100k steps, one point in ten kept.
+    const QJsonArray cifar = QJsonDocument::fromJson(
+        runReprise({ "ls", "--db", big, "--json", "--project", "cifar-resnet", "--filter", "status = finished" })
+            .out.toUtf8())
+                                 .array();
+    bool longRun = false;
+    for (const auto& v : cifar) {
+        const QJsonObject loss = showJson(big, v.toObject()["id"].toString())["metrics"].toObject()["loss"].toObject();
+        if (loss["count"].toInt() >= 9000 && loss["step"].toInteger() >= 99000)
+            longRun = true;
+        if (longRun)
+            break;
+    }
+    QVERIFY2(longRun, "a 100k-step history, thinned");
+    const Outcome wrong = runReprise({ "demo", "--out", dir.filePath(QStringLiteral("x.db")), "--history", "1.5" });
+    QCOMPARE(wrong.exitCode, 2);
+    QVERIFY2(wrong.err.contains(QStringLiteral("--history '1.5'")), qPrintable(wrong.err));
 }
 
 void TestCli::printsPipelineDags()

@@ -6,6 +6,7 @@
 #include "analysis/pipeline_graph.h"
 #include "analysis/reproduction_report.h"
 #include "bench_data.h"
+#include "bench_demo.h"
 #include "bench_sweep.h"
 #include "charts/metric_chart.h"
 #include "compare/compare_view.h"
@@ -1155,6 +1156,7 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "team_compare", teamCompareBench },
         { "sweep_1000", sweepBench },
         { "importance_10k_x20", importanceBench },
+        { "demo_100k", demoBench },
     };
     return all;
 }

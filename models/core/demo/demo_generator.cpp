@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <optional>
 
 namespace reprise {
 
@@ -94,7 +95,7 @@ namespace {
 
     /// A churn dataset whose distribution moves with `drift` (0 = like the reference, 1 = far away).
     DatasetRecord churnDataset(
-        Random& rng, const QString& name, const QString& role, double drift, bool appLaunched, int rows)
+        Random& rng, const QString& name, const QString& role, double drift, bool appLaunched, int rows, qint64 stride)
     {
         DatasetRecord d;
         d.name = name;
@@ -102,7 +103,7 @@ namespace {
         d.rows = rows;
         d.uri = QStringLiteral("s3://acme-ml/churn/") + name + QStringLiteral(".parquet");
         d.hash = QStringLiteral("sha256:") + rng.hex(64);
-        const int sampleSize = std::min(rows, 1000);
+        const int sampleSize = std::min(rows, std::max(50, int(1000 / stride)));
         std::vector<double> age, tenure, charges;
         QStringList contract, region, channel;
         for (int i = 0; i < sampleSize; ++i) {
@@ -144,11 +145,14 @@ namespace {
         QString cwd;
     };
 
+    constexpr int kRunsPerTransaction = 256;
+
     class DemoWriter {
     public:
-        DemoWriter(RunStore& store, quint64 seed)
+        DemoWriter(RunStore& store, quint64 seed, qint64 stride)
             : m_store(store)
             , m_rng(seed)
+            , m_stride(stride)
         {
         }
 
@@ -160,8 +164,10 @@ namespace {
                 { QStringLiteral("churn-forecast"), QStringLiteral("pipeline.py"), QStringLiteral("/srv/ml/churn") },
                 { QStringLiteral("sentiment-bert"), QStringLiteral("finetune.py"), QStringLiteral("/home/alan/nlp") },
             };
-            QList<RunRef> originals;
-            QList<NewRun> originalSpecs;
+            // The latest original run, which the next rerun reproduces (only that one is kept: a
+            // list of every run would grow with the runs).
+            std::optional<RunRef> original;
+            std::optional<NewRun> originalSpec;
             const double bounds[] = { 0.0, 0.35, 0.6, 0.85, 1.0 };
             for (int p = 0; p < 4; ++p) {
                 const int first = int(std::ceil(runCount * bounds[p]));
@@ -179,13 +185,25 @@ namespace {
                 const int projectIndex = fraction < 0.35 ? 0 : fraction < 0.6 ? 1 : fraction < 0.85 ? 2 : 3;
                 const int indexInProject = i - int(std::ceil(runCount * bounds[projectIndex]));
                 // About one run in 25 reproduces an earlier run of the same project.
-                const bool rerun
-                    = !originals.isEmpty() && m_rng.chance(0.04) && originalSpecs.last().project == recipe.project;
-                auto st = rerun ? writeRerun(originals.last(), originalSpecs.last(), fraction)
-                                : writeRun(recipe, indexInProject, fraction, originals, originalSpecs);
-                if (!st)
+                const bool rerun = original && m_rng.chance(0.04) && originalSpec->project == recipe.project;
+                // Runs are written a few hundred to a transaction: the file is nobody else's yet.
+                if (i % kRunsPerTransaction == 0) {
+                    if (i > 0) {
+                        if (auto committed = m_store.database().commit(); !committed)
+                            return committed.error();
+                    }
+                    if (auto begun = m_store.database().beginWrite(); !begun)
+                        return begun.error();
+                }
+                auto st = rerun ? writeRerun(*original, *originalSpec, fraction)
+                                : writeRun(recipe, indexInProject, fraction, original, originalSpec);
+                if (!st) {
+                    m_store.database().rollback();
                     return st.error();
+                }
             }
+            if (auto committed = m_store.database().commit(); !committed)
+                return committed.error();
             return m_summary;
         }
 
@@ -221,8 +239,8 @@ namespace {
             return run;
         }
 
-        Status writeRun(
-            const Recipe& recipe, int index, double fraction, QList<RunRef>& originals, QList<NewRun>& originalSpecs)
+        Status writeRun(const Recipe& recipe, int index, double fraction, std::optional<RunRef>& original,
+            std::optional<NewRun>& originalSpec)
         {
             NewRun run = baseRun(recipe, fraction);
             const int seed = index % 3;
@@ -287,8 +305,8 @@ namespace {
                 return ref.error();
             if (auto st = fillRun(*ref, run, recipe.project, index); !st)
                 return st;
-            originals << *ref;
-            originalSpecs << run;
+            original = *ref;
+            originalSpec = run;
             return success();
         }
 
@@ -325,25 +343,25 @@ namespace {
                 const double lr = run.params.value(QStringLiteral("lr")).value.toDouble();
                 const qint64 steps = qint64(double(m_rng.integer(4, 20) * 100) * completed) + 1;
                 const double rate = 0.002 + lr * 0.3;
-                histories << makeCurve(m_rng, QStringLiteral("train/loss"), steps, 1,
+                histories << makeCurve(m_rng, QStringLiteral("train/loss"), steps, m_stride,
                     { 2.3, 0.05 + 0.02 * m_rng.uniform(), rate, 0.08, 0.002 }, t0, 0.05)
-                          << makeCurve(m_rng, QStringLiteral("val/loss"), steps, 50,
+                          << makeCurve(m_rng, QStringLiteral("val/loss"), steps, 50 * m_stride,
                                  { 2.3, 0.1 + 0.05 * m_rng.uniform(), rate, 0.03, 0.0 }, t0, 0.05)
-                          << makeCurve(m_rng, QStringLiteral("val/acc"), steps, 50,
+                          << makeCurve(m_rng, QStringLiteral("val/acc"), steps, 50 * m_stride,
                                  { 0.9, 0.02 + 0.03 * m_rng.uniform(), rate, 0.02, 0.0 }, t0, 0.05, true);
                 seconds = double(steps) * 0.05;
             } else if (project == QLatin1String("cifar-resnet")) {
                 // Every 20th cifar run trains for 100k steps: the long histories of the demo.
                 const qint64 full = index % 20 == 0 ? 100000 : m_rng.integer(2, 10) * 1000;
                 const qint64 steps = qint64(double(full) * completed) + 1;
-                histories << makeCurve(m_rng, QStringLiteral("loss"), steps, 1,
+                histories << makeCurve(m_rng, QStringLiteral("loss"), steps, m_stride,
                     { 2.4, 0.2 + 0.1 * m_rng.uniform(), 4.0 / double(full), 0.1, 0.0005 }, t0, 0.2)
-                          << makeCurve(m_rng, QStringLiteral("val_acc"), steps, 500,
+                          << makeCurve(m_rng, QStringLiteral("val_acc"), steps, 500 * m_stride,
                                  { 0.9, 0.05 + 0.05 * m_rng.uniform(), 4.0 / double(full), 0.01, 0.0 }, t0, 0.2, true);
                 MetricHistory lr;
                 lr.key = QStringLiteral("lr");
                 const double base = run.params.value(QStringLiteral("lr")).value.toDouble();
-                for (qint64 s = 0; s < steps; s += 100) {
+                for (qint64 s = 0; s < steps; s += 100 * m_stride) {
                     lr.steps.push_back(s);
                     lr.values.push_back(base * 0.5 * (1 + std::cos(std::numbers::pi * double(s) / double(full))));
                     lr.times.push_back(t0 + double(s) * 0.2);
@@ -352,9 +370,9 @@ namespace {
                 seconds = double(steps) * 0.2;
             } else if (project == QLatin1String("churn-forecast")) {
                 const qint64 rounds = qint64(300 * completed) + 1;
-                histories << makeCurve(m_rng, QStringLiteral("valid/logloss"), rounds, 1,
+                histories << makeCurve(m_rng, QStringLiteral("valid/logloss"), rounds, m_stride,
                     { 0.69, 0.38 + 0.03 * m_rng.uniform(), 0.02, 0.005, 0.0 }, t0, 0.5)
-                          << makeCurve(m_rng, QStringLiteral("valid/auc"), rounds, 1,
+                          << makeCurve(m_rng, QStringLiteral("valid/auc"), rounds, m_stride,
                                  { 0.5, 0.13 + 0.03 * m_rng.uniform(), 0.02, 0.003, 0.0 }, t0, 0.5, true);
                 seconds = double(rounds) * 0.5 + 120;
                 if (auto st = writePipeline(ref, t0, status, index); !st)
@@ -363,20 +381,20 @@ namespace {
                 const double drift = std::min(1.0, double(index) / 60.0);
                 const bool appLaunched = index >= m_projectSizes.value(project) * 2 / 3;
                 if (auto st = m_store.addDataset(ref.rowId,
-                        churnDataset(
-                            m_rng, QStringLiteral("train"), QStringLiteral("train"), drift * 0.3, false, 50000));
+                        churnDataset(m_rng, QStringLiteral("train"), QStringLiteral("train"), drift * 0.3, false, 50000,
+                            m_stride));
                     !st)
                     return st;
                 if (auto st = m_store.addDataset(ref.rowId,
                         churnDataset(m_rng, QStringLiteral("production-batch"), QStringLiteral("production"), drift,
-                            appLaunched, 8000));
+                            appLaunched, 8000, m_stride));
                     !st)
                     return st;
             } else {
                 const qint64 steps = qint64(3000 * completed) + 1;
-                histories << makeCurve(m_rng, QStringLiteral("train/loss"), steps, 1,
+                histories << makeCurve(m_rng, QStringLiteral("train/loss"), steps, m_stride,
                     { 0.7, 0.15 + 0.05 * m_rng.uniform(), 0.002, 0.15, 0.001 }, t0, 0.4)
-                          << makeCurve(m_rng, QStringLiteral("eval/f1"), steps, 250,
+                          << makeCurve(m_rng, QStringLiteral("eval/f1"), steps, 250 * m_stride,
                                  { 0.6, 0.08 + 0.04 * m_rng.uniform(), 0.002, 0.01, 0.0 }, t0, 0.4, true);
                 seconds = double(steps) * 0.4;
             }
@@ -473,6 +491,9 @@ namespace {
         Random m_rng;
         QHash<QString, QString> m_commits;
         QHash<QString, int> m_projectSizes;
+        /// Every m_stride-th point of each history is logged (and of each dataset's sample taken):
+        /// the histories keep their steps and shape with fewer points.
+        qint64 m_stride = 1;
         DemoSummary m_summary;
     };
 
@@ -504,7 +525,12 @@ Result<DemoSummary> generateDemo(const DemoOptions& options)
         auto store = RunStore::open(temporary, OpenMode::Create);
         if (!store)
             return store.error();
-        DemoWriter writer(*store, options.seed);
+        // A file nobody else has open yet, renamed into place only when whole: no syncs while it fills.
+        (void)store->database().exec("PRAGMA synchronous=OFF");
+        // Up to 320 runs every point; beyond, the histories thin out so the points stay as many as
+        // 320 runs have and the time grows with the runs alone (or as --history asks).
+        const double history = options.history > 0 ? options.history : std::min(1.0, 320.0 / options.runs);
+        DemoWriter writer(*store, options.seed, std::max<qint64>(1, qint64(std::llround(1.0 / history))));
         auto result = writer.write(options.runs);
         if (!result)
             return result;

@@ -11,6 +11,9 @@ struct DemoOptions {
     int runs = 320;
     quint64 seed = 42;
     bool overwrite = false;
+    /// The share of each history's points that is logged (1: every point; 0: automatic, every point
+    /// up to 320 runs, then 320 / runs, so the demo's size grows with its runs only).
+    double history = 0;
 };
 
 struct DemoSummary {
