@@ -1,6 +1,7 @@
 #include "dag/dag_view.h"
 
 #include "analysis/axis_ticks.h"
+#include "dag/dag_overview.h"
 #include "dag/dag_scene.h"
 #include "store/run_format.h"
 #include "text/display_text.h"
@@ -80,73 +81,6 @@ namespace {
 
 } // namespace
 
-/// The overview in the corner: the whole scene rendered once into a pixmap (so panning never
-/// repaints hundreds of items twice), the visible part outlined; a click centres the view there.
-class DagOverview : public QWidget {
-public:
-    DagOverview(QGraphicsView* view, QWidget* parent)
-        : QWidget(parent)
-        , m_view(view)
-    {
-        setFixedSize(180, 110);
-        setCursor(Qt::PointingHandCursor);
-        setAccessibleName(QObject::tr("Pipeline overview"));
-    }
-
-    void render(QGraphicsScene* scene)
-    {
-        m_pixmap = QPixmap(size() * devicePixelRatioF());
-        m_pixmap.setDevicePixelRatio(devicePixelRatioF());
-        m_pixmap.fill(QColor(255, 255, 255, 230));
-        QPainter painter(&m_pixmap);
-        m_target = QRectF(QPointF(0, 0), QSizeF(size()));
-        const QRectF source = scene->sceneRect();
-        const double scale = std::min(width() / source.width(), height() / source.height());
-        m_target = QRectF(0, 0, source.width() * scale, source.height() * scale);
-        m_target.moveCenter(rect().center());
-        scene->render(&painter, m_target, source);
-        m_source = source;
-        update();
-    }
-
-protected:
-    void paintEvent(QPaintEvent*) override
-    {
-        QPainter painter(this);
-        painter.drawPixmap(0, 0, m_pixmap);
-        painter.setPen(QColor(0x99, 0x99, 0x99));
-        painter.drawRect(rect().adjusted(0, 0, -1, -1));
-        if (m_source.isEmpty())
-            return;
-        const QRectF visible = m_view->mapToScene(m_view->viewport()->rect()).boundingRect();
-        painter.setPen(QPen(QColor(0x1f, 0x6f, 0xeb), 1.5));
-        painter.setBrush(QColor(0x1f, 0x6f, 0xeb, 30));
-        painter.drawRect(toOverview(visible).intersected(m_target));
-    }
-
-    void mousePressEvent(QMouseEvent* event) override
-    {
-        if (m_source.isEmpty() || m_target.isEmpty())
-            return;
-        const QPointF p = event->position();
-        m_view->centerOn(m_source.left() + (p.x() - m_target.left()) / m_target.width() * m_source.width(),
-            m_source.top() + (p.y() - m_target.top()) / m_target.height() * m_source.height());
-    }
-
-private:
-    QRectF toOverview(const QRectF& scene) const
-    {
-        const double sx = m_target.width() / m_source.width(), sy = m_target.height() / m_source.height();
-        return QRectF(m_target.left() + (scene.left() - m_source.left()) * sx,
-            m_target.top() + (scene.top() - m_source.top()) * sy, scene.width() * sx, scene.height() * sy);
-    }
-
-    QGraphicsView* m_view;
-    QPixmap m_pixmap;
-    QRectF m_source;
-    QRectF m_target;
-};
-
 DagView::DagView(QWidget* parent)
     : QWidget(parent)
     , m_message(new QLabel(this))
@@ -225,6 +159,7 @@ DagView::DagView(QWidget* parent)
     connect(m_scene, &QGraphicsScene::selectionChanged, this, [this] { showStep(m_scene->selectedNode()); });
     connect(m_view->horizontalScrollBar(), &QScrollBar::valueChanged, this, &DagView::updateOverview);
     connect(m_view->verticalScrollBar(), &QScrollBar::valueChanged, this, &DagView::updateOverview);
+    connect(m_timeline->horizontalScrollBar(), &QScrollBar::valueChanged, this, &DagView::keepTimelineNamesInView);
     clear(tr("Select a run to see its pipeline."));
 }
 
@@ -235,6 +170,7 @@ DagView::~DagView()
     m_scene->disconnect(this);
     m_view->horizontalScrollBar()->disconnect(this);
     m_view->verticalScrollBar()->disconnect(this);
+    m_timeline->horizontalScrollBar()->disconnect(this);
 }
 
 QString DagView::message() const { return m_message->text(); }
@@ -381,6 +317,7 @@ void DagView::buildTimeline(const PipelineGraph& graph)
 
 void DagView::drawTimeline()
 {
+    m_timelineNames = nullptr;
     m_timelineScene->clear();
     if (!m_timelineNote.isEmpty()) {
         m_timelineScene->addSimpleText(m_timelineNote);
@@ -395,10 +332,16 @@ void DagView::drawTimeline()
     const double width = std::max(160.0, m_timeline->viewport()->width() - labelWidth - 60.0) * m_timelineZoom;
     const double scale = width / m_span;
     const QPen outline(QColor(0x80, 0x80, 0x80));
+    // The steps' names stay in view while the zoomed time axis scrolls sideways (moved on scroll); their
+    // ground is a polygon, not a rectangle: the rectangles of this scene are the steps' bars.
+    m_timelineNames = m_timelineScene->addPolygon(
+        QPolygonF(QRectF(-4, -4, labelWidth, double(m_bars.size()) * rowHeight + 4)), Qt::NoPen, palette().base());
+    m_timelineNames->setZValue(1);
     int row = 0;
     for (const TimelineBar& bar : m_bars) {
         const double y = row++ * rowHeight;
-        auto* label = m_timelineScene->addSimpleText(metrics.elidedText(bar.label, Qt::ElideMiddle, labelWidth - 10));
+        auto* label = new QGraphicsSimpleTextItem(
+            metrics.elidedText(bar.label, Qt::ElideMiddle, labelWidth - 10), m_timelineNames);
         label->setPos(0, y + (rowHeight - metrics.height()) / 2);
         if (std::isnan(bar.start))
             continue;
@@ -421,6 +364,13 @@ void DagView::drawTimeline()
         tick->setPos(x - tick->boundingRect().width() / 2, axisY + 6);
     }
     m_timelineScene->setSceneRect(QRectF(-4, -4, labelWidth + width + 56, axisY + 8 + 2 * metrics.height()));
+    keepTimelineNamesInView();
+}
+
+void DagView::keepTimelineNamesInView()
+{
+    if (m_timelineNames)
+        m_timelineNames->setX(std::max(0.0, m_timeline->mapToScene(QPoint(0, 0)).x() + 4));
 }
 
 void DagView::zoomTimeline(double factor)

@@ -7,6 +7,7 @@
 #include <optional>
 
 class QCheckBox;
+class QGraphicsPolygonItem;
 class QGraphicsScene;
 class QGraphicsView;
 class QLabel;
@@ -65,6 +66,7 @@ private:
     void showGraph(const PipelineGraph& graph, const Result<DagLayout>& layout);
     void buildTimeline(const PipelineGraph& graph);
     void drawTimeline();
+    void keepTimelineNamesInView();
     void showStep(int node);
     void moveSelection(int key);
     void updateOverview();
@@ -95,6 +97,7 @@ private:
     QString m_timelineNote; ///< shown instead of bars when no step has times
     double m_timelineZoom = 1;
     QTimer* m_timelineRedraw; ///< coalesces redraws while the view is resized
+    QGraphicsPolygonItem* m_timelineNames = nullptr; ///< the steps' names, kept at the view's left edge
 };
 
 } // namespace reprise
