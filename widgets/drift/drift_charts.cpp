@@ -117,7 +117,7 @@ void DriftTrendChart::updateTicks()
     if (!x)
         return;
     // As many dates as fit side by side with a gap, at least two.
-    const int label = fontMetrics().horizontalAdvance(QStringLiteral("2026-10-17")) * 3 / 2;
+    const int label = fontMetrics().horizontalAdvance(QStringLiteral("2026-10-17")) * 5 / 4;
     const int width = int(chart()->plotArea().width() > 0 ? chart()->plotArea().width() : viewport()->width() * 0.8);
     x->setTickCount(std::clamp(width / std::max(1, label), 2, 12));
 }

@@ -150,7 +150,7 @@ QSize DriftFeatureHeader::sectionSizeFromContents(int logicalIndex) const
     if (model()) {
         const QString first = model()->headerData(logicalIndex, orientation(), FirstDriftRole).toString();
         if (!first.isEmpty())
-            size.rwidth() += fontMetrics().horizontalAdvance(first) + 16;
+            size.rwidth() += fontMetrics().horizontalAdvance(first) + 24;
     }
     return size;
 }
@@ -169,9 +169,15 @@ void DriftFeatureHeader::paintSection(QPainter* painter, const QRect& rect, int 
     font.setBold(false);
     painter->setFont(font);
     painter->setPen(palette().color(QPalette::PlaceholderText));
+    // Right-aligned in the room the name leaves (the name is drawn bold when its row is current).
+    QFont bold = font;
+    bold.setBold(true);
+    const QString name = model()->headerData(logicalIndex, orientation(), Qt::DisplayRole).toString();
     const QRect text = rect.adjusted(4, 0, -6, 0);
-    painter->drawText(text, Qt::AlignRight | Qt::AlignVCenter,
-        QFontMetrics(font).elidedText(first, Qt::ElideMiddle, text.width() / 2));
+    const int room = text.width() - QFontMetrics(bold).horizontalAdvance(name) - 12;
+    if (room > 20)
+        painter->drawText(
+            text, Qt::AlignRight | Qt::AlignVCenter, QFontMetrics(font).elidedText(first, Qt::ElideMiddle, room));
     painter->restore();
 }
 
@@ -179,7 +185,8 @@ void DriftCellDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opt
 {
     QStyleOptionViewItem item(option);
     initStyleOption(&item, index);
-    if (item.fontMetrics.horizontalAdvance(item.text) + 6 <= item.rect.width()) {
+    // One rule for the whole map (all cells show numbers, or none): wide enough for a typical reading.
+    if (item.fontMetrics.horizontalAdvance(QStringLiteral("p 0.05 ●")) + 6 <= item.rect.width()) {
         QStyledItemDelegate::paint(painter, option, index);
         return;
     }

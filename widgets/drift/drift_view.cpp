@@ -95,6 +95,7 @@ DriftView::DriftView(QWidget* parent)
     m_reference->setAccessibleName(tr("Reference dataset"));
     m_current->setAccessibleName(tr("Compared datasets"));
     m_reference->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_current->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->setSelectionMode(QAbstractItemView::SingleSelection);
     m_table->setAccessibleName(tr("Drift heat map"));
