@@ -223,6 +223,22 @@ void MetricChart::redraw()
 {
     const quint64 ticket = ++m_generation;
     const int columns = std::max(100, int(chart()->plotArea().width()));
+    std::vector<ChartCurve> curves = curvesToDraw();
+    const double lo = m_lo, hi = m_hi;
+    // The watcher, not then(this, …): the chart may be closed while its curves are being decimated.
+    whenFinished(QtConcurrent::run([curves = std::move(curves), lo, hi, columns] {
+        // Curves in parallel: on the compute pool, since this task already holds a global thread.
+        return QtConcurrent::blockingMapped<std::vector<DrawnCurve>>(
+            computePool(), curves, [&](const ChartCurve& c) { return decimateCurve(c, lo, hi, columns); });
+    }),
+        this, [this, ticket](std::vector<DrawnCurve> drawn) {
+            if (ticket == m_generation && drawn.size() == m_curves.size())
+                apply(std::move(drawn));
+        });
+}
+
+std::vector<ChartCurve> MetricChart::curvesToDraw() const
+{
     std::vector<ChartCurve> curves;
     for (const ChartCurve& c : m_curves) {
         if (m_hidden.contains(c.runId)) {
@@ -233,75 +249,74 @@ void MetricChart::redraw()
             curves.push_back(c);
         }
     }
-    const double lo = m_lo, hi = m_hi;
-    // The watcher, not then(this, …): the chart may be closed while its curves are being decimated.
-    whenFinished(QtConcurrent::run([curves = std::move(curves), lo, hi, columns] {
-        // Curves in parallel: on the compute pool, since this task already holds a global thread.
-        return QtConcurrent::blockingMapped<std::vector<DrawnCurve>>(
-            computePool(), curves, [&](const ChartCurve& c) { return decimateCurve(c, lo, hi, columns); });
-    }),
-        this, [this, ticket](std::vector<DrawnCurve> drawn) {
-            if (ticket != m_generation || drawn.size() != m_curves.size())
-                return;
-            double yLo = std::numeric_limits<double>::infinity(), yHi = -yLo;
-            std::size_t source = 0;
-            bool decimated = false;
-            int dropped = 0;
-            QList<QPointF> marks;
-            for (std::size_t i = 0; i < drawn.size(); ++i) {
-                DrawnCurve& d = drawn[i];
-                d.visible = !m_hidden.contains(m_curves[i].runId);
-                widen(yLo, yHi, d.raw, m_logY, dropped);
-                int ignored = 0;
-                widen(yLo, yHi, d.bandLow, m_logY, ignored);
-                widen(yLo, yHi, d.bandHigh, m_logY, ignored);
-                source += d.raw.sourcePoints;
-                decimated = decimated || d.raw.decimated;
-            }
-            if (!std::isfinite(yLo)) {
-                yLo = m_logY ? 0.1 : 0;
-                yHi = m_logY ? 10 : 1;
-            }
-            if (m_logY) {
-                // Whole decades within 1e-200..1e200: QLogValueAxis recursed without end on ranges
-                // near the limits of a double (its log/pow round trip never settles there).
-                yLo = std::pow(10.0, std::clamp(std::floor(std::log10(yLo)), -200.0, 199.0));
-                yHi = std::pow(10.0, std::clamp(std::ceil(std::log10(yHi)), std::log10(yLo) + 1, 200.0));
-            } else {
-                // A margin of 4% each side (halved operands: a range of ±1.797e308 must not overflow),
-                // kept inside the finite doubles.
-                const double pad = yHi > yLo ? (yHi / 2 - yLo / 2) * 0.08 : (yLo == 0 ? 1 : std::abs(yLo) * 0.05);
-                const double most = std::numeric_limits<double>::max();
-                yLo = std::max(-most, yLo - pad);
-                yHi = std::min(most, yHi + pad);
-            }
-            for (const DrawnCurve& d : drawn) {
-                for (double x : d.raw.nonFiniteX)
-                    marks << QPointF(x, yLo);
-            }
-            if (marks != m_nonFinite->points())
-                m_nonFinite->replace(marks);
-            m_nonFinite->setVisible(!marks.isEmpty()); // no legend entry for what is not there
-            m_yLo = yLo;
-            m_yHi = yHi;
-            applyAxes(yLo, yHi);
-            // Lay the chart out now (new tick labels may change the plot area): left to the event
-            // loop, the layout comes after a first paint and costs a second one.
-            if (chart()->layout())
-                chart()->layout()->activate();
-            m_layer->setCurves(std::move(drawn));
-            m_layer->setFrame(chart()->plotArea(), m_lo, m_hi, m_yLo, m_yHi, m_logY);
-            QStringList notes;
-            if (decimated)
-                notes << tr("%L1 points, drawn at pixel resolution").arg(source);
-            if (!marks.isEmpty())
-                notes << tr("NaN/inf marked ■");
-            if (dropped > 0)
-                notes << tr("%L1 values ≤ 0 not shown on the log axis").arg(dropped);
-            m_note = notes.join(QStringLiteral(" · "));
-            updateFootnote();
-            Q_EMIT redrawn();
-        });
+    return curves;
+}
+
+DrawnCurve MetricChart::decimated(const ChartCurve& c, double lo, double hi, int columns)
+{
+    return decimateCurve(c, lo, hi, columns);
+}
+
+void MetricChart::apply(std::vector<DrawnCurve> drawn)
+{
+    double yLo = std::numeric_limits<double>::infinity(), yHi = -yLo;
+    std::size_t source = 0;
+    bool decimated = false;
+    int dropped = 0;
+    QList<QPointF> marks;
+    for (std::size_t i = 0; i < drawn.size(); ++i) {
+        DrawnCurve& d = drawn[i];
+        d.visible = !m_hidden.contains(m_curves[i].runId);
+        widen(yLo, yHi, d.raw, m_logY, dropped);
+        int ignored = 0;
+        widen(yLo, yHi, d.bandLow, m_logY, ignored);
+        widen(yLo, yHi, d.bandHigh, m_logY, ignored);
+        source += d.raw.sourcePoints;
+        decimated = decimated || d.raw.decimated;
+    }
+    if (!std::isfinite(yLo)) {
+        yLo = m_logY ? 0.1 : 0;
+        yHi = m_logY ? 10 : 1;
+    }
+    if (m_logY) {
+        // Whole decades within 1e-200..1e200: QLogValueAxis recursed without end on ranges
+        // near the limits of a double (its log/pow round trip never settles there).
+        yLo = std::pow(10.0, std::clamp(std::floor(std::log10(yLo)), -200.0, 199.0));
+        yHi = std::pow(10.0, std::clamp(std::ceil(std::log10(yHi)), std::log10(yLo) + 1, 200.0));
+    } else {
+        // A margin of 4% each side (halved operands: a range of ±1.797e308 must not overflow),
+        // kept inside the finite doubles.
+        const double pad = yHi > yLo ? (yHi / 2 - yLo / 2) * 0.08 : (yLo == 0 ? 1 : std::abs(yLo) * 0.05);
+        const double most = std::numeric_limits<double>::max();
+        yLo = std::max(-most, yLo - pad);
+        yHi = std::min(most, yHi + pad);
+    }
+    for (const DrawnCurve& d : drawn) {
+        for (double x : d.raw.nonFiniteX)
+            marks << QPointF(x, yLo);
+    }
+    if (marks != m_nonFinite->points())
+        m_nonFinite->replace(marks);
+    m_nonFinite->setVisible(!marks.isEmpty()); // no legend entry for what is not there
+    m_yLo = yLo;
+    m_yHi = yHi;
+    applyAxes(yLo, yHi);
+    // Lay the chart out now (new tick labels may change the plot area): left to the event
+    // loop, the layout comes after a first paint and costs a second one.
+    if (chart()->layout())
+        chart()->layout()->activate();
+    m_layer->setCurves(std::move(drawn));
+    m_layer->setFrame(chart()->plotArea(), m_lo, m_hi, m_yLo, m_yHi, m_logY);
+    QStringList notes;
+    if (decimated && !m_exporting) // a picture for a paper does not report its own resolution
+        notes << tr("%L1 points, drawn at pixel resolution").arg(source);
+    if (!marks.isEmpty())
+        notes << tr("NaN/inf marked ■");
+    if (dropped > 0)
+        notes << tr("%L1 values ≤ 0 not shown on the log axis").arg(dropped);
+    m_note = notes.join(QStringLiteral(" · "));
+    updateFootnote();
+    Q_EMIT redrawn();
 }
 
 void MetricChart::applyAxes(double yLo, double yHi)

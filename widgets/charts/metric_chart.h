@@ -94,6 +94,14 @@ public:
     bool isCurveHidden(const QString& runId) const { return m_hidden.contains(runId); }
     void setCurveVisible(const QString& runId, bool visible);
 
+    /// Paints the chart into `target` of `painter` as it is now (range, hidden runs, log y), laid out
+    /// anew for that size, with axis titles and, under it, a legend of what is drawn with the runs'
+    /// full names wrapped (and a NaN / ±inf entry only when such points are marked). `light` paints
+    /// on white whatever the desktop's palette. GUI thread; decimates synchronously.
+    void renderTo(QPainter* painter, const QRectF& target, bool light) const;
+    /// The legend entries renderTo() paints, in order (plain text).
+    QStringList exportLegend() const;
+
 Q_SIGNALS:
     /// The user zoomed or panned this chart.
     void xRangeChanged(double lo, double hi);
@@ -111,6 +119,12 @@ protected:
 
 private:
     void redraw();
+    /// Decimates for the current range on this thread and applies the result (an export's copy).
+    void redrawNow();
+    void apply(std::vector<DrawnCurve> drawn);
+    /// The curves to decimate: hidden ones emptied (keeping their place and colour).
+    std::vector<ChartCurve> curvesToDraw() const;
+    static DrawnCurve decimated(const ChartCurve& c, double lo, double hi, int columns);
     void applyAxes(double yLo, double yHi);
     void userRangeChanged(double lo, double hi);
     /// Hidden runs' legend entries struck through and greyed.
@@ -124,6 +138,7 @@ private:
     QString m_xTitle, m_yTitle;
     QStringList m_missing;
     bool m_perRun = false;
+    bool m_exporting = false; ///< a copy made by renderTo(): no decimation note in the footnote
     QGraphicsTextItem* m_footnote = nullptr;
     std::vector<ChartCurve> m_curves;
     std::vector<QLineSeries*> m_legend; ///< empty series: a legend entry per curve, attached to the axes

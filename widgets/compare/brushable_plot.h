@@ -19,6 +19,7 @@ public:
     const PlotTable& table() const { return m_table; }
     /// Runs drawn emphasised (the browser's selection).
     void setHighlighted(const QStringList& runIds);
+    QStringList highlighted() const { return m_highlighted; }
 
 Q_SIGNALS:
     /// The user brushed: these runs are chosen (the browser selects them).

@@ -5,6 +5,8 @@
 #include "store/run_store.h"
 
 #include <QtConcurrent>
+#include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace reprise {
@@ -78,21 +80,52 @@ namespace {
         return out;
     }
 
-    ChartCurve groupChartCurve(const GroupCurve& group, std::size_t index)
+    /// A group of runs as one curve: the mean at every step of their union, the band (± std or
+    /// min–max) only where at least two runs have a value, clipped at 0 when `nonNegative` (the metric
+    /// never went below 0), and how many runs each step's mean is over. The label says the group's
+    /// size (a range when runs end at different steps) and any clipping.
+    ChartCurve groupChartCurve(const QString& label, const std::vector<CurvePoints>& members, BandKind kind,
+        bool nonNegative, std::size_t index)
     {
+        const GroupBand band = groupBand(members);
+        const std::size_t n = band.mean.size();
+        std::vector<double> low(n), high(n);
+        auto runs = std::make_shared<std::vector<int>>(band.count);
+        bool clipped = false;
+        int fewest = std::numeric_limits<int>::max(), most = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double m = band.mean[i];
+            const bool spread = band.count[i] >= 2; // one run has no spread to show
+            low[i] = !spread ? m : kind == BandKind::MinMax ? band.min[i] : m - band.std[i];
+            high[i] = !spread ? m : kind == BandKind::MinMax ? band.max[i] : m + band.std[i];
+            if (nonNegative && low[i] < 0) {
+                low[i] = 0;
+                clipped = true;
+            }
+            if (band.count[i] > 0) {
+                fewest = std::min(fewest, band.count[i]);
+                most = std::max(most, band.count[i]);
+            }
+        }
+        QString size = most == 0 ? QStringLiteral("n=0")
+            : fewest == most     ? QStringLiteral("n=%1").arg(most)
+                                 : QStringLiteral("n=%1–%2").arg(fewest).arg(most);
+        if (clipped)
+            size += QObject::tr(", band clipped at 0");
         ChartCurve g;
-        g.label = group.label;
-        g.runId = group.id;
+        g.label = QStringLiteral("%1 (%2)").arg(label, size);
+        g.runId = QStringLiteral("group:") + label;
         g.colour = RunPalette::slotColour(int(index)); // groups side by side: distinct colours
-        g.x = std::make_shared<const std::vector<double>>(group.x);
-        g.y = std::make_shared<const std::vector<double>>(group.mean);
-        auto low = std::make_shared<const std::vector<double>>(group.low);
-        auto high = std::make_shared<const std::vector<double>>(group.high);
+        g.x = std::make_shared<const std::vector<double>>(band.steps);
+        g.y = std::make_shared<const std::vector<double>>(band.mean);
+        g.runs = std::move(runs);
+        auto lowShared = std::make_shared<const std::vector<double>>(std::move(low));
+        auto highShared = std::make_shared<const std::vector<double>>(std::move(high));
         g.pyramid = std::make_shared<const MinMaxPyramid>(*g.y);
-        g.bandLowPyramid = std::make_shared<const MinMaxPyramid>(*low);
-        g.bandHighPyramid = std::make_shared<const MinMaxPyramid>(*high);
-        g.bandLow = std::move(low);
-        g.bandHigh = std::move(high);
+        g.bandLowPyramid = std::make_shared<const MinMaxPyramid>(*lowShared);
+        g.bandHighPyramid = std::make_shared<const MinMaxPyramid>(*highShared);
+        g.bandLow = std::move(lowShared);
+        g.bandHigh = std::move(highShared);
         return g;
     }
 
@@ -145,17 +178,45 @@ CurvesPerKey deriveChartCurves(const CurvesPerKey& loaded, const QList<RunRecord
                 ids << c.runId;
                 labels << c.label;
             }
+            // A metric that never went below 0 (a loss, an accuracy) cannot: its band stops at 0.
+            bool nonNegative = true;
+            for (const ChartCurve& c : curves) {
+                nonNegative = nonNegative
+                    && std::none_of(c.y->begin(), c.y->end(), [](double v) { return std::isfinite(v) && v < 0; });
+            }
             for (const CurveGroup& group : groupCurves(ids, labels, runs, grouping)) {
                 std::vector<CurvePoints> points;
                 for (std::size_t i : group.members)
                     points.push_back({ *curves[i].x, *curves[i].y });
-                shown.push_back(groupChartCurve(groupCurve(group.label, points, band), shown.size()));
+                shown.push_back(groupChartCurve(group.label, points, band, nonNegative, shown.size()));
             }
         }
         // Smoothing is the costly part for long histories: the curves in parallel.
         if (!grouping.isEmpty() || !reuseSmoothing)
             QtConcurrent::blockingMap(computePool(), shown, [&](ChartCurve& c) { smoothCurve(c, smoothing); });
         out.push_back(std::move(shown));
+    }
+    return out;
+}
+
+QList<RunRecord> groupMembers(const QList<RunRecord>& selected, const QList<RunRecord>& pool, const QString& grouping)
+{
+    QList<RunRecord> all = selected;
+    QSet<QString> seen;
+    for (const RunRecord& r : selected)
+        seen.insert(r.uuid);
+    for (const RunRecord& r : pool) {
+        if (!seen.contains(r.uuid))
+            all << r;
+    }
+    const QStringList varying = varyingParams(all);
+    QSet<QString> wanted;
+    for (const RunRecord& r : selected)
+        wanted.insert(groupLabel(r, grouping, varying));
+    QList<RunRecord> out = selected;
+    for (qsizetype i = selected.size(); i < all.size(); ++i) {
+        if (wanted.contains(groupLabel(all[i], grouping, varying)))
+            out << all[i];
     }
     return out;
 }

@@ -27,6 +27,11 @@ Result<CurvesPerKey> loadChartCurves(const QString& database, const QList<RunRec
 CurvesPerKey deriveChartCurves(const CurvesPerKey& loaded, const QList<RunRecord>& runs, const QString& grouping,
     BandKind band, double smoothing, bool reuseSmoothing);
 
+/// The runs a grouping draws: the selected runs, and every run of `pool` (the browser's filtered runs)
+/// that falls in the group of a selected run under `grouping` (group labels computed over all of them),
+/// selected runs first, each once. Pure.
+QList<RunRecord> groupMembers(const QList<RunRecord>& selected, const QList<RunRecord>& pool, const QString& grouping);
+
 /// A chart's curves as the core's exports take them (the same arrays, shared).
 std::vector<MetricCurve> metricCurves(const std::vector<ChartCurve>& curves);
 

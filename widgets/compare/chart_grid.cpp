@@ -1,11 +1,9 @@
 #include "compare/chart_grid.h"
 
-#include <QBuffer>
 #include <QGraphicsLayout>
 #include <QGridLayout>
 #include <QPainter>
 #include <QScrollArea>
-#include <QSvgGenerator>
 #include <QVBoxLayout>
 
 namespace reprise {
@@ -111,42 +109,47 @@ void ChartGrid::setRunVisible(const QString& runId, bool visible)
 
 void ChartGrid::layoutCharts()
 {
-    const int columns = m_single || m_charts.size() < 2 ? 1 : 2;
+    const int columns = this->columns();
     for (MetricChart* chart : std::as_const(m_charts))
         m_gridLayout->removeWidget(chart);
     for (int c = 0; c < 2; ++c)
         m_gridLayout->setColumnStretch(c, c < columns ? 1 : 0);
-    const int height = m_single ? std::max(360, m_scroll->viewport()->height() - 12) : 260;
     for (qsizetype k = 0; k < m_charts.size(); ++k) {
-        m_charts[k]->setMinimumHeight(height);
-        m_gridLayout->addWidget(m_charts[k], int(k) / columns, int(k) % columns);
+        // An odd last chart takes the whole row: not a half-width chart beside a hole.
+        const bool lastAlone = columns == 2 && k == m_charts.size() - 1 && m_charts.size() % 2 == 1;
+        m_gridLayout->addWidget(m_charts[k], int(k) / columns, int(k) % columns, 1, lastAlone ? 2 : 1);
     }
+    sizeRows();
 }
 
-ChartGrid::Picture ChartGrid::paint(bool svg, const QString& title)
+void ChartGrid::sizeRows()
 {
-    // Legends are part of an exported picture: each chart names its runs.
-    for (MetricChart* chart : std::as_const(m_charts)) {
-        chart->chart()->legend()->show();
-        if (chart->chart()->layout())
-            chart->chart()->layout()->activate();
-    }
-    Picture picture;
-    if (svg) {
-        QBuffer buffer(&picture.svg);
-        QSvgGenerator generator;
-        generator.setOutputDevice(&buffer);
-        generator.setSize(m_grid->size());
-        generator.setViewBox(QRect(QPoint(0, 0), m_grid->size()));
-        generator.setTitle(title);
-        QPainter painter(&generator);
-        m_grid->render(&painter);
-    } else {
-        picture.image = m_grid->grab().toImage();
-    }
+    if (m_charts.isEmpty())
+        return;
+    // Rows share the height they are given (no scrolling while each keeps kMinRowHeight); past that
+    // they keep kMinRowHeight and the grid scrolls. One chart each ("one chart") fills the view.
+    const int columns = this->columns();
+    const int rows = int((m_charts.size() + columns - 1) / columns);
+    const int spacing = m_gridLayout->verticalSpacing();
+    const QMargins margins = m_gridLayout->contentsMargins();
+    const int available = m_scroll->viewport()->height() - margins.top() - margins.bottom();
+    const int shown = m_single ? 1 : std::max(1, std::min(rows, (available + spacing) / (kMinRowHeight + spacing)));
+    const int height = std::max(kMinRowHeight, (available - (shown - 1) * spacing) / shown);
     for (MetricChart* chart : std::as_const(m_charts))
-        chart->chart()->legend()->hide();
-    return picture;
+        chart->setFixedHeight(height);
+}
+
+void ChartGrid::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    sizeRows();
+}
+
+int ChartGrid::columns() const { return m_single || m_charts.size() < 2 ? 1 : 2; }
+
+ChartPicture ChartGrid::paint(const ChartExportOptions& options, const QString& title) const
+{
+    return paintCharts(m_charts, columns(), options, title);
 }
 
 std::vector<CsvCurves> ChartGrid::visibleData() const

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/curve_csv.h"
+#include "charts/chart_export.h"
 #include "compare/chart_curves.h"
 
 #include <QImage>
@@ -37,13 +38,11 @@ public:
     void setRunVisible(const QString& runId, bool visible);
     bool isRunVisible(const QString& runId) const { return !m_hidden.contains(runId); }
 
-    /// The charts with their legends, painted as SVG (`svg`, titled `title`) or grabbed as an image.
-    /// Painting needs the GUI thread; encoding and writing the file do not.
-    struct Picture {
-        QByteArray svg;
-        QImage image;
-    };
-    Picture paint(bool svg, const QString& title);
+    /// The charts as one picture for export (see paintCharts()): in the grid's columns, each with its
+    /// legend of full run names. GUI thread.
+    ChartPicture paint(const ChartExportOptions& options, const QString& title) const;
+    /// Columns of the grid as laid out now.
+    int columns() const;
     /// Every chart's visible (not hidden) curves and its x range, for a CSV export.
     std::vector<CsvCurves> visibleData() const;
 
@@ -51,8 +50,16 @@ Q_SIGNALS:
     /// Every chart of the last setCurves() has drawn.
     void redrawn();
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    /// Rows shorter than this scroll instead (a chart needs room for its axes and a readable curve).
+    static constexpr int kMinRowHeight = 240;
+
     void layoutCharts();
+    /// Every row the same height: the view's height shared by the rows, at least kMinRowHeight.
+    void sizeRows();
 
     QList<MetricChart*> m_charts;
     QSet<QString> m_hidden;

@@ -2,13 +2,16 @@
 
 #include "analysis/export_file.h"
 #include "compare/chart_grid.h"
-#include "files/file_dialogs.h"
+#include "compare/export_dialog.h"
+#include "store/run_selection.h"
 #include "text/display_text.h"
 #include "when_finished.h"
 
 #include <QBuffer>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -36,6 +39,8 @@ ChartsPage::ChartsPage(QWidget* parent)
     , m_groupChooser(new QComboBox(this))
     , m_bandChooser(new QComboBox(this))
     , m_export(new QToolButton(this))
+    , m_focus(new QToolButton(this))
+    , m_side(new QWidget(this))
     , m_legend(new QListWidget(this))
     , m_grid(new ChartGrid(this))
 {
@@ -66,8 +71,8 @@ ChartsPage::ChartsPage(QWidget* parent)
     m_export->setPopupMode(QToolButton::InstantPopup);
     m_export->setAccessibleName(tr("Export charts or data"));
     auto* exportMenu = new QMenu(m_export);
-    exportMenu->addAction(tr("Charts as PNG…"), this, [this] { chooseExport(QStringLiteral("png")); });
-    exportMenu->addAction(tr("Charts as SVG…"), this, [this] { chooseExport(QStringLiteral("svg")); });
+    exportMenu->addAction(tr("Charts as PNG, SVG or PDF…"), this, [this] { chooseExport(QStringLiteral("png")); });
+    exportMenu->addAction(tr("Copy Charts"), this, &ChartsPage::copyCharts);
     exportMenu->addAction(tr("Visible data as CSV…"), this, [this] { chooseExport(QStringLiteral("csv")); });
     m_export->setMenu(exportMenu);
 
@@ -90,9 +95,15 @@ ChartsPage::ChartsPage(QWidget* parent)
     controls->addWidget(m_groupChooser);
     controls->addWidget(m_bandChooser);
     controls->addWidget(m_export);
+    m_focus->setText(tr("Focus"));
+    m_focus->setCheckable(true);
+    m_focus->setAccessibleName(tr("Focus on the charts"));
+    m_focus->setToolTip(tr("The charts take the whole window; the run table, the sources and the metric list "
+                           "collapse. Again to restore."));
+    controls->addWidget(m_focus);
     controls->addWidget(m_message, 3);
 
-    auto* side = new QWidget(this);
+    auto* side = m_side;
     auto* sideLayout = new QVBoxLayout(side);
     sideLayout->setContentsMargins(0, 0, 0, 0);
     sideLayout->addWidget(m_keyFilter);
@@ -112,6 +123,10 @@ ChartsPage::ChartsPage(QWidget* parent)
     layout->addLayout(controls);
     layout->addWidget(split, 1);
 
+    connect(m_focus, &QToolButton::toggled, this, [this](bool on) {
+        m_side->setVisible(!on);
+        Q_EMIT focusModeToggled(on);
+    });
     connect(m_keyFilter, &QLineEdit::textChanged, this, &ChartsPage::fillKeyList);
     connect(m_keyList, &QListWidget::itemChanged, this, [this](QListWidgetItem* item) {
         const QString key = item->data(Qt::UserRole).toString();
@@ -142,6 +157,15 @@ ChartsPage::ChartsPage(QWidget* parent)
 }
 
 ChartsPage::~ChartsPage() { m_cancel.raise(); }
+
+void ChartsPage::setFocusMode(bool on)
+{
+    const QSignalBlocker block(m_focus); // says what the window did: no request back
+    m_focus->setChecked(on);
+    m_side->setVisible(!on);
+}
+
+bool ChartsPage::isFocusMode() const { return m_focus->isChecked(); }
 
 QList<MetricChart*> ChartsPage::charts() const { return m_grid->charts(); }
 
@@ -254,16 +278,16 @@ void ChartsPage::fillGroupings()
     const QSignalBlocker block(m_groupChooser);
     m_groupChooser->clear();
     m_groupChooser->addItem(tr("none"), QString());
-    for (const QString& choice : groupingChoices(m_runs)) {
+    for (const QString& choice : groupingChoices(m_runs + m_poolRecords)) {
         const QString param = visibleText(choice.section(u':', 1));
         m_groupChooser->addItem(choice.startsWith(QStringLiteral("except:")) ? tr("same params except %1").arg(param)
                                                                              : tr("by %1").arg(param),
             choice);
     }
-    const int at = m_groupChooser->findData(m_groupBy);
-    if (at < 0)
-        m_groupBy.clear();
-    m_groupChooser->setCurrentIndex(std::max(0, at));
+    // The user's grouping survives a selection whose runs do not offer it (they form one group).
+    if (!m_groupBy.isEmpty() && m_groupChooser->findData(m_groupBy) < 0)
+        m_groupChooser->addItem(tr("by %1").arg(visibleText(m_groupBy.section(u':', 1))), m_groupBy);
+    m_groupChooser->setCurrentIndex(std::max(0, int(m_groupChooser->findData(m_groupBy))));
     m_bandChooser->setEnabled(!m_groupBy.isEmpty());
 }
 
@@ -307,7 +331,64 @@ void ChartsPage::setGroupBy(const QString& grouping)
     if (at >= 0 && at != m_groupChooser->currentIndex())
         m_groupChooser->setCurrentIndex(at);
     m_bandChooser->setEnabled(!grouping.isEmpty());
-    derive(false);
+    // Grouped, the filter's runs of the selected runs' groups join in: their histories are read first.
+    if (chartRunIds() != runIds(m_loadedRuns))
+        reload(false);
+    else
+        derive(false);
+}
+
+QStringList ChartsPage::runIds(const QList<RunRecord>& runs)
+{
+    QStringList out;
+    for (const RunRecord& r : runs)
+        out << r.uuid;
+    return out;
+}
+
+QList<RunRecord> ChartsPage::chartRuns() const
+{
+    if (m_groupBy.isEmpty() || m_poolRecords.isEmpty())
+        return m_runs;
+    return groupMembers(m_runs, m_poolRecords, m_groupBy).mid(0, kMaxSelectedRecords);
+}
+
+QStringList ChartsPage::chartRunIds() const { return runIds(chartRuns()); }
+
+void ChartsPage::setGroupPool(const QList<RunLocation>& runs)
+{
+    auto same = [](const QList<RunLocation>& a, const QList<RunLocation>& b) {
+        if (a.size() != b.size())
+            return false;
+        for (qsizetype i = 0; i < a.size(); ++i) {
+            if (a[i].path != b[i].path || a[i].id != b[i].id)
+                return false;
+        }
+        return true;
+    };
+    if (same(runs, m_pool))
+        return;
+    m_pool = runs;
+    const quint64 ticket = ++m_poolGeneration;
+    auto apply = [this](QList<RunRecord> records) {
+        m_poolRecords = std::move(records);
+        fillGroupings();
+        if (!m_groupBy.isEmpty() && !m_runs.isEmpty() && chartRunIds() != runIds(m_loadedRuns))
+            reload(false);
+    };
+    if (runs.isEmpty()) {
+        apply({});
+        return;
+    }
+    // The records (params, metric names) of the filter's runs, read on a worker.
+    auto job = QtConcurrent::run([runs = runs.mid(0, kMaxSelectedRecords)] {
+        auto read = loadRunSelection(runs);
+        return read ? read->all : QList<RunRecord>();
+    });
+    whenFinished(std::move(job), this, [this, ticket, apply](QList<RunRecord> records) {
+        if (ticket == m_poolGeneration)
+            apply(std::move(records));
+    });
 }
 
 void ChartsPage::setBand(BandKind band)
@@ -327,19 +408,21 @@ void ChartsPage::reload(bool keepRange)
         return;
     const quint64 ticket = ++m_generation;
     m_busy = true;
+    const QList<RunRecord> runs = chartRuns();
     if (!keepRange)
-        m_message->setText(tr("Loading %1 metrics of %2 runs…").arg(m_keys.size()).arg(m_runs.size()));
+        m_message->setText(tr("Loading %1 metrics of %2 runs…").arg(m_keys.size()).arg(runs.size()));
     // Smoothing is computed with the load (in parallel) when no grouping replaces the curves.
     const double smoothing = m_groupBy.isEmpty() ? m_smoothing : 0;
     // A load still running for the previous selection stops reading: its result would be dropped.
     // The job holds copies and the flag only: it may outlive this page.
     auto job = QtConcurrent::run(
-        [database = m_database, runs = m_runs, keys = m_keys, axis = m_xAxis, smoothing, cancel = m_cancel.renew()] {
+        [database = m_database, runs, keys = m_keys, axis = m_xAxis, smoothing, cancel = m_cancel.renew()] {
             return loadChartCurves(database, runs, keys, axis, smoothing, *cancel);
         });
-    whenFinished(std::move(job), this, [this, ticket, keepRange, smoothing](Result<CurvesPerKey> result) {
+    whenFinished(std::move(job), this, [this, ticket, keepRange, smoothing, runs](Result<CurvesPerKey> result) {
         if (ticket != m_generation)
             return;
+        m_loadedRuns = runs;
         if (!result) {
             m_busy = false;
             m_message->setText(visibleText(result.error().message, LineBreaks::Keep));
@@ -363,7 +446,7 @@ void ChartsPage::derive(bool keepRange)
     m_busy = true;
     const bool reuse = m_groupBy.isEmpty() && m_loadedSmoothing == m_smoothing;
     auto job = QtConcurrent::run(
-        [loaded = m_loaded, runs = m_runs, grouping = m_groupBy, band = m_band, smoothing = m_smoothing, reuse] {
+        [loaded = m_loaded, runs = m_loadedRuns, grouping = m_groupBy, band = m_band, smoothing = m_smoothing, reuse] {
             return deriveChartCurves(*loaded, runs, grouping, band, smoothing, reuse);
         });
     whenFinished(std::move(job), this, [this, ticket, keepRange](CurvesPerKey curves) {
@@ -421,7 +504,11 @@ void ChartsPage::build(CurvesPerKey curvesPerKey, bool keepRange)
         }
     }
     m_grid->setMissing(missing);
-    const QString grouped = m_groupBy.isEmpty() ? QString() : tr(" in %1 groups").arg(m_legend->count());
+    const qsizetype joined = m_loadedRuns.size() - m_runs.size();
+    const QString grouped = m_groupBy.isEmpty() ? QString()
+        : joined > 0
+        ? tr(" in %1 groups, with %2 more runs of the filter in their groups").arg(m_legend->count()).arg(joined)
+        : tr(" in %1 groups").arg(m_legend->count());
     m_message->setText(m_runs.size() >= kMaxRuns
             ? tr("%1 metrics of the first %2 selected runs%3").arg(m_keys.size()).arg(kMaxRuns).arg(grouped)
             : tr("%1 metrics of %2 runs%3 · drag to zoom, Shift+drag to pan, double-click to reset")
@@ -432,56 +519,6 @@ void ChartsPage::build(CurvesPerKey curvesPerKey, bool keepRange)
         m_busy = false;
         Q_EMIT ready();
     }
-}
-
-void ChartsPage::exportCharts(const QString& path)
-{
-    if (m_grid->charts().isEmpty()) {
-        Q_EMIT exported(path, tr("Nothing to export: no charts are shown. Select runs with metrics first."));
-        return;
-    }
-    const bool svg = path.endsWith(QStringLiteral(".svg"), Qt::CaseInsensitive);
-    // QSvgGenerator writes the title into the XML as it is: escaped, or a key could inject markup.
-    const ChartGrid::Picture picture
-        = m_grid->paint(svg, tr("Reprise: %1").arg(htmlSafeText(m_keys.join(QStringLiteral(", ")))));
-    auto job = QtConcurrent::run([path, svg, picture]() -> QString {
-        QByteArray bytes = picture.svg;
-        if (!svg) {
-            QBuffer buffer(&bytes);
-            if (!buffer.open(QIODevice::WriteOnly) || !picture.image.save(&buffer, "PNG"))
-                return tr("%1: the picture could not be encoded as PNG").arg(path);
-        }
-        return writeExportFile(path, bytes);
-    });
-    whenFinished(std::move(job), this, [this, path](const QString& error) { reportExport(path, error); });
-}
-
-void ChartsPage::reportExport(const QString& path, const QString& error)
-{
-    m_message->setText(error.isEmpty() ? tr("Wrote %1").arg(path) : error);
-    Q_EMIT exported(path, error);
-}
-
-void ChartsPage::exportCsv(const QString& path)
-{
-    auto job = QtConcurrent::run([path, charts = m_grid->visibleData()] { return exportCurveCsv(path, charts); });
-    whenFinished(std::move(job), this, [this, path](const QString& error) { reportExport(path, error); });
-}
-
-void ChartsPage::chooseExport(const QString& kind)
-{
-    const QString filter = kind == QLatin1String("csv") ? tr("CSV (*.csv)")
-        : kind == QLatin1String("svg")                  ? tr("SVG image (*.svg)")
-                                                        : tr("PNG image (*.png)");
-    QString path = chooseSaveFile(this, tr("Export"), QStringLiteral("metrics.") + kind, filter);
-    if (path.isEmpty())
-        return;
-    if (!path.contains(u'.'))
-        path += u'.' + kind;
-    if (kind == QLatin1String("csv"))
-        exportCsv(path);
-    else
-        exportCharts(path);
 }
 
 } // namespace reprise

@@ -1,7 +1,9 @@
 #pragma once
 
 #include "cancel_flag.h"
+#include "charts/chart_export.h"
 #include "compare/chart_curves.h"
+#include "store/run_selection.h"
 
 #include <QSet>
 #include <QWidget>
@@ -43,12 +45,25 @@ public:
     void setLogY(bool log);
     void setXAxis(CurveAxis axis);
     void setSingleChart(bool single);
+    /// Groups runs (see CompareView::setGroupBy()). The grouping stays when the selection changes.
     void setGroupBy(const QString& grouping);
+    QString groupBy() const { return m_groupBy; }
+    /// The runs the browser's filter shows (of the selected runs' projects): a grouping draws every one
+    /// of them that is in a selected run's group, not only the selected runs. Their records are read
+    /// on a worker (up to kMaxSelectedRecords).
+    void setGroupPool(const QList<RunLocation>& runs);
     void setBand(BandKind band);
     void setRunVisible(const QString& runId, bool visible);
+    /// The charts as they are on screen (size, scale 1), in the format the path's suffix names.
     void exportCharts(const QString& path);
+    void exportCharts(const QString& path, const ChartExportOptions& options);
+    /// The charts as a PNG image (on-screen size, the screen's scale) on the clipboard.
+    void copyCharts();
     void exportCsv(const QString& path);
 
+    /// Shows the Focus button pressed (or not) and collapses the metric list; no signal.
+    void setFocusMode(bool on);
+    bool isFocusMode() const;
     QList<MetricChart*> charts() const;
     QStringList availableKeys() const { return m_allKeys; }
     QStringList chosenKeys() const { return m_keys; }
@@ -60,10 +75,16 @@ public:
 Q_SIGNALS:
     void ready();
     void exported(const QString& path, const QString& error);
+    /// The Focus button was toggled: the charts should take the whole window (or give it back).
+    void focusModeToggled(bool on);
 
 private:
     /// Drops the charts (not the runs: the params page still compares them) and says why.
     void clearCharts(const QString& message);
+    static QStringList runIds(const QList<RunRecord>& runs);
+    /// The runs whose histories the charts need: the selected ones, and grouped, their groups' other runs.
+    QList<RunRecord> chartRuns() const;
+    QStringList chartRunIds() const;
     void reload(bool keepRange);
     void derive(bool keepRange);
     void build(CurvesPerKey curvesPerKey, bool keepRange);
@@ -76,6 +97,10 @@ private:
 
     QString m_database;
     QList<RunRecord> m_runs;
+    QList<RunLocation> m_pool;
+    QList<RunRecord> m_poolRecords; ///< the records of m_pool, once read
+    quint64 m_poolGeneration = 0;
+    QList<RunRecord> m_loadedRuns; ///< the runs whose histories m_loaded holds
     QStringList m_allKeys;
     QStringList m_keys;
     double m_smoothing = 0.6;
@@ -101,6 +126,8 @@ private:
     QComboBox* m_groupChooser;
     QComboBox* m_bandChooser;
     QToolButton* m_export;
+    QToolButton* m_focus;
+    QWidget* m_side; ///< the metric keys' search and list
     QListWidget* m_legend;
     ChartGrid* m_grid;
 };

@@ -30,6 +30,7 @@ CompareView::CompareView(QWidget* parent)
 
     connect(m_charts, &ChartsPage::ready, this, &CompareView::ready);
     connect(m_charts, &ChartsPage::exported, this, &CompareView::exported);
+    connect(m_charts, &ChartsPage::focusModeToggled, this, &CompareView::focusModeRequested);
     connect(m_parallel->plot(), &ParallelCoordinates::runsBrushed, this, &CompareView::runsBrushed);
     connect(m_scatter->plot(), &ScatterPlot::runsBrushed, this, &CompareView::runsBrushed);
     clear(tr("Select 1 to %1 runs to compare their metrics.").arg(kMaxRuns));
@@ -46,6 +47,7 @@ void CompareView::clear(const QString& message)
     m_runs.clear();
     runPalette().follow({});
     m_params->setRuns(m_runs);
+    highlightSelection(); // no run stays emphasised in the plots
     m_charts->clear(message);
 }
 
@@ -57,6 +59,7 @@ void CompareView::setRuns(const QString& database, const QList<RunRecord>& runs)
         ids << r.uuid;
     runPalette().follow(ids); // runs that stay keep their colours, newcomers take the free ones
     m_params->setRuns(m_runs);
+    highlightSelection();
     m_charts->setRuns(database, m_runs);
 }
 
@@ -84,15 +87,35 @@ void CompareView::setOnlyDifferences(bool only) { m_params->setOnlyDifferences(o
 
 void CompareView::exportCharts(const QString& path) { m_charts->exportCharts(path); }
 
+void CompareView::exportCharts(const QString& path, const ChartExportOptions& options)
+{
+    m_charts->exportCharts(path, options);
+}
+
+void CompareView::copyCharts() { m_charts->copyCharts(); }
+
 void CompareView::exportCsv(const QString& path) { m_charts->exportCsv(path); }
 
-void CompareView::setPlotTable(PlotTable table)
+QStringList CompareView::selectedIds() const
 {
     QStringList selected;
     for (const RunRecord& r : std::as_const(m_runs))
         selected << r.uuid;
-    m_parallel->setTable(table, selected);
-    m_scatter->setTable(table, selected);
+    return selected;
+}
+
+void CompareView::setPlotTable(PlotTable table)
+{
+    m_parallel->setTable(table, selectedIds());
+    m_scatter->setTable(table, selectedIds());
+}
+
+void CompareView::highlightSelection()
+{
+    // The plots keep their runs (the filter's), but emphasise exactly the current selection: a run
+    // that left it is no longer drawn as selected, whether or not a new table follows.
+    parallelCoordinates()->setHighlighted(selectedIds());
+    scatter()->setHighlighted(selectedIds());
 }
 
 void CompareView::showPage(const QString& page)

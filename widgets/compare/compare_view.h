@@ -51,6 +51,10 @@ public:
     /// Groups runs by a param: "" for no grouping, "param:NAME" for runs with the same NAME, or
     /// "except:NAME" for runs whose params are equal except NAME (the seeds of one config).
     void setGroupBy(const QString& grouping);
+    /// The runs the browser's filter shows (of the selected runs' projects): grouping draws each selected
+    /// run's group with every one of these runs in it, not only the selected ones.
+    void setGroupPool(const QList<RunLocation>& runs) { m_charts->setGroupPool(runs); }
+    QString groupBy() const { return m_charts->groupBy(); }
     void setBand(Band band);
     void setRunVisible(const QString& runId, bool visible);
     /// Runs for the parallel coordinates and the scatter (the browser's filtered runs).
@@ -62,6 +66,10 @@ public:
     /// All charts as one PNG or SVG (by the name's suffix), legends included. Painted here, encoded
     /// and written on a worker thread; `exported` reports.
     void exportCharts(const QString& path);
+    /// All charts at `options`' size and format (PNG scale), each with a legend of what it draws.
+    void exportCharts(const QString& path, const ChartExportOptions& options);
+    /// The charts as a PNG image on the clipboard.
+    void copyCharts();
     /// Every point of the visible (not hidden) curves inside the charts' x range, as CSV:
     /// run_id,run,metric,x,value. Written on a worker thread; `exported` reports.
     void exportCsv(const QString& path);
@@ -76,6 +84,9 @@ public:
     ParallelCoordinates* parallelCoordinates() const;
     ScatterPlot* scatter() const;
     QListWidget* legend() const { return m_charts->legend(); }
+    /// Shows whether the window is in focus mode (the button's state; the metric list collapses).
+    void setFocusMode(bool on) { m_charts->setFocusMode(on); }
+    bool isFocusMode() const { return m_charts->isFocusMode(); }
 
 Q_SIGNALS:
     /// The charts show the current runs and keys (or a message says why not).
@@ -84,8 +95,14 @@ Q_SIGNALS:
     void runsBrushed(const QStringList& runIds);
     /// An export ended (an empty message on success).
     void exported(const QString& path, const QString& error);
+    /// The Focus button asks for the charts to take the whole window (true) or to give it back. The
+    /// window collapses or restores its other panes and calls setFocusMode().
+    void focusModeRequested(bool on);
 
 private:
+    QStringList selectedIds() const;
+    void highlightSelection();
+
     QList<RunRecord> m_runs;
     QTabWidget* m_tabs;
     ChartsPage* m_charts;
