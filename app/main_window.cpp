@@ -187,7 +187,10 @@ void MainWindow::connectViews()
 void MainWindow::buildMenus()
 {
     auto* bundles = new BundleActions(
-        this, [this] { return m_browser->selectedRunIds(); }, [this] { return m_current; });
+        this, [this] { return m_browser->selectedRunIds(); },
+        // The database of the run selected (over all sources, the one holding it); a bundle opened is
+        // recorded there when it is the user's own, else in the default database.
+        [this] { return sourceOfRuns(m_browser->selectedRunIds()); });
     connect(
         bundles, &BundleActions::message, this, [this](const QString& text) { statusBar()->showMessage(text, 8000); });
     QMenu* file = menuBar()->addMenu(tr("&File"));

@@ -12,6 +12,7 @@
 #include "main_window.h"
 #include "rerun/rerun_dialog.h"
 #include "runs/run_browser.h"
+#include "sources/sources_panel.h"
 #include "store/run_store.h"
 
 #include <QApplication>
@@ -196,6 +197,23 @@ void TestBundleWindow::exportWritesABundleTheReaderAccepts()
         { "rerun", "--bundle", file, "--db", m_dir.filePath(QStringLiteral("dry.db")), "--dry-run", "--json" });
     QVERIFY2(dry.exitCode == 0, qPrintable(dry.err));
     QVERIFY(!QFileInfo::exists(m_dir.filePath(QStringLiteral("dry.db"))));
+
+    // Over all sources the run is exported from the database holding it.
+    const QString other = m_dir.filePath(QStringLiteral("laptop/other.db"));
+    QCOMPARE(runReprise({ "run", "--db", other, "--", "true" }, m_repo, baseEnvironment()).exitCode, 0);
+    MainWindow both({ m_db, other });
+    both.show();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        both.currentSource() == SourcesPanel::allSources() && both.runBrowser()->model()->rowCount() == 2, 30000);
+    BundleActions* acrossActions = bundleActions(both);
+    QSignalSpy across(acrossActions, &BundleActions::exported);
+    both.selectRuns({ m_run });
+    const QString acrossFile = m_dir.filePath(QStringLiteral("laptop/across.reprise.tar"));
+    answerFileDialog(acrossFile);
+    acrossActions->exportAction()->trigger();
+    QTRY_VERIFY_WITH_TIMEOUT(!across.isEmpty(), 60000);
+    QVERIFY2(across.first().at(1).toString().isEmpty(), qPrintable(across.first().at(1).toString()));
+    QCOMPARE(openRunBundle(acrossFile)->record.uuid, m_run);
 
     // The node gets only the bundle: the laptop's repository and database go.
     m_bundle = m_dir.filePath(QStringLiteral("node/tiny.reprise.tar"));
