@@ -298,6 +298,12 @@ int runSweep(const QStringList& args)
                      .arg(parallel));
         printOut(membersText(plan, dryRun ? plan.members.size() : 20));
     }
+    if (parallel > 1 && !draft.runsInWorktree() && !json)
+        printError(QStringLiteral("sweep: warning: the members run in place, so %1 at once share the working dir %2")
+                       .arg(parallel)
+                       .arg(visibleText(draft.workingDir)),
+            QStringLiteral("a program that writes files there may mix its members' files up; --at-commit gives each "
+                           "member a worktree of its own"));
     if (!problems.isEmpty()) {
         for (const DraftProblem& p : problems)
             printError(visibleText(p.message), p.hint);
