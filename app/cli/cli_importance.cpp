@@ -189,8 +189,9 @@ int runImportance(const QStringList& args)
     qsizetype width = 5;
     for (const ParamImportance& p : result->params)
         width = std::max(width, visibleText(p.key).size());
-    out += QStringLiteral("  ") + QStringLiteral("PARAM").leftJustified(width)
-        + QStringLiteral("  IMPORTANCE                        SPEARMAN   RUNS  NOTE\n");
+    out += QStringLiteral("  ") + QStringLiteral("PARAM").leftJustified(width) + QStringLiteral("  ")
+        + QStringLiteral("IMPORTANCE").leftJustified(27) + QStringLiteral("  ") + QStringLiteral("SPEARMAN")
+        + QStringLiteral("   RUNS  NOTE\n");
     for (const ParamImportance& p : result->params) {
         const int bar = std::isfinite(p.importance) ? int(std::lround(p.importance * 20)) : 0;
         out += QStringLiteral("  ") + visibleText(p.key).leftJustified(width) + QStringLiteral("  ")
