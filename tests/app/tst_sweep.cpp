@@ -13,6 +13,7 @@
 #include <QSet>
 #include <QTemporaryDir>
 #include <QTest>
+#include <algorithm>
 #include <csignal>
 #include <unistd.h>
 
@@ -61,6 +62,7 @@ private Q_SLOTS:
     void badInputSaysWhatAndWhatToDo();
     void untrustedSourceNeedsConfirmation();
     void cancelledMidwayRecordsRunningKilledAndStartsNoMore();
+    void backgroundSweepRecordsUnderThePrintedId();
 
 private:
     QTemporaryDir m_dir;
@@ -359,6 +361,35 @@ void TestSweep::cancelledMidwayRecordsRunningKilledAndStartsNoMore()
     QVERIFY(started.open(QIODevice::ReadOnly));
     QCOMPARE(started.readAll().trimmed().split('\n').size(), 1);
     QVERIFY(databaseIntact(db));
+}
+
+void TestSweep::backgroundSweepRecordsUnderThePrintedId()
+{
+    const QString work = m_dir.filePath(QStringLiteral("quick"));
+    QVERIFY(QDir().mkpath(work));
+    const QString db = m_dir.filePath(QStringLiteral("quick.db"));
+    const Outcome recorded = runReprise({ "run", "--db", db, "--param", "x=1", "--", "sh", "-c", "exit 0" }, work);
+    QVERIFY2(recorded.exitCode == 0, qPrintable(recorded.err));
+    const QString original = runIdFrom(recorded.err);
+    const Outcome o = runReprise({ "sweep", original, "--db", db, "--grid", "x=1,2,3", "--parallel", "3", "--json" });
+    QVERIFY2(o.exitCode == 0, qPrintable(o.err));
+    const QJsonObject result = jsonOf(o);
+    QCOMPARE(result[QLatin1String("status")].toString(), QStringLiteral("started"));
+    QVERIFY(result[QLatin1String("pid")].toInteger() > 0);
+    const QString id = result[QLatin1String("sweep")][QLatin1String("id")].toString();
+    const auto finished = [&] {
+        const QList<reprise::RunRecord> members = membersOf(db, id);
+        return members.size() == 3 && std::all_of(members.begin(), members.end(), [](const reprise::RunRecord& r) {
+            return r.status == reprise::RunStatus::Finished;
+        });
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(finished(), 60000);
+    QSet<QString> values;
+    for (const reprise::RunRecord& run : membersOf(db, id)) {
+        QCOMPARE(run.parentUuid, original);
+        values.insert(run.params.value(QStringLiteral("x")).value);
+    }
+    QCOMPARE(values, (QSet<QString> { "1", "2", "3" }));
 }
 
 QTEST_GUILESS_MAIN(TestSweep)
