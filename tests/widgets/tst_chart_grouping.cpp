@@ -101,6 +101,9 @@ void TestChartGrouping::groupsOverTheFilteredRuns()
     QCOMPARE((*a.bandLow)[0], 0.0); // mean − std < 0 at step 0: clipped
     QVERIFY2(a.label.contains(QStringLiteral("band clipped at 0")), qPrintable(a.label));
     QVERIFY2(!b.label.contains(QStringLiteral("clipped")), qPrintable(b.label));
+    // Under the chart: from where the mean is over fewer runs.
+    const QString footnote = view.charts().first()->footnote();
+    QVERIFY2(footnote.contains(QStringLiteral("mean over fewer runs from 3")), qPrintable(footnote));
     // The readout tells how many runs a group's value is over.
     const QString readout = view.charts().first()->readoutAt(7);
     QVERIFY2(

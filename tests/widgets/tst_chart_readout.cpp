@@ -5,6 +5,7 @@
 #include "chart_test_support.h"
 
 #include <QApplication>
+#include <QListWidget>
 #include <QMouseEvent>
 #include <QTemporaryDir>
 #include <cmath>
@@ -139,6 +140,10 @@ void TestChartReadout::missingRunsAreListedAndTheTitleIsTheMetric()
     MetricChart* final = chartOf(view, QStringLiteral("final"));
     QVERIFY(final);
     QVERIFY(final->missing().isEmpty());
+    // A run that logged none of the charted metrics is still in the legend, and says so.
+    QVERIFY(shown(view, [&] { view.setKeys({ QStringLiteral("loss") }); }));
+    QCOMPARE(view.legend()->count(), 3);
+    QCOMPARE(view.legend()->item(2)->text(), curveLabel(m_runs[2]) + QStringLiteral(" (none of these metrics)"));
 }
 
 void TestChartReadout::onePointPerRunIsADotPerRun()

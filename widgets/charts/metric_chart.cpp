@@ -122,6 +122,18 @@ void MetricChart::setCurves(std::vector<ChartCurve> curves, bool keepRange)
             c.x = std::make_shared<const std::vector<double>>(1, double(i));
         }
     }
+    // A group's mean over fewer runs once some of them end: said under the chart, from where.
+    m_fewerRuns.clear();
+    for (const ChartCurve& c : m_curves) {
+        if (!c.runs || !c.x || c.runs->empty())
+            continue;
+        const int most = *std::max_element(c.runs->begin(), c.runs->end());
+        const auto last = std::find(c.runs->rbegin(), c.runs->rend(), most);
+        const std::size_t from = std::size_t(c.runs->rend() - last); // the step after the last full one
+        if (from < c.runs->size() && from < c.x->size())
+            m_fewerRuns
+                << tr("%1: mean over fewer runs from %2").arg(visibleText(c.label), compactNumber((*c.x)[from], 1));
+    }
     bool any = false;
     for (const ChartCurve& c : m_curves) {
         // An empty series per curve: its legend entry names the run in its colour and toggles it.
@@ -423,6 +435,7 @@ QString MetricChart::footnote() const
             names << visibleText(label);
         lines << tr("not logged by: %1").arg(names.join(QStringLiteral(", ")));
     }
+    lines << m_fewerRuns;
     if (!m_note.isEmpty())
         lines << m_note;
     return lines.join(u'\n');

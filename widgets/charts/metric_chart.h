@@ -137,6 +137,7 @@ private:
     QString m_title; ///< as QtCharts is given it: HTML-escaped
     QString m_xTitle, m_yTitle;
     QStringList m_missing;
+    QStringList m_fewerRuns; ///< groups whose mean is over fewer runs from some x on
     bool m_perRun = false;
     bool m_exporting = false; ///< a copy made by renderTo(): no decimation note in the footnote
     QGraphicsTextItem* m_footnote = nullptr;

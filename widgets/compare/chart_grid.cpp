@@ -14,6 +14,8 @@ ChartGrid::ChartGrid(QWidget* parent)
     , m_grid(new QWidget(this))
     , m_gridLayout(new QGridLayout(m_grid))
 {
+    m_gridLayout->setContentsMargins(2, 2, 2, 2); // the charts' own frames are margin enough
+    m_gridLayout->setSpacing(6);
     m_scroll->setWidgetResizable(true);
     m_scroll->setWidget(m_grid);
     auto* layout = new QVBoxLayout(this);

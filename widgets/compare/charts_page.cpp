@@ -80,7 +80,6 @@ ChartsPage::ChartsPage(QWidget* parent)
     m_legend->setWrapping(true);
     m_legend->setResizeMode(QListView::Adjust);
     m_legend->setSpacing(2);
-    m_legend->setMaximumHeight(58);
     m_legend->setAccessibleName(tr("Runs in the charts (uncheck to hide)"));
     m_legend->setToolTip(tr("Uncheck a run to hide it in every chart"));
 
@@ -459,20 +458,55 @@ void ChartsPage::fillLegend(const CurvesPerKey& curvesPerKey)
 {
     const QSignalBlocker block(m_legend);
     m_legend->clear();
-    QSet<QString> seen;
+    QSet<QString> drawn;
+    auto add = [this](const QString& id, const QString& label, const QColor& colour) {
+        QPixmap swatch(14, 14);
+        swatch.fill(colour);
+        auto* item = new QListWidgetItem(QIcon(swatch), label, m_legend);
+        item->setData(Qt::UserRole, id);
+        item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
+        item->setCheckState(m_grid->isRunVisible(id) ? Qt::Checked : Qt::Unchecked);
+    };
     for (const auto& curves : curvesPerKey) {
-        for (const ChartCurve& c : curves) {
-            if (seen.contains(c.runId))
-                continue;
-            seen.insert(c.runId);
-            QPixmap swatch(14, 14);
-            swatch.fill(c.colour);
-            auto* item = new QListWidgetItem(QIcon(swatch), visibleText(c.label), m_legend);
-            item->setData(Qt::UserRole, c.runId);
-            item->setFlags(item->flags() | Qt::ItemIsUserCheckable);
-            item->setCheckState(m_grid->isRunVisible(c.runId) ? Qt::Checked : Qt::Unchecked);
+        for (const ChartCurve& c : curves)
+            drawn.insert(c.runId);
+    }
+    if (m_groupBy.isEmpty()) {
+        // Every selected run, in selection order: one that logged none of the charted metrics is
+        // named too (and says so), not left out.
+        for (const RunRecord& r : std::as_const(m_runs)) {
+            const QString label = visibleText(curveLabel(r));
+            add(r.uuid, drawn.contains(r.uuid) ? label : tr("%1 (none of these metrics)").arg(label),
+                runColour(r.uuid));
+        }
+    } else {
+        QSet<QString> seen;
+        for (const auto& curves : curvesPerKey) {
+            for (const ChartCurve& c : curves) {
+                if (!seen.contains(c.runId))
+                    add(c.runId, visibleText(c.label), c.colour);
+                seen.insert(c.runId);
+            }
         }
     }
+    fitLegend();
+}
+
+void ChartsPage::fitLegend()
+{
+    // As tall as its rows of entries (up to three), not a fixed box with blank rows.
+    m_legend->doItemsLayout();
+    int bottom = 0;
+    for (int i = 0; i < m_legend->count(); ++i)
+        bottom = std::max(bottom, m_legend->visualItemRect(m_legend->item(i)).bottom());
+    const int row = m_legend->count() > 0 ? m_legend->visualItemRect(m_legend->item(0)).height() + 4 : 20;
+    m_legend->setFixedHeight(std::min(bottom + 6, 3 * row) + 2 * m_legend->frameWidth());
+}
+
+void ChartsPage::resizeEvent(QResizeEvent* event)
+{
+    QWidget::resizeEvent(event);
+    fitLegend();
 }
 
 void ChartsPage::build(CurvesPerKey curvesPerKey, bool keepRange)

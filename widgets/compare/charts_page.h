@@ -78,7 +78,11 @@ Q_SIGNALS:
     /// The Focus button was toggled: the charts should take the whole window (or give it back).
     void focusModeToggled(bool on);
 
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+
 private:
+    void fitLegend();
     /// Drops the charts (not the runs: the params page still compares them) and says why.
     void clearCharts(const QString& message);
     static QStringList runIds(const QList<RunRecord>& runs);
