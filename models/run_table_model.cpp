@@ -751,6 +751,20 @@ RunTableModel::SortKeys RunTableModel::sortKeys(int column) const
 
 QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int role) const
 {
+    if (orientation == Qt::Horizontal && role == ColumnKindRole) {
+        return isParamColumn(section) ? QStringLiteral("param")
+            : isMetricColumn(section) ? QStringLiteral("metric")
+            : isExtraColumn(section)  ? QStringLiteral("extra")
+                                      : QStringLiteral("attr");
+    }
+    // A param and a metric may share a key (lr): the tooltip names each as the filter does.
+    if (orientation == Qt::Horizontal && role == Qt::ToolTipRole
+        && (isParamColumn(section) || isMetricColumn(section))) {
+        const QString key = singleLine(columnKey(section));
+        return plainToolTip(isParamColumn(section)
+                ? tr("param.%1 — a parameter of the run\nfilter: param.%1 = …").arg(key)
+                : tr("metric.%1 — its latest value\nfilter: metric.%1 > …").arg(key));
+    }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
     switch (section) {

@@ -62,6 +62,8 @@ public:
     enum Role {
         SortRole = Qt::UserRole + 1, ///< raw number for numeric columns, text otherwise
         RunIdRole, ///< the run's uuid
+        /// Header data: what a column holds, "attr", "param", "metric" or "extra" (for grouping headers).
+        ColumnKindRole,
     };
 
     explicit RunTableModel(QObject* parent = nullptr);

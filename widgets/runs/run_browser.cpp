@@ -2,6 +2,7 @@
 
 #include "run_filter_proxy.h"
 #include "run_table_model.h"
+#include "runs/run_table_header.h"
 
 #include <QHBoxLayout>
 #include <QHeaderView>
@@ -9,7 +10,9 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QScrollBar>
 #include <QTableView>
+#include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <set>
@@ -24,7 +27,11 @@ RunBrowser::RunBrowser(QWidget* parent)
     , m_filter(new QLineEdit(this))
     , m_filterError(new QLabel(this))
     , m_view(new RunTableView(this))
+    , m_scope(new QTimer(this))
 {
+    m_scope->setSingleShot(true);
+    m_scope->setInterval(0);
+    connect(m_scope, &QTimer::timeout, this, &RunBrowser::applyHiddenColumns);
     m_proxy->setSourceModel(m_model);
     m_filter->setPlaceholderText(tr("Filter runs, e.g.  lr < 0.01 and status = finished and tag.team = vision"));
     m_filter->setClearButtonEnabled(true);
@@ -37,7 +44,9 @@ RunBrowser::RunBrowser(QWidget* parent)
     m_filterError->setAccessibleName(tr("Filter error"));
     m_filterError->hide();
 
+    m_view->setHorizontalHeader(new RunTableHeader(m_view));
     m_view->setModel(m_proxy);
+    m_view->setFrozenColumns({ RunTableModel::StatusColumn, RunTableModel::NameColumn });
     m_view->setSortingEnabled(true);
     m_view->sortByColumn(RunTableModel::StartedColumn, Qt::DescendingOrder);
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
@@ -79,6 +88,104 @@ RunBrowser::RunBrowser(QWidget* parent)
     connect(m_model, &QAbstractItemModel::columnsInserted, this, &RunBrowser::applyHiddenColumns);
     connect(m_model, &RunTableModel::runsAboutToBeMerged, this, &RunBrowser::beforeMerge);
     connect(m_model, &RunTableModel::runsMerged, this, &RunBrowser::afterMerge);
+    // The rows in view changed (filter, merge, archived shown): columns follow what they hold.
+    const auto rescope = [this] { m_scope->start(); };
+    connect(m_proxy, &QAbstractItemModel::layoutChanged, this, rescope);
+    connect(m_proxy, &QAbstractItemModel::modelReset, this, rescope);
+    connect(m_proxy, &QAbstractItemModel::rowsInserted, this, rescope);
+    connect(m_proxy, &QAbstractItemModel::rowsRemoved, this, rescope);
+}
+
+RunTableView::RunTableView(QWidget* parent)
+    : QTableView(parent)
+    , m_frozen(new QTableView(this))
+{
+    m_frozen->setHorizontalHeader(new RunTableHeader(m_frozen));
+    m_frozen->setFocusPolicy(Qt::NoFocus); // the table keeps the keyboard; clicks select through it
+    m_frozen->verticalHeader()->hide();
+    m_frozen->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_frozen->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_frozen->setFrameShape(QFrame::NoFrame);
+    m_frozen->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_frozen->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_frozen->setSelectionMode(QAbstractItemView::ExtendedSelection);
+    m_frozen->setAlternatingRowColors(true);
+    m_frozen->setWordWrap(false);
+    m_frozen->setAccessibleName(tr("Runs (frozen columns)"));
+    m_frozen->hide();
+    connect(m_frozen->verticalScrollBar(), &QScrollBar::valueChanged, verticalScrollBar(), &QScrollBar::setValue);
+    connect(verticalScrollBar(), &QScrollBar::valueChanged, m_frozen->verticalScrollBar(), &QScrollBar::setValue);
+    connect(horizontalHeader(), &QHeaderView::sectionResized, this, &RunTableView::updateFrozen);
+}
+
+void RunTableView::setModel(QAbstractItemModel* model)
+{
+    QTableView::setModel(model);
+    m_frozen->setModel(model);
+    m_frozen->setSelectionModel(selectionModel());
+    m_frozen->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    // Sorting from either header sorts the one proxy; both show the same arrow.
+    connect(m_frozen->horizontalHeader(), &QHeaderView::sectionClicked, this, [this](int column) {
+        const bool same = horizontalHeader()->sortIndicatorSection() == column;
+        sortByColumn(column,
+            same && horizontalHeader()->sortIndicatorOrder() == Qt::AscendingOrder ? Qt::DescendingOrder
+                                                                                   : Qt::AscendingOrder);
+    });
+    connect(horizontalHeader(), &QHeaderView::sortIndicatorChanged, m_frozen->horizontalHeader(),
+        &QHeaderView::setSortIndicator);
+    m_frozen->horizontalHeader()->setSortIndicatorShown(true);
+    updateFrozen();
+}
+
+void RunTableView::setFrozenColumns(const QList<int>& columns)
+{
+    m_frozenColumns = columns;
+    updateFrozen();
+}
+
+void RunTableView::resizeEvent(QResizeEvent* event)
+{
+    QTableView::resizeEvent(event);
+    updateFrozen();
+}
+
+void RunTableView::scrollContentsBy(int dx, int dy)
+{
+    QTableView::scrollContentsBy(dx, dy);
+    if (dx != 0)
+        updateFrozen();
+}
+
+void RunTableView::updateGeometries()
+{
+    QTableView::updateGeometries();
+    updateFrozen();
+}
+
+void RunTableView::updateFrozen()
+{
+    if (!model()) {
+        m_frozen->hide();
+        return;
+    }
+    int width = 0;
+    for (int c = 0; c < model()->columnCount(); ++c) {
+        const bool frozen = m_frozenColumns.contains(c) && !isColumnHidden(c);
+        m_frozen->setColumnHidden(c, !frozen);
+        if (frozen) {
+            m_frozen->setColumnWidth(c, columnWidth(c));
+            width += columnWidth(c);
+        }
+    }
+    m_frozen->verticalHeader()->setDefaultSectionSize(verticalHeader()->defaultSectionSize());
+    m_frozen->horizontalHeader()->setFixedHeight(horizontalHeader()->height());
+    // Only while scrolled sideways: unscrolled, the columns are where they belong (and an editor
+    // opened on a name is never under the overlay).
+    const bool show = width > 0 && horizontalScrollBar()->value() > 0 && state() != EditingState;
+    m_frozen->setGeometry(frameWidth(), frameWidth(), width, horizontalHeader()->height() + viewport()->height());
+    m_frozen->setVisible(show);
+    if (show)
+        m_frozen->verticalScrollBar()->setValue(verticalScrollBar()->value());
 }
 
 void RunTableView::scrollRowToTop(const QModelIndex& index)
@@ -170,10 +277,38 @@ bool RunBrowser::isColumnOffered(int column) const
     return column != RunTableModel::SourceColumn || (m_model->runs() && m_model->runs()->spansSources());
 }
 
+void RunBrowser::setPinnedColumns(const QStringList& ids)
+{
+    m_pinned = ids;
+    applyHiddenColumns();
+}
+
+bool RunBrowser::isEmptyInView(int column) const
+{
+    const auto& table = m_model->runs();
+    const bool param = m_model->isParamColumn(column), metric = m_model->isMetricColumn(column);
+    if (!table || (!param && !metric))
+        return false;
+    const ValueColumn* values = param ? table->param(m_model->columnKey(column)) : nullptr;
+    const NumberColumn* numbers = metric ? table->metric(m_model->columnKey(column)) : nullptr;
+    if (!values && !numbers)
+        return true;
+    // Stops at the first run in view with a value: a column of the project in view ends at once.
+    for (int r = 0; r < m_proxy->rowCount(); ++r) {
+        const auto row = size_t(m_model->tableRow(m_proxy->mapToSource(m_proxy->index(r, 0)).row()));
+        if (values ? values->text.has(row) : numbers->present[row] != 0)
+            return false;
+    }
+    return true;
+}
+
 void RunBrowser::applyHiddenColumns()
 {
-    for (int c = 0; c < m_model->columnCount(); ++c)
-        m_view->setColumnHidden(c, !isColumnOffered(c) || m_hidden.contains(columnId(c)));
+    for (int c = 0; c < m_model->columnCount(); ++c) {
+        const QString id = columnId(c);
+        m_view->setColumnHidden(
+            c, !isColumnOffered(c) || m_hidden.contains(id) || (!m_pinned.contains(id) && isEmptyInView(c)));
+    }
 }
 
 void RunBrowser::showColumnMenu(const QPoint& position)
@@ -191,10 +326,17 @@ void RunBrowser::showColumnMenu(const QPoint& position)
         action->setCheckable(true);
         action->setChecked(!m_view->isColumnHidden(c));
         const QString id = columnId(c);
-        connect(action, &QAction::toggled, this, [this, id](bool shown) {
+        const bool empty = isEmptyInView(c);
+        if (empty)
+            action->setText(action->text() + tr("  (no value in view)"));
+        // Showing a column no run in view has a value for pins it: it stays shown whatever is in view.
+        connect(action, &QAction::toggled, this, [this, id, empty](bool shown) {
             m_hidden.removeAll(id);
+            m_pinned.removeAll(id);
             if (!shown)
                 m_hidden << id;
+            else if (empty)
+                m_pinned << id;
             applyHiddenColumns();
             Q_EMIT columnsChanged();
         });

@@ -10,6 +10,7 @@ class QAction;
 class QHBoxLayout;
 class QLabel;
 class QLineEdit;
+class QTimer;
 
 namespace reprise {
 
@@ -18,16 +19,33 @@ struct RunTable;
 struct RunTableMerge;
 
 /// The run table: a QTableView that says whether a cell is being edited (a reset would close the
-/// editor and lose the text being typed; a merge keeps it).
+/// editor and lose the text being typed; a merge keeps it), and keeps some columns (status and
+/// name) in view while it scrolls sideways: an overlay view of the same model and selection over
+/// its left edge, shown while the table is scrolled.
 class RunTableView : public QTableView {
     Q_OBJECT
 public:
-    using QTableView::QTableView;
+    explicit RunTableView(QWidget* parent = nullptr);
     bool isEditing() const { return state() == EditingState; }
+    void setModel(QAbstractItemModel* model) override;
+    /// Model columns kept at the left edge while scrolling sideways (those the table shows).
+    void setFrozenColumns(const QList<int>& columns);
+    /// The overlay holding the frozen columns (hidden while the table is not scrolled sideways).
+    QTableView* frozenView() const { return m_frozen; }
     /// Scrolls `index`'s row to the top now, with the scroll range already fitted to the model's
     /// current row count (a plain scrollTo() right after rows were inserted would be clamped to the
     /// old range until the view lays itself out again).
     void scrollRowToTop(const QModelIndex& index);
+
+protected:
+    void resizeEvent(QResizeEvent* event) override;
+    void scrollContentsBy(int dx, int dy) override;
+    void updateGeometries() override;
+
+private:
+    void updateFrozen();
+    QTableView* m_frozen;
+    QList<int> m_frozenColumns;
 };
 class RunFilterProxy;
 
@@ -79,6 +97,10 @@ public:
     void setHiddenColumns(const QStringList& keys);
     /// The identity of a model column, stable across snapshots.
     QString columnId(int column) const;
+    /// Column identities shown even when no run in view has a value for them. Other param and metric
+    /// columns are shown only while some run the filter shows has a value (a project's own columns).
+    QStringList pinnedColumns() const { return m_pinned; }
+    void setPinnedColumns(const QStringList& ids);
 
 Q_SIGNALS:
     void selectionChanged(const QStringList& runIds);
@@ -90,6 +112,8 @@ private:
     std::set<int> selectedRows() const;
     void applyFilter();
     void applyHiddenColumns();
+    /// A param or metric column no run in view has a value for.
+    bool isEmptyInView(int column) const;
     /// Whether the column menu offers `column` (the Source column only over several sources).
     bool isColumnOffered(int column) const;
     void showColumnMenu(const QPoint& position);
@@ -103,6 +127,8 @@ private:
     QHBoxLayout* m_bar; ///< the filter bar and its buttons
     RunTableView* m_view;
     QStringList m_hidden;
+    QStringList m_pinned;
+    QTimer* m_scope; ///< coalesces re-scoping the columns after the rows in view change
     QString m_source;
     // Across a merge: the run at the top of the view and the selected runs before it.
     bool m_merging = false;

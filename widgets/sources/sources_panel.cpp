@@ -106,6 +106,10 @@ void SourcesPanel::fill()
         font.setBold(path == m_current);
         item->setFont(0, font);
         for (auto it = s.projects.begin(); it != s.projects.end(); ++it) {
+            // A project without runs is not shown: `reprise run` files a run under "default" until the
+            // Python client it starts names the run's own project, which leaves "default" empty.
+            if (it.value() == 0)
+                continue;
             auto* child
                 = new QTreeWidgetItem(item, { QStringLiteral("%1  (%2)").arg(visibleText(it.key())).arg(it.value()) });
             child->setData(0, kPathRole, path);
