@@ -9,6 +9,7 @@
 #include "support/test_postgres.h"
 #include "team/pg_connection.h"
 #include "team/team_mirror.h"
+#include "team/team_run_table.h"
 #include "team/team_schema.h"
 #include "team/team_sync.h"
 
@@ -101,6 +102,7 @@ private Q_SLOTS:
     void initTestCase();
     void incrementalRefreshBringsExactlyTheStoresRows();
     void runTableFirstThenHistoriesInPlace();
+    void theServersRunTableIsTheCopys();
     void aChangeCommittedAfterTheSnapshotIsNotMissed();
     void killedRefreshLeavesAUsableCopy();
     void truncatedTableAndRemadeStoreMakeTheCopyAnew();
@@ -280,6 +282,65 @@ void TestTeamMirror::incrementalRefreshBringsExactlyTheStoresRows()
                  "name = 'growing')"),
         1);
     QCOMPARE(dumpCopy(third->cache), dumpCopy(freshCopy(reader, u"inc-2"_s)));
+}
+
+void TestTeamMirror::theServersRunTableIsTheCopys()
+{
+    // Read straight from the server (what the window shows before a copy exists), the run table
+    // is the one the copy gives, cell for cell: two users' runs, a running one, a rerun, tags.
+    (void)newStore(QStringLiteral("direct"));
+    useCache(u"direct-cache"_s);
+    sync(demoDatabase(QStringLiteral("direct-alice.db"), 51, 30), u"direct"_s, u"alice"_s);
+    sync(demoDatabase(QStringLiteral("direct-bob.db"), 52, 12), u"direct"_s, u"bob"_s);
+    const QString reader = m_server.location(QStringLiteral("direct"), QStringLiteral("carol"));
+    auto direct = readTeamRunTable(reader);
+    QVERIFY_RESULT(direct);
+    auto mirror = refreshTeamMirror(reader);
+    QVERIFY_RESULT(mirror);
+    auto copy = RunStore::open(mirror->cache, OpenMode::ReadOnly);
+    QVERIFY_RESULT(copy);
+    auto table = loadRunTable(copy->database());
+    QVERIFY_RESULT(table);
+    const RunTable& a = *direct;
+    const RunTable& b = *table;
+    QCOMPARE(a.rowCount(), size_t(42));
+    QCOMPARE(a.uuids, b.uuids);
+    for (TextColumn RunTable::*c : { &RunTable::projects, &RunTable::names, &RunTable::statuses, &RunTable::kinds,
+             &RunTable::users, &RunTable::hosts, &RunTable::commits, &RunTable::branches, &RunTable::parents }) {
+        for (size_t r = 0; r < a.rowCount(); ++r) {
+            QCOMPARE((a.*c).at(r), (b.*c).at(r));
+            QCOMPARE((a.*c).has(r), (b.*c).has(r));
+        }
+    }
+    const auto same = [](double x, double y) { return (std::isnan(x) && std::isnan(y)) || x == y; };
+    for (size_t r = 0; r < a.rowCount(); ++r) {
+        QVERIFY(same(a.startTimes[r], b.startTimes[r]) && same(a.endTimes[r], b.endTimes[r]));
+        QVERIFY(a.dirty[r] == b.dirty[r] && a.starred[r] == b.starred[r] && a.archived[r] == b.archived[r]);
+    }
+    for (std::vector<ValueColumn> RunTable::*values : { &RunTable::params, &RunTable::tags }) {
+        QCOMPARE((a.*values).size(), (b.*values).size());
+        for (size_t c = 0; c < (a.*values).size(); ++c) {
+            QCOMPARE((a.*values)[c].key, (b.*values)[c].key);
+            for (size_t r = 0; r < a.rowCount(); ++r) {
+                QCOMPARE((a.*values)[c].text.at(r), (b.*values)[c].text.at(r));
+                QVERIFY(same((a.*values)[c].number(r), (b.*values)[c].number(r)));
+            }
+        }
+    }
+    QVERIFY(!a.params.empty() && !a.metrics.empty());
+    QCOMPARE(a.metrics.size(), b.metrics.size());
+    for (size_t c = 0; c < a.metrics.size(); ++c) {
+        QCOMPARE(a.metrics[c].key, b.metrics[c].key);
+        QCOMPARE(a.metrics[c].present, b.metrics[c].present);
+        for (size_t r = 0; r < a.rowCount(); ++r)
+            QVERIFY2(same(a.metrics[c].values[r], b.metrics[c].values[r]), qPrintable(a.metrics[c].key));
+    }
+    // Sorting by any column gives the same order (the ranks were built the same way).
+    QCOMPARE(a.names.sortRanks, b.names.sortRanks);
+    // A store that is not there: one message naming it.
+    auto missing = readTeamRunTable(m_server.location(QStringLiteral("nowhere"), QStringLiteral("carol")));
+    QVERIFY(!missing);
+    QVERIFY2(missing.error().message.contains(QStringLiteral("nowhere")), qPrintable(missing.error().message));
 }
 
 void TestTeamMirror::runTableFirstThenHistoriesInPlace()

@@ -150,4 +150,18 @@ private:
     std::vector<qint64> m_ids;
 };
 
+/// Re-indexes codes from run id slot to table row.
+inline void remapToRows(std::vector<ValueColumn>& columns, const std::vector<size_t>& slotOfRow)
+{
+    for (ValueColumn& c : columns) {
+        std::vector<std::int32_t> byRow(slotOfRow.size(), -1);
+        for (size_t row = 0; row < slotOfRow.size(); ++row) {
+            const size_t slot = slotOfRow[row];
+            if (slot < c.text.codes.size())
+                byRow[row] = c.text.codes[slot];
+        }
+        c.text.codes = std::move(byRow);
+    }
+}
+
 } // namespace reprise::column_building

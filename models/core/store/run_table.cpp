@@ -139,20 +139,6 @@ namespace {
         return out;
     }
 
-    /// Re-indexes codes from run id slot to table row.
-    void remapToRows(std::vector<ValueColumn>& columns, const std::vector<size_t>& slotOfRow)
-    {
-        for (ValueColumn& c : columns) {
-            std::vector<std::int32_t> byRow(slotOfRow.size(), -1);
-            for (size_t row = 0; row < slotOfRow.size(); ++row) {
-                const size_t slot = slotOfRow[row];
-                if (slot < c.text.codes.size())
-                    byRow[row] = c.text.codes[slot];
-            }
-            c.text.codes = std::move(byRow);
-        }
-    }
-
     /// The slots of the runs' ids, from their count and range (and, when sparse, the ids themselves).
     Result<IdSlots> runIdSlots(const Database& db)
     {
