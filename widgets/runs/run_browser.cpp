@@ -184,8 +184,12 @@ void RunTableView::updateFrozen()
     const bool show = width > 0 && horizontalScrollBar()->value() > 0 && state() != EditingState;
     m_frozen->setGeometry(frameWidth(), frameWidth(), width, horizontalHeader()->height() + viewport()->height());
     m_frozen->setVisible(show);
-    if (show)
+    if (auto* header = qobject_cast<RunTableHeader*>(horizontalHeader()))
+        header->setCoveredLeft(show ? width : 0);
+    if (show) {
+        m_frozen->raise(); // over the header too, which may have been replaced after it was made
         m_frozen->verticalScrollBar()->setValue(verticalScrollBar()->value());
+    }
 }
 
 void RunTableView::scrollRowToTop(const QModelIndex& index)

@@ -38,6 +38,14 @@ QColor RunTableHeader::tint(const QString& kind)
     return QColor(0xec, 0xec, 0xec);
 }
 
+void RunTableHeader::setCoveredLeft(int pixels)
+{
+    if (pixels == m_coveredLeft)
+        return;
+    m_coveredLeft = pixels;
+    viewport()->update();
+}
+
 int RunTableHeader::bandHeight() const { return fontMetrics().height() + 4; }
 
 QSize RunTableHeader::sizeHint() const
@@ -87,7 +95,7 @@ void RunTableHeader::paintEvent(QPaintEvent* event)
     QHeaderView::paintEvent(event);
     QPainter painter(viewport());
     const int band = bandHeight();
-    const QRect visible = viewport()->rect();
+    const QRect visible = viewport()->rect().adjusted(m_coveredLeft, 0, 0, 0);
     for (const Group& g : spans()) {
         const QRect rect(g.left, 0, g.right - g.left, band);
         if (!rect.intersects(visible))

@@ -17,6 +17,9 @@ public:
 
     QStringList groups() const;
     QSize sizeHint() const override;
+    /// Pixels at the left covered by something drawn over the header (the frozen columns): group labels
+    /// are kept to the right of them.
+    void setCoveredLeft(int pixels);
     /// The tint of a column kind ("attr", "param", "metric", "extra").
     static QColor tint(const QString& kind);
 
@@ -32,6 +35,7 @@ private:
     };
     std::vector<Group> spans() const;
     int bandHeight() const;
+    int m_coveredLeft = 0;
 };
 
 } // namespace reprise
