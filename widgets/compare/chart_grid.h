@@ -55,7 +55,7 @@ protected:
 
 private:
     /// Rows shorter than this scroll instead (a chart needs room for its axes and a readable curve).
-    static constexpr int kMinRowHeight = 240;
+    static constexpr int kMinRowHeight = 200;
 
     void layoutCharts();
     /// Every row the same height: the view's height shared by the rows, at least kMinRowHeight.
