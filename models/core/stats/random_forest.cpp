@@ -28,6 +28,17 @@ namespace {
         }
     };
 
+    /// The start of tree `t`'s random stream: hashed, not stepped. Seeds one step apart along the
+    /// splitmix sequence would give the trees the same draws shifted by one, so nearly the same
+    /// bootstrap sample each (a forest of one tree, 100 times).
+    std::uint64_t treeSeed(std::uint64_t seed, int t)
+    {
+        Random hash { seed ^ 0x6a09e667f3bcc909ULL };
+        const std::uint64_t base = hash.next();
+        Random tree { base ^ (std::uint64_t(t) * 0xd1b54a32d192ed03ULL) };
+        return tree.next();
+    }
+
     /// Features as small bin codes, column by column: code = index of the first upper edge ≥ value.
     struct Binned {
         std::size_t rows = 0;
@@ -361,8 +372,7 @@ ForestImportance forestImportance(const std::vector<double>& x, std::size_t rows
     std::atomic<int> nextTree { 0 };
     const auto work = [&] {
         for (int t = nextTree++; t < options.trees; t = nextTree++)
-            trees[std::size_t(t)] = growTree(data, features, y, options,
-                options.seed * 0x100000001b3ULL + std::uint64_t(t) * 0x9e3779b97f4a7c15ULL + 1, stopImpurity);
+            trees[std::size_t(t)] = growTree(data, features, y, options, treeSeed(options.seed, t), stopImpurity);
     };
     const int threads = std::clamp(
         options.threads > 0 ? options.threads : int(std::thread::hardware_concurrency()), 1, options.trees);
