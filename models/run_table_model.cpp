@@ -97,6 +97,34 @@ bool RunTableModel::isExtraColumn(int column) const
     return !m_extraTitle.isEmpty() && column == dynamicColumnCount();
 }
 
+double RunTableModel::metricValue(const NumberColumn& column, size_t row, bool& present) const
+{
+    const auto reading = m_readings.constFind(column.key);
+    if (reading == m_readings.constEnd()) {
+        present = column.present[row] != 0;
+        return column.values[row];
+    }
+    const auto it = reading->byRun.constFind(m_table->uuids[row]);
+    present = it != reading->byRun.constEnd();
+    return present ? *it : std::numeric_limits<double>::quiet_NaN();
+}
+
+void RunTableModel::setMetricReading(const QString& key, const QString& label, const QHash<QString, double>& values)
+{
+    if (label.isEmpty())
+        m_readings.remove(key);
+    else
+        m_readings.insert(key, Reading { label, values });
+    ++m_generation; // sort keys change without a new snapshot
+    for (int c = 0; c < columnCount(); ++c) {
+        if (isMetricColumn(c) && columnKey(c) == key) {
+            Q_EMIT headerDataChanged(Qt::Horizontal, c, c);
+            if (rowCount() > 0)
+                Q_EMIT dataChanged(index(0, c), index(rowCount() - 1, c));
+        }
+    }
+}
+
 void RunTableModel::mapExtraValues()
 {
     m_extra.assign(m_table ? m_table->rowCount() : 0, std::numeric_limits<double>::quiet_NaN());
@@ -662,12 +690,17 @@ QVariant RunTableModel::data(const QModelIndex& index, int role) const
     }
     if (dynamic >= 0) {
         const NumberColumn& c = t.metrics[size_t(dynamic) - t.params.size()];
-        if (!c.present[row])
+        bool present = false;
+        const double value = metricValue(c, row, present);
+        if (!present)
             return {};
         if (role == Qt::DisplayRole)
-            return QString::number(c.values[row], 'g', 5);
+            return QString::number(value, 'g', 5);
         if (role == SortRole)
-            return c.values[row];
+            return value;
+        if (role == Qt::ToolTipRole && m_readings.contains(c.key) && c.present[row])
+            return tr("%1 of the history; latest %2")
+                .arg(m_readings.value(c.key).label, QString::number(c.values[row], 'g', 5));
         if (role == Qt::TextAlignmentRole)
             return int(Qt::AlignRight | Qt::AlignVCenter);
     }
@@ -738,8 +771,11 @@ RunTableModel::SortKeys RunTableModel::sortKeys(int column) const
             fromNumbers([&](size_t r) { return c.number(r); });
         } else if (dynamic >= 0) {
             const NumberColumn& c = t.metrics[size_t(dynamic) - t.params.size()];
-            fromNumbers(
-                [&](size_t r) { return c.present[r] ? c.values[r] : std::numeric_limits<double>::quiet_NaN(); });
+            fromNumbers([&](size_t r) {
+                bool present = false;
+                const double v = metricValue(c, r, present);
+                return present ? v : std::numeric_limits<double>::quiet_NaN();
+            });
         } else if (isExtraColumn(column)) {
             fromNumbers(
                 [&](size_t r) { return r < m_extra.size() ? m_extra[r] : std::numeric_limits<double>::quiet_NaN(); });
@@ -763,7 +799,11 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
         const QString key = singleLine(columnKey(section));
         return plainToolTip(isParamColumn(section)
                 ? tr("param.%1 — a parameter of the run\nfilter: param.%1 = …").arg(key)
-                : tr("metric.%1 — its latest value\nfilter: metric.%1 > …").arg(key));
+                : (m_readings.contains(columnKey(section))
+                        ? tr("metric.%1 — shown: %2 of its history (the filter compares its latest value)\n"
+                             "filter: metric.%1 > …")
+                              .arg(key, m_readings.value(columnKey(section)).label)
+                        : tr("metric.%1 — its latest value\nfilter: metric.%1 > …").arg(key)));
     }
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
@@ -783,6 +823,9 @@ QVariant RunTableModel::headerData(int section, Qt::Orientation orientation, int
     default:
         break;
     }
+    if (isMetricColumn(section) && m_readings.contains(columnKey(section)))
+        return QString(
+            singleLine(columnKey(section)) + QStringLiteral(" (") + m_readings.value(columnKey(section)).label + u')');
     if (isParamColumn(section) || isMetricColumn(section))
         return singleLine(columnKey(section));
     if (isExtraColumn(section))

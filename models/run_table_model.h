@@ -113,6 +113,13 @@ public:
     void setExtraColumn(const QString& title, const QHash<QString, double>& values);
     bool isExtraColumn(int column) const;
 
+    /// Shows metric `key` by another reading than its latest: `label` ("max", "@ 100") after the key in
+    /// the header, `values` per run uuid (runs without one show nothing). Shown, sorted and exported as
+    /// any column; an empty label goes back to the latest values. Keeps rows and selection.
+    void setMetricReading(const QString& key, const QString& label, const QHash<QString, double>& values);
+    /// The label of metric `key`'s reading, empty for the latest.
+    QString metricReadingLabel(const QString& key) const { return m_readings.value(key).label; }
+
     /// Which kind of column `column` is, and its key for params and metrics.
     bool isParamColumn(int column) const;
     bool isMetricColumn(int column) const;
@@ -133,6 +140,13 @@ private:
     void mapExtraValues();
 
     std::shared_ptr<const RunTable> m_table;
+    struct Reading {
+        QString label;
+        QHash<QString, double> byRun;
+    };
+    QHash<QString, Reading> m_readings; ///< metric key -> what is shown instead of its latest value
+    /// The value a metric column shows for snapshot row `row`; `present` false when there is none.
+    double metricValue(const NumberColumn& column, size_t row, bool& present) const;
     QString m_extraTitle;
     QHash<QString, double> m_extraByRun;
     std::vector<double> m_extra; ///< per snapshot row, NaN where the run has no value

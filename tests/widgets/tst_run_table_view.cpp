@@ -9,11 +9,16 @@
 #include "runs/run_browser.h"
 #include "sources/source_registry.h"
 #include "sources/sources_panel.h"
+#include "store/run_store.h"
+#include "store/run_table.h"
 
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QProcess>
 #include <QScrollBar>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextDocument>
@@ -71,11 +76,92 @@ QString plain(const QString& html)
 class TestRunTableView : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase();
     void columnsFollowTheRunsInView();
+    void metricsShownAsLatestBestOrAtStep();
     void paramsAndMetricsAreGroupedAndNamed();
     void statusAndNameStayInViewWhileScrolling();
     void noEmptyDefaultProjectAfterReprisRun();
 };
+
+void TestRunTableView::initTestCase()
+{
+    // Settings of this test only, never the user's.
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("reprise-tests"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_run_table_view"));
+    QSettings().clear();
+}
+
+void TestRunTableView::metricsShownAsLatestBestOrAtStep()
+{
+    // Three runs whose val_loss falls then rises again (overfitting): their best is not their last.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    {
+        auto store = RunStore::open(path, OpenMode::Create);
+        QVERIFY(store);
+        for (int i = 0; i < 3; ++i) {
+            NewRun run;
+            run.uuid = QStringLiteral("%1").arg(i + 1, 32, 16, QLatin1Char('0'));
+            run.project = QStringLiteral("vision");
+            run.name = QStringLiteral("run-%1").arg(i);
+            run.startTime = 1000 + i;
+            auto ref = store->createRun(run);
+            QVERIFY(ref);
+            QList<MetricPoint> points;
+            for (int step = 0; step <= 20; ++step) {
+                const double loss = 1.0 + 0.01 * (step - 10 - i) * (step - 10 - i) - 0.1 * i; // lowest at 10 + i
+                points << MetricPoint { QStringLiteral("val_loss"), step, loss, 1000.0 + step };
+            }
+            QVERIFY(store->logMetrics(ref->rowId, points));
+            QVERIFY(store->finishRun(ref->rowId, RunStatus::Finished, 0, 1100));
+        }
+    }
+    auto store = RunStore::open(path, OpenMode::ReadOnly);
+    auto table = loadRunTable(store->database());
+    QVERIFY(table);
+    RunBrowser browser;
+    browser.showRuns(path, std::make_shared<const RunTable>(*table), 2e9);
+    const int column = columnOf(browser, QStringLiteral("metric:val_loss"));
+    auto valueOf = [&](const QString& name) {
+        for (int r = 0; r < browser.proxy()->rowCount(); ++r) {
+            if (browser.proxy()->index(r, RunTableModel::NameColumn).data().toString() == name)
+                return browser.proxy()->index(r, column).data(RunTableModel::SortRole).toDouble();
+        }
+        return -1.0;
+    };
+    QCOMPARE(valueOf("run-1"), 1.0 + 0.01 * 81 - 0.1); // the latest: step 20
+    // The best, lowest: each run's minimum, at its own step; the header says so.
+    QSignalSpy shown(&browser, &RunBrowser::metricReadingsShown);
+    browser.setMetricReading(QStringLiteral("val_loss"), MetricReading { MetricReading::Kind::Min, 0 });
+    QVERIFY(shown.wait(10000));
+    QCOMPARE(valueOf("run-0"), 1.0);
+    QCOMPARE(valueOf("run-1"), 0.9);
+    QCOMPARE(valueOf("run-2"), 0.8);
+    QCOMPARE(browser.model()->headerData(column, Qt::Horizontal).toString(), QStringLiteral("val_loss (min)"));
+    // Sorting follows the value shown.
+    browser.view()->sortByColumn(column, Qt::AscendingOrder);
+    QCOMPARE(browser.proxy()->index(0, RunTableModel::NameColumn).data().toString(), QStringLiteral("run-2"));
+    // At a step: the value logged there.
+    browser.setMetricReading(QStringLiteral("val_loss"), MetricReading { MetricReading::Kind::AtStep, 5 });
+    QVERIFY(shown.wait(10000));
+    QCOMPARE(valueOf("run-0"), 1.0 + 0.01 * 25);
+    QCOMPARE(browser.model()->headerData(column, Qt::Horizontal).toString(), QStringLiteral("val_loss (@ 5)"));
+    // Remembered per metric: a new window shows val_loss the same way.
+    browser.setMetricReading(QStringLiteral("val_loss"), MetricReading { MetricReading::Kind::Max, 0 });
+    QVERIFY(shown.wait(10000));
+    RunBrowser again;
+    QCOMPARE(int(again.metricReading(QStringLiteral("val_loss")).kind), int(MetricReading::Kind::Max));
+    QSignalSpy againShown(&again, &RunBrowser::metricReadingsShown);
+    again.showRuns(path, std::make_shared<const RunTable>(*table), 2e9);
+    QVERIFY(againShown.count() > 0 || againShown.wait(10000));
+    QCOMPARE(again.model()->headerData(column, Qt::Horizontal).toString(), QStringLiteral("val_loss (max)"));
+    // Back to the latest.
+    browser.setMetricReading(QStringLiteral("val_loss"), MetricReading {});
+    QCOMPARE(browser.model()->headerData(column, Qt::Horizontal).toString(), QStringLiteral("val_loss"));
+    QCOMPARE(valueOf("run-1"), 1.0 + 0.01 * 81 - 0.1);
+}
 
 void TestRunTableView::columnsFollowTheRunsInView()
 {

@@ -6,15 +6,18 @@
 
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
 #include <QScrollBar>
+#include <QSettings>
 #include <QTableView>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
+#include <QtConcurrent>
 #include <set>
 #include <utility>
 
@@ -29,6 +32,11 @@ RunBrowser::RunBrowser(QWidget* parent)
     , m_view(new RunTableView(this))
     , m_scope(new QTimer(this))
 {
+    const QVariantMap readings = QSettings().value(QStringLiteral("browser/metricReadings")).toMap();
+    for (auto it = readings.begin(); it != readings.end(); ++it) {
+        if (MetricReading::parse(it.value().toString()))
+            m_readings.insert(it.key(), it.value().toString());
+    }
     m_scope->setSingleShot(true);
     m_scope->setInterval(0);
     connect(m_scope, &QTimer::timeout, this, &RunBrowser::applyHiddenColumns);
@@ -202,20 +210,26 @@ void RunBrowser::showRuns(const QString& source, std::shared_ptr<const RunTable>
 {
     if (source == m_source && m_model->runs()) {
         m_model->mergeRuns(std::move(table), now);
+        if (!m_readings.isEmpty())
+            readMetrics(); // new runs, and running runs' histories grew
         return;
     }
     m_source = source;
     m_model->setRuns(std::move(table), now);
+    readMetrics();
 }
 
 void RunBrowser::showRuns(const QString& source, RunTableMerge merge, double now)
 {
     if (source == m_source && m_model->runs()) {
         m_model->mergeRuns(std::move(merge), now);
+        if (!m_readings.isEmpty())
+            readMetrics();
         return;
     }
     m_source = source;
     m_model->setRuns(std::move(merge.after), now);
+    readMetrics();
 }
 
 void RunBrowser::beforeMerge()
@@ -281,6 +295,69 @@ bool RunBrowser::isColumnOffered(int column) const
     return column != RunTableModel::SourceColumn || (m_model->runs() && m_model->runs()->spansSources());
 }
 
+MetricReading RunBrowser::metricReading(const QString& key) const
+{
+    return MetricReading::parse(m_readings.value(key)).value_or(MetricReading {});
+}
+
+void RunBrowser::setMetricReading(const QString& key, const MetricReading& reading)
+{
+    if (reading.kind == MetricReading::Kind::Latest)
+        m_readings.remove(key);
+    else
+        m_readings.insert(key, reading.toText());
+    QVariantMap remembered;
+    for (auto it = m_readings.begin(); it != m_readings.end(); ++it)
+        remembered.insert(it.key(), it.value());
+    QSettings().setValue(QStringLiteral("browser/metricReadings"), remembered);
+    readMetric(key);
+}
+
+void RunBrowser::readMetrics()
+{
+    const auto& table = m_model->runs();
+    if (!table)
+        return;
+    for (const NumberColumn& column : table->metrics) {
+        if (m_readings.contains(column.key) || !m_model->metricReadingLabel(column.key).isEmpty())
+            readMetric(column.key);
+    }
+}
+
+void RunBrowser::readMetric(const QString& key)
+{
+    const MetricReading reading = metricReading(key);
+    const quint64 ticket = ++m_readingTickets[key];
+    const auto& table = m_model->runs();
+    if (!table || reading.kind == MetricReading::Kind::Latest) {
+        m_model->setMetricReading(key, {}, {});
+        Q_EMIT metricReadingsShown();
+        return;
+    }
+    // The runs that have the metric, by the database their histories are in.
+    QMap<QString, QStringList> byDatabase;
+    const NumberColumn* column = table->metric(key);
+    for (size_t row = 0; column && row < table->rowCount(); ++row) {
+        const QString path = table->spansSources() ? table->sourcePath(row) : m_source;
+        if (column->present[row] && !path.isEmpty())
+            byDatabase[path] << table->uuids[row];
+    }
+    QtConcurrent::run([byDatabase, key, reading] {
+        QHash<QString, double> values;
+        for (auto it = byDatabase.begin(); it != byDatabase.end(); ++it) {
+            // A database that cannot be read shows nothing for its runs (the table says so as it can).
+            if (auto read = reprise::readMetric(it.key(), it.value(), key, reading))
+                values.insert(*read);
+        }
+        return values;
+    }).then(this, [this, key, ticket, label = reading.label()](const QHash<QString, double>& values) {
+        if (m_readingTickets.value(key) != ticket)
+            return;
+        m_model->setMetricReading(key, label, values);
+        Q_EMIT metricReadingsShown();
+    });
+}
+
 void RunBrowser::setPinnedColumns(const QStringList& ids)
 {
     m_pinned = ids;
@@ -318,6 +395,38 @@ void RunBrowser::applyHiddenColumns()
 void RunBrowser::showColumnMenu(const QPoint& position)
 {
     QMenu menu(this);
+    const int clicked = m_view->horizontalHeader()->logicalIndexAt(position);
+    if (clicked >= 0 && m_model->isMetricColumn(clicked)) {
+        // Per metric: which value stands for a run (users sort by the best, not the last).
+        const QString key = m_model->columnKey(clicked);
+        const MetricReading current = metricReading(key);
+        QMenu* show = menu.addMenu(tr("Show %1 as").arg(m_model->headerData(clicked, Qt::Horizontal).toString()));
+        const std::pair<QString, MetricReading> choices[] = {
+            { tr("Latest value"), MetricReading { MetricReading::Kind::Latest, 0 } },
+            { tr("Best: lowest (min)"), MetricReading { MetricReading::Kind::Min, 0 } },
+            { tr("Best: highest (max)"), MetricReading { MetricReading::Kind::Max, 0 } },
+        };
+        for (const auto& [text, reading] : choices) {
+            QAction* action = show->addAction(text);
+            action->setCheckable(true);
+            action->setChecked(current.kind == reading.kind);
+            connect(
+                action, &QAction::triggered, this, [this, key, reading = reading] { setMetricReading(key, reading); });
+        }
+        QAction* atStep = show->addAction(
+            current.kind == MetricReading::Kind::AtStep ? tr("At step %1…").arg(current.step) : tr("At step…"));
+        atStep->setCheckable(true);
+        atStep->setChecked(current.kind == MetricReading::Kind::AtStep);
+        connect(atStep, &QAction::triggered, this, [this, key, current] {
+            bool ok = false;
+            const int step = QInputDialog::getInt(this, tr("Metric at a step"),
+                tr("Show each run's value at this step (its last point at or before it):"), int(current.step), 0,
+                std::numeric_limits<int>::max(), 1, &ok);
+            if (ok)
+                setMetricReading(key, MetricReading { MetricReading::Kind::AtStep, step });
+        });
+        menu.addSeparator();
+    }
     QMenu* params = menu.addMenu(tr("Params"));
     QMenu* metrics = menu.addMenu(tr("Metrics"));
     for (int c = 0; c < m_model->columnCount(); ++c) {

@@ -1,5 +1,9 @@
 #pragma once
 
+#include "query/metric_reading.h"
+
+#include <QHash>
+#include <QMap>
 #include <QPersistentModelIndex>
 #include <QTableView>
 #include <QWidget>
@@ -102,10 +106,19 @@ public:
     QStringList pinnedColumns() const { return m_pinned; }
     void setPinnedColumns(const QStringList& ids);
 
+    /// How metric `key` stands for a run: its latest value, its best (lowest or highest; the user
+    /// says which, per metric) or its value at a step. Remembered per metric key in QSettings
+    /// ("browser/metricReadings"); readings other than the latest are read from the runs' histories
+    /// off the GUI thread (metricReadingsShown() when they are on screen).
+    void setMetricReading(const QString& key, const MetricReading& reading);
+    MetricReading metricReading(const QString& key) const;
+
 Q_SIGNALS:
     void selectionChanged(const QStringList& runIds);
     /// The user showed or hid a column.
     void columnsChanged();
+    /// A metric's chosen reading (setMetricReading) has been read and is shown.
+    void metricReadingsShown();
 
 private:
     /// Proxy rows with a selected cell, in view order.
@@ -118,6 +131,9 @@ private:
     bool isColumnOffered(int column) const;
     void showColumnMenu(const QPoint& position);
     void beforeMerge();
+    /// Reads every metric shown by another reading than its latest for the runs shown.
+    void readMetrics();
+    void readMetric(const QString& key);
     void afterMerge();
 
     RunTableModel* m_model;
@@ -128,6 +144,8 @@ private:
     RunTableView* m_view;
     QStringList m_hidden;
     QStringList m_pinned;
+    QMap<QString, QString> m_readings; ///< metric key -> MetricReading::toText(), latest left out
+    QHash<QString, quint64> m_readingTickets; ///< per key: the read in flight, older ones are dropped
     QTimer* m_scope; ///< coalesces re-scoping the columns after the rows in view change
     QString m_source;
     // Across a merge: the run at the top of the view and the selected runs before it.
