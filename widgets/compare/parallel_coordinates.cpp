@@ -144,7 +144,7 @@ void ParallelCoordinates::paintEvent(QPaintEvent*)
             QColor c = pass == 2 ? runColour(m_table.runIds[row])
                 : in && colour   ? rampColour(colour->fraction(colour->values[row], colour->logSuggested))
                                  : QColor(0xcc, 0xcc, 0xcc);
-            c.setAlpha(pass == 0 ? 60 : pass == 1 ? 150 : 255);
+            c.setAlpha(pass == 0 ? 60 : pass == 1 ? 110 : 255); // the selected runs stand out
             p.setPen(QPen(c, pass == 2 ? 2.5 : 1));
             QPainterPath path;
             bool open = false;
@@ -160,6 +160,13 @@ void ParallelCoordinates::paintEvent(QPaintEvent*)
                 else
                     path.moveTo(pt);
                 open = true;
+            }
+            if (pass == 2) {
+                // A halo in the background's colour sets a selected run apart from the ramp's lines.
+                const QPen line = p.pen();
+                p.setPen(QPen(palette().color(QPalette::Base), 6, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
+                p.drawPath(path);
+                p.setPen(line);
             }
             p.drawPath(path);
         }
