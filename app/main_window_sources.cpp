@@ -54,7 +54,7 @@ void MainWindow::connectSources()
         load(path == m_current ? changed : QStringList());
         // Running runs' charts grow with their new points, zoom kept (the watcher polls at most
         // once a second, so repaints are coalesced well beyond 40 ms).
-        m_tabs->refreshCharts();
+        m_tabs->sourceChanged();
     });
     connect(m_sources, &SourceRegistry::lost, this, [this](const QString& path, const QString& message) {
         if (path != m_current && !showingAll())

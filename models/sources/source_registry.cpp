@@ -3,10 +3,12 @@
 #include "import/source_cache.h"
 #include "jobs/job_controller.h"
 #include "store/database_watcher.h"
+#include "store/offered_run_table.h"
 #include "store/source_summary.h"
 #include "team/pg_connection.h"
 #include "team/team_listener.h"
 #include "team/team_mirror.h"
+#include "team/team_run_table.h"
 
 #include <QDeadlineTimer>
 #include <QFileInfo>
@@ -200,9 +202,24 @@ void SourceRegistry::readForeign(const QString& path, bool show, bool full)
     m_jobs
         ->start(title,
             [path, full](const ReadControl& control) {
+                if (isTeamStoreLocation(path) && !full && !QFileInfo::exists(teamMirrorPath(path))) {
+                    // No copy yet: the run table is read straight from the server and shown at once;
+                    // the listener's first look (follow()) makes the copy, whole, which every view
+                    // reads from then on.
+                    auto table = readTeamRunTable(path);
+                    if (!table)
+                        return ForeignRead { SourceKind::TeamStore, false, table.error() };
+                    CachedSource cached;
+                    cached.source = path;
+                    cached.cache = teamMirrorPath(path);
+                    cached.kind = SourceKind::TeamStore;
+                    cached.rebuilt = true;
+                    offerRunTable(cached.cache, std::make_shared<const RunTable>(std::move(*table)));
+                    return ForeignRead { SourceKind::TeamStore, false, cached };
+                }
                 if (isTeamStoreLocation(path) && !full) {
-                    // A first copy holds the run table only; the listener's first look (follow())
-                    // brings the histories into it in place, and the views load again.
+                    // A copy there already: brought up to date with the run table first; the
+                    // listener's first look brings the histories into it in place.
                     auto mirror = refreshTeamMirror(path, TeamCopyDepth::RunTableFirst);
                     if (!mirror)
                         return ForeignRead { SourceKind::TeamStore, false, mirror.error() };

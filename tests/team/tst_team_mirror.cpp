@@ -3,8 +3,11 @@
 
 #include "demo/demo_generator.h"
 #include "store/database.h"
+#include "store/offered_run_table.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
+#include "store/run_table_loader.h"
+#include "store/source_summary.h"
 #include "store/statement.h"
 #include "support/test_postgres.h"
 #include "team/pg_connection.h"
@@ -337,6 +340,24 @@ void TestTeamMirror::theServersRunTableIsTheCopys()
     }
     // Sorting by any column gives the same order (the ranks were built the same way).
     QCOMPARE(a.names.sortRanks, b.names.sortRanks);
+    // Offered for a copy still being made: the window's table and the panel's counts come from it,
+    // and whoever reads the copy itself is told to wait; once the file is there, it is read.
+    const QString making = m_dir.filePath(QStringLiteral("making/copy.db"));
+    offerRunTable(making, std::make_shared<const RunTable>(a));
+    const LoadedRunTable shown = loadRunTableAt(making, false);
+    QVERIFY_RESULT(shown.runs);
+    QCOMPARE(shown.runs->uuids, a.uuids);
+    auto counted = loadSourceSummary(making);
+    QVERIFY_RESULT(counted);
+    QCOMPARE(counted->runs(), 42);
+    auto early = RunStore::open(making, OpenMode::ReadOnly);
+    QVERIFY(!early);
+    QVERIFY2(early.error().message.contains(QStringLiteral("still being made")), qPrintable(early.error().message));
+    QVERIFY(QDir().mkpath(QFileInfo(making).absolutePath()));
+    QVERIFY(QFile::copy(mirror->cache, making));
+    QVERIFY(!offeredRunTable(making));
+    QCOMPARE(loadRunTableAt(making, false).runs->rowCount(), size_t(42));
+
     // A store that is not there: one message naming it.
     auto missing = readTeamRunTable(m_server.location(QStringLiteral("nowhere"), QStringLiteral("carol")));
     QVERIFY(!missing);

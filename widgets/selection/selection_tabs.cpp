@@ -203,6 +203,14 @@ bool SelectionTabs::isComputing(std::function<void()>* cancel) const
     return view == m_dag && m_dag->isBusy();
 }
 
+void SelectionTabs::sourceChanged()
+{
+    if (!m_selected && !m_ids.isEmpty())
+        reloadSelection();
+    else
+        refreshCharts();
+}
+
 void SelectionTabs::refreshCharts()
 {
     if (currentWidget() == m_compare)

@@ -49,6 +49,9 @@ public:
     bool isComputing(std::function<void()>* cancel) const;
     /// The runs of a database changed: a compare view on screen shows their new points.
     void refreshCharts();
+    /// The source changed on disk: charts of running runs grow, and a selection that could not be
+    /// read (a team store's copy still being made) is read again.
+    void sourceChanged();
 
 Q_SIGNALS:
     /// The details pane shows the run it was asked for (or why it cannot).

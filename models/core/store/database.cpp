@@ -1,5 +1,6 @@
 #include "store/database.h"
 
+#include "store/offered_run_table.h"
 #include "store/open_database_files.h"
 #include "store/schema.h"
 
@@ -157,6 +158,10 @@ Result<std::unique_ptr<Database>> Database::open(const QString& path, OpenMode m
 
     const QFileInfo info(path);
     if (!info.exists() && mode != OpenMode::Create) {
+        if (offeredRunTable(path))
+            return Error { QStringLiteral("the local copy of this team store is still being made"),
+                QStringLiteral("its runs are listed already; details, charts and pipelines follow when the copy is "
+                               "there (in a few seconds)") };
         return Error { path + QStringLiteral(": no such database"),
             QStringLiteral("record a run with `reprise run -- CMD`, or create a demo with `reprise demo --out PATH`") };
     }

@@ -1,6 +1,7 @@
 #include "store/run_table_loader.h"
 
 #include "store/database.h"
+#include "store/offered_run_table.h"
 #include "store/run_recovery.h"
 #include "store/run_store.h"
 #include "store/run_table_union.h"
@@ -9,6 +10,8 @@ namespace reprise {
 
 LoadedRunTable loadRunTableAt(const QString& path, bool recoverAbandoned)
 {
+    if (auto table = offeredRunTable(path))
+        return { RunTable(*table), {} };
     if (recoverAbandoned)
         (void)recoverAbandonedRunsIfWritable(path);
     auto store = RunStore::open(path, OpenMode::ReadOnly);

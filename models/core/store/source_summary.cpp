@@ -1,6 +1,7 @@
 #include "store/source_summary.h"
 
 #include "store/database.h"
+#include "store/offered_run_table.h"
 
 #include <QFileInfo>
 
@@ -16,6 +17,14 @@ int SourceSummary::runs() const
 
 Result<SourceSummary> loadSourceSummary(const QString& path)
 {
+    if (auto offered = offeredRunTable(path)) {
+        // Its file is still being made (a team store's copy): counted from the table shown.
+        SourceSummary summary;
+        summary.readOnly = true;
+        for (size_t r = 0; r < offered->rowCount(); ++r)
+            ++summary.projects[offered->projects.at(r)];
+        return summary;
+    }
     auto db = Database::open(path, OpenMode::ReadOnly);
     if (!db)
         return db.error();

@@ -1,0 +1,17 @@
+#pragma once
+
+#include "store/run_table.h"
+
+#include <QString>
+#include <memory>
+
+namespace reprise {
+
+/// A table read elsewhere for the database at `path` before the file exists: a team store read
+/// straight from its server while its local copy is being made. loadRunTableAt() and
+/// loadSourceSummary() give it until the file is there (then it is dropped). Any thread.
+void offerRunTable(const QString& path, std::shared_ptr<const RunTable> table);
+/// The table offered for `path` while its file does not exist, else null.
+std::shared_ptr<const RunTable> offeredRunTable(const QString& path);
+
+} // namespace reprise
