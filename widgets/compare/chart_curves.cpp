@@ -37,17 +37,19 @@ namespace {
                 return history.error();
             const std::size_t n = history->size();
             const bool timed = history->times.size() == n;
-            std::vector<double> x(n), steps(n), wall(timed ? n : 0);
-            for (std::size_t i = 0; i < n; ++i) {
-                steps[i] = double(history->steps[i]);
-                if (timed)
-                    wall[i] = history->times[i];
-                x[i] = axis == CurveAxis::Step || !timed ? steps[i]
-                    : axis == CurveAxis::WallTime        ? wall[i]
-                                                         : wall[i] - run.startTime;
-            }
+            // Arrays moved, not copied: 20 runs × 1M points are 160 MB per array.
+            std::vector<double> steps(history->steps.begin(), history->steps.end());
+            std::vector<double> wall = timed ? std::move(history->times) : std::vector<double>();
             std::vector<double> y = std::move(history->values);
-            if (!std::is_sorted(x.begin(), x.end())) {
+            std::vector<double> x;
+            if (axis != CurveAxis::Step && timed) {
+                x = wall;
+                if (axis == CurveAxis::RelativeTime) {
+                    for (double& v : x)
+                        v -= run.startTime;
+                }
+            }
+            if (!x.empty() && !std::is_sorted(x.begin(), x.end())) {
                 // Wall times can go back (clock changes); x stays sorted for the binary search.
                 std::vector<std::size_t> order(n);
                 std::iota(order.begin(), order.end(), 0);
@@ -62,15 +64,18 @@ namespace {
                 x = permuted(x);
                 y = permuted(y);
                 steps = permuted(steps);
-                if (timed)
-                    wall = permuted(wall);
+                wall = permuted(wall);
             }
             ChartCurve c;
             c.label = curveLabel(run);
             c.runId = run.uuid;
-            auto xs = std::make_shared<const std::vector<double>>(std::move(x));
-            c.steps = axis == CurveAxis::Step ? nullptr : std::make_shared<const std::vector<double>>(std::move(steps));
-            c.x = std::move(xs);
+            auto stepsShared = std::make_shared<const std::vector<double>>(std::move(steps));
+            if (x.empty()) {
+                c.x = stepsShared; // x is the step
+            } else {
+                c.x = std::make_shared<const std::vector<double>>(std::move(x));
+                c.steps = std::move(stepsShared);
+            }
             if (timed)
                 c.wall = std::make_shared<const std::vector<double>>(std::move(wall));
             c.y = std::make_shared<const std::vector<double>>(std::move(y));
