@@ -187,6 +187,13 @@ void TestChartExport::copyToClipboard()
     const QImage image = QGuiApplication::clipboard()->image();
     QVERIFY(!image.isNull());
     QVERIFY(image.width() >= 400 && image.height() >= 200);
+    // One chart alone (its context menu's Copy Chart), at a size and scale.
+    MetricChart* chart = view.charts().first();
+    QCOMPARE(chart->picture(QSize(600, 400), 2).size(), QSize(1200, 800));
+    QGuiApplication::clipboard()->clear();
+    chart->copyToClipboard();
+    QCOMPARE(
+        QGuiApplication::clipboard()->image().size(), chart->size() * int(std::max(1.0, chart->devicePixelRatioF())));
 }
 
 QTEST_MAIN(TestChartExport)

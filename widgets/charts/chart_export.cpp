@@ -7,8 +7,12 @@
 
 #include <QApplication>
 #include <QBuffer>
+#include <QClipboard>
+#include <QContextMenuEvent>
 #include <QGraphicsLayout>
 #include <QGraphicsTextItem>
+#include <QGuiApplication>
+#include <QMenu>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QScatterSeries>
@@ -172,6 +176,31 @@ void MetricChart::renderTo(QPainter* painter, const QRectF& target, bool light) 
     copy.scene()->render(painter, QRectF(target.topLeft(), chartSize), QRectF(QPointF(0, 0), chartSize));
     paintLegend(painter, placed, QPointF(target.left() + 8, target.top() + chartSize.height() + 4), font);
     painter->restore();
+}
+
+QImage MetricChart::picture(QSize size, double scale) const
+{
+    const double s = std::clamp(scale, 0.25, 8.0);
+    QImage image((QSizeF(size) * s).toSize(), QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(s);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    painter.setRenderHint(QPainter::Antialiasing);
+    renderTo(&painter, QRectF(QPointF(0, 0), QSizeF(size)), true);
+    return image;
+}
+
+void MetricChart::copyToClipboard() const
+{
+    QGuiApplication::clipboard()->setImage(picture(size(), std::max(1.0, devicePixelRatioF())));
+}
+
+void MetricChart::contextMenuEvent(QContextMenuEvent* event)
+{
+    QMenu menu(this);
+    menu.addAction(tr("Copy Chart"), this, &MetricChart::copyToClipboard);
+    menu.addAction(tr("Reset Zoom"), this, &MetricChart::resetZoom);
+    menu.exec(event->globalPos());
 }
 
 ChartExportOptions::Format exportFormatOf(const QString& path)

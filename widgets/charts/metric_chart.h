@@ -101,6 +101,10 @@ public:
     void renderTo(QPainter* painter, const QRectF& target, bool light) const;
     /// The legend entries renderTo() paints, in order (plain text).
     QStringList exportLegend() const;
+    /// This chart alone as an image of `size` logical pixels at `scale` device pixels each, on white.
+    QImage picture(QSize size, double scale) const;
+    /// picture() at the chart's size and the screen's scale, on the clipboard (its context menu's Copy Chart).
+    void copyToClipboard() const;
 
 Q_SIGNALS:
     /// The user zoomed or panned this chart.
@@ -116,6 +120,7 @@ protected:
     void wheelEvent(QWheelEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     void leaveEvent(QEvent* event) override;
+    void contextMenuEvent(QContextMenuEvent* event) override;
 
 private:
     void redraw();
