@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include "bundle_actions.h"
+#include "cli/cli_common.h"
 #include "drift/drift_view.h"
 #include "files/file_dialogs.h"
 #include "files/recent_menu.h"
@@ -17,6 +18,9 @@
 #include "sources/sources_panel.h"
 #include "store/run_store.h"
 #include "store/run_table_loader.h"
+#include "sweep/sweep_actions.h"
+#include "sweep/sweep_progress.h"
+#include "sweep/sweep_runner.h"
 #include "team/team_location.h"
 #include "text/display_text.h"
 #include "welcome/welcome_page.h"
@@ -60,6 +64,8 @@ MainWindow::MainWindow(const QStringList& databases, Session session, QWidget* p
     , m_rerunActions(new RerunActions(
           m_browser, m_tabs->reruns(), m_rerunQueue, [this](const QString& id) { return sourceOfRuns({ id }); },
           [this] { m_tabs->showView(QStringLiteral("rerun")); }, this))
+    , m_sweepActions(new SweepActions(
+          [this](const QString& id) { return sourceOfRuns({ id }); }, cli::defaultDatabasePath(), this, this))
     , m_palette(new CommandPalette(this))
     , m_mainSplit(new QSplitter(Qt::Horizontal, this))
     , m_rightSplit(new QSplitter(Qt::Vertical, this))
@@ -138,6 +144,14 @@ void MainWindow::buildLayout()
 void MainWindow::connectViews()
 {
     connect(m_rerunActions, &RerunActions::failed, this, &MainWindow::showBanner);
+    // Sweeps: from the selected run (Runs menu and the table's context menu); each running sweep
+    // shows its progress in a tab of its own, its members in the run table as they record.
+    connect(m_browser, &RunBrowser::selectionChanged, m_sweepActions, &SweepActions::setSelectedRuns);
+    connect(m_sweepActions, &SweepActions::failed, this, &MainWindow::showBanner);
+    connect(m_sweepActions, &SweepActions::sweepStarted, this, [this](SweepProgressView* view) {
+        m_tabs->addTab(view, tr("Sweep %1").arg(view->runner()->plan().id.left(6)));
+        m_tabs->setCurrentWidget(view);
+    });
     m_runActions->setSourceOpen([this](const QString& path) { return m_sources->contains(path); });
     m_rerunActions->setOpenSources([this] { return m_sources->paths(); });
     const auto teamLocation = [this](const QString& path) {
@@ -146,10 +160,12 @@ void MainWindow::connectViews()
     };
     m_rerunActions->setTeamLocation(teamLocation);
     m_runActions->setTeamLocation(teamLocation);
-    m_rerunActions->setSharedName([this](const QString& path) {
+    const auto sharedName = [this](const QString& path) {
         const SourceInfo source = m_sources->info(path);
         return source.foreign ? source.shownLocation() : QString();
-    });
+    };
+    m_rerunActions->setSharedName(sharedName);
+    m_sweepActions->setSharedName(sharedName);
     m_runActions->setReadOnlyReason([this](const QString& path) {
         const SourceInfo source = m_sources->info(path);
         if (!source.foreign)
@@ -228,6 +244,8 @@ void MainWindow::buildMenus()
     }
     runs->addSeparator();
     runs->addAction(m_rerunActions->rerunAction());
+    runs->addAction(m_sweepActions->sweepAction());
+    m_browser->view()->addAction(m_sweepActions->sweepAction());
     runs->addAction(m_rerunActions->verifyAction());
     runs->addAction(bundles->exportAction());
     // The run table's right-click menu offers the same actions (they are added to the view).

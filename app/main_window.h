@@ -33,6 +33,7 @@ class RunDetails;
 class SelectionTabs;
 class SourceRegistry;
 class SourcesPanel;
+class SweepActions;
 class WelcomePage;
 
 /// The main window, as wiring (its sources' part in main_window_sources.cpp): menus and actions, where each view sits,
@@ -59,6 +60,7 @@ public:
     DriftView* driftView() const;
     RunActions* runActions() const { return m_runActions; }
     RerunActions* rerunActions() const { return m_rerunActions; }
+    SweepActions* sweepActions() const { return m_sweepActions; }
     RerunPanel* rerunPanel() const;
     RerunQueue* rerunQueue() const { return m_rerunQueue; }
     CommandPalette* commandPalette() const { return m_palette; }
@@ -169,6 +171,7 @@ private:
     RerunQueue* m_rerunQueue;
     SelectionTabs* m_tabs;
     RerunActions* m_rerunActions;
+    SweepActions* m_sweepActions;
     CommandPalette* m_palette;
     QSplitter* m_mainSplit;
     QSplitter* m_rightSplit;

@@ -22,6 +22,9 @@
 #include "selection/selection_tabs.h"
 #include "sources/sources_panel.h"
 #include "store/run_store.h"
+#include "sweep/sweep_actions.h"
+#include "sweep/sweep_dialog.h"
+#include "sweep/sweep_progress.h"
 
 #include <QAction>
 #include <QApplication>
@@ -45,6 +48,7 @@
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSplitter>
+#include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -80,6 +84,7 @@ private Q_SLOTS:
     void allSourcesAreOneTableComparedAndVerifiedAcross();
     void oneSourceLeftOfSeveralIsShownAsItself();
     void keyboardAloneWalksPanesViewsAndRuns();
+    void aGridSweepRunsFromTheWindow();
     void otherTrackersOpenReadOnlyBesideDatabases();
     void pipelineTabFollowsTheSelection();
     void driftTabAndDriftColumn();
@@ -599,6 +604,80 @@ void writeRuns(const QString& path, const QList<std::tuple<QString, double, doub
 }
 
 } // namespace
+
+void TestMainWindow::aGridSweepRunsFromTheWindow()
+{
+    // A run's 3 x 3 grid from Runs > Sweep...: nine reruns recorded with their params, the base run
+    // as parent and the sweep's tags; the sweep's progress in a tab; the members in the table.
+    const QString db = m_dir.filePath(QStringLiteral("sweep.db"));
+    const QString work = m_dir.filePath(QStringLiteral("sweep-work")); // not a git work tree: in place
+    QVERIFY(QDir().mkpath(work));
+    QString base;
+    {
+        auto store = RunStore::open(db, OpenMode::Create);
+        QVERIFY(store);
+        NewRun run;
+        run.project = QStringLiteral("sweeps");
+        run.name = QStringLiteral("base");
+        run.launch.argv = { QStringLiteral("sh"), QStringLiteral("-c"), QStringLiteral("exit 0") };
+        run.launch.workingDir = work;
+        run.params = { { QStringLiteral("lr"), ParamValue { QStringLiteral("0.01"), QStringLiteral("float") } },
+            { QStringLiteral("seed"), ParamValue { QStringLiteral("0"), QStringLiteral("int") } } };
+        run.startTime = 1000;
+        auto ref = store->createRun(run);
+        QVERIFY(ref && store->finishRun(ref->rowId, RunStatus::Finished, 0, 1001));
+        base = ref->uuid;
+    }
+    MainWindow window({ db });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    window.show();
+    QVERIFY(loaded.wait(30000));
+    SweepActions* sweeps = window.sweepActions();
+    QVERIFY(window.runBrowser()->view()->actions().contains(sweeps->sweepAction())); // right-click menu
+    QSignalSpy shown(sweeps, &SweepActions::dialogShown);
+    QSignalSpy finished(sweeps, &SweepActions::sweepFinished);
+    window.selectRuns({ base });
+    QTRY_VERIFY(sweeps->sweepAction()->isEnabled());
+    sweeps->sweepAction()->trigger();
+    QTRY_COMPARE_WITH_TIMEOUT(shown.size(), 1, 20000);
+    SweepDialog* dialog = sweeps->dialog();
+    QVERIFY(dialog);
+    dialog->setSweep(QStringLiteral("lr"), QStringLiteral("0.001,0.01,0.1"));
+    dialog->setSweep(QStringLiteral("seed"), QStringLiteral("1,2,3"));
+    QVERIFY2(dialog->countText().contains(QStringLiteral("9")), qPrintable(dialog->countText()));
+    QVERIFY(dialog->runButton()->isEnabled());
+    dialog->runButton()->click();
+    auto* progress = qobject_cast<SweepProgressView*>(window.findChild<SelectionTabs*>()->currentWidget());
+    QVERIFY(progress);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 120000);
+    QVERIFY2(progress->summaryText().contains(QStringLiteral("9 done")), qPrintable(progress->summaryText()));
+    QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 10, 30000);
+    auto store = RunStore::open(db, OpenMode::ReadOnly);
+    auto table = loadRunTable(store->database());
+    QVERIFY(table);
+    QSet<QString> grid, sweepIds;
+    for (const QString& id : table->uuids) {
+        if (id == base)
+            continue;
+        auto member = store->loadRun(id);
+        QVERIFY(member);
+        QCOMPARE(member->parentUuid, base);
+        sweepIds << member->tags.value(QStringLiteral("sweep.id"));
+        grid << member->params.value(QStringLiteral("lr")).value + u'/'
+                + member->params.value(QStringLiteral("seed")).value;
+    }
+    QCOMPARE(grid.size(), 9);
+    QVERIFY(grid.contains(QStringLiteral("0.1/3")));
+    QCOMPARE(sweepIds.size(), 1);
+    QVERIFY(!sweepIds.values().first().isEmpty());
+    // Which params matter sits beside parallel coordinates.
+    auto* compareTabs = window.compareView()->findChild<QTabWidget*>();
+    QVERIFY(compareTabs);
+    bool importance = false;
+    for (int i = 0; i < compareTabs->count(); ++i)
+        importance = importance || compareTabs->tabText(i) == QStringLiteral("Which params matter");
+    QVERIFY(importance);
+}
 
 void TestMainWindow::keyboardAloneWalksPanesViewsAndRuns()
 {

@@ -6,6 +6,7 @@
 #include "compare/params_page.h"
 #include "compare/scatter_page.h"
 #include "compare/scatter_plot.h"
+#include "importance/importance_panel.h"
 
 #include <QTabWidget>
 #include <QVBoxLayout>
@@ -18,11 +19,13 @@ CompareView::CompareView(QWidget* parent)
     , m_charts(new ChartsPage(this))
     , m_params(new ParamsPage(this))
     , m_parallel(new ParallelPage(this))
+    , m_importance(new ImportancePanel(this))
     , m_scatter(new ScatterPage(this))
 {
     m_tabs->addTab(m_charts, tr("Charts"));
     m_tabs->addTab(m_params, tr("Params"));
     m_tabs->addTab(m_parallel, tr("Parallel coordinates"));
+    m_tabs->addTab(m_importance, tr("Which params matter"));
     m_tabs->addTab(m_scatter, tr("Scatter"));
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -107,6 +110,7 @@ QStringList CompareView::selectedIds() const
 void CompareView::setPlotTable(PlotTable table)
 {
     m_parallel->setTable(table, selectedIds());
+    m_importance->setTable(table);
     m_scatter->setTable(table, selectedIds());
 }
 

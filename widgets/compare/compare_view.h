@@ -12,6 +12,7 @@ class QTableWidget;
 
 namespace reprise {
 
+class ImportancePanel;
 class ParallelCoordinates;
 class ParallelPage;
 class ParamsPage;
@@ -108,6 +109,7 @@ private:
     ChartsPage* m_charts;
     ParamsPage* m_params;
     ParallelPage* m_parallel;
+    ImportancePanel* m_importance;
     ScatterPage* m_scatter;
 };
 
