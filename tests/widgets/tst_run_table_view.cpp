@@ -134,8 +134,13 @@ void TestRunTableView::metricsShownAsLatestBestOrAtStep()
     QCOMPARE(valueOf("run-1"), 1.0 + 0.01 * 81 - 0.1); // the latest: step 20
     // The best, lowest: each run's minimum, at its own step; the header says so.
     QSignalSpy shown(&browser, &RunBrowser::metricReadingsShown);
-    browser.setMetricReading(QStringLiteral("val_loss"), MetricReading { MetricReading::Kind::Min, 0 });
-    QVERIFY(shown.wait(10000));
+    // The read may land before the call returns (a quick worker): then it was signalled already.
+    auto choose = [&](const MetricReading& reading) {
+        shown.clear();
+        browser.setMetricReading(QStringLiteral("val_loss"), reading);
+        return shown.count() > 0 || shown.wait(10000);
+    };
+    QVERIFY(choose(MetricReading { MetricReading::Kind::Min, 0 }));
     QCOMPARE(valueOf("run-0"), 1.0);
     QCOMPARE(valueOf("run-1"), 0.9);
     QCOMPARE(valueOf("run-2"), 0.8);
@@ -144,13 +149,11 @@ void TestRunTableView::metricsShownAsLatestBestOrAtStep()
     browser.view()->sortByColumn(column, Qt::AscendingOrder);
     QCOMPARE(browser.proxy()->index(0, RunTableModel::NameColumn).data().toString(), QStringLiteral("run-2"));
     // At a step: the value logged there.
-    browser.setMetricReading(QStringLiteral("val_loss"), MetricReading { MetricReading::Kind::AtStep, 5 });
-    QVERIFY(shown.wait(10000));
+    QVERIFY(choose(MetricReading { MetricReading::Kind::AtStep, 5 }));
     QCOMPARE(valueOf("run-0"), 1.0 + 0.01 * 25);
     QCOMPARE(browser.model()->headerData(column, Qt::Horizontal).toString(), QStringLiteral("val_loss (@ 5)"));
     // Remembered per metric: a new window shows val_loss the same way.
-    browser.setMetricReading(QStringLiteral("val_loss"), MetricReading { MetricReading::Kind::Max, 0 });
-    QVERIFY(shown.wait(10000));
+    QVERIFY(choose(MetricReading { MetricReading::Kind::Max, 0 }));
     RunBrowser again;
     QCOMPARE(int(again.metricReading(QStringLiteral("val_loss")).kind), int(MetricReading::Kind::Max));
     QSignalSpy againShown(&again, &RunBrowser::metricReadingsShown);
