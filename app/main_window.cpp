@@ -9,6 +9,7 @@
 #include "jobs/job_status.h"
 #include "launch/rerun_queue.h"
 #include "palette/command_palette.h"
+#include "rerun/rerun_panel.h"
 #include "rerun_actions.h"
 #include "run_actions.h"
 #include "run_filter_proxy.h"
@@ -20,7 +21,6 @@
 #include "store/run_table_loader.h"
 #include "sweep/sweep_actions.h"
 #include "sweep/sweep_progress.h"
-#include "sweep/sweep_runner.h"
 #include "team/team_location.h"
 #include "text/display_text.h"
 #include "welcome/welcome_page.h"
@@ -144,13 +144,13 @@ void MainWindow::buildLayout()
 void MainWindow::connectViews()
 {
     connect(m_rerunActions, &RerunActions::failed, this, &MainWindow::showBanner);
-    // Sweeps: from the selected run (Runs menu and the table's context menu); each running sweep
-    // shows its progress in a tab of its own, its members in the run table as they record.
+    // Sweeps: from the selected run (Runs menu and the table's context menu); each sweep shows as one
+    // item in the Reruns tab (progress, Cancel), its members in the run table as they record.
     connect(m_browser, &RunBrowser::selectionChanged, m_sweepActions, &SweepActions::setSelectedRuns);
     connect(m_sweepActions, &SweepActions::failed, this, &MainWindow::showBanner);
     connect(m_sweepActions, &SweepActions::sweepStarted, this, [this](SweepProgressView* view) {
-        m_tabs->addTab(view, tr("Sweep %1").arg(view->runner()->plan().id.left(6)));
-        m_tabs->setCurrentWidget(view);
+        m_tabs->reruns()->addSweep(view);
+        showView(QStringLiteral("rerun"));
     });
     m_runActions->setSourceOpen([this](const QString& path) { return m_sources->contains(path); });
     m_rerunActions->setOpenSources([this] { return m_sources->paths(); });
@@ -197,7 +197,14 @@ void MainWindow::connectViews()
     connect(m_runActions, &RunActions::refused, this, &MainWindow::showBanner);
     connect(m_browser, &RunBrowser::selectionChanged, this, &MainWindow::onSelectionChanged);
     connect(m_browser, &RunBrowser::columnsChanged, this, &MainWindow::saveSettings);
-    connect(m_browser->proxy(), &QAbstractItemModel::layoutChanged, this, &MainWindow::updateStatus);
+    connect(m_browser->proxy(), &QAbstractItemModel::layoutChanged, this, [this] {
+        // A filter that hides selected runs drops them from the selection without a selection
+        // signal: they leave every view as well.
+        const QStringList ids = m_browser->selectedRunIds();
+        if (QSet<QString>(ids.begin(), ids.end()) != QSet<QString>(m_selection.begin(), m_selection.end()))
+            onSelectionChanged(ids);
+        updateStatus();
+    });
 }
 
 void MainWindow::buildMenus()
@@ -483,6 +490,7 @@ void MainWindow::updateStatus()
 
 void MainWindow::onSelectionChanged(const QStringList& ids)
 {
+    m_selection = ids;
     Q_EMIT runSelectionChanged(m_current, ids);
     m_tabs->setSelection(m_current, ids);
     updateStatus();

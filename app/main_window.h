@@ -182,6 +182,7 @@ private:
     quint64 m_loadGeneration = 0;
     bool m_loading = false;
     bool m_reloadPending = false;
+    QStringList m_selection; ///< the runs the views were last given
     QStringList m_changedRuns; ///< of the current source, said by runsChanged, read at its dataChanged
 };
 

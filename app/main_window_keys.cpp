@@ -1,6 +1,8 @@
 // MainWindow's keyboard part: the Go menu (each view on Alt+1…, next/previous run, the panes in
-// turn on F6), sorting by the column the keyboard is on, and the order Tab walks the panes in.
+// turn on F6), sorting by the column the keyboard is on, focus mode for the charts, and the order
+// Tab walks the panes in.
 
+#include "compare/compare_view.h"
 #include "main_window.h"
 #include "palette/command_palette.h"
 #include "runs/run_browser.h"
@@ -14,6 +16,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QSortFilterProxyModel>
+#include <QStackedWidget>
 #include <QTableView>
 
 namespace reprise {
@@ -30,6 +33,21 @@ void MainWindow::buildKeyboard(QMenu* view)
     QAction* sort = view->addAction(tr("&Sort by This Column"), this, [this] { sortByCurrentColumn(); });
     sort->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S));
     setPaletteSynonyms(sort, { tr("order"), tr("best"), tr("rank"), tr("top") });
+
+    // Focus mode: the charts take the whole window (sources, filter and run table collapse); again
+    // restores them. The compare view's own Focus button asks for the same.
+    QAction* focus = view->addAction(tr("F&ocus on Compare"));
+    focus->setCheckable(true);
+    focus->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    setPaletteSynonyms(focus, { tr("fullscreen"), tr("maximize"), tr("charts"), tr("zoom") });
+    connect(focus, &QAction::toggled, this, [this](bool on) {
+        m_panel->setVisible(!on);
+        m_center->setVisible(!on);
+        if (on)
+            showView(QStringLiteral("compare"));
+        compareView()->setFocusMode(on);
+    });
+    connect(compareView(), &CompareView::focusModeRequested, focus, &QAction::setChecked);
 
     QMenu* go = menuBar()->addMenu(tr("&Go"));
     struct Place {

@@ -215,9 +215,12 @@ QString MainWindow::sourceOfRuns(const QStringList& ids) const
 {
     const std::shared_ptr<const RunTable>& table = m_browser->model()->runs();
     if (!table || !table->spansSources()) {
-        // The table shown is one database's (right after a switch, still the previous one's).
+        if (!showingAll())
+            return m_current;
+        // All sources chosen, one database's table still shown (right after the switch): its runs
+        // are that database's.
         const QString shown = m_browser->source();
-        return shown == SourcesPanel::allSources() ? QString() : shown.isEmpty() ? m_current : shown;
+        return m_sources->contains(shown) ? shown : QString();
     }
     QStringList paths = table->sourcePathsOf(ids);
     paths.removeDuplicates();

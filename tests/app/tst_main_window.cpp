@@ -85,6 +85,7 @@ private Q_SLOTS:
     void oneSourceLeftOfSeveralIsShownAsItself();
     void keyboardAloneWalksPanesViewsAndRuns();
     void aGridSweepRunsFromTheWindow();
+    void focusModeAndRunsLeavingTheSelection();
     void otherTrackersOpenReadOnlyBesideDatabases();
     void pipelineTabFollowsTheSelection();
     void driftTabAndDriftColumn();
@@ -605,10 +606,45 @@ void writeRuns(const QString& path, const QList<std::tuple<QString, double, doub
 
 } // namespace
 
+void TestMainWindow::focusModeAndRunsLeavingTheSelection()
+{
+    MainWindow window({ m_demo });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    window.resize(1280, 720);
+    window.show();
+    QVERIFY(loaded.wait(30000));
+    RunBrowser* browser = window.runBrowser();
+    const QString first = browser->proxy()->index(0, 0).data(RunTableModel::RunIdRole).toString();
+    const QString second = browser->proxy()->index(1, 0).data(RunTableModel::RunIdRole).toString();
+    window.showView(QStringLiteral("compare"));
+    window.selectRuns({ first, second });
+    CompareView* compare = window.compareView();
+    QTRY_VERIFY_WITH_TIMEOUT(!compare->isBusy() && !compare->charts().isEmpty(), 30000);
+    const int before = compare->charts().first()->height();
+
+    // Ctrl+Shift+F: the charts take the window; again restores the panes.
+    QTest::keyClick(&window, Qt::Key_F, Qt::ControlModifier | Qt::ShiftModifier);
+    QVERIFY(!browser->isVisible());
+    QVERIFY(!window.findChild<SourcesPanel*>()->isVisible());
+    QCOMPARE(window.findChild<SelectionTabs*>()->currentWidget(), static_cast<QWidget*>(compare));
+    QTRY_VERIFY(compare->charts().first()->height() > before);
+    QTest::keyClick(&window, Qt::Key_F, Qt::ControlModifier | Qt::ShiftModifier);
+    QVERIFY(browser->isVisible());
+    // (QTest leaves Shift down after a click with two modifiers: released, so later tests click plainly)
+    QTest::keyRelease(&window, Qt::Key_Shift);
+    QCOMPARE(QGuiApplication::keyboardModifiers(), Qt::KeyboardModifiers());
+
+    // A filter that hides the selected runs takes them out of Compare too.
+    browser->filterEdit()->setText(QStringLiteral("name = \"no run has this name\""));
+    QCOMPARE(browser->proxy()->rowCount(), 0);
+    QTRY_VERIFY(browser->selectedRunIds().isEmpty());
+    QTRY_VERIFY(compare->charts().isEmpty());
+}
+
 void TestMainWindow::aGridSweepRunsFromTheWindow()
 {
     // A run's 3 x 3 grid from Runs > Sweep...: nine reruns recorded with their params, the base run
-    // as parent and the sweep's tags; the sweep's progress in a tab; the members in the table.
+    // as parent and the sweep's tags; the sweep's progress in the Reruns tab; the members in the table.
     const QString db = m_dir.filePath(QStringLiteral("sweep.db"));
     const QString work = m_dir.filePath(QStringLiteral("sweep-work")); // not a git work tree: in place
     QVERIFY(QDir().mkpath(work));
@@ -647,8 +683,10 @@ void TestMainWindow::aGridSweepRunsFromTheWindow()
     QVERIFY2(dialog->countText().contains(QStringLiteral("9")), qPrintable(dialog->countText()));
     QVERIFY(dialog->runButton()->isEnabled());
     dialog->runButton()->click();
-    auto* progress = qobject_cast<SweepProgressView*>(window.findChild<SelectionTabs*>()->currentWidget());
-    QVERIFY(progress);
+    // One item in the Reruns tab, shown.
+    QCOMPARE(window.findChild<SelectionTabs*>()->currentWidget(), static_cast<QWidget*>(window.rerunPanel()));
+    auto* progress = window.rerunPanel()->findChild<SweepProgressView*>();
+    QVERIFY(progress && progress->isVisible());
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 120000);
     QVERIFY2(progress->summaryText().contains(QStringLiteral("9 done")), qPrintable(progress->summaryText()));
     QTRY_COMPARE_WITH_TIMEOUT(window.runBrowser()->model()->rowCount(), 10, 30000);
@@ -714,6 +752,7 @@ void TestMainWindow::keyboardAloneWalksPanesViewsAndRuns()
         key(Qt::Key_Right);
     QCOMPARE(table->currentIndex().column(), column);
     key(Qt::Key_S, Qt::ControlModifier | Qt::ShiftModifier);
+    QTest::keyRelease(table, Qt::Key_Shift); // (see focusModeAndRunsLeavingTheSelection)
     double previous = std::numeric_limits<double>::infinity();
     int valued = 0;
     for (int r = 0; r < browser->proxy()->rowCount(); ++r) {

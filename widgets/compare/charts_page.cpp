@@ -19,6 +19,7 @@
 #include <QMenu>
 #include <QSlider>
 #include <QSplitter>
+#include <QThreadPool>
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QtConcurrent>
@@ -369,18 +370,29 @@ void ChartsPage::setGroupPool(const QList<RunLocation>& runs)
         return;
     m_pool = runs;
     const quint64 ticket = ++m_poolGeneration;
+    *m_poolLatest = ticket;
     auto apply = [this](QList<RunRecord> records) {
         m_poolRecords = std::move(records);
         fillGroupings();
         if (!m_groupBy.isEmpty() && !m_runs.isEmpty() && chartRunIds() != runIds(m_loadedRuns))
             reload(false);
     };
-    if (runs.isEmpty()) {
+    if (m_pool.isEmpty()) {
         apply({});
         return;
     }
-    // The records (params, metric names) of the filter's runs, read on a worker.
-    auto job = QtConcurrent::run([runs = runs.mid(0, kMaxSelectedRecords)] {
+    // The records (params, metric names) of the filter's runs, read on a thread of their own: the
+    // filter changes with every keystroke, and reads of hundreds of records must not hold the
+    // worker threads the other views wait for. A read overtaken before it starts is skipped.
+    // (Never destroyed: a read may still run while the program exits.)
+    static QThreadPool* const poolReads = [] {
+        auto* threads = new QThreadPool;
+        threads->setMaxThreadCount(1);
+        return threads;
+    }();
+    auto job = QtConcurrent::run(poolReads, [runs = m_pool.mid(0, kMaxSelectedRecords), latest = m_poolLatest, ticket] {
+        if (*latest != ticket)
+            return QList<RunRecord>();
         auto read = loadRunSelection(runs);
         return read ? read->all : QList<RunRecord>();
     });

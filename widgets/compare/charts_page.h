@@ -7,6 +7,8 @@
 
 #include <QSet>
 #include <QWidget>
+#include <atomic>
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -104,6 +106,8 @@ private:
     QList<RunLocation> m_pool;
     QList<RunRecord> m_poolRecords; ///< the records of m_pool, once read
     quint64 m_poolGeneration = 0;
+    /// The latest pool read asked for, seen by reads queued before it (they are skipped).
+    std::shared_ptr<std::atomic<quint64>> m_poolLatest = std::make_shared<std::atomic<quint64>>(0);
     QList<RunRecord> m_loadedRuns; ///< the runs whose histories m_loaded holds
     QStringList m_allKeys;
     QStringList m_keys;

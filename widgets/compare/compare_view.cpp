@@ -8,6 +8,7 @@
 #include "compare/scatter_plot.h"
 #include "importance/importance_panel.h"
 
+#include <QHash>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
@@ -124,9 +125,10 @@ void CompareView::highlightSelection()
 
 void CompareView::showPage(const QString& page)
 {
-    const QStringList pages { QStringLiteral("charts"), QStringLiteral("params"), QStringLiteral("parallel"),
-        QStringLiteral("scatter") };
-    m_tabs->setCurrentIndex(std::max(0, int(pages.indexOf(page))));
+    const QHash<QString, QWidget*> pages { { QStringLiteral("charts"), m_charts },
+        { QStringLiteral("params"), m_params }, { QStringLiteral("parallel"), m_parallel },
+        { QStringLiteral("importance"), m_importance }, { QStringLiteral("scatter"), m_scatter } };
+    m_tabs->setCurrentWidget(pages.value(page, m_charts));
 }
 
 } // namespace reprise

@@ -83,6 +83,13 @@ RerunPanel::RerunPanel(RerunQueue* queue, QWidget* parent)
     leftLayout->setContentsMargins(0, 0, 0, 0);
     leftLayout->addWidget(new QLabel(tr("Queue (one at a time)"), left));
     leftLayout->addWidget(m_jobs, 1);
+    // Sweeps run their members on queues of their own: each is one item here, its progress and Cancel.
+    m_sweeps = new QWidget(left);
+    m_sweeps->setLayout(new QVBoxLayout);
+    m_sweeps->layout()->setContentsMargins(0, 0, 0, 0);
+    m_sweeps->layout()->addWidget(new QLabel(tr("Sweeps"), m_sweeps));
+    m_sweeps->hide();
+    leftLayout->addWidget(m_sweeps, 2);
     auto* middle = new QWidget(this);
     auto* middleLayout = new QVBoxLayout(middle);
     middleLayout->setContentsMargins(0, 0, 0, 0);
@@ -257,6 +264,13 @@ void RerunPanel::updateStatus()
     if (!job->error.isEmpty() && !job->report)
         text += u'\n' + job->error;
     m_status->setText(visibleText(text, LineBreaks::Keep));
+}
+
+void RerunPanel::addSweep(QWidget* view)
+{
+    view->setParent(m_sweeps);
+    m_sweeps->layout()->addWidget(view);
+    m_sweeps->show();
 }
 
 } // namespace reprise

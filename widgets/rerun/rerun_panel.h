@@ -33,6 +33,8 @@ public:
     void showReportMessage(const QString& message);
     /// Selects a job in the queue list and shows its log and report.
     void selectJob(int jobId);
+    /// Shows a sweep's progress (its members, Cancel) below the queue; the panel owns `view`.
+    void addSweep(QWidget* view);
 
     ReportView* reportView() const { return m_report; }
     QListWidget* jobList() const { return m_jobs; }
@@ -55,6 +57,7 @@ private:
 
     RerunQueue* m_queue;
     QListWidget* m_jobs;
+    QWidget* m_sweeps = nullptr;
     QPlainTextEdit* m_log;
     QLabel* m_logNotice;
     QLabel* m_status;

@@ -59,6 +59,10 @@ void SelectionTabs::setSelection(const QString& source, const QStringList& ids)
         m_dag->clear(tr("Select a run to see its pipeline, or two runs to compare their pipelines."));
         m_drift->clear(
             tr("Select runs with datasets (e.g. a project's retraining runs) to see how their data drifted."));
+        // Runs that left the selection (another source, the filter) leave every view.
+        m_compare->clear(tr("Select 1 to %1 runs to compare their metrics.").arg(CompareView::kMaxRuns));
+        m_selected.reset();
+        m_fed.clear();
         return;
     }
     // Over all sources, each run is read from the database holding it.
@@ -150,7 +154,14 @@ void SelectionTabs::feedPlotTable()
     // ... narrowed and turned into plot fields on a worker: thousands of runs × every param is
     // too much for a filter keystroke on the GUI thread.
     const quint64 ticket = ++m_plotGeneration;
-    QtConcurrent::run([table, shown = std::move(shown), projects] {
+    QtConcurrent::run([table, shown = std::move(shown), projects, source = m_source] {
+        // Grouping draws each selected run's group over every run the filter shows.
+        QList<RunLocation> pool;
+        pool.reserve(qsizetype(shown.size()));
+        for (std::size_t row : shown) {
+            const QString path = table->sourcePath(row);
+            pool << RunLocation { path.isEmpty() ? source : path, table->uuids[row] };
+        }
         // Runs of other projects have other params and metrics: only the selected runs' projects,
         // up to what a plot can still tell apart.
         constexpr std::size_t kMaxPlotted = 5000;
@@ -161,16 +172,19 @@ void SelectionTabs::feedPlotTable()
             if (projects.isEmpty() || projects.contains(table->projects.at(row)))
                 rows.push_back(row);
         }
-        return plotTable(*table, rows);
-    }).then(this, [this, ticket](PlotTable plots) {
-        if (ticket == m_plotGeneration)
-            m_compare->setPlotTable(std::move(plots));
+        return std::pair { plotTable(*table, rows), pool };
+    }).then(this, [this, ticket](std::pair<PlotTable, QList<RunLocation>> plots) {
+        if (ticket != m_plotGeneration)
+            return;
+        m_compare->setPlotTable(std::move(plots.first));
+        m_compare->setGroupPool(plots.second);
     });
 }
 
 bool SelectionTabs::showView(const QString& name)
 {
-    if (name == QLatin1String("params") || name == QLatin1String("parallel") || name == QLatin1String("scatter")) {
+    if (name == QLatin1String("params") || name == QLatin1String("parallel") || name == QLatin1String("importance")
+        || name == QLatin1String("scatter")) {
         m_compare->showPage(name);
         setCurrentWidget(m_compare);
     } else if (name == QLatin1String("runs")) {
