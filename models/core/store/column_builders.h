@@ -164,4 +164,26 @@ inline void remapToRows(std::vector<ValueColumn>& columns, const std::vector<siz
     }
 }
 
+/// Computes the sort ranks of a table's text columns (runs' names, projects, statuses, …).
+inline void rankTextColumns(RunTable& t)
+{
+    for (TextColumn* c :
+        { &t.projects, &t.names, &t.statuses, &t.kinds, &t.users, &t.hosts, &t.commits, &t.branches, &t.parents })
+        c->computeSortRanks();
+}
+
+/// Puts params and tags read by run id slot into `t` by table row, with their sort ranks.
+inline void placeValueColumns(
+    RunTable& t, std::vector<ValueColumn> params, std::vector<ValueColumn> tags, const std::vector<size_t>& slotOfRow)
+{
+    t.params = std::move(params);
+    t.tags = std::move(tags);
+    remapToRows(t.params, slotOfRow);
+    remapToRows(t.tags, slotOfRow);
+    for (std::vector<ValueColumn>* columns : { &t.params, &t.tags }) {
+        for (ValueColumn& c : *columns)
+            c.text.computeSortRanks();
+    }
+}
+
 } // namespace reprise::column_building

@@ -312,23 +312,14 @@ namespace {
             // Metric columns must be sorted by key for lookup; ORDER BY name did that.
         }
         // Sort keys for the text columns, while the params are still loading on the other thread.
-        for (TextColumn* c :
-            { &t.projects, &t.names, &t.statuses, &t.kinds, &t.users, &t.hosts, &t.commits, &t.branches, &t.parents })
-            c->computeSortRanks();
+        rankTextColumns(t);
         if (wantValues) {
             ValuesById loaded = parallel ? values.get() : loadParamsAndTags(db, columns, slots, runFilter);
             if (!loaded.params)
                 return loaded.params.error();
             if (!loaded.tags)
                 return loaded.tags.error();
-            t.params = std::move(*loaded.params);
-            t.tags = std::move(*loaded.tags);
-            remapToRows(t.params, slotOfRow);
-            remapToRows(t.tags, slotOfRow);
-            for (std::vector<ValueColumn>* columns : { &t.params, &t.tags }) {
-                for (ValueColumn& c : *columns)
-                    c.text.computeSortRanks();
-            }
+            placeValueColumns(t, std::move(*loaded.params), std::move(*loaded.tags), slotOfRow);
         }
         return t;
     }

@@ -187,9 +187,7 @@ namespace {
                 c.values[row] = float8Of(f[2]);
                 return success();
             });
-        for (TextColumn* c :
-            { &t.projects, &t.names, &t.statuses, &t.kinds, &t.users, &t.hosts, &t.commits, &t.branches, &t.parents })
-            c->computeSortRanks();
+        rankTextColumns(t);
         Values loaded = values.get();
         if (!read)
             return read.error();
@@ -197,14 +195,7 @@ namespace {
             return loaded.params.error();
         if (!loaded.tags)
             return loaded.tags.error();
-        t.params = std::move(*loaded.params);
-        t.tags = std::move(*loaded.tags);
-        remapToRows(t.params, slotOfRow);
-        remapToRows(t.tags, slotOfRow);
-        for (std::vector<ValueColumn>* columns : { &t.params, &t.tags }) {
-            for (ValueColumn& c : *columns)
-                c.text.computeSortRanks();
-        }
+        placeValueColumns(t, std::move(*loaded.params), std::move(*loaded.tags), slotOfRow);
         return t;
     }
 
