@@ -141,8 +141,8 @@ void TestRerunQueue::aRerunThatCannotGoBackToItsTeamStoreIsKept()
         const int job = queue.enqueue(draft);
         QTRY_VERIFY_WITH_TIMEOUT(queue.job(job)->isFinal(), 30000);
         const RerunJob* done = queue.job(job);
-        QVERIFY2(done->error.contains(QStringLiteral("recorded in %1 but was not synced to the team store alice@team")
-                                          .arg(db)),
+        QVERIFY2(done->error.contains(
+                     QStringLiteral("recorded in %1 but was not synced to the team store alice@team").arg(db)),
             qPrintable(done->error));
         QVERIFY(!done->runId.isEmpty());
         QList<QString> recorded;
@@ -150,7 +150,8 @@ void TestRerunQueue::aRerunThatCannotGoBackToItsTeamStoreIsKept()
             recorded << rerun.uuid;
         QVERIFY(recorded.contains(done->runId));
         QVERIFY2(done->hint.startsWith(QStringLiteral("sync it later: reprise sync --db ")), qPrintable(done->hint));
-        QVERIFY(!done->hint.contains(QStringLiteral("topsecret")) && !done->error.contains(QStringLiteral("topsecret")));
+        QVERIFY(
+            !done->hint.contains(QStringLiteral("topsecret")) && !done->error.contains(QStringLiteral("topsecret")));
         if (location.startsWith(QLatin1String("host=")))
             QVERIFY2(done->hint.endsWith(QStringLiteral("--to '%1'").arg(location)), qPrintable(done->hint));
     }

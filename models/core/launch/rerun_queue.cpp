@@ -209,8 +209,8 @@ namespace {
                                          .arg(job.draft.target, job.draft.sourceLocation, error.message);
                 job.error = job.error.isEmpty() ? push : job.error + QStringLiteral("; ") + push;
                 // A location holding a password is not repeated: the user types it (or keeps it in ~/.pgpass).
-                const QString to = teamLocationHasPassword(job.draft.syncTo) ? QStringLiteral("LOCATION")
-                                                                            : job.draft.syncTo;
+                const QString to
+                    = teamLocationHasPassword(job.draft.syncTo) ? QStringLiteral("LOCATION") : job.draft.syncTo;
                 job.hint = QStringLiteral("sync it later: %1")
                                .arg(displayCommand({ QStringLiteral("reprise"), QStringLiteral("sync"),
                                    QStringLiteral("--db"), job.draft.target, QStringLiteral("--to"), to }));
