@@ -39,7 +39,12 @@ void answerFileDialog(const QString& path)
     auto* timer = new QTimer(qApp);
     timer->setInterval(20);
     QObject::connect(timer, &QTimer::timeout, timer, [timer, path] {
+        // The modal dialog shown, found even before the platform has made it the active one.
         auto* dialog = qobject_cast<QFileDialog*>(QApplication::activeModalWidget());
+        for (QWidget* widget : QApplication::topLevelWidgets()) {
+            if (!dialog && qobject_cast<QFileDialog*>(widget) && widget->isVisible())
+                dialog = qobject_cast<QFileDialog*>(widget);
+        }
         if (!dialog || !dialog->isVisible())
             return;
         timer->stop();
