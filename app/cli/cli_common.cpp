@@ -5,11 +5,13 @@
 #include "team/team_mirror.h"
 #include "text/display_text.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QJsonObject>
 #include <QJsonValue>
+#include <QProcess>
 #include <QProcessEnvironment>
 #include <QStandardPaths>
 #include <cmath>
@@ -147,6 +149,17 @@ QJsonArray artifactsJson(const QList<ArtifactRecord>& artifacts)
             { QStringLiteral("size"), a.size >= 0 ? QJsonValue(a.size) : QJsonValue() } });
     }
     return out;
+}
+
+QString startInBackground(const QStringList& args, qint64* pid)
+{
+    QProcess detached;
+    detached.setProgram(QCoreApplication::applicationFilePath());
+    detached.setArguments(args);
+    detached.setStandardInputFile(QProcess::nullDevice());
+    detached.setStandardOutputFile(QProcess::nullDevice());
+    detached.setStandardErrorFile(QProcess::nullDevice());
+    return detached.startDetached(pid) ? QString() : detached.errorString();
 }
 
 } // namespace reprise::cli

@@ -33,6 +33,10 @@ void printJson(const QJsonDocument& document, QJsonDocument::JsonFormat format =
 
 /// The database a command works on: --db, else $REPRISE_DB, else the XDG data dir's runs.db.
 QString defaultDatabasePath();
+/// Starts this program with `args` detached from the terminal (no input, output discarded): a
+/// rerun or sweep asked for in the background. The child's pid through `pid`; the error when it
+/// could not start, else empty.
+QString startInBackground(const QStringList& args, qint64* pid = nullptr);
 void addDatabaseOption(QCommandLineParser& parser);
 QString databasePath(const QCommandLineParser& parser);
 

@@ -186,14 +186,8 @@ int runRerun(const QStringList& args)
                 childArgs << QStringLiteral("--") + QString::fromLatin1(flag);
         if (parser.isSet(QStringLiteral("cwd")))
             childArgs << QStringLiteral("--cwd") << QDir(parser.value(QStringLiteral("cwd"))).absolutePath();
-        QProcess detached;
-        detached.setProgram(QCoreApplication::applicationFilePath());
-        detached.setArguments(childArgs);
-        detached.setStandardInputFile(QProcess::nullDevice());
-        detached.setStandardOutputFile(QProcess::nullDevice());
-        detached.setStandardErrorFile(QProcess::nullDevice());
-        if (!detached.startDetached()) {
-            printError(QStringLiteral("rerun: cannot start in the background: ") + detached.errorString(),
+        if (const QString why = startInBackground(childArgs); !why.isEmpty()) {
+            printError(QStringLiteral("rerun: cannot start in the background: ") + why,
                 QStringLiteral("run it in the foreground with --wait"));
             return Failure;
         }

@@ -357,15 +357,9 @@ int runSweep(const QStringList& args)
                 childArgs << QStringLiteral("--") + QString::fromLatin1(flag);
         if (parser.isSet(QStringLiteral("cwd")))
             childArgs << QStringLiteral("--cwd") << QDir(parser.value(QStringLiteral("cwd"))).absolutePath();
-        QProcess detached;
-        detached.setProgram(QCoreApplication::applicationFilePath());
-        detached.setArguments(childArgs);
-        detached.setStandardInputFile(QProcess::nullDevice());
-        detached.setStandardOutputFile(QProcess::nullDevice());
-        detached.setStandardErrorFile(QProcess::nullDevice());
         qint64 pid = 0;
-        if (!detached.startDetached(&pid)) {
-            printError(QStringLiteral("sweep: cannot start in the background: ") + detached.errorString(),
+        if (const QString why = startInBackground(childArgs, &pid); !why.isEmpty()) {
+            printError(QStringLiteral("sweep: cannot start in the background: ") + why,
                 QStringLiteral("run it in the foreground with --wait"));
             return Failure;
         }
