@@ -5,6 +5,8 @@
 #include "analysis/drift.h"
 #include "analysis/pipeline_graph.h"
 #include "analysis/reproduction_report.h"
+#include "bench_browser_1m.h"
+#include "bench_compare_scale.h"
 #include "bench_data.h"
 #include "bench_demo.h"
 #include "bench_sweep.h"
@@ -1157,6 +1159,8 @@ const std::map<std::string, std::function<void()>>& benchmarks()
         { "sweep_1000", sweepBench },
         { "importance_10k_x20", importanceBench },
         { "demo_100k", demoBench },
+        { "run_browser_1m", browser1mBench },
+        { "compare_scale", compareScaleBench },
     };
     return all;
 }
