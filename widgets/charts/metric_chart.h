@@ -47,7 +47,8 @@ class ReadoutBox;
 /// A metric's chart: every curve decimated exactly (first/min/max/last per pixel column) for the
 /// visible x range off the GUI thread, stale results dropped; smoothed curve over the faint raw one;
 /// log or linear y; NaN/±inf marked along the bottom; readable 1-2-5 ticks with compact labels;
-/// drag a horizontal band to zoom, wheel to zoom, Shift+drag to pan, double-click to reset;
+/// drag a horizontal band to zoom, wheel to zoom, Shift+drag to pan, double-click to reset (or with the
+/// keyboard: +/- zoom, arrows pan, Home resets);
 /// hovering shows a framed readout of every curve's smoothed and logged value at the nearest step, its
 /// step and wall time. The title is the metric's name; what the chart leaves out (runs that did not log
 /// the metric, decimation, values a log axis cannot show) is said in a footnote under it. When every
@@ -121,6 +122,12 @@ protected:
     void resizeEvent(QResizeEvent* event) override;
     void leaveEvent(QEvent* event) override;
     void contextMenuEvent(QContextMenuEvent* event) override;
+    // The keyboard (metric_chart_keys.cpp): +/- zoom, arrows pan, Home shows everything, Ctrl+C copies;
+    // a focus ring says which chart the keys act on.
+    void keyPressEvent(QKeyEvent* event) override;
+    void focusInEvent(QFocusEvent* event) override;
+    void focusOutEvent(QFocusEvent* event) override;
+    void paintEvent(QPaintEvent* event) override;
 
 private:
     void redraw();

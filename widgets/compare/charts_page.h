@@ -62,6 +62,10 @@ public:
     /// The charts as a PNG image (on-screen size, the screen's scale) on the clipboard.
     void copyCharts();
     void exportCsv(const QString& path);
+    /// Asks what and where to export (for a picture: format, size and scale first), then exports:
+    /// `kind` is png (any picture format) or csv. What the Export button's menu and Charts ▸ Export run.
+    void chooseExport(const QString& kind);
+    double smoothing() const { return m_smoothing; }
 
     /// Shows the Focus button pressed (or not) and collapses the metric list; no signal.
     void setFocusMode(bool on);
@@ -97,8 +101,6 @@ private:
     void fillKeyList();
     void fillLegend(const CurvesPerKey& curvesPerKey);
     void fillGroupings();
-    /// Asks where to write, then exports: `kind` is png, svg or csv.
-    void chooseExport(const QString& kind);
     void reportExport(const QString& path, const QString& error);
 
     QString m_database;

@@ -74,6 +74,9 @@ public:
     /// Every point of the visible (not hidden) curves inside the charts' x range, as CSV:
     /// run_id,run,metric,x,value. Written on a worker thread; `exported` reports.
     void exportCsv(const QString& path);
+    /// Asks the user what and where (see ChartsPage::chooseExport()), then exports.
+    void chooseExport(const QString& kind) { m_charts->chooseExport(kind); }
+    double smoothing() const { return m_charts->smoothing(); }
 
     QList<MetricChart*> charts() const { return m_charts->charts(); }
     QStringList availableKeys() const { return m_charts->availableKeys(); }
