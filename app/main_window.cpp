@@ -260,6 +260,7 @@ void MainWindow::buildMenus()
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* palette = view->addAction(tr("Command &Palette…"), this, [this] {
+        m_chartActions->refreshGroupings(); // the palette offers each grouping the compared runs have
         m_palette->setActions(CommandPalette::menuActions(menuBar()) + CommandPalette::offeredActions(this));
         m_palette->popUp();
     });

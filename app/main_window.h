@@ -24,6 +24,7 @@ class DriftView;
 class JobController;
 class JobStatus;
 class RecentMenu;
+class ChartActions;
 class RerunActions;
 class RerunPanel;
 class RerunQueue;
@@ -171,6 +172,7 @@ private:
     RerunQueue* m_rerunQueue;
     SelectionTabs* m_tabs;
     RerunActions* m_rerunActions;
+    ChartActions* m_chartActions = nullptr;
     SweepActions* m_sweepActions;
     CommandPalette* m_palette;
     QSplitter* m_mainSplit;

@@ -1,7 +1,8 @@
 // MainWindow's keyboard part: the Go menu (each view on Alt+1…, next/previous run, the panes in
-// turn on F6), sorting by the column the keyboard is on, focus mode for the charts, and the order
-// Tab walks the panes in.
+// turn on F6), the Charts menu (grouping, smoothing, export on keys), sorting by the column the
+// keyboard is on, focus mode for the charts, and the order Tab walks the panes in.
 
+#include "chart_actions.h"
 #include "compare/compare_view.h"
 #include "main_window.h"
 #include "palette/command_palette.h"
@@ -85,6 +86,10 @@ void MainWindow::buildKeyboard(QMenu* view)
     back->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F6));
     for (QAction* a : { pane, back })
         setPaletteSynonyms(a, { tr("focus"), tr("sources"), tr("table"), tr("filter") });
+
+    m_chartActions = new ChartActions(
+        compareView(), [this] { showView(QStringLiteral("compare")); }, this);
+    menuBar()->addMenu(m_chartActions->menu());
 }
 
 void MainWindow::sortByCurrentColumn()
