@@ -31,6 +31,7 @@
 #include <QClipboard>
 #include <QDir>
 #include <QFile>
+#include <QFileDialog>
 #include <QHeaderView>
 #include <QImage>
 #include <QJsonArray>
@@ -39,6 +40,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMimeData>
 #include <QPlainTextEdit>
@@ -55,6 +57,7 @@
 #include <QTest>
 #include <QTextDocument>
 #include <QThreadPool>
+#include <QTimer>
 #include <QTreeWidget>
 #include <QUndoStack>
 #include <sqlite3.h>
@@ -84,6 +87,7 @@ private Q_SLOTS:
     void allSourcesAreOneTableComparedAndVerifiedAcross();
     void oneSourceLeftOfSeveralIsShownAsItself();
     void keyboardAloneWalksPanesViewsAndRuns();
+    void keyboardAloneTopFiveComparedGroupedExported();
     void aGridSweepRunsFromTheWindow();
     void focusModeAndRunsLeavingTheSelection();
     void otherTrackersOpenReadOnlyBesideDatabases();
@@ -796,6 +800,122 @@ void TestMainWindow::keyboardAloneWalksPanesViewsAndRuns()
     const QString sixth = browser->proxy()->index(5, 0).data(RunTableModel::RunIdRole).toString();
     QTest::keyClick(&window, Qt::Key_Down, Qt::AltModifier);
     QCOMPARE(browser->selectedRunIds(), QStringList { sixth });
+}
+
+void TestMainWindow::keyboardAloneTopFiveComparedGroupedExported()
+{
+    // The task of issue 19 with key events only: the top 5 runs by val_acc → Compare → group by
+    // seed → export the charts as a picture.
+    MainWindow window({ m_demo });
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    window.resize(1280, 800);
+    window.show();
+    QVERIFY(loaded.wait(30000));
+    window.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&window));
+    RunBrowser* browser = window.runBrowser();
+    QTableView* table = browser->view();
+    const auto key = [](int k, Qt::KeyboardModifiers mods = Qt::NoModifier) {
+        QWidget* target
+            = QApplication::activePopupWidget() ? QApplication::activePopupWidget() : QApplication::focusWidget();
+        QVERIFY(target);
+        QTest::keyClick(target, Qt::Key(k), mods);
+    };
+    // Ctrl+F is the filter; F6 on to the table.
+    key(Qt::Key_F, Qt::ControlModifier);
+    QCOMPARE(QApplication::focusWidget(), browser->filterEdit());
+    key(Qt::Key_F6);
+    QCOMPARE(QApplication::focusWidget(), table);
+    int column = -1;
+    for (int c = 0; c < browser->proxy()->columnCount(); ++c) {
+        if (browser->proxy()->headerData(c, Qt::Horizontal).toString().contains(QStringLiteral("val_acc")))
+            column = c;
+    }
+    QVERIFY(column > 0);
+    key(Qt::Key_Home, Qt::ControlModifier);
+    for (int c = 0; c < browser->proxy()->columnCount() && table->currentIndex().column() != column; ++c)
+        key(Qt::Key_Right);
+    key(Qt::Key_S, Qt::ControlModifier | Qt::ShiftModifier);
+    QTest::keyRelease(table, Qt::Key_Shift); // (see focusModeAndRunsLeavingTheSelection)
+    key(Qt::Key_Home, Qt::ControlModifier);
+    for (int i = 0; i < 4; ++i)
+        key(Qt::Key_Down, Qt::ShiftModifier);
+    QTest::keyRelease(table, Qt::Key_Shift);
+    QStringList topFive;
+    for (int r = 0; r < 5; ++r)
+        topFive << browser->proxy()->index(r, 0).data(RunTableModel::RunIdRole).toString();
+    QStringList chosen = browser->selectedRunIds();
+    std::sort(chosen.begin(), chosen.end());
+    std::sort(topFive.begin(), topFive.end());
+    QCOMPARE(chosen, topFive);
+
+    // Alt+2: Compare, drawing the five runs.
+    key(Qt::Key_2, Qt::AltModifier);
+    CompareView* compare = window.compareView();
+    QCOMPARE(window.findChild<SelectionTabs*>()->currentWidget(), compare);
+    QTRY_VERIFY_WITH_TIMEOUT(!compare->isBusy() && !compare->charts().isEmpty(), 30000);
+    QTRY_VERIFY_WITH_TIMEOUT(compare->groupings().contains(QStringLiteral("except:seed")), 30000);
+
+    // Ctrl+G pops the groupings up; arrows to "Same Params Except seed", Enter.
+    key(Qt::Key_G, Qt::ControlModifier);
+    QTRY_VERIFY(qobject_cast<QMenu*>(QApplication::activePopupWidget()));
+    auto* menu = qobject_cast<QMenu*>(QApplication::activePopupWidget());
+    for (int i = 0; i < 10 && !(menu->activeAction() && menu->activeAction()->data() == QStringLiteral("except:seed"));
+         ++i)
+        key(Qt::Key_Down);
+    QVERIFY(menu->activeAction());
+    QCOMPARE(menu->activeAction()->text(), QStringLiteral("Same Params Except seed"));
+    key(Qt::Key_Return);
+    QTRY_VERIFY(!QApplication::activePopupWidget());
+    QCOMPARE(compare->groupBy(), QStringLiteral("except:seed"));
+    // The same grouping is in the palette under the words people type.
+    key(Qt::Key_K, Qt::ControlModifier);
+    QTRY_VERIFY(window.commandPalette()->isVisible());
+    QTest::keyClicks(QApplication::focusWidget(), QStringLiteral("group seed"));
+    QVERIFY(window.commandPalette()->shownNames().contains(
+        QStringLiteral("Charts ▸ Group Runs By ▸ Same Params Except seed")));
+    key(Qt::Key_Escape);
+    QTRY_VERIFY(!window.commandPalette()->isVisible());
+    // Smoothing on keys.
+    const double smoothing = compare->smoothing();
+    window.activateWindow();
+    key(Qt::Key_BracketLeft, Qt::ControlModifier);
+    QVERIFY(qFuzzyCompare(compare->smoothing() + 0.1, smoothing));
+    key(Qt::Key_BracketRight, Qt::ControlModifier);
+    QVERIFY(qFuzzyCompare(compare->smoothing(), smoothing));
+    QTRY_VERIFY_WITH_TIMEOUT(!compare->isBusy(), 30000);
+
+    // Ctrl+Shift+E: the export's options (Enter takes them), then where (typed, Enter).
+    const QString picture = m_dir.filePath(QStringLiteral("keyboard-export.png"));
+    QFile::remove(picture);
+    auto* answer = new QTimer(&window);
+    answer->setInterval(20);
+    int answered = 0;
+    connect(answer, &QTimer::timeout, &window, [&] {
+        QWidget* modal = QApplication::activeModalWidget();
+        QWidget* focus = QApplication::focusWidget();
+        if (!modal || !modal->isVisible() || !focus || !modal->isAncestorOf(focus))
+            return;
+        if (auto* files = qobject_cast<QFileDialog*>(modal)) {
+            QVERIFY(files->testOption(QFileDialog::DontUseNativeDialog));
+            QTest::keyClick(focus, Qt::Key_A, Qt::ControlModifier);
+            QTest::keyClicks(focus, picture);
+            answer->stop();
+        }
+        ++answered;
+        QTest::keyClick(focus, Qt::Key_Return);
+    });
+    answer->start();
+    QSignalSpy exported(compare, &CompareView::exported);
+    key(Qt::Key_E, Qt::ControlModifier | Qt::ShiftModifier);
+    QTest::keyRelease(QApplication::focusWidget(), Qt::Key_Shift);
+    QTRY_VERIFY_WITH_TIMEOUT(exported.size() == 1, 30000);
+    QCOMPARE(answered, 2); // the options, then the file
+    QCOMPARE(exported.first().at(0).toString(), picture);
+    QCOMPARE(exported.first().at(1).toString(), QString());
+    const QImage written(picture);
+    QVERIFY(!written.isNull());
+    QVERIFY(written.width() >= 400);
 }
 
 void TestMainWindow::oneSourceLeftOfSeveralIsShownAsItself()
