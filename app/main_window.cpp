@@ -286,6 +286,7 @@ void MainWindow::restoreSettings()
     m_mainSplit->restoreState(settings.value(QStringLiteral("window/mainSplit")).toByteArray());
     m_rightSplit->restoreState(settings.value(QStringLiteral("window/rightSplit")).toByteArray());
     m_browser->setHiddenColumns(settings.value(QStringLiteral("browser/hiddenColumns")).toStringList());
+    m_browser->setPinnedColumns(settings.value(QStringLiteral("browser/pinnedColumns")).toStringList());
     m_recent->setPaths(settings.value(QStringLiteral("sources/recent")).toStringList());
 }
 
@@ -297,6 +298,7 @@ void MainWindow::saveSettings() const
     settings.setValue(QStringLiteral("window/mainSplit"), m_mainSplit->saveState());
     settings.setValue(QStringLiteral("window/rightSplit"), m_rightSplit->saveState());
     settings.setValue(QStringLiteral("browser/hiddenColumns"), m_browser->hiddenColumns());
+    settings.setValue(QStringLiteral("browser/pinnedColumns"), m_browser->pinnedColumns());
     settings.setValue(QStringLiteral("sources/open"), sessionSources());
     settings.setValue(QStringLiteral("sources/recent"), m_recent->paths());
 }

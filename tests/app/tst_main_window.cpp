@@ -282,6 +282,8 @@ void TestMainWindow::settingsPersistAcrossRestarts()
         hiddenId = browser->columnId(column);
         browser->setHiddenColumns({ hiddenId });
         QVERIFY(browser->view()->isColumnHidden(column));
+        // A column pinned (shown though no run in view has a value) stays pinned.
+        browser->setPinnedColumns({ QStringLiteral("param:not-in-this-project") });
         auto* split = window.findChild<QSplitter*>();
         split->setSizes({ 333, 900 });
         splitterState = split->saveState();
@@ -297,6 +299,7 @@ void TestMainWindow::settingsPersistAcrossRestarts()
     QCOMPARE(restored.sources(), (QStringList { m_demo, second }));
     RunBrowser* browser = restored.runBrowser();
     QCOMPARE(browser->hiddenColumns(), QStringList { hiddenId });
+    QCOMPARE(browser->pinnedColumns(), QStringList { QStringLiteral("param:not-in-this-project") });
     bool hidden = false;
     for (int c = 0; c < browser->model()->columnCount(); ++c) {
         if (browser->columnId(c) == hiddenId)
