@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include "bundle_actions.h"
+#include "chart_actions.h"
 #include "cli/cli_common.h"
 #include "drift/drift_view.h"
 #include "files/file_dialogs.h"
