@@ -98,7 +98,7 @@ void RunFilterProxy::sort(int column, Qt::SortOrder order)
 {
     m_sortColumn = column;
     m_sortOrder = order;
-    m_keysValid = false;
+    m_keysValid = m_orderValid = false;
     rebuild(true);
 }
 
@@ -132,6 +132,7 @@ void RunFilterProxy::ensureKeys()
     if (m_keysValid && m_keysTable == m_source->runs() && m_keysGeneration == m_source->valuesGeneration())
         return;
     RunTableModel::SortKeys keys = m_source->sortKeys(m_sortColumn);
+    m_orderValid = false;
     m_group = std::move(keys.group);
     m_key = std::move(keys.key);
     m_keysTable = m_source->runs();
@@ -156,6 +157,41 @@ bool RunFilterProxy::less(int a, int b) const
     return a < b; // ties keep the source order
 }
 
+void RunFilterProxy::ensureOrder()
+{
+    ensureKeys();
+    const size_t n = m_group.size();
+    if (m_orderValid && m_order.size() == n)
+        return;
+    // The order less() gives, as one flat sort of (group, key, row) records: descending flips the
+    // groups with values and the keys, rows without a value stay last and ties keep the row order.
+    // Comparing records in place is several times faster than looking keys up per comparison.
+    struct Entry {
+        double key;
+        std::int32_t row;
+        std::uint8_t group;
+    };
+    const bool descending = m_sortOrder == Qt::DescendingOrder;
+    std::vector<Entry> entries(n);
+    for (size_t r = 0; r < n; ++r) {
+        const std::uint8_t g = m_group[r];
+        entries[r] = g == 2
+            ? Entry { 0.0, std::int32_t(r), 2 }
+            : Entry { descending ? -m_key[r] : m_key[r], std::int32_t(r), std::uint8_t(descending ? 1 - g : g) };
+    }
+    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+        if (a.group != b.group)
+            return a.group < b.group;
+        if (a.key != b.key)
+            return a.key < b.key;
+        return a.row < b.row;
+    });
+    m_order.resize(n);
+    for (size_t i = 0; i < n; ++i)
+        m_order[i] = entries[i].row;
+    m_orderValid = true;
+}
+
 void RunFilterProxy::renumber(size_t from)
 {
     for (size_t i = from; i < m_visible.size(); ++i)
@@ -171,6 +207,18 @@ void RunFilterProxy::computeRows()
     const int n = m_source->rowCount();
     m_proxyRow.assign(size_t(n), -1);
     m_visible.reserve(size_t(n));
+    if (m_sortColumn >= 0 && !m_source->isMerging()) {
+        // Sorted once per sort: a filter change keeps the rows of the order that pass it.
+        ensureOrder();
+        if (m_order.size() == size_t(n)) {
+            for (const std::int32_t row : m_order) {
+                if (accepted(row))
+                    m_visible.push_back(row);
+            }
+            renumber(0);
+            return;
+        }
+    }
     for (int row = 0; row < n; ++row) {
         if (accepted(row))
             m_visible.push_back(row);

@@ -98,6 +98,11 @@ private:
     bool m_keysValid = false;
     std::vector<std::uint8_t> m_group;
     std::vector<double> m_key;
+    /// Every snapshot row in the order of the sort column and direction (computed once per sort,
+    /// then a filter change only walks it); invalid when the keys, the direction or the rows change.
+    std::vector<std::int32_t> m_order;
+    bool m_orderValid = false;
+    void ensureOrder();
 
     QList<QPersistentModelIndex> m_layoutSources; ///< across a source layout change
     QModelIndexList m_layoutProxies;

@@ -34,7 +34,67 @@ namespace {
         return shown;
     }
 
+    bool isAsciiDigit(QChar c) { return c >= u'0' && c <= u'9'; }
+
+    /// The digits of `s` from `i` on, without leading zeros; `i` moves past them.
+    QStringView digitRun(const QString& s, qsizetype& i)
+    {
+        while (i + 1 < s.size() && s[i] == u'0' && isAsciiDigit(s[i + 1]))
+            ++i;
+        const qsizetype start = i;
+        while (i < s.size() && isAsciiDigit(s[i]))
+            ++i;
+        return QStringView(s).mid(start, i - start);
+    }
+
+    /// Params then metrics of `t`, each in natural key order, as indices into params (then metrics
+    /// after the params).
+    std::vector<std::int32_t> naturalOrder(const RunTable& t)
+    {
+        const auto params = std::int32_t(t.params.size()), metrics = std::int32_t(t.metrics.size());
+        std::vector<std::int32_t> order(size_t(params + metrics));
+        std::iota(order.begin(), order.end(), 0);
+        auto key = [&](std::int32_t i) -> const QString& {
+            return i < params ? t.params[size_t(i)].key : t.metrics[size_t(i - params)].key;
+        };
+        auto less = [&](std::int32_t a, std::int32_t b) { return RunTableModel::naturalKeyLess(key(a), key(b)); };
+        std::stable_sort(order.begin(), order.begin() + params, less);
+        std::stable_sort(order.begin() + params, order.end(), less);
+        return order;
+    }
+
 } // namespace
+
+bool RunTableModel::naturalKeyLess(const QString& a, const QString& b)
+{
+    qsizetype i = 0, j = 0;
+    while (i < a.size() && j < b.size()) {
+        if (isAsciiDigit(a[i]) && isAsciiDigit(b[j])) {
+            // Equal-length digit runs without leading zeros order as their text does.
+            const QStringView x = digitRun(a, i), y = digitRun(b, j);
+            if (x.size() != y.size())
+                return x.size() < y.size();
+            if (const int c = x.compare(y); c != 0)
+                return c < 0;
+            continue;
+        }
+        if (a[i] != b[j])
+            return a[i] < b[j];
+        ++i;
+        ++j;
+    }
+    if (i < a.size() || j < b.size())
+        return j < b.size(); // the shorter one, once equal so far, first
+    return a < b; // "a01" and "a1": an order all the same
+}
+
+void RunTableModel::orderColumns()
+{
+    if (m_table)
+        m_order = naturalOrder(*m_table);
+    else
+        m_order.clear();
+}
 
 RunTableModel::RunTableModel(QObject* parent)
     : QAbstractTableModel(parent)
@@ -45,6 +105,7 @@ void RunTableModel::setRuns(std::shared_ptr<const RunTable> table, double now)
 {
     beginResetModel();
     m_table = std::move(table);
+    orderColumns();
     m_now = now;
     ++m_generation;
     mapExtraValues();
@@ -70,7 +131,7 @@ int RunTableModel::dynamicIndex(int column) const
     if (!m_table || column < FixedColumnCount || column >= dynamicColumnCount())
         return -1;
     const int dynamic = column - FixedColumnCount;
-    return m_mapped ? m_columns[size_t(dynamic)] : dynamic;
+    return m_order[size_t(m_mapped ? m_columns[size_t(dynamic)] : dynamic)];
 }
 
 bool RunTableModel::isParamColumn(int column) const
@@ -274,15 +335,15 @@ namespace {
             pass([&](size_t o, size_t n) { return d.same(o, n); });
     }
 
-    /// Dynamic column keys as the model orders them: params, then metrics.
+    /// Dynamic column keys as the model orders them: params, then metrics, in natural order.
     QStringList dynamicKeys(const RunTable& t)
     {
         QStringList keys;
         keys.reserve(qsizetype(t.params.size() + t.metrics.size()));
-        for (const ValueColumn& c : t.params)
-            keys << QStringLiteral("p:") + c.key;
-        for (const NumberColumn& c : t.metrics)
-            keys << QStringLiteral("m:") + c.key;
+        for (const std::int32_t i : naturalOrder(t)) {
+            keys << (size_t(i) < t.params.size() ? QStringLiteral("p:") + t.params[size_t(i)].key
+                                                 : QStringLiteral("m:") + t.metrics[size_t(i) - t.params.size()].key);
+        }
         return keys;
     }
 
@@ -497,6 +558,7 @@ void RunTableModel::mergeRuns(RunTableMerge merge, double now)
         }
     }
     m_table = merge.after;
+    orderColumns();
     m_extra = std::move(extra);
     m_now = now;
     ++m_generation;

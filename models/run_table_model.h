@@ -21,7 +21,7 @@ struct RunTableMerge {
     /// Rows of `after` whose run was in `before` with some other value (any attribute, param, tag or
     /// metric, shown or not), ascending.
     std::vector<std::int32_t> changed;
-    /// Dynamic columns (params, then metrics, as the model shows them) of `before` -> `after`, -1
+    /// Dynamic columns (params, then metrics, in the model's natural order) of `before` -> `after`, -1
     /// when removed; and back, -1 when added. Kept columns keep their relative order.
     std::vector<std::int32_t> oldColumnToNew;
     std::vector<std::int32_t> newColumnToOld;
@@ -29,7 +29,8 @@ struct RunTableMerge {
 };
 
 /// Table model over a columnar RunTable snapshot: fixed columns (status, name, project, started,
-/// duration), then one per param and one per latest metric. Holds no per-run objects, so 100,000
+/// duration), then one per param and one per latest metric, each kind in natural key order
+/// (naturalKeyLess: param_2 before param_10). Holds no per-run objects, so 100,000
 /// runs cost the snapshot and nothing more. GUI thread only; never does I/O.
 ///
 /// Two ways to show a snapshot:
@@ -87,6 +88,8 @@ public:
     /// signalled (between runsAboutToBeMerged and runsMerged), when runs() may still be the old
     /// snapshot and rows are being removed or inserted.
     int tableRow(int row) const { return m_mapped ? m_rows[size_t(row)] : row; }
+    /// Whether a merge is being signalled (tableRow(row) may differ from row).
+    bool isMerging() const { return m_mapped; }
     /// Increases whenever values change without a new snapshot pointer (merges, the extra column),
     /// so caches of sort keys know to recompute.
     quint64 valuesGeneration() const { return m_generation; }
@@ -120,6 +123,10 @@ public:
     /// The label of metric `key`'s reading, empty for the latest.
     QString metricReadingLabel(const QString& key) const { return m_readings.value(key).label; }
 
+    /// Natural order of column keys: runs of digits compare as numbers (param_2 < param_10), the rest
+    /// as text; keys that differ only in leading zeros fall back to plain text order.
+    static bool naturalKeyLess(const QString& a, const QString& b);
+
     /// Which kind of column `column` is, and its key for params and metrics.
     bool isParamColumn(int column) const;
     bool isMetricColumn(int column) const;
@@ -140,6 +147,10 @@ private:
     void mapExtraValues();
 
     std::shared_ptr<const RunTable> m_table;
+    /// Per model dynamic column (params, then metrics, each in natural key order): its index into
+    /// params (then metrics, after the params) of m_table, which keeps them sorted by plain key.
+    std::vector<std::int32_t> m_order;
+    void orderColumns();
     struct Reading {
         QString label;
         QHash<QString, double> byRun;

@@ -1,6 +1,9 @@
 #include "cli/cli_common.h"
 #include "query/query.h"
+#include "query/query_sql.h"
+#include "store/database.h"
 #include "store/run_table.h"
+#include "store/run_table_rows.h"
 #include "text/display_text.h"
 
 #include <QJsonArray>
@@ -105,17 +108,40 @@ int runList(const QStringList& args)
     }
     // Human output shows only what the filter mentions; JSON carries every param, metric and tag.
     RunTableColumns columns = json ? RunTableColumns {} : query->columns();
-    auto table = loadRunTable(store->database(), columns);
+    const double now = nowSeconds();
+    const QString project = parser.value(QStringLiteral("project"));
+    const Database& db = store->database();
+    Result<RunTable> table = RunTable {};
+    qint64 total = 0;
+    if (query->isEmpty() && project.isEmpty()) {
+        table = loadRunTable(db, columns);
+        total = table ? qint64(table->rowCount()) : 0;
+    } else {
+        // SQLite finds the runs that match, reading only the fields the filter compares; only
+        // those runs are read whole. One snapshot for the count, the matches and their rows.
+        ReadTransaction snapshot(db);
+        auto ids = snapshot.status() ? matchingRunIds(db, filterText, now, project)
+                                     : Result<std::vector<qint64>>(snapshot.status().error());
+        auto count = db.prepare("SELECT count(*) FROM runs r JOIN projects p ON p.id = r.project_id");
+        if (!ids) {
+            table = ids.error();
+        } else if (!count) {
+            table = count.error();
+        } else if (int rc = count->step(); rc != SQLITE_ROW) {
+            table = db.sqliteError(rc, QStringLiteral("counting runs"));
+        } else {
+            total = count->int64(0);
+            table = loadRunTableRows(db, columns, *ids);
+        }
+    }
     if (!table) {
         printError(table.error());
         return Failure;
     }
-    const double now = nowSeconds();
+    // Exactly what the filter keeps, as the window's filter does, on the runs SQLite found.
     std::vector<std::int32_t> rows = query->filter(*table, now);
-    if (parser.isSet(QStringLiteral("project"))) {
-        const QString project = parser.value(QStringLiteral("project"));
+    if (!project.isEmpty())
         std::erase_if(rows, [&](std::int32_t r) { return table->projects.at(size_t(r)) != project; });
-    }
     const size_t matched = rows.size();
     if (limit >= 0 && qint64(rows.size()) > limit)
         rows.resize(size_t(limit));
@@ -150,9 +176,8 @@ int runList(const QStringList& args)
         }
         out += '\n';
     }
-    out += rows.size() < matched
-        ? fmt::format("{} shown of {} matching, {} runs\n", rows.size(), matched, table->rowCount())
-        : fmt::format("{} of {} runs\n", matched, table->rowCount());
+    out += rows.size() < matched ? fmt::format("{} shown of {} matching, {} runs\n", rows.size(), matched, total)
+                                 : fmt::format("{} of {} runs\n", matched, total);
     printOut(QByteArray::fromStdString(out));
     return Ok;
 }

@@ -373,6 +373,16 @@ void runBrowser()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("wide.db"));
     check(bench::writeWideDatabase(path, 100000, 20, 10));
+    measureRunBrowser("run_browser_100k", path, 100000, "");
+}
+
+} // namespace
+
+void measureRunBrowser(const char* bench, const QString& path, int runs, const char* suffix)
+{
+    auto report = [&](const char*, const char* metric, double value, const char* unit) {
+        ::report(bench, qPrintable(QLatin1String(metric) + QLatin1String(suffix)), value, unit);
+    };
     const double baseline = memoryMb().second;
 
     QElapsedTimer t;
@@ -385,9 +395,9 @@ void runBrowser()
     while (!loaded)
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
     window.repaint();
-    report("run_browser_100k", "open_to_painted", double(t.nsecsElapsed()) / 1e6, "ms");
+    report(bench, "open_to_painted", double(t.nsecsElapsed()) / 1e6, "ms");
     RunBrowser* browser = window.runBrowser();
-    if (browser->model()->rowCount() != 100000)
+    if (browser->model()->rowCount() != runs)
         fail(QStringLiteral("the browser shows %1 runs").arg(browser->model()->rowCount()));
 
     // Typing a filter, one keystroke at a time (prefixes that do not parse yet included).
@@ -399,10 +409,10 @@ void runBrowser()
         browser->view()->viewport()->repaint();
         keystrokes.push_back(double(t.nsecsElapsed()) / 1e6);
     }
-    if (browser->proxy()->rowCount() == 0 || browser->proxy()->rowCount() == 100000)
+    if (browser->proxy()->rowCount() == 0 || browser->proxy()->rowCount() == runs)
         fail(QStringLiteral("the filter matched %1 runs").arg(browser->proxy()->rowCount()));
-    report("run_browser_100k", "filter_keystroke_median", median(keystrokes), "ms");
-    report("run_browser_100k", "filter_keystroke_max", *std::max_element(keystrokes.begin(), keystrokes.end()), "ms");
+    report(bench, "filter_keystroke_median", median(keystrokes), "ms");
+    report(bench, "filter_keystroke_max", *std::max_element(keystrokes.begin(), keystrokes.end()), "ms");
 
     browser->filterEdit()->clear();
     const int firstParam = RunTableModel::FixedColumnCount;
@@ -420,8 +430,8 @@ void runBrowser()
                 std::fprintf(stderr, "sort column %d order %d: %.1f ms\n", column, int(order), sorts.back());
         }
     }
-    report("run_browser_100k", "sort_median", median(sorts), "ms");
-    report("run_browser_100k", "sort_max", *std::max_element(sorts.begin(), sorts.end()), "ms");
+    report(bench, "sort_median", median(sorts), "ms");
+    report(bench, "sort_max", *std::max_element(sorts.begin(), sorts.end()), "ms");
 
     // Live refresh: a snapshot with 1,000 more runs merged into the 100,000 shown (the diff is
     // computed off the GUI thread, as the window's loader does; it is reported on its own), then
@@ -429,7 +439,7 @@ void runBrowser()
     // events it posts (the view's delayed layout) and the repaint. Newest first, a few runs
     // selected, the view in the middle of the table; then sorted by a param, where the new runs
     // land all over the table.
-    auto liveRefresh = [&](const char* suffix) {
+    auto liveRefresh = [&](const char* which) {
         RunTableModel* model = browser->model();
         const std::shared_ptr<const RunTable> base = model->runs();
         const std::shared_ptr<const RunTable> bigger = withNewerRuns(*base, 1000);
@@ -447,7 +457,7 @@ void runBrowser()
             const double laidOut = double(t.nsecsElapsed()) / 1e6;
             browser->view()->viewport()->repaint();
             adds.push_back(double(t.nsecsElapsed()) / 1e6);
-            if (model->rowCount() != 101000 || model->runs() != bigger)
+            if (model->rowCount() != runs + 1000 || model->runs() != bigger)
                 fail(QStringLiteral("the merge shows %1 runs").arg(model->rowCount()));
             t.restart();
             model->mergeRuns(std::move(remove), model->now());
@@ -456,20 +466,18 @@ void runBrowser()
             removes.push_back(double(t.nsecsElapsed()) / 1e6);
             if (qEnvironmentVariableIsSet("REPRISE_BENCH_VERBOSE"))
                 std::fprintf(stderr,
-                    "live refresh %s: add %.1f ms (merge %.1f, events %.1f), remove %.1f ms, diff %.1f ms\n", suffix,
+                    "live refresh %s: add %.1f ms (merge %.1f, events %.1f), remove %.1f ms, diff %.1f ms\n", which,
                     adds.back(), signalled, laidOut - signalled, removes.back(), diffs.back());
         }
-        report("run_browser_100k", qPrintable(QStringLiteral("live_refresh_add_1000") + QLatin1String(suffix)),
-            median(adds), "ms");
-        report("run_browser_100k", qPrintable(QStringLiteral("live_refresh_remove_1000") + QLatin1String(suffix)),
-            median(removes), "ms");
-        report("run_browser_100k", qPrintable(QStringLiteral("live_refresh_diff_1000") + QLatin1String(suffix)),
-            median(diffs), "ms");
+        report(bench, qPrintable(QStringLiteral("live_refresh_add_1000") + QLatin1String(which)), median(adds), "ms");
+        report(bench, qPrintable(QStringLiteral("live_refresh_remove_1000") + QLatin1String(which)), median(removes),
+            "ms");
+        report(bench, qPrintable(QStringLiteral("live_refresh_diff_1000") + QLatin1String(which)), median(diffs), "ms");
     };
     browser->view()->sortByColumn(RunTableModel::StartedColumn, Qt::DescendingOrder);
     {
         QStringList ids;
-        for (int row : { 49990, 50000, 50010 })
+        for (int row : { runs / 2 - 10, runs / 2, runs / 2 + 10 })
             ids << browser->proxy()->index(row, 0).data(RunTableModel::RunIdRole).toString();
         browser->selectRunIds(ids);
         browser->scrollToRunId(ids[1]);
@@ -480,9 +488,11 @@ void runBrowser()
         fail(QStringLiteral("a live refresh lost the top row or the selection"));
     browser->view()->sortByColumn(firstParam, Qt::AscendingOrder);
     liveRefresh("_sorted_by_param");
-    report("run_browser_100k", "peak_memory", memoryMb().first, "MB");
-    report("run_browser_100k", "memory_over_baseline", memoryMb().first - baseline, "MB");
+    report(bench, "peak_memory", memoryMb().first, "MB");
+    report(bench, "memory_over_baseline", memoryMb().first - baseline, "MB");
 }
+
+namespace {
 
 /// The pipeline view on 500 steps and 1,500 edges: layout, building the scene, pan and zoom repaints.
 /// The table over all sources: two databases of 50,000 runs each (20 params, 10 metrics, other

@@ -1,13 +1,16 @@
 // The run filter language: what matches, and errors that point at the offending position.
 
 #include "query/query.h"
+#include "query/query_sql.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
+#include "store/run_table_rows.h"
 
 #include <QDateTime>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTimeZone>
+#include <algorithm>
 
 using namespace reprise;
 
@@ -17,6 +20,9 @@ private Q_SLOTS:
     void initTestCase();
     void matches_data();
     void matches();
+    void sqliteFindsTheSameRuns_data();
+    void sqliteFindsTheSameRuns();
+    void sqliteFindsTheRunsOfAProject();
     void errors_data();
     void errors();
     void columnsNamesWhatTheExpressionReads();
@@ -145,6 +151,50 @@ void TestQuery::matches()
         got << m_table.names.at(size_t(row));
     got.sort();
     QCOMPARE(got, names);
+}
+
+void TestQuery::sqliteFindsTheSameRuns_data() { matches_data(); }
+
+void TestQuery::sqliteFindsTheSameRuns()
+{
+    // `reprise ls --filter` lets SQLite find the runs, then filters the table of those runs: the
+    // same runs as filtering every run's table, and SQLite alone already finds exactly those.
+    QFETCH(QString, expression);
+    QFETCH(QStringList, names);
+    auto query = Query::parse(expression);
+    QVERIFY(query);
+    auto store = RunStore::open(m_dir.filePath(QStringLiteral("q.db")), OpenMode::ReadOnly);
+    QVERIFY(store);
+    auto ids = matchingRunIds(store->database(), expression, m_now, QString());
+    QVERIFY2(ids, qPrintable(ids ? QString() : ids.error().message));
+    QCOMPARE(qsizetype(ids->size()), names.size());
+    QVERIFY(std::is_sorted(ids->begin(), ids->end()));
+    auto table = loadRunTableRows(store->database(), query->columns(), *ids);
+    QVERIFY(table);
+    QCOMPARE(table->rowCount(), ids->size());
+    QStringList got;
+    for (auto row : query->filter(*table, m_now))
+        got << table->names.at(size_t(row));
+    got.sort();
+    QCOMPARE(got, names);
+    // Newest first, as the whole table.
+    for (size_t r = 1; r < table->rowCount(); ++r)
+        QVERIFY(table->startTimes[r - 1] >= table->startTimes[r]);
+}
+
+void TestQuery::sqliteFindsTheRunsOfAProject()
+{
+    auto store = RunStore::open(m_dir.filePath(QStringLiteral("q.db")), OpenMode::ReadOnly);
+    QVERIFY(store);
+    auto ids = matchingRunIds(store->database(), QStringLiteral("lr < 1"), m_now, QStringLiteral("vision"));
+    QVERIFY(ids);
+    QCOMPARE(ids->size(), size_t(3)); // resnet50-a, resnet18-b, sweep-9
+    auto none = matchingRunIds(store->database(), QString(), m_now, QStringLiteral("no such project"));
+    QVERIFY(none);
+    QVERIFY(none->empty());
+    auto bad = matchingRunIds(store->database(), QStringLiteral("lr <"), m_now, QString());
+    QVERIFY(!bad);
+    QVERIFY(bad.error().message.contains(QStringLiteral("expected a value")));
 }
 
 void TestQuery::errors_data()

@@ -2,10 +2,12 @@
 
 #include "../widgets/hostile_run.h"
 #include "run_filter_proxy.h"
+#include "run_table_builder.h"
 #include "run_table_model.h"
 #include "store/run_store.h"
 
 #include <QAbstractItemModelTester>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextDocument>
@@ -20,6 +22,9 @@ private Q_SLOTS:
     void filterAndNumericSort();
     void invalidFilterKeepsThePreviousOne();
     void hostileTextIsShownAsVisiblePlainText();
+    void naturalKeyOrder_data();
+    void naturalKeyOrder();
+    void paramAndMetricColumnsInNaturalOrder();
 
 private:
     std::shared_ptr<const RunTable> m_table;
@@ -183,6 +188,96 @@ void TestRunTableModel::hostileTextIsShownAsVisiblePlainText()
         for (int r = 0; r < model.rowCount(); ++r)
             QVERIFY2(!hostile::hasRawControls(model.index(r, c).data().toString()), qPrintable(QString::number(c)));
     }
+}
+
+void TestRunTableModel::naturalKeyOrder_data()
+{
+    QTest::addColumn<QString>("a");
+    QTest::addColumn<QString>("b");
+    QTest::addColumn<bool>("less");
+    QTest::newRow("2 before 10") << "param_2"
+                                 << "param_10" << true;
+    QTest::newRow("10 after 9") << "param_10"
+                                << "param_9" << false;
+    QTest::newRow("prefix first") << "param"
+                                  << "param_0" << true;
+    QTest::newRow("text as before") << "lr"
+                                    << "param_1" << true;
+    QTest::newRow("case as before") << "Zeta"
+                                    << "alpha" << true;
+    QTest::newRow("several numbers") << "l2.h10"
+                                     << "l2.h9" << false;
+    QTest::newRow("leading zeros count as the number") << "x007"
+                                                       << "x10" << true;
+    QTest::newRow("same number, other zeros: text order") << "a01"
+                                                          << "a1" << true;
+    QTest::newRow("not less than itself") << "m10"
+                                          << "m10" << false;
+    QTest::newRow("digits before letters as in text") << "a1"
+                                                      << "ab" << true;
+}
+
+void TestRunTableModel::naturalKeyOrder()
+{
+    QFETCH(QString, a);
+    QFETCH(QString, b);
+    QFETCH(bool, less);
+    QCOMPARE(RunTableModel::naturalKeyLess(a, b), less);
+    if (a != b)
+        QCOMPARE(RunTableModel::naturalKeyLess(b, a), !less); // a strict order: one way only
+}
+
+void TestRunTableModel::paramAndMetricColumnsInNaturalOrder()
+{
+    // Keys as the loader sorts them (text order: param_1, param_10, param_2), shown as people count.
+    auto run = [](const QString& id, double start, const QString& p2, double m10) {
+        test::RunSpec r;
+        r.id = id;
+        r.name = id;
+        r.start = start;
+        r.params = { { "param_1", "1" }, { "param_10", "10" + id }, { "param_2", p2 }, { "lr", "0.1" } };
+        r.metrics = { { "m10", m10 }, { "m9", 9 } };
+        return r;
+    };
+    auto table = test::makeTable({ run("b", 2, "20", 1.0), run("a", 1, "3", 2.0) });
+    RunTableModel model;
+    RunFilterProxy proxy;
+    QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    proxy.setSourceModel(&model);
+    model.setRuns(table, 10);
+    auto headers = [&] {
+        QStringList out;
+        for (int c = RunTableModel::FixedColumnCount; c < model.columnCount(); ++c)
+            out << model.headerData(c, Qt::Horizontal).toString();
+        return out;
+    };
+    QCOMPARE(headers(), (QStringList { "lr", "param_1", "param_2", "param_10", "m9", "m10" }));
+    const int p2 = RunTableModel::FixedColumnCount + 2, p10 = p2 + 1, m10 = p10 + 2;
+    QVERIFY(model.isParamColumn(p10));
+    QVERIFY(model.isMetricColumn(m10));
+    QCOMPARE(model.columnKey(p10), QStringLiteral("param_10"));
+    QCOMPARE(model.index(0, p10).data().toString(), QStringLiteral("10b"));
+    QCOMPARE(model.index(1, p2).data().toString(), QStringLiteral("3"));
+    QCOMPARE(model.index(1, m10).data(RunTableModel::SortRole).toDouble(), 2.0);
+    // Sorting by a column sorts by that column's values.
+    proxy.sort(p2, Qt::AscendingOrder);
+    QCOMPARE(proxy.index(0, RunTableModel::NameColumn).data().toString(), QStringLiteral("a")); // 3 < 20
+    proxy.sort(m10, Qt::AscendingOrder);
+    QCOMPARE(proxy.index(0, RunTableModel::NameColumn).data().toString(), QStringLiteral("b")); // 1 < 2
+
+    // A refresh bringing param_3 inserts it between param_2 and param_10, keeping the others.
+    auto withP3 = run("c", 3, "7", 3.0);
+    withP3.params.insert("param_3", "x");
+    QSignalSpy inserted(&model, &QAbstractItemModel::columnsInserted);
+    QSignalSpy removed(&model, &QAbstractItemModel::columnsRemoved);
+    model.mergeRuns(test::makeTable({ withP3, run("b", 2, "20", 1.0), run("a", 1, "3", 2.0) }), 10);
+    QCOMPARE(removed.count(), 0);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.first().at(1).toInt(), RunTableModel::FixedColumnCount + 3);
+    QCOMPARE(headers(), (QStringList { "lr", "param_1", "param_2", "param_3", "param_10", "m9", "m10" }));
+    QCOMPARE(model.index(0, RunTableModel::FixedColumnCount + 3).data().toString(), QStringLiteral("x"));
+    QCOMPARE(model.index(2, RunTableModel::FixedColumnCount + 4).data().toString(), QStringLiteral("10a"));
 }
 
 QTEST_MAIN(TestRunTableModel)

@@ -1,11 +1,18 @@
 #include "query/query.h"
 
+#include "query/query_sql.h"
+#include "store/column_builders.h"
+#include "store/database.h"
+
 #include <QDateTime>
 #include <QRegularExpression>
 #include <QTimeZone>
 #include <cmath>
 #include <functional>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace reprise {
 
@@ -611,6 +618,43 @@ namespace {
         return [](size_t) { return false; };
     }
 
+    /// `node` for every row of `t` into `mask` (1: matches), a node at a time: each comparison is
+    /// one tight loop over the rows, and and/or/not combine whole masks.
+    void evaluate(const Node& node, const RunTable& t, double now, std::vector<std::uint8_t>& mask)
+    {
+        const size_t n = t.rowCount();
+        switch (node.kind) {
+        case Node::Kind::And:
+        case Node::Kind::Or: {
+            evaluate(*node.children.front(), t, now, mask);
+            std::vector<std::uint8_t> other;
+            for (size_t c = 1; c < node.children.size(); ++c) {
+                evaluate(*node.children[c], t, now, other);
+                if (node.kind == Node::Kind::And) {
+                    for (size_t r = 0; r < n; ++r)
+                        mask[r] &= other[r];
+                } else {
+                    for (size_t r = 0; r < n; ++r)
+                        mask[r] |= other[r];
+                }
+            }
+            return;
+        }
+        case Node::Kind::Not:
+            evaluate(*node.children.front(), t, now, mask);
+            for (size_t r = 0; r < n; ++r)
+                mask[r] ^= 1;
+            return;
+        case Node::Kind::Compare: {
+            const RowPredicate predicate = bind(node, t, now);
+            mask.resize(n);
+            for (size_t r = 0; r < n; ++r)
+                mask[r] = predicate(r) ? 1 : 0;
+            return;
+        }
+        }
+    }
+
 } // namespace
 
 Query::Query() { m_columns.allParams = m_columns.allMetrics = m_columns.allTags = false; }
@@ -648,12 +692,231 @@ std::vector<std::int32_t> Query::filter(const RunTable& table, double now) const
             rows[i] = std::int32_t(i);
         return rows;
     }
-    const RowPredicate predicate = bind(*m_root, table, now);
+    std::vector<std::uint8_t> mask;
+    evaluate(*m_root, table, now, mask);
     for (size_t i = 0; i < n; ++i) {
-        if (predicate(i))
+        if (mask[i])
             rows.push_back(std::int32_t(i));
     }
     return rows;
+}
+
+namespace {
+
+    /// One comparison of a filter as SQLite evaluates it: the node, and the answers already given
+    /// per distinct text (params repeat the same few values), bounded so that a comparison on
+    /// names or ids (one value per run) does not keep a million of them.
+    struct SqlLeaf {
+        const Node* node;
+        std::unordered_map<std::string, bool, column_building::StringHash, std::equal_to<>> answers;
+    };
+
+    struct SqlContext {
+        std::vector<SqlLeaf> leaves;
+        QList<QByteArray> texts; ///< bound as ?1, ?2, … in order
+    };
+
+    bool isNumericAttribute(Attribute a)
+    {
+        return a == Attribute::Started || a == Attribute::Ended || a == Attribute::Duration || a == Attribute::Dirty;
+    }
+
+    /// The comparison of `leaf` on one value as Query::filter makes it on the loaded table.
+    bool matchSqlValue(SqlLeaf& leaf, sqlite3_value* value)
+    {
+        const Node& node = *leaf.node;
+        const bool null = sqlite3_value_type(value) == SQLITE_NULL;
+        if (node.field == FieldKind::Metric
+            || (node.field == FieldKind::Attribute && isNumericAttribute(node.attribute))) {
+            // The loader reads a missing end time or latest value as NaN, other numbers as 0.
+            double v = sqlite3_value_double(value);
+            if (null) {
+                const bool nan = node.field == FieldKind::Metric || node.attribute == Attribute::Ended;
+                v = nan ? std::numeric_limits<double>::quiet_NaN() : 0.0;
+            }
+            if (node.field == FieldKind::Attribute && node.attribute == Attribute::Dirty)
+                v = double(sqlite3_value_int64(value) != 0);
+            return !std::isnan(v) && compareNumbers(v, node.op, *node.literal.number);
+        }
+        if (null && node.field == FieldKind::Attribute && node.attribute == Attribute::Parent)
+            return false; // no parent: no value
+        const std::string_view bytes(
+            reinterpret_cast<const char*>(sqlite3_value_text(value)), size_t(sqlite3_value_bytes(value)));
+        if (const auto it = leaf.answers.find(bytes); it != leaf.answers.end())
+            return it->second;
+        const QString text = QString::fromUtf8(bytes.data(), qsizetype(bytes.size()));
+        bool answer;
+        if (node.field == FieldKind::Param || node.field == FieldKind::Tag) {
+            answer = compareValue(text, column_building::parseNumber(text), node);
+        } else if (node.attribute == Attribute::Id && (node.op == Op::Eq || node.op == Op::Ne)) {
+            const bool prefixed = text.startsWith(node.literal.text, Qt::CaseInsensitive);
+            answer = node.op == Op::Eq ? prefixed : !prefixed;
+        } else {
+            answer = compareText(text, node);
+        }
+        if (leaf.answers.size() < 65536)
+            leaf.answers.emplace(std::string(bytes), answer);
+        return answer;
+    }
+
+    void sqlMatch(sqlite3_context* context, int, sqlite3_value** args)
+    {
+        auto* sql = static_cast<SqlContext*>(sqlite3_user_data(context));
+        const qint64 leaf = sqlite3_value_int64(args[0]);
+        if (leaf < 0 || size_t(leaf) >= sql->leaves.size()) {
+            sqlite3_result_error(context, "reprise_match: no such comparison", -1);
+            return;
+        }
+        sqlite3_result_int(context, matchSqlValue(sql->leaves[size_t(leaf)], args[1]) ? 1 : 0);
+    }
+
+    /// How costly a condition is to evaluate per run, so that ANDs try the cheap ones first: the
+    /// runs' own columns, then latest metrics, then params and tags (a lookup each).
+    int sqlCost(const Node& node)
+    {
+        if (node.kind != Node::Kind::Compare) {
+            int cost = 0;
+            for (const auto& c : node.children)
+                cost = std::max(cost, sqlCost(*c));
+            return cost;
+        }
+        if (node.field == FieldKind::Attribute)
+            return node.attribute == Attribute::Parent ? 1 : 0;
+        return node.field == FieldKind::Metric ? 2 : 3;
+    }
+
+    QByteArray bindText(SqlContext& sql, const QString& text)
+    {
+        sql.texts << text.toUtf8();
+        return '?' + QByteArray::number(sql.texts.size());
+    }
+
+    /// The SQL condition on `runs r` (joined with `projects p`) for `node`, each comparison a call of
+    /// reprise_match on the value it compares.
+    QByteArray toSql(const Node& node, SqlContext& sql, double now)
+    {
+        switch (node.kind) {
+        case Node::Kind::And:
+        case Node::Kind::Or: {
+            std::vector<const Node*> children;
+            for (const auto& c : node.children)
+                children.push_back(c.get());
+            // Same answer in any order (nothing here has side effects); cheap conditions first
+            // spare the lookups of the others for runs they already decide.
+            std::stable_sort(children.begin(), children.end(),
+                [](const Node* a, const Node* b) { return sqlCost(*a) < sqlCost(*b); });
+            QByteArray out = "(";
+            for (size_t i = 0; i < children.size(); ++i) {
+                if (i)
+                    out += node.kind == Node::Kind::And ? " AND " : " OR ";
+                out += toSql(*children[i], sql, now);
+            }
+            return out + ')';
+        }
+        case Node::Kind::Not:
+            return "(NOT " + toSql(*node.children.front(), sql, now) + ')';
+        case Node::Kind::Compare:
+            break;
+        }
+        const QByteArray leaf = QByteArray::number(qsizetype(sql.leaves.size()));
+        sql.leaves.push_back({ &node, {} });
+        auto match
+            = [&](const QByteArray& value) -> QByteArray { return "reprise_match(" + leaf + ", " + value + ')'; };
+        switch (node.field) {
+        case FieldKind::Param:
+        case FieldKind::Tag:
+            return "EXISTS (SELECT 1 FROM " + QByteArray(node.field == FieldKind::Param ? "params" : "tags")
+                + " v WHERE v.run_id = r.id AND v.key = " + bindText(sql, node.key) + " AND " + match("v.value") + ')';
+        case FieldKind::Metric:
+            return "EXISTS (SELECT 1 FROM metric_latest v JOIN metric_keys k ON k.id = v.key_id WHERE v.run_id = "
+                   "r.id AND k.name = "
+                + bindText(sql, node.key) + " AND " + match("v.value") + ')';
+        case FieldKind::Attribute:
+            break;
+        }
+        switch (node.attribute) {
+        case Attribute::Id:
+            return match("r.uuid");
+        case Attribute::Name:
+            return match("r.name");
+        case Attribute::Project:
+            return match("p.name");
+        case Attribute::Status:
+            // As the loader reads it: an interrupted import is "incomplete".
+            return match("CASE WHEN r.status IN ('running', 'killed') AND EXISTS (SELECT 1 FROM tags t WHERE "
+                         "t.run_id = r.id AND t.key = 'import.incomplete') THEN 'incomplete' ELSE r.status END");
+        case Attribute::Kind:
+            return match("r.kind");
+        case Attribute::User:
+            return match("r.user_name");
+        case Attribute::Host:
+            return match("r.host");
+        case Attribute::Commit:
+            return match("r.git_commit");
+        case Attribute::Branch:
+            return match("r.git_branch");
+        case Attribute::Parent:
+            return match("(SELECT uuid FROM runs q WHERE q.id = r.parent_id)");
+        case Attribute::Started:
+            return match("r.start_time");
+        case Attribute::Ended:
+            return match("r.end_time");
+        case Attribute::Duration:
+            // RunTable::duration: to `now` while running, never negative.
+            return match("max(0.0, coalesce(r.end_time, " + QByteArray::number(now, 'g', 17) + ") - r.start_time)");
+        case Attribute::Dirty:
+            return match("r.git_dirty");
+        case Attribute::Source:
+            return "0"; // one database's runs are in no table over several sources
+        }
+        return "0";
+    }
+
+} // namespace
+
+Result<std::vector<qint64>> matchingRunIds(const Database& db, const QString& text, double now, const QString& project)
+{
+    std::shared_ptr<const Node> root;
+    if (!text.trimmed().isEmpty()) {
+        auto tokens = tokenize(text);
+        if (!tokens)
+            return tokens.error();
+        Parser parser(std::move(*tokens));
+        auto parsed = parser.parseAll();
+        if (!parsed)
+            return parsed.error();
+        root = *parsed;
+    }
+    SqlContext context;
+    QByteArray sql = "SELECT r.id FROM runs r JOIN projects p ON p.id = r.project_id WHERE 1";
+    if (root)
+        sql += " AND " + toSql(*root, context, now);
+    if (!project.isEmpty())
+        sql += " AND p.name = " + bindText(context, project);
+    sql += " ORDER BY r.id";
+    sqlite3* handle = db.handle();
+    if (int rc = sqlite3_create_function_v2(
+            handle, "reprise_match", 2, SQLITE_UTF8, &context, &sqlMatch, nullptr, nullptr, nullptr);
+        rc != SQLITE_OK)
+        return db.sqliteError(rc, QStringLiteral("filtering runs"));
+    std::vector<qint64> ids;
+    Status status = success();
+    {
+        auto s = db.prepare(sql.constData());
+        if (!s) {
+            status = s.error();
+        } else {
+            for (qsizetype i = 0; i < context.texts.size(); ++i)
+                s->bind(int(i + 1), context.texts[i]);
+            if (int rc = s->forEachRow([&] { ids.push_back(s->int64(0)); }); rc != SQLITE_DONE)
+                status = db.sqliteError(rc, QStringLiteral("filtering runs"));
+        }
+    }
+    // The function points into this frame: gone with it.
+    sqlite3_create_function_v2(handle, "reprise_match", 2, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr);
+    if (!status)
+        return status.error();
+    return ids;
 }
 
 QString formatQueryError(const QString& text, const Error& error)

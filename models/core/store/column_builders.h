@@ -5,10 +5,12 @@
 
 #include "store/run_table.h"
 
+#include <QHash>
 #include <QString>
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <map>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,24 +37,35 @@ struct StringHash {
 };
 
 /// Builds value columns from (row, key, value) triples without decoding repeated keys or values.
+/// Rows are numbered from `firstRow` (a builder for one range of rows holds codes for those only).
 class ValueColumnBuilder {
 public:
-    explicit ValueColumnBuilder(size_t rows)
+    explicit ValueColumnBuilder(size_t rows, size_t firstRow = 0)
         : m_rows(rows)
+        , m_firstRow(firstRow)
     {
     }
 
     void add(size_t row, std::string_view key, std::string_view value)
     {
-        Builder* b;
-        if (auto it = m_byKey.find(key); it != m_byKey.end()) {
+        // Rows come run by run, each run's keys in the same order: the key after the previous one
+        // is tried first, so most rows cost one short comparison instead of a hash lookup.
+        Builder* b = nullptr;
+        if (m_cursor < m_ordered.size() && m_ordered[m_cursor]->keyBytes == key) {
+            b = m_ordered[m_cursor];
+        } else if (auto it = m_byKey.find(key); it != m_byKey.end()) {
             b = &it->second;
         } else {
             auto [inserted, _] = m_byKey.emplace(std::string(key), Builder {});
             b = &inserted->second;
+            b->keyBytes = std::string(key);
+            b->position = m_ordered.size();
             b->column.key = QString::fromUtf8(key.data(), qsizetype(key.size()));
             b->column.text.codes.assign(m_rows, -1);
+            m_ordered.push_back(b);
         }
+        m_cursor = b->position + 1 < m_ordered.size() ? b->position + 1 : 0;
+        row -= m_firstRow;
         std::int32_t code;
         if (auto vit = b->values.find(value); vit != b->values.end()) {
             code = vit->second;
@@ -79,32 +92,104 @@ public:
 private:
     struct Builder {
         ValueColumn column;
+        std::string keyBytes;
+        size_t position = 0; ///< in m_ordered
         std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>> values;
     };
     size_t m_rows;
+    size_t m_firstRow;
+    // Node-based: pointers to its values stay valid as keys are added.
     std::unordered_map<std::string, Builder, StringHash, std::equal_to<>> m_byKey;
+    std::vector<Builder*> m_ordered; ///< keys in the order first seen
+    size_t m_cursor = 0; ///< the key expected next
 };
 
-/// Appends dictionary codes to a TextColumn, decoding each distinct value from UTF-8 once.
+/// Joins value columns built for consecutive ranges of rows (`parts[i]` holding rows from
+/// `firstRows[i]` on, each sorted by key) into columns over `rows` rows, sorted by key: one column
+/// per key, its dictionary the first part's extended by the entries the others add.
+inline std::vector<ValueColumn> joinRowRanges(
+    std::vector<std::vector<ValueColumn>> parts, const std::vector<size_t>& firstRows, size_t rows)
+{
+    std::map<QString, ValueColumn> byKey;
+    for (size_t p = 0; p < parts.size(); ++p) {
+        for (ValueColumn& part : parts[p]) {
+            auto [it, added] = byKey.try_emplace(part.key);
+            ValueColumn& into = it->second;
+            if (added && firstRows[p] == 0 && part.text.codes.size() == rows) {
+                into = std::move(part); // already over every row: the others are copied into it
+                continue;
+            }
+            if (added) {
+                into.key = part.key;
+                into.text.codes.assign(rows, -1);
+            }
+            // This part's codes in the joined dictionary.
+            QHash<QString, std::int32_t> known;
+            for (qsizetype i = 0; i < into.text.dict.size(); ++i)
+                known.insert(into.text.dict[i], std::int32_t(i));
+            std::vector<std::int32_t> translated(size_t(part.text.dict.size()));
+            for (qsizetype i = 0; i < part.text.dict.size(); ++i) {
+                auto found = known.constFind(part.text.dict[i]);
+                if (found == known.constEnd()) {
+                    found = known.insert(part.text.dict[i], std::int32_t(into.text.dict.size()));
+                    into.text.dict.append(part.text.dict[i]);
+                    into.dictNumbers.push_back(part.dictNumbers[size_t(i)]);
+                }
+                translated[size_t(i)] = *found;
+            }
+            const size_t first = firstRows[p];
+            for (size_t r = 0; r < part.text.codes.size() && first + r < rows; ++r) {
+                if (const std::int32_t c = part.text.codes[r]; c >= 0)
+                    into.text.codes[first + r] = translated[size_t(c)];
+            }
+        }
+        parts[p].clear();
+        parts[p].shrink_to_fit();
+    }
+    std::vector<ValueColumn> out;
+    out.reserve(byKey.size());
+    for (auto& [_, column] : byKey)
+        out.push_back(std::move(column));
+    return out;
+}
+
+/// Appends dictionary codes to a TextColumn, decoding each distinct value from UTF-8 once. A column
+/// whose values are nearly all different (run names) stops looking values up once that is clear:
+/// each row then gets a dictionary entry of its own (a value may then be in the dictionary twice;
+/// computeSortRanks gives equal entries equal ranks), which saves a hash table as large as the
+/// column and a lookup per row.
 class TextColumnBuilder {
 public:
+    /// Rows looked at before deciding, and the share of them that must be distinct.
+    static constexpr size_t kSampleRows = 65536;
+
     explicit TextColumnBuilder(TextColumn& column)
         : m_column(column)
     {
     }
     void add(std::string_view value)
     {
+        if (m_unique) {
+            m_column.codes.push_back(std::int32_t(m_column.dict.size()));
+            m_column.dict.append(QString::fromUtf8(value.data(), qsizetype(value.size())));
+            return;
+        }
         auto it = m_codes.find(value);
         if (it == m_codes.end()) {
             it = m_codes.emplace(std::string(value), std::int32_t(m_column.dict.size())).first;
             m_column.dict.append(QString::fromUtf8(value.data(), qsizetype(value.size())));
         }
         m_column.codes.push_back(it->second);
+        if (m_column.codes.size() == kSampleRows && m_codes.size() > kSampleRows / 2) {
+            m_unique = true;
+            m_codes = {};
+        }
     }
 
 private:
     TextColumn& m_column;
     std::unordered_map<std::string, std::int32_t, StringHash, std::equal_to<>> m_codes;
+    bool m_unique = false;
 };
 
 /// Where the data of each id goes while a table is assembled: the id itself while ids are dense
@@ -135,6 +220,8 @@ public:
     static bool isDense(qint64 count, qint64 minId, qint64 maxId) { return minId >= 0 && maxId <= 4 * count + 65536; }
 
     size_t size() const { return m_count; }
+    /// The id of `slot` (< size()); for dense slots the slot itself, used or not.
+    qint64 idAt(size_t slot) const { return m_sparse ? m_ids[slot] : qint64(slot); }
     /// The slot of `id`, or -1 when it has none.
     qint64 slot(qint64 id) const
     {
@@ -172,15 +259,18 @@ inline void rankTextColumns(RunTable& t)
         c->computeSortRanks();
 }
 
-/// Puts params and tags read by run id slot into `t` by table row, with their sort ranks.
-inline void placeValueColumns(
-    RunTable& t, std::vector<ValueColumn> params, std::vector<ValueColumn> tags, const std::vector<size_t>& slotOfRow)
+/// Puts params and tags read by run id slot into `t` by table row, with their sort ranks (unless
+/// `ranks` is false).
+inline void placeValueColumns(RunTable& t, std::vector<ValueColumn> params, std::vector<ValueColumn> tags,
+    const std::vector<size_t>& slotOfRow, bool ranks = true)
 {
     t.params = std::move(params);
     t.tags = std::move(tags);
     remapToRows(t.params, slotOfRow);
     remapToRows(t.tags, slotOfRow);
     for (std::vector<ValueColumn>* columns : { &t.params, &t.tags }) {
+        if (!ranks)
+            break;
         for (ValueColumn& c : *columns)
             c.text.computeSortRanks();
     }

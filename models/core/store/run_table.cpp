@@ -2,6 +2,7 @@
 
 #include "store/column_builders.h"
 #include "store/database.h"
+#include "store/run_table_rows.h"
 
 #include <QHash>
 #include <algorithm>
@@ -53,13 +54,18 @@ void TextColumn::computeSortRanks()
     std::vector<QString> folded(order.size());
     for (size_t i = 0; i < order.size(); ++i)
         folded[i] = dict[qsizetype(i)].toCaseFolded();
-    std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+    auto compare = [&](std::int32_t a, std::int32_t b) {
         const int c = QString::compare(folded[size_t(a)], folded[size_t(b)], Qt::CaseSensitive);
-        return c != 0 ? c < 0 : dict[a] < dict[b];
-    });
+        return c != 0 ? c : QString::compare(dict[a], dict[b], Qt::CaseSensitive);
+    };
+    std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) { return compare(a, b) < 0; });
+    // A value in the dictionary twice (a column of nearly unique values, see TextColumnBuilder)
+    // ranks once, so that rows with equal values keep their order when sorted.
     sortRanks.assign(order.size(), 0);
-    for (size_t r = 0; r < order.size(); ++r)
-        sortRanks[size_t(order[r])] = std::int32_t(r);
+    for (size_t r = 0; r < order.size(); ++r) {
+        const bool same = r > 0 && compare(order[r - 1], order[r]) == 0;
+        sortRanks[size_t(order[r])] = same ? sortRanks[size_t(order[r - 1])] : std::int32_t(r);
+    }
 }
 
 double RunTable::duration(size_t row, double now) const
@@ -92,26 +98,35 @@ const ValueColumn* RunTable::tag(const QString& key) const { return findColumn(t
 
 namespace {
 
-    /// Params or tags as value columns whose codes are indexed by run id slot (not yet by table row).
+    /// Which runs of the slots a read of params or tags covers: " IN (…)" or a range of ids such as
+    /// " >= 500001" (SQL after "run_id"; empty: all), and the slots [first, first + count) it fills.
+    struct RunRange {
+        QByteArray filter;
+        size_t first = 0;
+        size_t count = 0;
+    };
+
+    /// Params or tags as value columns whose codes are indexed by run id slot (not yet by table row),
+    /// from range.first on.
     Result<std::vector<ValueColumn>> loadValuesById(const Database& db, const char* table, bool all,
-        const QStringList& keys, const IdSlots& slots, const QByteArray& runFilter)
+        const QStringList& keys, const IdSlots& slots, const RunRange& range)
     {
         if (!all && keys.isEmpty())
             return std::vector<ValueColumn> {};
         QByteArray sql = QByteArrayLiteral("SELECT run_id, key, value FROM ") + table + keyFilter("key", all, keys);
-        if (!runFilter.isEmpty())
-            sql += (all ? " WHERE run_id" : " AND run_id") + runFilter;
+        if (!range.filter.isEmpty())
+            sql += (all ? " WHERE run_id" : " AND run_id") + range.filter;
         auto s = db.prepare(sql.constData());
         if (!s)
             return s.error();
         for (qsizetype i = 0; !all && i < keys.size(); ++i)
             s->bind(int(i + 1), keys[i]);
-        ValueColumnBuilder builder(slots.size());
+        ValueColumnBuilder builder(range.count, range.first);
         sqlite3_stmt* stmt = s->handle();
         int rc;
         while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
             const qint64 slot = slots.slot(sqlite3_column_int64(stmt, 0));
-            if (slot >= 0)
+            if (slot >= 0 && size_t(slot) >= range.first && size_t(slot) - range.first < range.count)
                 builder.add(size_t(slot), view(stmt, 1), view(stmt, 2));
         }
         if (rc != SQLITE_DONE)
@@ -124,8 +139,9 @@ namespace {
         Result<std::vector<ValueColumn>> tags = std::vector<ValueColumn> {};
     };
 
-    ValuesById loadParamsAndTags(
-        const Database& db, const RunTableColumns& columns, const IdSlots& slots, const QByteArray& runFilter)
+    /// The params of `params` and the tags of `tags` (nullptr: none), in one snapshot of `db`.
+    ValuesById loadParamsAndTags(const Database& db, const RunTableColumns& columns, const IdSlots& slots,
+        const RunRange* params, const RunRange* tags)
     {
         ValuesById out;
         ReadTransaction snapshot(db);
@@ -133,9 +149,10 @@ namespace {
             out.params = snapshot.status().error();
             return out;
         }
-        out.params = loadValuesById(db, "params", columns.allParams, columns.params, slots, runFilter);
-        if (out.params)
-            out.tags = loadValuesById(db, "tags", columns.allTags, columns.tags, slots, runFilter);
+        if (params)
+            out.params = loadValuesById(db, "params", columns.allParams, columns.params, slots, *params);
+        if (out.params && tags)
+            out.tags = loadValuesById(db, "tags", columns.allTags, columns.tags, slots, *tags);
         return out;
     }
 
@@ -161,9 +178,19 @@ namespace {
         return IdSlots::sparse(std::move(all));
     }
 
+    /// From this many runs on, params are read in two halves at once.
+    constexpr size_t kSplitParamsFrom = 200000;
+
     /// The run table from one snapshot of `db`. With `parallel`, params and tags are read meanwhile
     /// on a second connection, in a snapshot of its own: the caller checks that they are the same.
-    Result<RunTable> loadSnapshot(const Database& db, const RunTableColumns& columns, bool parallel)
+    /// Which runs a load reads: those of RunTableColumns::onlyRuns, or these row ids; and whether
+    /// it ranks the text columns for sorting.
+    struct RowSubset {
+        const std::vector<qint64>* ids = nullptr;
+        bool ranks = true;
+    };
+
+    Result<RunTable> loadSnapshot(const Database& db, const RunTableColumns& columns, bool parallel, RowSubset subset)
     {
         ReadTransaction snapshot(db);
         if (!snapshot.status())
@@ -176,7 +203,13 @@ namespace {
         // Only some runs: " IN (ids)", the ids (integers) looked up here and written into the SQL,
         // so the second connection reading the params uses the same filter.
         QByteArray runFilter;
-        if (!columns.onlyRuns.isEmpty()) {
+        if (subset.ids) {
+            QByteArrayList ids;
+            ids.reserve(qsizetype(subset.ids->size()));
+            for (const qint64 id : *subset.ids)
+                ids << QByteArray::number(id);
+            runFilter = " IN (" + (ids.isEmpty() ? QByteArray("NULL") : ids.join(',')) + ')';
+        } else if (!columns.onlyRuns.isEmpty()) {
             auto find = db.prepare("SELECT id FROM runs WHERE uuid = ?");
             if (!find)
                 return find.error();
@@ -192,17 +225,33 @@ namespace {
 
         const bool wantValues
             = columns.allParams || columns.allTags || !columns.params.isEmpty() || !columns.tags.isEmpty();
-        std::future<ValuesById> values;
+        // Params are the biggest table (20 rows a run is common): a large one is read in two
+        // halves of the run ids, on two connections of their own, while this one reads the runs and
+        // metrics. The tags go with the second half.
+        const RunRange all { runFilter, 0, slots.size() };
+        std::vector<RunRange> paramRanges { all };
+        const bool wantParams = columns.allParams || !columns.params.isEmpty();
+        if (parallel && wantParams && runFilter.isEmpty() && slots.size() >= kSplitParamsFrom) {
+            const size_t mid = slots.size() / 2;
+            const QByteArray split = QByteArray::number(slots.idAt(mid));
+            // The first half's columns span every slot, so the second half is copied into them.
+            paramRanges = { { " < " + split, 0, slots.size() }, { " >= " + split, mid, slots.size() - mid } };
+        }
+        std::vector<std::future<ValuesById>> values;
         if (wantValues && parallel) {
-            values = std::async(std::launch::async, [path = db.path(), columns, slots, runFilter]() -> ValuesById {
-                auto second = Database::open(path, OpenMode::ReadOnly);
-                if (!second) {
-                    ValuesById failed;
-                    failed.params = second.error();
-                    return failed;
-                }
-                return loadParamsAndTags(**second, columns, slots, runFilter);
-            });
+            for (size_t part = 0; part < paramRanges.size(); ++part) {
+                const bool last = part + 1 == paramRanges.size();
+                values.push_back(std::async(std::launch::async,
+                    [path = db.path(), columns, slots, range = paramRanges[part], all, last]() -> ValuesById {
+                        auto other = Database::open(path, OpenMode::ReadOnly);
+                        if (!other) {
+                            ValuesById failed;
+                            failed.params = other.error();
+                            return failed;
+                        }
+                        return loadParamsAndTags(**other, columns, slots, &range, last ? &all : nullptr);
+                    }));
+            }
         }
 
         // A run whose import was interrupted (still tagged import.incomplete) reads as "incomplete".
@@ -312,14 +361,30 @@ namespace {
             // Metric columns must be sorted by key for lookup; ORDER BY name did that.
         }
         // Sort keys for the text columns, while the params are still loading on the other thread.
-        rankTextColumns(t);
+        if (subset.ranks)
+            rankTextColumns(t);
         if (wantValues) {
-            ValuesById loaded = parallel ? values.get() : loadParamsAndTags(db, columns, slots, runFilter);
-            if (!loaded.params)
-                return loaded.params.error();
-            if (!loaded.tags)
-                return loaded.tags.error();
-            placeValueColumns(t, std::move(*loaded.params), std::move(*loaded.tags), slotOfRow);
+            std::vector<ValuesById> loaded;
+            if (parallel) {
+                for (auto& part : values)
+                    loaded.push_back(part.get());
+            } else {
+                loaded.push_back(loadParamsAndTags(db, columns, slots, &all, &all));
+            }
+            std::vector<std::vector<ValueColumn>> params;
+            std::vector<size_t> firstSlots;
+            for (size_t part = 0; part < loaded.size(); ++part) {
+                if (!loaded[part].params)
+                    return loaded[part].params.error();
+                if (!loaded[part].tags)
+                    return loaded[part].tags.error();
+                params.push_back(std::move(*loaded[part].params));
+                firstSlots.push_back(parallel ? paramRanges[part].first : 0);
+            }
+            std::vector<ValueColumn> joined = params.size() == 1
+                ? std::move(params.front())
+                : joinRowRanges(std::move(params), firstSlots, slots.size());
+            placeValueColumns(t, std::move(joined), std::move(*loaded.back().tags), slotOfRow, subset.ranks);
         }
         return t;
     }
@@ -335,23 +400,39 @@ namespace {
 
 } // namespace
 
+namespace {
+
+    Result<RunTable> loadConsistent(const Database& db, const RunTableColumns& columns, RowSubset subset)
+    {
+        // Params are the biggest table: they load on a second connection while this one reads the
+        // runs and metrics. Two connections cannot share one snapshot (SQLite's snapshot API is not
+        // built in), so that load is kept only when no other connection committed from before it began
+        // until after it ended; otherwise the table is read again on this connection alone, in one
+        // transaction. Inside a transaction of the caller's, it is read that way at once.
+        const bool wantValues
+            = columns.allParams || columns.allTags || !columns.params.isEmpty() || !columns.tags.isEmpty();
+        if (wantValues && sqlite3_get_autocommit(db.handle())) {
+            const auto before = dataVersion(db);
+            auto table = loadSnapshot(db, columns, true, subset);
+            const auto after = dataVersion(db);
+            if (!table || (before && after && *before == *after))
+                return table;
+        }
+        return loadSnapshot(db, columns, false, subset);
+    }
+
+} // namespace
+
 Result<RunTable> loadRunTable(const Database& db, const RunTableColumns& columns)
 {
-    // Params are the biggest table: they load on a second connection while this one reads the
-    // runs and metrics. Two connections cannot share one snapshot (SQLite's snapshot API is not
-    // built in), so that load is kept only when no other connection committed from before it began
-    // until after it ended; otherwise the table is read again on this connection alone, in one
-    // transaction. Inside a transaction of the caller's, it is read that way at once.
-    const bool wantValues
-        = columns.allParams || columns.allTags || !columns.params.isEmpty() || !columns.tags.isEmpty();
-    if (wantValues && sqlite3_get_autocommit(db.handle())) {
-        const auto before = dataVersion(db);
-        auto table = loadSnapshot(db, columns, true);
-        const auto after = dataVersion(db);
-        if (!table || (before && after && *before == *after))
-            return table;
-    }
-    return loadSnapshot(db, columns, false);
+    return loadConsistent(db, columns, {});
+}
+
+Result<RunTable> loadRunTableRows(const Database& db, const RunTableColumns& columns, const std::vector<qint64>& ids)
+{
+    RunTableColumns only = columns;
+    only.onlyRuns.clear();
+    return loadConsistent(db, only, { &ids, false });
 }
 
 } // namespace reprise

@@ -1,0 +1,17 @@
+#pragma once
+
+// A run table of some runs only, for `reprise ls --filter` once SQLite has found the runs that match.
+
+#include "result.h"
+#include "store/run_table.h"
+
+#include <vector>
+
+namespace reprise {
+
+/// loadRunTable() restricted to the runs whose row id (runs.id) is in `ids`, newest first, with the
+/// columns `columns` asks for (its onlyRuns ignored). Text columns come without sort ranks (nothing
+/// sorts these rows again); TextColumn::computeSortRanks() adds them. Pure I/O; off the GUI thread.
+Result<RunTable> loadRunTableRows(const Database& db, const RunTableColumns& columns, const std::vector<qint64>& ids);
+
+} // namespace reprise
