@@ -403,7 +403,12 @@ namespace {
                 histories.first().values.back() = std::numeric_limits<double>::quiet_NaN();
             }
             for (const MetricHistory& h : histories) {
-                if (auto st = m_store.logMetric(ref.rowId, h.key, h.steps, h.values, h.times); !st)
+                // A run that has ended keeps its histories packed (finishing one packs them): written
+                // packed straight away instead of as rows that finishing reads back and deletes.
+                const Status st = status == RunStatus::Running
+                    ? m_store.logMetric(ref.rowId, h.key, h.steps, h.values, h.times)
+                    : m_store.storeHistory(ref.rowId, h.key, h.steps, h.values, h.times);
+                if (!st)
                     return st;
                 m_summary.points += qint64(h.size());
             }
@@ -421,7 +426,7 @@ namespace {
             const std::optional<int> exitCode = status == RunStatus::Finished ? 0
                 : status == RunStatus::Failed                                 ? 1
                                                                               : 143;
-            return m_store.finishRun(ref.rowId, status, exitCode, t0 + seconds);
+            return m_store.recordEnd(ref.rowId, status, exitCode, t0 + seconds); // histories packed above
         }
 
         Status writePipeline(const RunRef& ref, double t0, RunStatus status, int index)

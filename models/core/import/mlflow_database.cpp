@@ -14,6 +14,9 @@
 #include <cmath>
 #include <limits>
 #include <sqlite3.h>
+#include <string>
+#include <string_view>
+#include <unordered_map>
 
 namespace reprise {
 
@@ -84,6 +87,12 @@ namespace {
         qint64 step;
         qint64 timestamp;
         double value;
+    };
+
+    /// Hashes a std::string and a std::string_view alike: lookups by a view of SQLite's text.
+    struct TextHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view text) const { return std::hash<std::string_view> {}(text); }
     };
 
 } // namespace
@@ -264,43 +273,48 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
             db, "SELECT count(*) FROM metrics", [&](sqlite3_stmt* s) { total = sqlite3_column_int64(s, 0); }, error);
         const QByteArray sql = QByteArray("SELECT run_uuid, key, ") + (hasStep ? "step" : "0") + ", timestamp, value, "
             + (hasNanColumn ? "is_nan" : "0") + " FROM metrics";
-        QHash<QByteArray, int> runs; // raw run id -> index (or -1: not a run of this database)
-        QHash<QPair<int, QByteArray>, int> histories; // (run, key) -> index into buckets
+        // Rows come in the table's order, which is usually MLflow's primary key (key, timestamp, step,
+        // run): the run changes from row to row, the key seldom. So a row costs one lookup of its run
+        // id, by a view of SQLite's text (no copy), and an index into its key's buckets per run.
+        std::unordered_map<std::string, int, TextHash, std::equal_to<>> runs; // raw run id -> index (-1: none)
+        std::unordered_map<std::string, int, TextHash, std::equal_to<>> keys; // key -> index into keyBuckets
+        std::vector<std::vector<int>> keyBuckets; // per key, per run: index into buckets (-1: none yet)
         std::vector<std::vector<Point>> buckets;
         std::vector<std::pair<int, QString>> bucketKeys;
         qint64 seen = 0;
         bool cancelled = false;
-        QByteArray lastRun, lastKey;
-        int lastBucket = -1;
+        std::string lastKey;
+        int lastKeyIndex = -1;
         sqlite3_stmt* s = nullptr;
         if (sqlite3_prepare_v2(db, sql.constData(), -1, &s, nullptr) != SQLITE_OK)
             return fail(QStringLiteral("cannot read metrics: ") + QString::fromUtf8(sqlite3_errmsg(db)));
         int rc;
         while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-            const QByteArray run(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), sqlite3_column_bytes(s, 0));
-            const QByteArray key(reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), sqlite3_column_bytes(s, 1));
-            int bucket = lastBucket;
-            if (bucket < 0 || run != lastRun || key != lastKey) {
-                auto r = runs.constFind(run);
-                if (r == runs.constEnd()) {
-                    const auto found = runIndex.constFind(QString::fromUtf8(run).toLower());
-                    r = runs.insert(run, found == runIndex.constEnd() ? -1 : *found);
+            const std::string_view run(
+                reinterpret_cast<const char*>(sqlite3_column_text(s, 0)), std::size_t(sqlite3_column_bytes(s, 0)));
+            auto r = runs.find(run);
+            if (r == runs.end()) {
+                const auto found = runIndex.constFind(QString::fromUtf8(run.data(), qsizetype(run.size())).toLower());
+                r = runs.emplace(std::string(run), found == runIndex.constEnd() ? -1 : *found).first;
+            }
+            if (r->second < 0)
+                continue;
+            const std::string_view key(
+                reinterpret_cast<const char*>(sqlite3_column_text(s, 1)), std::size_t(sqlite3_column_bytes(s, 1)));
+            if (lastKeyIndex < 0 || key != lastKey) {
+                auto k = keys.find(key);
+                if (k == keys.end()) {
+                    k = keys.emplace(std::string(key), int(keyBuckets.size())).first;
+                    keyBuckets.emplace_back(std::size_t(source.runs.size()), -1);
                 }
-                if (*r < 0) {
-                    lastBucket = -1;
-                    continue;
-                }
-                const QPair<int, QByteArray> id { *r, key };
-                auto h = histories.constFind(id);
-                if (h == histories.constEnd()) {
-                    h = histories.insert(id, int(buckets.size()));
-                    buckets.emplace_back();
-                    bucketKeys.emplace_back(*r, QString::fromUtf8(key));
-                }
-                bucket = *h;
-                lastRun = run;
-                lastKey = key;
-                lastBucket = bucket;
+                lastKey.assign(key);
+                lastKeyIndex = k->second;
+            }
+            int& bucket = keyBuckets[std::size_t(lastKeyIndex)][std::size_t(r->second)];
+            if (bucket < 0) {
+                bucket = int(buckets.size());
+                buckets.emplace_back();
+                bucketKeys.emplace_back(r->second, QString::fromUtf8(key.data(), qsizetype(key.size())));
             }
             buckets[size_t(bucket)].push_back(Point { sqlite3_column_int64(s, 2), sqlite3_column_int64(s, 3),
                 mlflowValue(sqlite3_column_double(s, 4), sqlite3_column_int(s, 5) != 0) });
@@ -323,13 +337,16 @@ Result<ImportedSource> readMlflowDatabase(const QString& path, const ReadControl
         for (size_t b = 0; b < buckets.size(); ++b) {
             std::vector<Point>& points = buckets[b];
             // MLflow's order of a history: by step, then timestamp, then value (its "latest" rule).
-            std::sort(points.begin(), points.end(), [](const Point& x, const Point& y) {
+            // Usually the rows came in that order already: checked in one pass before any sort.
+            const auto before = [](const Point& x, const Point& y) {
                 if (x.step != y.step)
                     return x.step < y.step;
                 if (x.timestamp != y.timestamp)
                     return x.timestamp < y.timestamp;
                 return x.value < y.value;
-            });
+            };
+            if (!std::is_sorted(points.begin(), points.end(), before))
+                std::sort(points.begin(), points.end(), before);
             MetricHistory h;
             h.key = bucketKeys[b].second;
             h.steps.reserve(points.size());
