@@ -44,6 +44,7 @@
 #include <QMenuBar>
 #include <QMimeData>
 #include <QPlainTextEdit>
+#include <QPointer>
 #include <QProcess>
 #include <QPushButton>
 #include <QScrollBar>
@@ -894,24 +895,42 @@ void TestMainWindow::keyboardAloneTopFiveComparedGroupedExported()
     auto* answer = new QTimer(&window);
     answer->setInterval(20);
     int answered = 0;
+    QPointer<QWidget> lastModal;
+    int ticks = 0; // since the dialog on screen was shown or answered
     connect(answer, &QTimer::timeout, &window, [&] {
         QWidget* modal = QApplication::activeModalWidget();
-        QWidget* focus = QApplication::focusWidget();
-        if (!modal || !modal->isVisible() || !focus || !modal->isAncestorOf(focus))
+        if (!modal || !modal->isVisible())
             return;
+        if (modal != lastModal) {
+            lastModal = modal;
+            ticks = 0;
+        }
+        ++ticks;
+        // Keys go where the dialog's focus is once the platform made it the active window; should
+        // that not happen (it did not in a fresh Debian run of another test), to its focus widget.
+        const bool active = modal->isAncestorOf(QApplication::focusWidget());
+        if (!active && ticks < 50)
+            return;
+        if (ticks > 400) { // keys that did not answer it: fail, never hang
+            static_cast<QDialog*>(modal)->reject();
+            return;
+        }
+        if (ticks > 1 && ticks % 200 != 0)
+            return; // answered: wait for it to close
+        QWidget* focus = active ? QApplication::focusWidget() : modal->focusWidget() ? modal->focusWidget() : modal;
         if (auto* files = qobject_cast<QFileDialog*>(modal)) {
             QVERIFY(files->testOption(QFileDialog::DontUseNativeDialog));
             QTest::keyClick(focus, Qt::Key_A, Qt::ControlModifier);
             QTest::keyClicks(focus, picture);
-            answer->stop();
         }
         ++answered;
+        ticks = 1;
         QTest::keyClick(focus, Qt::Key_Return);
     });
     answer->start();
     QSignalSpy exported(compare, &CompareView::exported);
     key(Qt::Key_E, Qt::ControlModifier | Qt::ShiftModifier);
-    QTest::keyRelease(QApplication::focusWidget(), Qt::Key_Shift);
+    QTest::keyRelease(&window, Qt::Key_Shift);
     QTRY_VERIFY_WITH_TIMEOUT(exported.size() == 1, 30000);
     QCOMPARE(answered, 2); // the options, then the file
     QCOMPARE(exported.first().at(0).toString(), picture);
