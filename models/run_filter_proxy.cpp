@@ -4,6 +4,9 @@
 #include "store/run_store.h"
 
 #include <algorithm>
+#include <array>
+#include <cstring>
+#include <utility>
 
 namespace reprise {
 
@@ -157,38 +160,78 @@ bool RunFilterProxy::less(int a, int b) const
     return a < b; // ties keep the source order
 }
 
+namespace {
+
+    /// An order-preserving unsigned image of a double (not NaN): -0 and +0 equal.
+    std::uint64_t sortableBits(double d)
+    {
+        if (d == 0)
+            d = 0; // -0 ties with +0, as the comparison of doubles says
+        std::uint64_t u;
+        std::memcpy(&u, &d, sizeof u);
+        return (u & 0x8000000000000000ULL) ? ~u : (u | 0x8000000000000000ULL);
+    }
+
+    struct KeyedRow {
+        std::uint64_t key;
+        std::int32_t row;
+    };
+
+    /// Sorts `items` by key, stably (LSD radix, a byte at a time, bytes all items share skipped):
+    /// O(n) passes over contiguous memory, where a comparison sort of a million rows costs 10x more.
+    void radixSort(std::vector<KeyedRow>& items)
+    {
+        if (items.size() < 2)
+            return;
+        std::array<std::array<size_t, 256>, 8> counts {};
+        for (const KeyedRow& item : items) {
+            for (size_t b = 0; b < 8; ++b)
+                ++counts[b][(item.key >> (8 * b)) & 0xff];
+        }
+        std::vector<KeyedRow> scratch(items.size());
+        for (size_t b = 0; b < 8; ++b) {
+            std::array<size_t, 256>& count = counts[b];
+            if (std::find(count.begin(), count.end(), items.size()) != count.end())
+                continue; // every item has the same digit here
+            size_t offset = 0;
+            for (size_t& c : count)
+                offset += std::exchange(c, offset);
+            for (const KeyedRow& item : items)
+                scratch[count[(item.key >> (8 * b)) & 0xff]++] = item;
+            items.swap(scratch);
+        }
+    }
+
+} // namespace
+
 void RunFilterProxy::ensureOrder()
 {
     ensureKeys();
     const size_t n = m_group.size();
     if (m_orderValid && m_order.size() == n)
         return;
-    // The order less() gives, as one flat sort of (group, key, row) records: descending flips the
-    // groups with values and the keys, rows without a value stay last and ties keep the row order.
-    // Comparing records in place is several times faster than looking keys up per comparison.
-    struct Entry {
-        double key;
-        std::int32_t row;
-        std::uint8_t group;
-    };
+    // The order less() gives: rows with values by group (numbers before text; descending flips
+    // the groups and the keys), then rows without a value; ties keep the row order, which a stable
+    // sort of rows taken in that order gives.
     const bool descending = m_sortOrder == Qt::DescendingOrder;
-    std::vector<Entry> entries(n);
+    std::array<std::vector<KeyedRow>, 2> groups;
+    std::vector<std::int32_t> without;
     for (size_t r = 0; r < n; ++r) {
         const std::uint8_t g = m_group[r];
-        entries[r] = g == 2
-            ? Entry { 0.0, std::int32_t(r), 2 }
-            : Entry { descending ? -m_key[r] : m_key[r], std::int32_t(r), std::uint8_t(descending ? 1 - g : g) };
+        if (g == 2)
+            without.push_back(std::int32_t(r));
+        else
+            groups[descending ? 1 - g : g].push_back(
+                { sortableBits(descending ? -m_key[r] : m_key[r]), std::int32_t(r) });
     }
-    std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-        if (a.group != b.group)
-            return a.group < b.group;
-        if (a.key != b.key)
-            return a.key < b.key;
-        return a.row < b.row;
-    });
-    m_order.resize(n);
-    for (size_t i = 0; i < n; ++i)
-        m_order[i] = entries[i].row;
+    m_order.clear();
+    m_order.reserve(n);
+    for (std::vector<KeyedRow>& group : groups) {
+        radixSort(group);
+        for (const KeyedRow& item : group)
+            m_order.push_back(item.row);
+    }
+    m_order.insert(m_order.end(), without.begin(), without.end());
     m_orderValid = true;
 }
 

@@ -6,11 +6,13 @@
 #include "store/run_table_rows.h"
 #include "text/display_text.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <cmath>
 #include <fmt/core.h>
+#include <optional>
 
 namespace reprise::cli {
 
@@ -45,6 +47,44 @@ namespace {
         o.insert(QStringLiteral("tags"), tags);
         return o;
     }
+
+    /// formatTime() for many times: the offset of local time from UTC looked up once per hour of
+    /// UTC (where it is the same at both ends of the hour: no change of offset in between), each time
+    /// then written out directly. A hundred thousand rows cost milliseconds instead of a second.
+    class TimeText {
+    public:
+        std::string operator()(double epochSeconds)
+        {
+            if (!std::isfinite(epochSeconds) || epochSeconds < 0 || epochSeconds > 253402300799.0)
+                return formatTime(epochSeconds).toStdString(); // before 1970 or after 9999: as is
+            const auto ms = qint64(epochSeconds * 1000);
+            const qint64 hour = ms / 3600000;
+            if (hour != m_hour) {
+                m_hour = hour;
+                const int first = QDateTime::fromMSecsSinceEpoch(hour * 3600000).offsetFromUtc();
+                const int last = QDateTime::fromMSecsSinceEpoch(hour * 3600000 + 3599999).offsetFromUtc();
+                m_offset = first == last ? std::optional<int>(first) : std::nullopt;
+            }
+            if (!m_offset)
+                return formatTime(epochSeconds).toStdString();
+            const qint64 local = ms / 1000 + *m_offset;
+            if (local < 0)
+                return formatTime(epochSeconds).toStdString();
+            // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
+            const qint64 days = local / 86400, seconds = local % 86400;
+            const qint64 z = days + 719468, era = z / 146097, doe = z - era * 146097;
+            const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+            const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+            const qint64 day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+            const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+            return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", year, month, day, seconds / 3600,
+                seconds / 60 % 60, seconds % 60);
+        }
+
+    private:
+        qint64 m_hour = -1;
+        std::optional<int> m_offset;
+    };
 
     std::string cell(const QString& text, int width)
     {
@@ -161,11 +201,12 @@ int runList(const QStringList& args)
     for (const QString& key : extra.metrics)
         out += fmt::format(" {:>12}", cell(key, 12));
     out += '\n';
+    TimeText timeText;
     for (auto r : rows) {
         const auto row = size_t(r);
         out += fmt::format("{:<10} {:<10} {:<16} {:<28} {:<19} {:>8}", cell(table->uuids[row].left(8), 8),
             cell(table->statuses.at(row), 10), cell(table->projects.at(row), 16), cell(table->names.at(row), 28),
-            formatTime(table->startTimes[row]).toStdString(), formatDuration(table->duration(row, now)).toStdString());
+            timeText(table->startTimes[row]), formatDuration(table->duration(row, now)).toStdString());
         for (const QString& key : extra.params) {
             const ValueColumn* c = table->param(key);
             out += fmt::format(" {:>12}", c ? cell(c->text.at(row), 12) : std::string());

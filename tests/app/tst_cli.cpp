@@ -3,7 +3,9 @@
 
 #include "../widgets/hostile_run.h"
 #include "cli_process.h"
+#include "store/run_store.h"
 
+#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
@@ -79,6 +81,7 @@ private Q_SLOTS:
     void usageErrors_data();
     void usageErrors();
     void listsAndFilters();
+    void listShowsLocalStartTimesAcrossClockChanges();
     void hostileTextIsEscapedOnTheTerminal_data();
     void hostileTextIsEscapedOnTheTerminal();
     void hostileTextStaysExactInJson_data();
@@ -490,6 +493,45 @@ void TestCli::listsAndFilters()
     env.insert(QStringLiteral("REPRISE_DB"), db);
     const Outcome fromEnv = runReprise({ "ls", "--json" }, dir.path(), env);
     QCOMPARE(QJsonDocument::fromJson(fromEnv.out.toUtf8()).array().size(), 4);
+}
+
+void TestCli::listShowsLocalStartTimesAcrossClockChanges()
+{
+    // `ls` writes many start times at once without asking Qt each time; around the changes of
+    // clock in Berlin it must still say what the local clock said.
+    QTemporaryDir dir;
+    const QString db = dir.filePath(QStringLiteral("runs.db"));
+    const QList<std::pair<QString, QString>> times { // UTC -> local in Berlin
+        { "2026-03-29T00:59:59Z", "2026-03-29 01:59:59" }, { "2026-03-29T01:00:00Z", "2026-03-29 03:00:00" },
+        { "2026-03-29T01:30:07Z", "2026-03-29 03:30:07" }, { "2026-10-25T00:30:00Z", "2026-10-25 02:30:00" },
+        { "2026-10-25T01:30:00Z", "2026-10-25 02:30:00" }, { "2028-02-29T22:59:59Z", "2028-02-29 23:59:59" },
+        { "2028-02-29T23:00:00Z", "2028-03-01 00:00:00" }, { "1970-01-02T00:00:00Z", "1970-01-02 01:00:00" }
+    };
+    {
+        auto store = reprise::RunStore::open(db, reprise::OpenMode::Create);
+        QVERIFY(store);
+        for (const auto& [utc, local] : times) {
+            reprise::NewRun run;
+            run.name = local;
+            run.startTime = double(QDateTime::fromString(utc, Qt::ISODate).toSecsSinceEpoch());
+            QVERIFY(store->createRun(run));
+        }
+    }
+    QProcessEnvironment env = baseEnvironment();
+    env.insert(QStringLiteral("TZ"), QStringLiteral("Europe/Berlin"));
+    // A filter, so that the runs are found by SQLite and printed by the quick path.
+    const Outcome list = runReprise({ "ls", "--db", db, "--filter", "started >= 0" }, dir.path(), env);
+    QCOMPARE(list.exitCode, 0);
+    // Each run is named after the local time expected in its STARTED column.
+    int checked = 0;
+    for (const QString& line : list.out.split(u'\n')) {
+        const QString name = line.mid(39, 19);
+        if (std::any_of(times.begin(), times.end(), [&](const auto& t) { return t.second == name; })) {
+            QCOMPARE(line.mid(68, 19), name);
+            ++checked;
+        }
+    }
+    QCOMPARE(checked, int(times.size()));
 }
 
 namespace {

@@ -114,9 +114,11 @@ struct ProcessRun {
 };
 
 /// Runs `reprise ARGS` to the end: its wall time and its own peak resident memory (wait4's rusage).
+/// REPRISE_BENCH_BIN names another reprise executable (a copy, while the build dir is rebuilt).
 ProcessRun runReprise(const QStringList& args, const QString& out = QStringLiteral("/dev/null"))
 {
-    std::vector<QByteArray> storage { QByteArrayLiteral(REPRISE_BIN) };
+    std::vector<QByteArray> storage { qEnvironmentVariableIsSet("REPRISE_BENCH_BIN") ? qgetenv("REPRISE_BENCH_BIN")
+                                                                                     : QByteArrayLiteral(REPRISE_BIN) };
     for (const QString& a : args)
         storage.push_back(a.toLocal8Bit());
     std::vector<char*> argv;
@@ -129,8 +131,8 @@ ProcessRun runReprise(const QStringList& args, const QString& out = QStringLiter
     QElapsedTimer t;
     t.start();
     pid_t pid = 0;
-    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0)
-        fail(QStringLiteral("cannot start reprise"));
+    if (const int error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ); error != 0)
+        fail(QStringLiteral("cannot start %1: %2").arg(QString::fromLocal8Bit(argv[0]), qt_error_string(error)));
     posix_spawn_file_actions_destroy(&actions);
     int status = 0;
     rusage usage {};
@@ -147,7 +149,12 @@ void browser1mBench()
         int runs;
         const char* suffix;
     };
-    const Size sizes[] = { { 100000, "_100k" }, { 1000000, "_1m" } };
+    // REPRISE_BENCH_RUNS=1000000 measures one size only; REPRISE_BENCH_WINDOW_ONLY skips the child
+    // processes (for profiling the window alone).
+    std::vector<Size> sizes { { 100000, "_100k" }, { 1000000, "_1m" } };
+    if (const int only = qEnvironmentVariableIntValue("REPRISE_BENCH_RUNS"); only > 0)
+        std::erase_if(sizes, [only](const Size& s) { return s.runs != only; });
+    const bool processes = !qEnvironmentVariableIsSet("REPRISE_BENCH_WINDOW_ONLY");
     std::vector<QString> paths;
     for (const Size& size : sizes)
         paths.push_back(wideDatabase(size.runs));
@@ -155,7 +162,7 @@ void browser1mBench()
     // Whole processes first, on a machine as quiet as this one gets: the window rendered
     // off-screen (open → painted → written, and the process's peak memory) and `reprise ls`.
     QTemporaryDir dir;
-    for (size_t i = 0; i < std::size(sizes); ++i) {
+    for (size_t i = 0; i < sizes.size() && processes; ++i) {
         const QString suffix = QLatin1String(sizes[i].suffix);
         std::vector<double> walls, peaks;
         for (int round = 0; round < 3; ++round) {
@@ -181,6 +188,6 @@ void browser1mBench()
         }
     }
     // The window in this process: 100,000 runs, then a million (peak memory then includes both).
-    for (size_t i = 0; i < std::size(sizes); ++i)
+    for (size_t i = 0; i < sizes.size(); ++i)
         measureRunBrowser("run_browser_1m", paths[i], sizes[i].runs, sizes[i].suffix);
 }

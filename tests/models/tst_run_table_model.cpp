@@ -11,6 +11,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QTextDocument>
+#include <algorithm>
+#include <numeric>
 
 using namespace reprise;
 
@@ -25,6 +27,8 @@ private Q_SLOTS:
     void naturalKeyOrder_data();
     void naturalKeyOrder();
     void paramAndMetricColumnsInNaturalOrder();
+    void sortOrdersEveryKindOfValue_data();
+    void sortOrdersEveryKindOfValue();
 
 private:
     std::shared_ptr<const RunTable> m_table;
@@ -278,6 +282,72 @@ void TestRunTableModel::paramAndMetricColumnsInNaturalOrder()
     QCOMPARE(headers(), (QStringList { "lr", "param_1", "param_2", "param_3", "param_10", "m9", "m10" }));
     QCOMPARE(model.index(0, RunTableModel::FixedColumnCount + 3).data().toString(), QStringLiteral("x"));
     QCOMPARE(model.index(2, RunTableModel::FixedColumnCount + 4).data().toString(), QStringLiteral("10a"));
+}
+
+void TestRunTableModel::sortOrdersEveryKindOfValue_data()
+{
+    QTest::addColumn<int>("column");
+    QTest::addColumn<bool>("descending");
+    for (const bool descending : { false, true }) {
+        const char* order = descending ? "descending" : "ascending";
+        QTest::addRow("mixed param, %s", order) << int(RunTableModel::FixedColumnCount) << descending;
+        QTest::addRow("metric, %s", order) << int(RunTableModel::FixedColumnCount) + 1 << descending;
+        QTest::addRow("name, %s", order) << int(RunTableModel::NameColumn) << descending;
+        QTest::addRow("started, %s", order) << int(RunTableModel::StartedColumn) << descending;
+    }
+}
+
+void TestRunTableModel::sortOrdersEveryKindOfValue()
+{
+    // Numbers (negative, -0 and +0, ties), text (ties, case), missing values: the proxy's order is
+    // that of its documented rule, numbers before text, no value last, ties in the source order.
+    QFETCH(int, column);
+    QFETCH(bool, descending);
+    const QStringList values { "3", "-1", "0", "-0", "abc", "Abc", "", "2.5", "3", "zz", "-7.25", "1e3", "x" };
+    QList<test::RunSpec> runs;
+    for (int i = 0; i < 120; ++i) {
+        test::RunSpec r;
+        r.id = QStringLiteral("run%1").arg(i);
+        r.name = QStringLiteral("n%1").arg((i * 7) % 13);
+        r.start = double((i * 37) % 11);
+        const QString v = values[(i * 5) % values.size()];
+        if (!v.isEmpty())
+            r.params.insert("p", v);
+        if (i % 4 != 0)
+            r.metrics.insert("m", double((i * 13) % 9) - 4.0);
+        runs << r;
+    }
+    RunTableModel model;
+    RunFilterProxy proxy;
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    proxy.setSourceModel(&model);
+    model.setRuns(test::makeTable(runs), 1000);
+    const Qt::SortOrder order = descending ? Qt::DescendingOrder : Qt::AscendingOrder;
+    proxy.sort(column, order);
+
+    const RunTableModel::SortKeys keys = model.sortKeys(column);
+    std::vector<int> expected(runs.size());
+    std::iota(expected.begin(), expected.end(), 0);
+    std::stable_sort(expected.begin(), expected.end(), [&](int a, int b) {
+        const int ga = keys.group[size_t(a)], gb = keys.group[size_t(b)];
+        if (ga != gb)
+            return ga == 2 || gb == 2 ? gb == 2 : (descending ? ga > gb : ga < gb);
+        if (ga == 2 || keys.key[size_t(a)] == keys.key[size_t(b)])
+            return false;
+        return descending ? keys.key[size_t(a)] > keys.key[size_t(b)] : keys.key[size_t(a)] < keys.key[size_t(b)];
+    });
+    QCOMPARE(proxy.rowCount(), int(runs.size()));
+    for (int r = 0; r < proxy.rowCount(); ++r)
+        QCOMPARE(proxy.mapToSource(proxy.index(r, 0)).row(), expected[size_t(r)]);
+    // A filter keeps that order, the rows it hides left out.
+    QVERIFY(proxy.setFilterText(QStringLiteral("metric.m > -2")));
+    int last = -1;
+    for (int r = 0; r < proxy.rowCount(); ++r) {
+        const auto at = std::find(expected.begin(), expected.end(), proxy.mapToSource(proxy.index(r, 0)).row());
+        QVERIFY(int(at - expected.begin()) > last);
+        last = int(at - expected.begin());
+    }
+    QVERIFY(proxy.rowCount() > 0 && proxy.rowCount() < int(runs.size()));
 }
 
 QTEST_MAIN(TestRunTableModel)
