@@ -21,6 +21,8 @@ private Q_SLOTS:
     void missingDatabaseIsAnError();
     void curvesPerKeyKeepsRunOrderAndFirstError();
     void labels();
+    void wallTimesToTheMillisecond_data();
+    void wallTimesToTheMillisecond();
 
 private:
     QTemporaryDir m_dir;
@@ -154,6 +156,48 @@ void TestCurveLoading::labels()
 {
     QCOMPARE(curveLabel(m_run), QStringLiteral("seed, \"1\" · ") + m_run.uuid.left(6));
     QCOMPARE(curveLabel(m_other), m_other.uuid.left(6));
+}
+
+void TestCurveLoading::wallTimesToTheMillisecond_data()
+{
+    QTest::addColumn<std::vector<double>>("seconds");
+    QTest::addColumn<bool>("compact"); // fewer bytes than doubles
+    std::vector<double> steady, erratic, sub;
+    for (int i = 0; i < 1000; ++i) {
+        steady.push_back(1.7e9 + i * 0.25);
+        // Gaps of days, the clock going back, and identical times.
+        erratic.push_back(1.7e9 + (i % 7 == 0 ? -3600.0 : 86400.0 * (i % 3)) + i * 12.345 + (i % 5 == 0 ? 0 : 0.001));
+        sub.push_back(i * 0.001); // every millisecond from the epoch
+    }
+    QTest::newRow("steady") << steady << true;
+    QTest::newRow("erratic") << erratic << false; // differences of days: ~4 bytes a point
+    QTest::newRow("milliseconds from 0") << sub << true;
+    QTest::newRow("negative and one point") << std::vector<double> { -12.5 } << false;
+    QTest::newRow("none") << std::vector<double> {} << false;
+    std::vector<double> withNan = steady;
+    withNan[500] = std::numeric_limits<double>::quiet_NaN();
+    QTest::newRow("NaN: kept as doubles") << withNan << false;
+    std::vector<double> huge = steady;
+    huge[3] = 1e300;
+    QTest::newRow("beyond 2^53 ms: kept as doubles") << huge << false;
+}
+
+void TestCurveLoading::wallTimesToTheMillisecond()
+{
+    QFETCH(std::vector<double>, seconds);
+    QFETCH(bool, compact);
+    const WallTimes times(seconds);
+    QCOMPARE(times.size(), seconds.size());
+    for (std::size_t i = 0; i < seconds.size(); ++i) {
+        const double ms = seconds[i] * 1000;
+        if (!std::isfinite(ms) || std::abs(ms) >= 9007199254740992.0)
+            QVERIFY(times[i] == seconds[i] || (std::isnan(times[i]) && std::isnan(seconds[i])));
+        else // what the readout shows: the same millisecond
+            QCOMPARE(std::llround(times[i] * 1000), std::llround(ms));
+    }
+    if (compact)
+        QVERIFY2(times.bytes() < seconds.size() * sizeof(double) / 2, qPrintable(QString::number(times.bytes())));
+    QVERIFY(std::isnan(times[seconds.size()])); // past the end: no time
 }
 
 QTEST_GUILESS_MAIN(TestCurveLoading)

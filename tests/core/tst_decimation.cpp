@@ -16,7 +16,7 @@ struct Series {
 };
 
 /// Noise with rare spikes, a few NaN/inf, and repeated x values (repeated steps are legal).
-Series makeSeries(std::size_t n, unsigned seed)
+Series makeSeries(std::size_t n, unsigned seed, double repeats = 0.05)
 {
     std::mt19937 rng(seed);
     std::normal_distribution<double> noise(0, 1);
@@ -24,7 +24,7 @@ Series makeSeries(std::size_t n, unsigned seed)
     Series s;
     double x = -1; // MLflow writes step -1
     for (std::size_t i = 0; i < n; ++i) {
-        x += u(rng) < 0.05 ? 0 : 1;
+        x += u(rng) < repeats ? 0 : 1;
         double y = std::sin(double(i) / 50) + 0.1 * noise(rng);
         const double r = u(rng);
         if (r < 0.001)
@@ -48,6 +48,7 @@ private Q_SLOTS:
     void matchesBruteForce();
     void pyramidRanges();
     void smallSeriesAreExact();
+    void floatValuesLikeDoubles();
     void emaMatchesTensorBoard_data();
     void emaMatchesTensorBoard();
 };
@@ -59,13 +60,19 @@ void TestDecimation::matchesBruteForce_data()
     QTest::addColumn<double>("from"); // share of the x range
     QTest::addColumn<double>("to");
     QTest::addColumn<unsigned>("seed");
-    QTest::newRow("100k into 2000, all") << 100000 << 2000 << 0.0 << 1.0 << 1u;
-    QTest::newRow("100k into 333, all") << 100000 << 333 << 0.0 << 1.0 << 2u;
-    QTest::newRow("100k into 500, zoomed") << 100000 << 500 << 0.4 << 0.45 << 3u;
-    QTest::newRow("1M into 1000, all") << 1000000 << 1000 << 0.0 << 1.0 << 4u;
-    QTest::newRow("1M into 1500, narrow") << 1000000 << 1500 << 0.7 << 0.71 << 5u;
-    QTest::newRow("5k into 100") << 5000 << 100 << 0.1 << 0.9 << 6u;
-    QTest::newRow("one column") << 20000 << 1 << 0.0 << 1.0 << 7u;
+    QTest::addColumn<double>("repeats"); // share of points repeating the step before (0: evenly spaced)
+    QTest::newRow("100k into 2000, all") << 100000 << 2000 << 0.0 << 1.0 << 1u << 0.05;
+    QTest::newRow("100k into 333, all") << 100000 << 333 << 0.0 << 1.0 << 2u << 0.05;
+    QTest::newRow("100k into 500, zoomed") << 100000 << 500 << 0.4 << 0.45 << 3u << 0.05;
+    QTest::newRow("1M into 1000, all") << 1000000 << 1000 << 0.0 << 1.0 << 4u << 0.05;
+    QTest::newRow("1M into 1500, narrow") << 1000000 << 1500 << 0.7 << 0.71 << 5u << 0.05;
+    QTest::newRow("5k into 100") << 5000 << 100 << 0.1 << 0.9 << 6u << 0.05;
+    QTest::newRow("one column") << 20000 << 1 << 0.0 << 1.0 << 7u << 0.05;
+    // Evenly spaced steps take the guessed column edges; runs of repeated steps the binary search.
+    QTest::newRow("1M evenly spaced, all") << 1000000 << 1357 << 0.0 << 1.0 << 8u << 0.0;
+    QTest::newRow("1M evenly spaced, zoomed") << 1000000 << 997 << 0.123 << 0.456 << 9u << 0.0;
+    QTest::newRow("200k half repeated") << 200000 << 700 << 0.0 << 1.0 << 10u << 0.5;
+    QTest::newRow("1M into 3 columns") << 1000000 << 3 << 0.0 << 1.0 << 11u << 0.05; // per-column lookups
 }
 
 void TestDecimation::matchesBruteForce()
@@ -75,7 +82,8 @@ void TestDecimation::matchesBruteForce()
     QFETCH(double, from);
     QFETCH(double, to);
     QFETCH(unsigned, seed);
-    const Series s = makeSeries(std::size_t(points), seed);
+    QFETCH(double, repeats);
+    const Series s = makeSeries(std::size_t(points), seed, repeats);
     const MinMaxPyramid pyramid(s.y);
     const double span = s.x.back() - s.x.front();
     const double x0 = s.x.front() + span * from, x1 = s.x.front() + span * to;
@@ -165,6 +173,25 @@ void TestDecimation::pyramidRanges()
         QCOMPARE(s.y[e.minIndex], lo);
         QCOMPARE(s.y[e.maxIndex], hi);
         QCOMPARE(e.anyNaN, nan);
+    }
+}
+
+void TestDecimation::floatValuesLikeDoubles()
+{
+    // A smoothed curve is kept as float: its decimation is that of the same values as doubles.
+    const Series s = makeSeries(300000, 11);
+    const std::vector<float> f(s.y.begin(), s.y.end());
+    const std::vector<double> widened(f.begin(), f.end());
+    for (const auto& [from, to] : { std::pair { 0.0, 1.0 }, std::pair { 0.3, 0.31 } }) {
+        const double span = s.x.back() - s.x.front();
+        const double x0 = s.x.front() + span * from, x1 = s.x.front() + span * to;
+        const DecimatedSeries a
+            = decimate(s.x, std::span<const float>(f), MinMaxPyramid(std::span<const float>(f)), x0, x1, 800);
+        const DecimatedSeries b = decimate(s.x, widened, MinMaxPyramid(widened), x0, x1, 800);
+        QCOMPARE(a.x, b.x);
+        QCOMPARE(a.y, b.y);
+        QCOMPARE(a.nonFiniteX, b.nonFiniteX);
+        QCOMPARE(a.sourcePoints, b.sourcePoints);
     }
 }
 

@@ -71,8 +71,8 @@ Readout readoutOf(const std::vector<ChartCurve>& curves, const QSet<QString>& hi
         row.label = visibleText(c.label);
         row.colour = c.colour;
         row.value = (*c.y)[k];
-        row.hasSmoothed = bool(c.smoothed);
-        row.smoothed = c.smoothed ? (*c.smoothed)[k] : row.value;
+        row.hasSmoothed = c.isSmoothed();
+        row.smoothed = row.hasSmoothed ? c.smoothedAt(k) : row.value;
         row.step = c.steps ? (*c.steps)[k] : (*c.x)[k];
         row.hasWallTime = c.wall && k < c.wall->size();
         row.wallTime = row.hasWallTime ? (*c.wall)[k] : 0;

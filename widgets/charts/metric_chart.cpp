@@ -34,7 +34,9 @@ namespace {
             return d;
         d.raw = decimate(*c.x, *c.y, *c.pyramid, lo, hi, columns);
         if (c.smoothed)
-            d.smooth = decimate(*c.x, *c.smoothed, *c.smoothedPyramid, lo, hi, columns);
+            d.smooth = decimate(*c.x, std::span<const float>(*c.smoothed), *c.smoothedPyramid, lo, hi, columns);
+        else if (c.smoothedWide)
+            d.smooth = decimate(*c.x, *c.smoothedWide, *c.smoothedPyramid, lo, hi, columns);
         if (c.bandLow && c.bandHigh) {
             d.bandLow = decimate(*c.x, *c.bandLow, *c.bandLowPyramid, lo, hi, columns);
             d.bandHigh = decimate(*c.x, *c.bandHigh, *c.bandHighPyramid, lo, hi, columns);

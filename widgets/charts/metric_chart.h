@@ -1,5 +1,6 @@
 #pragma once
 
+#include "analysis/curve_loading.h"
 #include "charts/curve_layer.h"
 #include "charts/run_palette.h"
 
@@ -30,12 +31,20 @@ struct ChartCurve {
     std::shared_ptr<const MinMaxPyramid> pyramid;
     /// The step of each point, when x is not the step (null: x is the step).
     std::shared_ptr<const std::vector<double>> steps;
-    /// The wall time of each point (seconds since the epoch), aligned with x; null when unknown.
-    std::shared_ptr<const std::vector<double>> wall;
+    /// The wall time of each point (seconds since the epoch, to the millisecond), aligned with x; null
+    /// when unknown.
+    std::shared_ptr<const WallTimes> wall;
     /// A group: how many runs have a value at each x (null for a run).
     std::shared_ptr<const std::vector<int>> runs;
-    std::shared_ptr<const std::vector<double>> smoothed; ///< EMA of y, when smoothing is on
+    /// The EMA of y, when smoothing is on: as float (a line over the raw points, of which the readout
+    /// shows 5 digits: half the memory of a double), or as double in smoothedWide instead when a value
+    /// is beyond float's range.
+    std::shared_ptr<const std::vector<float>> smoothed;
+    std::shared_ptr<const std::vector<double>> smoothedWide;
     std::shared_ptr<const MinMaxPyramid> smoothedPyramid;
+    bool isSmoothed() const { return smoothed || smoothedWide; }
+    /// The smoothed value of point i (isSmoothed() only).
+    double smoothedAt(std::size_t i) const { return smoothed ? double((*smoothed)[i]) : (*smoothedWide)[i]; }
     /// A group of runs drawn as one curve (y = mean): the band around it, aligned with x.
     std::shared_ptr<const std::vector<double>> bandLow, bandHigh;
     std::shared_ptr<const MinMaxPyramid> bandLowPyramid, bandHighPyramid;

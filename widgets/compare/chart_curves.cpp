@@ -4,19 +4,79 @@
 #include "compute_pool.h"
 #include "store/run_store.h"
 
+#include <QScopeGuard>
 #include <QtConcurrent>
+#include <bit>
 #include <cmath>
 #include <limits>
+#include <mutex>
 #include <numeric>
 
 namespace reprise {
 
 namespace {
 
+    /// Step arrays shared by the runs that logged the same steps (the seeds of a sweep usually do):
+    /// one copy of 8 bytes a point instead of one per run. Any thread.
+    class SharedSteps {
+    public:
+        template <typename T> std::shared_ptr<const std::vector<double>> intern(std::span<const T> steps)
+        {
+            // A digest outside the lock; a full comparison only where digests agree.
+            std::uint64_t digest = steps.size();
+            for (T v : steps)
+                digest = (digest ^ std::bit_cast<std::uint64_t>(double(v))) * 0x100000001b3ULL;
+            {
+                std::lock_guard lock(m_mutex);
+                for (const auto& [known, array] : m_arrays) {
+                    if (known == digest && std::equal(steps.begin(), steps.end(), array->begin(), array->end()))
+                        return array;
+                }
+            }
+            auto shared = std::make_shared<const std::vector<double>>(steps.begin(), steps.end());
+            std::lock_guard lock(m_mutex);
+            m_arrays.emplace_back(digest, shared);
+            return shared;
+        }
+
+    private:
+        std::mutex m_mutex;
+        std::vector<std::pair<std::uint64_t, std::shared_ptr<const std::vector<double>>>> m_arrays;
+    };
+
+    /// Reading buffers handed from one run to the next on the load's threads, freed with the load.
+    class ScratchPool {
+    public:
+        std::unique_ptr<CurveScratch> take()
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_free.empty())
+                return std::make_unique<CurveScratch>();
+            auto scratch = std::move(m_free.back());
+            m_free.pop_back();
+            return scratch;
+        }
+        void giveBack(std::unique_ptr<CurveScratch> scratch)
+        {
+            std::lock_guard lock(m_mutex);
+            m_free.push_back(std::move(scratch));
+        }
+
+    private:
+        std::mutex m_mutex;
+        std::vector<std::unique_ptr<CurveScratch>> m_free;
+    };
+
+    /// The state one load shares between its threads.
+    struct LoadShared {
+        SharedSteps steps;
+        ScratchPool scratch;
+    };
+
     /// One run's histories of `keys` with the step and wall time of every point, x chosen by `axis`
     /// and sorted; nothing for a key the run did not log. Its own read-only connection: any thread.
     Result<std::vector<std::optional<ChartCurve>>> readRun(
-        const QString& database, const RunRecord& run, const QStringList& keys, CurveAxis axis)
+        const QString& database, const RunRecord& run, const QStringList& keys, CurveAxis axis, LoadShared& shared)
     {
         std::vector<std::optional<ChartCurve>> out(std::size_t(keys.size()));
         auto store = RunStore::open(database, OpenMode::ReadOnly);
@@ -26,58 +86,58 @@ namespace {
         auto ref = store->resolveRun(run.uuid);
         if (!ref)
             return out; // gone from the database: nothing to chart
+        std::unique_ptr<CurveScratch> scratch = shared.scratch.take();
+        const auto giveBack = qScopeGuard([&] { shared.scratch.giveBack(std::move(scratch)); });
         for (qsizetype k = 0; k < keys.size(); ++k) {
             const bool logged = std::any_of(
                 run.metrics.begin(), run.metrics.end(), [&](const MetricSummary& m) { return m.key == keys[k]; });
             if (!logged)
                 continue;
             // Wall times too, whatever x is: the hover readout says when each point was logged.
-            auto history = store->loadMetric(*ref, keys[k], RunStore::PointTimes::Load);
-            if (!history)
-                return history.error();
-            const std::size_t n = history->size();
-            const bool timed = history->times.size() == n;
-            // Arrays moved, not copied: 20 runs × 1M points are 160 MB per array.
-            std::vector<double> steps(history->steps.begin(), history->steps.end());
-            std::vector<double> wall = timed ? std::move(history->times) : std::vector<double>();
-            std::vector<double> y = std::move(history->values);
-            std::vector<double> x;
-            if (axis != CurveAxis::Step && timed) {
-                x = wall;
+            std::vector<double> y;
+            if (auto read = readCurveArrays(*store, *ref, keys[k], true, y, *scratch); !read)
+                return read.error();
+            const std::size_t n = y.size();
+            const bool timed = scratch->times.size() == n;
+            ChartCurve c;
+            c.label = curveLabel(run);
+            c.runId = run.uuid;
+            if (axis == CurveAxis::Step || !timed) {
+                // x is the step; the steps and times were read into reused buffers, and only what is
+                // kept is allocated: the steps once for every run that logged the same, the times compact.
+                c.x = shared.steps.intern(std::span<const qint64>(scratch->steps));
+                if (timed)
+                    c.wall = std::make_shared<const WallTimes>(scratch->times);
+            } else {
+                std::vector<double> steps(scratch->steps.begin(), scratch->steps.end());
+                std::vector<double> wall(scratch->times.begin(), scratch->times.end());
+                std::vector<double> x = wall;
                 if (axis == CurveAxis::RelativeTime) {
                     for (double& v : x)
                         v -= run.startTime;
                 }
-            }
-            if (!x.empty() && !std::is_sorted(x.begin(), x.end())) {
-                // Wall times can go back (clock changes); x stays sorted for the binary search.
-                std::vector<std::size_t> order(n);
-                std::iota(order.begin(), order.end(), 0);
-                std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
-                auto permuted = [&](const std::vector<double>& v) {
-                    std::vector<double> p;
-                    p.reserve(v.size());
-                    for (std::size_t i : order)
-                        p.push_back(v[i]);
-                    return p;
-                };
-                x = permuted(x);
-                y = permuted(y);
-                steps = permuted(steps);
-                wall = permuted(wall);
-            }
-            ChartCurve c;
-            c.label = curveLabel(run);
-            c.runId = run.uuid;
-            auto stepsShared = std::make_shared<const std::vector<double>>(std::move(steps));
-            if (x.empty()) {
-                c.x = stepsShared; // x is the step
-            } else {
+                if (!std::is_sorted(x.begin(), x.end())) {
+                    // Wall times can go back (clock changes); x stays sorted for the binary search.
+                    std::vector<std::size_t> order(n);
+                    std::iota(order.begin(), order.end(), 0);
+                    std::stable_sort(
+                        order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return x[a] < x[b]; });
+                    auto permuted = [&](const std::vector<double>& v) {
+                        std::vector<double> p;
+                        p.reserve(v.size());
+                        for (std::size_t i : order)
+                            p.push_back(v[i]);
+                        return p;
+                    };
+                    x = permuted(x);
+                    y = permuted(y);
+                    steps = permuted(steps);
+                    wall = permuted(wall);
+                }
                 c.x = std::make_shared<const std::vector<double>>(std::move(x));
-                c.steps = std::move(stepsShared);
+                c.steps = shared.steps.intern(std::span<const double>(steps));
+                c.wall = std::make_shared<const WallTimes>(wall);
             }
-            if (timed)
-                c.wall = std::make_shared<const std::vector<double>>(std::move(wall));
             c.y = std::make_shared<const std::vector<double>>(std::move(y));
             c.pyramid = std::make_shared<const MinMaxPyramid>(*c.y);
             out[std::size_t(k)] = std::move(c);
@@ -139,12 +199,20 @@ namespace {
 void smoothCurve(ChartCurve& c, double weight)
 {
     c.smoothed.reset();
+    c.smoothedWide.reset();
     c.smoothedPyramid.reset();
     if (weight <= 0 || !c.y)
         return;
-    auto smoothed = std::make_shared<const std::vector<double>>(debiasedEma(*c.y, weight));
-    c.smoothed = smoothed;
-    c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(*smoothed);
+    // As float unless a value would not fit.
+    if (std::optional<std::vector<float>> ema = debiasedEmaAsFloat(*c.y, weight)) {
+        auto smoothed = std::make_shared<const std::vector<float>>(std::move(*ema));
+        c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(std::span<const float>(*smoothed));
+        c.smoothed = std::move(smoothed);
+    } else {
+        auto smoothed = std::make_shared<const std::vector<double>>(debiasedEma(*c.y, weight));
+        c.smoothedPyramid = std::make_shared<const MinMaxPyramid>(*smoothed);
+        c.smoothedWide = std::move(smoothed);
+    }
 }
 
 Result<CurvesPerKey> loadChartCurves(const QString& database, const QList<RunRecord>& runs, const QStringList& keys,
@@ -153,11 +221,12 @@ Result<CurvesPerKey> loadChartCurves(const QString& database, const QList<RunRec
     // Per run, in parallel: read, then build the pyramids and the smoothing (the costly part for long
     // histories) while other runs are still being read.
     using PerRun = Result<std::vector<std::optional<ChartCurve>>>;
+    LoadShared shared;
     auto perRun
         = QtConcurrent::blockingMapped<std::vector<PerRun>>(computePool(), runs, [&](const RunRecord& run) -> PerRun {
               if (cancelled)
                   return Error { QObject::tr("Cancelled."), {} };
-              auto read = readRun(run.source.isEmpty() ? database : run.source, run, keys, axis);
+              auto read = readRun(run.source.isEmpty() ? database : run.source, run, keys, axis, shared);
               if (!read)
                   return read.error();
               for (std::optional<ChartCurve>& c : *read) {

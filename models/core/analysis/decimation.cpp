@@ -4,29 +4,115 @@
 #include <bit>
 #include <cmath>
 #include <limits>
+#include <optional>
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
 
 namespace reprise {
 
-MinMaxPyramid::MinMaxPyramid(std::span<const double> values)
+namespace {
+
+    /// Asks for the cache line holding `p` (a hint: no effect on results).
+    inline void prefetch(const void* p)
+    {
+#if defined(__GNUC__) || defined(__clang__)
+        __builtin_prefetch(p);
+#else
+        (void)p;
+#endif
+    }
+
+    template <typename T> void resizeLargeArray(std::vector<T>& v, std::size_t n)
+    {
+#ifdef __linux__
+        constexpr std::size_t kHuge = std::size_t(2) << 20;
+        if (n * sizeof(T) >= kHuge && v.capacity() < n) {
+            std::vector<T> fresh;
+            fresh.reserve(n); // not touched yet: the advice applies before the first fault
+            const auto begin = reinterpret_cast<std::uintptr_t>(fresh.data());
+            const std::uintptr_t first = (begin + kHuge - 1) & ~(kHuge - 1);
+            const std::uintptr_t last = (begin + n * sizeof(T)) & ~(kHuge - 1);
+            if (last > first)
+                (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+            fresh.assign(v.begin(), v.begin() + std::ptrdiff_t(std::min(v.size(), n)));
+            v.swap(fresh);
+        }
+#endif
+        v.resize(n);
+    }
+
+} // namespace
+
+void resizeLarge(std::vector<double>& v, std::size_t n) { resizeLargeArray(v, n); }
+void resizeLarge(std::vector<float>& v, std::size_t n) { resizeLargeArray(v, n); }
+void resizeLarge(std::vector<long long>& v, std::size_t n) { resizeLargeArray(v, n); }
+
+namespace {
+
+    /// The first index in [first, last) of sorted `xs` whose x is not below `edge` (`last` when none).
+    /// Steps are usually evenly spaced: the index is guessed from the values at the ends and checked
+    /// with its neighbour, a probe or two where a binary search over millions of points takes ~20
+    /// (most of them cache misses); uneven x falls back to the binary search.
+    std::size_t lowerBound(std::span<const double> xs, std::size_t first, std::size_t last, double edge)
+    {
+        std::size_t lo = first, hi = last; // the answer is in [lo, hi]
+        for (int probe = 0; probe < 3 && hi - lo > 16; ++probe) {
+            const double a = xs[lo], b = xs[hi - 1];
+            if (!(a < edge))
+                return lo;
+            if (b < edge)
+                return hi;
+            const double share = (edge - a) / (b - a);
+            if (!(share >= 0 && share <= 1))
+                break; // not finite: the binary search decides
+            std::size_t guess = lo + std::size_t(share * double(hi - 1 - lo));
+            guess = std::clamp(guess, lo + 1, hi - 1);
+            if (xs[guess] < edge) {
+                if (xs[guess + 1] >= edge) // guess < hi - 1: xs[hi - 1] is not below edge
+                    return guess + 1;
+                lo = guess + 1;
+            } else {
+                if (xs[guess - 1] < edge)
+                    return guess;
+                hi = guess;
+            }
+        }
+        return std::size_t(
+            std::lower_bound(xs.begin() + std::ptrdiff_t(lo), xs.begin() + std::ptrdiff_t(hi), edge) - xs.begin());
+    }
+
+} // namespace
+
+MinMaxPyramid::MinMaxPyramid(std::span<const double> values) { build(values); }
+
+MinMaxPyramid::MinMaxPyramid(std::span<const float> values) { build(values); }
+
+template <typename T> void MinMaxPyramid::build(std::span<const T> values)
 {
-    // Level 0 from the values, each further level from pairs of the one below.
+    // Every level in one array (with huge pages where the system gives them: a range's blocks are
+    // far apart, and each 4 KB page is a TLB miss of its own), level 0 first.
     std::size_t blocks = (values.size() + kBase - 1) / kBase;
     if (blocks == 0)
         return;
-    Level base;
-    base.min.resize(blocks);
-    base.max.resize(blocks);
-    base.minAt.resize(blocks);
-    base.maxAt.resize(blocks);
-    base.nan.assign(blocks, 0);
+    std::size_t total = 0;
+    for (std::size_t n = blocks;; n = (n + 1) / 2) {
+        m_start.push_back(total);
+        total += n;
+        if (n == 1)
+            break;
+    }
+    resizeLargeArray(m_blocks, total);
+    Block* base = m_blocks.data();
     for (std::size_t b = 0; b < blocks; ++b) {
         const std::size_t first = b * kBase, last = std::min(values.size(), first + kBase);
         double lo = std::numeric_limits<double>::infinity(), hi = -lo;
         std::uint32_t loAt = 0, hiAt = 0;
+        bool nonFinite = false;
         for (std::size_t i = first; i < last; ++i) {
-            const double v = values[i];
+            const double v = double(values[i]);
             if (!std::isfinite(v)) {
-                base.nan[b] = 1;
+                nonFinite = true;
                 continue;
             }
             if (v < lo) {
@@ -38,45 +124,70 @@ MinMaxPyramid::MinMaxPyramid(std::span<const double> values)
                 hiAt = std::uint32_t(i - first);
             }
         }
-        base.min[b] = lo;
-        base.max[b] = hi;
-        base.minAt[b] = loAt;
-        base.maxAt[b] = hiAt;
+        base[b] = Block { lo, hi, loAt, hiAt | (nonFinite ? kNonFinite : 0U) };
     }
-    m_levels.push_back(std::move(base));
     std::size_t span = kBase;
-    while (blocks > 1) {
-        const Level& below = m_levels.back();
-        Level up;
+    for (std::size_t level = 1; level < m_start.size(); ++level) {
+        const Block* below = m_blocks.data() + m_start[level - 1];
+        Block* up = m_blocks.data() + m_start[level];
         const std::size_t n = (blocks + 1) / 2;
-        up.min.resize(n);
-        up.max.resize(n);
-        up.minAt.resize(n);
-        up.maxAt.resize(n);
-        up.nan.resize(n);
         for (std::size_t b = 0; b < n; ++b) {
             const std::size_t l = 2 * b, r = std::min(2 * b + 1, blocks - 1);
-            const bool useRightMin = r != l && below.min[r] < below.min[l];
-            const bool useRightMax = r != l && below.max[r] > below.max[l];
-            up.min[b] = useRightMin ? below.min[r] : below.min[l];
-            up.minAt[b] = useRightMin ? std::uint32_t(span + below.minAt[r]) : below.minAt[l];
-            up.max[b] = useRightMax ? below.max[r] : below.max[l];
-            up.maxAt[b] = useRightMax ? std::uint32_t(span + below.maxAt[r]) : below.maxAt[l];
-            up.nan[b] = std::uint8_t(below.nan[l] | below.nan[r]);
+            const Block& left = below[l];
+            const Block& right = below[r];
+            // Ties keep the left block's point: the first occurrence in index order.
+            const bool useRightMin = r != l && right.min < left.min;
+            const bool useRightMax = r != l && right.max > left.max;
+            const std::uint32_t nonFinite = (left.maxAt | right.maxAt) & kNonFinite;
+            up[b].min = useRightMin ? right.min : left.min;
+            up[b].minAt = useRightMin ? std::uint32_t(span + right.minAt) : left.minAt;
+            up[b].max = useRightMax ? right.max : left.max;
+            up[b].maxAt = (useRightMax ? std::uint32_t(span + (right.maxAt & ~kNonFinite)) : (left.maxAt & ~kNonFinite))
+                | nonFinite;
         }
-        m_levels.push_back(std::move(up));
         blocks = n;
         span *= 2;
     }
 }
 
+void MinMaxPyramid::prefetch(std::size_t first, std::size_t last) const
+{
+    // The blocks range() takes for [first, last), in the same order.
+    std::size_t i = std::min(last, (first + kBase - 1) / kBase * kBase);
+    while (i + kBase <= last && !m_start.empty()) {
+        std::size_t level = 0, span = kBase;
+        while (level + 1 < m_start.size() && i % (span * 2) == 0 && i + span * 2 <= last) {
+            ++level;
+            span *= 2;
+        }
+        reprise::prefetch(&m_blocks[m_start[level] + i / span]);
+        i += span;
+    }
+}
+
+std::size_t MinMaxPyramid::bytes() const
+{
+    return m_blocks.capacity() * sizeof(Block) + m_start.capacity() * sizeof(std::size_t);
+}
+
 MinMaxPyramid::Extremes MinMaxPyramid::range(std::span<const double> values, std::size_t first, std::size_t last) const
+{
+    return extremes(values, first, last);
+}
+
+MinMaxPyramid::Extremes MinMaxPyramid::range(std::span<const float> values, std::size_t first, std::size_t last) const
+{
+    return extremes(values, first, last);
+}
+
+template <typename T>
+MinMaxPyramid::Extremes MinMaxPyramid::extremes(std::span<const T> values, std::size_t first, std::size_t last) const
 {
     Extremes e { std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), first, first, false,
         false };
     auto scan = [&](std::size_t from, std::size_t to) {
         for (std::size_t i = from; i < to; ++i) {
-            const double v = values[i];
+            const double v = double(values[i]);
             if (!std::isfinite(v)) {
                 e.anyNaN = true;
                 continue;
@@ -92,20 +203,19 @@ MinMaxPyramid::Extremes MinMaxPyramid::range(std::span<const double> values, std
             }
         }
     };
-    auto take = [&](std::size_t level, std::size_t block, std::size_t start) {
-        const Level& l = m_levels[level];
-        if (l.nan[block])
+    auto take = [&](const Block& block, std::size_t start) {
+        if (block.maxAt & kNonFinite)
             e.anyNaN = true;
-        if (!std::isfinite(l.min[block]))
+        if (!std::isfinite(block.min))
             return; // only NaN in this block
         e.anyValue = true;
-        if (l.min[block] < e.min) {
-            e.min = l.min[block];
-            e.minIndex = start + l.minAt[block];
+        if (block.min < e.min) {
+            e.min = block.min;
+            e.minIndex = start + block.minAt;
         }
-        if (l.max[block] > e.max) {
-            e.max = l.max[block];
-            e.maxIndex = start + l.maxAt[block];
+        if (block.max > e.max) {
+            e.max = block.max;
+            e.maxIndex = start + (block.maxAt & ~kNonFinite);
         }
     };
     // Unaligned head and tail by scanning; whole blocks from the largest level that fits.
@@ -113,97 +223,182 @@ MinMaxPyramid::Extremes MinMaxPyramid::range(std::span<const double> values, std
     const std::size_t headEnd = std::min(last, (first + kBase - 1) / kBase * kBase);
     scan(i, headEnd);
     i = headEnd;
-    while (i + kBase <= last && !m_levels.empty()) {
+    while (i + kBase <= last && !m_start.empty()) {
         std::size_t level = 0, span = kBase;
         // Grow while the bigger block starts at i and still fits.
-        while (level + 1 < m_levels.size() && i % (span * 2) == 0 && i + span * 2 <= last) {
+        while (level + 1 < m_start.size() && i % (span * 2) == 0 && i + span * 2 <= last) {
             ++level;
             span *= 2;
         }
-        take(level, i / span, i);
+        take(m_blocks[m_start[level] + i / span], i);
         i += span;
     }
     scan(i, last);
     return e;
 }
 
+namespace {
+
+    template <typename T>
+    DecimatedSeries decimated(std::span<const double> xs, std::span<const T> ys, const MinMaxPyramid& pyramid,
+        double x0, double x1, int columns)
+    {
+        DecimatedSeries out;
+        const std::size_t first = std::size_t(std::lower_bound(xs.begin(), xs.end(), x0) - xs.begin());
+        const std::size_t last = std::size_t(std::upper_bound(xs.begin(), xs.end(), x1) - xs.begin());
+        if (first >= last || columns < 1)
+            return out;
+        out.sourcePoints = last - first;
+        auto emit = [&](std::size_t i) {
+            if (std::isfinite(double(ys[i]))) {
+                out.x.push_back(xs[i]);
+                out.y.push_back(double(ys[i]));
+            }
+        };
+        if (out.sourcePoints <= std::size_t(columns) * 4) {
+            for (std::size_t i = first; i < last; ++i) {
+                if (std::isfinite(double(ys[i])))
+                    emit(i);
+                else
+                    out.nonFiniteX.push_back(xs[i]);
+            }
+            return out;
+        }
+        out.decimated = true;
+        out.x.reserve(std::size_t(columns) * 4);
+        out.y.reserve(std::size_t(columns) * 4);
+        const double width = x1 > x0 ? (x1 - x0) / columns : 1.0;
+        // The columns' edges first, then the columns: the memory a column reads is asked for a few
+        // columns ahead (most of a column's time was waiting on cache misses, one after the other).
+        std::vector<std::size_t> edges;
+        edges.reserve(std::size_t(columns) + 1);
+        edges.push_back(first);
+        for (int c = 0; c < columns && edges.back() < last; ++c)
+            edges.push_back(c + 1 == columns ? last : lowerBound(xs, edges.back(), last, x0 + width * (c + 1)));
+        if (edges.back() < last)
+            edges.push_back(last);
+        const std::size_t count = edges.size() - 1;
+        auto ask = [&](std::size_t c) {
+            if (c < count && edges[c + 1] > edges[c]) {
+                pyramid.prefetch(edges[c], edges[c + 1]);
+                prefetch(&ys[edges[c]]);
+                prefetch(&ys[edges[c + 1] - 1]);
+            }
+        };
+        constexpr std::size_t kAhead = 4;
+        for (std::size_t c = 0; c < kAhead; ++c)
+            ask(c);
+        // A column's points are written once the next column's extremes are known: the x of its
+        // extremes has been asked for meanwhile.
+        struct Pending {
+            MinMaxPyramid::Extremes e;
+            std::size_t begin, end;
+        };
+        std::optional<Pending> pending;
+        auto write = [&](const Pending& p) {
+            const MinMaxPyramid::Extremes& e = p.e;
+            if (e.anyNaN) {
+                // Mark the column's first non-finite point.
+                for (std::size_t i = p.begin; i < p.end; ++i) {
+                    if (!std::isfinite(double(ys[i]))) {
+                        out.nonFiniteX.push_back(xs[i]);
+                        break;
+                    }
+                }
+            }
+            if (!e.anyValue)
+                return;
+            // First, then the extremes in index order, then last: the shape within the column. The
+            // extremes' values come from the pyramid (a read of ys there is a cache miss).
+            const bool minFirst = e.minIndex <= e.maxIndex;
+            const std::pair<std::size_t, double> points[4] = { { p.begin, double(ys[p.begin]) },
+                minFirst ? std::pair { e.minIndex, e.min } : std::pair { e.maxIndex, e.max },
+                minFirst ? std::pair { e.maxIndex, e.max } : std::pair { e.minIndex, e.min },
+                { p.end - 1, double(ys[p.end - 1]) } };
+            std::size_t previous = std::size_t(-1);
+            for (const auto& [i, y] : points) {
+                if (i != previous && std::isfinite(y)) {
+                    out.x.push_back(xs[i]);
+                    out.y.push_back(y);
+                }
+                previous = i;
+            }
+        };
+        for (std::size_t c = 0; c < count; ++c) {
+            ask(c + kAhead);
+            const std::size_t begin = edges[c], end = edges[c + 1];
+            if (end <= begin)
+                continue;
+            const MinMaxPyramid::Extremes e = pyramid.range(ys, begin, end);
+            prefetch(&xs[e.minIndex]);
+            prefetch(&xs[e.maxIndex]);
+            if (pending)
+                write(*pending);
+            pending = Pending { e, begin, end };
+        }
+        if (pending)
+            write(*pending);
+        return out;
+    }
+
+} // namespace
+
 DecimatedSeries decimate(std::span<const double> xs, std::span<const double> ys, const MinMaxPyramid& pyramid,
     double x0, double x1, int columns)
 {
-    DecimatedSeries out;
-    const std::size_t first = std::size_t(std::lower_bound(xs.begin(), xs.end(), x0) - xs.begin());
-    const std::size_t last = std::size_t(std::upper_bound(xs.begin(), xs.end(), x1) - xs.begin());
-    if (first >= last || columns < 1)
-        return out;
-    out.sourcePoints = last - first;
-    auto emit = [&](std::size_t i) {
-        if (std::isfinite(ys[i])) {
-            out.x.push_back(xs[i]);
-            out.y.push_back(ys[i]);
-        }
-    };
-    if (out.sourcePoints <= std::size_t(columns) * 4) {
-        for (std::size_t i = first; i < last; ++i) {
-            if (std::isfinite(ys[i]))
-                emit(i);
-            else
-                out.nonFiniteX.push_back(xs[i]);
-        }
-        return out;
-    }
-    out.decimated = true;
-    const double width = x1 > x0 ? (x1 - x0) / columns : 1.0;
-    std::size_t begin = first;
-    for (int c = 0; c < columns && begin < last; ++c) {
-        const double edge = c + 1 == columns ? std::numeric_limits<double>::infinity() : x0 + width * (c + 1);
-        const std::size_t end = c + 1 == columns
-            ? last
-            : std::size_t(std::lower_bound(xs.begin() + std::ptrdiff_t(begin), xs.begin() + std::ptrdiff_t(last), edge)
-                - xs.begin());
-        if (end <= begin)
-            continue;
-        const MinMaxPyramid::Extremes e = pyramid.range(ys, begin, end);
-        if (e.anyNaN) {
-            // Mark the column's first non-finite point.
-            for (std::size_t i = begin; i < end; ++i) {
-                if (!std::isfinite(ys[i])) {
-                    out.nonFiniteX.push_back(xs[i]);
-                    break;
-                }
-            }
-        }
-        if (e.anyValue) {
-            // First, then the extremes in index order, then last: the shape within the column.
-            std::size_t indices[4]
-                = { begin, std::min(e.minIndex, e.maxIndex), std::max(e.minIndex, e.maxIndex), end - 1 };
-            std::size_t previous = std::size_t(-1);
-            for (std::size_t i : indices) {
-                if (i != previous)
-                    emit(i);
-                previous = i;
-            }
-        }
-        begin = end;
-    }
-    return out;
+    return decimated(xs, ys, pyramid, x0, x1, columns);
 }
+
+DecimatedSeries decimate(std::span<const double> xs, std::span<const float> ys, const MinMaxPyramid& pyramid, double x0,
+    double x1, int columns)
+{
+    return decimated(xs, ys, pyramid, x0, x1, columns);
+}
+
+namespace {
+
+    /// debiasedEma(), each value handed to `store(index, value)`.
+    template <typename Store> void ema(std::span<const double> ys, double weight, Store&& store)
+    {
+        double last = 0;
+        double weightPower = 1; // wⁿ, kept by multiplication rather than a pow() per point
+        for (std::size_t i = 0; i < ys.size(); ++i) {
+            const double y = ys[i];
+            if (!std::isfinite(y)) {
+                store(i, y);
+                continue;
+            }
+            last = last * weight + (1 - weight) * y;
+            weightPower *= weight;
+            const double debias = 1 - weightPower;
+            store(i, debias > 0 ? last / debias : y);
+        }
+    }
+
+} // namespace
 
 std::vector<double> debiasedEma(std::span<const double> ys, double weight)
 {
-    std::vector<double> out;
-    out.reserve(ys.size());
-    double last = 0;
-    double weightPower = 1; // wⁿ, kept by multiplication rather than a pow() per point
-    for (double y : ys) {
-        if (!std::isfinite(y)) {
-            out.push_back(y);
-            continue;
+    std::vector<double> out(ys.size());
+    ema(ys, weight, [&](std::size_t i, double v) { out[i] = v; });
+    return out;
+}
+
+std::optional<std::vector<float>> debiasedEmaAsFloat(std::span<const double> ys, double weight)
+{
+    std::vector<float> out;
+    resizeLarge(out, ys.size());
+    bool fits = true;
+    constexpr double most = std::numeric_limits<float>::max();
+    ema(ys, weight, [&](std::size_t i, double v) {
+        if (std::isfinite(v) && std::abs(v) > most) {
+            fits = false;
+            v = 0;
         }
-        last = last * weight + (1 - weight) * y;
-        weightPower *= weight;
-        const double debias = 1 - weightPower;
-        out.push_back(debias > 0 ? last / debias : y);
-    }
+        out[i] = float(v);
+    });
+    if (!fits)
+        return std::nullopt;
     return out;
 }
 
