@@ -264,7 +264,9 @@ namespace {
             "FROM runs r JOIN projects p ON p.id = r.project_id");
         if (!runFilter.isEmpty())
             runsSql += " WHERE r.id" + runFilter;
-        runsSql += " ORDER BY r.start_time DESC, r.id DESC";
+        // Some runs of many: looked up by id and sorted, rather than walking the whole start-time
+        // index for them (the expressions keep SQLite from choosing it; same order).
+        runsSql += runFilter.isEmpty() ? " ORDER BY r.start_time DESC, r.id DESC" : " ORDER BY -r.start_time, -r.id";
         auto runs = db.prepare(runsSql.constData());
         if (!runs)
             return runs.error();
