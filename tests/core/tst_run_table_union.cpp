@@ -66,6 +66,7 @@ QStringList matching(const RunTable& table, const QString& filter)
 class TestRunTableUnion : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void textRanksOrderIgnoringCaseThenExactly();
     void oneRowPerRunNewestFirstWithEverySource();
     void sourceFilterMatchesAnyOrAllHolders();
     void sameNamesAreToldApart();
@@ -212,6 +213,35 @@ void TestRunTableUnion::aFewChangedRunsArePatchedIn()
     QCOMPARE(patched->names.at(1), QStringLiteral("run cccc"));
     // A run gone from the database: only a whole read drops it.
     QVERIFY(!patchRunTable(shown, std::make_shared<const RunTable>(*fresh), { id('a'), id('z') }));
+}
+
+void TestRunTableUnion::textRanksOrderIgnoringCaseThenExactly()
+{
+    // Sort ranks of a text column (what sorting by name compares): case-insensitive first, then
+    // exact; a value in the dictionary twice ranks once. Entries sharing a long common start, ending
+    // early, holding NUL or characters beyond the BMP, in a dictionary large enough to matter.
+    QStringList dict { "run-10", "run-9", "Run-9", "run-", "run-1", "run-100000", "run-1000", "RUN-1000", "run-10000",
+        "run-\U0001F600", "run-\u00e9", "run-E", "run-e", "run-10", "run-9" };
+    dict << QStringLiteral("run-1") + QChar(0) << QStringLiteral("run-1") + QChar(0) + QChar(u'a');
+    for (int i = 0; i < 300; ++i)
+        dict << QStringLiteral("run-%1").arg((i * 7919) % 1000);
+    TextColumn column;
+    column.dict = dict;
+    column.computeSortRanks();
+    QCOMPARE(column.sortRanks.size(), size_t(dict.size()));
+    auto expectedLess = [](const QString& a, const QString& b) {
+        const int c = QString::compare(a.toCaseFolded(), b.toCaseFolded(), Qt::CaseSensitive);
+        return c != 0 ? c < 0 : QString::compare(a, b, Qt::CaseSensitive) < 0;
+    };
+    for (qsizetype a = 0; a < dict.size(); ++a) {
+        for (qsizetype b = 0; b < dict.size(); ++b) {
+            const auto ra = column.sortRanks[size_t(a)], rb = column.sortRanks[size_t(b)];
+            if (dict[a] == dict[b])
+                QCOMPARE(ra, rb);
+            else
+                QCOMPARE(ra < rb, expectedLess(dict[a], dict[b]));
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestRunTableUnion)

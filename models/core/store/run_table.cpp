@@ -58,7 +58,28 @@ void TextColumn::computeSortRanks()
         const int c = QString::compare(folded[size_t(a)], folded[size_t(b)], Qt::CaseSensitive);
         return c != 0 ? c : QString::compare(dict[a], dict[b], Qt::CaseSensitive);
     };
-    std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) { return compare(a, b) < 0; });
+    // Most comparisons are decided by the four characters after what every entry starts with
+    // ("run-" of run-1 … run-999999), packed into one integer held next to the others: a million
+    // names sort without chasing a million strings for each comparison. An equal prefix (or one
+    // holding a NUL) falls back to comparing the strings.
+    qsizetype common = folded.empty() ? 0 : folded.front().size();
+    for (const QString& f : folded) {
+        qsizetype same = 0;
+        while (same < common && same < f.size() && f[same] == folded.front()[same])
+            ++same;
+        common = same;
+    }
+    std::vector<std::uint64_t> prefix(folded.size());
+    for (size_t i = 0; i < folded.size(); ++i) {
+        std::uint64_t key = 0;
+        for (qsizetype c = common; c < common + 4; ++c)
+            key = (key << 16) | (c < folded[i].size() ? folded[i][c].unicode() : 0u);
+        prefix[i] = key;
+    }
+    std::sort(order.begin(), order.end(), [&](std::int32_t a, std::int32_t b) {
+        const std::uint64_t ka = prefix[size_t(a)], kb = prefix[size_t(b)];
+        return ka != kb ? ka < kb : compare(a, b) < 0;
+    });
     // A value in the dictionary twice (a column of nearly unique values, see TextColumnBuilder)
     // ranks once, so that rows with equal values keep their order when sorted.
     sortRanks.assign(order.size(), 0);
