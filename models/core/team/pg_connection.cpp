@@ -329,6 +329,20 @@ Result<QByteArray> PgConnection::copyOut(const QString& copySql) const
     return data;
 }
 
+Status PgConnection::beginBulkRead() const
+{
+    if (auto begun = exec(QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")); !begun)
+        return begun;
+    // The planner's cost of a whole-table read with a subquery per row passes jit_above_cost, and
+    // LLVM then spends most of the query's time compiling it; the sort of the runs spilled to disk
+    // at the default 4 MB. Both settings end with the transaction.
+    if (PQserverVersion(handle()) >= 110000) {
+        if (auto jit = exec(QStringLiteral("SET LOCAL jit = off")); !jit)
+            return jit;
+    }
+    return exec(QStringLiteral("SET LOCAL work_mem = '64MB'"));
+}
+
 void PgConnection::rollback() const
 {
     if (PQstatus(handle()) == CONNECTION_OK)

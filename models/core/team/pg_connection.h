@@ -69,6 +69,9 @@ public:
 
     Status begin() const { return exec(QStringLiteral("BEGIN")); }
     Status commit() const { return exec(QStringLiteral("COMMIT")); }
+    /// BEGIN of a read-only snapshot (REPEATABLE READ) for reading whole tables: without JIT (on a
+    /// 100,000-run table, compiling the query took 0.8 s of its 1 s) and with room to sort in memory.
+    Status beginBulkRead() const;
     /// Best effort: a lost connection has rolled back on the server anyway.
     void rollback() const;
 

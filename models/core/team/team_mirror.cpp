@@ -449,7 +449,7 @@ Result<TeamMirror> refreshTeamMirror(const QString& location, TeamCopyDepth dept
     if (auto version = checkTeamSchema(*conn); !version)
         return version.error();
     // One snapshot for the counter, the change log and every table: the copy is the store at one moment.
-    if (auto begun = conn->exec(QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")); !begun)
+    if (auto begun = conn->beginBulkRead(); !begun)
         return begun.error();
     const auto finish = [&](Result<TeamMirror> out) {
         conn->rollback(); // a read-only snapshot: nothing to commit

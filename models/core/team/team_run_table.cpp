@@ -6,6 +6,9 @@
 #include "team/team_schema.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
+#include <chrono>
+#include <cstdio>
 #include <future>
 
 namespace reprise {
@@ -13,6 +16,15 @@ namespace reprise {
 using namespace column_building;
 
 namespace {
+
+    /// REPRISE_TEAM_TRACE=1: when each part of the read ended, on stderr (for benchmarks).
+    void trace(const char* what, const QElapsedTimer& t)
+    {
+        static const bool on = qEnvironmentVariableIsSet("REPRISE_TEAM_TRACE");
+        if (on)
+            std::fprintf(stderr, "team table: %s %.1f ms (at %lld)\n", what, double(t.nsecsElapsed()) / 1e6,
+                qlonglong(std::chrono::steady_clock::now().time_since_epoch().count() / 1000000));
+    }
 
     std::string_view textOf(const CopyField& f)
     {
@@ -53,7 +65,7 @@ namespace {
             out.params = second.error();
             return out;
         }
-        if (auto begun = second->exec(QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")); !begun) {
+        if (auto begun = second->beginBulkRead(); !begun) {
             out.params = begun.error();
             return out;
         }
@@ -62,9 +74,13 @@ namespace {
             out.params = set.error();
             return out;
         }
+        QElapsedTimer timer;
+        timer.start();
         out.params = readValues(*second, "params", slots);
+        trace("params", timer);
         if (out.params)
             out.tags = readValues(*second, "tags", slots);
+        trace("tags", timer);
         second->rollback();
         return out;
     }
@@ -93,6 +109,8 @@ namespace {
 
     Result<RunTable> readInSnapshot(const PgConnection& conn, const QString& location)
     {
+        QElapsedTimer timer;
+        timer.start();
         auto exported = conn.query(QStringLiteral("SELECT pg_export_snapshot()"));
         if (!exported)
             return exported.error();
@@ -100,6 +118,7 @@ namespace {
         if (!idSlots)
             return idSlots.error();
         const IdSlots& slots = *idSlots;
+        trace("slots", timer);
         std::future<Values> values
             = std::async(std::launch::async, readValuesInSnapshot, location, exported->bytes(0, 0), slots);
 
@@ -151,6 +170,7 @@ namespace {
             return read.error();
         }
 
+        trace("runs", timer);
         // Latest metric values, one column per key (sorted by key, as lookups expect).
         auto keys = conn.query(QStringLiteral("SELECT id, name FROM reprise.metric_keys"));
         if (!keys) {
@@ -187,8 +207,11 @@ namespace {
                 c.values[row] = float8Of(f[2]);
                 return success();
             });
+        trace("metrics", timer);
         rankTextColumns(t);
+        trace("ranked", timer);
         Values loaded = values.get();
+        trace("values joined", timer);
         if (!read)
             return read.error();
         if (!loaded.params)
@@ -196,6 +219,7 @@ namespace {
         if (!loaded.tags)
             return loaded.tags.error();
         placeValueColumns(t, std::move(*loaded.params), std::move(*loaded.tags), slotOfRow);
+        trace("placed", timer);
         return t;
     }
 
@@ -208,7 +232,7 @@ Result<RunTable> readTeamRunTable(const QString& location)
         return conn.error();
     if (auto version = checkTeamSchema(*conn); !version)
         return version.error();
-    if (auto begun = conn->exec(QStringLiteral("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")); !begun)
+    if (auto begun = conn->beginBulkRead(); !begun)
         return begun.error();
     auto table = readInSnapshot(*conn, location);
     conn->rollback();
