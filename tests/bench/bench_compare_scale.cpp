@@ -215,13 +215,14 @@ void frames(int runs, std::size_t points, const char* name)
     while (!drawn)
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
     // The frames of compare_charts (zooms of 2 M and 5 M points along the range), then the whole range.
-    std::vector<double> times;
+    std::vector<double> times, cpu;
     const double n = double(points);
     for (int f = 0; f < 13; ++f) {
         drawn = false;
         paintsSinceDrawn = 0;
         QElapsedTimer t;
         t.start();
+        const double cpuBefore = cpuMs();
         const double lo = f == 12 ? 0 : n / 10 * f / 2, hi = f == 12 ? n - 1 : lo + (f % 2 ? n / 2 : n / 5);
         chart.setXRange(lo, hi);
         while (!drawn)
@@ -229,12 +230,14 @@ void frames(int runs, std::size_t points, const char* name)
         if (paintsSinceDrawn == 0)
             chart.viewport()->repaint();
         times.push_back(double(t.nsecsElapsed()) / 1e6);
+        cpu.push_back(cpuMs() - cpuBefore);
         if (qEnvironmentVariableIsSet("REPRISE_BENCH_VERBOSE"))
             std::fprintf(stderr, "%s frame %d: %.1f ms\n", name, f, times.back());
     }
     report(qPrintable(QStringLiteral("frame_%1").arg(QLatin1String(name))), median(times), "ms");
     report(qPrintable(QStringLiteral("frame_%1_max").arg(QLatin1String(name))),
         *std::max_element(times.begin(), times.end()), "ms");
+    report(qPrintable(QStringLiteral("cpu_frame_%1").arg(QLatin1String(name))), median(cpu), "ms");
     report(qPrintable(QStringLiteral("peak_memory_frames_%1").arg(QLatin1String(name))), memoryMb().first, "MB");
 }
 

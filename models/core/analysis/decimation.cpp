@@ -96,7 +96,7 @@ template <typename T> void MinMaxPyramid::build(std::span<const T> values)
     if (blocks == 0)
         return;
     std::size_t total = 0;
-    for (std::size_t n = blocks;; n = (n + 1) / 2) {
+    for (std::size_t n = blocks;; n = (n + kFanOut - 1) / kFanOut) {
         m_start.push_back(total);
         total += n;
         if (n == 1)
@@ -130,23 +130,31 @@ template <typename T> void MinMaxPyramid::build(std::span<const T> values)
     for (std::size_t level = 1; level < m_start.size(); ++level) {
         const Block* below = m_blocks.data() + m_start[level - 1];
         Block* up = m_blocks.data() + m_start[level];
-        const std::size_t n = (blocks + 1) / 2;
+        const std::size_t n = (blocks + kFanOut - 1) / kFanOut;
         for (std::size_t b = 0; b < n; ++b) {
-            const std::size_t l = 2 * b, r = std::min(2 * b + 1, blocks - 1);
-            const Block& left = below[l];
-            const Block& right = below[r];
-            // Ties keep the left block's point: the first occurrence in index order.
-            const bool useRightMin = r != l && right.min < left.min;
-            const bool useRightMax = r != l && right.max > left.max;
-            const std::uint32_t nonFinite = (left.maxAt | right.maxAt) & kNonFinite;
-            up[b].min = useRightMin ? right.min : left.min;
-            up[b].minAt = useRightMin ? std::uint32_t(span + right.minAt) : left.minAt;
-            up[b].max = useRightMax ? right.max : left.max;
-            up[b].maxAt = (useRightMax ? std::uint32_t(span + (right.maxAt & ~kNonFinite)) : (left.maxAt & ~kNonFinite))
-                | nonFinite;
+            // Children in order; ties keep the earlier child's point: the first occurrence in index order.
+            const std::size_t first = b * kFanOut, last = std::min(blocks, first + kFanOut);
+            Block merged = below[first];
+            std::uint32_t nonFinite = merged.maxAt & kNonFinite;
+            merged.maxAt &= ~kNonFinite;
+            for (std::size_t k = first + 1; k < last; ++k) {
+                const Block& child = below[k];
+                const auto offset = std::uint32_t((k - first) * span);
+                nonFinite |= child.maxAt & kNonFinite;
+                if (child.min < merged.min) {
+                    merged.min = child.min;
+                    merged.minAt = offset + child.minAt;
+                }
+                if (child.max > merged.max) {
+                    merged.max = child.max;
+                    merged.maxAt = offset + (child.maxAt & ~kNonFinite);
+                }
+            }
+            merged.maxAt |= nonFinite;
+            up[b] = merged;
         }
         blocks = n;
-        span *= 2;
+        span *= kFanOut;
     }
 }
 
@@ -156,9 +164,9 @@ void MinMaxPyramid::prefetch(std::size_t first, std::size_t last) const
     std::size_t i = std::min(last, (first + kBase - 1) / kBase * kBase);
     while (i + kBase <= last && !m_start.empty()) {
         std::size_t level = 0, span = kBase;
-        while (level + 1 < m_start.size() && i % (span * 2) == 0 && i + span * 2 <= last) {
+        while (level + 1 < m_start.size() && i % (span * kFanOut) == 0 && i + span * kFanOut <= last) {
             ++level;
-            span *= 2;
+            span *= kFanOut;
         }
         reprise::prefetch(&m_blocks[m_start[level] + i / span]);
         i += span;
@@ -226,9 +234,9 @@ MinMaxPyramid::Extremes MinMaxPyramid::extremes(std::span<const T> values, std::
     while (i + kBase <= last && !m_start.empty()) {
         std::size_t level = 0, span = kBase;
         // Grow while the bigger block starts at i and still fits.
-        while (level + 1 < m_start.size() && i % (span * 2) == 0 && i + span * 2 <= last) {
+        while (level + 1 < m_start.size() && i % (span * kFanOut) == 0 && i + span * kFanOut <= last) {
             ++level;
-            span *= 2;
+            span *= kFanOut;
         }
         take(m_blocks[m_start[level] + i / span], i);
         i += span;
@@ -281,8 +289,12 @@ namespace {
         auto ask = [&](std::size_t c) {
             if (c < count && edges[c + 1] > edges[c]) {
                 pyramid.prefetch(edges[c], edges[c + 1]);
-                prefetch(&ys[edges[c]]);
-                prefetch(&ys[edges[c + 1] - 1]);
+                // The points scanned at the column's start: the rest of the base block its edge
+                // falls in, which the previous column's end scans too.
+                const std::size_t from = edges[c] / MinMaxPyramid::kBlockPoints * MinMaxPyramid::kBlockPoints;
+                const std::size_t to = std::min(ys.size(), from + MinMaxPyramid::kBlockPoints);
+                for (std::size_t i = from; i < to; i += 64 / sizeof(T))
+                    prefetch(&ys[i]);
             }
         };
         constexpr std::size_t kAhead = 4;
