@@ -168,6 +168,10 @@ void TestQuery::sqliteFindsTheSameRuns()
     auto ids = matchingRunIds(store->database(), expression, m_now, QString());
     QVERIFY2(ids, qPrintable(ids ? QString() : ids.error().message));
     QCOMPARE(qsizetype(ids->size()), names.size());
+    // The same in two halves at once (as for a large database).
+    auto halves = matchingRunIds(store->database(), expression, m_now, QString(), 1);
+    QVERIFY(halves);
+    QCOMPARE(*halves, *ids);
     QVERIFY(std::is_sorted(ids->begin(), ids->end()));
     auto table = loadRunTableRows(store->database(), query->columns(), *ids);
     QVERIFY(table);

@@ -9,6 +9,8 @@
 #include <QTimeZone>
 #include <cmath>
 #include <functional>
+#include <future>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -874,49 +876,100 @@ namespace {
 
 } // namespace
 
-Result<std::vector<qint64>> matchingRunIds(const Database& db, const QString& text, double now, const QString& project)
-{
-    std::shared_ptr<const Node> root;
-    if (!text.trimmed().isEmpty()) {
+namespace {
+
+    Result<std::shared_ptr<const Node>> parseTree(const QString& text)
+    {
+        if (text.trimmed().isEmpty())
+            return std::shared_ptr<const Node>();
         auto tokens = tokenize(text);
         if (!tokens)
             return tokens.error();
         Parser parser(std::move(*tokens));
-        auto parsed = parser.parseAll();
-        if (!parsed)
-            return parsed.error();
-        root = *parsed;
+        return parser.parseAll();
     }
-    SqlContext context;
-    QByteArray sql = "SELECT r.id FROM runs r JOIN projects p ON p.id = r.project_id WHERE 1";
-    if (root)
-        sql += " AND " + toSql(*root, context, now);
-    if (!project.isEmpty())
-        sql += " AND p.name = " + bindText(context, project);
-    sql += " ORDER BY r.id";
-    sqlite3* handle = db.handle();
-    if (int rc = sqlite3_create_function_v2(
-            handle, "reprise_match", 2, SQLITE_UTF8, &context, &sqlMatch, nullptr, nullptr, nullptr);
-        rc != SQLITE_OK)
-        return db.sqliteError(rc, QStringLiteral("filtering runs"));
-    std::vector<qint64> ids;
-    Status status = success();
+
+    /// The runs with from <= id < to of `db` that the filter `text` keeps (see matchingRunIds); the
+    /// limits of qint64 stand for no limit.
+    Result<std::vector<qint64>> matchRange(
+        const Database& db, const QString& text, double now, const QString& project, qint64 from, qint64 to)
     {
-        auto s = db.prepare(sql.constData());
-        if (!s) {
-            status = s.error();
-        } else {
-            for (qsizetype i = 0; i < context.texts.size(); ++i)
-                s->bind(int(i + 1), context.texts[i]);
-            if (int rc = s->forEachRow([&] { ids.push_back(s->int64(0)); }); rc != SQLITE_DONE)
-                status = db.sqliteError(rc, QStringLiteral("filtering runs"));
+        // Parsed here, by the thread that evaluates it: the nodes (and their regular expressions)
+        // are this statement's alone, and live as long as it.
+        auto root = parseTree(text);
+        if (!root)
+            return root.error();
+        SqlContext context;
+        QByteArray sql = "SELECT r.id FROM runs r JOIN projects p ON p.id = r.project_id WHERE 1";
+        if (from != std::numeric_limits<qint64>::min())
+            sql += " AND r.id >= " + QByteArray::number(from);
+        if (to != std::numeric_limits<qint64>::max())
+            sql += " AND r.id < " + QByteArray::number(to);
+        if (*root)
+            sql += " AND " + toSql(**root, context, now);
+        if (!project.isEmpty())
+            sql += " AND p.name = " + bindText(context, project);
+        sql += " ORDER BY r.id";
+        sqlite3* handle = db.handle();
+        if (int rc = sqlite3_create_function_v2(
+                handle, "reprise_match", 2, SQLITE_UTF8, &context, &sqlMatch, nullptr, nullptr, nullptr);
+            rc != SQLITE_OK)
+            return db.sqliteError(rc, QStringLiteral("filtering runs"));
+        std::vector<qint64> ids;
+        Status status = success();
+        {
+            auto s = db.prepare(sql.constData());
+            if (!s) {
+                status = s.error();
+            } else {
+                for (qsizetype i = 0; i < context.texts.size(); ++i)
+                    s->bind(int(i + 1), context.texts[i]);
+                if (int rc = s->forEachRow([&] { ids.push_back(s->int64(0)); }); rc != SQLITE_DONE)
+                    status = db.sqliteError(rc, QStringLiteral("filtering runs"));
+            }
         }
+        // The function points into this frame: gone with it.
+        sqlite3_create_function_v2(
+            handle, "reprise_match", 2, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr);
+        if (!status)
+            return status.error();
+        return ids;
     }
-    // The function points into this frame: gone with it.
-    sqlite3_create_function_v2(handle, "reprise_match", 2, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr);
-    if (!status)
-        return status.error();
-    return ids;
+
+} // namespace
+
+Result<std::vector<qint64>> matchingRunIds(
+    const Database& db, const QString& text, double now, const QString& project, size_t splitFrom)
+{
+    if (auto root = parseTree(text); !root)
+        return root.error();
+    auto range = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM runs");
+    if (!range)
+        return range.error();
+    if (int rc = range->step(); rc != SQLITE_ROW)
+        return db.sqliteError(rc, QStringLiteral("reading runs"));
+    const qint64 count = range->int64(0), minId = range->int64(1), maxId = range->int64(2);
+    range = Statement();
+    constexpr qint64 kAll = std::numeric_limits<qint64>::max();
+    if (count < qint64(splitFrom) || maxId <= minId)
+        return matchRange(db, text, now, project, std::numeric_limits<qint64>::min(), kAll);
+    // Two halves of the ids at once, the upper one on a connection of its own (its snapshot may
+    // be a later one: the caller reads the rows of these ids again and filters them exactly).
+    const qint64 mid = minId + (maxId - minId) / 2 + 1;
+    auto upper = std::async(std::launch::async, [path = db.path(), text, now, project, mid, kAll] {
+        auto other = Database::open(path, OpenMode::ReadOnly);
+        if (!other)
+            return Result<std::vector<qint64>>(other.error());
+        return matchRange(**other, text, now, project, mid, kAll);
+    });
+    auto lower = matchRange(db, text, now, project, std::numeric_limits<qint64>::min(), mid);
+    auto higher = upper.get();
+    if (!lower)
+        return lower;
+    if (!higher)
+        return higher;
+    lower->insert(lower->end(), higher->begin(), higher->end());
+    return lower;
 }
 
 QString formatQueryError(const QString& text, const Error& error)

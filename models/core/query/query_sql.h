@@ -17,7 +17,10 @@ class Database;
 /// SQLite evaluates the filter run by run (params, tags and latest metrics looked up by key, each
 /// comparison made by the same C++ code Query::filter uses), so it reads only those fields.
 /// Meant as a preselection: Query::filter on the table loaded for these runs keeps exactly what it
-/// keeps on the whole table. Call it off the GUI thread, on a connection no other thread uses.
-Result<std::vector<qint64>> matchingRunIds(const Database& db, const QString& text, double now, const QString& project);
+/// keeps on the whole table. From `splitFrom` runs on, the upper half of the ids is evaluated at the
+/// same time on a second read-only connection to the same file. Call it off the GUI thread, on a
+/// connection no other thread uses.
+Result<std::vector<qint64>> matchingRunIds(
+    const Database& db, const QString& text, double now, const QString& project, size_t splitFrom = 200000);
 
 } // namespace reprise
