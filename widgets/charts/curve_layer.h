@@ -53,14 +53,17 @@ private:
     std::vector<Span> columnSpans(const DecimatedSeries& series, double scale) const;
     /// Paints a decimated series as its column spans with QPainter (vector devices).
     void drawDense(QPainter* painter, const DecimatedSeries& series) const;
-    /// Writes a decimated series' column spans into `canvas` (the plot area's pixels).
-    void rasterDense(QImage& canvas, const DecimatedSeries& series, const QColor& colour) const;
+    /// Writes a decimated series' column spans into `columns`: the plot area's `size` device pixels
+    /// (`ratio` a logical pixel), premultiplied, column after column.
+    void rasterDense(std::vector<QRgb>& columns, QSize size, double ratio, const DecimatedSeries& series,
+        const QColor& colour) const;
 
     std::vector<DrawnCurve> m_curves;
     QRectF m_plot;
     double m_xLo = 0, m_xHi = 1, m_yLo = 0, m_yHi = 1;
     bool m_logY = false;
     QImage m_canvas; ///< kept between paints: reallocated only when the plot's size changes
+    std::vector<QRgb> m_columns; ///< the dense curves' pixels column by column, before m_canvas
 };
 
 } // namespace reprise
