@@ -1,11 +1,13 @@
 #include "chart_actions.h"
 
+#include "charts/metric_chart.h"
 #include "compare/compare_view.h"
 #include "palette/command_palette.h"
 #include "text/display_text.h"
 
 #include <QAction>
 #include <QActionGroup>
+#include <QApplication>
 #include <QMenu>
 
 namespace reprise {
@@ -42,8 +44,8 @@ ChartActions::ChartActions(CompareView* compare, std::function<void()> showCompa
         m_showCompare();
         refreshGroupings();
         m_groupMenu->setActiveAction(m_groupChoices->checkedAction());
-        m_groupMenu->popup(m_compare->mapToGlobal(QPoint(m_compare->width() / 3, m_compare->height() / 4)),
-            m_groupChoices->checkedAction());
+        m_groupMenu->popup(
+            m_compare->mapToGlobal(m_compare->rect().center() - QPoint(100, 100)), m_groupChoices->checkedAction());
     });
     choose->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_G));
     setPaletteSynonyms(choose, { tr("seeds"), tr("mean"), tr("band"), tr("average"), tr("aggregate") });
@@ -55,6 +57,27 @@ ChartActions::ChartActions(CompareView* compare, std::function<void()> showCompa
     less->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_BracketLeft));
     for (QAction* a : { more, less })
         setPaletteSynonyms(a, { tr("smooth"), tr("ema"), tr("noise"), tr("curves") });
+
+    // Zoom and pan act on the chart the keyboard is on (else the first); the others follow it.
+    m_menu->addSeparator();
+    const auto onChart = [this](auto act) {
+        return [this, act] {
+            m_showCompare();
+            const QList<MetricChart*> charts = m_compare->charts();
+            if (charts.isEmpty())
+                return;
+            auto* focused = qobject_cast<MetricChart*>(QApplication::focusWidget());
+            act(focused && charts.contains(focused) ? focused : charts.first());
+        };
+    };
+    QAction* zoomIn
+        = m_menu->addAction(tr("Zoom &In   (+ on a chart)"), this, onChart([](MetricChart* c) { c->zoomBy(0.5); }));
+    QAction* zoomOut
+        = m_menu->addAction(tr("Zoom &Out   (− on a chart)"), this, onChart([](MetricChart* c) { c->zoomBy(2); }));
+    QAction* whole = m_menu->addAction(
+        tr("Show &Whole Range   (Home on a chart)"), this, onChart([](MetricChart* c) { c->resetZoom(); }));
+    for (QAction* a : { zoomIn, zoomOut, whole })
+        setPaletteSynonyms(a, { tr("zoom"), tr("magnify"), tr("range"), tr("reset"), tr("x axis") });
 
     m_menu->addSeparator();
     QAction* pictures = m_menu->addAction(tr("&Export Charts…"), this, [this] {
@@ -101,7 +124,8 @@ void ChartActions::refreshGroupings()
         a->setCheckable(true);
         a->setChecked(grouping == current);
         m_groupChoices->addAction(a);
-        setPaletteSynonyms(a, { tr("group"), tr("seeds"), tr("mean"), tr("band"), tr("aggregate") });
+        // Not "seed": "group seed" must find the seed groupings, not every choice (None first).
+        setPaletteSynonyms(a, { tr("group"), tr("mean"), tr("band"), tr("aggregate") });
         connect(a, &QAction::triggered, this, [this, grouping] {
             m_showCompare();
             m_compare->setGroupBy(grouping);

@@ -14,7 +14,8 @@ class CompareView;
 
 /// The Charts menu: what the compare view's controls do, on keys and in the command palette, so the
 /// charts are used without the mouse. Group Runs By (Ctrl+G pops the choices up over the charts; each
-/// choice is also a palette entry, "group seed"), More/Less Smoothing (Ctrl+] / Ctrl+[), Export Charts…
+/// choice is also a palette entry, "group seed"), More/Less Smoothing (Ctrl+] / Ctrl+[), Zoom In / Out and
+/// Show Whole Range (on the focused chart, else the first; + / − / Home on a chart), Export Charts…
 /// (Ctrl+Shift+E: format, size, then where), Export Visible Data as CSV… (Ctrl+Alt+E), Copy Charts
 /// (Ctrl+Shift+C). Each brings the Compare tab to the front first.
 class ChartActions : public QObject {

@@ -101,8 +101,13 @@ void MainWindow::sortByCurrentColumn()
     QHeaderView* header = table->horizontalHeader();
     const bool again = header->sortIndicatorSection() == column && header->sortIndicatorOrder() == Qt::DescendingOrder;
     table->sortByColumn(column, again ? Qt::AscendingOrder : Qt::DescendingOrder);
-    if (table->currentIndex().isValid())
-        table->scrollTo(table->currentIndex());
+    // The keyboard goes to the top, where the best runs now are (the selection stays as it was):
+    // left on the row it was on, the cursor showed the middle of the new order.
+    if (table->model()->rowCount() > 0) {
+        const QModelIndex top = table->model()->index(0, column);
+        table->selectionModel()->setCurrentIndex(top, QItemSelectionModel::NoUpdate);
+        table->scrollTo(top);
+    }
 }
 
 void MainWindow::stepRun(int step)

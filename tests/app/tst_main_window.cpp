@@ -761,6 +761,9 @@ void TestMainWindow::keyboardAloneWalksPanesViewsAndRuns()
     QCOMPARE(table->currentIndex().column(), column);
     key(Qt::Key_S, Qt::ControlModifier | Qt::ShiftModifier);
     QTest::keyRelease(table, Qt::Key_Shift); // (see focusModeAndRunsLeavingTheSelection)
+    // The cursor goes to the top of the new order, in the sorted column.
+    QCOMPARE(table->currentIndex().row(), 0);
+    QCOMPARE(table->currentIndex().column(), column);
     double previous = std::numeric_limits<double>::infinity();
     int valued = 0;
     for (int r = 0; r < browser->proxy()->rowCount(); ++r) {
@@ -820,8 +823,10 @@ void TestMainWindow::keyboardAloneTopFiveComparedGroupedExported()
     RunBrowser* browser = window.runBrowser();
     QTableView* table = browser->view();
     const auto key = [](int k, Qt::KeyboardModifiers mods = Qt::NoModifier) {
+        // A popup takes the keys (a menu), or the widget with the focus inside it (the palette's query).
+        QWidget* popup = QApplication::activePopupWidget();
         QWidget* target
-            = QApplication::activePopupWidget() ? QApplication::activePopupWidget() : QApplication::focusWidget();
+            = popup && !popup->isAncestorOf(QApplication::focusWidget()) ? popup : QApplication::focusWidget();
         QVERIFY(target);
         QTest::keyClick(target, Qt::Key(k), mods);
     };
@@ -872,14 +877,19 @@ void TestMainWindow::keyboardAloneTopFiveComparedGroupedExported()
     key(Qt::Key_Return);
     QTRY_VERIFY(!QApplication::activePopupWidget());
     QCOMPARE(compare->groupBy(), QStringLiteral("except:seed"));
-    // The same grouping is in the palette under the words people type.
+    // The same grouping from the palette, under the words people type: none again, then "group seed"
+    // and Enter groups by seed (the first match is a seed grouping, not None).
+    compare->setGroupBy(QString());
     key(Qt::Key_K, Qt::ControlModifier);
     QTRY_VERIFY(window.commandPalette()->isVisible());
     QTest::keyClicks(QApplication::focusWidget(), QStringLiteral("group seed"));
-    QVERIFY(window.commandPalette()->shownNames().contains(
-        QStringLiteral("Charts ▸ Group Runs By ▸ Same Params Except seed")));
-    key(Qt::Key_Escape);
+    const QStringList shown = window.commandPalette()->shownNames();
+    QVERIFY2(shown.value(0) == QStringLiteral("Charts ▸ Group Runs By ▸ Same Params Except seed"),
+        qPrintable(shown.join(u'|')));
+    QVERIFY(!shown.contains(QStringLiteral("Charts ▸ Group Runs By ▸ None")));
+    key(Qt::Key_Return);
     QTRY_VERIFY(!window.commandPalette()->isVisible());
+    QCOMPARE(compare->groupBy(), QStringLiteral("except:seed"));
     // Smoothing on keys.
     const double smoothing = compare->smoothing();
     window.activateWindow();
@@ -888,6 +898,16 @@ void TestMainWindow::keyboardAloneTopFiveComparedGroupedExported()
     key(Qt::Key_BracketRight, Qt::ControlModifier);
     QVERIFY(qFuzzyCompare(compare->smoothing(), smoothing));
     QTRY_VERIFY_WITH_TIMEOUT(!compare->isBusy(), 30000);
+    // Zoom from the palette (on a chart, + does it): the first chart shows half its span.
+    MetricChart* first = compare->charts().first();
+    const double span = first->visibleHigh() - first->visibleLow();
+    key(Qt::Key_K, Qt::ControlModifier);
+    QTRY_VERIFY(window.commandPalette()->isVisible());
+    QTest::keyClicks(QApplication::focusWidget(), QStringLiteral("zoom in"));
+    key(Qt::Key_Return);
+    QTRY_VERIFY(!window.commandPalette()->isVisible());
+    QVERIFY(qFuzzyCompare(first->visibleHigh() - first->visibleLow(), span / 2));
+    window.activateWindow();
 
     // Ctrl+Shift+E: the export's options (Enter takes them), then where (typed, Enter).
     const QString picture = m_dir.filePath(QStringLiteral("keyboard-export.png"));

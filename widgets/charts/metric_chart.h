@@ -74,6 +74,11 @@ public:
     /// Shows [lo, hi] of x (from another chart of the group); no signal.
     void setXRange(double lo, double hi);
     void resetZoom();
+    /// Shows `factor` times the visible x span about its middle (< 1 zooms in), never more than all
+    /// there is; the linked charts follow (xRangeChanged).
+    void zoomBy(double factor);
+    /// Moves the visible x range by `spans` of its width (negative: left); the linked charts follow.
+    void panBy(double spans);
     QString note() const { return m_note; }
     /// Points painted for each curve (raw + smoothed + band), after the last redraw.
     std::vector<int> drawnPointCounts() const;

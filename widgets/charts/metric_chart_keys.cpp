@@ -15,29 +15,40 @@ namespace {
     constexpr double kZoomStep = 2.0;
 } // namespace
 
+void MetricChart::zoomBy(double factor)
+{
+    const double span = (m_hi - m_lo) * factor;
+    const double center = (m_lo + m_hi) / 2;
+    // Zooming out stops at everything there is (the wheel may go further; a key press should not
+    // leave the curves a sliver in the middle).
+    if (factor > 1 && span >= m_dataHi - m_dataLo)
+        resetZoom();
+    else
+        userRangeChanged(center - span / 2, center + span / 2);
+}
+
+void MetricChart::panBy(double spans)
+{
+    const double by = (m_hi - m_lo) * spans;
+    userRangeChanged(m_lo + by, m_hi + by);
+}
+
 void MetricChart::keyPressEvent(QKeyEvent* event)
 {
-    const double span = m_hi - m_lo;
-    const double center = (m_lo + m_hi) / 2;
-    const double pan = span * (event->modifiers().testFlag(Qt::ShiftModifier) ? 1.0 : kPanStep);
+    const double pan = event->modifiers().testFlag(Qt::ShiftModifier) ? 1.0 : kPanStep;
     switch (event->key()) {
     case Qt::Key_Plus:
     case Qt::Key_Equal:
-        userRangeChanged(center - span / kZoomStep / 2, center + span / kZoomStep / 2);
+        zoomBy(1 / kZoomStep);
         break;
     case Qt::Key_Minus:
-        // Zooming out stops at everything there is (the wheel may go further; a key press should not
-        // leave the curves a sliver in the middle).
-        if (span * kZoomStep >= m_dataHi - m_dataLo)
-            resetZoom();
-        else
-            userRangeChanged(center - span * kZoomStep / 2, center + span * kZoomStep / 2);
+        zoomBy(kZoomStep);
         break;
     case Qt::Key_Left:
-        userRangeChanged(m_lo - pan, m_hi - pan);
+        panBy(-pan);
         break;
     case Qt::Key_Right:
-        userRangeChanged(m_lo + pan, m_hi + pan);
+        panBy(pan);
         break;
     case Qt::Key_Home:
     case Qt::Key_0:
