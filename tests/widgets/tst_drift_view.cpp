@@ -227,9 +227,18 @@ void TestDriftView::runsWithoutDatasets()
     QVERIFY(shown(view, [&] { view.setRuns({ bare }); }));
     QVERIFY(view.message().contains(QStringLiteral("recorded a dataset")));
     QCOMPARE(view.heatMap()->rowCount(), 0);
+    // No dates to narrow to: the range shows dashes (it showed 2000-01-01), and cannot be edited.
+    for (QDateEdit* edit : view.findChildren<QDateEdit*>()) {
+        QCOMPARE(edit->text(), QStringLiteral("—"));
+        QVERIFY(!edit->isEnabled());
+    }
     // One run only: nothing to compare against its own train but its batch.
     QVERIFY(shown(view, [&] { view.setRuns({ run("solo", 1, 0, false) }); }));
     QCOMPARE(view.heatMap()->columnCount(), 1);
+    for (QDateEdit* edit : view.findChildren<QDateEdit*>()) {
+        QVERIFY(edit->text() != QStringLiteral("—")); // a day (local time)
+        QVERIFY(edit->isEnabled());
+    }
 }
 
 void TestDriftView::testsShareAndEcdfAreTheUsersChoice()

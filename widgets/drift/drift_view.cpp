@@ -209,6 +209,13 @@ void DriftView::clear(const QString& message)
     m_trend->clearTrend();
     m_distribution->clearDistributions();
     m_details->clear();
+    // No runs, no dates: the range shows a dash, not QDateEdit's 2000-01-01.
+    for (QDateEdit* edit : { m_from, m_to }) {
+        const QSignalBlocker quiet(edit);
+        edit->setSpecialValueText(QStringLiteral("—"));
+        edit->setDate(edit->minimumDate());
+        edit->setEnabled(false);
+    }
     m_message->setText(visibleText(message, LineBreaks::Keep));
     Q_EMIT ready();
 }
@@ -228,6 +235,8 @@ void DriftView::setRuns(const QList<RunRecord>& runs)
     // The date range spans the runs; narrowing it hides columns without computing again.
     for (QDateEdit* edit : { m_from, m_to }) {
         const QSignalBlocker quiet(edit);
+        edit->setSpecialValueText(QString());
+        edit->setEnabled(true);
         edit->setDateRange(QDateTime::fromMSecsSinceEpoch(qint64(m_runs.first().startTime * 1000)).date(),
             QDateTime::fromMSecsSinceEpoch(qint64(m_runs.last().startTime * 1000)).date());
         edit->setDate(edit == m_from ? edit->minimumDate() : edit->maximumDate());
