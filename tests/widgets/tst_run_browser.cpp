@@ -53,6 +53,7 @@ private Q_SLOTS:
     void renameByKeyboardAfterArchiveMerges();
     void newColumnsKeepTheSortAndHiddenColumns();
     void refreshAdding1000To100kKeepsSelectionAndTopRow();
+    void theCurrentCellIsFramedWhileTheTableHasTheKeyboard();
 };
 
 void TestRunBrowser::editorSurvivesAMergeAndRenamesTheRightRun()
@@ -255,6 +256,37 @@ void TestRunBrowser::refreshAdding1000To100kKeepsSelectionAndTopRow()
     QCOMPARE(browser.selectedRunIds().size(), 3);
     now = browser.selectedRunIds();
     QCOMPARE(QSet<QString>(now.begin(), now.end()), QSet<QString>(kept.begin(), kept.end()));
+}
+
+void TestRunBrowser::theCurrentCellIsFramedWhileTheTableHasTheKeyboard()
+{
+    // Whole rows are selected, so the current cell (the column the arrows are on, the one Sort by
+    // This Column sorts by) needs a mark of its own: a frame in the text colour while the table has focus.
+    RunBrowser browser;
+    browser.resize(900, 500);
+    browser.show();
+    browser.activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(&browser));
+    browser.showRuns(QStringLiteral("a.db"), table(0, 20), 2e9);
+    RunTableView* view = browser.view();
+    const QModelIndex cell = browser.proxy()->index(2, RunTableModel::StartedColumn);
+    view->selectionModel()->setCurrentIndex(cell, QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    view->scrollTo(cell);
+    const QRect rect = view->visualRect(cell);
+    QVERIFY(rect.isValid());
+    const QPoint edge(rect.center().x(), rect.top() + 1);
+    browser.filterEdit()->setFocus();
+    QTRY_VERIFY(!view->hasFocus());
+    const QImage unfocused = view->viewport()->grab().toImage();
+    view->setFocus();
+    QTRY_VERIFY(view->hasFocus());
+    const QImage focused = view->viewport()->grab().toImage();
+    const QColor text = view->palette().color(QPalette::Text);
+    QCOMPARE(focused.pixelColor(edge).rgb(), text.rgb());
+    QVERIFY(unfocused.pixelColor(edge).rgb() != text.rgb());
+    // Only the current cell: the next cell of the same (selected) row has no frame.
+    const QRect next = view->visualRect(browser.proxy()->index(2, RunTableModel::DurationColumn));
+    QVERIFY(focused.pixelColor(next.center().x(), next.top() + 1).rgb() != text.rgb());
 }
 
 QTEST_MAIN(TestRunBrowser)

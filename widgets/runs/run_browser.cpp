@@ -11,6 +11,8 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMenu>
+#include <QPaintEvent>
+#include <QPainter>
 #include <QScrollBar>
 #include <QSettings>
 #include <QTableView>
@@ -149,6 +151,22 @@ void RunTableView::setFrozenColumns(const QList<int>& columns)
 {
     m_frozenColumns = columns;
     updateFrozen();
+}
+
+void RunTableView::paintEvent(QPaintEvent* event)
+{
+    QTableView::paintEvent(event);
+    const QModelIndex current = currentIndex();
+    if (!hasFocus() || !current.isValid())
+        return;
+    const QRect cell = visualRect(current);
+    if (!cell.isValid() || !cell.intersects(event->rect()))
+        return;
+    // The text colour: it stands out on the selected rows' highlight and on the plain rows alike.
+    QPainter painter(viewport());
+    painter.setPen(QPen(palette().color(QPalette::Text), 2));
+    painter.setBrush(Qt::NoBrush);
+    painter.drawRect(QRectF(cell).adjusted(1, 1, -1, -1));
 }
 
 void RunTableView::resizeEvent(QResizeEvent* event)

@@ -42,6 +42,9 @@ public:
     void scrollRowToTop(const QModelIndex& index);
 
 protected:
+    /// Frames the current cell while the table has the keyboard: with whole rows selected nothing
+    /// else shows which column the arrows are on (and Sort by This Column sorts by).
+    void paintEvent(QPaintEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
     void scrollContentsBy(int dx, int dy) override;
     void updateGeometries() override;
