@@ -253,13 +253,16 @@ void RunFilterProxy::computeRows()
     if (m_sortColumn >= 0 && !m_source->isMerging()) {
         // Sorted once per sort: a filter change keeps the rows of the order that pass it.
         ensureOrder();
-        if (m_order.size() == size_t(n)) {
-            for (const std::int32_t row : m_order) {
-                if (accepted(row))
-                    m_visible.push_back(row);
+        if (m_order.size() == size_t(n) && n > 0) {
+            (void)accepted(0); // brings the mask up to date; rows are snapshot rows outside merges
+            if (m_mask.size() == size_t(n)) {
+                for (const std::int32_t row : m_order) {
+                    if (m_mask[size_t(row)])
+                        m_visible.push_back(row);
+                }
+                renumber(0);
+                return;
             }
-            renumber(0);
-            return;
         }
     }
     for (int row = 0; row < n; ++row) {
