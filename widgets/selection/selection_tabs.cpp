@@ -155,21 +155,19 @@ void SelectionTabs::feedPlotTable()
     // too much for a filter keystroke on the GUI thread.
     const quint64 ticket = ++m_plotGeneration;
     QtConcurrent::run([table, shown = std::move(shown), projects, source = m_source] {
-        // Grouping draws each selected run's group over every run the filter shows.
+        // Runs of other projects have other params and metrics: only the selected runs' projects
+        // (else the groupings offered every other project's params too).
         QList<RunLocation> pool;
-        pool.reserve(qsizetype(shown.size()));
-        for (std::size_t row : shown) {
-            const QString path = table->sourcePath(row);
-            pool << RunLocation { path.isEmpty() ? source : path, table->uuids[row] };
-        }
-        // Runs of other projects have other params and metrics: only the selected runs' projects,
-        // up to what a plot can still tell apart.
-        constexpr std::size_t kMaxPlotted = 5000;
         std::vector<std::size_t> rows;
         for (std::size_t row : shown) {
-            if (rows.size() == kMaxPlotted)
-                break;
-            if (projects.isEmpty() || projects.contains(table->projects.at(row)))
+            if (!projects.isEmpty() && !projects.contains(table->projects.at(row)))
+                continue;
+            // Grouping draws each selected run's group over every run the filter shows ...
+            const QString path = table->sourcePath(row);
+            pool << RunLocation { path.isEmpty() ? source : path, table->uuids[row] };
+            // ... plots, up to what they can still tell apart.
+            constexpr std::size_t kMaxPlotted = 5000;
+            if (rows.size() < kMaxPlotted)
                 rows.push_back(row);
         }
         return std::pair { plotTable(*table, rows), pool };
