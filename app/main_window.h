@@ -135,7 +135,7 @@ private:
     void connectViews();
     void restoreSettings();
     void showBanner(const QString& text);
-    void onRunsLoaded(const QString& source, const LoadedRunTable& loaded, std::optional<RunTableMerge> merge);
+    void onRunsLoaded(const QString& source, LoadedRunTable loaded, std::optional<RunTableMerge> merge);
     void onSelectionChanged(const QStringList& ids);
     void onSourceAdded(const QString& path, bool show);
     void setLoading(bool loading);
