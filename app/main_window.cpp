@@ -415,7 +415,10 @@ void MainWindow::load(const QStringList& changedRuns)
     // are read again and patched in, instead of every run.
     const bool patch = !changedRuns.isEmpty() && changedRuns.size() <= 2000 && before && !before->spansSources();
     std::function<LoadedRunTable()> read = patch ? std::function<LoadedRunTable()>([path, before, changedRuns] {
-        return loadChangedRunsAt(path, before, changedRuns);
+        LoadedRunTable loaded = loadChangedRunsAt(path, before, changedRuns);
+        if (loaded.runs)
+            loaded.runs->soleSourceName = before->soleSourceName;
+        return loaded;
     })
                                                  : runTableReader();
     QtConcurrent::run([read = std::move(read), before] {

@@ -229,9 +229,15 @@ QString MainWindow::sourceOfRuns(const QStringList& ids) const
 
 std::function<LoadedRunTable()> MainWindow::runTableReader() const
 {
-    if (!showingAll())
-        return
-            [path = m_current, recover = !m_sources->info(m_current).foreign] { return loadRunTableAt(path, recover); };
+    if (!showingAll()) {
+        const SourceInfo info = m_sources->info(m_current);
+        return [path = m_current, recover = !info.foreign, name = info.name()] {
+            LoadedRunTable loaded = loadRunTableAt(path, recover);
+            if (loaded.runs)
+                loaded.runs->soleSourceName = name; // what `source = …` in the filter matches
+            return loaded;
+        };
+    }
     // The user's own databases first: a run also synced to a team store is read (and changed) there.
     struct Part {
         QString path;

@@ -978,6 +978,11 @@ void TestMainWindow::oneSourceLeftOfSeveralIsShownAsItself()
     QCOMPARE(window.sources(), QStringList { good });
     QVERIFY(window.runBrowser()->view()->isColumnHidden(RunTableModel::SourceColumn));
     QVERIFY2(window.bannerText().contains(QStringLiteral("not-a-database.db")), qPrintable(window.bannerText()));
+    // `source` in the filter matches the one source by its name here too (it matched nothing).
+    window.runBrowser()->filterEdit()->setText(QStringLiteral("source = good-alone.db"));
+    QTRY_COMPARE(window.runBrowser()->proxy()->rowCount(), 1);
+    window.runBrowser()->filterEdit()->setText(QStringLiteral("source = other.db"));
+    QTRY_COMPARE(window.runBrowser()->proxy()->rowCount(), 0);
 }
 
 void TestMainWindow::allSourcesAreOneTableComparedAndVerifiedAcross()

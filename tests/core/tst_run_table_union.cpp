@@ -165,7 +165,15 @@ void TestRunTableUnion::oneDatabaseTableHasNoSources()
     const auto one = tableOf(dir.filePath(QStringLiteral("one.db")), { { id('a'), 1, {}, {}, {} } });
     QVERIFY(!one->spansSources());
     QVERIFY(one->sourcePath(0).isEmpty());
-    QCOMPARE(matching(*one, QStringLiteral("source = one.db")), QStringList {});
+    QCOMPARE(matching(*one, QStringLiteral("source = one.db")), QStringList {}); // its name not given
+    // Named as the sources panel names it, `source` matches all of its runs (or none).
+    RunTable named = *one;
+    named.soleSourceName = QStringLiteral("one.db");
+    QCOMPARE(matching(named, QStringLiteral("source = one.db")), QStringList { "a" });
+    QCOMPARE(matching(named, QStringLiteral("source ~ ONE")), QStringList { "a" });
+    QCOMPARE(matching(named, QStringLiteral("source != one.db")), QStringList {});
+    QCOMPARE(matching(named, QStringLiteral("source = other.db")), QStringList {});
+    QCOMPARE(matching(named, QStringLiteral("not source = other.db")), QStringList { "a" });
     QCOMPARE(unionRunTables({}).rowCount(), size_t(0));
 }
 

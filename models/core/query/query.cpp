@@ -509,8 +509,11 @@ namespace {
     /// `!~` if all of them do ("source != team" is a run that is not in the team store).
     RowPredicate sourcePredicate(const RunTable& t, const Node& node)
     {
-        if (!t.spansSources())
-            return [](size_t) { return false; };
+        if (!t.spansSources()) {
+            // Every run is in the one source: the answer is the same for each.
+            const bool answer = !t.soleSourceName.isEmpty() && compareText(t.soleSourceName, node);
+            return [answer](size_t) { return answer; };
+        }
         const bool negative = node.op == Op::Ne || node.op == Op::NotMatch;
         std::vector<std::uint8_t> answers;
         answers.reserve(t.sourceNames.size());

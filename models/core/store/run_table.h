@@ -81,6 +81,9 @@ struct RunTable {
     TextColumn sources;
     std::vector<QStringList> sourceNames;
     std::vector<QString> sourcePaths;
+    /// In one database's table: that source's name as the sources panel shows it, what `source` in a
+    /// filter matches every run against (empty when the reader was not told it: nothing matches).
+    QString soleSourceName;
 
     size_t rowCount() const { return uuids.size(); }
     bool spansSources() const { return !sources.codes.empty(); }
