@@ -1,6 +1,7 @@
 #include "bench_compare_scale.h"
 
 #include "bench_data.h"
+#include "bench_report.h"
 #include "charts/metric_chart.h"
 #include "compare/compare_view.h"
 #include "compute_pool.h"
@@ -23,53 +24,12 @@ using namespace reprise;
 
 namespace {
 
-void report(const char* metric, double value, const char* unit)
-{
-    std::printf(
-        "{\"bench\": \"compare_scale\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", metric, value, unit);
-    std::fflush(stdout);
-}
+void report(const char* metric, double value, const char* unit) { bench::report("compare_scale", metric, value, unit); }
 
-[[noreturn]] void fail(const QString& what)
-{
-    std::fprintf(stderr, "reprise-bench: compare_scale: %s\n", qPrintable(what));
-    std::exit(1);
-}
-
-template <typename T> T check(Result<T> r)
-{
-    if (!r)
-        fail(r.error().message);
-    return std::move(*r);
-}
-
-void check(const Status& st)
-{
-    if (!st)
-        fail(st.error().message);
-}
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
-
-/// Peak (since the last resetPeak()) and current resident memory of this process, in MB.
-std::pair<double, double> memoryMb()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    double peak = 0, current = 0;
-    if (status.open(QIODevice::ReadOnly)) {
-        for (const QByteArray& line : status.readAll().split('\n')) {
-            if (line.startsWith("VmHWM:"))
-                peak = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-            if (line.startsWith("VmRSS:"))
-                current = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-        }
-    }
-    return { peak, current };
-}
+using bench::check;
+using bench::fail;
+using bench::median;
+using bench::memoryMb;
 
 /// CPU time of this process so far (every thread, user and system), in ms: on a machine shared with
 /// builds, what the work cost apart from the waiting for a core.

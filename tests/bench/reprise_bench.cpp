@@ -9,6 +9,7 @@
 #include "bench_compare_scale.h"
 #include "bench_data.h"
 #include "bench_demo.h"
+#include "bench_report.h"
 #include "bench_sweep.h"
 #include "charts/metric_chart.h"
 #include "compare/compare_view.h"
@@ -52,37 +53,11 @@ using namespace reprise;
 
 namespace {
 
-void report(const char* bench, const char* metric, double value, const char* unit)
-{
-    std::printf(
-        "{\"bench\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench, metric, value, unit);
-    std::fflush(stdout);
-}
-
-[[noreturn]] void fail(const QString& what)
-{
-    std::fprintf(stderr, "reprise-bench: %s\n", qPrintable(what));
-    std::exit(1);
-}
-
-template <typename T> T check(Result<T> r)
-{
-    if (!r)
-        fail(r.error().message);
-    return std::move(*r);
-}
-
-void check(const Status& st)
-{
-    if (!st)
-        fail(st.error().message);
-}
-
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    return v[v.size() / 2];
-}
+using bench::check;
+using bench::fail;
+using bench::median;
+using bench::memoryMb;
+using bench::report;
 
 /// Reading one 1,000,000-point history through the store vs a bare sqlite3_step loop.
 void metricRead()
@@ -254,22 +229,6 @@ void listFilter()
         }
         report(names[f], "wall_time", median(times), "ms");
     }
-}
-
-/// Peak and current resident memory of this process, in MB (Linux /proc).
-std::pair<double, double> memoryMb()
-{
-    QFile status(QStringLiteral("/proc/self/status"));
-    double peak = 0, current = 0;
-    if (status.open(QIODevice::ReadOnly)) {
-        for (const QByteArray& line : status.readAll().split('\n')) {
-            if (line.startsWith("VmHWM:"))
-                peak = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-            if (line.startsWith("VmRSS:"))
-                current = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
-        }
-    }
-    return { peak, current };
 }
 
 /// The run browser's snapshot of 100,000 runs × 20 params × 10 metrics: load time and memory.

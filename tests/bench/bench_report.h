@@ -1,0 +1,66 @@
+#pragma once
+
+// What every benchmark of reprise-bench shares: a figure printed as one JSON line, a failure that ends
+// the process with its reason, the median of repeated rounds and the process's resident memory.
+
+#include "result.h"
+
+#include <QFile>
+#include <QString>
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <utility>
+#include <vector>
+
+namespace reprise::bench {
+
+inline void report(const char* bench, const char* metric, double value, const char* unit)
+{
+    std::printf(
+        "{\"bench\": \"%s\", \"metric\": \"%s\", \"value\": %.6g, \"unit\": \"%s\"}\n", bench, metric, value, unit);
+    std::fflush(stdout);
+}
+
+[[noreturn]] inline void fail(const QString& what)
+{
+    std::fprintf(stderr, "reprise-bench: %s\n", qPrintable(what));
+    std::exit(1);
+}
+
+template <typename T> T check(Result<T> r)
+{
+    if (!r)
+        fail(r.error().message);
+    return std::move(*r);
+}
+
+inline void check(const Status& st)
+{
+    if (!st)
+        fail(st.error().message);
+}
+
+inline double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+/// Peak and current resident memory of this process, in MB (Linux /proc).
+inline std::pair<double, double> memoryMb()
+{
+    QFile status(QStringLiteral("/proc/self/status"));
+    double peak = 0, current = 0;
+    if (status.open(QIODevice::ReadOnly)) {
+        for (const QByteArray& line : status.readAll().split('\n')) {
+            if (line.startsWith("VmHWM:"))
+                peak = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
+            if (line.startsWith("VmRSS:"))
+                current = line.mid(6).trimmed().split(' ').first().toDouble() / 1024.0;
+        }
+    }
+    return { peak, current };
+}
+
+} // namespace reprise::bench
