@@ -263,6 +263,24 @@ int runReprise(const QStringList& args)
     return p.exitCode();
 }
 
+/// With key events only, from the run table's first cell to the column whose header names `header`
+/// (hidden columns are passed over); its index, or -1.
+int keysToColumn(RunBrowser* browser, const QString& header)
+{
+    QTableView* table = browser->view();
+    int column = -1;
+    for (int c = 0; c < browser->proxy()->columnCount(); ++c) {
+        if (browser->proxy()->headerData(c, Qt::Horizontal).toString().contains(header))
+            column = c;
+    }
+    if (column < 0)
+        return -1;
+    QTest::keyClick(table, Qt::Key_Home, Qt::ControlModifier);
+    for (int c = 0; c < browser->proxy()->columnCount() && table->currentIndex().column() != column; ++c)
+        QTest::keyClick(table, Qt::Key_Right);
+    return table->currentIndex().column() == column ? column : -1;
+}
+
 } // namespace
 
 void TestMainWindow::settingsPersistAcrossRestarts()
@@ -748,17 +766,8 @@ void TestMainWindow::keyboardAloneWalksPanesViewsAndRuns()
     QCOMPARE(QApplication::focusWidget(), table);
 
     // The run table sorted by a metric from the keyboard: to its column, then Ctrl+Shift+S.
-    int column = -1;
-    for (int c = 0; c < browser->proxy()->columnCount(); ++c) {
-        if (browser->proxy()->headerData(c, Qt::Horizontal).toString().contains(QStringLiteral("val_acc")))
-            column = c;
-    }
+    const int column = keysToColumn(browser, QStringLiteral("val_acc"));
     QVERIFY(column > 0);
-    key(Qt::Key_Home, Qt::ControlModifier);
-    // (hidden columns are passed over)
-    for (int c = 0; c < browser->proxy()->columnCount() && table->currentIndex().column() != column; ++c)
-        key(Qt::Key_Right);
-    QCOMPARE(table->currentIndex().column(), column);
     key(Qt::Key_S, Qt::ControlModifier | Qt::ShiftModifier);
     QTest::keyRelease(table, Qt::Key_Shift); // (see focusModeAndRunsLeavingTheSelection)
     // The cursor goes to the top of the new order, in the sorted column.
@@ -835,15 +844,8 @@ void TestMainWindow::keyboardAloneTopFiveComparedGroupedExported()
     QCOMPARE(QApplication::focusWidget(), browser->filterEdit());
     key(Qt::Key_F6);
     QCOMPARE(QApplication::focusWidget(), table);
-    int column = -1;
-    for (int c = 0; c < browser->proxy()->columnCount(); ++c) {
-        if (browser->proxy()->headerData(c, Qt::Horizontal).toString().contains(QStringLiteral("val_acc")))
-            column = c;
-    }
+    const int column = keysToColumn(browser, QStringLiteral("val_acc"));
     QVERIFY(column > 0);
-    key(Qt::Key_Home, Qt::ControlModifier);
-    for (int c = 0; c < browser->proxy()->columnCount() && table->currentIndex().column() != column; ++c)
-        key(Qt::Key_Right);
     key(Qt::Key_S, Qt::ControlModifier | Qt::ShiftModifier);
     QTest::keyRelease(table, Qt::Key_Shift); // (see focusModeAndRunsLeavingTheSelection)
     key(Qt::Key_Home, Qt::ControlModifier);

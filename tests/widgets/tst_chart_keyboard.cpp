@@ -6,6 +6,7 @@
 
 #include <QApplication>
 #include <QClipboard>
+#include <QListWidget>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 
@@ -61,14 +62,32 @@ void TestChartKeyboard::tabReachesEveryChartAndControl()
     // Walk the Tab chain once round from the first chart: both charts and the chart controls are in it.
     view.charts().first()->setFocus(Qt::TabFocusReason);
     QSet<QWidget*> reached;
+    QList<QWidget*> walk;
     for (int i = 0; i < 60; ++i) {
         QWidget* at = QApplication::focusWidget();
         QVERIFY(at);
         reached.insert(at);
+        walk << at;
         QTest::keyClick(at, Qt::Key_Tab);
     }
     for (MetricChart* chart : view.charts())
         QVERIFY2(reached.contains(chart), qPrintable(chart->plainTitle()));
+    // No stop that shows nothing: the area scrolling the charts is not one.
+    for (QWidget* w : reached)
+        QVERIFY2(!w->inherits("QScrollArea"), w->metaObject()->className());
+    // Reading order: x (a combo box) before log y (the check box); the legend, then the charts.
+    const auto firstOf = [&](const char* kind) {
+        for (qsizetype i = 0; i < walk.size(); ++i) {
+            if (walk[i]->inherits(kind))
+                return i;
+        }
+        return qsizetype(-1);
+    };
+    QVERIFY(firstOf("QComboBox") < firstOf("QCheckBox"));
+    const qsizetype legend = walk.indexOf(static_cast<QWidget*>(view.legend()));
+    QVERIFY(legend >= 0);
+    QCOMPARE(walk.value(legend + 1), static_cast<QWidget*>(view.charts().first()));
+    QCOMPARE(walk.value(legend + 2), static_cast<QWidget*>(view.charts().last()));
     for (const char* kind : { "QComboBox", "QCheckBox", "QSlider" }) {
         bool any = false;
         for (QWidget* w : reached)

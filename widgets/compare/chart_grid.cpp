@@ -1,5 +1,6 @@
 #include "compare/chart_grid.h"
 
+#include <QApplication>
 #include <QGraphicsLayout>
 #include <QGridLayout>
 #include <QPainter>
@@ -18,6 +19,13 @@ ChartGrid::ChartGrid(QWidget* parent)
     m_gridLayout->setSpacing(6);
     m_scroll->setWidgetResizable(true);
     m_scroll->setWidget(m_grid);
+    // The charts take the keyboard, not the area scrolling them (a Tab stop that showed nothing and
+    // scrolled on arrows); a chart reached with Tab is scrolled into view.
+    m_scroll->setFocusPolicy(Qt::NoFocus);
+    connect(qApp, &QApplication::focusChanged, this, [this](QWidget*, QWidget* now) {
+        if (now && m_grid->isAncestorOf(now))
+            m_scroll->ensureWidgetVisible(now, 0, 0);
+    });
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_scroll);

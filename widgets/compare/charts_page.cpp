@@ -24,8 +24,13 @@
 #include <QVBoxLayout>
 #include <QtConcurrent>
 #include <map>
+#include <utility>
 
 namespace reprise {
+
+namespace {
+    QString groupCount(int n) { return n == 1 ? ChartsPage::tr("1 group") : ChartsPage::tr("%1 groups").arg(n); }
+} // namespace
 
 ChartsPage::ChartsPage(QWidget* parent)
     : QWidget(parent)
@@ -122,6 +127,12 @@ ChartsPage::ChartsPage(QWidget* parent)
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addLayout(controls);
     layout->addWidget(split, 1);
+    // Tab in reading order: the controls row left to right, the metric keys, the legend, then the
+    // charts (chained after the legend as they are made; creation order had log y before x).
+    const QList<QWidget*> order { m_smoothingSlider, m_xChooser, m_log, m_layoutChooser, m_groupChooser, m_bandChooser,
+        m_export, m_focus, m_keyFilter, m_keyList, m_legend };
+    for (qsizetype i = 1; i < order.size(); ++i)
+        QWidget::setTabOrder(order[i - 1], order[i]);
 
     connect(m_focus, &QToolButton::toggled, this, [this](bool on) {
         m_side->setVisible(!on);
@@ -550,14 +561,18 @@ void ChartsPage::build(CurvesPerKey curvesPerKey, bool keepRange)
         }
     }
     m_grid->setMissing(missing);
+    QWidget* previous = m_legend;
+    for (MetricChart* chart : m_grid->charts())
+        QWidget::setTabOrder(std::exchange(previous, chart), chart);
     const qsizetype joined = m_loadedRuns.size() - m_runs.size();
     const QString grouped = m_groupBy.isEmpty() ? QString()
         : joined > 0
-        ? tr(" in %1 groups, with %2 more runs of the filter in their groups").arg(m_legend->count()).arg(joined)
-        : tr(" in %1 groups").arg(m_legend->count());
+        ? tr(" in %1, with %2 more runs of the filter in their groups").arg(groupCount(m_legend->count())).arg(joined)
+        : tr(" in %1").arg(groupCount(m_legend->count()));
     m_message->setText(m_runs.size() >= kMaxRuns
             ? tr("%1 metrics of the first %2 selected runs%3").arg(m_keys.size()).arg(kMaxRuns).arg(grouped)
-            : tr("%1 metrics of %2 runs%3 · drag to zoom, Shift+drag to pan, double-click to reset")
+            : tr("%1 metrics of %2 runs%3 · drag or + to zoom, Shift+drag or ← → to pan, double-click or Home "
+                 "to reset")
                   .arg(m_keys.size())
                   .arg(m_runs.size())
                   .arg(grouped));
