@@ -58,23 +58,7 @@ void resetPeak()
         refs.write("5");
 }
 
-/// Calls back on every paint event of the object it filters.
-class PaintCounter : public QObject {
-public:
-    explicit PaintCounter(std::function<void()> onPaint)
-        : m_onPaint(std::move(onPaint))
-    {
-    }
-    bool eventFilter(QObject*, QEvent* event) override
-    {
-        if (event->type() == QEvent::Paint)
-            m_onPaint();
-        return false;
-    }
-
-private:
-    std::function<void()> m_onPaint;
-};
+using bench::PaintCounter;
 
 /// A database of `runs` finished runs × `points` points of "loss" (stored packed, as finished runs
 /// are), and their records.

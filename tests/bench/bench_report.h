@@ -1,15 +1,18 @@
 #pragma once
 
 // What every benchmark of reprise-bench shares: a figure printed as one JSON line, a failure that ends
-// the process with its reason, the median of repeated rounds and the process's resident memory.
+// the process with its reason, the median of repeated rounds, the process's resident memory and frames painted.
 
 #include "result.h"
 
+#include <QEvent>
 #include <QFile>
+#include <QObject>
 #include <QString>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <utility>
 #include <vector>
 
@@ -62,5 +65,23 @@ inline std::pair<double, double> memoryMb()
     }
     return { peak, current };
 }
+
+/// Calls back on every paint event of the object it filters (a frame drawn).
+class PaintCounter : public QObject {
+public:
+    explicit PaintCounter(std::function<void()> onPaint)
+        : m_onPaint(std::move(onPaint))
+    {
+    }
+    bool eventFilter(QObject*, QEvent* event) override
+    {
+        if (event->type() == QEvent::Paint)
+            m_onPaint();
+        return false;
+    }
+
+private:
+    std::function<void()> m_onPaint;
+};
 
 } // namespace reprise::bench

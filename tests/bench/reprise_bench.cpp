@@ -672,23 +672,7 @@ void decimation()
     report("decimate_10m", "zoomed_1pct_2000px", median(zoomed), "ms");
 }
 
-/// Calls back on every paint event of the object it filters.
-class PaintCounter : public QObject {
-public:
-    explicit PaintCounter(std::function<void()> onPaint)
-        : m_onPaint(std::move(onPaint))
-    {
-    }
-    bool eventFilter(QObject*, QEvent* event) override
-    {
-        if (event->type() == QEvent::Paint)
-            m_onPaint();
-        return false;
-    }
-
-private:
-    std::function<void()> m_onPaint;
-};
+using bench::PaintCounter;
 
 /// Compare charts: one pan/zoom frame (decimate off-thread + hand over + paint) with 1 and 10 curves
 /// of 10,000,000 points.
