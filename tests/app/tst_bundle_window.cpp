@@ -21,6 +21,7 @@
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -51,6 +52,10 @@ void answerFileDialog(const QString& path)
         timer->deleteLater();
         QVERIFY(dialog->testOption(QFileDialog::DontUseNativeDialog)); // the dialog that reads no file
         dialog->selectFile(path);
+        // Typed in the file name field as well: selectFile() alone was lost now and then while the
+        // dialog's model was still loading the folder (Open then did nothing, and the test waited).
+        if (auto* name = dialog->findChild<QLineEdit*>(QStringLiteral("fileNameEdit")))
+            name->setText(path);
         static_cast<QDialog*>(dialog)->accept(); // QFileDialog::accept(), what its Open/Save button does
     });
     timer->start();
