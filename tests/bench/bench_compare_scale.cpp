@@ -95,12 +95,8 @@ void loadAndDraw(const QString& path, const QList<RunRecord>& runs, const char* 
     double ms = 0;
     {
         CompareView view;
-        view.resize(1400, 900);
-        view.show();
-        for (int i = 0; i < 10; ++i)
-            QCoreApplication::processEvents();
         bool ready = false;
-        QObject::connect(&view, &CompareView::ready, [&] { ready = !view.isBusy(); });
+        bench::showCompareView(view, ready);
         QElapsedTimer t;
         t.start();
         const double cpu = cpuMs(), faulted = faults();

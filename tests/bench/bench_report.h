@@ -3,8 +3,10 @@
 // What every benchmark of reprise-bench shares: a figure printed as one JSON line, a failure that ends
 // the process with its reason, the median of repeated rounds, the process's resident memory and frames painted.
 
+#include "compare/compare_view.h"
 #include "result.h"
 
+#include <QCoreApplication>
 #include <QEvent>
 #include <QFile>
 #include <QObject>
@@ -64,6 +66,18 @@ inline std::pair<double, double> memoryMb()
         }
     }
     return { peak, current };
+}
+
+/// Shows `view` at the benchmarks' size, lets it settle, and sets `ready` each time it has shown its
+/// runs and is idle.
+inline void showCompareView(CompareView& view, bool& ready)
+{
+    view.resize(1400, 900);
+    view.show();
+    for (int i = 0; i < 10; ++i)
+        QCoreApplication::processEvents();
+    ready = false;
+    QObject::connect(&view, &CompareView::ready, &view, [&view, &ready] { ready = !view.isBusy(); });
 }
 
 /// Calls back on every paint event of the object it filters (a frame drawn).

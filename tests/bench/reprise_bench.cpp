@@ -771,12 +771,8 @@ void compareLoad()
     }
     const double before = memoryMb().second;
     CompareView view;
-    view.resize(1400, 900);
-    view.show();
-    for (int i = 0; i < 10; ++i)
-        QCoreApplication::processEvents();
     bool ready = false;
-    QObject::connect(&view, &CompareView::ready, [&] { ready = !view.isBusy(); });
+    bench::showCompareView(view, ready);
     QElapsedTimer t;
     t.start();
     view.setRuns(path, records);

@@ -1,5 +1,6 @@
 #include "team_bench.h"
 
+#include "bench_report.h"
 #include "compare/compare_view.h"
 #include "main_window.h"
 #include "run_table_model.h"
@@ -425,12 +426,8 @@ void teamCompareBench()
             records << check(copy.loadRun(uuid));
     }
     CompareView view;
-    view.resize(1400, 900);
-    view.show();
-    for (int i = 0; i < 10; ++i)
-        QCoreApplication::processEvents();
     bool ready = false;
-    QObject::connect(&view, &CompareView::ready, [&] { ready = !view.isBusy(); });
+    bench::showCompareView(view, ready);
     t.restart();
     view.setRuns(mirror.cache, records);
     while (!ready)
