@@ -72,6 +72,11 @@ public:
     /// "scatter"), "dag" (pipeline), "drift" or "rerun". False for an unknown name.
     bool showView(const QString& name);
     QString bannerText() const;
+    /// What the status bar says (runs shown, matching, selected; loading).
+    QString statusText() const;
+    /// A database of more than `wholeUpTo` runs, when opened, shows its `newest` runs first and the
+    /// rest when read (defaults: 200,000 and 1,000; tests use small ones).
+    void setOpeningInParts(qint64 wholeUpTo, int newest);
     bool isShowingWelcome() const;
     bool isLoading() const { return m_loading; }
     QStringList sources() const;
@@ -103,6 +108,9 @@ public:
 Q_SIGNALS:
     /// The current source's runs have been loaded (or failed to load).
     void runsLoaded();
+    /// Runs are in the run table: all of them, or (a very large database being opened) its newest
+    /// while the rest is read; runsLoaded() follows once every run is there.
+    void runsShown();
     /// The details pane shows the run it was asked for.
     void detailsLoaded();
     /// The runs selected in the browser changed: the input of compare, DAG and rerun views.
@@ -135,6 +143,12 @@ private:
     void connectViews();
     void restoreSettings();
     void showBanner(const QString& text);
+    /// Reads the run table with `read` on a worker, and with `before` (the table shown) computes the
+    /// merge there too; then finishReading().
+    void readRuns(quint64 ticket, const QString& path, std::function<LoadedRunTable()> read,
+        std::shared_ptr<const RunTable> before);
+    void finishReading(
+        quint64 ticket, const QString& path, std::pair<LoadedRunTable, std::optional<RunTableMerge>> loaded);
     void onRunsLoaded(const QString& source, LoadedRunTable loaded, std::optional<RunTableMerge> merge);
     void onSelectionChanged(const QStringList& ids);
     void onSourceAdded(const QString& path, bool show);
@@ -142,6 +156,7 @@ private:
     /// What the views compute, for the status bar's progress and Cancel (polled: views say nothing).
     void updateBusy();
     void updateStatus();
+    QString loadingText() const;
     void loadDemo();
     void openWithDialog(SourceChoice choice);
     /// File ▸ Connect to Team Store…
@@ -154,7 +169,8 @@ private:
     /// holding them (empty when they are in several).
     QString sourceOfRuns(const QStringList& ids) const;
     /// Reads the run table shown: the current source's, or every source's joined. Any thread.
-    std::function<LoadedRunTable()> runTableReader() const;
+    /// `recover`: runs of this host whose process died are marked killed first (see loadRunTableAt).
+    std::function<LoadedRunTable()> runTableReader(bool recover = true) const;
 
     JobController* m_jobs;
     SourceRegistry* m_sources;
@@ -184,6 +200,10 @@ private:
     quint64 m_loadGeneration = 0;
     bool m_loading = false;
     bool m_reloadPending = false;
+    /// While a very large database opens: how many runs it has, of which the table shows the newest.
+    qint64 m_partOf = 0;
+    qint64 m_runsReadWhole = 200000; ///< see setOpeningInParts()
+    int m_firstRunsShown = 1000;
     QStringList m_selection; ///< the runs the views were last given
     QStringList m_changedRuns; ///< of the current source, said by runsChanged, read at its dataChanged
 };

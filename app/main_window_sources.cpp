@@ -227,11 +227,11 @@ QString MainWindow::sourceOfRuns(const QStringList& ids) const
     return paths.size() == 1 ? paths.first() : QString();
 }
 
-std::function<LoadedRunTable()> MainWindow::runTableReader() const
+std::function<LoadedRunTable()> MainWindow::runTableReader(bool recoverAbandoned) const
 {
     if (!showingAll()) {
         const SourceInfo info = m_sources->info(m_current);
-        return [path = m_current, recover = !info.foreign, name = info.name()] {
+        return [path = m_current, recover = recoverAbandoned && !info.foreign, name = info.name()] {
             LoadedRunTable loaded = loadRunTableAt(path, recover);
             if (loaded.runs)
                 loaded.runs->soleSourceName = name; // what `source = …` in the filter matches
@@ -249,7 +249,7 @@ std::function<LoadedRunTable()> MainWindow::runTableReader() const
         for (const QString& path : m_sources->paths()) {
             const SourceInfo info = m_sources->info(path);
             if (info.foreign != own)
-                parts.push_back({ path, info.name(), !info.foreign });
+                parts.push_back({ path, info.name(), recoverAbandoned && !info.foreign });
         }
     }
     return [parts] {

@@ -46,7 +46,12 @@ namespace {
         SourceKind kind = SourceKind::Unknown;
         bool isFile = false;
         Result<CachedSource> cached;
+        /// A team store's newest runs only were offered: the whole table is read next.
+        bool partial = false;
     };
+
+    /// How many of a team store's newest runs are read and shown first when it has no local copy yet.
+    constexpr int kTeamRunsShownFirst = 1000;
 
     QString joinedProblems(const QString& path, const QList<ImportProblem>& problems)
     {
@@ -203,10 +208,11 @@ void SourceRegistry::readForeign(const QString& path, bool show, bool full)
         ->start(title,
             [path, full](const ReadControl& control) {
                 if (isTeamStoreLocation(path) && !full && !QFileInfo::exists(teamMirrorPath(path))) {
-                    // No copy yet: the run table is read straight from the server and shown at once;
-                    // the listener's first look (follow()) makes the copy, whole, which every view
-                    // reads from then on.
-                    auto table = readTeamRunTable(path);
+                    // No copy yet: the run table is read straight from the server and shown at once —
+                    // the newest runs first, the rest next (readTeamRunsInFull()); the listener's
+                    // first look (follow()) makes the copy, whole, which every view reads from then on.
+                    qint64 total = 0;
+                    auto table = readTeamRunTable(path, kTeamRunsShownFirst, &total);
                     if (!table)
                         return ForeignRead { SourceKind::TeamStore, false, table.error() };
                     CachedSource cached;
@@ -214,8 +220,10 @@ void SourceRegistry::readForeign(const QString& path, bool show, bool full)
                     cached.cache = teamMirrorPath(path);
                     cached.kind = SourceKind::TeamStore;
                     cached.rebuilt = true;
-                    offerRunTable(cached.cache, std::make_shared<const RunTable>(std::move(*table)));
-                    return ForeignRead { SourceKind::TeamStore, false, cached };
+                    const bool partial = qint64(table->rowCount()) < total;
+                    offerRunTable(
+                        cached.cache, std::make_shared<const RunTable>(std::move(*table)), partial ? total : 0);
+                    return ForeignRead { SourceKind::TeamStore, false, cached, partial };
                 }
                 if (isTeamStoreLocation(path) && !full) {
                     // A copy there already: brought up to date with the run table first; the
@@ -287,6 +295,8 @@ void SourceRegistry::readForeign(const QString& path, bool show, bool full)
                 Q_EMIT notice(joinedProblems(path, cached->summary.problems));
             if (cached->summaryOnly)
                 readForeign(path, false, true);
+            if (read.partial)
+                readTeamRunsInFull(cached->cache, cached->source);
             checkIdle();
         });
 }
@@ -464,6 +474,29 @@ void SourceRegistry::stopFollowing(const QString& path)
     // Not waited for: a connect in progress may take seconds; the thread ends on its own.
     thread->setParent(nullptr);
     connect(thread, &QThread::finished, thread, &QObject::deleteLater);
+}
+
+void SourceRegistry::readTeamRunsInFull(const QString& path, const QString& location)
+{
+    QtConcurrent::run([path, location]() -> Status {
+        auto table = readTeamRunTable(location);
+        if (!table)
+            return table.error();
+        offerRunTable(path, std::make_shared<const RunTable>(std::move(*table))); // dropped if the copy is there
+        return success();
+    }).then(this, [this, path](const Status& read) {
+        if (!m_sources.contains(path))
+            return;
+        if (!read) {
+            // The newest runs stay shown; the listener reconnects, and its copy brings the rest.
+            m_sources[path].error = read.error().text();
+            Q_EMIT lost(path, read.error().text());
+            Q_EMIT sourcesChanged();
+            return;
+        }
+        refreshSummary(path);
+        Q_EMIT dataChanged(path);
+    });
 }
 
 void SourceRegistry::refreshTeamCopy(const QString& path)

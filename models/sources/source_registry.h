@@ -120,6 +120,9 @@ private:
     void follow(const QString& path, const QString& location);
     void stopFollowing(const QString& path);
     void refreshTeamCopy(const QString& path);
+    /// A team store opened with its newest runs only: reads every run from the server, offers them
+    /// for `path` (its copy to be) and says dataChanged.
+    void readTeamRunsInFull(const QString& path, const QString& location);
 
     JobController* m_jobs;
     QStringList m_order;

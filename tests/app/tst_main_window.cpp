@@ -21,6 +21,7 @@
 #include "runs/run_details.h"
 #include "selection/selection_tabs.h"
 #include "sources/sources_panel.h"
+#include "store/database.h"
 #include "store/run_store.h"
 #include "sweep/sweep_actions.h"
 #include "sweep/sweep_dialog.h"
@@ -78,6 +79,7 @@ private Q_SLOTS:
     void readOnlySourceRefusesChanges();
     void settingsPersistAcrossRestarts();
     void liveRefreshKeepsSelectionAndScroll();
+    void aVeryLargeDatabaseShowsItsNewestRunsFirst();
     void vanishedFileShowsABannerAndKeepsTheRuns();
     void newerSchemaIsShownReadOnly();
     void lockedDatabaseShowsABanner();
@@ -354,6 +356,74 @@ void TestMainWindow::liveRefreshKeepsSelectionAndScroll()
     QVERIFY(browser->selectedRunIds().contains(a) && browser->selectedRunIds().contains(b));
     QCOMPARE(browser->topVisibleRunId(), top); // the new run arrived above; the view did not jump
     QVERIFY(selection.isEmpty()); // the selection did not flicker through other runs
+}
+
+void TestMainWindow::aVeryLargeDatabaseShowsItsNewestRunsFirst()
+{
+    // 3,000 runs (run-1 oldest … run-3000 newest), lr in 0.000 … 0.049, one metric; opened with
+    // "large" meaning more than 1,000 runs and the 50 newest shown first.
+    const QString path = m_dir.filePath(QStringLiteral("large.db"));
+    QVERIFY(RunStore::open(path, OpenMode::Create));
+    {
+        auto db = Database::open(path, OpenMode::ReadWrite);
+        QVERIFY(db);
+        QVERIFY((*db)->exec(
+            "BEGIN; INSERT INTO projects(name, created_at) VALUES ('big', 0);"
+            "INSERT INTO metric_keys(id, name) VALUES (1, 'acc');"
+            "WITH RECURSIVE n(r) AS (SELECT 1 UNION ALL SELECT r + 1 FROM n WHERE r < 3000) "
+            "INSERT INTO runs(id, uuid, project_id, name, status, start_time, end_time, user_name, host) "
+            "SELECT r, printf('%032x', r), 1, 'run-' || r, 'finished', 1.7e9 + r * 60.0, 1.7e9 + r * 60.0 + 30, 'me', "
+            "'here' FROM n;"
+            "INSERT INTO params(run_id, key, value, vtype) SELECT id, 'lr', printf('%g', (id % 50) / 1000.0), 'float' "
+            "FROM runs;"
+            "INSERT INTO metric_latest(run_id, key_id, step, value, time, count) SELECT id, 1, 10, id / 3000.0, 0, 1 "
+            "FROM runs; COMMIT;"));
+    }
+    MainWindow window({ path });
+    window.setOpeningInParts(1000, 50);
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    RunBrowser* browser = window.runBrowser();
+    int firstRows = -1;
+    QString firstStatus, firstTop, firstFiltered;
+    QStringList chosen;
+    connect(&window, &MainWindow::runsShown, this, [&] {
+        if (firstRows >= 0)
+            return;
+        // What the user sees first, and does with it while the rest is read.
+        firstRows = browser->model()->rowCount();
+        firstStatus = window.statusText();
+        firstTop = browser->proxy()->index(0, RunTableModel::NameColumn).data().toString();
+        browser->filterEdit()->setText(QStringLiteral("lr < 0.01"));
+        chosen = { browser->proxy()->index(3, 0).data(RunTableModel::RunIdRole).toString(),
+            browser->proxy()->index(7, 0).data(RunTableModel::RunIdRole).toString() };
+        browser->selectRunIds(chosen);
+        firstFiltered = window.statusText();
+    });
+    window.show();
+    QVERIFY(loaded.wait(30000));
+    QCOMPARE(firstRows, 50);
+    QCOMPARE(firstTop, QStringLiteral("run-3000"));
+    QVERIFY2(firstStatus.contains(QStringLiteral("newest 50 of 3000 runs")), qPrintable(firstStatus));
+    QVERIFY2(firstFiltered.contains(QStringLiteral("10 match the filter")), qPrintable(firstFiltered));
+    QVERIFY(!chosen.contains(QString()));
+    // Every run is there once read, merged in: the selection made meanwhile kept, the filter typed
+    // meanwhile applied to all of them (lr 0.000 … 0.009: 10 runs in 50).
+    QCOMPARE(browser->model()->rowCount(), 3000);
+    QCOMPARE(browser->proxy()->rowCount(), 600);
+    QCOMPARE(browser->selectedRunIds().size(), 2);
+    QVERIFY(browser->selectedRunIds().contains(chosen[0]) && browser->selectedRunIds().contains(chosen[1]));
+    QVERIFY2(window.statusText().startsWith(QStringLiteral("600 of 3000 runs match the filter")),
+        qPrintable(window.statusText()));
+    QCOMPARE(loaded.size(), 1);
+
+    // A database of fewer runs than that is read whole at once: one table shown, complete.
+    MainWindow small({ m_demo });
+    small.setOpeningInParts(1000, 5);
+    QSignalSpy shown(&small, &MainWindow::runsShown);
+    QSignalSpy smallLoaded(&small, &MainWindow::runsLoaded);
+    QVERIFY(smallLoaded.wait(30000));
+    QCOMPARE(shown.size(), 1);
+    QCOMPARE(small.runBrowser()->model()->rowCount(), 60);
 }
 
 void TestMainWindow::vanishedFileShowsABannerAndKeepsTheRuns()

@@ -227,13 +227,25 @@ void fillWideStore(const QString& admin, int runs, int points)
         check(conn.exec(sql));
 }
 
-/// Opens the window on `location` and returns the time to the painted table of `runs` runs (ms).
-double openToPainted(const QString& location, int runs, std::unique_ptr<MainWindow>& window)
+struct Opened {
+    double painted = 0; ///< ms to the table painted with runs in it (a large store: its newest first)
+    double allRuns = 0; ///< ms to the table painted with all `runs` runs
+};
+
+/// Opens the window on `location`: the times to the painted table, first and with all `runs` runs.
+Opened openToPainted(const QString& location, int runs, std::unique_ptr<MainWindow>& window)
 {
     QElapsedTimer t;
     t.start();
     window = std::make_unique<MainWindow>(QStringList { location });
     window->resize(1400, 900);
+    Opened opened;
+    QObject::connect(window.get(), &MainWindow::runsShown, window.get(), [&, w = window.get()] {
+        if (opened.painted == 0 && w->runBrowser()->model()->rowCount() > 0) {
+            w->repaint();
+            opened.painted = double(t.nsecsElapsed()) / 1e6;
+        }
+    });
     window->show();
     while (window->runBrowser()->model()->rowCount() < runs) {
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
@@ -242,7 +254,8 @@ double openToPainted(const QString& location, int runs, std::unique_ptr<MainWind
                      .arg(window->runBrowser()->model()->rowCount()));
     }
     window->repaint();
-    return double(t.nsecsElapsed()) / 1e6;
+    opened.allRuns = double(t.nsecsElapsed()) / 1e6;
+    return opened;
 }
 
 /// Waits until the copy of `location` holds every history (its stamp says so), events flowing.
@@ -293,7 +306,9 @@ void teamReadBench()
     // First open: no copy yet.
     std::unique_ptr<MainWindow> window;
     resetPeak();
-    reportAs("team_read", "open_to_painted_100k_no_copy", openToPainted(reader, runs, window), "ms");
+    const Opened first = openToPainted(reader, runs, window);
+    reportAs("team_read", "open_to_painted_100k_no_copy", first.painted, "ms");
+    reportAs("team_read", "open_to_all_runs_painted_100k_no_copy", first.allRuns, "ms");
     reportAs("team_read", "peak_memory_open_no_copy", peakMb(), "MB");
     reportAs("team_read", "histories_into_copy_after_painted", waitForHistories(reader), "ms");
     reportAs("team_read", "peak_memory_with_histories", peakMb(), "MB");
@@ -303,7 +318,7 @@ void teamReadBench()
 
     // Second open: the copy is there and up to date.
     resetPeak();
-    reportAs("team_read", "open_to_painted_100k_existing_copy", openToPainted(reader, runs, window), "ms");
+    reportAs("team_read", "open_to_painted_100k_existing_copy", openToPainted(reader, runs, window).allRuns, "ms");
     reportAs("team_read", "peak_memory_open_existing_copy", peakMb(), "MB");
     waitForHistories(reader);
     settle(1500);

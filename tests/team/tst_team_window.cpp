@@ -64,6 +64,7 @@ private Q_SLOTS:
     void ownRunsAreChangedInTheStoreOthersRefused();
     void aRunClaimingTheUserIsStillAnotherLogins();
     void serverDownKeepsTheRunsAndReconnects();
+    void aLargeStoreShowsItsNewestRunsFirst();
     void sessionsRememberTheStoreNeverAPassword();
     void cleanupTestCase();
 
@@ -91,6 +92,51 @@ void TestTeamWindow::initTestCase()
 }
 
 void TestTeamWindow::cleanupTestCase() { m_server.stop(); }
+
+void TestTeamWindow::aLargeStoreShowsItsNewestRunsFirst()
+{
+    // 1,500 runs (run-1 oldest … run-1500 newest) with a param and a metric, written on the server.
+    QString error;
+    QVERIFY2(m_server.createDatabase(QStringLiteral("large"), error), qPrintable(error));
+    auto admin = PgConnection::connect(m_server.location(QStringLiteral("large")));
+    QVERIFY(admin);
+    QVERIFY(initTeamStore(*admin));
+    for (const char* sql :
+        { "INSERT INTO reprise.projects (id, name, created_at) VALUES (1, 'big', 0)",
+            "INSERT INTO reprise.metric_keys (id, name) VALUES (1, 'acc')",
+            "INSERT INTO reprise.runs (id, uuid, project_id, name, status, start_time, end_time, user_name, host) "
+            "SELECT g, md5(g::text), 1, 'run-' || g, 'finished', 1.7e9 + g * 60.0, 1.7e9 + g * 60.0 + 30, 'me', "
+            "'here' FROM generate_series(1, 1500) g",
+            "INSERT INTO reprise.params (run_id, key, value, vtype) SELECT g, 'lr', ((g % 50) / 1000.0)::float8::text, "
+            "'float' FROM generate_series(1, 1500) g",
+            "INSERT INTO reprise.metric_latest (run_id, key_id, step, value, time, count) SELECT g, 1, 10, g / "
+            "1500.0, 1.7e9, 1 FROM generate_series(1, 1500) g",
+            "SELECT setval(pg_get_serial_sequence('reprise.runs', 'id'), 1500)" })
+        QVERIFY2(admin->exec(QString::fromLatin1(sql)), sql);
+
+    MainWindow window({ m_server.location(QStringLiteral("large")) });
+    RunBrowser* browser = window.runBrowser();
+    QSignalSpy loaded(&window, &MainWindow::runsLoaded);
+    int firstRows = -1;
+    QString firstStatus, firstTop, firstLr;
+    connect(&window, &MainWindow::runsShown, this, [&] {
+        if (firstRows >= 0 || browser->model()->rowCount() == 0)
+            return;
+        firstRows = browser->model()->rowCount();
+        firstStatus = window.statusText();
+        firstTop = browser->proxy()->index(0, RunTableModel::NameColumn).data().toString();
+        firstLr = browser->proxy()->index(0, RunTableModel::FixedColumnCount).data().toString();
+    });
+    window.show();
+    QVERIFY(loaded.wait(60000));
+    // The newest thousand first, with their params, then every run.
+    QCOMPARE(firstRows, 1000);
+    QCOMPARE(firstTop, QStringLiteral("run-1500"));
+    QCOMPARE(firstLr, QStringLiteral("0"));
+    QVERIFY2(firstStatus.contains(QStringLiteral("newest 1000 of 1500 runs")), qPrintable(firstStatus));
+    QCOMPARE(browser->model()->rowCount(), 1500);
+    QVERIFY2(window.statusText().startsWith(QStringLiteral("1500 runs")), qPrintable(window.statusText()));
+}
 
 void TestTeamWindow::twoUsersRunsAreOneTableComparedVerifiedAndRerun()
 {

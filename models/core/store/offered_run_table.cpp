@@ -8,16 +8,20 @@ namespace reprise {
 
 namespace {
     QMutex offeredMutex;
-    QHash<QString, std::shared_ptr<const RunTable>> offered;
+    struct Offer {
+        std::shared_ptr<const RunTable> table;
+        qint64 partOf = 0;
+    };
+    QHash<QString, Offer> offered;
 }
 
-void offerRunTable(const QString& path, std::shared_ptr<const RunTable> table)
+void offerRunTable(const QString& path, std::shared_ptr<const RunTable> table, qint64 partOf)
 {
     const QMutexLocker lock(&offeredMutex);
-    offered.insert(path, std::move(table));
+    offered.insert(path, { std::move(table), partOf });
 }
 
-std::shared_ptr<const RunTable> offeredRunTable(const QString& path)
+std::shared_ptr<const RunTable> offeredRunTable(const QString& path, qint64* partOf)
 {
     const QMutexLocker lock(&offeredMutex);
     const auto it = offered.constFind(path);
@@ -27,7 +31,9 @@ std::shared_ptr<const RunTable> offeredRunTable(const QString& path)
         offered.remove(path); // the file is there now: it is read
         return nullptr;
     }
-    return *it;
+    if (partOf)
+        *partOf = it->partOf;
+    return it->table;
 }
 
 } // namespace reprise

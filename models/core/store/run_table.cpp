@@ -458,4 +458,19 @@ Result<RunTable> loadRunTableRows(const Database& db, const RunTableColumns& col
     return loadConsistent(db, only, { &ids, false });
 }
 
+Result<RunTable> loadNewestRuns(const Database& db, int count)
+{
+    // The start-time index gives them without reading the rest; the table is then read for these
+    // ids only, ranked, so the first screenful can be sorted and filtered like any table.
+    auto newest = db.prepare("SELECT id FROM runs ORDER BY start_time DESC, id DESC LIMIT ?");
+    if (!newest)
+        return newest.error();
+    newest->bind(1, qint64(count));
+    std::vector<qint64> ids;
+    if (int rc = newest->forEachRow([&] { ids.push_back(newest->int64(0)); }); rc != SQLITE_DONE)
+        return db.sqliteError(rc, QStringLiteral("reading runs"));
+    newest = Statement();
+    return loadConsistent(db, {}, { &ids, true });
+}
+
 } // namespace reprise

@@ -4,14 +4,16 @@
 #include "store/offered_run_table.h"
 #include "store/run_recovery.h"
 #include "store/run_store.h"
+#include "store/run_table_rows.h"
 #include "store/run_table_union.h"
 
 namespace reprise {
 
 LoadedRunTable loadRunTableAt(const QString& path, bool recoverAbandoned)
 {
-    if (auto table = offeredRunTable(path))
-        return { RunTable(*table), {} };
+    qint64 partOf = 0;
+    if (auto table = offeredRunTable(path, &partOf))
+        return { RunTable(*table), {}, partOf };
     if (recoverAbandoned)
         (void)recoverAbandonedRunsIfWritable(path);
     auto store = RunStore::open(path, OpenMode::ReadOnly);
@@ -23,6 +25,28 @@ LoadedRunTable loadRunTableAt(const QString& path, bool recoverAbandoned)
         warning = refusal.message + QStringLiteral("; shown read-only.\n") + refusal.hint;
     }
     return { loadRunTable(store->database()), warning };
+}
+
+FirstRunTable loadFirstRunTableAt(const QString& path, bool recoverAbandoned, int newest, qint64 wholeUpTo)
+{
+    if (!offeredRunTable(path)) {
+        auto db = Database::open(path, OpenMode::ReadOnly);
+        if (db && (*db)->schemaVersion() <= latestSchemaVersion()) {
+            auto count = (*db)->prepare("SELECT count(*) FROM runs");
+            const qint64 total = count && count->step() == SQLITE_ROW ? count->int64(0) : 0;
+            count = Statement();
+            if (total > wholeUpTo) {
+                if (recoverAbandoned)
+                    (void)recoverAbandonedRunsIfWritable(path);
+                FirstRunTable first { { loadNewestRuns(**db, newest), {}, total }, false };
+                if (first.table.runs)
+                    return first;
+            }
+        }
+    }
+    // A small table, or anything unusual (no such file, not a database, a newer schema): read whole,
+    // where every problem is reported as it always is.
+    return { loadRunTableAt(path, recoverAbandoned), true };
 }
 
 LoadedRunTable loadChangedRunsAt(

@@ -31,14 +31,26 @@ namespace {
         return f.size > 0 ? std::string_view(f.data, size_t(f.size)) : std::string_view();
     }
 
+    /// " WHERE <column> IN (the newest runs)" when only the `newest` newest runs are read; else empty.
+    QString newestOnly(const char* column, int newest)
+    {
+        if (newest <= 0)
+            return {};
+        return QStringLiteral(" WHERE %1 IN (SELECT id FROM reprise.runs ORDER BY start_time DESC NULLS LAST, id "
+                              "DESC LIMIT %2)")
+            .arg(QLatin1String(column))
+            .arg(newest);
+    }
+
     /// Params or tags (`table`) as value columns indexed by run id slot, read with binary COPY.
-    Result<std::vector<ValueColumn>> readValues(const PgConnection& conn, const char* table, const IdSlots& slots)
+    Result<std::vector<ValueColumn>> readValues(
+        const PgConnection& conn, const char* table, const IdSlots& slots, int newest)
     {
         ValueColumnBuilder builder(slots.size());
         const Status read = copyOutBinary(conn,
-            QStringLiteral("COPY (SELECT run_id::bigint, key::text, value::text FROM reprise.%1) TO STDOUT "
+            QStringLiteral("COPY (SELECT run_id::bigint, key::text, value::text FROM reprise.%1%2) TO STDOUT "
                            "(FORMAT binary)")
-                .arg(QLatin1String(table)),
+                .arg(QLatin1String(table), newestOnly("run_id", newest)),
             3, [&](const CopyField* f) -> Status {
                 const qint64 slot = slots.slot(int8Of(f[0]));
                 if (slot >= 0)
@@ -57,7 +69,7 @@ namespace {
 
     /// Params and tags on a second connection that shares the first one's snapshot, so the server
     /// produces them on a second core while the runs and metrics are read.
-    Values readValuesInSnapshot(const QString& location, const QByteArray& snapshot, const IdSlots& slots)
+    Values readValuesInSnapshot(const QString& location, const QByteArray& snapshot, const IdSlots& slots, int newest)
     {
         Values out;
         auto second = PgConnection::connect(location);
@@ -76,23 +88,25 @@ namespace {
         }
         QElapsedTimer timer;
         timer.start();
-        out.params = readValues(*second, "params", slots);
+        out.params = readValues(*second, "params", slots, newest);
         trace("params", timer);
         if (out.params)
-            out.tags = readValues(*second, "tags", slots);
+            out.tags = readValues(*second, "tags", slots, newest);
         trace("tags", timer);
         second->rollback();
         return out;
     }
 
     /// The runs' id slots: dense from their count and range, else from the ids themselves.
-    Result<IdSlots> teamRunSlots(const PgConnection& conn)
+    Result<IdSlots> teamRunSlots(const PgConnection& conn, qint64* runCount)
     {
         auto range = conn.query(
             QStringLiteral("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM reprise.runs"));
         if (!range)
             return range.error();
         const qint64 count = range->int64(0, 0), minId = range->int64(0, 1), maxId = range->int64(0, 2);
+        if (runCount)
+            *runCount = count;
         if (IdSlots::isDense(count, minId, maxId))
             return IdSlots::dense(maxId);
         std::vector<qint64> ids;
@@ -107,20 +121,20 @@ namespace {
         return IdSlots::sparse(std::move(ids));
     }
 
-    Result<RunTable> readInSnapshot(const PgConnection& conn, const QString& location)
+    Result<RunTable> readInSnapshot(const PgConnection& conn, const QString& location, int newest, qint64* runCount)
     {
         QElapsedTimer timer;
         timer.start();
         auto exported = conn.query(QStringLiteral("SELECT pg_export_snapshot()"));
         if (!exported)
             return exported.error();
-        auto idSlots = teamRunSlots(conn);
+        auto idSlots = teamRunSlots(conn, runCount);
         if (!idSlots)
             return idSlots.error();
         const IdSlots& slots = *idSlots;
         trace("slots", timer);
         std::future<Values> values
-            = std::async(std::launch::async, readValuesInSnapshot, location, exported->bytes(0, 0), slots);
+            = std::async(std::launch::async, readValuesInSnapshot, location, exported->bytes(0, 0), slots, newest);
 
         RunTable t;
         std::vector<std::int32_t> rowOfSlot(slots.size(), -1);
@@ -137,7 +151,8 @@ namespace {
                 "r.host::text, r.git_commit::text, r.git_branch::text, (SELECT q.uuid FROM reprise.runs q WHERE q.id "
                 "= r.parent_id)::text, r.start_time::float8, r.end_time::float8, r.git_dirty::bigint, "
                 "r.starred::bigint, r.archived::bigint FROM reprise.runs r JOIN reprise.projects p ON p.id = "
-                "r.project_id ORDER BY r.start_time DESC NULLS LAST, r.id DESC) TO STDOUT (FORMAT binary)"),
+                "r.project_id%1 ORDER BY r.start_time DESC NULLS LAST, r.id DESC) TO STDOUT (FORMAT binary)")
+                .arg(newestOnly("r.id", newest)),
             16, [&](const CopyField* f) -> Status {
                 const qint64 slot = slots.slot(int8Of(f[0]));
                 if (slot < 0)
@@ -194,8 +209,9 @@ namespace {
         }
         read = copyOutBinary(conn,
             QStringLiteral(
-                "COPY (SELECT run_id::bigint, key_id::bigint, value::float8 FROM reprise.metric_latest) TO STDOUT "
-                "(FORMAT binary)"),
+                "COPY (SELECT run_id::bigint, key_id::bigint, value::float8 FROM reprise.metric_latest%1) TO STDOUT "
+                "(FORMAT binary)")
+                .arg(newestOnly("run_id", newest)),
             3, [&](const CopyField* f) -> Status {
                 const qint64 slot = slots.slot(int8Of(f[0]));
                 const auto column = columnOfKey.constFind(int8Of(f[1]));
@@ -225,7 +241,7 @@ namespace {
 
 } // namespace
 
-Result<RunTable> readTeamRunTable(const QString& location)
+Result<RunTable> readTeamRunTable(const QString& location, int newest, qint64* runCount)
 {
     auto conn = PgConnection::connect(location);
     if (!conn)
@@ -234,7 +250,7 @@ Result<RunTable> readTeamRunTable(const QString& location)
         return version.error();
     if (auto begun = conn->beginBulkRead(); !begun)
         return begun.error();
-    auto table = readInSnapshot(*conn, location);
+    auto table = readInSnapshot(*conn, location, newest, runCount);
     conn->rollback();
     return table;
 }
