@@ -434,11 +434,12 @@ void MainWindow::load(const QStringList& changedRuns)
     const SourceInfo info = m_sources->info(path);
     QtConcurrent::run([path, recover = !info.foreign, name = info.name(), newest = m_firstRunsShown,
                           wholeUpTo = m_runsReadWhole] {
-        FirstRunTable first = loadFirstRunTableAt(path, recover, newest, wholeUpTo);
-        if (first.table.runs)
-            first.table.runs->soleSourceName = name;
-        return first;
-    }).then(this, [this, ticket, path](FirstRunTable first) {
+        auto first = std::make_shared<FirstRunTable>(loadFirstRunTableAt(path, recover, newest, wholeUpTo));
+        if (first->table.runs)
+            first->table.runs->soleSourceName = name;
+        return first; // shared: QFuture hands a copyable result over by copying it, on the GUI thread
+    }).then(this, [this, ticket, path](const std::shared_ptr<FirstRunTable>& read) {
+        FirstRunTable& first = *read;
         if (first.whole)
             return finishReading(ticket, path, { std::move(first.table), std::nullopt });
         if (ticket != m_loadGeneration || path != m_current || m_browser->view()->isEditing()) {
@@ -455,14 +456,17 @@ void MainWindow::load(const QStringList& changedRuns)
 void MainWindow::readRuns(
     quint64 ticket, const QString& path, std::function<LoadedRunTable()> read, std::shared_ptr<const RunTable> before)
 {
+    using Read = std::pair<LoadedRunTable, std::optional<RunTableMerge>>;
     QtConcurrent::run([read = std::move(read), before] {
         LoadedRunTable loaded = read();
         std::optional<RunTableMerge> merge;
         if (before && loaded.runs)
             merge = RunTableModel::diff(before, std::make_shared<const RunTable>(std::move(*loaded.runs)));
-        return std::make_pair(std::move(loaded), std::move(merge));
-    }).then(this, [this, ticket, path](std::pair<LoadedRunTable, std::optional<RunTableMerge>> loaded) {
-        finishReading(ticket, path, std::move(loaded));
+        // Shared: QFuture hands a copyable result over by copying it, on the GUI thread (at a
+        // million runs a copy of 300 MB).
+        return std::make_shared<Read>(std::move(loaded), std::move(merge));
+    }).then(this, [this, ticket, path](const std::shared_ptr<Read>& loaded) {
+        finishReading(ticket, path, std::move(*loaded));
     });
 }
 
