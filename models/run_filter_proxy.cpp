@@ -3,6 +3,7 @@
 #include "run_table_model.h"
 #include "store/run_store.h"
 
+#include <QTimer>
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -62,6 +63,7 @@ void RunFilterProxy::setSourceModel(QAbstractItemModel* source)
             [this](const QModelIndex&, int first, int last) { sourceRowsRemoved(first, last); });
         connect(source, &QAbstractItemModel::rowsInserted, this,
             [this](const QModelIndex&, int first, int last) { sourceRowsInserted(first, last); });
+        connect(m_source, &RunTableModel::runsMerged, this, &RunFilterProxy::sourceRunsMerged);
         connect(
             source, &QAbstractItemModel::layoutAboutToBeChanged, this, &RunFilterProxy::sourceLayoutAboutToBeChanged);
         connect(source, &QAbstractItemModel::layoutChanged, this, &RunFilterProxy::sourceLayoutChanged);
@@ -435,9 +437,23 @@ void RunFilterProxy::sourceRowsRemoved(int first, int last)
     }
 }
 
+void RunFilterProxy::sourceRunsMerged()
+{
+    const size_t inserted = std::exchange(m_insertedInMerge, 0);
+    // A live refresh adds a few runs: sorted when a filter or sort asks (once per second at most
+    // would be too often to sort a million rows for nothing).
+    if (m_sortColumn < 0 || inserted < 10000 || inserted * 2 < m_proxyRow.size())
+        return;
+    QTimer::singleShot(0, this, [this] {
+        if (m_source && m_source->runs() && !m_source->isMerging() && m_sortColumn >= 0)
+            ensureOrder();
+    });
+}
+
 void RunFilterProxy::sourceRowsInserted(int first, int last)
 {
     const int count = last - first + 1;
+    m_insertedInMerge += size_t(count);
     for (std::int32_t& row : m_visible) {
         if (row >= first)
             row += count;

@@ -67,6 +67,9 @@ private:
     void sourceRowsAboutToBeRemoved(int first, int last);
     void sourceRowsRemoved(int first, int last);
     void sourceRowsInserted(int first, int last);
+    /// After a merge that brought most of the rows (a large table's rest, after its newest runs),
+    /// sorts them all once the event loop is idle, instead of in the user's next keystroke.
+    void sourceRunsMerged();
     void sourceDataChanged(const QModelIndex& from, const QModelIndex& to, const QList<int>& roles);
     void sourceLayoutAboutToBeChanged();
     void sourceLayoutChanged();
@@ -102,6 +105,8 @@ private:
     /// then a filter change only walks it); invalid when the keys, the direction or the rows change.
     std::vector<std::int32_t> m_order;
     bool m_orderValid = false;
+    /// Source rows inserted by the merge under way (see sourceRunsMerged()).
+    size_t m_insertedInMerge = 0;
     void ensureOrder();
 
     QList<QPersistentModelIndex> m_layoutSources; ///< across a source layout change

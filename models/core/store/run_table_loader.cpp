@@ -29,24 +29,25 @@ LoadedRunTable loadRunTableAt(const QString& path, bool recoverAbandoned)
 
 FirstRunTable loadFirstRunTableAt(const QString& path, bool recoverAbandoned, int newest, qint64 wholeUpTo)
 {
-    if (!offeredRunTable(path)) {
-        auto db = Database::open(path, OpenMode::ReadOnly);
-        if (db && (*db)->schemaVersion() <= latestSchemaVersion()) {
-            auto count = (*db)->prepare("SELECT count(*) FROM runs");
-            const qint64 total = count && count->step() == SQLITE_ROW ? count->int64(0) : 0;
-            count = Statement();
-            if (total > wholeUpTo) {
-                if (recoverAbandoned)
-                    (void)recoverAbandonedRunsIfWritable(path);
-                FirstRunTable first { { loadNewestRuns(**db, newest), {}, total }, false };
-                if (first.table.runs)
-                    return first;
-            }
+    if (offeredRunTable(path))
+        return { loadRunTableAt(path, false), true };
+    // Recovered first, as every opening does, and before this reading begins: its write (and the
+    // checkpoint as its connection closes) then never overlaps the reads below.
+    if (recoverAbandoned)
+        (void)recoverAbandonedRunsIfWritable(path);
+    if (auto db = Database::open(path, OpenMode::ReadOnly); db && (*db)->schemaVersion() <= latestSchemaVersion()) {
+        auto count = (*db)->prepare("SELECT count(*) FROM runs");
+        const qint64 total = count && count->step() == SQLITE_ROW ? count->int64(0) : 0;
+        count = Statement();
+        if (total > wholeUpTo) {
+            FirstRunTable first { { loadNewestRuns(**db, newest), {}, total }, false };
+            if (first.table.runs)
+                return first;
         }
     }
     // A small table, or anything unusual (no such file, not a database, a newer schema): read whole,
     // where every problem is reported as it always is.
-    return { loadRunTableAt(path, recoverAbandoned), true };
+    return { loadRunTableAt(path, false), true };
 }
 
 LoadedRunTable loadChangedRunsAt(
