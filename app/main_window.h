@@ -75,7 +75,8 @@ public:
     /// What the status bar says (runs shown, matching, selected; loading).
     QString statusText() const;
     /// A database of more than `wholeUpTo` runs, when opened, shows its `newest` runs first and the
-    /// rest when read (defaults: 50,000 and 1,000; tests use small ones).
+    /// rest when read (defaults: 200,000 and 1,000; tests use small ones). At 100,000 runs reading
+    /// whole fills the table sooner (0.80 s) than newest first (0.24 s, then all at 0.94 s).
     void setOpeningInParts(qint64 wholeUpTo, int newest);
     bool isShowingWelcome() const;
     bool isLoading() const { return m_loading; }
@@ -202,7 +203,7 @@ private:
     bool m_reloadPending = false;
     /// While a very large database opens: how many runs it has, of which the table shows the newest.
     qint64 m_partOf = 0;
-    qint64 m_runsReadWhole = 50000; ///< see setOpeningInParts()
+    qint64 m_runsReadWhole = 200000; ///< see setOpeningInParts()
     int m_firstRunsShown = 1000;
     QStringList m_selection; ///< the runs the views were last given
     QStringList m_changedRuns; ///< of the current source, said by runsChanged, read at its dataChanged
