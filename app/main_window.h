@@ -204,6 +204,7 @@ private:
     /// While a very large database opens: how many runs it has, of which the table shows the newest.
     qint64 m_partOf = 0;
     qint64 m_runsReadWhole = 200000; ///< see setOpeningInParts()
+    static constexpr qint64 kTeamCopyReadWhole = 50000; ///< the same for a team store's local copy
     int m_firstRunsShown = 1000;
     QStringList m_selection; ///< the runs the views were last given
     QStringList m_changedRuns; ///< of the current source, said by runsChanged, read at its dataChanged
