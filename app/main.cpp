@@ -58,6 +58,7 @@ Commands:
                          keep (or remove) the login's password in the desktop keyring
   ls [--project P] [--filter EXPR] [--limit N] [--json]
                          list runs, newest first
+  optimize               build the indexes that make filters fast in an older database of many runs
   show RUN [--json]      everything recorded about a run
   metrics RUN [KEY] [--csv|--json]
                          a run's metrics, or one metric's full history
@@ -219,6 +220,7 @@ int main(int argc, char** argv)
     static const std::map<std::string, std::function<int(const QStringList&)>> commands {
         { "run", reprise::cli::runRecord },
         { "ls", reprise::cli::runList },
+        { "optimize", reprise::cli::runOptimize },
         { "show", reprise::cli::runShow },
         { "metrics", reprise::cli::runMetrics },
         { "demo", reprise::cli::runDemo },

@@ -125,11 +125,15 @@ Result<RunStore> openForReading(const QString& path)
     if (reader->database().schemaVersion() != latestSchemaVersion() || !info.isWritable()
         || !QFileInfo(info.absolutePath()).isWritable())
         return reader;
-    auto store = RunStore::open(path, OpenMode::ReadWrite);
-    if (!store)
-        return store;
-    (void)store->recoverAbandonedRuns(localHostName());
-    return store;
+    {
+        auto store = RunStore::open(path, OpenMode::ReadWrite);
+        if (!store)
+            return store;
+        (void)store->recoverAbandonedRuns(localHostName());
+    }
+    // Read through a reading connection: a writer's large page cache only slows a scan of many pages
+    // (each page read into it is memory first touched).
+    return RunStore::open(path, OpenMode::ReadOnly);
 }
 
 QJsonValue jsonNumber(double value)

@@ -69,6 +69,8 @@ int runBundle(const QStringList& args);
 int runVerify(const QStringList& args);
 int runImport(const QStringList& args);
 int runList(const QStringList& args);
+/// `reprise optimize`: the lookup indexes of an older, larger database (lookup_indexes.h).
+int runOptimize(const QStringList& args);
 int runShow(const QStringList& args);
 int runMetrics(const QStringList& args);
 int runDemo(const QStringList& args);

@@ -493,6 +493,25 @@ void TestCli::listsAndFilters()
     env.insert(QStringLiteral("REPRISE_DB"), db);
     const Outcome fromEnv = runReprise({ "ls", "--json" }, dir.path(), env);
     QCOMPARE(QJsonDocument::fromJson(fromEnv.out.toUtf8()).array().size(), 4);
+
+    // `optimize`: a database made here has its indexes by key; one without them (an earlier
+    // version's) gets them, and the filter finds the same runs.
+    QVERIFY(runReprise({ "optimize", "--db", db }).out.contains(QStringLiteral("already optimized")));
+    const Outcome before = runReprise({ "ls", "--db", db, "--filter", "lr <= 0.01 and status = finished" });
+    QVERIFY2(before.out.contains(QStringLiteral("2 of 4 runs")), qPrintable(before.out + before.err));
+    sqlite3* raw = nullptr;
+    QCOMPARE(sqlite3_open(db.toUtf8().constData(), &raw), SQLITE_OK);
+    const int dropped = sqlite3_exec(raw, "DROP INDEX params_by_key", nullptr, nullptr, nullptr);
+    sqlite3_close(raw);
+    QCOMPARE(dropped, SQLITE_OK);
+    const Outcome optimized = runReprise({ "optimize", "--db", db });
+    QCOMPARE(optimized.exitCode, 0);
+    QVERIFY2(optimized.out.contains(QStringLiteral("indexes by key built")), qPrintable(optimized.out + optimized.err));
+    QCOMPARE(runReprise({ "ls", "--db", db, "--filter", "lr <= 0.01 and status = finished" }).out, before.out);
+    const Outcome missing = runReprise({ "optimize", "--db", dir.filePath(QStringLiteral("none.db")) });
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY(missing.err.contains(QStringLiteral("no such database")));
+    QVERIFY(!QFileInfo::exists(dir.filePath(QStringLiteral("none.db"))));
 }
 
 void TestCli::listShowsLocalStartTimesAcrossClockChanges()

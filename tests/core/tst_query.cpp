@@ -2,6 +2,7 @@
 
 #include "query/query.h"
 #include "query/query_sql.h"
+#include "store/lookup_indexes.h"
 #include "store/run_store.h"
 #include "store/run_table.h"
 #include "store/run_table_rows.h"
@@ -11,6 +12,7 @@
 #include <QTest>
 #include <QTimeZone>
 #include <algorithm>
+#include <sqlite3.h>
 
 using namespace reprise;
 
@@ -88,6 +90,17 @@ void TestQuery::initTestCase()
     auto table = loadRunTable(store->database());
     QVERIFY(table);
     m_table = std::move(*table);
+    // The same runs without the indexes by key (a database of an earlier version, larger than
+    // what they are made for unasked): SQLite then looks each run's value up instead.
+    QVERIFY(hasKeyLookupIndexes(store->database()));
+    const QByteArray plain = m_dir.filePath(QStringLiteral("plain.db")).toUtf8();
+    QVERIFY(store->database().exec(QByteArray("VACUUM INTO '" + plain + "'").constData()));
+    sqlite3* raw = nullptr;
+    QCOMPARE(sqlite3_open(plain.constData(), &raw), SQLITE_OK);
+    const int dropped
+        = sqlite3_exec(raw, "DROP INDEX params_by_key; DROP INDEX tags_by_key", nullptr, nullptr, nullptr);
+    sqlite3_close(raw);
+    QCOMPARE(dropped, SQLITE_OK);
     QDateTime now = QDateTime::fromString(QStringLiteral("2026-03-01T00:30:00"), Qt::ISODate);
     now.setTimeZone(QTimeZone::utc());
     m_now = double(now.toSecsSinceEpoch()); // sweep-9 has run for 30 minutes
@@ -138,6 +151,12 @@ void TestQuery::matches_data()
     QTest::newRow("unknown param matches nothing") << "momentum > 0" << QStringList {};
     QTest::newRow("no spaces") << "lr<0.01" << QStringList { "bert-base", "resnet50-a" };
     QTest::newRow("double equals") << "optimizer == sgd" << QStringList { "resnet18-b" };
+    QTest::newRow("exponent against decimal") << "lr <= 0.00003" << QStringList { "bert-base" };
+    QTest::newRow("not a param matched by key")
+        << "not lr < 0.01" << QStringList { "lgbm \"quoted\"", "resnet18-b", "sweep-9" };
+    QTest::newRow("param or attribute") << "batch >= 128 or name ~ bert" << QStringList { "bert-base", "resnet18-b" };
+    QTest::newRow("missing param negated")
+        << "not batch > 0" << QStringList { "bert-base", "lgbm \"quoted\"", "sweep-9" };
 }
 
 void TestQuery::matches()
@@ -168,10 +187,18 @@ void TestQuery::sqliteFindsTheSameRuns()
     auto ids = matchingRunIds(store->database(), expression, m_now, QString());
     QVERIFY2(ids, qPrintable(ids ? QString() : ids.error().message));
     QCOMPARE(qsizetype(ids->size()), names.size());
-    // The same in two halves at once (as for a large database).
+    // The same in two halves at once (as for a large database), and without the indexes by key.
     auto halves = matchingRunIds(store->database(), expression, m_now, QString(), 1);
     QVERIFY(halves);
     QCOMPARE(*halves, *ids);
+    auto plain = RunStore::open(m_dir.filePath(QStringLiteral("plain.db")), OpenMode::ReadOnly);
+    QVERIFY(plain);
+    QVERIFY(!hasKeyLookupIndexes(plain->database()));
+    for (const size_t splitFrom : { size_t(200000), size_t(1) }) {
+        auto looked = matchingRunIds(plain->database(), expression, m_now, QString(), splitFrom);
+        QVERIFY(looked);
+        QCOMPARE(*looked, *ids);
+    }
     QVERIFY(std::is_sorted(ids->begin(), ids->end()));
     auto table = loadRunTableRows(store->database(), query->columns(), *ids);
     QVERIFY(table);

@@ -1,6 +1,7 @@
 // The run store: round-trips, schema versions and migrations, refusals, crash recovery, run table,
 // damaged files (counts, ids, unreadable pages) and reads that see one snapshot.
 
+#include "store/lookup_indexes.h"
 #include "store/run_edits.h"
 #include "store/run_format.h"
 #include "store/run_recovery.h"
@@ -83,6 +84,7 @@ class TestStore : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void roundTrip();
+    void lookupIndexesComeUnaskedOnlyWhileSmall();
     void readOnlyFolderOpensAsASnapshot();
     void runEditsAreAtomicAndUndoable();
     void finishedHistoriesArePackedAndMerged();
@@ -335,6 +337,49 @@ void TestStore::schemaIsVersionedWithWal()
     sqlite3_close(db);
     QVERIFY(latestSchemaVersion() >= 1);
     QCOMPARE(schemaMigrations().front().version, 1);
+}
+
+void TestStore::lookupIndexesComeUnaskedOnlyWhileSmall()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("runs.db"));
+    {
+        auto store = RunStore::open(path, OpenMode::Create);
+        QVERIFY(store);
+        QVERIFY(hasKeyLookupIndexes(store->database()));
+        QVERIFY(store->createRun(sampleRun()));
+    }
+    // An older database of many runs: only the index of running runs is made on opening (the
+    // indexes by key would hold the write lock for long), and asking makes the rest.
+    const char* drop = "DROP INDEX params_by_key; DROP INDEX tags_by_key; DROP INDEX runs_running";
+    rawExec(path, drop);
+    rawExec(path,
+        QByteArray("INSERT INTO runs(id, uuid, project_id, name, start_time) SELECT ")
+            .append(QByteArray::number(kLookupIndexesMadeUnaskedUpTo + 1))
+            .append(", 'ffeeddccbbaa99887766554433221100', project_id, 'late', start_time FROM runs LIMIT 1")
+            .constData());
+    {
+        auto store = RunStore::open(path, OpenMode::ReadWrite);
+        QVERIFY(store);
+        QVERIFY(!hasKeyLookupIndexes(store->database()));
+        QCOMPARE(rawCount(path, "SELECT count(*) FROM sqlite_master WHERE name = 'runs_running'"), 1);
+        QVERIFY(makeLookupIndexes(store->database(), true));
+        QVERIFY(hasKeyLookupIndexes(store->database()));
+    }
+    // Reading never makes them.
+    rawExec(path, drop);
+    rawExec(path, "DELETE FROM runs WHERE name = 'late'");
+    {
+        auto reader = RunStore::open(path, OpenMode::ReadOnly);
+        QVERIFY(reader);
+        QVERIFY(!hasKeyLookupIndexes(reader->database()));
+    }
+    QCOMPARE(rawCount(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name LIKE '%_by_key'"), 0);
+    // A small one gets them when next opened for writing.
+    auto store = RunStore::open(path, OpenMode::ReadWrite);
+    QVERIFY(store);
+    QVERIFY(hasKeyLookupIndexes(store->database()));
+    QCOMPARE(rawCount(path, "SELECT count(*) FROM sqlite_master WHERE name = 'runs_running'"), 1);
 }
 
 void TestStore::migratesAnOlderDatabase()

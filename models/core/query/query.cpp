@@ -3,10 +3,12 @@
 #include "query/query_sql.h"
 #include "store/column_builders.h"
 #include "store/database.h"
+#include "store/lookup_indexes.h"
 
 #include <QDateTime>
 #include <QRegularExpression>
 #include <QTimeZone>
+#include <charconv>
 #include <cmath>
 #include <functional>
 #include <future>
@@ -719,6 +721,7 @@ namespace {
     struct SqlContext {
         std::vector<SqlLeaf> leaves;
         QList<QByteArray> texts; ///< bound as ?1, ?2, … in order
+        bool keyIndexes = false; ///< params and tags can be looked up by key (see lookup_indexes.h)
     };
 
     bool isNumericAttribute(Attribute a)
@@ -747,6 +750,15 @@ namespace {
             return false; // no parent: no value
         const std::string_view bytes(
             reinterpret_cast<const char*>(sqlite3_value_text(value)), size_t(sqlite3_value_bytes(value)));
+        // A param compared with a number is mostly a plain decimal number itself, one per run (a
+        // learning rate drawn at random): read as QString::toDouble reads it, without decoding text.
+        if ((node.field == FieldKind::Param || node.field == FieldKind::Tag) && node.literal.number
+            && node.op != Op::Match && node.op != Op::NotMatch) {
+            double number = 0;
+            const auto [end, error] = std::from_chars(bytes.data(), bytes.data() + bytes.size(), number);
+            if (error == std::errc() && end == bytes.data() + bytes.size() && std::isfinite(number))
+                return compareNumbers(number, node.op, *node.literal.number);
+        }
         if (const auto it = leaf.answers.find(bytes); it != leaf.answers.end())
             return it->second;
         const QString text = QString::fromUtf8(bytes.data(), qsizetype(bytes.size()));
@@ -776,18 +788,21 @@ namespace {
     }
 
     /// How costly a condition is to evaluate per run, so that ANDs try the cheap ones first: the
-    /// runs' own columns, then latest metrics, then params and tags (a lookup each).
-    int sqlCost(const Node& node)
+    /// runs' own columns, then params and tags found by key once (a probe per run), then latest
+    /// metrics, then params and tags without those indexes (a lookup each).
+    int sqlCost(const Node& node, bool keyIndexes)
     {
         if (node.kind != Node::Kind::Compare) {
             int cost = 0;
             for (const auto& c : node.children)
-                cost = std::max(cost, sqlCost(*c));
+                cost = std::max(cost, sqlCost(*c, keyIndexes));
             return cost;
         }
         if (node.field == FieldKind::Attribute)
             return node.attribute == Attribute::Parent ? 1 : 0;
-        return node.field == FieldKind::Metric ? 2 : 3;
+        if (node.field == FieldKind::Metric)
+            return 2;
+        return keyIndexes ? 1 : 3;
     }
 
     QByteArray bindText(SqlContext& sql, const QString& text)
@@ -808,8 +823,9 @@ namespace {
                 children.push_back(c.get());
             // Same answer in any order (nothing here has side effects); cheap conditions first
             // spare the lookups of the others for runs they already decide.
-            std::stable_sort(children.begin(), children.end(),
-                [](const Node* a, const Node* b) { return sqlCost(*a) < sqlCost(*b); });
+            std::stable_sort(children.begin(), children.end(), [&](const Node* a, const Node* b) {
+                return sqlCost(*a, sql.keyIndexes) < sqlCost(*b, sql.keyIndexes);
+            });
             QByteArray out = "(";
             for (size_t i = 0; i < children.size(); ++i) {
                 if (i)
@@ -829,9 +845,18 @@ namespace {
             = [&](const QByteArray& value) -> QByteArray { return "reprise_match(" + leaf + ", " + value + ')'; };
         switch (node.field) {
         case FieldKind::Param:
-        case FieldKind::Tag:
-            return "EXISTS (SELECT 1 FROM " + QByteArray(node.field == FieldKind::Param ? "params" : "tags")
-                + " v WHERE v.run_id = r.id AND v.key = " + bindText(sql, node.key) + " AND " + match("v.value") + ')';
+        case FieldKind::Tag: {
+            const QByteArray table = node.field == FieldKind::Param ? "params" : "tags";
+            // With the index by key, the runs whose value matches are found once, walking that key's
+            // entries (SQLite keeps the set the first time the condition is evaluated); without it,
+            // each run's value is looked up.
+            if (sql.keyIndexes) {
+                return "r.id IN (SELECT v.run_id FROM " + table + " v WHERE v.key = " + bindText(sql, node.key)
+                    + " AND " + match("v.value") + ')';
+            }
+            return "EXISTS (SELECT 1 FROM " + table + " v WHERE v.run_id = r.id AND v.key = " + bindText(sql, node.key)
+                + " AND " + match("v.value") + ')';
+        }
         case FieldKind::Metric:
             return "EXISTS (SELECT 1 FROM metric_latest v JOIN metric_keys k ON k.id = v.key_id WHERE v.run_id = "
                    "r.id AND k.name = "
@@ -892,6 +917,14 @@ namespace {
         return parser.parseAll();
     }
 
+    bool comparesParamsOrTags(const Node& node)
+    {
+        if (node.kind == Node::Kind::Compare)
+            return node.field == FieldKind::Param || node.field == FieldKind::Tag;
+        return std::any_of(
+            node.children.begin(), node.children.end(), [](const auto& c) { return comparesParamsOrTags(*c); });
+    }
+
     /// The runs with from <= id < to of `db` that the filter `text` keeps (see matchingRunIds); the
     /// limits of qint64 stand for no limit.
     Result<std::vector<qint64>> matchRange(
@@ -903,6 +936,7 @@ namespace {
         if (!root)
             return root.error();
         SqlContext context;
+        context.keyIndexes = hasKeyLookupIndexes(db);
         QByteArray sql = "SELECT r.id FROM runs r JOIN projects p ON p.id = r.project_id WHERE 1";
         if (from != std::numeric_limits<qint64>::min())
             sql += " AND r.id >= " + QByteArray::number(from);
@@ -944,8 +978,12 @@ namespace {
 Result<std::vector<qint64>> matchingRunIds(
     const Database& db, const QString& text, double now, const QString& project, size_t splitFrom)
 {
-    if (auto root = parseTree(text); !root)
+    auto root = parseTree(text);
+    if (!root)
         return root.error();
+    // With the indexes by key, the runs matching a param or tag are found once for the whole range:
+    // two halves would each walk that key's entries.
+    const bool oneRange = *root && hasKeyLookupIndexes(db) && comparesParamsOrTags(**root);
     auto range = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM runs");
     if (!range)
         return range.error();
@@ -954,7 +992,7 @@ Result<std::vector<qint64>> matchingRunIds(
     const qint64 count = range->int64(0), minId = range->int64(1), maxId = range->int64(2);
     range = Statement();
     constexpr qint64 kAll = std::numeric_limits<qint64>::max();
-    if (count < qint64(splitFrom) || maxId <= minId)
+    if (oneRange || count < qint64(splitFrom) || maxId <= minId)
         return matchRange(db, text, now, project, std::numeric_limits<qint64>::min(), kAll);
     // Two halves of the ids at once, the upper one on a connection of its own (its snapshot may
     // be a later one: the caller reads the rows of these ids again and filters them exactly).

@@ -1,5 +1,6 @@
 #include "store/database.h"
 
+#include "store/lookup_indexes.h"
 #include "store/offered_run_table.h"
 #include "store/open_database_files.h"
 #include "store/schema.h"
@@ -262,7 +263,12 @@ Status Database::configure(OpenMode mode)
     // after a commit has handed the write lock on, not before: copying 32 MB back into the database
     // takes a while and blocks no writer (a passive checkpoint runs beside them).
     sqlite3_wal_hook(m_db, &Database::walHook, this);
-    return migrate();
+    if (auto st = migrate(); !st)
+        return st;
+    // Best effort: without them every read still works, only slower; a full disk or a damaged file
+    // that stops them is said by the next write that needs it.
+    (void)makeLookupIndexes(*this, false);
+    return success();
 }
 
 Status Database::migrate()

@@ -199,6 +199,9 @@ namespace {
         return IdSlots::sparse(std::move(all));
     }
 
+    /// From this many ids on, a read of some runs lists them as JSON (see loadSnapshot).
+    constexpr qsizetype kIdsAsJsonFrom = 1000;
+
     /// From this many runs on, params are read in two halves at once.
     constexpr size_t kSplitParamsFrom = 200000;
 
@@ -229,7 +232,13 @@ namespace {
             ids.reserve(qsizetype(subset.ids->size()));
             for (const qint64 id : *subset.ids)
                 ids << QByteArray::number(id);
-            runFilter = " IN (" + (ids.isEmpty() ? QByteArray("NULL") : ids.join(',')) + ')';
+            // SQLite compiles each listed value into its program: many ids go in as one JSON text,
+            // which it reads into a set at run time (a hundred thousand ids: 0.2 s instead of 0.4 s a
+            // statement).
+            if (ids.size() >= kIdsAsJsonFrom)
+                runFilter = " IN (SELECT value FROM json_each('[" + ids.join(',') + "]'))";
+            else
+                runFilter = " IN (" + (ids.isEmpty() ? QByteArray("NULL") : ids.join(',')) + ')';
         } else if (!columns.onlyRuns.isEmpty()) {
             auto find = db.prepare("SELECT id FROM runs WHERE uuid = ?");
             if (!find)
