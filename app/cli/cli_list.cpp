@@ -10,8 +10,12 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <fmt/core.h>
+#include <fmt/format.h>
+#include <iterator>
 #include <optional>
 
 namespace reprise::cli {
@@ -48,42 +52,25 @@ namespace {
         return o;
     }
 
-    /// formatTime() for many times: the offset of local time from UTC looked up once per hour of
-    /// UTC (where it is the same at both ends of the hour: no change of offset in between), each time
-    /// then written out directly. A hundred thousand rows cost milliseconds instead of a second.
+    /// formatTime() for many times: the C library's local time (what QDateTime's local time is made
+    /// of) asked directly. QDateTime calls tzset() for each time, which looks at /etc/localtime
+    /// again each time (a system call); localtime_r reads the zone once, here set up by tzset().
+    /// A hundred thousand rows cost milliseconds instead of a second.
     class TimeText {
     public:
-        std::string operator()(double epochSeconds)
+        TimeText() { tzset(); }
+
+        std::string operator()(double epochSeconds) const
         {
             if (!std::isfinite(epochSeconds) || epochSeconds < 0 || epochSeconds > 253402300799.0)
                 return formatTime(epochSeconds).toStdString(); // before 1970 or after 9999: as is
-            const auto ms = qint64(epochSeconds * 1000);
-            const qint64 hour = ms / 3600000;
-            if (hour != m_hour) {
-                m_hour = hour;
-                const int first = QDateTime::fromMSecsSinceEpoch(hour * 3600000).offsetFromUtc();
-                const int last = QDateTime::fromMSecsSinceEpoch(hour * 3600000 + 3599999).offsetFromUtc();
-                m_offset = first == last ? std::optional<int>(first) : std::nullopt;
-            }
-            if (!m_offset)
+            const time_t seconds = time_t(qint64(epochSeconds * 1000) / 1000);
+            tm local {};
+            if (!localtime_r(&seconds, &local))
                 return formatTime(epochSeconds).toStdString();
-            const qint64 local = ms / 1000 + *m_offset;
-            if (local < 0)
-                return formatTime(epochSeconds).toStdString();
-            // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
-            const qint64 days = local / 86400, seconds = local % 86400;
-            const qint64 z = days + 719468, era = z / 146097, doe = z - era * 146097;
-            const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-            const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-            const qint64 day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
-            const qint64 year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-            return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", year, month, day, seconds / 3600,
-                seconds / 60 % 60, seconds % 60);
+            return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", local.tm_year + 1900, local.tm_mon + 1,
+                local.tm_mday, local.tm_hour, local.tm_min, local.tm_sec);
         }
-
-    private:
-        qint64 m_hour = -1;
-        std::optional<int> m_offset;
     };
 
     std::string cell(const QString& text, int width)
@@ -98,6 +85,55 @@ namespace {
             t = t.left(cut) + QChar(0x2026);
         }
         return t.toStdString();
+    }
+
+    /// cell() of UTF-8 text, left-aligned in `width` characters and a space, appended to `out`:
+    /// printable ASCII (most names) cut and padded by bytes, anything else as text.
+    void appendCell(std::string& out, std::string_view utf8, int width)
+    {
+        const bool plain = std::all_of(utf8.begin(), utf8.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+        if (!plain) {
+            fmt::format_to(std::back_inserter(out), "{:<{}} ",
+                cell(QString::fromUtf8(utf8.data(), qsizetype(utf8.size())), width), width);
+            return;
+        }
+        if (utf8.size() <= size_t(width)) {
+            out += utf8;
+            out.append(size_t(width) - utf8.size() + 1, ' ');
+        } else {
+            out += utf8.substr(0, size_t(width - 1));
+            out += "\u2026 ";
+        }
+    }
+
+    /// `ls --json`: every param, metric and tag of the runs the filter keeps, read whole.
+    int printRunsJson(const Database& db, const Query& query, const QString& filterText, const QString& project,
+        qint64 limit, double now)
+    {
+        Result<RunTable> table = RunTable {};
+        if (query.isEmpty() && project.isEmpty()) {
+            table = loadRunTable(db);
+        } else {
+            // SQLite finds the runs that match, reading only the fields the filter compares; only
+            // those runs are read whole.
+            auto ids = matchingRunIds(db, filterText, now, project);
+            table = ids ? loadRunTableRows(db, {}, *ids) : Result<RunTable>(ids.error());
+        }
+        if (!table) {
+            printError(table.error());
+            return Failure;
+        }
+        // Exactly what the filter keeps, as the window's filter does, on the runs SQLite found.
+        std::vector<std::int32_t> rows = query.filter(*table, now);
+        if (!project.isEmpty())
+            std::erase_if(rows, [&](std::int32_t r) { return table->projects.at(size_t(r)) != project; });
+        if (limit >= 0 && qint64(rows.size()) > limit)
+            rows.resize(size_t(limit));
+        QJsonArray array;
+        for (auto r : rows)
+            array.append(runJson(*table, size_t(r), now));
+        printJson(QJsonDocument(array));
+        return Ok;
     }
 
 } // namespace
@@ -146,54 +182,40 @@ int runList(const QStringList& args)
         printError(store.error());
         return Failure;
     }
-    // Human output shows only what the filter mentions; JSON carries every param, metric and tag.
-    RunTableColumns columns = json ? RunTableColumns {} : query->columns();
     const double now = nowSeconds();
     const QString project = parser.value(QStringLiteral("project"));
     const Database& db = store->database();
-    Result<RunTable> table = RunTable {};
-    qint64 total = 0;
-    if (query->isEmpty() && project.isEmpty()) {
-        table = loadRunTable(db, columns);
-        total = table ? qint64(table->rowCount()) : 0;
-    } else {
-        // SQLite finds the runs that match, reading only the fields the filter compares; only
-        // those runs are read whole. One snapshot for the count, the matches and their rows.
-        ReadTransaction snapshot(db);
-        auto ids = snapshot.status() ? matchingRunIds(db, filterText, now, project)
-                                     : Result<std::vector<qint64>>(snapshot.status().error());
-        auto count = db.prepare("SELECT count(*) FROM runs r JOIN projects p ON p.id = r.project_id");
-        if (!ids) {
-            table = ids.error();
-        } else if (!count) {
-            table = count.error();
-        } else if (int rc = count->step(); rc != SQLITE_ROW) {
-            table = db.sqliteError(rc, QStringLiteral("counting runs"));
-        } else {
-            total = count->int64(0);
-            table = loadRunTableRows(db, columns, *ids);
-        }
-    }
-    if (!table) {
-        printError(table.error());
+    // One snapshot for the count and the runs (the upper half of a large database's ids is read on
+    // a second connection: see listMatchingRuns).
+    ReadTransaction snapshot(db);
+    if (!snapshot.status()) {
+        printError(snapshot.status().error());
         return Failure;
     }
-    // Exactly what the filter keeps, as the window's filter does, on the runs SQLite found.
-    std::vector<std::int32_t> rows = query->filter(*table, now);
-    if (!project.isEmpty())
-        std::erase_if(rows, [&](std::int32_t r) { return table->projects.at(size_t(r)) != project; });
-    const size_t matched = rows.size();
-    if (limit >= 0 && qint64(rows.size()) > limit)
-        rows.resize(size_t(limit));
-
-    if (json) {
-        QJsonArray array;
-        for (auto r : rows)
-            array.append(runJson(*table, size_t(r), now));
-        printJson(QJsonDocument(array));
-        return Ok;
+    auto count = db.prepare("SELECT count(*) FROM runs r JOIN projects p ON p.id = r.project_id");
+    if (!count) {
+        printError(count.error());
+        return Failure;
     }
+    if (int rc = count->step(); rc != SQLITE_ROW) {
+        printError(db.sqliteError(rc, QStringLiteral("counting runs")));
+        return Failure;
+    }
+    const qint64 total = count->int64(0);
+    count = Statement();
+    if (json)
+        return printRunsJson(db, *query, filterText, project, limit, now);
+
+    // People see what the filter mentions besides the run: its params and metrics as columns.
     const RunTableColumns& extra = query->columns();
+    auto runs = listMatchingRuns(db, filterText, now, project, extra.params, extra.metrics);
+    if (!runs) {
+        printError(runs.error());
+        return Failure;
+    }
+    const size_t matched = runs->size();
+    if (limit >= 0 && qint64(runs->size()) > limit)
+        runs->resize(size_t(limit));
     std::string out = fmt::format(
         "{:<10} {:<10} {:<16} {:<28} {:<19} {:>8}", "ID", "STATUS", "PROJECT", "NAME", "STARTED", "DURATION");
     for (const QString& key : extra.params)
@@ -202,24 +224,29 @@ int runList(const QStringList& args)
         out += fmt::format(" {:>12}", cell(key, 12));
     out += '\n';
     TimeText timeText;
-    for (auto r : rows) {
-        const auto row = size_t(r);
-        out += fmt::format("{:<10} {:<10} {:<16} {:<28} {:<19} {:>8}", cell(table->uuids[row].left(8), 8),
-            cell(table->statuses.at(row), 10), cell(table->projects.at(row), 16), cell(table->names.at(row), 28),
-            timeText(table->startTimes[row]), formatDuration(table->duration(row, now)).toStdString());
-        for (const QString& key : extra.params) {
-            const ValueColumn* c = table->param(key);
-            out += fmt::format(" {:>12}", c ? cell(c->text.at(row), 12) : std::string());
+    out.reserve(out.size() + runs->size() * (100 + 13 * size_t(extra.params.size() + extra.metrics.size())));
+    auto to = std::back_inserter(out);
+    for (const ListedRun& run : *runs) {
+        const double end = std::isnan(run.endTime) ? now : run.endTime;
+        appendCell(out, std::string_view(run.id).substr(0, 8), 10);
+        appendCell(out, run.status, 10);
+        appendCell(out, run.project, 16);
+        appendCell(out, run.name, 28);
+        fmt::format_to(to, "{:<19} {:>8}", timeText(run.startTime),
+            formatDuration(std::max(0.0, end - run.startTime)).toStdString());
+        for (const auto& value : run.params) {
+            if (value)
+                fmt::format_to(to, " {:>12}", cell(QString::fromUtf8(value->data(), qsizetype(value->size())), 12));
+            else
+                out.append(13, ' ');
         }
-        for (const QString& key : extra.metrics) {
-            const NumberColumn* c = table->metric(key);
-            out += fmt::format(" {:>12}", c && c->present[row] ? fmt::format("{:.6g}", c->values[row]) : std::string());
-        }
+        for (const auto& value : run.metrics)
+            fmt::format_to(to, " {:>12}", value ? fmt::format("{:.6g}", *value) : std::string());
         out += '\n';
     }
-    out += rows.size() < matched ? fmt::format("{} shown of {} matching, {} runs\n", rows.size(), matched, total)
-                                 : fmt::format("{} of {} runs\n", matched, total);
-    printOut(QByteArray::fromStdString(out));
+    out += runs->size() < matched ? fmt::format("{} shown of {} matching, {} runs\n", runs->size(), matched, total)
+                                  : fmt::format("{} of {} runs\n", matched, total);
+    printOut(QByteArray::fromRawData(out.data(), qsizetype(out.size())));
     return Ok;
 }
 

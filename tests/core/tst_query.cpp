@@ -128,6 +128,9 @@ void TestQuery::matches_data()
     QTest::newRow("status not") << "status != finished" << QStringList { "lgbm \"quoted\"", "resnet18-b", "sweep-9" };
     QTest::newRow("regex") << "name ~ \"resnet\"" << QStringList { "resnet18-b", "resnet50-a" };
     QTest::newRow("regex case-insensitive") << "name ~ RESNET5" << QStringList { "resnet50-a" };
+    QTest::newRow("regex of plain text, any case") << "name ~ \"QUOTED\\\"\"" << QStringList { "lgbm \"quoted\"" };
+    QTest::newRow("regex of plain text with a dash")
+        << "name !~ \"P-9\"" << QStringList { "bert-base", "lgbm \"quoted\"", "resnet18-b", "resnet50-a" };
     QTest::newRow("regex negated") << "name !~ '^res'" << QStringList { "bert-base", "lgbm \"quoted\"", "sweep-9" };
     QTest::newRow("escaped quote") << "name = \"lgbm \\\"quoted\\\"\"" << QStringList { "lgbm \"quoted\"" };
     QTest::newRow("date") << "started > 2026-01-01"
@@ -200,6 +203,38 @@ void TestQuery::sqliteFindsTheSameRuns()
         QCOMPARE(*looked, *ids);
     }
     QVERIFY(std::is_sorted(ids->begin(), ids->end()));
+    // What `ls` prints, in one pass: the same runs, newest first, with the values the filter reads.
+    for (const size_t splitFrom : { size_t(200000), size_t(1) }) {
+        auto listed = listMatchingRuns(store->database(), expression, m_now, QString(), query->columns().params,
+            query->columns().metrics, splitFrom);
+        QVERIFY2(listed, qPrintable(listed ? QString() : listed.error().message));
+        QStringList listedNames;
+        for (size_t i = 0; i < listed->size(); ++i) {
+            const ListedRun& run = (*listed)[i];
+            listedNames << QString::fromStdString(run.name);
+            if (i > 0)
+                QVERIFY((*listed)[i - 1].startTime >= run.startTime);
+            const auto row = std::find(m_table.uuids.begin(), m_table.uuids.end(), QString::fromStdString(run.id));
+            QVERIFY(row != m_table.uuids.end());
+            const size_t r = size_t(row - m_table.uuids.begin());
+            QCOMPARE(QString::fromStdString(run.status), m_table.statuses.at(r));
+            QCOMPARE(QString::fromStdString(run.project), m_table.projects.at(r));
+            for (qsizetype k = 0; k < query->columns().params.size(); ++k) {
+                const ValueColumn* c = m_table.param(query->columns().params[k]);
+                QCOMPARE(run.params[size_t(k)].has_value(), c && c->text.has(r));
+                if (run.params[size_t(k)])
+                    QCOMPARE(QString::fromStdString(*run.params[size_t(k)]), c->text.at(r));
+            }
+            for (qsizetype k = 0; k < query->columns().metrics.size(); ++k) {
+                const NumberColumn* c = m_table.metric(query->columns().metrics[k]);
+                QCOMPARE(run.metrics[size_t(k)].has_value(), c && c->present[r] != 0);
+                if (run.metrics[size_t(k)])
+                    QCOMPARE(*run.metrics[size_t(k)], c->values[r]);
+            }
+        }
+        listedNames.sort();
+        QCOMPARE(listedNames, names);
+    }
     auto table = loadRunTableRows(store->database(), query->columns(), *ids);
     QVERIFY(table);
     QCOMPARE(table->rowCount(), ids->size());

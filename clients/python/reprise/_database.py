@@ -209,6 +209,9 @@ def _migrate(conn, path, version):
             for number, sql in migrations():
                 if number > current:
                     _execute_script(conn, sql)
+            if current == 0:
+                # A new database gets the lookup indexes at once, as one made by Reprise itself.
+                _execute_script(conn, (SCHEMA_DIR / "lookup_indexes.sql").read_text(encoding="utf-8"))
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
             conn.execute(f"PRAGMA user_version={latest}")
         conn.execute("COMMIT")

@@ -8,11 +8,14 @@
 #include <QDateTime>
 #include <QRegularExpression>
 #include <QTimeZone>
+#include <cctype>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <functional>
 #include <future>
 #include <limits>
+#include <numeric>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -716,12 +719,40 @@ namespace {
     struct SqlLeaf {
         const Node* node;
         std::unordered_map<std::string, bool, column_building::StringHash, std::equal_to<>> answers;
+        /// A regular expression that is plain ASCII text (`name ~ run-99`), lower-cased: searched for
+        /// in ASCII values directly, as the case-insensitive expression would find it.
+        std::optional<std::string> plainText;
     };
+
+    std::optional<std::string> plainRegexText(const Node& node)
+    {
+        if (node.op != Op::Match && node.op != Op::NotMatch)
+            return std::nullopt;
+        std::string text;
+        for (const QChar c : node.literal.text) {
+            if (c.unicode() < 0x20 || c.unicode() >= 0x7f || QStringView(u"\\^$.|?*+()[]{}#").contains(c))
+                return std::nullopt;
+            text += char(std::tolower(c.unicode()));
+        }
+        return text;
+    }
+
+    /// Whether ASCII `bytes` contain `lowered` (lower-case ASCII) in any case; nullopt when a byte is
+    /// not ASCII (case folding beyond ASCII is the expression's).
+    std::optional<bool> containsAsciiFolded(std::string_view bytes, const std::string& lowered)
+    {
+        if (std::any_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; }))
+            return std::nullopt;
+        const auto found = std::search(bytes.begin(), bytes.end(), lowered.begin(), lowered.end(),
+            [](char a, char b) { return (a >= 'A' && a <= 'Z' ? char(a + ('a' - 'A')) : a) == b; });
+        return found != bytes.end();
+    }
 
     struct SqlContext {
         std::vector<SqlLeaf> leaves;
         QList<QByteArray> texts; ///< bound as ?1, ?2, … in order
         bool keyIndexes = false; ///< params and tags can be looked up by key (see lookup_indexes.h)
+        QByteArray runRange; ///< SQL after "run_id" or "r.id" bounding the runs read, e.g. " BETWEEN 1 AND 9"
     };
 
     bool isNumericAttribute(Attribute a)
@@ -758,6 +789,10 @@ namespace {
             const auto [end, error] = std::from_chars(bytes.data(), bytes.data() + bytes.size(), number);
             if (error == std::errc() && end == bytes.data() + bytes.size() && std::isfinite(number))
                 return compareNumbers(number, node.op, *node.literal.number);
+        }
+        if (leaf.plainText) {
+            if (const auto found = containsAsciiFolded(bytes, *leaf.plainText))
+                return node.op == Op::Match ? *found : !*found;
         }
         if (const auto it = leaf.answers.find(bytes); it != leaf.answers.end())
             return it->second;
@@ -805,10 +840,23 @@ namespace {
         return keyIndexes ? 1 : 3;
     }
 
+    /// The status as the run table reads it: an interrupted import (still tagged import.incomplete)
+    /// is "incomplete".
+    constexpr const char* kStatusSql
+        = "CASE WHEN r.status IN ('running', 'killed') AND EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.id "
+          "AND t.key = 'import.incomplete') THEN 'incomplete' ELSE r.status END";
+
     QByteArray bindText(SqlContext& sql, const QString& text)
     {
         sql.texts << text.toUtf8();
         return '?' + QByteArray::number(sql.texts.size());
+    }
+
+    /// The id of metric `key` as SQL: a subquery that does not depend on the run, which SQLite
+    /// evaluates once per statement (instead of joining metric_keys for every run).
+    QByteArray metricKeyId(SqlContext& sql, const QString& key)
+    {
+        return "(SELECT id FROM metric_keys WHERE name = " + bindText(sql, key) + ')';
     }
 
     /// The SQL condition on `runs r` (joined with `projects p`) for `node`, each comparison a call of
@@ -840,7 +888,7 @@ namespace {
             break;
         }
         const QByteArray leaf = QByteArray::number(qsizetype(sql.leaves.size()));
-        sql.leaves.push_back({ &node, {} });
+        sql.leaves.push_back({ &node, {}, plainRegexText(node) });
         auto match
             = [&](const QByteArray& value) -> QByteArray { return "reprise_match(" + leaf + ", " + value + ')'; };
         switch (node.field) {
@@ -851,16 +899,17 @@ namespace {
             // entries (SQLite keeps the set the first time the condition is evaluated); without it,
             // each run's value is looked up.
             if (sql.keyIndexes) {
+                // Only this read's range of runs: the others' values are not compared at all.
                 return "r.id IN (SELECT v.run_id FROM " + table + " v WHERE v.key = " + bindText(sql, node.key)
-                    + " AND " + match("v.value") + ')';
+                    + (sql.runRange.isEmpty() ? QByteArray() : " AND v.run_id" + sql.runRange) + " AND "
+                    + match("v.value") + ')';
             }
             return "EXISTS (SELECT 1 FROM " + table + " v WHERE v.run_id = r.id AND v.key = " + bindText(sql, node.key)
                 + " AND " + match("v.value") + ')';
         }
         case FieldKind::Metric:
-            return "EXISTS (SELECT 1 FROM metric_latest v JOIN metric_keys k ON k.id = v.key_id WHERE v.run_id = "
-                   "r.id AND k.name = "
-                + bindText(sql, node.key) + " AND " + match("v.value") + ')';
+            return "EXISTS (SELECT 1 FROM metric_latest v WHERE v.run_id = r.id AND v.key_id = "
+                + metricKeyId(sql, node.key) + " AND " + match("v.value") + ')';
         case FieldKind::Attribute:
             break;
         }
@@ -872,9 +921,7 @@ namespace {
         case Attribute::Project:
             return match("p.name");
         case Attribute::Status:
-            // As the loader reads it: an interrupted import is "incomplete".
-            return match("CASE WHEN r.status IN ('running', 'killed') AND EXISTS (SELECT 1 FROM tags t WHERE "
-                         "t.run_id = r.id AND t.key = 'import.incomplete') THEN 'incomplete' ELSE r.status END");
+            return match(kStatusSql);
         case Attribute::Kind:
             return match("r.kind");
         case Attribute::User:
@@ -925,10 +972,18 @@ namespace {
             node.children.begin(), node.children.end(), [](const auto& c) { return comparesParamsOrTags(*c); });
     }
 
-    /// The runs with from <= id < to of `db` that the filter `text` keeps (see matchingRunIds); the
-    /// limits of qint64 stand for no limit.
-    Result<std::vector<qint64>> matchRange(
-        const Database& db, const QString& text, double now, const QString& project, qint64 from, qint64 to)
+    /// What a matching read selects of each run kept, in which order, and what it does with each row.
+    struct MatchRead {
+        /// The select list (SQL on `runs r` and `projects p`); texts it needs bound go through the context.
+        std::function<QByteArray(SqlContext&)> select;
+        const char* order;
+        std::function<void(sqlite3_stmt*)> onRow;
+    };
+
+    /// Reads the runs with from <= id < to of `db` that the filter `text` keeps (see
+    /// matchingRunIds) as `read` says; the limits of qint64 stand for no limit.
+    Status matchRange(const Database& db, const QString& text, double now, const QString& project, qint64 from,
+        qint64 to, const MatchRead& read)
     {
         // Parsed here, by the thread that evaluates it: the nodes (and their regular expressions)
         // are this statement's alone, and live as long as it.
@@ -937,40 +992,95 @@ namespace {
             return root.error();
         SqlContext context;
         context.keyIndexes = hasKeyLookupIndexes(db);
-        QByteArray sql = "SELECT r.id FROM runs r JOIN projects p ON p.id = r.project_id WHERE 1";
-        if (from != std::numeric_limits<qint64>::min())
-            sql += " AND r.id >= " + QByteArray::number(from);
-        if (to != std::numeric_limits<qint64>::max())
-            sql += " AND r.id < " + QByteArray::number(to);
+        const bool bounded = from != std::numeric_limits<qint64>::min() || to != std::numeric_limits<qint64>::max();
+        if (bounded) {
+            context.runRange = " BETWEEN " + QByteArray::number(from) + " AND "
+                + QByteArray::number(to == std::numeric_limits<qint64>::max() ? to : to - 1);
+        }
+        QByteArray sql
+            = "SELECT " + read.select(context) + " FROM runs r JOIN projects p ON p.id = r.project_id WHERE 1";
+        if (bounded)
+            sql += " AND r.id" + context.runRange;
         if (*root)
             sql += " AND " + toSql(**root, context, now);
         if (!project.isEmpty())
             sql += " AND p.name = " + bindText(context, project);
-        sql += " ORDER BY r.id";
+        sql += QByteArray(" ORDER BY ") + read.order;
         sqlite3* handle = db.handle();
         if (int rc = sqlite3_create_function_v2(
                 handle, "reprise_match", 2, SQLITE_UTF8, &context, &sqlMatch, nullptr, nullptr, nullptr);
             rc != SQLITE_OK)
             return db.sqliteError(rc, QStringLiteral("filtering runs"));
-        std::vector<qint64> ids;
         Status status = success();
         {
-            auto s = db.prepare(sql.constData());
+            ReadTransaction snapshot(db);
+            auto s = snapshot.status() ? db.prepare(sql.constData()) : Result<Statement>(snapshot.status().error());
             if (!s) {
                 status = s.error();
             } else {
                 for (qsizetype i = 0; i < context.texts.size(); ++i)
                     s->bind(int(i + 1), context.texts[i]);
-                if (int rc = s->forEachRow([&] { ids.push_back(s->int64(0)); }); rc != SQLITE_DONE)
+                if (int rc = s->forEachRow([&] { read.onRow(s->handle()); }); rc != SQLITE_DONE)
                     status = db.sqliteError(rc, QStringLiteral("filtering runs"));
             }
         }
         // The function points into this frame: gone with it.
         sqlite3_create_function_v2(
             handle, "reprise_match", 2, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr);
-        if (!status)
-            return status.error();
-        return ids;
+        return status;
+    }
+
+    /// matchRange over every run of `db`, or from `splitFrom` runs on in two halves of the ids at
+    /// once, the upper one on a connection of its own (its snapshot may be a later one). `makeRead`
+    /// gives the read of one half, filling its Part; the parts come back in the order of the ids.
+    template <typename Part, typename MakeRead>
+    Result<std::vector<Part>> matchInHalves(const Database& db, const QString& text, double now, const QString& project,
+        size_t splitFrom, const MakeRead& makeRead, bool halvesWithKeyIndexes = false)
+    {
+        ReadTransaction snapshot(db); // the count and the lower half: one snapshot (the caller's, if open)
+        if (!snapshot.status())
+            return snapshot.status().error();
+        auto root = parseTree(text);
+        if (!root)
+            return root.error();
+        // With the indexes by key, the runs matching a param or tag are found once for the whole
+        // range: two halves would each walk that key's entries.
+        const bool oneRange = !halvesWithKeyIndexes && *root && hasKeyLookupIndexes(db) && comparesParamsOrTags(**root);
+        auto range = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM runs");
+        if (!range)
+            return range.error();
+        if (int rc = range->step(); rc != SQLITE_ROW)
+            return db.sqliteError(rc, QStringLiteral("reading runs"));
+        const qint64 count = range->int64(0), minId = range->int64(1), maxId = range->int64(2);
+        range = Statement();
+        constexpr qint64 kNone = std::numeric_limits<qint64>::min(), kAll = std::numeric_limits<qint64>::max();
+        std::vector<Part> parts(1);
+        if (oneRange || size_t(std::max<qint64>(count, 0)) < splitFrom || maxId <= minId) {
+            if (auto st = matchRange(db, text, now, project, kNone, kAll, makeRead(parts[0])); !st)
+                return st.error();
+            return parts;
+        }
+        parts.resize(2);
+        const qint64 mid = minId + (maxId - minId) / 2 + 1;
+        auto upper = std::async(std::launch::async, [&, path = db.path()]() -> Status {
+            auto other = Database::open(path, OpenMode::ReadOnly);
+            if (!other)
+                return other.error();
+            return matchRange(**other, text, now, project, mid, kAll, makeRead(parts[1]));
+        });
+        const Status lower = matchRange(db, text, now, project, kNone, mid, makeRead(parts[0]));
+        const Status higher = upper.get();
+        if (!lower)
+            return lower.error();
+        if (!higher)
+            return higher.error();
+        return parts;
+    }
+
+    std::string columnText(sqlite3_stmt* stmt, int column)
+    {
+        return { reinterpret_cast<const char*>(sqlite3_column_text(stmt, column)),
+            size_t(sqlite3_column_bytes(stmt, column)) };
     }
 
 } // namespace
@@ -978,39 +1088,85 @@ namespace {
 Result<std::vector<qint64>> matchingRunIds(
     const Database& db, const QString& text, double now, const QString& project, size_t splitFrom)
 {
-    auto root = parseTree(text);
-    if (!root)
-        return root.error();
-    // With the indexes by key, the runs matching a param or tag are found once for the whole range:
-    // two halves would each walk that key's entries.
-    const bool oneRange = *root && hasKeyLookupIndexes(db) && comparesParamsOrTags(**root);
-    auto range = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM runs");
-    if (!range)
-        return range.error();
-    if (int rc = range->step(); rc != SQLITE_ROW)
-        return db.sqliteError(rc, QStringLiteral("reading runs"));
-    const qint64 count = range->int64(0), minId = range->int64(1), maxId = range->int64(2);
-    range = Statement();
-    constexpr qint64 kAll = std::numeric_limits<qint64>::max();
-    if (oneRange || count < qint64(splitFrom) || maxId <= minId)
-        return matchRange(db, text, now, project, std::numeric_limits<qint64>::min(), kAll);
-    // Two halves of the ids at once, the upper one on a connection of its own (its snapshot may
-    // be a later one: the caller reads the rows of these ids again and filters them exactly).
-    const qint64 mid = minId + (maxId - minId) / 2 + 1;
-    auto upper = std::async(std::launch::async, [path = db.path(), text, now, project, mid, kAll] {
-        auto other = Database::open(path, OpenMode::ReadOnly);
-        if (!other)
-            return Result<std::vector<qint64>>(other.error());
-        return matchRange(**other, text, now, project, mid, kAll);
+    auto parts = matchInHalves<std::vector<qint64>>(db, text, now, project, splitFrom, [](std::vector<qint64>& ids) {
+        return MatchRead { [](SqlContext&) { return QByteArray("r.id"); }, "r.id",
+            [&ids](sqlite3_stmt* stmt) { ids.push_back(sqlite3_column_int64(stmt, 0)); } };
     });
-    auto lower = matchRange(db, text, now, project, std::numeric_limits<qint64>::min(), mid);
-    auto higher = upper.get();
-    if (!lower)
-        return lower;
-    if (!higher)
-        return higher;
-    lower->insert(lower->end(), higher->begin(), higher->end());
-    return lower;
+    if (!parts)
+        return parts.error();
+    std::vector<qint64> ids = std::move(parts->front());
+    for (size_t i = 1; i < parts->size(); ++i)
+        ids.insert(ids.end(), (*parts)[i].begin(), (*parts)[i].end());
+    return ids;
+}
+
+Result<std::vector<ListedRun>> listMatchingRuns(const Database& db, const QString& text, double now,
+    const QString& project, const QStringList& params, const QStringList& metrics, size_t splitFrom)
+{
+    // A metric logged as a missing value (NULL) reads as 'null', told apart from one never logged
+    // (no row).
+    const auto select = [&](SqlContext& sql) {
+        QByteArray out = "r.uuid, " + QByteArray(kStatusSql) + ", p.name, r.name, r.start_time, r.end_time, r.id";
+        for (const QString& key : params)
+            out += ", (SELECT value FROM params WHERE run_id = r.id AND key = " + bindText(sql, key) + ')';
+        for (const QString& key : metrics) {
+            out += ", (SELECT CASE WHEN v.value IS NULL THEN 'null' ELSE v.value END FROM metric_latest v WHERE "
+                   "v.run_id = r.id AND v.key_id = "
+                + metricKeyId(sql, key) + ')';
+        }
+        return out;
+    };
+    const int firstParam = 7, firstMetric = firstParam + int(params.size());
+    // Collected in deques (no moves as they grow), ordered at the end through their indexes.
+    // In two halves for a large database even when params are found by key: each half builds the
+    // set of runs by key again (~0.1 s a million) but the work per run (the printed values looked up,
+    // a regular expression on each name) is shared by two cores.
+    auto parts = matchInHalves<std::deque<ListedRun>>(
+        db, text, now, project, splitFrom,
+        [&](std::deque<ListedRun>& runs) {
+            // In the order of the ids: an order by start time would have SQLite walk every run in that
+            // order rather than only those the filter finds.
+            return MatchRead { select, "r.id",
+                [&](sqlite3_stmt* stmt) {
+                    ListedRun& run = runs.emplace_back();
+                    run.id = columnText(stmt, 0);
+                    run.status = columnText(stmt, 1);
+                    run.project = columnText(stmt, 2);
+                    run.name = columnText(stmt, 3);
+                    run.startTime = sqlite3_column_double(stmt, 4);
+                    run.endTime = sqlite3_column_type(stmt, 5) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
+                                                                              : sqlite3_column_double(stmt, 5);
+                    run.rowId = sqlite3_column_int64(stmt, 6);
+                    for (int c = firstParam; c < firstMetric; ++c) {
+                        run.params.push_back(sqlite3_column_type(stmt, c) == SQLITE_NULL
+                                ? std::nullopt
+                                : std::optional(columnText(stmt, c)));
+                    }
+                    for (int c = firstMetric; c < firstMetric + int(metrics.size()); ++c) {
+                        const int type = sqlite3_column_type(stmt, c);
+                        run.metrics.push_back(type == SQLITE_NULL ? std::nullopt
+                                : type == SQLITE_TEXT ? std::optional(std::numeric_limits<double>::quiet_NaN())
+                                                      : std::optional(sqlite3_column_double(stmt, c)));
+                    }
+                } };
+        },
+        true);
+    if (!parts)
+        return parts.error();
+    std::deque<ListedRun> found = std::move(parts->front());
+    for (size_t i = 1; i < parts->size(); ++i)
+        std::move((*parts)[i].begin(), (*parts)[i].end(), std::back_inserter(found));
+    std::vector<std::uint32_t> order(found.size());
+    std::iota(order.begin(), order.end(), 0u);
+    std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {
+        const ListedRun &runA = found[a], &runB = found[b];
+        return runA.startTime != runB.startTime ? runA.startTime > runB.startTime : runA.rowId > runB.rowId;
+    });
+    std::vector<ListedRun> runs;
+    runs.reserve(found.size());
+    for (const std::uint32_t i : order)
+        runs.push_back(std::move(found[i]));
+    return runs;
 }
 
 QString formatQueryError(const QString& text, const Error& error)

@@ -1,7 +1,9 @@
 #include "store/lookup_indexes.h"
 
 #include "store/database.h"
+#include "store/schema.h"
 
+#include <QRegularExpression>
 #include <sqlite3.h>
 
 namespace reprise {
@@ -9,26 +11,34 @@ namespace reprise {
 namespace {
 
     struct LookupIndex {
-        const char* name;
-        const char* sql;
-        bool byKey; ///< as large as the params table: made unasked only for small databases
+        QString name;
+        QByteArray sql;
+        bool byKey; ///< on params or tags, as large as they are: made unasked only for small databases
     };
 
-    // params(key, value) also holds run_id (the table's key): a filter on one key walks that key's
-    // entries and finds the runs without touching the table.
-    constexpr LookupIndex kLookupIndexes[] = {
-        { "runs_running", "CREATE INDEX IF NOT EXISTS runs_running ON runs(host, pid) WHERE status = 'running'",
-            false },
-        { "params_by_key", "CREATE INDEX IF NOT EXISTS params_by_key ON params(key, value)", true },
-        { "tags_by_key", "CREATE INDEX IF NOT EXISTS tags_by_key ON tags(key, value)", true },
-    };
+    /// The statements of lookup_indexes.sql, read once.
+    const std::vector<LookupIndex>& lookupIndexes()
+    {
+        static const std::vector<LookupIndex> indexes = [] {
+            std::vector<LookupIndex> out;
+            static const QRegularExpression create(
+                QStringLiteral(R"(CREATE\s+INDEX\s+IF\s+NOT\s+EXISTS\s+(\w+)\s+ON\s+(\w+)[^;]*;)"));
+            auto it = create.globalMatch(QString::fromUtf8(lookupIndexesSql()));
+            while (it.hasNext()) {
+                const auto match = it.next();
+                out.push_back({ match.captured(1), match.captured(0).toUtf8(), match.captured(2) != u"runs" });
+            }
+            return out;
+        }();
+        return indexes;
+    }
 
-    bool hasIndex(const Database& db, const char* name)
+    bool hasIndex(const Database& db, const QString& name)
     {
         auto s = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?");
         if (!s)
             return false;
-        s->bind(1, QString::fromLatin1(name));
+        s->bind(1, name);
         return s->step() == SQLITE_ROW;
     }
 
@@ -36,7 +46,7 @@ namespace {
 
 bool hasKeyLookupIndexes(const Database& db)
 {
-    for (const LookupIndex& index : kLookupIndexes) {
+    for (const LookupIndex& index : lookupIndexes()) {
         if (index.byKey && !hasIndex(db, index.name))
             return false;
     }
@@ -46,7 +56,7 @@ bool hasKeyLookupIndexes(const Database& db)
 Status makeLookupIndexes(const Database& db, bool evenIfLarge)
 {
     std::vector<const LookupIndex*> missing;
-    for (const LookupIndex& index : kLookupIndexes) {
+    for (const LookupIndex& index : lookupIndexes()) {
         if (!hasIndex(db, index.name))
             missing.push_back(&index);
     }
@@ -62,11 +72,13 @@ Status makeLookupIndexes(const Database& db, bool evenIfLarge)
             return db.sqliteError(rc, QStringLiteral("counting runs"));
         small = last->int64(0) <= kLookupIndexesMadeUnaskedUpTo;
     }
+    if (!small)
+        std::erase_if(missing, [](const LookupIndex* index) { return index->byKey; });
+    if (missing.empty())
+        return success(); // no write lock taken for nothing on each opening
     return inWriteTransaction(db, [&]() -> Status {
         for (const LookupIndex* index : missing) {
-            if (index->byKey && !small)
-                continue;
-            if (auto st = db.exec(index->sql); !st)
+            if (auto st = db.exec(index->sql.constData()); !st)
                 return st;
         }
         return success();
