@@ -185,7 +185,8 @@ void frames(int runs, std::size_t points, const char* name)
 
 void compareScaleBench()
 {
-    {
+    // REPRISE_BENCH_FRAMES_ONLY skips loading from a database (for profiling the frames alone).
+    if (!qEnvironmentVariableIsSet("REPRISE_BENCH_FRAMES_ONLY")) {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("compare.db"));
         QElapsedTimer t;

@@ -1,10 +1,14 @@
 #include "charts/curve_layer.h"
 
+#include "compute_pool.h"
+
 #include <QPaintEngine>
 #include <QPainter>
 #include <QVarLengthArray>
+#include <QtConcurrent>
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace reprise {
 
@@ -157,23 +161,25 @@ void CurveLayer::drawDense(QPainter* painter, const DecimatedSeries& series) con
     painter->restore();
 }
 
-void CurveLayer::rasterDense(
-    std::vector<QRgb>& columns, QSize size, double ratio, const DecimatedSeries& series, const QColor& colour) const
+void CurveLayer::rasterSpans(
+    std::vector<QRgb>& columns, QSize size, const std::vector<Span>& spans, QRgb pixel, int fromColumn, int toColumn)
 {
     // Screens and PNGs: the spans written straight into the plot area's pixels. QPainter's line
     // rasteriser spends ~5 ns a pixel on a cosmetic line; a plain loop spends well under one, and
     // ten curves of noise each filling the plot's height are millions of pixels a frame. The pixels
     // are column by column (a span is contiguous memory, where image rows put each of its pixels on
     // a cache line of its own); paint() turns them into the image's rows once.
-    const QRgb pixel = qPremultiply(colour.rgba());
     const quint32 alpha = quint32(qAlpha(pixel));
-    const int width = size.width(), height = size.height();
-    for (const Span& s : columnSpans(series, ratio)) {
-        if (s.column < 0 || s.column >= width)
-            continue;
-        const int top = std::clamp(int(std::floor(s.top)), 0, height - 1);
-        const int bottom = std::clamp(int(std::floor(s.bottom)), 0, height - 1);
-        QRgb* p = columns.data() + qsizetype(s.column) * height + top;
+    const int height = size.height();
+    fromColumn = std::max(fromColumn, 0);
+    toColumn = std::min(toColumn, size.width());
+    // Spans come in column order.
+    auto s = std::lower_bound(
+        spans.begin(), spans.end(), fromColumn, [](const Span& span, int column) { return span.column < column; });
+    for (; s != spans.end() && s->column < toColumn; ++s) {
+        const int top = std::clamp(int(std::floor(s->top)), 0, height - 1);
+        const int bottom = std::clamp(int(std::floor(s->bottom)), 0, height - 1);
+        QRgb* p = columns.data() + qsizetype(s->column) * height + top;
         if (alpha == 255) {
             std::fill(p, p + (bottom - top + 1), pixel);
         } else {
@@ -222,21 +228,52 @@ void CurveLayer::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidg
         m_canvas.setDevicePixelRatio(ratio);
         const int width = size.width(), height = size.height();
         m_columns.assign(std::size_t(std::max(0, width)) * std::size_t(std::max(0, height)), 0); // transparent
+        // On every core of the compute pool (this thread too, while it waits): each curve's spans
+        // (mapping its points is most of the work), then the pixels in bands of columns, each band
+        // painting every curve in curve order (the same pixels as one curve after another), then
+        // the columns into the image's rows in bands of rows.
+        std::vector<const DrawnCurve*> dense;
         for (const DrawnCurve& c : m_curves) {
             if (c.visible && c.raw.decimated)
-                rasterDense(m_columns, size, ratio, c.raw, rawColour(c));
+                dense.push_back(&c);
         }
-        // Columns into rows, a tile at a time so that both sides stay in the cache.
-        constexpr int kTile = 32;
-        for (int y0 = 0; y0 < height; y0 += kTile) {
-            for (int x0 = 0; x0 < width; x0 += kTile) {
-                for (int y = y0; y < std::min(height, y0 + kTile); ++y) {
-                    auto* row = reinterpret_cast<QRgb*>(m_canvas.scanLine(y));
-                    for (int x = x0; x < std::min(width, x0 + kTile); ++x)
-                        row[x] = m_columns[std::size_t(x) * std::size_t(height) + std::size_t(y)];
+        std::vector<std::vector<Span>> spans(dense.size());
+        std::vector<QRgb> pixels(dense.size());
+        std::vector<std::size_t> curves(dense.size());
+        std::iota(curves.begin(), curves.end(), std::size_t(0));
+        QtConcurrent::blockingMap(computePool(), curves, [&](std::size_t i) {
+            spans[i] = columnSpans(dense[i]->raw, ratio);
+            pixels[i] = qPremultiply(rawColour(*dense[i]).rgba());
+        });
+        // Bands of 64 columns: a band's pixels (64 × 500 rows: 128 KB) stay in the core's cache while
+        // every curve is painted into them.
+        constexpr int kBandColumns = 64;
+        std::vector<int> columnBands(std::size_t((width + kBandColumns - 1) / kBandColumns));
+        std::iota(columnBands.begin(), columnBands.end(), 0);
+        QtConcurrent::blockingMap(computePool(), columnBands, [&](int band) {
+            for (std::size_t i = 0; i < dense.size(); ++i)
+                rasterSpans(m_columns, size, spans[i], pixels[i], band * kBandColumns, (band + 1) * kBandColumns);
+        });
+        std::vector<int> bands(std::size_t(std::max(1, computePool()->maxThreadCount())));
+        std::iota(bands.begin(), bands.end(), 0);
+        const int count = int(bands.size());
+        // Columns into rows, a tile at a time so that both sides stay in the cache. The image is
+        // detached here, once: scanLine() from several threads could each detach a shared one.
+        uchar* const image = m_canvas.bits();
+        const qsizetype bytesPerLine = m_canvas.bytesPerLine();
+        QtConcurrent::blockingMap(computePool(), bands, [&](int band) {
+            constexpr int kTile = 32;
+            const int rowsFrom = int(qint64(height) * band / count), rowsTo = int(qint64(height) * (band + 1) / count);
+            for (int y0 = rowsFrom; y0 < rowsTo; y0 += kTile) {
+                for (int x0 = 0; x0 < width; x0 += kTile) {
+                    for (int y = y0; y < std::min(rowsTo, y0 + kTile); ++y) {
+                        auto* row = reinterpret_cast<QRgb*>(image + y * bytesPerLine);
+                        for (int x = x0; x < std::min(width, x0 + kTile); ++x)
+                            row[x] = m_columns[std::size_t(x) * std::size_t(height) + std::size_t(y)];
+                    }
                 }
             }
-        }
+        });
         painter->drawImage(m_plot.topLeft(), m_canvas);
     }
     for (const DrawnCurve& c : m_curves) {

@@ -53,10 +53,10 @@ private:
     std::vector<Span> columnSpans(const DecimatedSeries& series, double scale) const;
     /// Paints a decimated series as its column spans with QPainter (vector devices).
     void drawDense(QPainter* painter, const DecimatedSeries& series) const;
-    /// Writes a decimated series' column spans into `columns`: the plot area's `size` device pixels
-    /// (`ratio` a logical pixel), premultiplied, column after column.
-    void rasterDense(std::vector<QRgb>& columns, QSize size, double ratio, const DecimatedSeries& series,
-        const QColor& colour) const;
+    /// Writes the spans of columns [fromColumn, toColumn) of a series in `pixel` (premultiplied) into
+    /// `columns`: the plot area's `size` device pixels, column after column.
+    static void rasterSpans(std::vector<QRgb>& columns, QSize size, const std::vector<Span>& spans, QRgb pixel,
+        int fromColumn, int toColumn);
 
     std::vector<DrawnCurve> m_curves;
     QRectF m_plot;
