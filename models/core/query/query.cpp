@@ -964,14 +964,6 @@ namespace {
         return parser.parseAll();
     }
 
-    bool comparesParamsOrTags(const Node& node)
-    {
-        if (node.kind == Node::Kind::Compare)
-            return node.field == FieldKind::Param || node.field == FieldKind::Tag;
-        return std::any_of(
-            node.children.begin(), node.children.end(), [](const auto& c) { return comparesParamsOrTags(*c); });
-    }
-
     /// What a matching read selects of each run kept, in which order, and what it does with each row.
     struct MatchRead {
         /// The select list (SQL on `runs r` and `projects p`); texts it needs bound go through the context.
@@ -1035,17 +1027,13 @@ namespace {
     /// gives the read of one half, filling its Part; the parts come back in the order of the ids.
     template <typename Part, typename MakeRead>
     Result<std::vector<Part>> matchInHalves(const Database& db, const QString& text, double now, const QString& project,
-        size_t splitFrom, const MakeRead& makeRead, bool halvesWithKeyIndexes = false)
+        size_t splitFrom, const MakeRead& makeRead)
     {
         ReadTransaction snapshot(db); // the count and the lower half: one snapshot (the caller's, if open)
         if (!snapshot.status())
             return snapshot.status().error();
-        auto root = parseTree(text);
-        if (!root)
+        if (auto root = parseTree(text); !root)
             return root.error();
-        // With the indexes by key, the runs matching a param or tag are found once for the whole
-        // range: two halves would each walk that key's entries.
-        const bool oneRange = !halvesWithKeyIndexes && *root && hasKeyLookupIndexes(db) && comparesParamsOrTags(**root);
         auto range = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM runs");
         if (!range)
             return range.error();
@@ -1055,7 +1043,7 @@ namespace {
         range = Statement();
         constexpr qint64 kNone = std::numeric_limits<qint64>::min(), kAll = std::numeric_limits<qint64>::max();
         std::vector<Part> parts(1);
-        if (oneRange || size_t(std::max<qint64>(count, 0)) < splitFrom || maxId <= minId) {
+        if (size_t(std::max<qint64>(count, 0)) < splitFrom || maxId <= minId) {
             if (auto st = matchRange(db, text, now, project, kNone, kAll, makeRead(parts[0])); !st)
                 return st.error();
             return parts;
@@ -1118,39 +1106,35 @@ Result<std::vector<ListedRun>> listMatchingRuns(const Database& db, const QStrin
     };
     const int firstParam = 7, firstMetric = firstParam + int(params.size());
     // Collected in deques (no moves as they grow), ordered at the end through their indexes.
-    // In two halves for a large database even when params are found by key: each half builds the
-    // set of runs by key again (~0.1 s a million) but the work per run (the printed values looked up,
-    // a regular expression on each name) is shared by two cores.
-    auto parts = matchInHalves<std::deque<ListedRun>>(
-        db, text, now, project, splitFrom,
-        [&](std::deque<ListedRun>& runs) {
-            // In the order of the ids: an order by start time would have SQLite walk every run in that
-            // order rather than only those the filter finds.
-            return MatchRead { select, "r.id",
-                [&](sqlite3_stmt* stmt) {
-                    ListedRun& run = runs.emplace_back();
-                    run.id = columnText(stmt, 0);
-                    run.status = columnText(stmt, 1);
-                    run.project = columnText(stmt, 2);
-                    run.name = columnText(stmt, 3);
-                    run.startTime = sqlite3_column_double(stmt, 4);
-                    run.endTime = sqlite3_column_type(stmt, 5) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
-                                                                              : sqlite3_column_double(stmt, 5);
-                    run.rowId = sqlite3_column_int64(stmt, 6);
-                    for (int c = firstParam; c < firstMetric; ++c) {
-                        run.params.push_back(sqlite3_column_type(stmt, c) == SQLITE_NULL
-                                ? std::nullopt
-                                : std::optional(columnText(stmt, c)));
-                    }
-                    for (int c = firstMetric; c < firstMetric + int(metrics.size()); ++c) {
-                        const int type = sqlite3_column_type(stmt, c);
-                        run.metrics.push_back(type == SQLITE_NULL ? std::nullopt
-                                : type == SQLITE_TEXT ? std::optional(std::numeric_limits<double>::quiet_NaN())
-                                                      : std::optional(sqlite3_column_double(stmt, c)));
-                    }
-                } };
-        },
-        true);
+    auto parts
+        = matchInHalves<std::deque<ListedRun>>(db, text, now, project, splitFrom, [&](std::deque<ListedRun>& runs) {
+              // In the order of the ids: an order by start time would have SQLite walk every run in that
+              // order rather than only those the filter finds.
+              return MatchRead { select, "r.id", [&](sqlite3_stmt* stmt) {
+                                    ListedRun& run = runs.emplace_back();
+                                    run.id = columnText(stmt, 0);
+                                    run.status = columnText(stmt, 1);
+                                    run.project = columnText(stmt, 2);
+                                    run.name = columnText(stmt, 3);
+                                    run.startTime = sqlite3_column_double(stmt, 4);
+                                    run.endTime = sqlite3_column_type(stmt, 5) == SQLITE_NULL
+                                        ? std::numeric_limits<double>::quiet_NaN()
+                                        : sqlite3_column_double(stmt, 5);
+                                    run.rowId = sqlite3_column_int64(stmt, 6);
+                                    for (int c = firstParam; c < firstMetric; ++c) {
+                                        run.params.push_back(sqlite3_column_type(stmt, c) == SQLITE_NULL
+                                                ? std::nullopt
+                                                : std::optional(columnText(stmt, c)));
+                                    }
+                                    for (int c = firstMetric; c < firstMetric + int(metrics.size()); ++c) {
+                                        const int type = sqlite3_column_type(stmt, c);
+                                        run.metrics.push_back(type == SQLITE_NULL ? std::nullopt
+                                                : type == SQLITE_TEXT
+                                                ? std::optional(std::numeric_limits<double>::quiet_NaN())
+                                                : std::optional(sqlite3_column_double(stmt, c)));
+                                    }
+                                } };
+          });
     if (!parts)
         return parts.error();
     std::deque<ListedRun> found = std::move(parts->front());

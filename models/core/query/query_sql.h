@@ -16,8 +16,10 @@ class Database;
 
 /// The ids (runs.id, ascending) of the runs of `db` that the filter `text` (Query syntax) keeps,
 /// with `now` (epoch seconds) as the end of running runs, and of project `project` when not empty.
-/// SQLite evaluates the filter run by run (params, tags and latest metrics looked up by key, each
-/// comparison made by the same C++ code Query::filter uses), so it reads only those fields.
+/// SQLite evaluates the filter (each comparison made by the same C++ code Query::filter uses), reading
+/// only the fields it compares: a param or tag condition walks that key's entries in the index by key
+/// once when the database has it (lookup_indexes.h), else looks each run's value up, as it does for
+/// latest metrics.
 /// Meant as a preselection: Query::filter on the table loaded for these runs keeps exactly what it
 /// keeps on the whole table. From `splitFrom` runs on, the upper half of the ids is evaluated at the
 /// same time on a second read-only connection to the same file. Call it off the GUI thread, on a
