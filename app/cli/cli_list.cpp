@@ -2,6 +2,7 @@
 #include "query/query.h"
 #include "query/query_sql.h"
 #include "store/database.h"
+#include "store/lookup_indexes.h"
 #include "store/run_table.h"
 #include "store/run_table_rows.h"
 #include "text/display_text.h"
@@ -203,11 +204,19 @@ int runList(const QStringList& args)
     }
     const qint64 total = count->int64(0);
     count = Statement();
+    const RunTableColumns& extra = query->columns();
+    if (total > kLookupIndexesMadeUnaskedUpTo && !(extra.params.isEmpty() && extra.tags.isEmpty())
+        && !hasKeyLookupIndexes(db)) {
+        // Said on stderr: the listing on stdout stays what scripts read.
+        printError(QStringLiteral("ls: %1 runs and no indexes by key: each run's params are looked up").arg(total),
+            QStringLiteral("`reprise optimize --db %1` builds them once (about 25 s for a million runs); filters on "
+                           "params and tags then take a fraction of the time")
+                .arg(databasePath(parser)));
+    }
     if (json)
         return printRunsJson(db, *query, filterText, project, limit, now);
 
     // People see what the filter mentions besides the run: its params and metrics as columns.
-    const RunTableColumns& extra = query->columns();
     auto runs = listMatchingRuns(db, filterText, now, project, extra.params, extra.metrics);
     if (!runs) {
         printError(runs.error());

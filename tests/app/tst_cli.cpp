@@ -508,6 +508,20 @@ void TestCli::listsAndFilters()
     QCOMPARE(optimized.exitCode, 0);
     QVERIFY2(optimized.out.contains(QStringLiteral("indexes by key built")), qPrintable(optimized.out + optimized.err));
     QCOMPARE(runReprise({ "ls", "--db", db, "--filter", "lr <= 0.01 and status = finished" }).out, before.out);
+    // A database of many runs without them: `ls` says how to get them, on stderr only.
+    QCOMPARE(sqlite3_open(db.toUtf8().constData(), &raw), SQLITE_OK);
+    QCOMPARE(sqlite3_exec(raw,
+                 "DROP INDEX params_by_key; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < "
+                 "20000) INSERT INTO runs(id, uuid, project_id, name, status, start_time) SELECT 100 + i, "
+                 "printf('%032x', i), (SELECT min(id) FROM projects), 'bulk', 'finished', 0 FROM n",
+                 nullptr, nullptr, nullptr),
+        SQLITE_OK);
+    sqlite3_close(raw);
+    const Outcome hinted = runReprise({ "ls", "--db", db, "--filter", "lr <= 0.01 and status = finished" });
+    QCOMPARE(hinted.exitCode, 0);
+    QVERIFY2(hinted.out.contains(QStringLiteral("2 of 20004 runs")), qPrintable(hinted.out));
+    QVERIFY2(hinted.err.contains(QStringLiteral("reprise optimize --db")), qPrintable(hinted.err));
+    QVERIFY(!runReprise({ "ls", "--db", db }).err.contains(QStringLiteral("optimize"))); // no param compared
     const Outcome missing = runReprise({ "optimize", "--db", dir.filePath(QStringLiteral("none.db")) });
     QCOMPARE(missing.exitCode, 1);
     QVERIFY(missing.err.contains(QStringLiteral("no such database")));
