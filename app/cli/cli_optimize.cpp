@@ -12,9 +12,9 @@ int runOptimize(const QStringList& args)
 {
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(
-        "Builds the indexes that make filters on params and tags fast (`reprise ls --filter`, the run\n"
-        "table's filter). A database made by this version has them from the start; an older one larger\n"
-        "than %1 runs gets them here, once (about 25 s for a million runs; other writers wait meanwhile).")
+        "Builds the indexes that make `reprise ls --filter` on params and tags fast. A database made by\n"
+        "this version has them from the start; an older one larger than %1 runs gets them here, once\n"
+        "(about 25 s for a million runs; other writers wait meanwhile).")
                                          .arg(kLookupIndexesMadeUnaskedUpTo));
     addDatabaseOption(parser);
     int exitCode = Ok;

@@ -266,8 +266,13 @@ Status Database::configure(OpenMode mode)
     if (auto st = migrate(); !st)
         return st;
     // Best effort: without them every read still works, only slower; a full disk or a damaged file
-    // that stops them is said by the next write that needs it.
+    // that stops them is said by the next write that needs it. Another writer holding the lock delays
+    // this opening by 0.2 s at most (they are made at a later opening), not the whole busy timeout.
+    const int busyTimeoutMs = m_options.busyTimeoutMs;
+    m_options.busyTimeoutMs = std::min(busyTimeoutMs, 200);
     (void)makeLookupIndexes(*this, false);
+    m_options.busyTimeoutMs = busyTimeoutMs;
+    m_busyWaitedNs = -1; // a wait given up here is no later error's
     return success();
 }
 
