@@ -112,8 +112,9 @@ RerunDialog* TestRerunWindow::openDraft(MainWindow& window, const QString& runId
     window.selectRuns({ runId });
     if (window.runBrowser()->selectedRunIds() != QStringList { runId })
         return nullptr;
+    // The action is off while a draft loads on a worker: waited for, not read at once.
     QAction* rerun = window.rerunActions()->rerunAction();
-    if (!rerun->isEnabled())
+    if (!QTest::qWaitFor([&] { return rerun->isEnabled(); }, 20000))
         return nullptr;
     rerun->trigger();
     (void)QTest::qWaitFor([&] { return window.rerunActions()->dialog() != nullptr; }, 20000);
