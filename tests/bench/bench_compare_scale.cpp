@@ -58,8 +58,6 @@ void resetPeak()
         refs.write("5");
 }
 
-using bench::PaintCounter;
-
 /// A database of `runs` finished runs × `points` points of "loss" (stored packed, as finished runs
 /// are), and their records.
 QList<RunRecord> writeRuns(const QString& path, int runs, std::size_t points)
@@ -146,30 +144,15 @@ void frames(int runs, std::size_t points, const char* name)
     chart.show();
     for (int i = 0; i < 10; ++i)
         QCoreApplication::processEvents();
-    bool drawn = false;
-    int paintsSinceDrawn = 0;
-    PaintCounter counter([&] { paintsSinceDrawn += drawn ? 1 : 0; });
-    chart.viewport()->installEventFilter(&counter);
-    QObject::connect(&chart, &MetricChart::redrawn, [&] { drawn = true; });
-    chart.setCurves(std::move(curves));
-    while (!drawn)
-        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+    bench::FrameTimer timer(chart);
+    (void)timer.time([&] { chart.setCurves(std::move(curves)); });
     // The frames of compare_charts (zooms of 2 M and 5 M points along the range), then the whole range.
     std::vector<double> times, cpu;
     const double n = double(points);
     for (int f = 0; f < 13; ++f) {
-        drawn = false;
-        paintsSinceDrawn = 0;
-        QElapsedTimer t;
-        t.start();
         const double cpuBefore = cpuMs();
         const double lo = f == 12 ? 0 : n / 10 * f / 2, hi = f == 12 ? n - 1 : lo + (f % 2 ? n / 2 : n / 5);
-        chart.setXRange(lo, hi);
-        while (!drawn)
-            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
-        if (paintsSinceDrawn == 0)
-            chart.viewport()->repaint();
-        times.push_back(double(t.nsecsElapsed()) / 1e6);
+        times.push_back(timer.time([&] { chart.setXRange(lo, hi); }));
         cpu.push_back(cpuMs() - cpuBefore);
         if (qEnvironmentVariableIsSet("REPRISE_BENCH_VERBOSE"))
             std::fprintf(stderr, "%s frame %d: %.1f ms\n", name, f, times.back());

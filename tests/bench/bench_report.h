@@ -3,14 +3,17 @@
 // What every benchmark of reprise-bench shares: a figure printed as one JSON line, a failure that ends
 // the process with its reason, the median of repeated rounds, the process's resident memory and frames painted.
 
+#include "charts/metric_chart.h"
 #include "compare/compare_view.h"
 #include "result.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
 #include <QEvent>
 #include <QFile>
 #include <QObject>
 #include <QString>
+#include <QTimer>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -80,22 +83,46 @@ inline void showCompareView(CompareView& view, bool& ready)
     QObject::connect(&view, &CompareView::ready, &view, [&view, &ready] { ready = !view.isBusy(); });
 }
 
-/// Calls back on every paint event of the object it filters (a frame drawn).
-class PaintCounter : public QObject {
+/// Times pan/zoom frames of a chart as a user sees them: from a change of its range until the curves
+/// are decimated, handed over and painted by the event loop. The loop's own paint, not a forced one:
+/// a repaint() forced after the hand-over left the loop's paint (asked for by the hand-over) to come
+/// in the next frame, painting stale curves on the cores that frame's decimation needed.
+class FrameTimer : public QObject {
 public:
-    explicit PaintCounter(std::function<void()> onPaint)
-        : m_onPaint(std::move(onPaint))
+    explicit FrameTimer(MetricChart& chart)
+        : m_chart(chart)
     {
+        chart.viewport()->installEventFilter(this);
+        QObject::connect(&chart, &MetricChart::redrawn, this, [this] { m_drawn = true; });
+    }
+    /// Milliseconds from calling `change` until the chart has redrawn and painted.
+    double time(const std::function<void()>& change)
+    {
+        m_drawn = false;
+        m_painted = false;
+        QElapsedTimer t;
+        t.start();
+        change();
+        // Should the platform not deliver a paint, one is asked for (the frame then counts that wait).
+        QTimer fallback;
+        fallback.setSingleShot(true);
+        QObject::connect(&fallback, &QTimer::timeout, this, [this] { m_chart.viewport()->repaint(); });
+        fallback.start(5000);
+        while (!m_drawn || !m_painted)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        return double(t.nsecsElapsed()) / 1e6;
     }
     bool eventFilter(QObject*, QEvent* event) override
     {
-        if (event->type() == QEvent::Paint)
-            m_onPaint();
+        if (event->type() == QEvent::Paint && m_drawn)
+            m_painted = true;
         return false;
     }
 
 private:
-    std::function<void()> m_onPaint;
+    MetricChart& m_chart;
+    bool m_drawn = false;
+    bool m_painted = false;
 };
 
 } // namespace reprise::bench

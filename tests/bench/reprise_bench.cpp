@@ -708,8 +708,6 @@ void decimation()
     report("decimate_10m", "zoomed_1pct_2000px", median(zoomed), "ms");
 }
 
-using bench::PaintCounter;
-
 /// Compare charts: one pan/zoom frame (decimate off-thread + hand over + paint) with 1 and 10 curves
 /// of 10,000,000 points.
 void compareCharts()
@@ -741,36 +739,20 @@ void compareCharts()
         std::vector<ChartCurve> curves;
         for (int r = 0; r < runs; ++r)
             curves.push_back(curve(10000000, quint64(r + 1)));
-        bool drawn = false;
-        int paintsSinceDrawn = 0;
-        PaintCounter counter([&] { paintsSinceDrawn += drawn ? 1 : 0; });
-        chart.viewport()->installEventFilter(&counter);
-        QObject::connect(&chart, &MetricChart::redrawn, [&] { drawn = true; });
-        chart.setCurves(std::move(curves));
-        while (!drawn)
-            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
+        bench::FrameTimer timer(chart);
+        (void)timer.time([&] { chart.setCurves(std::move(curves)); });
         // A frame: the range changes, the curves are decimated off the GUI thread, handed over, and
-        // painted once (by the event loop if it got to it, else by an explicit repaint).
+        // painted by the event loop.
         std::vector<double> frames;
         for (int f = 0; f < 12; ++f) {
-            drawn = false;
-            paintsSinceDrawn = 0;
-            QElapsedTimer t;
-            t.start();
             const double lo = 1e6 * f / 2, hi = lo + (f % 2 ? 5e6 : 2e6);
-            chart.setXRange(lo, hi);
-            while (!drawn)
-                QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
-            if (paintsSinceDrawn == 0)
-                chart.viewport()->repaint();
-            frames.push_back(double(t.nsecsElapsed()) / 1e6);
+            frames.push_back(timer.time([&] { chart.setXRange(lo, hi); }));
             if (qEnvironmentVariableIsSet("REPRISE_BENCH_VERBOSE")) {
-                const int byLoop = paintsSinceDrawn;
                 QElapsedTimer p;
                 p.start();
                 chart.viewport()->repaint();
-                std::fprintf(stderr, "frame %d: %.1f ms (painted by the loop: %d); a paint alone %.1f ms\n", f,
-                    frames.back(), byLoop, double(p.nsecsElapsed()) / 1e6);
+                std::fprintf(stderr, "frame %d: %.1f ms; a paint alone %.1f ms\n", f, frames.back(),
+                    double(p.nsecsElapsed()) / 1e6);
             }
         }
         report("compare_charts", runs == 1 ? "frame_1x10m" : "frame_10x10m", median(frames), "ms");

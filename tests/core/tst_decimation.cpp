@@ -15,8 +15,16 @@ struct Series {
     std::vector<double> x, y;
 };
 
+/// How a series' values run: the pyramid decides a column's ends from its blocks where it can, and
+/// those decisions differ with where the extremes are and whether they tie.
+enum class Shape {
+    Noisy, ///< a slow wave under noise: extremes anywhere
+    Ties, ///< the same in a few levels: every extreme ties with many points
+    Falling, ///< decreasing: every column's maximum at its first point, minimum at its last
+};
+
 /// Noise with rare spikes, a few NaN/inf, and repeated x values (repeated steps are legal).
-Series makeSeries(std::size_t n, unsigned seed, double repeats = 0.05)
+Series makeSeries(std::size_t n, unsigned seed, double repeats = 0.05, Shape shape = Shape::Noisy)
 {
     std::mt19937 rng(seed);
     std::normal_distribution<double> noise(0, 1);
@@ -26,6 +34,10 @@ Series makeSeries(std::size_t n, unsigned seed, double repeats = 0.05)
     for (std::size_t i = 0; i < n; ++i) {
         x += u(rng) < repeats ? 0 : 1;
         double y = std::sin(double(i) / 50) + 0.1 * noise(rng);
+        if (shape == Shape::Ties)
+            y = std::round(y * 2) / 2;
+        else if (shape == Shape::Falling)
+            y = 1 - double(i) / double(n);
         const double r = u(rng);
         if (r < 0.001)
             y *= 1000; // a spike
@@ -61,18 +73,24 @@ void TestDecimation::matchesBruteForce_data()
     QTest::addColumn<double>("to");
     QTest::addColumn<unsigned>("seed");
     QTest::addColumn<double>("repeats"); // share of points repeating the step before (0: evenly spaced)
-    QTest::newRow("100k into 2000, all") << 100000 << 2000 << 0.0 << 1.0 << 1u << 0.05;
-    QTest::newRow("100k into 333, all") << 100000 << 333 << 0.0 << 1.0 << 2u << 0.05;
-    QTest::newRow("100k into 500, zoomed") << 100000 << 500 << 0.4 << 0.45 << 3u << 0.05;
-    QTest::newRow("1M into 1000, all") << 1000000 << 1000 << 0.0 << 1.0 << 4u << 0.05;
-    QTest::newRow("1M into 1500, narrow") << 1000000 << 1500 << 0.7 << 0.71 << 5u << 0.05;
-    QTest::newRow("5k into 100") << 5000 << 100 << 0.1 << 0.9 << 6u << 0.05;
-    QTest::newRow("one column") << 20000 << 1 << 0.0 << 1.0 << 7u << 0.05;
+    QTest::addColumn<Shape>("shape");
+    QTest::newRow("100k into 2000, all") << 100000 << 2000 << 0.0 << 1.0 << 1u << 0.05 << Shape::Noisy;
+    QTest::newRow("100k into 333, all") << 100000 << 333 << 0.0 << 1.0 << 2u << 0.05 << Shape::Noisy;
+    QTest::newRow("100k into 500, zoomed") << 100000 << 500 << 0.4 << 0.45 << 3u << 0.05 << Shape::Noisy;
+    QTest::newRow("1M into 1000, all") << 1000000 << 1000 << 0.0 << 1.0 << 4u << 0.05 << Shape::Noisy;
+    QTest::newRow("1M into 1500, narrow") << 1000000 << 1500 << 0.7 << 0.71 << 5u << 0.05 << Shape::Noisy;
+    QTest::newRow("5k into 100") << 5000 << 100 << 0.1 << 0.9 << 6u << 0.05 << Shape::Noisy;
+    QTest::newRow("one column") << 20000 << 1 << 0.0 << 1.0 << 7u << 0.05 << Shape::Noisy;
     // Evenly spaced steps take the guessed column edges; runs of repeated steps the binary search.
-    QTest::newRow("1M evenly spaced, all") << 1000000 << 1357 << 0.0 << 1.0 << 8u << 0.0;
-    QTest::newRow("1M evenly spaced, zoomed") << 1000000 << 997 << 0.123 << 0.456 << 9u << 0.0;
-    QTest::newRow("200k half repeated") << 200000 << 700 << 0.0 << 1.0 << 10u << 0.5;
-    QTest::newRow("1M into 3 columns") << 1000000 << 3 << 0.0 << 1.0 << 11u << 0.05; // per-column lookups
+    QTest::newRow("1M evenly spaced, all") << 1000000 << 1357 << 0.0 << 1.0 << 8u << 0.0 << Shape::Noisy;
+    QTest::newRow("1M evenly spaced, zoomed") << 1000000 << 997 << 0.123 << 0.456 << 9u << 0.0 << Shape::Noisy;
+    QTest::newRow("200k half repeated") << 200000 << 700 << 0.0 << 1.0 << 10u << 0.5 << Shape::Noisy;
+    QTest::newRow("1M into 3 columns") << 1000000 << 3 << 0.0 << 1.0 << 11u << 0.05
+                                       << Shape::Noisy; // per-column lookups
+    QTest::newRow("1M ties, all") << 1000000 << 1339 << 0.0 << 1.0 << 12u << 0.0 << Shape::Ties;
+    QTest::newRow("1M ties, zoomed") << 1000000 << 1339 << 0.2 << 0.4 << 13u << 0.05 << Shape::Ties;
+    QTest::newRow("1M falling, all") << 1000000 << 1339 << 0.0 << 1.0 << 14u << 0.0 << Shape::Falling;
+    QTest::newRow("1M falling, zoomed") << 1000000 << 1000 << 0.3 << 0.35 << 15u << 0.05 << Shape::Falling;
 }
 
 void TestDecimation::matchesBruteForce()
@@ -83,7 +101,8 @@ void TestDecimation::matchesBruteForce()
     QFETCH(double, to);
     QFETCH(unsigned, seed);
     QFETCH(double, repeats);
-    const Series s = makeSeries(std::size_t(points), seed, repeats);
+    QFETCH(Shape, shape);
+    const Series s = makeSeries(std::size_t(points), seed, repeats, shape);
     const MinMaxPyramid pyramid(s.y);
     const double span = s.x.back() - s.x.front();
     const double x0 = s.x.front() + span * from, x1 = s.x.front() + span * to;
@@ -149,30 +168,40 @@ void TestDecimation::matchesBruteForce()
 
 void TestDecimation::pyramidRanges()
 {
-    const Series s = makeSeries(70000, 9);
-    const MinMaxPyramid pyramid(s.y);
-    std::mt19937 rng(10);
-    for (int k = 0; k < 500; ++k) {
-        std::size_t a = rng() % s.y.size(), b = rng() % s.y.size();
-        if (a > b)
-            std::swap(a, b);
-        ++b;
-        const auto e = pyramid.range(s.y, a, b);
-        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-        bool nan = false;
-        for (std::size_t i = a; i < b; ++i) {
-            if (!std::isfinite(s.y[i])) {
-                nan = true;
-                continue;
+    // Ranges of every length against a scan: the extremes and the first point that holds each.
+    for (const Shape shape : { Shape::Noisy, Shape::Ties, Shape::Falling }) {
+        const Series s = makeSeries(70000, 9, 0.05, shape);
+        const MinMaxPyramid pyramid(s.y);
+        std::mt19937 rng(10);
+        for (int k = 0; k < 2000; ++k) {
+            std::size_t a = rng() % s.y.size(), b = rng() % s.y.size();
+            if (k % 2)
+                b = std::min(s.y.size() - 1, a + rng() % 2000); // short: a column's worth
+            if (a > b)
+                std::swap(a, b);
+            ++b;
+            const auto e = pyramid.range(s.y, a, b);
+            std::size_t lo = b, hi = b;
+            bool nan = false;
+            for (std::size_t i = a; i < b; ++i) {
+                if (!std::isfinite(s.y[i])) {
+                    nan = true;
+                    continue;
+                }
+                if (lo == b || s.y[i] < s.y[lo])
+                    lo = i;
+                if (hi == b || s.y[i] > s.y[hi])
+                    hi = i;
             }
-            lo = std::min(lo, s.y[i]);
-            hi = std::max(hi, s.y[i]);
+            QCOMPARE(e.anyNaN, nan);
+            QCOMPARE(e.anyValue, lo != b);
+            if (lo == b)
+                continue;
+            QCOMPARE(e.min, s.y[lo]);
+            QCOMPARE(e.max, s.y[hi]);
+            QCOMPARE(e.minIndex, lo);
+            QCOMPARE(e.maxIndex, hi);
         }
-        QCOMPARE(e.min, lo);
-        QCOMPARE(e.max, hi);
-        QCOMPARE(s.y[e.minIndex], lo);
-        QCOMPARE(s.y[e.maxIndex], hi);
-        QCOMPARE(e.anyNaN, nan);
     }
 }
 

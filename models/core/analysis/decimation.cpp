@@ -158,19 +158,38 @@ template <typename T> void MinMaxPyramid::build(std::span<const T> values)
     }
 }
 
+template <typename Visit> void MinMaxPyramid::wholeBlocks(std::size_t from, std::size_t to, Visit&& visit) const
+{
+    const std::size_t levels = m_start.size();
+    for (std::size_t i = from; i < to;) {
+        std::size_t level = 0;
+        unsigned shift = kBaseShift;
+        // Grow while the bigger block starts at i and still fits.
+        for (;;) {
+            const std::size_t bigger = std::size_t(1) << (shift + kFanOutShift);
+            if (level + 1 >= levels || (i & (bigger - 1)) != 0 || i + bigger > to)
+                break;
+            ++level;
+            shift += kFanOutShift;
+        }
+        visit(m_blocks[m_start[level] + (i >> shift)], i);
+        i += std::size_t(1) << shift;
+    }
+}
+
 void MinMaxPyramid::prefetch(std::size_t first, std::size_t last) const
 {
-    // The blocks range() takes for [first, last), in the same order.
-    std::size_t i = std::min(last, (first + kBase - 1) / kBase * kBase);
-    while (i + kBase <= last && !m_start.empty()) {
-        std::size_t level = 0, span = kBase;
-        while (level + 1 < m_start.size() && i % (span * kFanOut) == 0 && i + span * kFanOut <= last) {
-            ++level;
-            span *= kFanOut;
-        }
-        reprise::prefetch(&m_blocks[m_start[level] + i / span]);
-        i += span;
-    }
+    if (m_start.empty() || first >= last)
+        return;
+    // The blocks range() takes for [first, last), in the same order, and the base blocks of its ends.
+    const std::size_t headEnd = std::min(last, (first + kBase - 1) / kBase * kBase);
+    const std::size_t tailStart = std::max(headEnd, last / kBase * kBase);
+    if (headEnd >= tailStart)
+        return; // scanned
+    reprise::prefetch(&m_blocks[first / kBase]);
+    wholeBlocks(headEnd, tailStart, [](const Block& block, std::size_t) { reprise::prefetch(&block); });
+    if (tailStart < last)
+        reprise::prefetch(&m_blocks[tailStart / kBase]);
 }
 
 std::size_t MinMaxPyramid::bytes() const
@@ -191,9 +210,9 @@ MinMaxPyramid::Extremes MinMaxPyramid::range(std::span<const float> values, std:
 template <typename T>
 MinMaxPyramid::Extremes MinMaxPyramid::extremes(std::span<const T> values, std::size_t first, std::size_t last) const
 {
-    Extremes e { std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(), first, first, false,
-        false };
-    auto scan = [&](std::size_t from, std::size_t to) {
+    constexpr double inf = std::numeric_limits<double>::infinity();
+    auto none = [](std::size_t at) { return Extremes { inf, -inf, at, at, false, false }; };
+    auto scan = [&](Extremes& e, std::size_t from, std::size_t to) {
         for (std::size_t i = from; i < to; ++i) {
             const double v = double(values[i]);
             if (!std::isfinite(v)) {
@@ -211,37 +230,66 @@ MinMaxPyramid::Extremes MinMaxPyramid::extremes(std::span<const T> values, std::
             }
         }
     };
-    auto take = [&](const Block& block, std::size_t start) {
-        if (block.maxAt & kNonFinite)
-            e.anyNaN = true;
-        if (!std::isfinite(block.min))
-            return; // only NaN in this block
-        e.anyValue = true;
-        if (block.min < e.min) {
-            e.min = block.min;
-            e.minIndex = start + block.minAt;
+    // `later` (points after all of `e`'s) into `e`: ties keep the earlier point.
+    auto merge = [](Extremes& e, const Extremes& later) {
+        e.anyNaN = e.anyNaN || later.anyNaN;
+        e.anyValue = e.anyValue || later.anyValue;
+        if (later.min < e.min) {
+            e.min = later.min;
+            e.minIndex = later.minIndex;
         }
-        if (block.max > e.max) {
-            e.max = block.max;
-            e.maxIndex = start + (block.maxAt & ~kNonFinite);
+        if (later.max > e.max) {
+            e.max = later.max;
+            e.maxIndex = later.maxIndex;
         }
     };
-    // Unaligned head and tail by scanning; whole blocks from the largest level that fits.
-    std::size_t i = first;
     const std::size_t headEnd = std::min(last, (first + kBase - 1) / kBase * kBase);
-    scan(i, headEnd);
-    i = headEnd;
-    while (i + kBase <= last && !m_start.empty()) {
-        std::size_t level = 0, span = kBase;
-        // Grow while the bigger block starts at i and still fits.
-        while (level + 1 < m_start.size() && i % (span * kFanOut) == 0 && i + span * kFanOut <= last) {
-            ++level;
-            span *= kFanOut;
-        }
-        take(m_blocks[m_start[level] + i / span], i);
-        i += span;
+    const std::size_t tailStart = std::max(headEnd, last / kBase * kBase);
+    Extremes whole = none(headEnd);
+    if (m_start.empty() || headEnd >= tailStart) {
+        scan(whole, first, last); // not one whole block: the points are few
+        return whole;
     }
-    scan(i, last);
+    wholeBlocks(headEnd, tailStart, [&](const Block& block, std::size_t start) {
+        if (block.maxAt & kNonFinite)
+            whole.anyNaN = true;
+        if (std::isfinite(block.min)) // else only NaN in this block
+            merge(whole,
+                Extremes {
+                    block.min, block.max, start + block.minAt, start + (block.maxAt & ~kNonFinite), false, true });
+    });
+    // The parts of the base blocks at either end, [from, to) of the block starting at `start`. A
+    // part is scanned only when its block's extremes leave its own undecided: a block extreme that
+    // lies in the part is the part's; one outside it bounds the part's, and when that bound cannot
+    // beat `rival` (the head loses only to a better rival, the tail also on a tie) the part's does
+    // not matter. Per column of a chart this reads a line or two of the series, not eight.
+    auto part = [&](std::size_t from, std::size_t to, const Extremes& rival, bool head) {
+        Extremes e = none(from);
+        const std::size_t start = from / kBase * kBase;
+        const Block& block = m_blocks[start / kBase];
+        const std::size_t minIndex = start + block.minAt, maxIndex = start + (block.maxAt & ~kNonFinite);
+        const bool minInside = minIndex >= from && minIndex < to, maxInside = maxIndex >= from && maxIndex < to;
+        const bool minMoot = head ? block.min > rival.min : block.min >= rival.min;
+        const bool maxMoot = head ? block.max < rival.max : block.max <= rival.max;
+        if ((block.maxAt & kNonFinite) || !(minInside || minMoot) || !(maxInside || maxMoot)) {
+            scan(e, from, to);
+            return e;
+        }
+        e.anyValue = true; // a block without NaN: every point of the part is a value
+        if (minInside) {
+            e.min = block.min;
+            e.minIndex = minIndex;
+        }
+        if (maxInside) {
+            e.max = block.max;
+            e.maxIndex = maxIndex;
+        }
+        return e;
+    };
+    Extremes e = first < headEnd ? part(first, headEnd, whole, true) : none(first);
+    merge(e, whole);
+    if (tailStart < last)
+        merge(e, part(tailStart, last, e, false));
     return e;
 }
 
@@ -289,12 +337,11 @@ namespace {
         auto ask = [&](std::size_t c) {
             if (c < count && edges[c + 1] > edges[c]) {
                 pyramid.prefetch(edges[c], edges[c + 1]);
-                // The points scanned at the column's start: the rest of the base block its edge
-                // falls in, which the previous column's end scans too.
-                const std::size_t from = edges[c] / MinMaxPyramid::kBlockPoints * MinMaxPyramid::kBlockPoints;
-                const std::size_t to = std::min(ys.size(), from + MinMaxPyramid::kBlockPoints);
-                for (std::size_t i = from; i < to; i += 64 / sizeof(T))
-                    prefetch(&ys[i]);
+                // The column's first point and the previous column's last, written out by both; the
+                // rest of the series is read only where the pyramid leaves a column's ends undecided.
+                prefetch(&ys[edges[c]]);
+                if (edges[c] > 0)
+                    prefetch(&ys[edges[c] - 1]);
             }
         };
         constexpr std::size_t kAhead = 4;

@@ -51,6 +51,9 @@ private:
     template <typename T>
     void columnExtremes(
         std::span<const T> values, std::span<const std::size_t> edges, std::vector<Extremes>& out) const;
+    /// Calls visit(block, start) for the blocks that cover [from, to) (both on base-block edges), each
+    /// from the largest level that fits, in index order.
+    template <typename Visit> void wholeBlocks(std::size_t from, std::size_t to, Visit&& visit) const;
     template <typename T> Extremes extremes(std::span<const T> values, std::size_t first, std::size_t last) const;
 
     static constexpr std::size_t kBase = kBlockPoints; ///< scanning that many is cheap
@@ -58,6 +61,9 @@ private:
     /// neighbours (a cache line or three) on each of few levels, where pairs made a level, and a cache
     /// miss, per doubling.
     static constexpr std::size_t kFanOut = 8;
+    static constexpr unsigned kBaseShift = 6; ///< kBase == 1 << kBaseShift: levels walked by shifts, not divisions
+    static constexpr unsigned kFanOutShift = 3; ///< kFanOut == 1 << kFanOutShift
+    static_assert(kBase == std::size_t(1) << kBaseShift && kFanOut == std::size_t(1) << kFanOutShift);
     struct Block {
         double min, max;
         std::uint32_t minAt; ///< offset within the block's span
