@@ -14,16 +14,6 @@ namespace reprise {
 
 namespace {
 
-    /// Every channel of a premultiplied pixel times factor/255 (two channels per multiply).
-    QRgb scaled(QRgb pixel, quint32 factor)
-    {
-        quint32 redBlue = (pixel & 0xff00ffU) * factor;
-        redBlue = ((redBlue + ((redBlue >> 8) & 0xff00ffU) + 0x800080U) >> 8) & 0xff00ffU;
-        quint32 alphaGreen = ((pixel >> 8) & 0xff00ffU) * factor;
-        alphaGreen = (alphaGreen + ((alphaGreen >> 8) & 0xff00ffU) + 0x800080U) & 0xff00ff00U;
-        return redBlue | alphaGreen;
-    }
-
     /// Whether a non-finite point lies before x (since the last call): the line breaks there.
     /// `gap` walks the series' sorted non-finite positions.
     bool passesGap(const DecimatedSeries& series, std::size_t& gap, double x)
@@ -111,12 +101,12 @@ void CurveLayer::drawSeries(QPainter* painter, const DecimatedSeries& series) co
     flush();
 }
 
-std::vector<CurveLayer::Span> CurveLayer::columnSpans(const DecimatedSeries& series, double scale) const
+std::vector<ColumnSpan> CurveLayer::columnSpans(const DecimatedSeries& series, double scale) const
 {
     // At pixel resolution a column's first/min/max/last zig-zag covers one vertical span; the
     // joint from the previous column's last point extends it. Painting the spans paints every
     // pixel once, where the zig-zag painted each up to three times.
-    std::vector<Span> spans;
+    std::vector<ColumnSpan> spans;
     spans.reserve(series.x.size() / 3 + 1);
     bool joined = false; // the previous point continues into this one
     double lastY = 0;
@@ -132,7 +122,7 @@ std::vector<CurveLayer::Span> CurveLayer::columnSpans(const DecimatedSeries& ser
         const int column = int(std::floor(p.x()));
         const auto y = float(p.y());
         if (spans.empty() || spans.back().column != column || broken) {
-            Span span { column, y, y };
+            ColumnSpan span { column, y, y };
             if (joined && !broken) {
                 span.top = std::min(span.top, float(lastY));
                 span.bottom = std::max(span.bottom, float(lastY));
@@ -151,7 +141,7 @@ void CurveLayer::drawDense(QPainter* painter, const DecimatedSeries& series) con
 {
     // Vector devices (SVG export): the spans as aliased vertical lines in one call.
     QVarLengthArray<QLineF, 4096> lines;
-    for (const Span& s : columnSpans(series, 1.0)) {
+    for (const ColumnSpan& s : columnSpans(series, 1.0)) {
         const double x = m_plot.left() + s.column + 0.5;
         lines.append(QLineF(x, m_plot.top() + s.top, x, m_plot.top() + s.bottom));
     }
@@ -159,34 +149,6 @@ void CurveLayer::drawDense(QPainter* painter, const DecimatedSeries& series) con
     painter->setRenderHint(QPainter::Antialiasing, false);
     painter->drawLines(lines.constData(), int(lines.size()));
     painter->restore();
-}
-
-void CurveLayer::rasterSpans(
-    std::vector<QRgb>& columns, QSize size, const std::vector<Span>& spans, QRgb pixel, int fromColumn, int toColumn)
-{
-    // Screens and PNGs: the spans written straight into the plot area's pixels. QPainter's line
-    // rasteriser spends ~5 ns a pixel on a cosmetic line; a plain loop spends well under one, and
-    // ten curves of noise each filling the plot's height are millions of pixels a frame. The pixels
-    // are column by column (a span is contiguous memory, where image rows put each of its pixels on
-    // a cache line of its own); paint() turns them into the image's rows once.
-    const quint32 alpha = quint32(qAlpha(pixel));
-    const int height = size.height();
-    fromColumn = std::max(fromColumn, 0);
-    toColumn = std::min(toColumn, size.width());
-    // Spans come in column order.
-    auto s = std::lower_bound(
-        spans.begin(), spans.end(), fromColumn, [](const Span& span, int column) { return span.column < column; });
-    for (; s != spans.end() && s->column < toColumn; ++s) {
-        const int top = std::clamp(int(std::floor(s->top)), 0, height - 1);
-        const int bottom = std::clamp(int(std::floor(s->bottom)), 0, height - 1);
-        QRgb* p = columns.data() + qsizetype(s->column) * height + top;
-        if (alpha == 255) {
-            std::fill(p, p + (bottom - top + 1), pixel);
-        } else {
-            for (int row = top; row <= bottom; ++row, ++p)
-                *p = pixel + scaled(*p, 255 - alpha);
-        }
-    }
 }
 
 void CurveLayer::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidget*)
@@ -237,7 +199,7 @@ void CurveLayer::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidg
             if (c.visible && c.raw.decimated)
                 dense.push_back(&c);
         }
-        std::vector<std::vector<Span>> spans(dense.size());
+        std::vector<std::vector<ColumnSpan>> spans(dense.size());
         std::vector<QRgb> pixels(dense.size());
         std::vector<std::size_t> curves(dense.size());
         std::iota(curves.begin(), curves.end(), std::size_t(0));
@@ -251,8 +213,7 @@ void CurveLayer::paint(QPainter* painter, const QStyleOptionGraphicsItem*, QWidg
         std::vector<int> columnBands(std::size_t((width + kBandColumns - 1) / kBandColumns));
         std::iota(columnBands.begin(), columnBands.end(), 0);
         QtConcurrent::blockingMap(computePool(), columnBands, [&](int band) {
-            for (std::size_t i = 0; i < dense.size(); ++i)
-                rasterSpans(m_columns, size, spans[i], pixels[i], band * kBandColumns, (band + 1) * kBandColumns);
+            rasterColumnSpans(m_columns, size, spans, pixels, band * kBandColumns, (band + 1) * kBandColumns);
         });
         std::vector<int> bands(std::size_t(std::max(1, computePool()->maxThreadCount())));
         std::iota(bands.begin(), bands.end(), 0);

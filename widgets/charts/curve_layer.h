@@ -1,6 +1,7 @@
 #pragma once
 
 #include "analysis/decimation.h"
+#include "charts/column_raster.h"
 
 #include <QColor>
 #include <QGraphicsItem>
@@ -44,19 +45,11 @@ private:
     QPointF map(double x, double y) const;
     /// Polyline through the finite points; a non-finite point between two drawn ones breaks it.
     void drawSeries(QPainter* painter, const DecimatedSeries& series) const;
-    struct Span {
-        int column; ///< pixel column from the plot's left edge
-        float top, bottom; ///< rows from the plot's top edge
-    };
     /// A decimated series as one vertical span per pixel column (joined column to column), in
     /// pixels of `scale` × logical pixels.
-    std::vector<Span> columnSpans(const DecimatedSeries& series, double scale) const;
+    std::vector<ColumnSpan> columnSpans(const DecimatedSeries& series, double scale) const;
     /// Paints a decimated series as its column spans with QPainter (vector devices).
     void drawDense(QPainter* painter, const DecimatedSeries& series) const;
-    /// Writes the spans of columns [fromColumn, toColumn) of a series in `pixel` (premultiplied) into
-    /// `columns`: the plot area's `size` device pixels, column after column.
-    static void rasterSpans(std::vector<QRgb>& columns, QSize size, const std::vector<Span>& spans, QRgb pixel,
-        int fromColumn, int toColumn);
 
     std::vector<DrawnCurve> m_curves;
     QRectF m_plot;
