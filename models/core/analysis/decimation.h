@@ -15,10 +15,10 @@ void resizeLarge(std::vector<float>& v, std::size_t n);
 void resizeLarge(std::vector<long long>& v, std::size_t n); ///< qint64
 
 /// Min/max of a series over blocks of 64·8^k points for every k, so the extremes of any index range
-/// are found from O(log n) blocks and two short scans instead of a scan of the range. Built once per
-/// series (O(n) memory: ~0.43 bytes a point over all levels, a block's minimum, maximum and where
-/// they are side by side so a block costs one cache line); NaN and ±inf are ignored by min/max and
-/// remembered per block. Series of up to 2^31 points.
+/// are found from O(log n) blocks (and a short scan at an end whose base block cannot decide it)
+/// instead of a scan of the range. Built once per series (O(n) memory: ~0.43 bytes a point over all
+/// levels, a block's minimum, maximum and where they are side by side so a block costs one cache
+/// line); NaN and ±inf are ignored by min/max and remembered per block. Series of up to 2^31 points.
 class MinMaxPyramid {
 public:
     MinMaxPyramid() = default;
